@@ -1,0 +1,64 @@
+package rdv
+
+import "time"
+
+// AppointmentStatus is where an appointment stands.
+type AppointmentStatus string
+
+// Appointment statuses. Every status but cancelled occupies the slot.
+const (
+	Booked    AppointmentStatus = "booked"
+	Arrived   AppointmentStatus = "arrived"
+	Fulfilled AppointmentStatus = "fulfilled"
+	NoShow    AppointmentStatus = "noshow"
+	Cancelled AppointmentStatus = "cancelled"
+)
+
+// BookedBy says who made a booking.
+type BookedBy string
+
+// Who books.
+const (
+	BySelf     BookedBy = "self"
+	ByGuardian BookedBy = "guardian"
+	ByAgent    BookedBy = "agent"
+	ByStaff    BookedBy = "staff"
+	ByMatcher  BookedBy = "matcher"
+)
+
+// Channel says how a booking arrived.
+type Channel string
+
+// Channels.
+const (
+	Web     Channel = "web"
+	Phone   Channel = "phone"
+	API     Channel = "api"
+	Request Channel = "request"
+)
+
+// Hold reserves a free slot for a short while so that a person can fill in
+// the booking form without losing the slot.
+type Hold struct {
+	ID        string // random, unguessable
+	SlotID    int64
+	ClientKey string // who placed it, for the cap on live holds
+	ExpiresAt time.Time
+}
+
+// Appointment is a booked slot.
+type Appointment struct {
+	ID        int64
+	Slot      Slot
+	Patient   Patient
+	Guardian  *Patient // who booked for a child, if anyone
+	Status    AppointmentStatus
+	BookedBy  BookedBy
+	Channel   Channel
+	FeeCents  int64
+	CreatedAt time.Time
+	// CancelToken is the secret that lets the patient cancel or reschedule.
+	// Stores keep only its hash; it is filled in only in the answer to the
+	// confirmation (and in replays of that answer).
+	CancelToken string
+}

@@ -1,0 +1,232 @@
+// Package booking runs holds, confirmations, cancellations and reschedules:
+// it validates what people send, lets the store decide every conflict in a
+// transaction, and keeps the availability index in step with what the store
+// committed.
+package booking
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"rdv"
+	"rdv/availability"
+)
+
+// Config holds the engine's rules.
+type Config struct {
+	HoldTTL      time.Duration // how long a hold keeps a slot (default 5 minutes)
+	MaxLiveHolds int           // live holds a client may have at once (default 3)
+	SweepEvery   time.Duration // how often expired holds are returned to search (default 1 s)
+}
+
+func (c *Config) defaults() {
+	if c.HoldTTL <= 0 {
+		c.HoldTTL = 5 * time.Minute
+	}
+	if c.MaxLiveHolds <= 0 {
+		c.MaxLiveHolds = 3
+	}
+	if c.SweepEvery <= 0 {
+		c.SweepEvery = time.Second
+	}
+}
+
+// Engine books appointments. It is safe for concurrent use.
+type Engine struct {
+	store rdv.Store
+	index *availability.Index
+	cfg   Config
+	log   *slog.Logger
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+}
+
+// New returns an engine over a store and the index that caches it.
+func New(store rdv.Store, index *availability.Index, cfg Config, log *slog.Logger) *Engine {
+	cfg.defaults()
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Engine{store: store, index: index, cfg: cfg, log: log, Now: time.Now}
+}
+
+// Config returns the engine's rules.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Run returns expired holds' slots to search and drops past slots from the
+// index until ctx is done. Expiry itself never waits for this loop: the
+// store treats a run-out hold as free the moment it runs out (invariant 4);
+// the loop only makes such slots visible in search again.
+func (e *Engine) Run(ctx context.Context) error {
+	t := time.NewTicker(e.cfg.SweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if err := e.Sweep(ctx); err != nil && ctx.Err() == nil {
+			e.log.Warn("sweep holds", "err", err)
+		}
+	}
+}
+
+// Sweep releases the holds that ran out and prunes started slots from the
+// index.
+func (e *Engine) Sweep(ctx context.Context) error {
+	now := e.Now()
+	ch, err := e.store.ExpireHolds(ctx, now)
+	if err != nil {
+		return fmt.Errorf("expire holds: %w", err)
+	}
+	e.index.Apply(ch)
+	e.index.PruneBefore(now)
+	return nil
+}
+
+// Hold reserves a slot for clientKey for the hold time.
+func (e *Engine) Hold(ctx context.Context, slotID int64, clientKey string, idem *rdv.IdemKey) (rdv.Hold, error) {
+	id, err := randomToken(18)
+	if err != nil {
+		return rdv.Hold{}, err
+	}
+	h, ch, err := e.store.PlaceHold(ctx, rdv.HoldRequest{
+		HoldID:       "h_" + id,
+		SlotID:       slotID,
+		ClientKey:    clientKey,
+		MaxLiveHolds: e.cfg.MaxLiveHolds,
+		TTL:          e.cfg.HoldTTL,
+		Now:          e.Now(),
+		Idem:         idem,
+	})
+	if err != nil {
+		return rdv.Hold{}, err
+	}
+	e.index.Apply(ch)
+	return h, nil
+}
+
+// ConfirmInput is what a person sends to turn a hold into a booking.
+type ConfirmInput struct {
+	HoldID   string
+	Patient  rdv.Patient
+	Guardian *rdv.Patient // set when a parent books for a child
+	BookedBy rdv.BookedBy // default self, or guardian when Guardian is set
+	Channel  rdv.Channel  // default api
+}
+
+// Confirm books the held slot for the patient. The answer carries the
+// cancel token, the only time it is ever shown.
+func (e *Engine) Confirm(ctx context.Context, in ConfirmInput, idem *rdv.IdemKey) (rdv.Appointment, error) {
+	now := e.Now()
+	today := rdv.DateOf(now)
+	if in.HoldID == "" {
+		return rdv.Appointment{}, rdv.FieldError("hold_id", "hold_id is required")
+	}
+	if err := in.Patient.Validate(today); err != nil {
+		return rdv.Appointment{}, err
+	}
+	if in.Guardian != nil {
+		if err := in.Guardian.Validate(today); err != nil {
+			return rdv.Appointment{}, guardianField(err)
+		}
+		if in.BookedBy == "" {
+			in.BookedBy = rdv.ByGuardian
+		}
+	}
+	if in.BookedBy == "" {
+		in.BookedBy = rdv.BySelf
+	}
+	if in.Channel == "" {
+		in.Channel = rdv.API
+	}
+	token, err := randomToken(24)
+	if err != nil {
+		return rdv.Appointment{}, err
+	}
+	a, ch, err := e.store.ConfirmHold(ctx, rdv.ConfirmRequest{
+		HoldID:          in.HoldID,
+		Patient:         in.Patient,
+		Guardian:        in.Guardian,
+		BookedBy:        in.BookedBy,
+		Channel:         in.Channel,
+		CancelToken:     token,
+		CancelTokenHash: HashToken(token),
+		Now:             now,
+		Idem:            idem,
+	})
+	if err != nil {
+		return rdv.Appointment{}, err
+	}
+	e.index.Apply(ch)
+	return a, nil
+}
+
+// guardianField renames a patient field error as the guardian's.
+func guardianField(err error) error {
+	if f := rdv.ErrorField(err); len(f) > len("patient.") {
+		return &rdv.Error{Code: rdv.EINVALID, Field: "guardian." + f[len("patient."):], Err: err}
+	}
+	return err
+}
+
+// Cancel cancels an appointment with the token given at confirmation.
+func (e *Engine) Cancel(ctx context.Context, id int64, token string, idem *rdv.IdemKey) (rdv.Appointment, error) {
+	if token == "" {
+		return rdv.Appointment{}, rdv.FieldError("token", "token is required")
+	}
+	a, ch, err := e.store.Cancel(ctx, rdv.CancelRequest{AppointmentID: id, TokenHash: HashToken(token), Now: e.Now(), Idem: idem})
+	if err != nil {
+		return rdv.Appointment{}, err
+	}
+	e.index.Apply(ch)
+	return a, nil
+}
+
+// Reschedule moves an appointment to the slot of a live hold in one
+// transaction: the new slot is booked and the old one freed together.
+func (e *Engine) Reschedule(ctx context.Context, id int64, token, holdID string, idem *rdv.IdemKey) (rdv.Appointment, error) {
+	switch {
+	case token == "":
+		return rdv.Appointment{}, rdv.FieldError("token", "token is required")
+	case holdID == "":
+		return rdv.Appointment{}, rdv.FieldError("hold_id", "hold_id is required")
+	}
+	a, ch, err := e.store.Reschedule(ctx, rdv.RescheduleRequest{AppointmentID: id, TokenHash: HashToken(token), HoldID: holdID, Now: e.Now(), Idem: idem})
+	if err != nil {
+		return rdv.Appointment{}, err
+	}
+	e.index.Apply(ch)
+	return a, nil
+}
+
+// Appointment returns an appointment to the holder of its token. A wrong
+// token reads as not found, so that tokens cannot be tested against IDs.
+func (e *Engine) Appointment(ctx context.Context, id int64, token string) (rdv.Appointment, error) {
+	if token == "" {
+		return rdv.Appointment{}, rdv.Errorf(rdv.ENOTFOUND, "appointment %d", id)
+	}
+	return e.store.AppointmentByToken(ctx, id, HashToken(token))
+}
+
+// HashToken returns the hex SHA-256 of a secret token: tokens are long and
+// random, so a fast hash suffices and stores never keep the token itself.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+func randomToken(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("random token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}

@@ -1,0 +1,98 @@
+// Package rdv holds the domain of the appointment platform: clinics,
+// practitioners, services, working plans, slots, patients and appointments,
+// the errors every layer shares, and the interfaces that the adapters
+// (stores, HTTP, index) meet through. It does no I/O.
+package rdv
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Error codes. They are part of the API contract (the "code" of a JSON
+// error) and each maps to one HTTP status in one place (package web/api).
+const (
+	ECONFLICT     = "conflict"             // 409: the state changed under the request
+	EFORBIDDEN    = "forbidden"            // 403
+	EGONE         = "hold_expired"         // 410: the hold ran out
+	EINTERNAL     = "internal"             // 500
+	EINVALID      = "invalid_field"        // 422: a field fails validation
+	EBADREQUEST   = "bad_request"          // 400: malformed JSON, unknown field
+	ENOTFOUND     = "not_found"            // 404
+	ESLOTTAKEN    = "slot_taken"           // 409: somebody else holds or booked the slot
+	ETOOLARGE     = "body_too_large"       // 413
+	ETOOMANYHOLDS = "too_many_holds"       // 429: the client's live holds are capped
+	EIDEMPOTENCY  = "idempotency_mismatch" // 422: key reused with another body
+	EUNAVAILABLE  = "unavailable"          // 503
+)
+
+// Error is a domain error: a machine code, the field it concerns (for
+// invalid input), and an English detail for logs. People never see Detail:
+// the HTTP layer translates Code and Field into their language.
+type Error struct {
+	Code   string
+	Field  string
+	Detail string
+	Err    error
+}
+
+func (e *Error) Error() string {
+	msg := e.Code
+	if e.Field != "" {
+		msg += " (" + e.Field + ")"
+	}
+	if e.Detail != "" {
+		msg += ": " + e.Detail
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns a domain error with a formatted detail.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Detail: fmt.Sprintf(format, args...)}
+}
+
+// FieldError reports that one input field is invalid.
+func FieldError(field, format string, args ...any) *Error {
+	return &Error{Code: EINVALID, Field: field, Detail: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first domain error in err's chain,
+// EINTERNAL for any other error and "" for nil.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorField returns the field of the first domain error in err's chain.
+func ErrorField(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}
+
+// Toronto is the time zone of every clinic in the network. Times are stored
+// in UTC and shown in this zone.
+var Toronto = mustLoadLocation("America/Toronto")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(fmt.Sprintf("load time zone %s: %v (embed time/tzdata)", name, err))
+	}
+	return loc
+}

@@ -1,0 +1,175 @@
+package rdv
+
+import (
+	"fmt"
+	"time"
+)
+
+// Date is a calendar day in the clinics' time zone, independent of any
+// instant: working plans and exceptions speak in days, not in instants.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// DateOf returns the day of t in the clinics' time zone.
+func DateOf(t time.Time) Date {
+	y, m, d := t.In(Toronto).Date()
+	return Date{y, m, d}
+}
+
+// ParseDate parses YYYY-MM-DD.
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return Date{}, fmt.Errorf("parse date %q: %w", s, err)
+	}
+	return Date{t.Year(), t.Month(), t.Day()}, nil
+}
+
+func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
+
+// AddDays returns the day n days after d.
+func (d Date) AddDays(n int) Date {
+	t := time.Date(d.Year, d.Month, d.Day+n, 12, 0, 0, 0, time.UTC)
+	return Date{t.Year(), t.Month(), t.Day()}
+}
+
+// Weekday returns the day of the week of d.
+func (d Date) Weekday() time.Weekday {
+	return time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).Weekday()
+}
+
+// Before reports whether d is before e.
+func (d Date) Before(e Date) bool {
+	if d.Year != e.Year {
+		return d.Year < e.Year
+	}
+	if d.Month != e.Month {
+		return d.Month < e.Month
+	}
+	return d.Day < e.Day
+}
+
+// At returns the instant of the local wall-clock time minute (minutes after
+// midnight) on day d. On the night clocks spring forward a wall time that
+// does not exist is moved forward by the gap, as the clocks themselves do.
+func (d Date) At(minute int, loc *time.Location) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, minute/60, minute%60, 0, 0, loc)
+}
+
+// Start returns the first instant of day d in loc.
+func (d Date) Start(loc *time.Location) time.Time { return d.At(0, loc) }
+
+// PlanBlock is a recurring weekly stretch of work: on Weekday, from
+// StartMinute to EndMinute (wall-clock minutes after local midnight; EndMinute
+// may pass 1440 for a block that runs past midnight), cut into slots of
+// SlotMinutes for Service, open to Audience.
+type PlanBlock struct {
+	Weekday     time.Weekday
+	StartMinute int
+	EndMinute   int
+	Service     Service
+	SlotMinutes int
+	Audience    Audience
+}
+
+// PlanException removes work from a plan on one day: the whole day (a
+// holiday, leave) or the minutes [StartMinute, EndMinute).
+type PlanException struct {
+	Date        Date
+	AllDay      bool
+	StartMinute int
+	EndMinute   int
+	Reason      string
+}
+
+// WorkingPlan is a practitioner's weekly plan at a clinic.
+type WorkingPlan struct {
+	ID             int64
+	PractitionerID int64
+	ClinicID       int64
+	Blocks         []PlanBlock
+	Exceptions     []PlanException
+}
+
+// Validate checks that the plan's blocks make sense.
+func (p WorkingPlan) Validate() error {
+	for i, b := range p.Blocks {
+		field := fmt.Sprintf("blocks[%d]", i)
+		switch {
+		case !b.Service.Valid():
+			return FieldError(field+".service", "unknown service %q", b.Service)
+		case b.SlotMinutes < 5 || b.SlotMinutes > 240:
+			return FieldError(field+".slot_minutes", "slot length %d out of 5..240", b.SlotMinutes)
+		case b.StartMinute < 0 || b.StartMinute >= 24*60:
+			return FieldError(field+".start", "start %d outside the day", b.StartMinute)
+		case b.EndMinute <= b.StartMinute || b.EndMinute > b.StartMinute+24*60:
+			return FieldError(field+".end", "end %d not after start %d", b.EndMinute, b.StartMinute)
+		case b.Audience != Public && b.Audience != Rostered:
+			return FieldError(field+".audience", "unknown audience %q", b.Audience)
+		}
+	}
+	return nil
+}
+
+// Expand cuts the plan into slots for the days [from, to) in loc.
+//
+// A block starts at its wall-clock time every day, so a 09:00 block stays at
+// 09:00 local across daylight-saving changes. Inside a block, slots follow
+// each other in elapsed time, so a block that spans the change (a night
+// shift) yields neither overlapping nor missing slots: on the night clocks
+// fall back it holds one more hour of slots, on the night they spring
+// forward one fewer. Slots that would not fit whole before the block's end
+// are not made. IDs are left zero for the store to assign.
+func (p WorkingPlan) Expand(from, to Date, loc *time.Location) []Slot {
+	var out []Slot
+	for d := from; d.Before(to); d = d.AddDays(1) {
+		out = p.appendDay(out, d, loc)
+	}
+	return out
+}
+
+func (p WorkingPlan) appendDay(out []Slot, d Date, loc *time.Location) []Slot {
+	wd := d.Weekday()
+	for _, b := range p.Blocks {
+		if b.Weekday != wd {
+			continue
+		}
+		start, end := d.At(b.StartMinute, loc), d.At(b.EndMinute, loc)
+		step := time.Duration(b.SlotMinutes) * time.Minute
+		for t := start; !t.Add(step).After(end); t = t.Add(step) {
+			if p.excepted(d, b, t, step, loc) {
+				continue
+			}
+			out = append(out, Slot{
+				ClinicID:       p.ClinicID,
+				PractitionerID: p.PractitionerID,
+				Service:        b.Service,
+				Start:          t.UTC(),
+				End:            t.Add(step).UTC(),
+				Audience:       b.Audience,
+				State:          SlotFree,
+			})
+		}
+	}
+	return out
+}
+
+// excepted reports whether an exception of day d covers the slot [t, t+step).
+func (p WorkingPlan) excepted(d Date, b PlanBlock, t time.Time, step time.Duration, loc *time.Location) bool {
+	for _, e := range p.Exceptions {
+		if e.Date != d {
+			continue
+		}
+		if e.AllDay {
+			return true
+		}
+		es, ee := d.At(e.StartMinute, loc), d.At(e.EndMinute, loc)
+		if t.Before(ee) && es.Before(t.Add(step)) {
+			return true
+		}
+	}
+	return false
+}

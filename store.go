@@ -1,0 +1,122 @@
+package rdv
+
+import (
+	"context"
+	"iter"
+	"time"
+)
+
+// IdemKey identifies a write that a client may retry (the Idempotency-Key
+// header). A store records the key with the write's effect in the same
+// transaction, so a retry with the same key and body replays the first
+// answer and has no second effect (invariant 3); the same key with another
+// body is refused with EIDEMPOTENCY.
+type IdemKey struct {
+	Scope    string // the operation, e.g. "POST /api/v1/holds"
+	Key      string // as the client sent it
+	BodyHash string // hex SHA-256 of the request body
+}
+
+// SlotChanges tells the availability index what a committed write did to
+// availability. Replayed is true when the write was an idempotent replay
+// and changed nothing.
+type SlotChanges struct {
+	Freed    []Slot // became bookable
+	Taken    []Slot // stopped being bookable
+	Replayed bool
+}
+
+// HoldRequest asks to hold a slot.
+type HoldRequest struct {
+	HoldID        string // chosen by the caller, random
+	SlotID        int64
+	ClientKey     string // who asks, for the cap on live holds
+	MaxLiveHolds  int    // 0: no cap
+	TTL           time.Duration
+	Now           time.Time
+	AllowRostered bool // the caller may hold rostered-only slots
+	Idem          *IdemKey
+}
+
+// ConfirmRequest turns a live hold into a booked appointment.
+type ConfirmRequest struct {
+	HoldID          string
+	Patient         Patient  // validated by the caller
+	Guardian        *Patient // who books for a child, validated by the caller
+	BookedBy        BookedBy
+	Channel         Channel
+	FeeCents        int64
+	CancelTokenHash string // the store keeps only the hash of the secret
+	CancelToken     string // returned in the answer and its replays only
+	Now             time.Time
+	Idem            *IdemKey
+}
+
+// CancelRequest cancels an appointment. TokenHash must match unless
+// ByStaff is set (clinic staff cancel without the patient's token).
+type CancelRequest struct {
+	AppointmentID int64
+	TokenHash     string
+	ByStaff       bool
+	Now           time.Time
+	Idem          *IdemKey
+}
+
+// RescheduleRequest moves an appointment to the slot of a live hold; the
+// new slot is booked and the old one freed in one transaction.
+type RescheduleRequest struct {
+	AppointmentID int64
+	TokenHash     string
+	HoldID        string
+	Now           time.Time
+	Idem          *IdemKey
+}
+
+// NetworkLoad is a whole network written at once into an empty store (the
+// demo network). Slots yields each slot with the ID of the patient booked
+// in it (0 for none); the slots, clinics, practitioners and patients carry
+// their IDs.
+type NetworkLoad struct {
+	Clinics       []Clinic
+	Practitioners []Practitioner
+	Plans         []WorkingPlan
+	Patients      []Patient
+	SlotCount     int // how many Slots yields, for progress
+	Slots         iter.Seq2[Slot, int64]
+}
+
+// Store keeps the network, its slots and its appointments. It is the
+// authority: the in-memory index is only a cache of it. Every write is one
+// transaction; a write that fails leaves nothing behind.
+type Store interface {
+	// Empty reports whether no network has been loaded.
+	Empty(ctx context.Context) (bool, error)
+	// LoadNetwork writes a whole network into an empty store, calling
+	// progress (if not nil) as slots are written.
+	LoadNetwork(ctx context.Context, n NetworkLoad, progress func(done, total int)) error
+
+	Clinics(ctx context.Context) ([]Clinic, error)
+	Practitioners(ctx context.Context) ([]Practitioner, error)
+	Plans(ctx context.Context, clinicID int64) ([]WorkingPlan, error)
+
+	Slot(ctx context.Context, id int64) (Slot, error)
+	// ScanBookable calls fn for every slot that starts at or after from and
+	// can be held at now, in no particular order.
+	ScanBookable(ctx context.Context, from, now time.Time, fn func(Slot) error) error
+
+	Hold(ctx context.Context, id string) (Hold, error)
+	Appointment(ctx context.Context, id int64) (Appointment, error)
+	// AppointmentByToken returns the appointment only if tokenHash is the
+	// hash of its cancel token, and ENOTFOUND otherwise.
+	AppointmentByToken(ctx context.Context, id int64, tokenHash string) (Appointment, error)
+
+	PlaceHold(ctx context.Context, r HoldRequest) (Hold, SlotChanges, error)
+	ConfirmHold(ctx context.Context, r ConfirmRequest) (Appointment, SlotChanges, error)
+	Cancel(ctx context.Context, r CancelRequest) (Appointment, SlotChanges, error)
+	Reschedule(ctx context.Context, r RescheduleRequest) (Appointment, SlotChanges, error)
+	// ExpireHolds releases the holds that ran out before now and reports
+	// the slots that became free.
+	ExpireHolds(ctx context.Context, now time.Time) (SlotChanges, error)
+
+	Close() error
+}

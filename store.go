@@ -120,3 +120,13 @@ type Store interface {
 
 	Close() error
 }
+
+// SlotWatcher is implemented by stores that several rdv instances share.
+// WatchSlots calls apply, in commit order, with the current state of every
+// slot whose availability any instance changed, until ctx is done. A
+// notification lost while disconnected is repaired by a resync, so an
+// index fed by it is never stale for long. It returns ctx.Err() when ctx
+// ends, or an error it cannot recover from.
+type SlotWatcher interface {
+	WatchSlots(ctx context.Context, apply func(SlotChanges)) error
+}

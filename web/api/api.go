@@ -1,0 +1,75 @@
+// Package api serves the JSON API of the platform (/api/v1/...), its health
+// probes and its OpenAPI document. Handlers validate everything people send
+// before the booking engine sees it, map domain error codes to HTTP statuses
+// in one place (errors.go), and speak French unless the client prefers
+// English.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"rdv"
+	"rdv/availability"
+	"rdv/booking"
+)
+
+// Deps are what the API works with.
+type Deps struct {
+	Engine *booking.Engine
+	Index  *availability.Index
+	Store  rdv.Store
+	// Ready reports whether the platform can serve (database reachable,
+	// index loaded); nil means always ready.
+	Ready func(ctx context.Context) error
+	Log   *slog.Logger
+}
+
+// server holds the dependencies every handler shares.
+type server struct {
+	Deps
+}
+
+// route is one method and path that the API serves. The OpenAPI test walks
+// the same table, so a route cannot be served without being documented.
+type route struct {
+	pattern string // Go 1.22 mux pattern: "METHOD /path/{param}"
+	handle  func(s *server, w http.ResponseWriter, r *http.Request)
+}
+
+// routes lists every route the API serves.
+var routes = []route{
+	{"GET /healthz", (*server).healthz},
+	{"GET /readyz", (*server).readyz},
+	{"GET /api/v1/openapi.json", (*server).openAPI},
+	{"GET /api/v1/clinics", (*server).listClinics},
+	{"GET /api/v1/clinics/{id}", (*server).getClinic},
+	{"GET /api/v1/slots", (*server).searchSlots},
+	{"GET /api/v1/places", (*server).suggestPlaces},
+	{"POST /api/v1/holds", (*server).createHold},
+	{"POST /api/v1/appointments", (*server).createAppointment},
+	{"GET /api/v1/appointments/{id}", (*server).getAppointment},
+	{"POST /api/v1/appointments/{id}/cancel", (*server).cancelAppointment},
+	{"POST /api/v1/appointments/{id}/reschedule", (*server).rescheduleAppointment},
+}
+
+// New returns the handler of the API. It serves /healthz, /readyz and
+// everything under /api/; any other path under /api/ answers a JSON 404.
+func New(d Deps) http.Handler {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	s := &server{Deps: d}
+	mux := http.NewServeMux()
+	for _, rt := range routes {
+		h := rt.handle
+		mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) { h(s, w, r) })
+	}
+	// Unknown API paths answer in the API's error format rather than the
+	// mux's plain text.
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, rdv.Errorf(rdv.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path))
+	})
+	return mux
+}

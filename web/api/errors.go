@@ -1,0 +1,70 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"rdv"
+)
+
+// statusOf maps a domain error code to its HTTP status. It is the only
+// place that does.
+func statusOf(code string) int {
+	switch code {
+	case rdv.EBADREQUEST:
+		return http.StatusBadRequest
+	case rdv.ENOTFOUND:
+		return http.StatusNotFound
+	case rdv.ESLOTTAKEN, rdv.ECONFLICT:
+		return http.StatusConflict
+	case rdv.EGONE:
+		return http.StatusGone
+	case rdv.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case rdv.EINVALID, rdv.EIDEMPOTENCY:
+		return http.StatusUnprocessableEntity
+	case rdv.ETOOMANYHOLDS:
+		return http.StatusTooManyRequests
+	case rdv.EFORBIDDEN:
+		return http.StatusForbidden
+	case rdv.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// fail writes err as a JSON error in the client's language. Internal errors
+// are logged and their detail never shown; domain errors are expected
+// outcomes and are not logged.
+func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := rdv.ErrorCode(err)
+	field := rdv.ErrorField(err)
+	status := statusOf(code)
+	if status == http.StatusInternalServerError {
+		code, field = rdv.EINTERNAL, ""
+		// The route pattern, not the URL: URLs may carry tokens.
+		s.Log.ErrorContext(r.Context(), "api request failed", "route", r.Pattern, "err", err)
+	}
+	msg := message(Lang(r), code, field)
+	b := make([]byte, 0, 128+len(msg))
+	b = append(b, `{"error":{"code":`...)
+	b = appendString(b, code)
+	b = append(b, `,"message":`...)
+	b = appendString(b, msg)
+	if field != "" {
+		b = append(b, `,"field":`...)
+		b = appendString(b, field)
+	}
+	b = append(b, "}}\n"...)
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Language", Lang(r))
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	if status == http.StatusServiceUnavailable {
+		h.Set("Retry-After", "1")
+	}
+	w.WriteHeader(status)
+	w.Write(b) //nolint:errcheck // the client went away; nothing to do
+}

@@ -1,0 +1,260 @@
+package api
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"rdv"
+	"rdv/availability"
+	"rdv/places"
+)
+
+// Search limits.
+const (
+	defaultRadiusKm = 25
+	maxRadiusKm     = 250
+	defaultLimit    = 20
+	maxLimit        = 100
+	defaultSpanDays = 56 // to defaults to from + 8 weeks
+	maxSpanDays     = 92 // a longer span is cut to this many days
+	maxWindows      = 8
+)
+
+// searchParams is a parsed slot search. It lives in a pooled buffer so that
+// parsing allocates nothing in the common case.
+type searchParams struct {
+	q       availability.Query
+	windows [maxWindows]availability.Window
+	empty   bool // the date range holds no future instant
+}
+
+// parseSearch reads the slot search query string into p, validating each
+// parameter and naming the first bad one. It walks the raw query instead of
+// url.Values to avoid a map and its strings per request; values are
+// unescaped only when they hold an escape.
+func parseSearch(p *searchParams, rawQuery string, now time.Time) error {
+	*p = searchParams{}
+	q := &p.q
+	q.RadiusKm = defaultRadiusKm
+	q.Limit = defaultLimit
+	var (
+		haveNear, havePlace bool
+		fromS, toS          string
+		placeS              string
+	)
+	for rawQuery != "" {
+		var kv string
+		kv, rawQuery, _ = strings.Cut(rawQuery, "&")
+		if kv == "" {
+			continue
+		}
+		key, raw, _ := strings.Cut(kv, "=")
+		val, err := queryValue(raw)
+		if err != nil {
+			return rdv.FieldError(key, "bad escape in %s", key)
+		}
+		switch key {
+		case "near":
+			lat, lon, ok := parseLatLon(val)
+			if !ok {
+				return rdv.FieldError("near", "near must be LAT,LON")
+			}
+			q.Lat, q.Lon, haveNear = lat, lon, true
+		case "place":
+			placeS, havePlace = val, val != ""
+		case "radius_km":
+			r, err := strconv.ParseFloat(val, 64)
+			if err != nil || !(r > 0 && r <= maxRadiusKm) {
+				return rdv.FieldError("radius_km", "radius_km must be in (0, %d]", maxRadiusKm)
+			}
+			q.RadiusKm = r
+		case "service":
+			sv, err := rdv.ParseService(val)
+			if err != nil {
+				return err
+			}
+			q.Service = sv
+		case "from":
+			fromS = val
+		case "to":
+			toS = val
+		case "limit":
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 1 || n > maxLimit {
+				return rdv.FieldError("limit", "limit must be in 1..%d", maxLimit)
+			}
+			q.Limit = n
+		case "per_clinic":
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 0 || n > maxLimit {
+				return rdv.FieldError("per_clinic", "per_clinic must be in 0..%d", maxLimit)
+			}
+			q.PerClinic = n
+		case "weekdays":
+			days, ok := parseWeekdays(val)
+			if !ok {
+				return rdv.FieldError("weekdays", "weekdays must list mon..sun")
+			}
+			q.Weekdays = days
+		case "times":
+			n, ok := parseTimes(val, p.windows[:0])
+			if !ok {
+				return rdv.FieldError("times", "times must list morning, afternoon, evening or HH:MM-HH:MM")
+			}
+			q.Windows = p.windows[:n]
+		case "language":
+			if val != "fr" && val != "en" {
+				return rdv.FieldError("language", "language must be fr or en")
+			}
+			q.Language = val
+		}
+	}
+	if q.Service == "" {
+		return rdv.FieldError("service", "service is required")
+	}
+	if !haveNear {
+		if !havePlace {
+			return rdv.FieldError("near", "near or place is required")
+		}
+		pl, ok := places.Lookup(placeS)
+		if !ok {
+			return rdv.FieldError("place", "unknown place")
+		}
+		q.Lat, q.Lon = pl.Lat, pl.Lon
+	}
+	return p.dates(fromS, toS, now)
+}
+
+// dates sets the searched instants: from's local midnight to the end of
+// to's local day, starting no earlier than now.
+func (p *searchParams) dates(fromS, toS string, now time.Time) error {
+	today := rdv.DateOf(now)
+	from := today
+	if fromS != "" {
+		d, err := rdv.ParseDate(fromS)
+		if err != nil {
+			return rdv.FieldError("from", "from must be YYYY-MM-DD")
+		}
+		from = d
+	}
+	if from.Before(today) {
+		from = today // a past from starts now
+	}
+	to := from.AddDays(defaultSpanDays)
+	if toS != "" {
+		d, err := rdv.ParseDate(toS)
+		if err != nil {
+			return rdv.FieldError("to", "to must be YYYY-MM-DD")
+		}
+		if fromS != "" {
+			if f, _ := rdv.ParseDate(fromS); d.Before(f) {
+				return rdv.FieldError("to", "to is before from")
+			}
+		}
+		to = d
+	}
+	if last := from.AddDays(maxSpanDays - 1); last.Before(to) {
+		to = last
+	}
+	p.q.From = from.Start(rdv.Toronto)
+	if p.q.From.Before(now) {
+		p.q.From = now
+	}
+	p.q.To = to.AddDays(1).Start(rdv.Toronto)
+	p.empty = !p.q.From.Before(p.q.To)
+	return nil
+}
+
+// queryValue unescapes a query value, allocating only when it is escaped.
+func queryValue(raw string) (string, error) {
+	if strings.IndexByte(raw, '%') < 0 && strings.IndexByte(raw, '+') < 0 {
+		return raw, nil
+	}
+	return url.QueryUnescape(raw)
+}
+
+func parseLatLon(s string) (lat, lon float64, ok bool) {
+	a, b, found := strings.Cut(s, ",")
+	if !found {
+		return 0, 0, false
+	}
+	lat, err1 := strconv.ParseFloat(strings.TrimSpace(a), 64)
+	lon, err2 := strconv.ParseFloat(strings.TrimSpace(b), 64)
+	if err1 != nil || err2 != nil || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
+		return 0, 0, false
+	}
+	return lat, lon, true
+}
+
+// weekdayNames are the accepted day names, English and French.
+var weekdayNames = map[string]time.Weekday{
+	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
+	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
+	"dim": time.Sunday, "lun": time.Monday, "mar": time.Tuesday, "mer": time.Wednesday,
+	"jeu": time.Thursday, "ven": time.Friday, "sam": time.Saturday,
+}
+
+func parseWeekdays(s string) (uint8, bool) {
+	var days uint8
+	for s != "" {
+		var name string
+		name, s, _ = strings.Cut(s, ",")
+		d, ok := weekdayNames[strings.ToLower(strings.TrimSpace(name))]
+		if !ok {
+			return 0, false
+		}
+		days |= 1 << d
+	}
+	return days, days != 0
+}
+
+// namedWindows are the parts of the day people pick in the search form.
+var namedWindows = map[string]availability.Window{
+	"morning":   {StartMinute: 0, EndMinute: 12 * 60},
+	"afternoon": {StartMinute: 12 * 60, EndMinute: 17 * 60},
+	"evening":   {StartMinute: 17 * 60, EndMinute: 24 * 60},
+}
+
+// parseTimes appends to dst the windows listed in s and returns how many.
+func parseTimes(s string, dst []availability.Window) (int, bool) {
+	for s != "" {
+		var item string
+		item, s, _ = strings.Cut(s, ",")
+		item = strings.TrimSpace(item)
+		w, ok := namedWindows[item]
+		if !ok {
+			a, b, found := strings.Cut(item, "-")
+			start, ok1 := parseClock(a)
+			end, ok2 := parseClock(b)
+			if !found || !ok1 || !ok2 || end <= start {
+				return 0, false
+			}
+			w = availability.Window{StartMinute: start, EndMinute: end}
+		}
+		if len(dst) == cap(dst) {
+			return 0, false
+		}
+		dst = append(dst, w)
+	}
+	return len(dst), len(dst) > 0
+}
+
+// parseClock reads HH:MM (00:00 to 24:00) as minutes after midnight.
+func parseClock(s string) (int, bool) {
+	if len(s) != 5 || s[2] != ':' {
+		return 0, false
+	}
+	for _, i := range []int{0, 1, 3, 4} {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	h := int(s[0]-'0')*10 + int(s[1]-'0')
+	m := int(s[3]-'0')*10 + int(s[4]-'0')
+	if m > 59 || h > 24 || (h == 24 && m != 0) {
+		return 0, false
+	}
+	return h*60 + m, true
+}

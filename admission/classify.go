@@ -1,0 +1,76 @@
+package admission
+
+import (
+	"net/http"
+	"strings"
+)
+
+// Class is a request's priority under overload. A lower value is served
+// first and shed last.
+type Class int
+
+// Priority classes, highest first. Exempt requests (operators, health
+// probes, metrics) bypass the limit entirely: they must keep answering when
+// everything else is shed, so that people can see and steer the overload.
+const (
+	Critical Class = iota // confirm, cancel, reschedule: a person is finishing a booking
+	Hold                  // a person has chosen a slot
+	Search                // a person is looking
+	Browse                // everything else
+	Exempt                // operator pages, health probes, metrics: never shed
+)
+
+// classes lists the limited classes in priority order.
+var classes = [...]Class{Critical, Hold, Search, Browse}
+
+// String returns the class name used in metrics and snapshots.
+func (c Class) String() string {
+	switch c {
+	case Critical:
+		return "critical"
+	case Hold:
+		return "hold"
+	case Search:
+		return "search"
+	case Browse:
+		return "browse"
+	case Exempt:
+		return "exempt"
+	}
+	return "unknown"
+}
+
+// Classify returns the priority class of a request from its method and
+// path. It must stay cheap: it runs before every admission decision.
+func Classify(r *http.Request) Class {
+	p := r.URL.Path
+	switch {
+	case p == "/healthz" || p == "/readyz" || p == "/metrics" ||
+		p == "/operateur" || strings.HasPrefix(p, "/operateur/") ||
+		p == "/operator" || strings.HasPrefix(p, "/operator/"):
+		return Exempt
+	}
+	if r.Method == http.MethodPost {
+		switch {
+		case p == "/api/v1/appointments":
+			return Critical
+		case strings.HasPrefix(p, "/api/v1/appointments/") &&
+			(strings.HasSuffix(p, "/cancel") || strings.HasSuffix(p, "/reschedule")):
+			return Critical
+		case strings.HasPrefix(p, "/reservation/") && len(p) > len("/reservation/"):
+			return Critical
+		case strings.HasPrefix(p, "/rendez-vous/") && strings.HasSuffix(p, "/annuler"):
+			return Critical
+		case p == "/api/v1/holds" || p == "/reserver":
+			return Hold
+		}
+		return Browse
+	}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		switch p {
+		case "/api/v1/slots", "/recherche":
+			return Search
+		}
+	}
+	return Browse
+}

@@ -1,0 +1,220 @@
+// Package admission keeps rdv up when demand exceeds capacity: per-client
+// rate limits, an adaptive concurrency limit on the work that costs, with
+// priority classes (confirm and cancel before holds, before searches,
+// before browsing), a short priority queue, per-class deadlines, and fast,
+// honest refusals (503 with Retry-After, in the person's language).
+package admission
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Controller applies admission control to an HTTP handler. It is safe for
+// concurrent use.
+type Controller struct {
+	cfg      Config
+	log      *slog.Logger
+	gate     *gate
+	byAddr   *clientLimits
+	byAcct   *clientLimits
+	refusals refusals
+	metrics  *metrics
+
+	counts [Exempt + 1][outcomes]atomic.Uint64
+
+	rateMu    sync.Mutex
+	rateSince time.Time
+	rateBase  uint64
+	rate      float64
+}
+
+// New returns a controller for cfg, registering its metrics with reg (nil:
+// not registered).
+func New(cfg Config, reg prometheus.Registerer, log *slog.Logger) (*Controller, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	c := &Controller{
+		cfg:      cfg,
+		log:      log,
+		gate:     newGate(NewLimiter(cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit, cfg.Tolerance), cfg.MaxQueue, cfg.Now),
+		byAddr:   newClientLimits(cfg.AddressRate, cfg.AddressBurst, cfg.MaxClients, cfg.ClientIdle),
+		byAcct:   newClientLimits(cfg.AccountRate, cfg.AccountBurst, cfg.MaxClients, cfg.ClientIdle),
+		refusals: renderRefusals(),
+	}
+	c.rateSince = cfg.Now()
+	m, err := newMetrics(reg, c.gate, c)
+	if err != nil {
+		return nil, fmt.Errorf("register admission metrics: %w", err)
+	}
+	c.metrics = m
+	return c, nil
+}
+
+// Middleware returns next guarded by admission control.
+func (c *Controller) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		class := Classify(r)
+		if class == Exempt {
+			c.count(class, Admitted)
+			next.ServeHTTP(w, r)
+			return
+		}
+		if ok, wait := c.allowClient(r); !ok {
+			c.count(class, RateLimited)
+			c.refusals.write(w, r, http.StatusTooManyRequests, max(wait, time.Second))
+			return
+		}
+		if !c.cfg.Adaptive {
+			c.count(class, Admitted)
+			c.serve(w, r, class, next)
+			return
+		}
+		start := c.cfg.Now()
+		out := c.gate.acquire(r.Context(), class, c.cfg.QueueTimeout)
+		c.count(class, out)
+		if out != Admitted {
+			c.refusals.write(w, r, http.StatusServiceUnavailable, c.cfg.RetryAfter)
+			return
+		}
+		c.metrics.queueWait.WithLabelValues(class.String()).Observe(c.cfg.Now().Sub(start).Seconds())
+		began := c.cfg.Now()
+		dropped := true // a panic counts as an overrun
+		defer func() { c.gate.release(c.cfg.Now().Sub(began), dropped) }()
+		dropped = c.serve(w, r, class, next)
+	})
+}
+
+// serve runs admitted work under its class deadline and reports whether
+// the deadline passed.
+func (c *Controller) serve(w http.ResponseWriter, r *http.Request, class Class, next http.Handler) bool {
+	ctx, cancel := context.WithTimeout(r.Context(), c.cfg.Deadline[class])
+	defer cancel()
+	next.ServeHTTP(w, r.WithContext(ctx))
+	return ctx.Err() == context.DeadlineExceeded
+}
+
+// allowClient applies the per-address and per-account buckets.
+func (c *Controller) allowClient(r *http.Request) (bool, time.Duration) {
+	if !c.cfg.ClientLimits {
+		return true, 0
+	}
+	now := c.cfg.Now()
+	if ok, wait := c.byAddr.allow(clientAddr(r, c.cfg.TrustForwardedFor), now); !ok {
+		return false, wait
+	}
+	if c.cfg.AccountOf != nil {
+		if acct := c.cfg.AccountOf(r); acct != "" {
+			return c.byAcct.allow(acct, now)
+		}
+	}
+	return true, 0
+}
+
+func (c *Controller) count(class Class, o Outcome) {
+	c.counts[class][o].Add(1)
+	c.metrics.requests.WithLabelValues(class.String(), o.String()).Inc()
+}
+
+// Run evicts idle rate-limit buckets until ctx is done.
+func (c *Controller) Run(ctx context.Context) error {
+	t := time.NewTicker(c.cfg.ClientIdle / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			now := c.cfg.Now()
+			c.byAddr.evictIdle(now)
+			c.byAcct.evictIdle(now)
+		}
+	}
+}
+
+// admissionRate returns the admitted requests per second, measured over
+// at least the last second and smoothed.
+func (c *Controller) admissionRate() float64 {
+	var total uint64
+	for _, cl := range classes {
+		total += c.counts[cl][Admitted].Load()
+	}
+	now := c.cfg.Now()
+	c.rateMu.Lock()
+	defer c.rateMu.Unlock()
+	if el := now.Sub(c.rateSince); el >= time.Second {
+		r := float64(total-c.rateBase) / el.Seconds()
+		if c.rate == 0 {
+			c.rate = r
+		} else {
+			c.rate = 0.5*c.rate + 0.5*r
+		}
+		c.rateSince, c.rateBase = now, total
+	}
+	return c.rate
+}
+
+// ClassSnapshot is one class's line on the operator page.
+type ClassSnapshot struct {
+	Class       string `json:"class"`
+	Queued      int    `json:"queued"`
+	Admitted    uint64 `json:"admitted"`
+	Shed        uint64 `json:"shed"`
+	RateLimited uint64 `json:"rate_limited"`
+	TimedOut    uint64 `json:"timeout"`
+}
+
+// Snapshot is the live state of admission control, for the operator page.
+type Snapshot struct {
+	Adaptive      bool            `json:"adaptive"`
+	ClientLimits  bool            `json:"client_limits"`
+	Limit         int             `json:"limit"`
+	InFlight      int             `json:"in_flight"`
+	Queued        int             `json:"queued"`
+	Baseline      time.Duration   `json:"baseline_ns"` // lowest measured latency
+	Latency       time.Duration   `json:"latency_ns"`  // recent mean latency of admitted work
+	AdmissionRate float64         `json:"admission_rate"`
+	Clients       int             `json:"clients"` // rate-limit buckets in memory
+	Classes       []ClassSnapshot `json:"classes"` // critical, hold, search, browse, exempt
+}
+
+// Snapshot returns the live state of admission control.
+func (c *Controller) Snapshot() Snapshot {
+	limit, inflight, queued, base, lat := c.gate.state()
+	s := Snapshot{
+		Adaptive:      c.cfg.Adaptive,
+		ClientLimits:  c.cfg.ClientLimits,
+		Limit:         limit,
+		InFlight:      inflight,
+		Baseline:      base,
+		Latency:       lat,
+		AdmissionRate: c.admissionRate(),
+		Clients:       c.byAddr.len() + c.byAcct.len(),
+	}
+	for cl := Critical; cl <= Exempt; cl++ {
+		cs := ClassSnapshot{
+			Class:       cl.String(),
+			Admitted:    c.counts[cl][Admitted].Load(),
+			Shed:        c.counts[cl][Shed].Load(),
+			RateLimited: c.counts[cl][RateLimited].Load(),
+			TimedOut:    c.counts[cl][TimedOut].Load(),
+		}
+		if cl < Exempt {
+			cs.Queued = queued[cl]
+			s.Queued += queued[cl]
+		}
+		s.Classes = append(s.Classes, cs)
+	}
+	return s
+}

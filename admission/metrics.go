@@ -1,0 +1,64 @@
+package admission
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the Prometheus series of admission control.
+type metrics struct {
+	requests  *prometheus.CounterVec
+	queueWait *prometheus.HistogramVec
+}
+
+func newMetrics(reg prometheus.Registerer, g *gate, cl *Controller) (*metrics, error) {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rdv_admission_requests_total",
+			Help: "Requests by priority class and admission outcome.",
+		}, []string{"class", "outcome"}),
+		queueWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "rdv_admission_queue_wait_seconds",
+			Help:    "Time admitted requests waited for capacity.",
+			Buckets: []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1},
+		}, []string{"class"}),
+	}
+	limit := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "rdv_admission_concurrency_limit",
+		Help: "Current adaptive concurrency limit.",
+	}, func() float64 { l, _, _, _, _ := g.state(); return float64(l) })
+	inflight := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "rdv_admission_in_flight",
+		Help: "Admitted requests running now.",
+	}, func() float64 { _, n, _, _, _ := g.state(); return float64(n) })
+	queued := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "rdv_admission_queued",
+		Help: "Requests waiting for capacity.",
+	}, func() float64 {
+		_, _, q, _, _ := g.state()
+		n := 0
+		for _, v := range q {
+			n += v
+		}
+		return float64(n)
+	})
+	rate := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "rdv_admission_rate",
+		Help: "Requests admitted per second, recently.",
+	}, func() float64 { return cl.admissionRate() })
+	// Pre-create every series so that dashboards see zeros, not gaps.
+	for _, c := range classes {
+		for o := Outcome(0); o < outcomes; o++ {
+			m.requests.WithLabelValues(c.String(), o.String())
+		}
+	}
+	m.requests.WithLabelValues(Exempt.String(), Admitted.String())
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.queueWait, limit, inflight, queued, rate} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}

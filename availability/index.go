@@ -2,9 +2,21 @@
 // answers earliest-near searches in microseconds. It is a cache of the
 // store, never the authority: bookings commit in the store first and the
 // index follows.
+//
+// Layout: per service, per clinic, a slice of compact entries sorted by
+// (start, slot ID). Each entry carries what the filters need (local
+// minute of day, local weekday, audience, practitioner languages) so that a
+// search never converts a time. A search walks the clinics of a latitude
+// band, rejects far ones with a bounding box and a chord test, and merges
+// the nearby clinics' slices with a small heap. One RWMutex per service lets
+// searches run side by side while bookings update the index.
 package availability
 
 import (
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"rdv"
@@ -39,38 +51,161 @@ type Result struct {
 }
 
 // Index is safe for concurrent use.
-type Index struct{}
+//
+// The clinics and practitioners are fixed at Build; only the slots change.
+type Index struct {
+	clinics   []rdv.Clinic // ordered by ID; a clinic's position is its number in the index
+	clinicPos map[int64]int32
+	sites     []site // the clinics ordered by latitude, for the spatial band
+
+	practs    []rdv.Practitioner
+	practPos  map[int64]int32
+	practLang []uint32 // per practitioner, its languages as bits of langBit
+
+	langBit map[string]uint32 // the first 32 languages spoken get a bit
+	// otherLangs are the languages beyond the 32 that have a bit: searches
+	// for them check the practitioner itself.
+	otherLangs map[string]bool
+
+	services []serviceSlots // by rdv.ServiceIndex
+	count    atomic.Int64
+	scratch  sync.Pool // *scratch
+}
+
+// serviceSlots holds one service's slots, per clinic. The padding keeps two
+// services' locks off one cache line, so searches of one service do not
+// slow down those of another on other cores.
+type serviceSlots struct {
+	mu       sync.RWMutex
+	byClinic [][]entry // by clinic position, each sorted by (start, id)
+	_        [64]byte
+}
 
 // Build makes an index of the network's clinics and practitioners filled
 // with the slots that scan yields.
 func Build(clinics []rdv.Clinic, practitioners []rdv.Practitioner, scan func(fn func(rdv.Slot) error) error) (*Index, error) {
-	panic("todo")
+	ix, err := newIndex(clinics, practitioners)
+	if err != nil {
+		return nil, err
+	}
+	clock := &localClock{}
+	// Slots arrive in no particular order: append them all, then sort each
+	// slice once.
+	err = scan(func(s rdv.Slot) error {
+		svc, ci, e, ok := ix.encode(s, clock)
+		if ok {
+			list := &ix.services[svc].byClinic[ci]
+			*list = append(*list, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build availability index: scan slots: %w", err)
+	}
+	var n int64
+	for svc := range ix.services {
+		for ci, list := range ix.services[svc].byClinic {
+			slices.SortFunc(list, compareEntries)
+			list = dedupe(list)
+			ix.services[svc].byClinic[ci] = slices.Clip(list)
+			n += int64(len(list))
+		}
+	}
+	ix.count.Store(n)
+	return ix, nil
 }
 
-// Search appends to dst the earliest slots matching q, ordered by start time
-// then distance, and returns it.
-func (ix *Index) Search(q Query, dst []Result) []Result { panic("todo") }
+func newIndex(clinics []rdv.Clinic, practitioners []rdv.Practitioner) (*Index, error) {
+	ix := &Index{
+		clinics:    slices.Clone(clinics),
+		clinicPos:  make(map[int64]int32, len(clinics)),
+		practs:     slices.Clone(practitioners),
+		practPos:   make(map[int64]int32, len(practitioners)),
+		langBit:    make(map[string]uint32),
+		otherLangs: make(map[string]bool),
+		services:   make([]serviceSlots, len(rdv.Services)),
+	}
+	slices.SortFunc(ix.clinics, func(a, b rdv.Clinic) int { return cmpInt64(a.ID, b.ID) })
+	for i, c := range ix.clinics {
+		if _, dup := ix.clinicPos[c.ID]; dup {
+			return nil, rdv.Errorf(rdv.EINVALID, "build availability index: clinic %d listed twice", c.ID)
+		}
+		ix.clinicPos[c.ID] = int32(i)
+		ix.sites = append(ix.sites, newSite(c.Lat, c.Lon, int32(i)))
+	}
+	slices.SortFunc(ix.sites, func(a, b site) int { return cmpFloat(a.lat, b.lat) })
 
-// Apply brings the index in line with a committed write.
-func (ix *Index) Apply(ch rdv.SlotChanges) { panic("todo") }
-
-// Add makes a slot bookable in the index; adding it twice is harmless.
-func (ix *Index) Add(s rdv.Slot) { panic("todo") }
-
-// Remove takes a slot out of the index; removing an absent slot is harmless.
-func (ix *Index) Remove(s rdv.Slot) { panic("todo") }
-
-// PruneBefore drops slots that start before t.
-func (ix *Index) PruneBefore(t time.Time) { panic("todo") }
+	slices.SortFunc(ix.practs, func(a, b rdv.Practitioner) int { return cmpInt64(a.ID, b.ID) })
+	ix.practLang = make([]uint32, len(ix.practs))
+	for i, p := range ix.practs {
+		if _, dup := ix.practPos[p.ID]; dup {
+			return nil, rdv.Errorf(rdv.EINVALID, "build availability index: practitioner %d listed twice", p.ID)
+		}
+		ix.practPos[p.ID] = int32(i)
+		for _, lang := range p.Languages {
+			bit, ok := ix.langBit[lang]
+			if !ok && !ix.otherLangs[lang] {
+				if len(ix.langBit) < 32 {
+					bit = 1 << len(ix.langBit)
+					ix.langBit[lang] = bit
+				} else {
+					ix.otherLangs[lang] = true
+				}
+			}
+			ix.practLang[i] |= bit
+		}
+	}
+	for i := range ix.services {
+		ix.services[i].byClinic = make([][]entry, len(ix.clinics))
+	}
+	ix.scratch.New = func() any { return new(scratch) }
+	return ix, nil
+}
 
 // Len returns how many bookable slots the index holds.
-func (ix *Index) Len() int { panic("todo") }
+func (ix *Index) Len() int { return int(ix.count.Load()) }
 
 // Clinic returns a clinic of the network by ID.
-func (ix *Index) Clinic(id int64) (rdv.Clinic, bool) { panic("todo") }
+func (ix *Index) Clinic(id int64) (rdv.Clinic, bool) {
+	i, ok := ix.clinicPos[id]
+	if !ok {
+		return rdv.Clinic{}, false
+	}
+	return ix.clinics[i], true
+}
 
-// Clinics returns every clinic, ordered by ID.
-func (ix *Index) Clinics() []rdv.Clinic { panic("todo") }
+// Clinics returns every clinic, ordered by ID. The slice is a copy.
+func (ix *Index) Clinics() []rdv.Clinic { return slices.Clone(ix.clinics) }
 
 // Practitioner returns a practitioner of the network by ID.
-func (ix *Index) Practitioner(id int64) (rdv.Practitioner, bool) { panic("todo") }
+func (ix *Index) Practitioner(id int64) (rdv.Practitioner, bool) {
+	i, ok := ix.practPos[id]
+	if !ok {
+		return rdv.Practitioner{}, false
+	}
+	return ix.practs[i], true
+}
+
+// Practitioners returns every practitioner, ordered by ID. The slice is a
+// copy.
+func (ix *Index) Practitioners() []rdv.Practitioner { return slices.Clone(ix.practs) }
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

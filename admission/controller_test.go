@@ -1,0 +1,338 @@
+package admission
+
+import (
+	"encoding/json"
+	"flag"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// newController returns a controller over cfg changed by edit, with a
+// clock frozen so that token buckets never refill during a test.
+func newController(t *testing.T, edit func(*Config)) *Controller {
+	t.Helper()
+	cfg := DefaultConfig()
+	frozen := time.Date(2026, 3, 8, 12, 0, 0, 0, time.UTC)
+	cfg.Now = func() time.Time { return frozen }
+	if edit != nil {
+		edit(&cfg)
+	}
+	c, err := New(cfg, prometheus.NewRegistry(), nil)
+	if err != nil {
+		t.Fatalf("new controller: %v", err)
+	}
+	return c
+}
+
+func do(t *testing.T, h http.Handler, method, target string, edit func(*http.Request)) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(method, target, nil)
+	if edit != nil {
+		edit(r)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+var ok = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		method, path string
+		want         Class
+	}{
+		{"POST", "/api/v1/appointments", Critical},
+		{"POST", "/api/v1/appointments/42/cancel", Critical},
+		{"POST", "/api/v1/appointments/42/reschedule", Critical},
+		{"POST", "/reservation/h_abc", Critical},
+		{"POST", "/rendez-vous/42/annuler", Critical},
+		{"POST", "/api/v1/holds", Hold},
+		{"POST", "/reserver", Hold},
+		{"GET", "/api/v1/slots", Search},
+		{"GET", "/recherche", Search},
+		{"GET", "/api/v1/appointments/42", Browse},
+		{"GET", "/api/v1/clinics", Browse},
+		{"GET", "/", Browse},
+		{"POST", "/api/v1/slots", Browse},
+		{"GET", "/healthz", Exempt},
+		{"GET", "/readyz", Exempt},
+		{"GET", "/metrics", Exempt},
+		{"GET", "/operateur", Exempt},
+		{"POST", "/operateur/banniere", Exempt},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest(tt.method, tt.path+"?x=1", nil)
+		if got := Classify(r); got != tt.want {
+			t.Errorf("%s %s: %s, want %s", tt.method, tt.path, got, tt.want)
+		}
+	}
+}
+
+// saturate holds one admitted request of class c inside the handler until
+// the returned function is called.
+func saturate(t *testing.T, c *Controller, path string) (http.Handler, func()) {
+	t.Helper()
+	entered, leave := make(chan struct{}), make(chan struct{})
+	h := c.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("block") != "" {
+			entered <- struct{}{}
+			<-leave
+		}
+	}))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		do(t, h, "POST", path+"?block=1", nil)
+	}()
+	<-entered
+	return h, func() { close(leave); <-done }
+}
+
+func TestProbesAndOperatorsAreNeverShed(t *testing.T) {
+	c := newController(t, func(cfg *Config) {
+		cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit = 1, 1, 1
+		cfg.QueueTimeout = 0
+	})
+	h, unblock := saturate(t, c, "/api/v1/appointments")
+	defer unblock()
+	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/operateur"} {
+		if w := do(t, h, "GET", p, nil); w.Code != http.StatusOK {
+			t.Errorf("%s under saturation: %d, want 200", p, w.Code)
+		}
+	}
+	if w := do(t, h, "GET", "/api/v1/slots", nil); w.Code != http.StatusServiceUnavailable {
+		t.Errorf("search under saturation: %d, want 503", w.Code)
+	}
+}
+
+func TestRefusalsSayWhenAndInWhichLanguage(t *testing.T) {
+	c := newController(t, func(cfg *Config) {
+		cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit = 1, 1, 1
+		cfg.QueueTimeout = 0
+		cfg.RetryAfter = 3 * time.Second
+	})
+	h, unblock := saturate(t, c, "/api/v1/appointments")
+	defer unblock()
+	tests := []struct {
+		path, accept, wantType, wantText string
+	}{
+		{"/api/v1/slots", "", "application/json", "réessayez"},
+		{"/api/v1/slots", "en-CA,en;q=0.9,fr;q=0.5", "application/json", "please try again"},
+		{"/api/v1/slots", "fr-CA,en;q=0.8", "application/json", "réessayez"},
+		{"/recherche", "", "text/html", `lang="fr"`},
+		{"/recherche", "en", "text/html", `lang="en"`},
+	}
+	for _, tt := range tests {
+		w := do(t, h, "GET", tt.path, func(r *http.Request) { r.Header.Set("Accept-Language", tt.accept) })
+		if w.Code != http.StatusServiceUnavailable {
+			t.Fatalf("%s %q: %d, want 503", tt.path, tt.accept, w.Code)
+		}
+		if got := w.Header().Get("Retry-After"); got != "3" {
+			t.Errorf("%s: Retry-After %q, want 3", tt.path, got)
+		}
+		if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, tt.wantType) {
+			t.Errorf("%s: content type %q, want %s", tt.path, ct, tt.wantType)
+		}
+		if !strings.Contains(w.Body.String(), tt.wantText) {
+			t.Errorf("%s %q: body %q lacks %q", tt.path, tt.accept, w.Body.String(), tt.wantText)
+		}
+		if tt.wantType == "application/json" {
+			var e struct {
+				Error struct{ Code, Message string }
+			}
+			if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error.Code != "unavailable" || e.Error.Message == "" {
+				t.Errorf("%s: JSON error %s (%v), want code unavailable with a message", tt.path, w.Body, err)
+			}
+		}
+	}
+}
+
+func TestRateLimits(t *testing.T) {
+	account := func(r *http.Request) string { return r.Header.Get("X-Account") }
+	from := func(addr, acct string) func(*http.Request) {
+		return func(r *http.Request) {
+			r.RemoteAddr = addr + ":40000"
+			if acct != "" {
+				r.Header.Set("X-Account", acct)
+			}
+		}
+	}
+	type req struct {
+		addr, account string
+		want          int
+	}
+	tests := []struct {
+		name string
+		edit func(*Config)
+		reqs []req
+	}{
+		{"per address", func(cfg *Config) { cfg.AddressRate, cfg.AddressBurst = 1, 2 }, []req{
+			{"10.0.0.1", "", 200}, {"10.0.0.1", "", 200}, {"10.0.0.1", "", 429}, {"10.0.0.2", "", 200},
+		}},
+		{"per account across addresses", func(cfg *Config) { cfg.AccountRate, cfg.AccountBurst, cfg.AccountOf = 1, 2, account }, []req{
+			{"10.0.0.1", "ana", 200}, {"10.0.0.2", "ana", 200}, {"10.0.0.3", "ana", 429}, {"10.0.0.3", "ben", 200}, {"10.0.0.3", "", 200},
+		}},
+		{"off", func(cfg *Config) { cfg.ClientLimits, cfg.AddressRate, cfg.AddressBurst = false, 1, 1 }, []req{
+			{"10.0.0.1", "", 200}, {"10.0.0.1", "", 200}, {"10.0.0.1", "", 200},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newController(t, tt.edit).Middleware(ok)
+			for i, rq := range tt.reqs {
+				w := do(t, h, "GET", "/api/v1/slots", from(rq.addr, rq.account))
+				if w.Code != rq.want {
+					t.Fatalf("request %d from %s/%s: %d, want %d", i, rq.addr, rq.account, w.Code, rq.want)
+				}
+				if w.Code == http.StatusTooManyRequests {
+					if w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), `"rate_limited"`) {
+						t.Fatalf("429 without Retry-After or code: %v %s", w.Header(), w.Body)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestForwardedForIsTrustedOnlyWhenConfigured(t *testing.T) {
+	for _, trust := range []bool{false, true} {
+		h := newController(t, func(cfg *Config) {
+			cfg.AddressRate, cfg.AddressBurst, cfg.TrustForwardedFor = 1, 1, trust
+		}).Middleware(ok)
+		codes := []int{}
+		for _, xff := range []string{"203.0.113.1", "198.51.100.7, 203.0.113.2"} {
+			w := do(t, h, "GET", "/", func(r *http.Request) { r.Header.Set("X-Forwarded-For", xff) })
+			codes = append(codes, w.Code)
+		}
+		want := 429 // one proxy address, one bucket
+		if trust {
+			want = 200 // two clients behind the proxy
+		}
+		if codes[1] != want {
+			t.Errorf("trust %v: second client got %d, want %d", trust, codes[1], want)
+		}
+	}
+}
+
+func TestDeadlinesPropagate(t *testing.T) {
+	c := newController(t, func(cfg *Config) {
+		cfg.Deadline = [Exempt]time.Duration{Critical: 7 * time.Second, Hold: 5 * time.Second, Search: 3 * time.Second, Browse: 2 * time.Second}
+	})
+	var got time.Duration
+	h := c.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		dl, ok := r.Context().Deadline()
+		if !ok {
+			got = -1
+			return
+		}
+		got = time.Until(dl)
+	}))
+	tests := []struct {
+		method, path string
+		want         time.Duration
+	}{
+		{"POST", "/api/v1/appointments", 7 * time.Second},
+		{"POST", "/api/v1/holds", 5 * time.Second},
+		{"GET", "/api/v1/slots", 3 * time.Second},
+		{"GET", "/", 2 * time.Second},
+	}
+	for _, tt := range tests {
+		do(t, h, tt.method, tt.path, nil)
+		// The deadline is set before the handler runs, so what is left is
+		// at most the budget and more than the budget of the class below.
+		if got <= 0 || got > tt.want || got <= tt.want-time.Second {
+			t.Errorf("%s %s: %v left, want just under %v", tt.method, tt.path, got, tt.want)
+		}
+	}
+}
+
+func TestAdmissionOffAdmitsEverything(t *testing.T) {
+	c := newController(t, func(cfg *Config) {
+		cfg.Adaptive = false
+		cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit = 1, 1, 1
+	})
+	h, unblock := saturate(t, c, "/api/v1/appointments")
+	defer unblock()
+	if w := do(t, h, "GET", "/api/v1/slots", nil); w.Code != http.StatusOK {
+		t.Fatalf("search with admission off: %d, want 200", w.Code)
+	}
+}
+
+func TestSnapshotAndMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	cfg := DefaultConfig()
+	cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit, cfg.QueueTimeout = 1, 1, 1, 0
+	c, err := New(cfg, reg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, unblock := saturate(t, c, "/api/v1/appointments")
+	do(t, h, "GET", "/api/v1/slots", nil)
+	s := c.Snapshot()
+	unblock()
+	if s.Limit != 1 || s.InFlight != 1 {
+		t.Errorf("snapshot limit %d in flight %d, want 1 and 1", s.Limit, s.InFlight)
+	}
+	if s.Classes[Search].Shed != 1 || s.Classes[Critical].Admitted != 1 {
+		t.Errorf("snapshot classes %+v, want one search shed and one critical admitted", s.Classes)
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, f := range families {
+		names[f.GetName()] = true
+	}
+	for _, n := range []string{"rdv_admission_requests_total", "rdv_admission_concurrency_limit", "rdv_admission_in_flight", "rdv_admission_queue_wait_seconds", "rdv_admission_queued"} {
+		if !names[n] {
+			t.Errorf("metric %s not registered", n)
+		}
+	}
+}
+
+func TestFlagsAndEnvironment(t *testing.T) {
+	t.Setenv("RDV_CLIENT_LIMITS", "off")
+	t.Setenv("RDV_QUEUE_TIMEOUT", "250ms")
+	var cfg Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg.RegisterFlags(fs)
+	if err := fs.Parse([]string{"--admission=off", "--rate-per-address=7"}); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ClientLimits || cfg.Adaptive || cfg.AddressRate != 7 || cfg.QueueTimeout != 250*time.Millisecond {
+		t.Fatalf("config %+v: want client limits and admission off, rate 7, queue timeout 250ms", cfg)
+	}
+	if _, err := New(cfg, nil, nil); err != nil {
+		t.Fatalf("new: %v", err)
+	}
+
+	t.Setenv("RDV_ADMISSION", "maybe")
+	cfg.RegisterFlags(flag.NewFlagSet("serve", flag.ContinueOnError))
+	if _, err := New(cfg, nil, nil); err == nil {
+		t.Fatal("RDV_ADMISSION=maybe accepted, want an error")
+	}
+}
+
+func TestLanguage(t *testing.T) {
+	tests := map[string]string{
+		"":                        "fr",
+		"en":                      "en",
+		"en-US,en;q=0.9":          "en",
+		"fr-CA,fr;q=0.9,en;q=0.8": "fr",
+		"en;q=0.4,fr;q=0.6":       "fr",
+		"de,en;q=0.5":             "en",
+		"de":                      "fr",
+	}
+	for in, want := range tests {
+		if got := Language(in); got != want {
+			t.Errorf("Language(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

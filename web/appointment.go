@@ -1,0 +1,88 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"rdv"
+)
+
+// appointmentData is what the appointment page shows.
+type appointmentData struct {
+	ID         int64
+	Status     rdv.AppointmentStatus
+	Slot       slotView
+	Patient    string
+	Token      string
+	Cancel     string // where the cancel form posts
+	Cancelable bool
+}
+
+// appointment shows an appointment to the holder of its link.
+func (s *Server) appointment(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.renderMessage(w, r, http.StatusNotFound, "error.appt_notfound")
+		return
+	}
+	token := r.URL.Query().Get("token")
+	a, err := s.d.Engine.Appointment(r.Context(), id, token)
+	if err != nil {
+		if rdv.ErrorCode(err) == rdv.ENOTFOUND {
+			s.renderMessage(w, r, http.StatusNotFound, "error.appt_notfound")
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	title := "appt.title.other"
+	switch a.Status {
+	case rdv.Booked:
+		title = "appt.title.booked"
+	case rdv.Cancelled:
+		title = "appt.title.cancelled"
+	}
+	s.render(w, r, http.StatusOK, "appointment", &page{
+		Title:  title,
+		Notice: noticeOf(r),
+		Data: appointmentData{
+			ID:         a.ID,
+			Status:     a.Status,
+			Slot:       s.viewSlot(a.Slot),
+			Patient:    a.Patient.FirstName + " " + a.Patient.LastName,
+			Token:      token,
+			Cancel:     "/rendez-vous/" + strconv.FormatInt(a.ID, 10) + "/annuler",
+			Cancelable: a.Status == rdv.Booked && s.d.Engine.Now().Before(a.Slot.Start),
+		},
+	})
+}
+
+// cancel cancels an appointment with the token of its link and shows the
+// appointment again with the outcome.
+func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.renderMessage(w, r, http.StatusNotFound, "error.appt_notfound")
+		return
+	}
+	token := r.PostForm.Get("token")
+	_, err = s.d.Engine.Cancel(r.Context(), id, token, nil)
+	switch rdv.ErrorCode(err) {
+	case "":
+		http.Redirect(w, r, appointmentURL(id, token, "cancelled"), http.StatusSeeOther)
+	case rdv.ENOTFOUND, rdv.EINVALID:
+		s.renderMessage(w, r, http.StatusNotFound, "error.appt_notfound")
+	case rdv.ECONFLICT, rdv.EGONE:
+		// Already cancelled (a second click) or no longer cancellable.
+		notice := "not_cancelled"
+		if a, err := s.d.Engine.Appointment(r.Context(), id, token); err == nil && a.Status == rdv.Cancelled {
+			notice = "cancelled"
+		}
+		http.Redirect(w, r, appointmentURL(id, token, notice), http.StatusSeeOther)
+	default:
+		s.fail(w, r, err)
+	}
+}

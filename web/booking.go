@@ -1,0 +1,285 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"rdv"
+	"rdv/booking"
+)
+
+// patientFields are the inputs of one person on the booking form, in the
+// order they appear; the guardian's carry the prefix "guardian_".
+var patientFields = []struct {
+	name, labelKey string
+	optional       bool
+}{
+	{"first_name", "book.first_name", false},
+	{"last_name", "book.last_name", false},
+	{"birth_date", "book.birth_date", false},
+	{"health_number", "book.health_number", false},
+	{"phone", "book.phone", true},
+	{"email", "book.email", true},
+}
+
+const guardianPrefix = "guardian_"
+
+// bookingData is what the booking form shows.
+type bookingData struct {
+	Slot      slotView
+	HeldUntil time.Time
+	Action    string
+	Nonce     string
+	Today     string
+	BackURL   string
+}
+
+// slotView is a slot with the names people need to find their way there.
+type slotView struct {
+	Start         time.Time
+	Service       rdv.Service
+	ClinicName    string
+	Address, City string
+	ClinicPhone   string
+	Practitioner  string
+}
+
+// expiredData is what the page of a run-out hold shows.
+type expiredData struct{ SearchURL string }
+
+func (s *Server) viewSlot(sl rdv.Slot) slotView {
+	v := slotView{Start: sl.Start, Service: sl.Service}
+	if c, ok := s.d.Index.Clinic(sl.ClinicID); ok {
+		v.ClinicName, v.Address, v.City, v.ClinicPhone = c.Name, c.Address, c.City, c.Phone
+	}
+	if p, ok := s.d.Index.Practitioner(sl.PractitionerID); ok {
+		v.Practitioner = p.Name
+	}
+	return v
+}
+
+// liveHold finds the hold of the page and its slot. When the hold cannot
+// be used it answers (not found, or run out) and returns ok false.
+func (s *Server) liveHold(ctx context.Context, w http.ResponseWriter, r *http.Request) (rdv.Hold, rdv.Slot, bool) {
+	h, err := s.d.Store.Hold(ctx, r.PathValue("hold"))
+	if err != nil {
+		if rdv.ErrorCode(err) == rdv.ENOTFOUND {
+			s.renderMessage(w, r, http.StatusNotFound, "error.hold_missing")
+		} else {
+			s.fail(w, r, fmt.Errorf("find hold: %w", err))
+		}
+		return rdv.Hold{}, rdv.Slot{}, false
+	}
+	sl, err := s.d.Store.Slot(ctx, h.SlotID)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("find slot of hold: %w", err))
+		return rdv.Hold{}, rdv.Slot{}, false
+	}
+	switch {
+	case sl.State == rdv.SlotBooked && sl.HoldID == h.ID:
+		s.renderMessage(w, r, http.StatusNotFound, "error.hold_missing")
+	case !s.d.Engine.Now().Before(h.ExpiresAt) || sl.HoldID != h.ID:
+		s.renderExpired(w, r, sl)
+	default:
+		return h, sl, true
+	}
+	return rdv.Hold{}, rdv.Slot{}, false
+}
+
+// renderExpired tells the person the hold ran out and offers the same
+// search again, from the slot's day, near its clinic's town.
+func (s *Server) renderExpired(w http.ResponseWriter, r *http.Request, sl rdv.Slot) {
+	v := url.Values{"service": {string(sl.Service)}, "du": {rdv.DateOf(sl.Start).String()}}
+	if today := rdv.DateOf(s.d.Engine.Now()); rdv.DateOf(sl.Start).Before(today) {
+		v.Set("du", today.String())
+	}
+	if c, ok := s.d.Index.Clinic(sl.ClinicID); ok {
+		v.Set("lieu", c.City)
+	}
+	s.render(w, r, http.StatusGone, "expired", &page{
+		Title: "expired.title",
+		Data:  expiredData{SearchURL: searchURL(v, "")},
+	})
+}
+
+// bookingForm shows the form that turns a hold into an appointment.
+func (s *Server) bookingForm(w http.ResponseWriter, r *http.Request) {
+	h, sl, ok := s.liveHold(r.Context(), w, r)
+	if !ok {
+		return
+	}
+	f := newForm(url.Values{"language": {langOf(r.Context())}})
+	s.renderBooking(w, r, http.StatusOK, h, sl, f)
+}
+
+func (s *Server) renderBooking(w http.ResponseWriter, r *http.Request, status int, h rdv.Hold, sl rdv.Slot, f *form) {
+	action := "/reservation/" + url.PathEscape(h.ID)
+	s.render(w, r, status, "booking", &page{
+		Title:     "book.title",
+		Form:      f,
+		SwitchURL: action + "?lang=" + otherLang(langOf(r.Context())),
+		Data: bookingData{
+			Slot:      s.viewSlot(sl),
+			HeldUntil: h.ExpiresAt,
+			Action:    action,
+			Nonce:     newNonce(),
+			Today:     rdv.DateOf(s.d.Engine.Now()).String(),
+			BackURL:   searchURL(url.Values{"service": {string(sl.Service)}, "lieu": {s.viewSlot(sl).City}}, ""),
+		},
+	})
+}
+
+// confirm books the held slot for the person, or sends the form back with
+// a message by each field to correct.
+func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	h, sl, ok := s.liveHold(r.Context(), w, r)
+	if !ok {
+		return
+	}
+	values := url.Values{}
+	for k, v := range r.PostForm {
+		if k != "cle" {
+			values[k] = v
+		}
+	}
+	f := newForm(values)
+	in := booking.ConfirmInput{HoldID: h.ID, Channel: rdv.Web}
+	in.Patient = readPatient(f, "")
+	forChild := values.Get("for_child") != ""
+	for _, pf := range patientFields {
+		forChild = forChild || strings.TrimSpace(values.Get(guardianPrefix+pf.name)) != ""
+	}
+	if forChild {
+		g := readPatient(f, guardianPrefix)
+		// A child is reached through the parent who books.
+		if in.Patient.Phone == "" && in.Patient.Email == "" {
+			in.Patient.Phone, in.Patient.Email = g.Phone, g.Email
+		}
+		in.Guardian = &g
+	}
+	if len(f.Errors) > 0 {
+		s.summarize(f)
+		s.renderBooking(w, r, http.StatusUnprocessableEntity, h, sl, f)
+		return
+	}
+	a, err := s.d.Engine.Confirm(r.Context(), in, idemKey("web POST /reservation", r.PostForm.Get("cle"), values))
+	switch rdv.ErrorCode(err) {
+	case "":
+		http.Redirect(w, r, appointmentURL(a.ID, a.CancelToken, ""), http.StatusSeeOther)
+	case rdv.EINVALID:
+		fieldError(f, err)
+		s.summarize(f)
+		s.renderBooking(w, r, http.StatusUnprocessableEntity, h, sl, f)
+	case rdv.EGONE:
+		s.renderExpired(w, r, sl)
+	case rdv.ESLOTTAKEN, rdv.ECONFLICT:
+		back := url.Values{"service": {string(sl.Service)}, "lieu": {s.viewSlot(sl).City}}
+		http.Redirect(w, r, searchURL(back, "slot_taken"), http.StatusSeeOther)
+	case rdv.ENOTFOUND:
+		s.renderMessage(w, r, http.StatusNotFound, "error.hold_missing")
+	default:
+		s.fail(w, r, err)
+	}
+}
+
+// readPatient reads one person from the form, recording missing required
+// fields and unreadable dates; the engine checks the rest.
+func readPatient(f *form, prefix string) rdv.Patient {
+	get := func(name string) string { return strings.TrimSpace(f.Values.Get(prefix + name)) }
+	for _, pf := range patientFields {
+		if !pf.optional && get(pf.name) == "" {
+			f.Fail(prefix+pf.name, "err.required")
+		}
+	}
+	p := rdv.Patient{
+		FirstName:    get("first_name"),
+		LastName:     get("last_name"),
+		HealthNumber: get("health_number"),
+		Phone:        get("phone"),
+		Email:        get("email"),
+		Language:     f.Values.Get("language"),
+	}
+	if get("birth_date") != "" {
+		d, err := rdv.ParseDate(get("birth_date"))
+		if err != nil {
+			f.Fail(prefix+"birth_date", "err.date")
+		}
+		p.BirthDate = d
+	}
+	return p
+}
+
+// fieldError places the engine's verdict on a field by that field, with a
+// message in the person's terms.
+func fieldError(f *form, err error) {
+	field := rdv.ErrorField(err)
+	prefix := ""
+	name, ok := strings.CutPrefix(field, "patient.")
+	if !ok {
+		if name, ok = strings.CutPrefix(field, "guardian."); ok {
+			prefix = guardianPrefix
+		}
+	}
+	get := func(n string) string { return strings.TrimSpace(f.Values.Get(prefix + n)) }
+	key := "err.invalid"
+	switch name {
+	case "first_name", "last_name":
+		key = "err.too_long"
+	case "birth_date":
+		key = "err.birth_date"
+	case "health_number":
+		key = "err.hn_birth"
+		if _, err := rdv.NormalizeHealthNumber(get("health_number")); err != nil {
+			key = "err.health_number"
+		}
+	case "email":
+		key = "err.email"
+	case "phone":
+		key = "err.phone"
+		if get("phone") == "" && get("email") == "" {
+			key = "err.contact"
+		}
+	case "language":
+		key, prefix = "err.language", ""
+	case "":
+		name = "form"
+	}
+	f.Fail(prefix+name, key)
+}
+
+// summarize lists the form's errors in the order of its fields.
+func (s *Server) summarize(f *form) {
+	f.Summary = nil
+	for _, prefix := range []string{"", guardianPrefix} {
+		for _, pf := range patientFields {
+			if key := f.Errors[prefix+pf.name]; key != "" {
+				f.Summary = append(f.Summary, fieldProblem{ID: fieldID(prefix + pf.name), LabelKey: pf.labelKey, MessageKey: key})
+			}
+		}
+	}
+	for _, other := range []struct{ name, label string }{{"language", "book.language"}, {"form", "book.title"}} {
+		if key := f.Errors[other.name]; key != "" {
+			f.Summary = append(f.Summary, fieldProblem{ID: fieldID(other.name), LabelKey: other.label, MessageKey: key})
+		}
+	}
+}
+
+// fieldID is the HTML id of a field's input.
+func fieldID(name string) string { return "f-" + strings.ReplaceAll(name, "_", "-") }
+
+// appointmentURL is the link that lets its holder see and cancel an
+// appointment: the token lives only in it.
+func appointmentURL(id int64, token, notice string) string {
+	v := url.Values{"token": {token}}
+	if notice != "" {
+		v.Set("avis", notice)
+	}
+	return fmt.Sprintf("/rendez-vous/%d?%s", id, v.Encode())
+}

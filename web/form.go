@@ -1,0 +1,117 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+
+	"rdv"
+)
+
+// maxFormBytes bounds what a form post may send: the longest form is a
+// dozen short fields.
+const maxFormBytes = 64 << 10
+
+// form is what a person typed and what is wrong with it, so that a page
+// sent back keeps every value and shows each message by its field.
+type form struct {
+	Values url.Values
+	Errors map[string]string // field name → catalog key of the message
+	// Summary lists the errors in the order of the fields, for the box at
+	// the top of the form that links to each field.
+	Summary []fieldProblem
+}
+
+// fieldProblem is one line of the error summary.
+type fieldProblem struct {
+	ID, LabelKey, MessageKey string
+}
+
+func newForm(v url.Values) *form {
+	if v == nil {
+		v = url.Values{}
+	}
+	return &form{Values: v, Errors: map[string]string{}}
+}
+
+// Fail records the message of a field, keeping the first one.
+func (f *form) Fail(name, key string) {
+	if _, ok := f.Errors[name]; !ok {
+		f.Errors[name] = key
+	}
+}
+
+// Checked reports whether a checkbox or an option has the value.
+func (f *form) Checked(name, value string) bool {
+	for _, v := range f.Values[name] {
+		if v == value {
+			return true
+		}
+	}
+	return false
+}
+
+// parseForm reads a posted form of bounded size. On failure it has already
+// answered with an error page.
+func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.renderError(w, r, http.StatusRequestEntityTooLarge)
+			return false
+		}
+		s.renderError(w, r, http.StatusBadRequest)
+		return false
+	}
+	return true
+}
+
+// fail answers with the error page that a domain error calls for, and logs
+// what the person does not see. Details carry no patient data.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch rdv.ErrorCode(err) {
+	case rdv.ENOTFOUND:
+		s.renderError(w, r, http.StatusNotFound)
+	case rdv.EUNAVAILABLE:
+		s.renderError(w, r, http.StatusServiceUnavailable)
+	case rdv.EBADREQUEST, rdv.EINVALID, rdv.ETOOLARGE:
+		s.renderError(w, r, http.StatusBadRequest)
+	default:
+		s.log.ErrorContext(r.Context(), "page failed", "route", r.Pattern, "err", err)
+		s.renderError(w, r, http.StatusInternalServerError)
+	}
+}
+
+// clientKey identifies who holds slots, for the cap on live holds. Only
+// the connection's address is trusted: a header could be forged.
+func clientKey(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// newNonce returns a random value for a form's idempotency key: the same
+// form posted twice (a double click, a reload) has one effect.
+func newNonce() string {
+	b := make([]byte, 16)
+	rand.Read(b) // never fails (crypto/rand, Go 1.24+)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// idemKey returns the idempotency key of a form post, or nil when the form
+// carries no usable nonce.
+func idemKey(scope, nonce string, body url.Values) *rdv.IdemKey {
+	if nonce == "" || len(nonce) > 64 {
+		return nil
+	}
+	sum := sha256.Sum256([]byte(body.Encode()))
+	return &rdv.IdemKey{Scope: scope, Key: nonce, BodyHash: hex.EncodeToString(sum[:])}
+}

@@ -1,0 +1,42 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"rdv"
+)
+
+// hold holds the chosen slot for the person and sends them to the booking
+// form. A slot somebody else got first sends them back to the results
+// with a message.
+func (s *Server) hold(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	slotID, err := strconv.ParseInt(r.PostForm.Get("slot_id"), 10, 64)
+	if err != nil || slotID <= 0 {
+		s.renderError(w, r, http.StatusBadRequest)
+		return
+	}
+	back, _ := url.ParseQuery(r.PostForm.Get("q"))
+	// One key per results page and slot: a double click or a reload holds
+	// once, while choosing another slot from the same page is a new hold.
+	idem := idemKey("web POST /reserver", r.PostForm.Get("cle")+":"+strconv.FormatInt(slotID, 10),
+		url.Values{"slot_id": {strconv.FormatInt(slotID, 10)}})
+	if r.PostForm.Get("cle") == "" {
+		idem = nil
+	}
+	h, err := s.d.Engine.Hold(r.Context(), slotID, clientKey(r), idem)
+	switch rdv.ErrorCode(err) {
+	case "":
+		http.Redirect(w, r, "/reservation/"+url.PathEscape(h.ID), http.StatusSeeOther)
+	case rdv.ESLOTTAKEN, rdv.ENOTFOUND, rdv.ECONFLICT, rdv.EGONE:
+		http.Redirect(w, r, searchURL(back, "slot_taken"), http.StatusSeeOther)
+	case rdv.ETOOMANYHOLDS:
+		http.Redirect(w, r, searchURL(back, "too_many"), http.StatusSeeOther)
+	default:
+		s.fail(w, r, err)
+	}
+}

@@ -1,0 +1,86 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// langCookie keeps the language a person chose with the switch.
+const langCookie = "lang"
+
+type langKey struct{}
+
+// langOf returns the language of the request: "fr" or "en".
+func langOf(ctx context.Context) string {
+	if l, ok := ctx.Value(langKey{}).(string); ok {
+		return l
+	}
+	return "fr"
+}
+
+// otherLang returns the language the switch offers.
+func otherLang(lang string) string {
+	if lang == "en" {
+		return "fr"
+	}
+	return "en"
+}
+
+// pickLang decides the language of a request: the switch (?lang=) first,
+// then the cookie it set, then Accept-Language, then French. chosen is true
+// when the request carries the switch, so that the choice is remembered.
+func pickLang(r *http.Request) (lang string, chosen bool) {
+	if l := r.URL.Query().Get("lang"); l == "fr" || l == "en" {
+		return l, true
+	}
+	if c, err := r.Cookie(langCookie); err == nil && (c.Value == "fr" || c.Value == "en") {
+		return c.Value, false
+	}
+	return acceptLanguage(r.Header.Get("Accept-Language")), false
+}
+
+// acceptLanguage returns whichever of French and English the header
+// prefers, French on a tie or when it names neither.
+func acceptLanguage(header string) string {
+	best, bestQ := "fr", 0.0
+	for _, part := range strings.Split(header, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				continue
+			}
+			q = f
+		}
+		primary, _, _ := strings.Cut(strings.ToLower(tag), "-")
+		if (primary == "fr" || primary == "en") && q > bestQ {
+			best, bestQ = primary, q
+		}
+	}
+	return best
+}
+
+// withLanguage puts the request's language in its context, remembers a
+// choice made with the switch in a cookie, and tells caches that pages
+// vary with both.
+func withLanguage(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lang, chosen := pickLang(r)
+		if chosen {
+			http.SetCookie(w, &http.Cookie{
+				Name:     langCookie,
+				Value:    lang,
+				Path:     "/",
+				MaxAge:   365 * 24 * 3600,
+				HttpOnly: true,
+				Secure:   r.TLS != nil,
+				SameSite: http.SameSiteLaxMode,
+			})
+		}
+		w.Header().Add("Vary", "Accept-Language, Cookie")
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), langKey{}, lang)))
+	})
+}

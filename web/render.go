@@ -1,0 +1,263 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"rdv"
+)
+
+//go:embed templates/*
+var templateFS embed.FS
+
+//go:embed static/*
+var staticFS embed.FS
+
+// pageTemplate is one page: the layout, the shared parts and the page's
+// own "main" block.
+type pageTemplate struct{ *template.Template }
+
+// parsePages parses every page once, at start.
+func parsePages() (map[string]pageTemplate, error) {
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("list templates: %w", err)
+	}
+	pages := make(map[string]pageTemplate)
+	for _, name := range names {
+		base := path.Base(name)
+		if base == "layout.html" || base == "parts.html" {
+			continue
+		}
+		t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/parts.html", name)
+		if err != nil {
+			return nil, fmt.Errorf("parse template %s: %w", base, err)
+		}
+		pages[strings.TrimSuffix(base, ".html")] = pageTemplate{t}
+	}
+	return pages, nil
+}
+
+// asset is a static file served under a name that carries its checksum, so
+// that browsers may keep it for a year.
+type asset struct {
+	body  []byte
+	ctype string
+}
+
+// loadAssets fingerprints the static files and returns them by served
+// name, with the URL of the style sheet.
+func loadAssets() (map[string]asset, string, error) {
+	assets := make(map[string]asset)
+	var cssURL string
+	entries, err := fs.ReadDir(staticFS, "static")
+	if err != nil {
+		return nil, "", fmt.Errorf("list static files: %w", err)
+	}
+	for _, e := range entries {
+		body, err := fs.ReadFile(staticFS, "static/"+e.Name())
+		if err != nil {
+			return nil, "", fmt.Errorf("read static file %s: %w", e.Name(), err)
+		}
+		sum := sha256.Sum256(body)
+		ext := path.Ext(e.Name())
+		served := strings.TrimSuffix(e.Name(), ext) + "." + hex.EncodeToString(sum[:6]) + ext
+		ctype := "application/octet-stream"
+		if ext == ".css" {
+			ctype = "text/css; charset=utf-8"
+		}
+		assets[served] = asset{body: body, ctype: ctype}
+		if e.Name() == "app.css" {
+			cssURL = "/static/" + served
+		}
+	}
+	if cssURL == "" {
+		return nil, "", fmt.Errorf("static/app.css is missing")
+	}
+	return assets, cssURL, nil
+}
+
+// static serves a fingerprinted file; any other name is not found.
+func (s *Server) static(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.assets[r.PathValue("file")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", a.ctype)
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Header().Set("Content-Length", strconv.Itoa(len(a.body)))
+	w.Write(a.body)
+}
+
+// page is what every template receives: the language and its strings,
+// the layout's links, and the page's own data.
+type page struct {
+	Lang      string
+	Title     string
+	CSS       string
+	SwitchURL string
+	Notice    string // a translated message shown at the top, if any
+	Form      *form
+	Data      any
+}
+
+// T returns the string of key in the page's language.
+func (p *page) T(key string, args ...any) string { return translate(p.Lang, key, args...) }
+
+// Other returns the language the switch offers.
+func (p *page) Other() string { return otherLang(p.Lang) }
+
+// DateTime writes an instant the way people of the page's language do.
+func (p *page) DateTime(t time.Time) string { return FormatDateTime(t, p.Lang) }
+
+// Clock writes a time of day.
+func (p *page) Clock(t time.Time) string { return FormatClock(t, p.Lang) }
+
+// Km writes a distance.
+func (p *page) Km(km float64) string { return FormatKm(km, p.Lang) }
+
+// Service returns a service's name.
+func (p *page) Service(s rdv.Service) string { return s.Name(p.Lang) }
+
+// Field describes one input of the page's form for the "field" template:
+// its label and hint (catalog keys; hintKey may be ""), the value the
+// person typed and the message of its error.
+func (p *page) Field(name, labelKey, typ, autocomplete, hintKey string, optional bool) field {
+	f := field{Name: name, ID: fieldID(name), Label: p.T(labelKey), Type: typ, Autocomplete: autocomplete}
+	// A guardian's fields are needed only for a child: neither marked
+	// optional nor required, their fieldset says when to fill them.
+	guardian := strings.HasPrefix(name, guardianPrefix)
+	f.Required = !optional && !guardian
+	if optional && !guardian {
+		f.OptionalText = p.T("form.optional")
+	}
+	if hintKey != "" {
+		f.Hint = p.T(hintKey)
+	}
+	if p.Form != nil {
+		f.Value = p.Form.Values.Get(name)
+		if key := p.Form.Errors[name]; key != "" {
+			f.Error = p.T(key)
+		}
+	}
+	return f
+}
+
+// SlotArgs bundles the page and a slot for the "slot" template.
+func (p *page) SlotArgs(s slotView) struct {
+	P *page
+	S slotView
+} {
+	return struct {
+		P *page
+		S slotView
+	}{p, s}
+}
+
+// Err returns the translated message of a form field's error, or "".
+func (p *page) Err(name string) string {
+	if p.Form == nil || p.Form.Errors[name] == "" {
+		return ""
+	}
+	return p.T(p.Form.Errors[name])
+}
+
+// field is one labelled input with its hint and its error.
+type field struct {
+	Name, ID, Label, Type, Autocomplete, Value, Error, Hint string
+	OptionalText                                            string // shown by the label when not ""
+	Required                                                bool
+}
+
+// DescribedBy lists the IDs of the hint and the error, for screen readers.
+func (f field) DescribedBy() string {
+	var ids []string
+	if f.Hint != "" {
+		ids = append(ids, f.ID+"-hint")
+	}
+	if f.Error != "" {
+		ids = append(ids, f.ID+"-error")
+	}
+	return strings.Join(ids, " ")
+}
+
+// render writes a page with a status. The page is rendered into a buffer
+// first, so that a template failure becomes a clean 500, never half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	t, ok := s.pages[name]
+	if !ok {
+		panic("web: no page template " + name)
+	}
+	p.Lang = langOf(r.Context())
+	p.CSS = s.cssURL
+	p.Title = p.T(p.Title)
+	if p.SwitchURL == "" {
+		p.SwitchURL = switchURL(r, r.Method == http.MethodGet, p.Other())
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		panic(fmt.Sprintf("web: render %s: %v", name, err))
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "no-store")
+	}
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// switchURL returns the link of the language switch: the same page in the
+// other language, or the home page when the page answered a form post.
+func switchURL(r *http.Request, samePage bool, lang string) string {
+	if !samePage {
+		return "/?lang=" + lang
+	}
+	q := r.URL.Query()
+	q.Set("lang", lang)
+	return (&url.URL{Path: r.URL.Path, RawQuery: q.Encode()}).String()
+}
+
+// renderError writes the friendly page of an HTTP error status.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int) {
+	s.renderMessage(w, r, status, "")
+}
+
+// renderMessage writes an error page with a specific explanation (a
+// catalog key); "" uses the status's own.
+func (s *Server) renderMessage(w http.ResponseWriter, r *http.Request, status int, textKey string) {
+	code := status
+	switch code {
+	case http.StatusBadRequest, http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusServiceUnavailable:
+	case http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
+		code = http.StatusBadRequest
+	default:
+		code = http.StatusInternalServerError
+	}
+	if textKey == "" {
+		textKey = fmt.Sprintf("error.%d.text", code)
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "30")
+	}
+	s.render(w, r, status, "error", &page{
+		Title: fmt.Sprintf("error.%d.title", code),
+		Data:  errorData{TextKey: textKey},
+	})
+}
+
+// errorData is what the error page shows besides its title.
+type errorData struct{ TextKey string }

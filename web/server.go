@@ -1,0 +1,122 @@
+// Package web serves the pages people book with: search, results, the
+// booking form, the appointment page and its cancellation, in French first
+// and English second. Pages are rendered on the server from templates
+// parsed once at start and work with plain forms, without JavaScript. The
+// JSON API (package web/api) is mounted under /api/.
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"rdv"
+	"rdv/availability"
+	"rdv/booking"
+	"rdv/places"
+)
+
+// Deps are what the pages work with.
+type Deps struct {
+	Engine *booking.Engine
+	Index  *availability.Index
+	Store  rdv.Store
+	// API serves /api/, /healthz and /readyz.
+	API http.Handler
+	// Ready reports whether the platform can serve. The API answers the
+	// probes; Ready answers them only when no API is given.
+	Ready func(ctx context.Context) error
+	Log   *slog.Logger
+}
+
+// placeSuggestions is how many of the most populous places the place field
+// suggests: enough to cover the big towns, few enough to keep pages light.
+const placeSuggestions = 40
+
+// Server serves the pages and mounts the API. It is an http.Handler, safe
+// for concurrent use.
+type Server struct {
+	d       Deps
+	log     *slog.Logger
+	handler http.Handler
+	pages   map[string]pageTemplate
+	assets  map[string]asset
+	cssURL  string
+	places  []string
+}
+
+// New parses the templates, fingerprints the static files and routes the
+// pages and the API.
+func New(d Deps) (*Server, error) {
+	switch {
+	case d.Engine == nil:
+		return nil, errors.New("web: no booking engine")
+	case d.Index == nil:
+		return nil, errors.New("web: no availability index")
+	case d.Store == nil:
+		return nil, errors.New("web: no store")
+	}
+	s := &Server{d: d, log: d.Log}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	var err error
+	if s.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	if s.assets, s.cssURL, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	for i, p := range places.All() {
+		if i == placeSuggestions {
+			break
+		}
+		s.places = append(s.places, p.Name)
+	}
+	s.handler = withLanguage(s.logRequests(s.recoverPanics(secureHeaders(s.routes()))))
+	return s, nil
+}
+
+// ServeHTTP serves a page, a static file or the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+// routes maps the pages' URLs. The French paths are part of the
+// interface: links people keep (the appointment page) must keep working.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("GET /recherche", s.search)
+	mux.HandleFunc("POST /reserver", s.hold)
+	mux.HandleFunc("GET /reservation/{hold}", s.bookingForm)
+	mux.HandleFunc("POST /reservation/{hold}", s.confirm)
+	mux.HandleFunc("GET /rendez-vous/{id}", s.appointment)
+	mux.HandleFunc("POST /rendez-vous/{id}/annuler", s.cancel)
+	mux.HandleFunc("GET /static/{file}", s.static)
+	if s.d.API != nil {
+		mux.Handle("/api/", s.d.API)
+		mux.Handle("GET /healthz", s.d.API)
+		mux.Handle("GET /readyz", s.d.API)
+	} else {
+		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+		mux.HandleFunc("GET /readyz", s.readyz)
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.renderError(w, r, http.StatusNotFound)
+	})
+	return mux
+}
+
+// readyz answers the readiness probe when no API is mounted.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.d.Ready != nil {
+		if err := s.d.Ready(r.Context()); err != nil {
+			s.log.Warn("not ready", "err", err)
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+	}
+	w.Write([]byte("ready\n"))
+}

@@ -178,7 +178,7 @@ func TestFullNetworkShape(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the full network")
 	}
-	n := fullNetwork(1, 8)
+	n := fullNetwork(1, 2) // two weeks: the shape, not the size
 	ix := mustBuild(t, n)
 	peds := 0
 	for _, c := range n.clinics {

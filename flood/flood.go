@@ -1,0 +1,278 @@
+// Package flood is the open-loop load generator of rdv ("rdv flood"): it
+// measures a server's capacity, offers it a multiple of that capacity at a
+// constant arrival rate with a realistic mix of searches, holds,
+// confirmations, cancellations and browsing, and reports goodput, the
+// latency of admitted and of refused requests, the shed rate by class, and
+// whether any acknowledged booking was doubled or lost.
+package flood
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// options are the flags of rdv flood.
+type options struct {
+	target, compareTarget string
+	duration              time.Duration
+	overload              float64
+	json                  bool
+	reportDir             string
+	capacity              float64
+	rampStart             float64
+	rampStep              time.Duration
+	rampSteps             int
+	maxRate               float64
+	sloMS                 float64
+	levels                string
+	levelDuration         time.Duration
+	timeout               time.Duration
+	maxWorkers            uint64
+	seed                  uint64
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("flood", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.target, "target", "http://127.0.0.1:8080", "base URL of the server under test (loopback only)")
+	fs.StringVar(&o.compareTarget, "compare-target", "", "a second server (run with --admission=off) offered the same load, for comparison")
+	fs.DurationVar(&o.duration, "duration", 20*time.Second, "how long the overload lasts")
+	fs.Float64Var(&o.overload, "overload", 10, "offered load as a multiple of capacity")
+	fs.BoolVar(&o.json, "json", false, "print the summary as one JSON object")
+	fs.StringVar(&o.reportDir, "report", "", "write a Markdown report and its SVG chart into this directory")
+	fs.Float64Var(&o.capacity, "capacity", 0, "capacity in requests/s; 0: measure it with a ramp")
+	fs.Float64Var(&o.rampStart, "ramp-start", 100, "first rate of the capacity ramp, requests/s")
+	fs.DurationVar(&o.rampStep, "ramp-step", 2*time.Second, "duration of each ramp step")
+	fs.IntVar(&o.rampSteps, "ramp-steps", 12, "ramp steps at most")
+	fs.Float64Var(&o.maxRate, "max-rate", 50000, "highest rate ever offered, requests/s")
+	fs.Float64Var(&o.sloMS, "slo", 250, "admitted p99 latency, in ms, beyond which the ramp stops")
+	fs.StringVar(&o.levels, "levels", "0.5,1,2,5", "with --report: extra load levels (multiples of capacity) charted before the overload")
+	fs.DurationVar(&o.levelDuration, "level-duration", 4*time.Second, "duration of each extra level")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "per-request timeout")
+	fs.Uint64Var(&o.maxWorkers, "max-workers", 10000, "requests in flight at most (open loop until this bound)")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of the request mix")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	switch {
+	case o.duration <= 0 || o.duration > time.Hour:
+		return o, errors.New("flood: --duration must be in (0, 1h]")
+	case o.overload <= 0 || o.overload > 1000:
+		return o, errors.New("flood: --overload must be in (0, 1000]")
+	case o.capacity < 0 || o.rampStart <= 0 || o.maxRate <= 0 || o.rampSteps < 1 || o.rampStep <= 0:
+		return o, errors.New("flood: capacity, ramp and max rate must be positive")
+	}
+	if err := checkLoopback(o.target); err != nil {
+		return o, err
+	}
+	if o.compareTarget != "" {
+		if err := checkLoopback(o.compareTarget); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}
+
+// checkLoopback refuses any target that is not on this machine: a load
+// generator must never be pointed at somebody else's server.
+func checkLoopback(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("flood: target %q: %w", raw, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("flood: target %q: scheme must be http or https", raw)
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("flood: target %q is not a loopback address: rdv flood only loads servers on this machine (use 127.0.0.1, ::1 or localhost)", raw)
+}
+
+// Run is the result of flooding one server.
+type Run struct {
+	Target        string             `json:"target"`
+	CapacityRPS   float64            `json:"capacity_rps"`
+	OfferedRPS    float64            `json:"offered_rps"`
+	SentRPS       float64            `json:"sent_rps"`
+	GoodputRPS    float64            `json:"goodput_rps"`
+	GoodputRatio  float64            `json:"goodput_ratio"` // goodput / capacity
+	AdmittedP50MS float64            `json:"admitted_p50_ms"`
+	AdmittedP99MS float64            `json:"admitted_p99_ms"`
+	RefusedP50MS  float64            `json:"refused_p50_ms"`
+	RefusedP99MS  float64            `json:"refused_p99_ms"`
+	RefusedRatio  float64            `json:"refused_ratio"`
+	FailedRatio   float64            `json:"failed_ratio"`
+	ShedRate      map[string]float64 `json:"shed_rate_by_class"`
+	ByClass       map[string]*counts `json:"requests_by_class"`
+	Check
+	Ramp   []Point `json:"ramp,omitempty"`   // capacity measurement
+	Levels []Point `json:"levels,omitempty"` // offered load against goodput, for the chart
+}
+
+// Summary is what rdv flood prints with --json: the main run at the top
+// level, and the comparison run (admission off) beside it.
+type Summary struct {
+	Run
+	Duration string  `json:"duration"`
+	Overload float64 `json:"overload"`
+	Compare  *Run    `json:"compare,omitempty"`
+}
+
+// Main runs rdv flood with its arguments (without the program and
+// subcommand names), writing the summary to stdout and progress to stderr.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	progress := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
+	main, err := flood(ctx, o, o.target, o.capacity, o.seed, progress)
+	if err != nil {
+		return err
+	}
+	s := Summary{Run: main, Duration: o.duration.String(), Overload: o.overload}
+	if o.compareTarget != "" {
+		// The same offered load, measured against the capacity of the
+		// server with admission on, so that both runs face the same flood.
+		cmp, err := flood(ctx, o, o.compareTarget, main.CapacityRPS, o.seed+1, progress)
+		if err != nil {
+			return fmt.Errorf("compare run: %w", err)
+		}
+		s.Compare = &cmp
+	}
+	if o.reportDir != "" {
+		if err := writeReport(o.reportDir, s, time.Now()); err != nil {
+			return err
+		}
+		progress("report written to %s", o.reportDir)
+	}
+	if o.json {
+		enc := json.NewEncoder(stdout)
+		return enc.Encode(s)
+	}
+	printSummary(stdout, s)
+	return ctx.Err()
+}
+
+// flood measures (or takes) the capacity of one target, offers it the
+// overload, and checks the bookings.
+func flood(ctx context.Context, o options, target string, capacity float64, seed uint64, progress func(string, ...any)) (Run, error) {
+	base := strings.TrimRight(target, "/")
+	m := newMix(base, seed)
+	ao := attackOptions{timeout: o.timeout, maxWorkers: o.maxWorkers}
+	r := Run{Target: base}
+	if capacity <= 0 {
+		progress("%s: measuring capacity", base)
+		capacity, r.Ramp = ramp(ctx, m, o, ao, progress)
+		if capacity <= 0 {
+			return r, fmt.Errorf("flood %s: no request succeeded while measuring capacity", base)
+		}
+	}
+	r.CapacityRPS = capacity
+	if o.reportDir != "" {
+		for _, f := range parseLevels(o.levels) {
+			if ctx.Err() != nil {
+				break
+			}
+			rate := min(o.maxRate, f*capacity)
+			pt := attack(ctx, m, rate, o.levelDuration, ao).point()
+			progress("%s: level %.1f× (%.0f/s): goodput %.0f/s, admitted p99 %.1f ms", base, f, rate, pt.GoodputRPS, pt.AdmittedP99MS)
+			r.Levels = append(r.Levels, pt)
+		}
+	}
+	rate := min(o.maxRate, o.overload*capacity)
+	progress("%s: offering %.0f requests/s (%.1f× capacity %.0f/s) for %s", base, rate, o.overload, capacity, o.duration)
+	p := attack(ctx, m, rate, o.duration, ao)
+	pt := p.point()
+	r.Levels = append(r.Levels, pt)
+	r.OfferedRPS, r.SentRPS, r.GoodputRPS = pt.OfferedRPS, pt.SentRPS, pt.GoodputRPS
+	r.GoodputRatio = pt.GoodputRPS / capacity
+	r.AdmittedP50MS, r.AdmittedP99MS = pt.AdmittedP50MS, pt.AdmittedP99MS
+	r.RefusedP50MS, r.RefusedP99MS = pt.RefusedP50MS, pt.RefusedP99MS
+	r.RefusedRatio, r.FailedRatio = pt.RefusedRatio, pt.FailedRatio
+	r.ByClass = p.ByKind
+	r.ShedRate = map[string]float64{}
+	for k, c := range p.ByKind {
+		if c.Sent > 0 {
+			r.ShedRate[k] = float64(c.Refused) / float64(c.Sent)
+		}
+	}
+	if ctx.Err() != nil {
+		return r, ctx.Err()
+	}
+	progress("%s: checking acknowledged bookings", base)
+	acked, cancelled, tried := m.ledger()
+	r.Check = checkBookings(ctx, newClient(base, o.timeout), base, acked, cancelled, tried)
+	return r, nil
+}
+
+// ramp raises the offered rate until goodput stops following it, latency
+// passes the objective, or refusals climb, and returns the best goodput
+// seen as the capacity.
+func ramp(ctx context.Context, m *mix, o options, ao attackOptions, progress func(string, ...any)) (float64, []Point) {
+	var (
+		best   float64
+		points []Point
+	)
+	rate := o.rampStart
+	for step := 0; step < o.rampSteps && ctx.Err() == nil; step++ {
+		pt := attack(ctx, m, rate, o.rampStep, ao).point()
+		points = append(points, pt)
+		progress("  ramp %.0f/s: goodput %.0f/s, admitted p99 %.1f ms, refused %.1f%%", rate, pt.GoodputRPS, pt.AdmittedP99MS, 100*pt.RefusedRatio)
+		best = max(best, pt.GoodputRPS)
+		saturated := pt.GoodputRPS < 0.9*rate || pt.AdmittedP99MS > o.sloMS ||
+			pt.RefusedRatio > 0.02 || pt.FailedRatio > 0.01
+		if saturated || rate >= o.maxRate {
+			break
+		}
+		rate = min(o.maxRate, rate*1.5)
+	}
+	return best, points
+}
+
+func parseLevels(s string) []float64 {
+	var out []float64
+	for f := range strings.SplitSeq(s, ",") {
+		var v float64
+		if _, err := fmt.Sscan(strings.TrimSpace(f), &v); err == nil && v > 0 {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func printSummary(w io.Writer, s Summary) {
+	runs := []*Run{&s.Run}
+	if s.Compare != nil {
+		runs = append(runs, s.Compare)
+	}
+	for _, r := range runs {
+		fmt.Fprintf(w, "%s\n", r.Target)
+		fmt.Fprintf(w, "  capacity      %8.0f req/s\n", r.CapacityRPS)
+		fmt.Fprintf(w, "  offered       %8.0f req/s (sent %.0f)\n", r.OfferedRPS, r.SentRPS)
+		fmt.Fprintf(w, "  goodput       %8.0f req/s (%.0f%% of capacity)\n", r.GoodputRPS, 100*r.GoodputRatio)
+		fmt.Fprintf(w, "  admitted      p50 %.1f ms, p99 %.1f ms\n", r.AdmittedP50MS, r.AdmittedP99MS)
+		fmt.Fprintf(w, "  refused       p50 %.1f ms, p99 %.1f ms (%.0f%% of requests; failed %.1f%%)\n", r.RefusedP50MS, r.RefusedP99MS, 100*r.RefusedRatio, 100*r.FailedRatio)
+		for _, k := range kinds {
+			if c := r.ByClass[k]; c != nil && c.Sent > 0 {
+				fmt.Fprintf(w, "  %-8s      sent %d, answered %d, refused %d (%.0f%%), failed %d\n", k, c.Sent, c.Good, c.Refused, 100*r.ShedRate[k], c.Failed)
+			}
+		}
+		fmt.Fprintf(w, "  bookings      %d acknowledged, %d checked, %d double, %d lost, %d unverified\n",
+			r.Acknowledged, r.Checked, r.DoubleBookings, r.LostBookings, r.Unverified)
+	}
+}

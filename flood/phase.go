@@ -1,0 +1,181 @@
+package flood
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// Outcome of one request as the load generator sees it.
+const (
+	good    = iota // answered (2xx, or a 4xx that is the answer, like slot_taken)
+	refused        // 503, or 429 for exceeding a rate
+	failed         // no answer in time, connection error, other 5xx
+)
+
+// classify tells good answers from refusals and failures.
+func classify(r *vegeta.Result) int {
+	switch {
+	case r.Code == 0:
+		return failed
+	case r.Code == http.StatusServiceUnavailable:
+		return refused
+	case r.Code == http.StatusTooManyRequests:
+		// The cap on live holds is an answer about the booking, not a
+		// refusal to work.
+		if bytes.Contains(r.Body, []byte(`"too_many_holds"`)) {
+			return good
+		}
+		return refused
+	case r.Code >= 500:
+		return failed
+	}
+	return good
+}
+
+// counts are the outcomes of one kind of request.
+type counts struct {
+	Sent    int `json:"sent"`
+	Good    int `json:"good"`
+	Refused int `json:"refused"`
+	Failed  int `json:"failed"`
+}
+
+// phase is what one constant-rate attack measured.
+type phase struct {
+	Rate     float64
+	Duration time.Duration
+	Total    counts
+	ByKind   map[string]*counts
+	admitted []time.Duration // latencies of good answers
+	refused  []time.Duration // latencies of refusals
+}
+
+// Point summarises a phase.
+type Point struct {
+	OfferedRPS    float64 `json:"offered_rps"`
+	SentRPS       float64 `json:"sent_rps"`
+	GoodputRPS    float64 `json:"goodput_rps"`
+	AdmittedP50MS float64 `json:"admitted_p50_ms"`
+	AdmittedP99MS float64 `json:"admitted_p99_ms"`
+	RefusedP50MS  float64 `json:"refused_p50_ms"`
+	RefusedP99MS  float64 `json:"refused_p99_ms"`
+	RefusedRatio  float64 `json:"refused_ratio"`
+	FailedRatio   float64 `json:"failed_ratio"`
+}
+
+func (p *phase) point() Point {
+	secs := p.Duration.Seconds()
+	pt := Point{
+		OfferedRPS:    p.Rate,
+		SentRPS:       float64(p.Total.Sent) / secs,
+		GoodputRPS:    float64(p.Total.Good) / secs,
+		AdmittedP50MS: percentileMS(p.admitted, 0.50),
+		AdmittedP99MS: percentileMS(p.admitted, 0.99),
+		RefusedP50MS:  percentileMS(p.refused, 0.50),
+		RefusedP99MS:  percentileMS(p.refused, 0.99),
+	}
+	if p.Total.Sent > 0 {
+		pt.RefusedRatio = float64(p.Total.Refused) / float64(p.Total.Sent)
+		pt.FailedRatio = float64(p.Total.Failed) / float64(p.Total.Sent)
+	}
+	return pt
+}
+
+// percentileMS returns the q-quantile of ds in milliseconds (nearest
+// rank), sorting ds in place; 0 for none.
+func percentileMS(ds []time.Duration, q float64) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	i := int(q*float64(len(ds))+0.5) - 1
+	i = max(0, min(len(ds)-1, i))
+	return float64(ds[i].Microseconds()) / 1000
+}
+
+// attackOptions bound every attack.
+type attackOptions struct {
+	timeout    time.Duration // per request
+	maxWorkers uint64        // concurrent requests at most
+}
+
+// attack offers rate requests per second of the mix for d, open loop,
+// and measures the answers. It stops early when ctx ends.
+func attack(ctx context.Context, m *mix, rate float64, d time.Duration, o attackOptions) *phase {
+	p := &phase{Rate: rate, Duration: d, ByKind: map[string]*counts{}}
+	for _, k := range kinds {
+		p.ByKind[k] = &counts{}
+	}
+	a := vegeta.NewAttacker(
+		vegeta.Client(newClient(m.base, o.timeout)),
+		vegeta.Workers(64),
+		vegeta.MaxWorkers(o.maxWorkers),
+		vegeta.MaxBody(1<<20),
+		vegeta.Redirects(vegeta.NoFollow),
+	)
+	stop := context.AfterFunc(ctx, func() { a.Stop() })
+	defer stop()
+	// Whole seconds make a constant pacer exact; the rate is rounded.
+	pacer := vegeta.ConstantPacer{Freq: max(1, int(rate+0.5)), Per: time.Second}
+	began := time.Now()
+	for r := range a.Attack(m.targeter(), pacer, d, "flood") {
+		kind := kindOf(r.Method, r.URL)
+		c := p.ByKind[kind]
+		c.Sent++
+		p.Total.Sent++
+		switch classify(r) {
+		case good:
+			c.Good++
+			p.Total.Good++
+			p.admitted = append(p.admitted, r.Latency)
+			m.learn(kind, r)
+		case refused:
+			c.Refused++
+			p.Total.Refused++
+			p.refused = append(p.refused, r.Latency)
+		default:
+			c.Failed++
+			p.Total.Failed++
+		}
+	}
+	if el := time.Since(began); ctx.Err() != nil && el < d {
+		p.Duration = el
+	}
+	return p
+}
+
+// newClient returns an HTTP client for the target. On an IPv4 loopback
+// target each connection comes from its own address in 127.0.0.0/8, so the
+// server sees many clients (per-address limits, the cap on live holds)
+// rather than one.
+func newClient(base string, timeout time.Duration) *http.Client {
+	d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	tr := &http.Transport{
+		DialContext:         d.DialContext,
+		MaxIdleConnsPerHost: 10000,
+		IdleConnTimeout:     30 * time.Second,
+	}
+	if u, err := url.Parse(base); err == nil {
+		if ip := net.ParseIP(u.Hostname()); ip != nil && ip.To4() != nil && ip.IsLoopback() {
+			tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+				src := net.IPv4(127, byte(1+rand.IntN(200)), byte(rand.IntN(256)), byte(2+rand.IntN(250)))
+				dd := *d
+				dd.LocalAddr = &net.TCPAddr{IP: src}
+				c, err := dd.DialContext(ctx, network, addr)
+				if err != nil {
+					return d.DialContext(ctx, network, addr) // no such source address here
+				}
+				return c, nil
+			}
+		}
+	}
+	return &http.Client{Timeout: timeout, Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}

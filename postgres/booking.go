@@ -1,0 +1,236 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"rdv"
+)
+
+// ConfirmHold turns a live hold into a booked appointment. The hold and its
+// slot change in one statement whose conditions are the rule (hold neither
+// used nor run out, slot still held by it); the partial unique index on
+// appointments backs the rule up.
+func (s *Store) ConfirmHold(ctx context.Context, r rdv.ConfirmRequest) (rdv.Appointment, rdv.SlotChanges, error) {
+	var a rdv.Appointment
+	var ch rdv.SlotChanges
+	err := s.inTx(ctx, "confirm hold", func(tx pgx.Tx) error {
+		a, ch = rdv.Appointment{}, rdv.SlotChanges{}
+		replay, err := claimKey(ctx, tx, r.Idem)
+		if err != nil {
+			return err
+		}
+		if replay != nil {
+			ch.Replayed = true
+			return json.Unmarshal(replay, &a)
+		}
+		now := dbTime(r.Now)
+		var x slotScan
+		err = tx.QueryRow(ctx, `WITH used AS (
+				UPDATE holds SET ended = true WHERE id = $1 AND NOT ended AND expires_at > $2 RETURNING slot_id)
+			UPDATE slots s SET state = 'booked', hold_id = NULL, hold_expires = NULL
+			FROM used WHERE s.id = used.slot_id AND s.state = 'held' AND s.hold_id = $1
+			RETURNING `+slotColumns, r.HoldID, now).Scan(x.dest()...)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return whyNotConfirmed(ctx, tx, r.HoldID, now)
+		}
+		if err != nil {
+			return err
+		}
+		a, err = book(ctx, tx, x.slot(), r, now)
+		if err != nil {
+			return err
+		}
+		return saveAnswer(ctx, tx, r.Idem, a)
+	})
+	if err != nil {
+		return rdv.Appointment{}, rdv.SlotChanges{}, err
+	}
+	return a, ch, nil
+}
+
+// book writes the appointment of a slot just taken from its hold.
+func book(ctx context.Context, tx pgx.Tx, sl rdv.Slot, r rdv.ConfirmRequest, now time.Time) (rdv.Appointment, error) {
+	a := rdv.Appointment{Slot: sl, Status: rdv.Booked, BookedBy: r.BookedBy, Channel: r.Channel,
+		FeeCents: r.FeeCents, CreatedAt: now, CancelToken: r.CancelToken}
+	var guardianID int64
+	if r.Guardian != nil {
+		g, err := upsertPatient(ctx, tx, *r.Guardian, 0)
+		if err != nil {
+			return rdv.Appointment{}, err
+		}
+		a.Guardian, guardianID = &g, g.ID
+	}
+	p, err := upsertPatient(ctx, tx, r.Patient, guardianID)
+	if err != nil {
+		return rdv.Appointment{}, err
+	}
+	a.Patient = p
+	err = tx.QueryRow(ctx, `INSERT INTO appointments (slot_id, patient_id, guardian_id, status, booked_by, channel, fee_cents, created_at, cancel_token_hash)
+		VALUES ($1, $2, $3, 'booked', $4, $5, $6, $7, $8) RETURNING id`,
+		sl.ID, p.ID, nullID(guardianID), string(r.BookedBy), string(r.Channel), r.FeeCents, now, r.CancelTokenHash).Scan(&a.ID)
+	if err != nil {
+		return rdv.Appointment{}, fmt.Errorf("write appointment: %w", err)
+	}
+	return a, nil
+}
+
+// whyNotConfirmed explains why a hold could not be used.
+func whyNotConfirmed(ctx context.Context, tx pgx.Tx, holdID string, now time.Time) error {
+	var ended bool
+	var expires time.Time
+	err := tx.QueryRow(ctx, `SELECT ended, expires_at FROM holds WHERE id = $1`, holdID).Scan(&ended, &expires)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return rdv.Errorf(rdv.ENOTFOUND, "hold %s", holdID)
+	case err != nil:
+		return fmt.Errorf("read hold %s: %w", holdID, err)
+	case ended:
+		return rdv.Errorf(rdv.ECONFLICT, "hold %s was already used", holdID)
+	default:
+		// Run out, or swept by another instance whose clock is ahead.
+		return rdv.Errorf(rdv.EGONE, "hold %s ran out", holdID)
+	}
+}
+
+// lockAppointment locks an active appointment for a change by its patient
+// (the token must match) or by staff.
+func lockAppointment(ctx context.Context, tx pgx.Tx, id int64, tokenHash string, byStaff bool) (status rdv.AppointmentStatus, slotID int64, start time.Time, err error) {
+	var st string
+	err = tx.QueryRow(ctx, `SELECT a.status, a.slot_id, s.start_at FROM appointments a JOIN slots s ON s.id = a.slot_id
+		WHERE a.id = $1 AND ($3 OR (a.cancel_token_hash <> '' AND a.cancel_token_hash = $2))
+		FOR UPDATE OF a`, id, tokenHash, byStaff).Scan(&st, &slotID, &start)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", 0, time.Time{}, rdv.Errorf(rdv.ENOTFOUND, "appointment %d", id)
+	}
+	if err != nil {
+		return "", 0, time.Time{}, fmt.Errorf("lock appointment %d: %w", id, err)
+	}
+	return rdv.AppointmentStatus(st), slotID, start, nil
+}
+
+// Cancel cancels an appointment and frees its slot. Cancelling a cancelled
+// appointment answers the same and changes nothing.
+func (s *Store) Cancel(ctx context.Context, r rdv.CancelRequest) (rdv.Appointment, rdv.SlotChanges, error) {
+	var a rdv.Appointment
+	var ch rdv.SlotChanges
+	err := s.inTx(ctx, "cancel", func(tx pgx.Tx) error {
+		a, ch = rdv.Appointment{}, rdv.SlotChanges{}
+		replay, err := claimKey(ctx, tx, r.Idem)
+		if err != nil {
+			return err
+		}
+		if replay != nil {
+			ch.Replayed = true
+			return json.Unmarshal(replay, &a)
+		}
+		status, slotID, start, err := lockAppointment(ctx, tx, r.AppointmentID, r.TokenHash, r.ByStaff)
+		if err != nil {
+			return err
+		}
+		switch {
+		case status == rdv.Cancelled:
+		case status != rdv.Booked:
+			return rdv.Errorf(rdv.ECONFLICT, "appointment %d is %s", r.AppointmentID, status)
+		case !start.After(r.Now):
+			return rdv.Errorf(rdv.ECONFLICT, "appointment %d has started", r.AppointmentID)
+		default:
+			rows, err := tx.Query(ctx, `WITH cancelled AS (
+					UPDATE appointments SET status = 'cancelled' WHERE id = $1),
+				freed AS (
+					UPDATE slots s SET state = 'free', hold_id = NULL, hold_expires = NULL
+					WHERE s.id = $2 AND s.state = 'booked' RETURNING `+slotColumns+`),
+				change AS (INSERT INTO slot_changes (slot_id) SELECT id FROM freed)
+				SELECT * FROM freed`, r.AppointmentID, slotID)
+			if err != nil {
+				return err
+			}
+			if ch.Freed, err = scanSlots(rows); err != nil {
+				return err
+			}
+		}
+		if a, err = readAppointment(ctx, tx, r.AppointmentID, "", false); err != nil {
+			return err
+		}
+		return saveAnswer(ctx, tx, r.Idem, a)
+	})
+	if err != nil {
+		return rdv.Appointment{}, rdv.SlotChanges{}, err
+	}
+	if len(ch.Freed) > 0 {
+		s.changed()
+	}
+	return a, ch, nil
+}
+
+// Reschedule moves an appointment to the slot of a live hold: the new slot
+// is booked, the hold used and the old slot freed in one transaction.
+func (s *Store) Reschedule(ctx context.Context, r rdv.RescheduleRequest) (rdv.Appointment, rdv.SlotChanges, error) {
+	var a rdv.Appointment
+	var ch rdv.SlotChanges
+	err := s.inTx(ctx, "reschedule", func(tx pgx.Tx) error {
+		a, ch = rdv.Appointment{}, rdv.SlotChanges{}
+		replay, err := claimKey(ctx, tx, r.Idem)
+		if err != nil {
+			return err
+		}
+		if replay != nil {
+			ch.Replayed = true
+			return json.Unmarshal(replay, &a)
+		}
+		now := dbTime(r.Now)
+		status, oldSlot, start, err := lockAppointment(ctx, tx, r.AppointmentID, r.TokenHash, false)
+		if err != nil {
+			return err
+		}
+		switch {
+		case status != rdv.Booked:
+			return rdv.Errorf(rdv.ECONFLICT, "appointment %d is %s", r.AppointmentID, status)
+		case !start.After(now):
+			return rdv.Errorf(rdv.ECONFLICT, "appointment %d has started", r.AppointmentID)
+		}
+		var x slotScan
+		err = tx.QueryRow(ctx, `WITH used AS (
+				UPDATE holds SET ended = true WHERE id = $1 AND NOT ended AND expires_at > $2 RETURNING slot_id),
+			taken AS (
+				UPDATE slots s SET state = 'booked', hold_id = NULL, hold_expires = NULL
+				FROM used WHERE s.id = used.slot_id AND s.state = 'held' AND s.hold_id = $1
+				RETURNING `+slotColumns+`),
+			change AS (INSERT INTO slot_changes (slot_id) SELECT id FROM taken)
+			SELECT * FROM taken`, r.HoldID, now).Scan(x.dest()...)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return whyNotConfirmed(ctx, tx, r.HoldID, now)
+		}
+		if err != nil {
+			return err
+		}
+		ch.Taken = []rdv.Slot{x.slot()}
+		rows, err := tx.Query(ctx, `WITH moved AS (
+				UPDATE appointments SET slot_id = $2 WHERE id = $1),
+			freed AS (
+				UPDATE slots s SET state = 'free', hold_id = NULL, hold_expires = NULL
+				WHERE s.id = $3 AND s.state = 'booked' RETURNING `+slotColumns+`),
+			change AS (INSERT INTO slot_changes (slot_id) SELECT id FROM freed)
+			SELECT * FROM freed`, r.AppointmentID, x.s.ID, oldSlot)
+		if err != nil {
+			return err
+		}
+		if ch.Freed, err = scanSlots(rows); err != nil {
+			return err
+		}
+		if a, err = readAppointment(ctx, tx, r.AppointmentID, "", false); err != nil {
+			return err
+		}
+		return saveAnswer(ctx, tx, r.Idem, a)
+	})
+	if err != nil {
+		return rdv.Appointment{}, rdv.SlotChanges{}, err
+	}
+	s.changed()
+	return a, ch, nil
+}

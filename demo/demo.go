@@ -111,7 +111,7 @@ func build(opts Options, all []places.Place) (*network, error) {
 	n.pool = makePatients(rng, opts.Patients, opts.Start, cities)
 	load.Patients = n.pool.patients
 	for _, p := range load.Plans {
-		load.SlotCount += len(p.Expand(n.from, n.to, rdv.Toronto))
+		load.SlotCount += countSlots(p, n.from, n.to, rdv.Toronto)
 	}
 	load.Slots = n.slots
 	return n, nil

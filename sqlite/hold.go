@@ -1,0 +1,238 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"rdv"
+)
+
+// idempotent runs do once per idempotency key (invariant 3). Inside the
+// command's transaction it looks the key up: the same body replays the
+// stored answer into result, another body is refused, and a new key runs
+// do and stores result with it. When do fails its savepoint is rolled back
+// with the key, so a failed write stores nothing.
+func idempotent(tx *wtx, key *rdv.IdemKey, now time.Time, result any, do func() error) (replayed bool, err error) {
+	if key == nil {
+		return false, do()
+	}
+	var hash string
+	var stored []byte
+	err = tx.row(`SELECT body_hash, result FROM idempotency WHERE scope = ? AND key = ?`, key.Scope, key.Key).Scan(&hash, &stored)
+	switch {
+	case err == nil:
+		if hash != key.BodyHash {
+			return false, rdv.Errorf(rdv.EIDEMPOTENCY, "key %q of %s was used with another body", key.Key, key.Scope)
+		}
+		if err := json.Unmarshal(stored, result); err != nil {
+			return false, fmt.Errorf("replay key %q of %s: %w", key.Key, key.Scope, err)
+		}
+		return true, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return false, fmt.Errorf("look up idempotency key: %w", mapError(err))
+	}
+	if err := do(); err != nil {
+		return false, err
+	}
+	b, err := json.Marshal(result)
+	if err != nil {
+		return false, fmt.Errorf("record idempotency key: %w", err)
+	}
+	if _, err := tx.exec(`INSERT INTO idempotency (scope, key, body_hash, result, created_at) VALUES (?, ?, ?, ?, ?)`,
+		key.Scope, key.Key, key.BodyHash, b, millis(now)); err != nil {
+		return false, fmt.Errorf("record idempotency key: %w", mapError(err))
+	}
+	return false, nil
+}
+
+// PlaceHold holds a free slot for a client until r.Now+r.TTL.
+func (s *Store) PlaceHold(ctx context.Context, r rdv.HoldRequest) (rdv.Hold, rdv.SlotChanges, error) {
+	var h rdv.Hold
+	var ch rdv.SlotChanges
+	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+		replayed, err := idempotent(tx, r.Idem, r.Now, &h, func() (err error) {
+			h, ch, err = placeHold(tx, r)
+			return err
+		})
+		if replayed {
+			ch = rdv.SlotChanges{Replayed: true}
+		}
+		return err
+	}})
+	if err != nil {
+		return rdv.Hold{}, rdv.SlotChanges{}, fmt.Errorf("hold slot %d: %w", r.SlotID, err)
+	}
+	return h, ch, nil
+}
+
+func placeHold(tx *wtx, r rdv.HoldRequest) (rdv.Hold, rdv.SlotChanges, error) {
+	switch {
+	case r.HoldID == "":
+		return rdv.Hold{}, rdv.SlotChanges{}, rdv.FieldError("hold_id", "hold ID missing")
+	case r.TTL <= 0:
+		return rdv.Hold{}, rdv.SlotChanges{}, rdv.FieldError("ttl", "hold time %v not positive", r.TTL)
+	}
+	slot, err := getSlot(tx, r.SlotID)
+	if err != nil {
+		return rdv.Hold{}, rdv.SlotChanges{}, err
+	}
+	switch {
+	case !r.Now.Before(slot.Start):
+		return rdv.Hold{}, rdv.SlotChanges{}, rdv.Errorf(rdv.ECONFLICT, "slot %d already started", slot.ID)
+	case slot.Audience == rdv.Rostered && !r.AllowRostered:
+		return rdv.Hold{}, rdv.SlotChanges{}, rdv.Errorf(rdv.EFORBIDDEN, "slot %d is for rostered patients", slot.ID)
+	case !slot.FreeAt(r.Now):
+		return rdv.Hold{}, rdv.SlotChanges{}, rdv.Errorf(rdv.ESLOTTAKEN, "slot %d is %s", slot.ID, slot.State)
+	}
+	if slot.State == rdv.SlotHeld {
+		// The hold ran out though no sweep has passed: it frees the slot
+		// now (invariant 4), and is marked so in the same transaction.
+		if _, err := tx.exec(`UPDATE holds SET status = 'expired' WHERE id = ? AND status = 'active'`, slot.HoldID); err != nil {
+			return rdv.Hold{}, rdv.SlotChanges{}, fmt.Errorf("expire hold %s: %w", slot.HoldID, mapError(err))
+		}
+	}
+	if r.MaxLiveHolds > 0 {
+		var live int
+		if err := tx.row(`SELECT count(*) FROM holds WHERE client_key = ? AND status = 'active' AND expires_at > ?`,
+			r.ClientKey, millis(r.Now)).Scan(&live); err != nil {
+			return rdv.Hold{}, rdv.SlotChanges{}, fmt.Errorf("count live holds: %w", mapError(err))
+		}
+		if live >= r.MaxLiveHolds {
+			return rdv.Hold{}, rdv.SlotChanges{}, rdv.Errorf(rdv.ETOOMANYHOLDS, "client has %d live holds", live)
+		}
+	}
+	expires := millis(r.Now.Add(r.TTL))
+	if _, err := tx.exec(`INSERT INTO holds (id, slot_id, client_key, expires_at, status, created_at) VALUES (?, ?, ?, ?, 'active', ?)`,
+		r.HoldID, slot.ID, r.ClientKey, expires, millis(r.Now)); err != nil {
+		return rdv.Hold{}, rdv.SlotChanges{}, fmt.Errorf("insert hold: %w", uniqueAs(err, rdv.ECONFLICT, "hold ID %s in use", r.HoldID))
+	}
+	if _, err := tx.exec(`UPDATE slots SET state = 'held', hold_id = ?, hold_expires = ? WHERE id = ?`, r.HoldID, expires, slot.ID); err != nil {
+		return rdv.Hold{}, rdv.SlotChanges{}, fmt.Errorf("mark slot held: %w", mapError(err))
+	}
+	h := rdv.Hold{ID: r.HoldID, SlotID: slot.ID, ClientKey: r.ClientKey, ExpiresAt: fromMillis(expires)}
+	slot.State, slot.HoldID, slot.HoldExpires = rdv.SlotHeld, h.ID, h.ExpiresAt
+	return h, rdv.SlotChanges{Taken: []rdv.Slot{slot}}, nil
+}
+
+// liveHold reads a hold that a write is about to use, and checks that it
+// is still live at now and still holds its slot.
+func liveHold(tx *wtx, id string, now time.Time) (holdRow, rdv.Slot, error) {
+	h, err := getHold(tx, id)
+	if err != nil {
+		return holdRow{}, rdv.Slot{}, err
+	}
+	switch {
+	case h.Status == "confirmed":
+		return holdRow{}, rdv.Slot{}, rdv.Errorf(rdv.ECONFLICT, "hold %s already used", id)
+	case h.Status != "active" || !now.Before(h.ExpiresAt):
+		return holdRow{}, rdv.Slot{}, rdv.Errorf(rdv.EGONE, "hold %s ran out at %v", id, h.ExpiresAt)
+	}
+	slot, err := getSlot(tx, h.SlotID)
+	if err != nil {
+		return holdRow{}, rdv.Slot{}, err
+	}
+	if slot.State != rdv.SlotHeld || slot.HoldID != h.ID {
+		return holdRow{}, rdv.Slot{}, rdv.Errorf(rdv.EGONE, "hold %s no longer holds slot %d", id, slot.ID)
+	}
+	return h, slot, nil
+}
+
+// ConfirmHold turns a live hold into a booked appointment.
+func (s *Store) ConfirmHold(ctx context.Context, r rdv.ConfirmRequest) (rdv.Appointment, rdv.SlotChanges, error) {
+	var a rdv.Appointment
+	var ch rdv.SlotChanges
+	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+		replayed, err := idempotent(tx, r.Idem, r.Now, &a, func() (err error) {
+			a, ch, err = confirmHold(tx, r)
+			return err
+		})
+		if replayed {
+			ch = rdv.SlotChanges{Replayed: true}
+		}
+		return err
+	}})
+	if err != nil {
+		return rdv.Appointment{}, rdv.SlotChanges{}, fmt.Errorf("confirm hold %s: %w", r.HoldID, err)
+	}
+	return a, ch, nil
+}
+
+func confirmHold(tx *wtx, r rdv.ConfirmRequest) (rdv.Appointment, rdv.SlotChanges, error) {
+	h, slot, err := liveHold(tx, r.HoldID, r.Now)
+	if err != nil {
+		return rdv.Appointment{}, rdv.SlotChanges{}, err
+	}
+	a := rdv.Appointment{Status: rdv.Booked, BookedBy: r.BookedBy, Channel: r.Channel, FeeCents: r.FeeCents,
+		CreatedAt: fromMillis(millis(r.Now)), CancelToken: r.CancelToken, Patient: r.Patient}
+	var guardianID any
+	if r.Guardian != nil {
+		g := *r.Guardian
+		g.GuardianID = 0
+		if g.ID, err = upsertPatient(tx, g); err != nil {
+			return rdv.Appointment{}, rdv.SlotChanges{}, err
+		}
+		a.Guardian, guardianID = &g, g.ID
+		a.Patient.GuardianID = g.ID
+	}
+	if a.Patient.ID, err = upsertPatient(tx, a.Patient); err != nil {
+		return rdv.Appointment{}, rdv.SlotChanges{}, err
+	}
+	now := millis(r.Now)
+	if err := tx.row(`INSERT INTO appointments (slot_id, patient_id, guardian_id, status, booked_by, channel, fee_cents, cancel_token_hash, created_at, updated_at)
+		VALUES (?, ?, ?, 'booked', ?, ?, ?, ?, ?, ?) RETURNING id`,
+		slot.ID, a.Patient.ID, guardianID, r.BookedBy, r.Channel, r.FeeCents, r.CancelTokenHash, now, now).Scan(&a.ID); err != nil {
+		return rdv.Appointment{}, rdv.SlotChanges{}, fmt.Errorf("insert appointment: %w", uniqueAs(err, rdv.ESLOTTAKEN, "slot %d already booked", slot.ID))
+	}
+	if err := bookSlot(tx, h.ID, slot.ID); err != nil {
+		return rdv.Appointment{}, rdv.SlotChanges{}, err
+	}
+	slot.State, slot.HoldID, slot.HoldExpires = rdv.SlotBooked, "", time.Time{}
+	a.Slot = slot
+	return a, rdv.SlotChanges{Taken: []rdv.Slot{slot}}, nil
+}
+
+// bookSlot marks the slot booked and the hold that held it used.
+func bookSlot(tx *wtx, holdID string, slotID int64) error {
+	if _, err := tx.exec(`UPDATE slots SET state = 'booked', hold_id = NULL, hold_expires = 0 WHERE id = ?`, slotID); err != nil {
+		return fmt.Errorf("mark slot %d booked: %w", slotID, mapError(err))
+	}
+	if _, err := tx.exec(`UPDATE holds SET status = 'confirmed' WHERE id = ?`, holdID); err != nil {
+		return fmt.Errorf("mark hold %s confirmed: %w", holdID, mapError(err))
+	}
+	return nil
+}
+
+// upsertPatient records a patient by health number, updating the contact
+// details of one already known, and returns its ID.
+func upsertPatient(tx *wtx, p rdv.Patient) (int64, error) {
+	var id int64
+	err := tx.row(`INSERT INTO patients (first_name, last_name, birth_date, health_number, phone, email, language, guardian_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (health_number) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
+			birth_date = excluded.birth_date, phone = excluded.phone, email = excluded.email, language = excluded.language,
+			guardian_id = coalesce(excluded.guardian_id, patients.guardian_id)
+		RETURNING id`,
+		p.FirstName, p.LastName, p.BirthDate.String(), nullString(p.HealthNumber), p.Phone, p.Email, p.Language, nullID(p.GuardianID)).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("record patient: %w", mapError(err))
+	}
+	return id, nil
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}

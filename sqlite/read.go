@@ -1,0 +1,287 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"rdv"
+)
+
+func (s *Store) r(ctx context.Context) rtx { return rtx{ctx: ctx, stmts: s.reads} }
+
+// Empty reports whether no network has been loaded.
+func (s *Store) Empty(ctx context.Context) (bool, error) {
+	var any bool
+	if err := s.r(ctx).row(`SELECT EXISTS (SELECT 1 FROM clinics)`).Scan(&any); err != nil {
+		return false, fmt.Errorf("is the store empty: %w", mapError(err))
+	}
+	return !any, nil
+}
+
+// Clinics returns every clinic by ID.
+func (s *Store) Clinics(ctx context.Context) ([]rdv.Clinic, error) {
+	rows, err := s.r(ctx).query(`SELECT id, name, address, city, lat, lon, phone, services, languages, time_zone FROM clinics ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("read clinics: %w", mapError(err))
+	}
+	defer rows.Close()
+	var out []rdv.Clinic
+	for rows.Next() {
+		var c rdv.Clinic
+		var services, languages []byte
+		if err := rows.Scan(&c.ID, &c.Name, &c.Address, &c.City, &c.Lat, &c.Lon, &c.Phone, &services, &languages, &c.TimeZone); err != nil {
+			return nil, fmt.Errorf("read clinics: %w", err)
+		}
+		if err := unmarshalAll(services, &c.Services, languages, &c.Languages); err != nil {
+			return nil, fmt.Errorf("read clinic %d: %w", c.ID, err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read clinics: %w", mapError(err))
+	}
+	return out, nil
+}
+
+// Practitioners returns every practitioner by ID.
+func (s *Store) Practitioners(ctx context.Context) ([]rdv.Practitioner, error) {
+	rows, err := s.r(ctx).query(`SELECT id, clinic_id, name, services, languages, accepts_new FROM practitioners ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("read practitioners: %w", mapError(err))
+	}
+	defer rows.Close()
+	var out []rdv.Practitioner
+	for rows.Next() {
+		var p rdv.Practitioner
+		var services, languages []byte
+		if err := rows.Scan(&p.ID, &p.ClinicID, &p.Name, &services, &languages, &p.AcceptsNew); err != nil {
+			return nil, fmt.Errorf("read practitioners: %w", err)
+		}
+		if err := unmarshalAll(services, &p.Services, languages, &p.Languages); err != nil {
+			return nil, fmt.Errorf("read practitioner %d: %w", p.ID, err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read practitioners: %w", mapError(err))
+	}
+	return out, nil
+}
+
+// Plans returns the working plans of a clinic by ID (of every clinic when
+// clinicID is 0).
+func (s *Store) Plans(ctx context.Context, clinicID int64) ([]rdv.WorkingPlan, error) {
+	rows, err := s.r(ctx).query(`SELECT id, practitioner_id, clinic_id, blocks, exceptions FROM plans
+		WHERE ?1 = 0 OR clinic_id = ?1 ORDER BY id`, clinicID)
+	if err != nil {
+		return nil, fmt.Errorf("read plans of clinic %d: %w", clinicID, mapError(err))
+	}
+	defer rows.Close()
+	var out []rdv.WorkingPlan
+	for rows.Next() {
+		var p rdv.WorkingPlan
+		var blocks, exceptions []byte
+		if err := rows.Scan(&p.ID, &p.PractitionerID, &p.ClinicID, &blocks, &exceptions); err != nil {
+			return nil, fmt.Errorf("read plans of clinic %d: %w", clinicID, err)
+		}
+		if err := unmarshalAll(blocks, &p.Blocks, exceptions, &p.Exceptions); err != nil {
+			return nil, fmt.Errorf("read plan %d: %w", p.ID, err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read plans of clinic %d: %w", clinicID, mapError(err))
+	}
+	return out, nil
+}
+
+// unmarshalAll decodes pairs of (JSON, destination).
+func unmarshalAll(pairs ...any) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if err := json.Unmarshal(pairs[i].([]byte), pairs[i+1]); err != nil {
+			return fmt.Errorf("decode JSON column: %w", err)
+		}
+	}
+	return nil
+}
+
+const slotColumns = `id, clinic_id, practitioner_id, service, start_utc, end_utc, audience, state, coalesce(hold_id, ''), hold_expires`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanSlot(sc scanner) (rdv.Slot, error) {
+	var s rdv.Slot
+	var start, end, holdExpires int64
+	if err := sc.Scan(&s.ID, &s.ClinicID, &s.PractitionerID, &s.Service, &start, &end, &s.Audience, &s.State, &s.HoldID, &holdExpires); err != nil {
+		return rdv.Slot{}, err
+	}
+	s.Start = time.Unix(start, 0).UTC()
+	s.End = time.Unix(end, 0).UTC()
+	if s.State == rdv.SlotHeld {
+		s.HoldExpires = fromMillis(holdExpires)
+	}
+	return s, nil
+}
+
+func millis(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// getSlot reads one slot; a missing slot is ENOTFOUND.
+func getSlot(q querier, id int64) (rdv.Slot, error) {
+	s, err := scanSlot(q.row(`SELECT `+slotColumns+` FROM slots WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return rdv.Slot{}, rdv.Errorf(rdv.ENOTFOUND, "slot %d", id)
+	}
+	if err != nil {
+		return rdv.Slot{}, fmt.Errorf("read slot %d: %w", id, mapError(err))
+	}
+	return s, nil
+}
+
+// Slot returns one slot.
+func (s *Store) Slot(ctx context.Context, id int64) (rdv.Slot, error) {
+	return getSlot(s.r(ctx), id)
+}
+
+// ScanBookable calls fn for every slot that starts at or after from and
+// can be held at now: free, or held by a hold that ran out.
+func (s *Store) ScanBookable(ctx context.Context, from, now time.Time, fn func(rdv.Slot) error) error {
+	rows, err := s.r(ctx).query(`SELECT `+slotColumns+` FROM slots
+		WHERE start_utc >= ? AND (state = 'free' OR (state = 'held' AND hold_expires <= ?))`,
+		from.Unix()+boolInt(from.Nanosecond() > 0), millis(now))
+	if err != nil {
+		return fmt.Errorf("scan bookable slots: %w", mapError(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		sl, err := scanSlot(rows)
+		if err != nil {
+			return fmt.Errorf("scan bookable slots: %w", mapError(err))
+		}
+		if err := fn(sl); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("scan bookable slots: %w", mapError(err))
+	}
+	return nil
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// holdRow is a hold with the status the domain type leaves out.
+type holdRow struct {
+	rdv.Hold
+	Status string
+}
+
+func getHold(q querier, id string) (holdRow, error) {
+	var h holdRow
+	var expires int64
+	err := q.row(`SELECT id, slot_id, client_key, expires_at, status FROM holds WHERE id = ?`, id).
+		Scan(&h.ID, &h.SlotID, &h.ClientKey, &expires, &h.Status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return holdRow{}, rdv.Errorf(rdv.ENOTFOUND, "hold %s", id)
+	}
+	if err != nil {
+		return holdRow{}, fmt.Errorf("read hold %s: %w", id, mapError(err))
+	}
+	h.ExpiresAt = fromMillis(expires)
+	return h, nil
+}
+
+// Hold returns one hold, whatever its status.
+func (s *Store) Hold(ctx context.Context, id string) (rdv.Hold, error) {
+	h, err := getHold(s.r(ctx), id)
+	return h.Hold, err
+}
+
+const patientColumns = `id, first_name, last_name, birth_date, coalesce(health_number, ''), phone, email, language, coalesce(guardian_id, 0)`
+
+func getPatient(q querier, id int64) (rdv.Patient, error) {
+	var p rdv.Patient
+	var birth string
+	err := q.row(`SELECT `+patientColumns+` FROM patients WHERE id = ?`, id).
+		Scan(&p.ID, &p.FirstName, &p.LastName, &birth, &p.HealthNumber, &p.Phone, &p.Email, &p.Language, &p.GuardianID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return rdv.Patient{}, rdv.Errorf(rdv.ENOTFOUND, "patient %d", id)
+	}
+	if err != nil {
+		return rdv.Patient{}, fmt.Errorf("read patient %d: %w", id, mapError(err))
+	}
+	if p.BirthDate, err = rdv.ParseDate(birth); err != nil {
+		return rdv.Patient{}, fmt.Errorf("read patient %d: %w", id, err)
+	}
+	return p, nil
+}
+
+// getAppointment reads an appointment with its slot, patient and guardian,
+// and the hash of its cancel token.
+func getAppointment(q querier, id int64) (rdv.Appointment, string, error) {
+	var a rdv.Appointment
+	var slotID, patientID, guardianID, created int64
+	var hash string
+	err := q.row(`SELECT id, slot_id, patient_id, coalesce(guardian_id, 0), status, booked_by, channel, fee_cents, cancel_token_hash, created_at
+		FROM appointments WHERE id = ?`, id).
+		Scan(&a.ID, &slotID, &patientID, &guardianID, &a.Status, &a.BookedBy, &a.Channel, &a.FeeCents, &hash, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return rdv.Appointment{}, "", rdv.Errorf(rdv.ENOTFOUND, "appointment %d", id)
+	}
+	if err != nil {
+		return rdv.Appointment{}, "", fmt.Errorf("read appointment %d: %w", id, mapError(err))
+	}
+	a.CreatedAt = fromMillis(created)
+	if a.Slot, err = getSlot(q, slotID); err != nil {
+		return rdv.Appointment{}, "", fmt.Errorf("read appointment %d: %w", id, err)
+	}
+	if a.Patient, err = getPatient(q, patientID); err != nil {
+		return rdv.Appointment{}, "", fmt.Errorf("read appointment %d: %w", id, err)
+	}
+	if guardianID != 0 {
+		g, err := getPatient(q, guardianID)
+		if err != nil {
+			return rdv.Appointment{}, "", fmt.Errorf("read appointment %d: %w", id, err)
+		}
+		a.Guardian = &g
+	}
+	return a, hash, nil
+}
+
+// Appointment returns one appointment, without its cancel token.
+func (s *Store) Appointment(ctx context.Context, id int64) (rdv.Appointment, error) {
+	a, _, err := getAppointment(s.r(ctx), id)
+	return a, err
+}
+
+// AppointmentByToken returns the appointment only to the holder of its
+// token, and ENOTFOUND otherwise, so that IDs cannot be probed.
+func (s *Store) AppointmentByToken(ctx context.Context, id int64, tokenHash string) (rdv.Appointment, error) {
+	a, hash, err := getAppointment(s.r(ctx), id)
+	if err != nil {
+		return rdv.Appointment{}, err
+	}
+	if !tokenMatches(hash, tokenHash) {
+		return rdv.Appointment{}, rdv.Errorf(rdv.ENOTFOUND, "appointment %d", id)
+	}
+	return a, nil
+}
+
+// tokenMatches compares hashes in constant time. An appointment without a
+// token (one written by the network load) matches nothing.
+func tokenMatches(stored, given string) bool {
+	return stored != "" && subtle.ConstantTimeCompare([]byte(stored), []byte(given)) == 1
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

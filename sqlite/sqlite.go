@@ -1,0 +1,157 @@
+// Package sqlite is the embedded store: rdv.Store on a single SQLite file
+// (modernc.org/sqlite, pure Go) in WAL mode with full fsync durability.
+//
+// Reads go through a pool of read-only connections. Every write goes
+// through one writer goroutine that owns the only write connection and
+// commits the writes that arrive together in one transaction, each in its
+// own savepoint (group commit): durability costs one fsync per batch, not
+// one per booking, and a write that fails rolls back only itself.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sync"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"rdv"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Options tune the store. Zero values take the defaults.
+type Options struct {
+	ReadConns int // read-only connections (default 4)
+	MaxBatch  int // writes committed together at most (default 256)
+}
+
+func (o *Options) defaults() {
+	if o.ReadConns <= 0 {
+		o.ReadConns = 4
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 256
+	}
+}
+
+// Store is the SQLite implementation of rdv.Store.
+type Store struct {
+	path   string
+	read   *sql.DB // query_only connections
+	write  *sql.DB // one connection, owned by the writer goroutine
+	reads  *stmtCache
+	writer *writer
+	close  sync.Once
+	err    error
+}
+
+var _ rdv.Store = (*Store)(nil)
+
+// dsn returns the data source name for path. busy_timeout comes first so
+// that the pragmas after it already wait instead of failing on a lock; the
+// driver runs the _pragma list on every new connection.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database at path, applies the
+// migrations and starts the writer. Close releases it.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	opts.defaults()
+	if err := Migrate(ctx, path); err != nil {
+		return nil, err
+	}
+	write, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("open %s for writing: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+	conn, err := write.Conn(ctx)
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open %s for writing: %w", path, mapError(err))
+	}
+	read, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		conn.Close()
+		write.Close()
+		return nil, fmt.Errorf("open %s for reading: %w", path, err)
+	}
+	read.SetMaxOpenConns(opts.ReadConns)
+	read.SetMaxIdleConns(opts.ReadConns)
+	read.SetConnMaxLifetime(0)
+	read.SetConnMaxIdleTime(0)
+	if err := read.PingContext(ctx); err != nil {
+		conn.Close()
+		write.Close()
+		read.Close()
+		return nil, fmt.Errorf("open %s for reading: %w", path, mapError(err))
+	}
+	s := &Store{path: path, read: read, write: write, reads: newStmtCache(read)}
+	s.writer = startWriter(conn, opts.MaxBatch)
+	return s, nil
+}
+
+// Migrate applies the embedded migrations to the database at path,
+// creating it if needed.
+func Migrate(ctx context.Context, path string) error {
+	db, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", path, err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	dir, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", path, err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, dir, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", path, err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate %s: %w", path, mapError(err))
+	}
+	return nil
+}
+
+// Close stops the writer once it has answered the writes already handed
+// to it, then closes the database. Writes after Close fail with
+// EUNAVAILABLE. It is safe to call more than once.
+func (s *Store) Close() error {
+	s.close.Do(func() {
+		werr := s.writer.stop()
+		rerr := s.reads.close()
+		if err := s.read.Close(); rerr == nil {
+			rerr = err
+		}
+		if err := s.write.Close(); werr == nil {
+			werr = err
+		}
+		switch {
+		case werr != nil:
+			s.err = fmt.Errorf("close %s: %w", s.path, werr)
+		case rerr != nil:
+			s.err = fmt.Errorf("close %s: %w", s.path, rerr)
+		}
+	})
+	return s.err
+}

@@ -1,0 +1,343 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"rdv"
+)
+
+// command is one write handed to the writer goroutine. Either run (a write
+// that joins a batch, inside its own savepoint) or exclusive (work that
+// needs the write connection alone, outside any batch: the network load) is
+// set. The writer answers on done exactly once.
+type command struct {
+	ctx       context.Context
+	run       func(tx *wtx) error
+	exclusive func(ctx context.Context, conn *sql.Conn) error
+	done      chan error
+}
+
+// writer owns the write connection. Commands arrive on an unbuffered
+// channel: a command is either taken by the writer, which will answer it,
+// or refused because the store is closing; none is ever stranded.
+type writer struct {
+	conn    *sql.Conn
+	stmts   *stmtCache
+	max     int
+	cmds    chan *command
+	closing chan struct{}
+	exited  chan struct{}
+	stopped sync.Once
+	err     error
+
+	// ctx is the writer's own: statements never run under a caller's
+	// context, because interrupting a statement would roll back the whole
+	// batch, other callers' writes included.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	batches  atomic.Int64 // transactions committed or attempted
+	commands atomic.Int64 // batched commands run
+	largest  atomic.Int64 // most commands in one batch
+}
+
+func startWriter(conn *sql.Conn, maxBatch int) *writer {
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &writer{
+		conn:    conn,
+		stmts:   newStmtCache(conn),
+		max:     maxBatch,
+		cmds:    make(chan *command),
+		closing: make(chan struct{}),
+		exited:  make(chan struct{}),
+		ctx:     ctx,
+		cancel:  cancel,
+	}
+	go w.loop()
+	return w
+}
+
+// errClosed answers writes handed to a closed store.
+var errClosed = rdv.Errorf(rdv.EUNAVAILABLE, "store closed")
+
+// submit hands run to the writer and waits for its answer. Once the writer
+// has taken the command the caller waits for the answer even if ctx ends:
+// the writer skips a command whose ctx is done before running it, and once
+// running, its outcome must reach the caller.
+func (w *writer) submit(ctx context.Context, c *command) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.ctx = ctx
+	c.done = make(chan error, 1)
+	select {
+	case w.cmds <- c:
+	case <-w.closing:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-c.done
+}
+
+func (w *writer) loop() {
+	defer close(w.exited)
+	batch := make([]*command, 0, w.max)
+	for {
+		var first *command
+		select {
+		case first = <-w.cmds:
+		case <-w.closing:
+			// Answer whoever is already handing a command over.
+			for {
+				select {
+				case c := <-w.cmds:
+					w.dispatch(append(batch[:0], c))
+				default:
+					return
+				}
+			}
+		}
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < w.max && first.exclusive == nil {
+			select {
+			case c := <-w.cmds:
+				batch = append(batch, c)
+				if c.exclusive != nil {
+					break fill
+				}
+			default:
+				break fill
+			}
+		}
+		w.dispatch(batch)
+	}
+}
+
+// dispatch runs a batch: the plain commands together, an exclusive one
+// (always last) alone.
+func (w *writer) dispatch(batch []*command) {
+	if last := batch[len(batch)-1]; last.exclusive != nil {
+		if len(batch) > 1 {
+			w.runBatch(batch[:len(batch)-1])
+		}
+		if err := last.ctx.Err(); err != nil {
+			last.done <- err
+			return
+		}
+		last.done <- last.exclusive(last.ctx, w.conn)
+		return
+	}
+	w.runBatch(batch)
+}
+
+// runBatch runs the commands in one transaction, each in its own savepoint,
+// commits once and answers each. If the commit fails, every command of the
+// batch fails.
+func (w *writer) runBatch(batch []*command) {
+	live := batch[:0]
+	for _, c := range batch {
+		if err := c.ctx.Err(); err != nil {
+			c.done <- err
+			continue
+		}
+		live = append(live, c)
+	}
+	if len(live) == 0 {
+		return
+	}
+	w.batches.Add(1)
+	w.commands.Add(int64(len(live)))
+	if n := int64(len(live)); n > w.largest.Load() {
+		w.largest.Store(n)
+	}
+	errs := make([]error, len(live))
+	if err := w.exec("BEGIN IMMEDIATE"); err != nil {
+		w.failAll(live, fmt.Errorf("begin: %w", err))
+		return
+	}
+	tx := &wtx{ctx: w.ctx, stmts: w.stmts}
+	for i, c := range live {
+		if err := w.exec("SAVEPOINT cmd"); err != nil {
+			w.abort(live, fmt.Errorf("savepoint: %w", err))
+			return
+		}
+		errs[i] = mapError(c.run(tx))
+		if errs[i] == nil {
+			if err := w.exec("RELEASE cmd"); err != nil {
+				w.abort(live, fmt.Errorf("release savepoint: %w", err))
+				return
+			}
+			continue
+		}
+		if err := w.exec("ROLLBACK TO cmd"); err != nil {
+			w.abort(live, fmt.Errorf("roll back to savepoint: %w", err))
+			return
+		}
+		if err := w.exec("RELEASE cmd"); err != nil {
+			w.abort(live, fmt.Errorf("release savepoint: %w", err))
+			return
+		}
+	}
+	if err := w.exec("COMMIT"); err != nil {
+		w.abort(live, fmt.Errorf("commit: %w", err))
+		return
+	}
+	for i, c := range live {
+		c.done <- errs[i]
+	}
+}
+
+// abort rolls the transaction back and fails every command of the batch.
+func (w *writer) abort(batch []*command, err error) {
+	if rerr := w.exec("ROLLBACK"); rerr != nil {
+		err = errors.Join(err, fmt.Errorf("rollback: %w", rerr))
+	}
+	w.failAll(batch, err)
+}
+
+func (w *writer) failAll(batch []*command, err error) {
+	for _, c := range batch {
+		c.done <- err
+	}
+}
+
+func (w *writer) exec(q string) error {
+	_, err := w.stmts.exec(w.ctx, q)
+	return mapError(err)
+}
+
+// stop makes new writes fail, waits for the writer to answer the ones it
+// took and to exit, then releases the write connection.
+func (w *writer) stop() error {
+	w.stopped.Do(func() {
+		close(w.closing)
+		<-w.exited
+		err := w.stmts.close()
+		if cerr := w.conn.Close(); err == nil {
+			err = cerr
+		}
+		w.cancel()
+		w.err = err
+	})
+	return w.err
+}
+
+// wtx is the view of the batch transaction that a command runs in.
+type wtx struct {
+	ctx   context.Context
+	stmts *stmtCache
+}
+
+func (t *wtx) exec(q string, args ...any) (sql.Result, error) {
+	return t.stmts.exec(t.ctx, q, args...)
+}
+
+func (t *wtx) row(q string, args ...any) row { return t.stmts.row(t.ctx, q, args...) }
+
+func (t *wtx) query(q string, args ...any) (*sql.Rows, error) {
+	return t.stmts.query(t.ctx, q, args...)
+}
+
+// rtx runs reads on the read pool under the caller's context.
+type rtx struct {
+	ctx   context.Context
+	stmts *stmtCache
+}
+
+func (t rtx) row(q string, args ...any) row { return t.stmts.row(t.ctx, q, args...) }
+
+func (t rtx) query(q string, args ...any) (*sql.Rows, error) {
+	return t.stmts.query(t.ctx, q, args...)
+}
+
+// querier is what reads need, in a write's transaction or on the read pool.
+type querier interface {
+	row(q string, args ...any) row
+	query(q string, args ...any) (*sql.Rows, error)
+}
+
+// preparer is a *sql.DB or a *sql.Conn.
+type preparer interface {
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+// stmtCache prepares each query once: preparing costs more than running
+// the small statements of a booking.
+type stmtCache struct {
+	db    preparer
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
+}
+
+func newStmtCache(db preparer) *stmtCache {
+	return &stmtCache{db: db, stmts: map[string]*sql.Stmt{}}
+}
+
+func (c *stmtCache) get(ctx context.Context, q string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := c.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("prepare %q: %w", q, err)
+	}
+	c.stmts[q] = st
+	return st, nil
+}
+
+func (c *stmtCache) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	st, err := c.get(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (c *stmtCache) row(ctx context.Context, q string, args ...any) row {
+	st, err := c.get(ctx, q)
+	if err != nil {
+		return row{err: err}
+	}
+	return row{r: st.QueryRowContext(ctx, args...)}
+}
+
+func (c *stmtCache) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := c.get(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (c *stmtCache) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for q, st := range c.stmts {
+		errs = append(errs, st.Close())
+		delete(c.stmts, q)
+	}
+	return errors.Join(errs...)
+}
+
+// row is a *sql.Row that may carry the error of preparing its statement.
+type row struct {
+	r   *sql.Row
+	err error
+}
+
+func (r row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.r.Scan(dest...)
+}

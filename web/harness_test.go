@@ -1,0 +1,216 @@
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"rdv"
+	"rdv/availability"
+	"rdv/booking"
+	"rdv/sqlite"
+	"rdv/storetest"
+	"rdv/web/api"
+)
+
+// site is a server over a real SQLite store loaded with the small test
+// network, whose slots start tomorrow.
+type site struct {
+	t      *testing.T
+	srv    *Server
+	store  rdv.Store
+	engine *booking.Engine
+	index  *availability.Index
+	start  rdv.Date
+}
+
+// mustOpenSite builds the whole stack as the binary does.
+func mustOpenSite(t *testing.T) *site {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "rdv.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { store.Close() })
+	start := rdv.DateOf(time.Now()).AddDays(1)
+	storetest.MustLoad(t, store, storetest.SmallNetwork(start))
+	clinics, err := store.Clinics(ctx)
+	if err != nil {
+		t.Fatalf("clinics: %v", err)
+	}
+	practitioners, err := store.Practitioners(ctx)
+	if err != nil {
+		t.Fatalf("practitioners: %v", err)
+	}
+	now := time.Now()
+	index, err := availability.Build(clinics, practitioners, func(fn func(rdv.Slot) error) error {
+		return store.ScanBookable(ctx, now, now, fn)
+	})
+	if err != nil {
+		t.Fatalf("build index: %v", err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	engine := booking.New(store, index, booking.Config{}, log)
+	srv, err := New(Deps{
+		Engine: engine,
+		Index:  index,
+		Store:  store,
+		API:    api.New(api.Deps{Engine: engine, Index: index, Store: store, Log: log}),
+		Log:    log,
+	})
+	if err != nil {
+		t.Fatalf("new server: %v", err)
+	}
+	return &site{t: t, srv: srv, store: store, engine: engine, index: index, start: start}
+}
+
+// answer is a response with its body read.
+type answer struct {
+	*http.Response
+	body string
+}
+
+// do sends one request the way a browser would, from one address, with
+// the language cookie if any.
+func (s *site) do(method, target string, form url.Values, lang string) answer {
+	s.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	r := httptest.NewRequest(method, target, body)
+	r.RemoteAddr = "192.0.2.10:40000"
+	if form != nil {
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if lang != "" {
+		r.AddCookie(&http.Cookie{Name: langCookie, Value: lang})
+	}
+	w := httptest.NewRecorder()
+	s.srv.ServeHTTP(w, r)
+	res := w.Result()
+	res.Request = r
+	b, _ := io.ReadAll(res.Body)
+	return answer{res, string(b)}
+}
+
+func (s *site) get(target, lang string) answer {
+	s.t.Helper()
+	return s.do(http.MethodGet, target, nil, lang)
+}
+
+func (s *site) post(target string, form url.Values, lang string) answer {
+	s.t.Helper()
+	return s.do(http.MethodPost, target, form, lang)
+}
+
+// want fails the test unless the answer has the status.
+func (a answer) want(t *testing.T, status int) answer {
+	t.Helper()
+	if a.StatusCode != status {
+		t.Fatalf("%s %s: status %d, want %d\n%s", a.Request.Method, a.Request.URL, a.StatusCode, status, a.body)
+	}
+	return a
+}
+
+// location returns where a redirect points.
+func (a answer) location(t *testing.T) string {
+	t.Helper()
+	loc := a.Header.Get("Location")
+	if loc == "" {
+		t.Fatalf("no Location in answer %d", a.StatusCode)
+	}
+	return loc
+}
+
+// contains fails the test unless the body holds every string, as markup
+// or as text that html/template escaped.
+func (a answer) contains(t *testing.T, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(a.body, w) && !strings.Contains(a.body, htmlText(w)) {
+			t.Errorf("page %s lacks %q", a.Request.URL.Path, w)
+		}
+	}
+}
+
+// htmlText escapes s as the templates do in text.
+func htmlText(s string) string {
+	return strings.NewReplacer("&", "&amp;", "'", "&#39;", "<", "&lt;", ">", "&gt;", `"`, "&#34;").Replace(s)
+}
+
+var hiddenRE = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)">`)
+
+// firstSlotForm returns the hidden fields of the first slot's form on a
+// results page.
+func firstSlotForm(t *testing.T, page string) url.Values {
+	t.Helper()
+	i := strings.Index(page, `action="/reserver"`)
+	if i < 0 {
+		t.Fatalf("no slot to choose on the results page")
+	}
+	end := strings.Index(page[i:], "</form>")
+	v := url.Values{}
+	for _, m := range hiddenRE.FindAllStringSubmatch(page[i:i+end], -1) {
+		v.Set(m[1], unescape(m[2]))
+	}
+	return v
+}
+
+func unescape(s string) string {
+	return strings.NewReplacer("&amp;", "&", "&#43;", "+", "&#39;", "'", "&#34;", `"`, "&lt;", "<", "&gt;", ">").Replace(s)
+}
+
+// hiddenValue returns the value of a hidden field of a page.
+func hiddenValue(t *testing.T, page, name string) string {
+	t.Helper()
+	for _, m := range hiddenRE.FindAllStringSubmatch(page, -1) {
+		if m[1] == name {
+			return unescape(m[2])
+		}
+	}
+	t.Fatalf("no hidden field %s", name)
+	return ""
+}
+
+// searchQuery is a search near Montréal over the test network's days.
+func (s *site) searchQuery() string {
+	return "/recherche?" + url.Values{
+		"service": {"general"}, "lieu": {"Montréal"}, "rayon": {"25"},
+		"du": {s.start.String()}, "au": {s.start.AddDays(2).String()},
+	}.Encode()
+}
+
+// holdFirst searches, holds the first slot found and returns the booking
+// form's URL.
+func (s *site) holdFirst(lang string) string {
+	s.t.Helper()
+	res := s.get(s.searchQuery(), lang).want(s.t, http.StatusOK)
+	loc := s.post("/reserver", firstSlotForm(s.t, res.body), lang).want(s.t, http.StatusSeeOther).location(s.t)
+	if !strings.HasPrefix(loc, "/reservation/") {
+		s.t.Fatalf("hold redirects to %s", loc)
+	}
+	return loc
+}
+
+// adult is a valid patient as the booking form sends it.
+func adult(lang string) url.Values {
+	return url.Values{
+		"first_name":    {"Julie"},
+		"last_name":     {"Tremblay-O'Neil"},
+		"birth_date":    {"1990-05-17"},
+		"health_number": {"TREJ 9055 1712"},
+		"phone":         {"514 555-0199"},
+		"email":         {""},
+		"language":      {lang},
+	}
+}

@@ -1,0 +1,243 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"rdv"
+)
+
+var appointmentPath = regexp.MustCompile(`^/rendez-vous/(\d+)\?token=[A-Za-z0-9_-]+$`)
+
+// TestBookingFlow walks search → hold → form → confirm → appointment →
+// cancel with plain form posts, in each language.
+func TestBookingFlow(t *testing.T) {
+	for _, lang := range []string{"fr", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			s := mustOpenSite(t)
+			T := func(key string, args ...any) string { return translate(lang, key, args...) }
+
+			home := s.get("/?lang="+lang, "").want(t, http.StatusOK)
+			home.contains(t, `<html lang="`+lang+`">`, T("home.title"), T("search.submit"), `<datalist id="places">`)
+
+			res := s.get(s.searchQuery(), lang).want(t, http.StatusOK)
+			chosen := firstSlotForm(t, res.body)
+			slotID, _ := strconv.ParseInt(chosen.Get("slot_id"), 10, 64)
+			first, err := s.store.Slot(context.Background(), slotID)
+			if err != nil {
+				t.Fatalf("slot on the results page: %v", err)
+			}
+			res.contains(t, T("results.title"), FormatDateTime(first.Start, lang), "Clinique du Plateau", T("results.choose"))
+
+			formURL := s.post("/reserver", chosen, lang).want(t, http.StatusSeeOther).location(t)
+			form := s.get(formURL, lang).want(t, http.StatusOK)
+			h, err := s.store.Hold(context.Background(), strings.TrimPrefix(formURL, "/reservation/"))
+			if err != nil {
+				t.Fatalf("hold of the form: %v", err)
+			}
+			form.contains(t, T("book.title"), T("book.held_until", FormatClock(h.ExpiresAt, lang)))
+
+			v := adult(lang)
+			v.Set("cle", hiddenValue(t, form.body, "cle"))
+			done := s.post(formURL, v, lang).want(t, http.StatusSeeOther)
+			apptURL := done.location(t)
+			m := appointmentPath.FindStringSubmatch(apptURL)
+			if m == nil {
+				t.Fatalf("confirmation redirects to %s", apptURL)
+			}
+			appt := s.get(apptURL, lang).want(t, http.StatusOK)
+			appt.contains(t, T("appt.title.booked"), "Julie Tremblay-O'Neil", FormatDateTime(first.Start, lang),
+				T("status.booked"), T("appt.cancel.submit"), T("appt.keep"))
+			if cc := appt.Header.Get("Cache-Control"); cc != "no-store" {
+				t.Errorf("appointment page Cache-Control %q, want no-store", cc)
+			}
+
+			id, _ := strconv.ParseInt(m[1], 10, 64)
+			token := hiddenValue(t, appt.body, "token")
+			back := s.post("/rendez-vous/"+m[1]+"/annuler", url.Values{"token": {token}}, lang).want(t, http.StatusSeeOther).location(t)
+			after := s.get(back, lang).want(t, http.StatusOK)
+			after.contains(t, T("appt.title.cancelled"), T("notice.cancelled"), T("status.cancelled"))
+			if strings.Contains(after.body, T("appt.cancel.submit")) {
+				t.Errorf("a cancelled appointment still offers to cancel")
+			}
+			a, err := s.store.Appointment(context.Background(), id)
+			if err != nil || a.Status != rdv.Cancelled || a.Channel != rdv.Web {
+				t.Errorf("stored appointment %+v, %v; want cancelled, web", a, err)
+			}
+
+			// A second click on "cancel" says it is cancelled, not an error.
+			again := s.post("/rendez-vous/"+m[1]+"/annuler", url.Values{"token": {token}}, lang).want(t, http.StatusSeeOther).location(t)
+			s.get(again, lang).want(t, http.StatusOK).contains(t, T("notice.cancelled"))
+		})
+	}
+}
+
+// TestBadBookingInput sends the form back with the data kept and each
+// message next to its field.
+func TestBadBookingInput(t *testing.T) {
+	tests := []struct {
+		name   string
+		lang   string
+		change map[string]string
+		field  string // the input whose error must show
+		msgKey string
+	}{
+		{"missing first name", "fr", map[string]string{"first_name": ""}, "first_name", "err.required"},
+		{"missing first name", "en", map[string]string{"first_name": ""}, "first_name", "err.required"},
+		{"health number shape", "fr", map[string]string{"health_number": "TRE 1234"}, "health_number", "err.health_number"},
+		{"health number of another birth date", "en", map[string]string{"health_number": "TREJ90551812"}, "health_number", "err.hn_birth"},
+		{"unreadable birth date", "fr", map[string]string{"birth_date": "17/05/1990"}, "birth_date", "err.date"},
+		{"birth date in the future", "fr", map[string]string{"birth_date": "2999-01-01"}, "birth_date", "err.birth_date"},
+		{"bad email", "en", map[string]string{"email": "julie@"}, "email", "err.email"},
+		{"bad phone", "fr", map[string]string{"phone": "555-01"}, "phone", "err.phone"},
+		{"no way to reach", "fr", map[string]string{"phone": "", "email": ""}, "phone", "err.contact"},
+		{"child without guardian birth date", "fr", map[string]string{"for_child": "1", "guardian_first_name": "Luc"}, "guardian_birth_date", "err.required"},
+	}
+	s := mustOpenSite(t)
+	for _, tt := range tests {
+		t.Run(tt.lang+"/"+tt.name, func(t *testing.T) {
+			formURL := s.holdFirst(tt.lang)
+			v := adult(tt.lang)
+			for k, x := range tt.change {
+				v.Set(k, x)
+			}
+			page := s.post(formURL, v, tt.lang).want(t, http.StatusUnprocessableEntity)
+			id := fieldID(tt.field)
+			msg := htmlText(translate(tt.lang, tt.msgKey))
+			if !strings.Contains(page.body, `<p class="error" id="`+id+`-error">`+msg+`</p>`) {
+				t.Errorf("no message %q by field %s", msg, tt.field)
+			}
+			if !regexp.MustCompile(`<input id="` + id + `"[^>]*aria-describedby="[^"]*` + id + `-error"[^>]*aria-invalid="true"`).MatchString(page.body) {
+				t.Errorf("field %s is not tied to its message", tt.field)
+			}
+			if !strings.Contains(page.body, `href="#`+id+`"`) {
+				t.Errorf("the summary does not link to field %s", tt.field)
+			}
+			for k, x := range v {
+				if x[0] != "" && k != "language" && k != "for_child" && !strings.Contains(page.body, `value="`+htmlText(x[0])+`"`) {
+					t.Errorf("value of %s (%q) lost", k, x[0])
+				}
+			}
+			if !strings.Contains(page.body, `<html lang="`+tt.lang+`">`) {
+				t.Errorf("page not in %s", tt.lang)
+			}
+			// The slot stays held: the corrected form books it.
+			v = adult(tt.lang)
+			s.post(formURL, v, tt.lang).want(t, http.StatusSeeOther)
+		})
+	}
+}
+
+// TestBookForChild books with a guardian, who is the child's contact.
+func TestBookForChild(t *testing.T) {
+	s := mustOpenSite(t)
+	formURL := s.holdFirst("fr")
+	v := url.Values{
+		"first_name": {"Léo"}, "last_name": {"Bouchard"}, "birth_date": {"2019-03-02"}, "health_number": {"BOUL19030211"},
+		"for_child": {"1"}, "language": {"fr"},
+		"guardian_first_name": {"Chloé"}, "guardian_last_name": {"Bouchard"}, "guardian_birth_date": {"1988-07-21"},
+		"guardian_health_number": {"BOUC88572114"}, "guardian_email": {"chloe@example.org"},
+	}
+	loc := s.post(formURL, v, "fr").want(t, http.StatusSeeOther).location(t)
+	m := appointmentPath.FindStringSubmatch(loc)
+	if m == nil {
+		t.Fatalf("confirmation redirects to %s", loc)
+	}
+	id, _ := strconv.ParseInt(m[1], 10, 64)
+	a, err := s.store.Appointment(context.Background(), id)
+	if err != nil {
+		t.Fatalf("appointment: %v", err)
+	}
+	if a.Guardian == nil || a.Guardian.FirstName != "Chloé" || a.BookedBy != rdv.ByGuardian || a.Patient.Email != "chloe@example.org" {
+		t.Errorf("booked %+v guardian %+v; want the guardian booking, reachable by email", a, a.Guardian)
+	}
+}
+
+// TestSlotTakenGoesBackToResults: a slot someone else got first sends the
+// person back to the same results with a message.
+func TestSlotTakenGoesBackToResults(t *testing.T) {
+	for _, lang := range []string{"fr", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			s := mustOpenSite(t)
+			res := s.get(s.searchQuery(), lang).want(t, http.StatusOK)
+			v := firstSlotForm(t, res.body)
+			slotID, _ := strconv.ParseInt(v.Get("slot_id"), 10, 64)
+			if _, err := s.engine.Hold(context.Background(), slotID, "someone else", nil); err != nil {
+				t.Fatalf("hold by another: %v", err)
+			}
+			loc := s.post("/reserver", v, lang).want(t, http.StatusSeeOther).location(t)
+			if !strings.HasPrefix(loc, "/recherche?") || !strings.Contains(loc, "lieu=Montr") || !strings.Contains(loc, "avis=slot_taken") {
+				t.Fatalf("taken slot redirects to %s", loc)
+			}
+			back := s.get(loc, lang).want(t, http.StatusOK)
+			back.contains(t, translate(lang, "notice.slot_taken"), translate(lang, "results.title"))
+			if strings.Contains(back.body, `name="slot_id" value="`+v.Get("slot_id")+`"`) {
+				t.Errorf("the taken slot is still offered")
+			}
+		})
+	}
+}
+
+// TestExpiredHold: the form of a run-out hold says so and offers to search
+// again.
+func TestExpiredHold(t *testing.T) {
+	s := mustOpenSite(t)
+	formURL := s.holdFirst("fr")
+	s.engine.Now = func() time.Time { return time.Now().Add(s.engine.Config().HoldTTL + time.Minute) }
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		page := s.do(method, formURL, adult("fr"), "fr").want(t, http.StatusGone)
+		page.contains(t, translate("fr", "expired.title"), translate("fr", "expired.again"), `href="/recherche?`)
+	}
+}
+
+// TestBadSearch keeps the search and shows the message by the field.
+func TestBadSearch(t *testing.T) {
+	tests := []struct {
+		name, query, field, msgKey string
+	}{
+		{"unknown place", "service=general&lieu=Atlantide&rayon=25", "lieu", "err.place"},
+		{"no place", "service=general&lieu=&rayon=25", "lieu", "err.required"},
+		{"unknown service", "service=astrologie&lieu=Laval", "service", "err.service"},
+		{"bad radius", "service=general&lieu=Laval&rayon=9999", "rayon", "err.radius"},
+		{"unreadable date", "service=general&lieu=Laval&du=demain", "du", "err.date"},
+		{"end before start", "service=general&lieu=Laval&du=2999-05-02&au=2999-05-01", "au", "err.date_order"},
+		{"unknown moment", "service=general&lieu=Laval&moment=nuit", "moment", "err.moment"},
+	}
+	s := mustOpenSite(t)
+	for _, tt := range tests {
+		for _, lang := range []string{"fr", "en"} {
+			t.Run(lang+"/"+tt.name, func(t *testing.T) {
+				page := s.get("/recherche?"+tt.query, lang).want(t, http.StatusUnprocessableEntity)
+				id := fieldID(tt.field)
+				if !strings.Contains(page.body, `id="`+id+`-error">`+htmlText(translate(lang, tt.msgKey))+`<`) {
+					t.Errorf("no message by field %s", tt.field)
+				}
+				if tt.field == "lieu" && !strings.Contains(page.body, `value="`+url.Values{"x": {"Atlantide"}}.Get("x")+`"`) && tt.name == "unknown place" {
+					t.Errorf("typed place lost")
+				}
+			})
+		}
+	}
+}
+
+// TestNotFoundPages answers unknown pages, holds and appointments with the
+// friendly page in the person's language.
+func TestNotFoundPages(t *testing.T) {
+	s := mustOpenSite(t)
+	for _, target := range []string{"/nulle-part", "/reservation/h_nope", "/rendez-vous/1?token=wrong", "/rendez-vous/abc", "/static/app.css"} {
+		for _, lang := range []string{"fr", "en"} {
+			page := s.get(target, lang).want(t, http.StatusNotFound)
+			if target != "/static/app.css" && !strings.Contains(page.body, `<html lang="`+lang+`">`) {
+				t.Errorf("%s: not the friendly page in %s", target, lang)
+			}
+		}
+	}
+	s.post("/rendez-vous/1/annuler", url.Values{"token": {"wrong"}}, "fr").want(t, http.StatusNotFound)
+	s.post("/reserver", url.Values{"slot_id": {"x"}}, "fr").want(t, http.StatusBadRequest)
+}

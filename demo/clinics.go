@@ -37,19 +37,38 @@ var areaCodes = [...][2]string{
 }
 
 // regionOf places a point in an area-code region. The boundaries are rough
-// boxes around the real ones: good enough for fictional numbers.
+// outlines of the real ones: good enough for fictional numbers.
 func regionOf(lat, lon float64) region {
 	switch {
-	case lat > 45.40 && lat < 45.71 && lon > -73.98 && lon < -73.47 &&
-		!(lat > 45.52 && lon < -73.68 && lon > -73.80): // Laval's tip is not on the island
+	case inPolygon(lon, lat, montrealIsland):
 		return regionMontreal
-	case lon > -74.55 && lon < -72.60 && lat < 46.10 && !(lon < -74.0 && lat > 45.98):
+	case lon > -74.55 && lon < -72.50 && lat < 46.20 && !(lon < -74.0 && lat > 45.98):
 		return regionSuburbs
-	case (lat > 47.0 && lon > -72.5) || (lat > 46.08 && lon > -72.0):
+	case (lat > 47.0 && lon > -72.5) || (lat > 46.4 && lon > -72.1) || (lat > 46.08 && lon > -71.7):
 		return regionEast
 	default:
 		return regionWest
 	}
+}
+
+// montrealIsland outlines the island of Montréal as (lon, lat) points.
+var montrealIsland = [][2]float64{
+	{-73.98, 45.41}, {-73.90, 45.50}, {-73.70, 45.53}, {-73.62, 45.60}, {-73.48, 45.71},
+	{-73.46, 45.68}, {-73.54, 45.55}, {-73.55, 45.50}, {-73.57, 45.45}, {-73.70, 45.42},
+	{-73.85, 45.40}, {-73.95, 45.39},
+}
+
+// inPolygon reports whether (x, y) is inside the polygon, by counting the
+// edges a ray towards +x crosses.
+func inPolygon(x, y float64, poly [][2]float64) bool {
+	in := false
+	for i, j := 0, len(poly)-1; i < len(poly); j, i = i, i+1 {
+		xi, yi, xj, yj := poly[i][0], poly[i][1], poly[j][0], poly[j][1]
+		if (yi > y) != (yj > y) && x < (xj-xi)*(y-yi)/(yj-yi)+xi {
+			in = !in
+		}
+	}
+	return in
 }
 
 // city is a place that gets clinics, with what its clinics share.

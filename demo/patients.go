@@ -86,7 +86,7 @@ func newPatient(rng *rand.Rand, id int64, age int, today rdv.Date, english bool,
 		FirstName:    first,
 		LastName:     last,
 		BirthDate:    birth,
-		HealthNumber: healthNumber(rng, first, last, birth, female, used),
+		HealthNumber: healthNumber(first, last, birth, female, rng.IntN(90), used),
 		Phone:        phoneNumber(rng, r),
 		Email:        fmt.Sprintf("%s.%s%d@example.org", strings.ToLower(asciiFold(first)), strings.ToLower(asciiFold(last)), id),
 		Language:     lang,
@@ -95,15 +95,14 @@ func newPatient(rng *rand.Rand, id int64, age int, today rdv.Date, english bool,
 
 // healthNumber makes a RAMQ number as the card prints it: the first three
 // letters of the last name, the first of the first name, the birth date as
-// YYMMDD with 50 added to the month for women, and two digits that tell
-// apart people who share all that. It is unique among used.
-func healthNumber(rng *rand.Rand, first, last string, birth rdv.Date, female bool, used map[string]bool) string {
+// YYMMDD with 50 added to the month for women, and two digits (from seq
+// on) that tell apart people who share all that. It is unique among used.
+func healthNumber(first, last string, birth rdv.Date, female bool, seq int, used map[string]bool) string {
 	letters := strings.ToUpper(asciiFold(last) + "XXX")[:3] + strings.ToUpper(asciiFold(first) + "X")[:1]
 	month := int(birth.Month)
 	if female {
 		month += 50
 	}
-	seq := rng.IntN(90)
 	for i := 0; ; i++ {
 		// After a hundred namesakes born the same day, the next letter of
 		// the first name's initial keeps the number unique.

@@ -2,6 +2,7 @@ package availability
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -124,10 +125,21 @@ func BenchmarkSearchParallel(b *testing.B) {
 // as every start does.
 func BenchmarkBuild(b *testing.B) {
 	n := benchNet()
+	var ix *Index
 	for b.Loop() {
-		mustBuild(b, n)
+		ix = mustBuild(b, n)
 	}
 	b.ReportMetric(float64(len(n.slots)), "slots")
+
+	// What the index keeps alive: the heap with and without it.
+	var with, without runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&with)
+	runtime.KeepAlive(ix)
+	ix = nil
+	runtime.GC()
+	runtime.ReadMemStats(&without)
+	b.ReportMetric(float64(with.HeapAlloc-without.HeapAlloc)/(1<<20), "MB-index")
 }
 
 // BenchmarkAddRemove books and frees one slot: what a write costs the index.

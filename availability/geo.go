@@ -31,6 +31,12 @@ func unitVector(lat, lon float64) (x, y, z float64) {
 // central angle is a quarter of the squared chord.
 func chordKm(chord2 float64) float64 {
 	h := math.Sqrt(chord2) / 2
+	if h < 0.05 {
+		// Within 600 km the series of asin to h⁹ is exact to 1e-12
+		// relative and costs a fifth of math.Asin.
+		h2 := h * h
+		return 2 * earthRadiusKm * h * (1 + h2*(1.0/6+h2*(3.0/40+h2*(5.0/112+h2*(35.0/1152)))))
+	}
 	if h > 1 {
 		h = 1
 	}

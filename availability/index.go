@@ -56,7 +56,7 @@ type Result struct {
 type Index struct {
 	clinics   []rdv.Clinic // ordered by ID; a clinic's position is its number in the index
 	clinicPos map[int64]int32
-	sites     []site // the clinics ordered by latitude, for the spatial band
+	sites     []site // every clinic, by clinic position
 
 	practs    []rdv.Practitioner
 	practPos  map[int64]int32
@@ -78,7 +78,30 @@ type Index struct {
 type serviceSlots struct {
 	mu       sync.RWMutex
 	byClinic [][]entry // by clinic position, each sorted by (start, id)
-	_        [64]byte
+	// sites are the clinics that offer the service or ever had a slot of
+	// it, ordered by latitude: a search walks only these, a third of the
+	// network for pediatrics.
+	sites  []site
+	listed []bool // by clinic position: in sites
+	_      [64]byte
+}
+
+// list makes sure a clinic is among the service's sites. The caller holds
+// the write lock or is building.
+func (ss *serviceSlots) list(s site) {
+	if ss.listed[s.clinic] {
+		return
+	}
+	ss.listed[s.clinic] = true
+	i, _ := slices.BinarySearchFunc(ss.sites, s, compareSites)
+	ss.sites = slices.Insert(ss.sites, i, s)
+}
+
+func compareSites(a, b site) int {
+	if c := cmpFloat(a.lat, b.lat); c != 0 {
+		return c
+	}
+	return int(a.clinic - b.clinic)
 }
 
 // Build makes an index of the network's clinics and practitioners filled
@@ -104,11 +127,15 @@ func Build(clinics []rdv.Clinic, practitioners []rdv.Practitioner, scan func(fn 
 	}
 	var n int64
 	for svc := range ix.services {
-		for ci, list := range ix.services[svc].byClinic {
+		ss := &ix.services[svc]
+		for ci, list := range ss.byClinic {
 			slices.SortFunc(list, compareEntries)
 			list = dedupe(list)
-			ix.services[svc].byClinic[ci] = slices.Clip(list)
+			ss.byClinic[ci] = slices.Clip(list)
 			n += int64(len(list))
+			if len(list) > 0 {
+				ss.list(ix.sites[ci])
+			}
 		}
 	}
 	ix.count.Store(n)
@@ -133,7 +160,6 @@ func newIndex(clinics []rdv.Clinic, practitioners []rdv.Practitioner) (*Index, e
 		ix.clinicPos[c.ID] = int32(i)
 		ix.sites = append(ix.sites, newSite(c.Lat, c.Lon, int32(i)))
 	}
-	slices.SortFunc(ix.sites, func(a, b site) int { return cmpFloat(a.lat, b.lat) })
 
 	slices.SortFunc(ix.practs, func(a, b rdv.Practitioner) int { return cmpInt64(a.ID, b.ID) })
 	ix.practLang = make([]uint32, len(ix.practs))
@@ -156,7 +182,14 @@ func newIndex(clinics []rdv.Clinic, practitioners []rdv.Practitioner) (*Index, e
 		}
 	}
 	for i := range ix.services {
-		ix.services[i].byClinic = make([][]entry, len(ix.clinics))
+		ss := &ix.services[i]
+		ss.byClinic = make([][]entry, len(ix.clinics))
+		ss.listed = make([]bool, len(ix.clinics))
+		for ci, c := range ix.clinics {
+			if c.Offers(rdv.Services[i]) {
+				ss.list(ix.sites[ci])
+			}
+		}
 	}
 	ix.scratch.New = func() any { return new(scratch) }
 	return ix, nil

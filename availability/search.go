@@ -70,7 +70,7 @@ func (ix *Index) Search(q Query, dst []Result) []Result {
 // candidates appends a cursor at the first matching slot of every clinic
 // within the query's disc.
 func (ix *Index) candidates(h cursorHeap, ss *serviceSlots, a *area, f *filter, from int64) cursorHeap {
-	sites := ix.sites
+	sites := ss.sites
 	lo, hi := 0, len(sites)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)

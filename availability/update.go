@@ -37,6 +37,7 @@ func (ix *Index) Add(s rdv.Slot) {
 		list[i] = e
 	} else {
 		ss.byClinic[ci] = slices.Insert(list, i, e)
+		ss.list(ix.sites[ci])
 		ix.count.Add(1)
 	}
 	ss.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"log/slog"
 	"net/url"
 	"os"
 	"testing"
@@ -73,6 +74,9 @@ func mustOpen(t testing.TB, dbURL string, opts Options) *Store {
 	t.Helper()
 	if opts.MaxConns == 0 {
 		opts.MaxConns = 8
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	s, err := Open(context.Background(), dbURL, opts)
 	if err != nil {

@@ -8,6 +8,7 @@ package postgres
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -118,57 +119,70 @@ func Migrate(ctx context.Context, url string) error {
 const maxAttempts = 5
 
 // inTx runs fn in one READ COMMITTED transaction and commits it, retrying
-// with jittered backoff on serialization failures and deadlocks. fn must be
-// safe to run again: it sees a fresh transaction each time.
+// with jittered backoff on serialization failures and deadlocks, and when
+// the connection failed before COMMIT was sent: the server rolls back the
+// transaction of a backend that goes away, so running it again cannot
+// apply it twice. A connection lost during COMMIT leaves the outcome
+// unknown: that is reported as EUNAVAILABLE, for the client to retry with
+// its idempotency key. fn must be safe to run again: it sees a fresh
+// transaction each time.
 //
 // Writes use READ COMMITTED with row locks (SELECT ... FOR UPDATE on the
-// slot, conditional UPDATE ... WHERE state ...) rather than SERIALIZABLE:
-// each booking touches a handful of rows it names by key, so locking them
-// decides every race in one round trip without the aborts and retries that
-// SERIALIZABLE would cost under contention for popular slots; the partial
-// unique index on appointments backs this up inside the database.
+// appointment, conditional UPDATE ... WHERE state ... RETURNING on the
+// slot) rather than SERIALIZABLE: each booking touches a handful of rows it
+// names by key, so locking them decides every race in one round trip
+// without the aborts and retries that SERIALIZABLE would cost under
+// contention for popular slots; the partial unique index on appointments
+// backs this up inside the database.
 func (s *Store) inTx(ctx context.Context, what string, fn func(tx pgx.Tx) error) error {
 	var err error
 	for attempt := range maxAttempts {
 		if attempt > 0 {
 			if werr := backoff(ctx, attempt); werr != nil {
-				return mapError(fmt.Errorf("%s: %w", what, err))
+				break
 			}
 		}
-		err = s.tryTx(ctx, fn)
-		if err == nil || !retryable(err) {
+		var committing bool
+		committing, err = s.tryTx(ctx, fn)
+		if err == nil {
+			return nil
+		}
+		if !retryable(err) && (committing || !lostConn(ctx, err)) {
 			break
 		}
 	}
-	if err != nil {
-		return mapError(fmt.Errorf("%s: %w", what, err))
-	}
-	return nil
+	return mapError(fmt.Errorf("%s: %w", what, err))
 }
 
-func (s *Store) tryTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+// tryTx runs fn in a transaction; committing reports whether the error
+// came from COMMIT itself.
+func (s *Store) tryTx(ctx context.Context, fn func(tx pgx.Tx) error) (committing bool, err error) {
 	conn, err := s.pool.acquire(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer s.pool.release(conn)
 	tx, err := conn.Begin(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback(context.WithoutCancel(ctx))
-		return err
+		return false, err
 	}
-	return tx.Commit(ctx)
+	return true, tx.Commit(ctx)
 }
 
-// withConn runs a read on a pooled connection.
+// withConn runs a read (or another statement that is harmless to repeat)
+// on a pooled connection, again on another connection if the first one
+// turns out to be dead.
 func (s *Store) withConn(ctx context.Context, what string, fn func(c *pgx.Conn) error) error {
 	var err error
-	for attempt := range 2 {
-		if attempt > 0 && !safeToRetry(err) {
-			break
+	for attempt := range maxAttempts {
+		if attempt > 0 {
+			if !lostConn(ctx, err) || backoff(ctx, attempt) != nil {
+				break
+			}
 		}
 		var conn *pgx.Conn
 		conn, err = s.pool.acquire(ctx)
@@ -182,6 +196,12 @@ func (s *Store) withConn(ctx context.Context, what string, fn func(c *pgx.Conn) 
 		}
 	}
 	return mapError(fmt.Errorf("%s: %w", what, err))
+}
+
+// lostConn reports whether err is the loss of a connection (or a failure
+// to make one) that another connection may not suffer.
+func lostConn(ctx context.Context, err error) bool {
+	return isConnError(err) && !errors.Is(err, errPoolClosed) && ctx.Err() == nil
 }
 
 func backoff(ctx context.Context, attempt int) error {

@@ -156,13 +156,31 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 	for _, pf := range patientFields {
 		forChild = forChild || strings.TrimSpace(values.Get(guardianPrefix+pf.name)) != ""
 	}
+	borrowed := false // the child's contact is the guardian's
 	if forChild {
 		g := readPatient(f, guardianPrefix)
 		// A child is reached through the parent who books.
 		if in.Patient.Phone == "" && in.Patient.Email == "" {
 			in.Patient.Phone, in.Patient.Email = g.Phone, g.Email
+			borrowed = true
 		}
 		in.Guardian = &g
+	}
+	// Check each person here too, so that one answer shows a message for
+	// each of them; the engine checks again and has the last word.
+	today := rdv.DateOf(s.d.Engine.Now())
+	if p := in.Patient; !f.hasErrors("") {
+		err := p.Validate(today)
+		contact := rdv.ErrorField(err) == "patient.phone" || rdv.ErrorField(err) == "patient.email"
+		if err != nil && !(borrowed && contact) { // the guardian's fields get that message
+			fieldError(f, err, "")
+		}
+	}
+	if in.Guardian != nil && !f.hasErrors(guardianPrefix) {
+		g := *in.Guardian
+		if err := g.Validate(today); err != nil {
+			fieldError(f, err, guardianPrefix)
+		}
 	}
 	if len(f.Errors) > 0 {
 		s.summarize(f)
@@ -174,7 +192,7 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 	case "":
 		http.Redirect(w, r, appointmentURL(a.ID, a.CancelToken, ""), http.StatusSeeOther)
 	case rdv.EINVALID:
-		fieldError(f, err)
+		fieldError(f, err, "")
 		s.summarize(f)
 		s.renderBooking(w, r, http.StatusUnprocessableEntity, h, sl, f)
 	case rdv.EGONE:
@@ -216,11 +234,11 @@ func readPatient(f *form, prefix string) rdv.Patient {
 	return p
 }
 
-// fieldError places the engine's verdict on a field by that field, with a
-// message in the person's terms.
-func fieldError(f *form, err error) {
+// fieldError places a validation verdict on the field it concerns, with a
+// message in the person's terms. prefix says whose fields a "patient."
+// verdict is about.
+func fieldError(f *form, err error, prefix string) {
 	field := rdv.ErrorField(err)
-	prefix := ""
 	name, ok := strings.CutPrefix(field, "patient.")
 	if !ok {
 		if name, ok = strings.CutPrefix(field, "guardian."); ok {
@@ -260,7 +278,7 @@ func (s *Server) summarize(f *form) {
 	for _, prefix := range []string{"", guardianPrefix} {
 		for _, pf := range patientFields {
 			if key := f.Errors[prefix+pf.name]; key != "" {
-				f.Summary = append(f.Summary, fieldProblem{ID: fieldID(prefix + pf.name), LabelKey: pf.labelKey, MessageKey: key})
+				f.Summary = append(f.Summary, fieldProblem{ID: fieldID(prefix + pf.name), LabelKey: pf.labelKey, MessageKey: key, Guardian: prefix != ""})
 			}
 		}
 	}

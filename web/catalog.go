@@ -58,6 +58,7 @@ var catalog = map[string]text{
 	"book.email":         {"Courriel", "Email"},
 	"book.contact.hint":  {"Un téléphone ou un courriel, pour vous joindre au besoin.", "A phone number or an email, so the clinic can reach you."},
 	"book.language":      {"Langue de communication", "Preferred language"},
+	"book.guardian_of":   {"%s (parent ou tuteur)", "%s (parent or guardian)"},
 	"book.for_child":     {"Je prends ce rendez-vous pour mon enfant", "I am booking for my child"},
 	"book.guardian":      {"Parent ou tuteur", "Parent or guardian"},
 	"book.guardian.hint": {"À remplir seulement pour un enfant : vos coordonnées, à vous qui prenez le rendez-vous.", "Fill in only for a child: your own details, as the person booking."},

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"rdv"
 )
@@ -30,6 +31,7 @@ type form struct {
 // fieldProblem is one line of the error summary.
 type fieldProblem struct {
 	ID, LabelKey, MessageKey string
+	Guardian                 bool // a field of the parent or guardian
 }
 
 func newForm(v url.Values) *form {
@@ -44,6 +46,17 @@ func (f *form) Fail(name, key string) {
 	if _, ok := f.Errors[name]; !ok {
 		f.Errors[name] = key
 	}
+}
+
+// hasErrors reports whether a field whose name starts with prefix has an
+// error ("" for the patient's own fields, which carry no prefix).
+func (f *form) hasErrors(prefix string) bool {
+	for name := range f.Errors {
+		if prefix == "" && !strings.HasPrefix(name, guardianPrefix) || prefix != "" && strings.HasPrefix(name, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // Checked reports whether a checkbox or an option has the value.

@@ -98,6 +98,11 @@ func TestBadBookingInput(t *testing.T) {
 		{"bad phone", "fr", map[string]string{"phone": "555-01"}, "phone", "err.phone"},
 		{"no way to reach", "fr", map[string]string{"phone": "", "email": ""}, "phone", "err.contact"},
 		{"child without guardian birth date", "fr", map[string]string{"for_child": "1", "guardian_first_name": "Luc"}, "guardian_birth_date", "err.required"},
+		{"guardian's bad email", "en", withGuardian(map[string]string{"guardian_email": "luc@", "phone": ""}), "guardian_email", "err.email"},
+		{"guardian's health number", "fr", withGuardian(map[string]string{"guardian_health_number": "BOUL88082114"}), "guardian_health_number", "err.hn_birth"},
+		// Errors of both people show at once.
+		{"both people wrong: patient", "fr", withGuardian(map[string]string{"email": "julie@", "guardian_birth_date": "2999-01-01"}), "email", "err.email"},
+		{"both people wrong: guardian", "fr", withGuardian(map[string]string{"email": "julie@", "guardian_birth_date": "2999-01-01"}), "guardian_birth_date", "err.birth_date"},
 	}
 	s := mustOpenSite(t)
 	for _, tt := range tests {
@@ -132,6 +137,18 @@ func TestBadBookingInput(t *testing.T) {
 			s.post(formURL, v, tt.lang).want(t, http.StatusSeeOther)
 		})
 	}
+}
+
+// withGuardian adds a valid guardian to a change of the adult's form.
+func withGuardian(change map[string]string) map[string]string {
+	out := map[string]string{
+		"for_child": "1", "guardian_first_name": "Luc", "guardian_last_name": "Bouchard",
+		"guardian_birth_date": "1988-07-21", "guardian_health_number": "BOUL88072114", "guardian_phone": "418 555-0144",
+	}
+	for k, v := range change {
+		out[k] = v
+	}
+	return out
 }
 
 // TestBookForChild books with a guardian, who is the child's contact.

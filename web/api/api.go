@@ -29,6 +29,7 @@ type Deps struct {
 // server holds the dependencies every handler shares.
 type server struct {
 	Deps
+	fragments fragments
 }
 
 // route is one method and path that the API serves. The OpenAPI test walks
@@ -60,7 +61,7 @@ func New(d Deps) http.Handler {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	s := &server{Deps: d}
+	s := &server{Deps: d, fragments: newFragments(d.Index)}
 	mux := http.NewServeMux()
 	for _, rt := range routes {
 		h := rt.handle

@@ -48,5 +48,37 @@ func TestAppendTimeUsesTorontoOffset(t *testing.T) {
 			t.Errorf("appendTime(%v) = %s, want %s", tt.utc, got, tt.want)
 		}
 	}
-	_ = rdv.Toronto
+	// Every minute of the DST nights and of a few years, as time.Format
+	// writes them.
+	for _, day := range []time.Time{
+		time.Date(2026, 3, 8, 0, 0, 0, 0, rdv.Toronto), time.Date(2026, 11, 1, 0, 0, 0, 0, rdv.Toronto),
+		time.Date(2028, 2, 29, 0, 0, 0, 0, rdv.Toronto), time.Date(1969, 12, 31, 0, 0, 0, 0, rdv.Toronto),
+	} {
+		for m := 0; m < 26*60; m++ {
+			at := day.Add(time.Duration(m) * time.Minute).Add(17 * time.Second)
+			want := `"` + at.In(rdv.Toronto).Format(time.RFC3339) + `"`
+			if got := string(appendTime(nil, at)); got != want {
+				t.Fatalf("appendTime(%v) = %s, want %s", at.UTC(), got, want)
+			}
+		}
+	}
+	for d := -800_000; d < 800_000; d += 37 {
+		at := time.Unix(int64(d)*86400+3600*13, 0)
+		want := `"` + at.In(rdv.Toronto).Format(time.RFC3339) + `"`
+		if got := string(appendTime(nil, at)); got != want {
+			t.Fatalf("appendTime(%v) = %s, want %s", at.UTC(), got, want)
+		}
+	}
+}
+
+func TestAppendKm(t *testing.T) {
+	tests := []struct {
+		km   float64
+		want string
+	}{{0, "0.0"}, {2.64, "2.6"}, {2.65, "2.7"}, {24.96, "25.0"}, {249.99, "250.0"}, {-1, "0"}}
+	for _, tt := range tests {
+		if got := string(appendKm(nil, tt.km)); got != tt.want {
+			t.Errorf("appendKm(%v) = %s, want %s", tt.km, got, tt.want)
+		}
+	}
 }

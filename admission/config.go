@@ -50,6 +50,9 @@ type Config struct {
 	// Tolerance is how much slower than the lowest measured latency the
 	// work may get before the limit shrinks (1.5: 50 % slower).
 	Tolerance float64
+	// LatencyFloor is the mean latency of admitted work under which the
+	// limit never shrinks, however slower than its best the work runs.
+	LatencyFloor time.Duration
 	// Deadline is the time budget of admitted work per class; the
 	// request's context ends when it passes.
 	Deadline [Exempt]time.Duration
@@ -102,6 +105,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.InitialLimit, "concurrency-initial", e.int("RDV_CONCURRENCY_INITIAL", c.InitialLimit), "initial concurrency limit (RDV_CONCURRENCY_INITIAL)")
 	fs.IntVar(&c.MinLimit, "concurrency-min", e.int("RDV_CONCURRENCY_MIN", c.MinLimit), "lowest concurrency limit (RDV_CONCURRENCY_MIN)")
 	fs.IntVar(&c.MaxLimit, "concurrency-max", e.int("RDV_CONCURRENCY_MAX", c.MaxLimit), "highest concurrency limit (RDV_CONCURRENCY_MAX)")
+	fs.Float64Var(&c.Tolerance, "concurrency-tolerance", e.float("RDV_CONCURRENCY_TOLERANCE", c.Tolerance), "how much slower than its best the work may get before the limit shrinks (RDV_CONCURRENCY_TOLERANCE)")
+	fs.DurationVar(&c.LatencyFloor, "concurrency-latency-floor", e.duration("RDV_CONCURRENCY_LATENCY_FLOOR", c.LatencyFloor), "mean latency under which the limit never shrinks (RDV_CONCURRENCY_LATENCY_FLOOR)")
 	fs.DurationVar(&c.QueueTimeout, "queue-timeout", e.duration("RDV_QUEUE_TIMEOUT", c.QueueTimeout), "longest wait for capacity before a refusal (RDV_QUEUE_TIMEOUT)")
 	fs.IntVar(&c.MaxQueue, "queue-max", e.int("RDV_QUEUE_MAX", c.MaxQueue), "requests waiting for capacity at most; 0: the current limit (RDV_QUEUE_MAX)")
 	fs.DurationVar(&c.Deadline[Critical], "deadline-critical", e.duration("RDV_DEADLINE_CRITICAL", c.Deadline[Critical]), "time budget of confirmations and cancellations (RDV_DEADLINE_CRITICAL)")

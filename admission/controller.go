@@ -48,7 +48,7 @@ func New(cfg Config, reg prometheus.Registerer, log *slog.Logger) (*Controller, 
 	c := &Controller{
 		cfg:      cfg,
 		log:      log,
-		gate:     newGate(NewLimiter(cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit, cfg.Tolerance), cfg.MaxQueue, cfg.Now),
+		gate:     newGate(NewLimiterWithFloor(cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit, cfg.Tolerance, cfg.LatencyFloor), cfg.MaxQueue, cfg.Now),
 		byAddr:   newClientLimits(cfg.AddressRate, cfg.AddressBurst, cfg.MaxClients, cfg.ClientIdle),
 		byAcct:   newClientLimits(cfg.AccountRate, cfg.AccountBurst, cfg.MaxClients, cfg.ClientIdle),
 		refusals: renderRefusals(),
@@ -91,7 +91,7 @@ func (c *Controller) Middleware(next http.Handler) http.Handler {
 		c.metrics.queueWait.WithLabelValues(class.String()).Observe(c.cfg.Now().Sub(start).Seconds())
 		began := c.cfg.Now()
 		dropped := true // a panic counts as an overrun
-		defer func() { c.gate.release(c.cfg.Now().Sub(began), dropped) }()
+		defer func() { c.gate.release(class, c.cfg.Now().Sub(began), dropped) }()
 		dropped = c.serve(w, r, class, next)
 	})
 }
@@ -182,8 +182,8 @@ type Snapshot struct {
 	Limit         int             `json:"limit"`
 	InFlight      int             `json:"in_flight"`
 	Queued        int             `json:"queued"`
-	Baseline      time.Duration   `json:"baseline_ns"` // lowest measured latency
-	Latency       time.Duration   `json:"latency_ns"`  // recent mean latency of admitted work
+	Slowdown      float64         `json:"slowdown"`   // recent latency over the lowest measured, per class
+	Latency       time.Duration   `json:"latency_ns"` // recent mean latency of admitted work
 	AdmissionRate float64         `json:"admission_rate"`
 	Clients       int             `json:"clients"` // rate-limit buckets in memory
 	Classes       []ClassSnapshot `json:"classes"` // critical, hold, search, browse, exempt
@@ -191,13 +191,13 @@ type Snapshot struct {
 
 // Snapshot returns the live state of admission control.
 func (c *Controller) Snapshot() Snapshot {
-	limit, inflight, queued, base, lat := c.gate.state()
+	limit, inflight, queued, slowdown, lat := c.gate.state()
 	s := Snapshot{
 		Adaptive:      c.cfg.Adaptive,
 		ClientLimits:  c.cfg.ClientLimits,
 		Limit:         limit,
 		InFlight:      inflight,
-		Baseline:      base,
+		Slowdown:      slowdown,
 		Latency:       lat,
 		AdmissionRate: c.admissionRate(),
 		Clients:       c.byAddr.len() + c.byAcct.len(),

@@ -122,10 +122,10 @@ func (g *gate) acquire(ctx context.Context, c Class, timeout time.Duration) Outc
 
 // release ends one admitted unit of work that took rtt, and hands its
 // capacity to the waiters.
-func (g *gate) release(rtt time.Duration, dropped bool) {
+func (g *gate) release(c Class, rtt time.Duration, dropped bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.lim.Observe(g.now(), rtt, g.inflight, dropped)
+	g.lim.Observe(g.now(), c, rtt, g.inflight, dropped)
 	g.inflight--
 	g.grant()
 }
@@ -188,11 +188,11 @@ func (g *gate) displaceBelow(c Class) bool {
 }
 
 // state returns the limit, the work in flight and the waiters per class.
-func (g *gate) state() (limit, inflight int, queued [Exempt]int, baseline, latency time.Duration) {
+func (g *gate) state() (limit, inflight int, queued [Exempt]int, slowdown float64, latency time.Duration) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for _, c := range classes {
 		queued[c] = g.queues[c].Len()
 	}
-	return g.lim.Limit(), g.inflight, queued, g.lim.Baseline(), g.lim.Latency()
+	return g.lim.Limit(), g.inflight, queued, g.lim.Slowdown(), g.lim.Latency()
 }

@@ -56,7 +56,7 @@ func TestCriticalOvertakesQueuedSearches(t *testing.T) {
 	s2 := queue(t, g, Search)
 	c := queue(t, g, Critical)
 
-	g.release(time.Millisecond, false)
+	g.release(Search, time.Millisecond, false)
 	if o := <-c; o != Admitted {
 		t.Fatalf("critical: %s, want admitted", o)
 	}
@@ -65,15 +65,15 @@ func TestCriticalOvertakesQueuedSearches(t *testing.T) {
 	}
 	// Searches may fill only 75 % of the limit: with two units in flight
 	// and a limit of 2, one release lets one search in, first come first.
-	g.release(time.Millisecond, false)
-	g.release(time.Millisecond, false)
+	g.release(Search, time.Millisecond, false)
+	g.release(Search, time.Millisecond, false)
 	if o := <-s1; o != Admitted {
 		t.Fatalf("first search: %s, want admitted", o)
 	}
 	if n := queuedOf(g, Search); n != 1 {
 		t.Fatalf("%d searches queued, want the second still waiting", n)
 	}
-	g.release(time.Millisecond, false)
+	g.release(Search, time.Millisecond, false)
 	if o := <-s2; o != Admitted {
 		t.Fatalf("second search: %s, want admitted", o)
 	}
@@ -97,7 +97,7 @@ func TestLowerClassesAreShedFirst(t *testing.T) {
 	if o := g.acquire(context.Background(), Hold, time.Minute); o != Shed {
 		t.Fatalf("hold behind a queue full of holds: %s, want shed", o)
 	}
-	g.release(time.Millisecond, false)
+	g.release(Search, time.Millisecond, false)
 	if o := <-hold; o != Admitted {
 		t.Fatalf("hold: %s, want admitted", o)
 	}
@@ -145,7 +145,7 @@ func TestQueuedRequestLeavesWhenItsClientGoesAway(t *testing.T) {
 	if n := queuedOf(g, Search); n != 0 {
 		t.Fatalf("%d still queued, want 0", n)
 	}
-	g.release(time.Millisecond, false)
+	g.release(Search, time.Millisecond, false)
 	if _, inflight, _, _, _ := g.state(); inflight != 0 {
 		t.Fatalf("%d in flight, want 0: a departed waiter must not take capacity", inflight)
 	}

@@ -19,22 +19,30 @@ import (
 type Limiter struct {
 	min, max  float64
 	tolerance float64
+	floor     time.Duration // mean latency under which the limit never shrinks
 	limit     float64
 
-	// baseline is the lowest window latency seen. It drifts slowly
-	// towards later windows so that one lucky window, or a server that
-	// has become slower for good (a bigger database), does not pin the
-	// limit forever.
-	baseline time.Duration
-	last     time.Duration // the last window's mean latency
+	// baseline is, per class, the lowest window latency seen: work
+	// classes cost different amounts (a confirmation waits for a disk
+	// flush, a search does not), so a change in the mix must not read as
+	// congestion. It drifts slowly towards later windows so that one lucky
+	// window, or a server that has become slower for good, does not pin
+	// the limit forever.
+	baseline [Exempt]time.Duration
+	last     time.Duration // the last window's mean latency, all classes
+	slowdown float64       // the last window's latency over the baselines
 
-	win struct {
-		start       time.Time
-		sum         time.Duration
-		n           int
-		maxInflight int
-		drops       int
-	}
+	win window
+}
+
+// window aggregates the samples of one measurement window.
+type window struct {
+	start       time.Time
+	sum         [Exempt]time.Duration
+	n           [Exempt]int
+	total       int
+	maxInflight int
+	drops       int
 }
 
 // Limiter tuning. A window closes after windowLen once it holds at least
@@ -47,12 +55,25 @@ const (
 	baselineDrift = 0.002
 	minGradient   = 0.5
 	dropBackoff   = 0.9
+	// minClassSamples is how many samples of a class a window needs to
+	// lower that class's baseline: one lucky request is not a baseline.
+	minClassSamples = 5
 )
 
 // NewLimiter returns a limiter starting at initial and kept within
 // [min, max]. tolerance (≥ 1) is how much slower than the baseline the
 // work may get before the limit shrinks.
 func NewLimiter(initial, min, max int, tolerance float64) *Limiter {
+	return NewLimiterWithFloor(initial, min, max, tolerance, 0)
+}
+
+// NewLimiterWithFloor is NewLimiter with a latency floor: while the mean
+// latency of admitted work stays under floor, the limit does not shrink,
+// however much slower than its best the work runs. Relative slowdowns of
+// sub-millisecond work (a search at 0.3 ms becoming 2 ms because the CPU is
+// busy refusing a flood) cost nobody anything, and shrinking the limit for
+// them would only cut goodput.
+func NewLimiterWithFloor(initial, min, max int, tolerance float64, floor time.Duration) *Limiter {
 	if min < 1 {
 		min = 1
 	}
@@ -62,7 +83,7 @@ func NewLimiter(initial, min, max int, tolerance float64) *Limiter {
 	if tolerance < 1 {
 		tolerance = 1
 	}
-	l := &Limiter{min: float64(min), max: float64(max), tolerance: tolerance}
+	l := &Limiter{min: float64(min), max: float64(max), tolerance: tolerance, floor: floor}
 	l.limit = l.clamp(float64(initial))
 	return l
 }
@@ -70,76 +91,101 @@ func NewLimiter(initial, min, max int, tolerance float64) *Limiter {
 // Limit returns the current concurrency limit.
 func (l *Limiter) Limit() int { return int(l.limit) }
 
-// Baseline returns the lowest latency the limiter measured (drifting).
-func (l *Limiter) Baseline() time.Duration { return l.baseline }
+// Baseline returns the lowest latency the limiter measured for class c
+// (drifting).
+func (l *Limiter) Baseline(c Class) time.Duration {
+	if c < 0 || c >= Exempt {
+		return 0
+	}
+	return l.baseline[c]
+}
+
+// Slowdown returns how much slower than its baseline the work of the last
+// window ran (1: as fast as ever).
+func (l *Limiter) Slowdown() float64 { return l.slowdown }
 
 // Latency returns the mean latency of the last closed window.
 func (l *Limiter) Latency() time.Duration { return l.last }
 
-// Observe records one finished unit of work: its latency, how many units
-// were in flight when it ran (including itself), and whether it overran its
-// deadline. It reports whether a window closed and the limit was updated.
-func (l *Limiter) Observe(now time.Time, rtt time.Duration, inflight int, dropped bool) bool {
+// Observe records one finished unit of work of class c: its latency, how
+// many units were in flight when it ended (including itself), and whether
+// it overran its deadline. It reports whether a window closed and the
+// limit was updated.
+func (l *Limiter) Observe(now time.Time, c Class, rtt time.Duration, inflight int, dropped bool) bool {
+	if c < 0 || c >= Exempt {
+		c = Browse
+	}
 	w := &l.win
-	if w.n == 0 && w.drops == 0 {
+	if w.total == 0 && w.drops == 0 {
 		w.start = now
 	}
 	if dropped {
 		w.drops++
 	} else {
-		w.sum += rtt
-		w.n++
+		w.sum[c] += rtt
+		w.n[c]++
+		w.total++
 	}
 	if inflight > w.maxInflight {
 		w.maxInflight = inflight
 	}
-	if now.Sub(w.start) < windowLen || w.n+w.drops < windowSamples {
+	if now.Sub(w.start) < windowLen || w.total+w.drops < windowSamples {
 		return false
 	}
 	l.update()
-	*w = struct {
-		start       time.Time
-		sum         time.Duration
-		n           int
-		maxInflight int
-		drops       int
-	}{}
+	l.win = window{}
 	return true
 }
 
-// update closes a window: it moves the baseline and the limit.
+// update closes a window: it moves the baselines and the limit.
 func (l *Limiter) update() {
 	w := &l.win
-	if w.n == 0 {
+	// A limit that the load never came near says nothing about whether it
+	// is right: latency then varies with the work, not with concurrency.
+	idle := float64(w.maxInflight) < l.limit/2
+	if w.total == 0 {
 		// Only overruns: the work cannot finish in time at this
 		// concurrency.
 		l.limit = l.clamp(l.limit * dropBackoff)
 		return
 	}
-	mean := w.sum / time.Duration(w.n)
-	if mean <= 0 {
-		mean = time.Microsecond
+	var sum time.Duration
+	var ratio float64
+	for c := range w.n {
+		n := w.n[c]
+		if n == 0 {
+			continue
+		}
+		sum += w.sum[c]
+		mean := w.sum[c] / time.Duration(n)
+		if mean <= 0 {
+			mean = time.Microsecond
+		}
+		b := &l.baseline[c]
+		switch {
+		case *b == 0 || mean < *b:
+			if n >= minClassSamples || *b == 0 {
+				*b = mean
+			}
+		default:
+			*b += time.Duration(float64(mean-*b) * baselineDrift)
+		}
+		ratio += float64(n) * float64(mean) / float64(*b)
 	}
-	l.last = mean
-	switch {
-	case l.baseline == 0 || mean < l.baseline:
-		l.baseline = mean
-	default:
-		l.baseline += time.Duration(float64(mean-l.baseline) * baselineDrift)
-	}
+	l.last = sum / time.Duration(w.total)
+	l.slowdown = ratio / float64(w.total)
 
-	gradient := l.tolerance * float64(l.baseline) / float64(mean)
-	gradient = math.Max(minGradient, math.Min(1, gradient))
+	gradient := math.Max(minGradient, math.Min(1, l.tolerance/l.slowdown))
+	if l.last < l.floor {
+		gradient = 1
+	}
 	// Headroom lets the limit probe upwards: the square root grows fast
 	// at small limits and gently at large ones.
 	next := l.limit*gradient + math.Sqrt(l.limit)
 	if w.drops > 0 {
 		next = math.Min(next, l.limit*dropBackoff)
-	}
-	// A limit that the load never reached says nothing about whether a
-	// higher one would be safe: do not grow it.
-	if float64(w.maxInflight) < l.limit/2 && next > l.limit {
-		next = l.limit
+	} else if idle {
+		return
 	}
 	l.limit = l.clamp(l.limit*(1-smoothing) + next*smoothing)
 }

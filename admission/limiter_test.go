@@ -13,7 +13,7 @@ func feed(t *testing.T, l *Limiter, now *time.Time, windows int, rtt time.Durati
 	for w := 0; w < windows; w++ {
 		for i := 0; i < windowSamples; i++ {
 			*now = now.Add(windowLen / windowSamples)
-			if l.Observe(*now, rtt, inflight, dropped) {
+			if l.Observe(*now, Search, rtt, inflight, dropped) {
 				limits = append(limits, l.Limit())
 			}
 		}
@@ -37,8 +37,8 @@ func TestLimiterGrowsWhileLatencyStaysLow(t *testing.T) {
 	if prev <= 20 {
 		t.Fatalf("limit %d after 20 low-latency windows, want growth past 20", prev)
 	}
-	if l.Baseline() != 10*time.Millisecond {
-		t.Fatalf("baseline %v, want 10ms", l.Baseline())
+	if l.Baseline(Search) != 10*time.Millisecond {
+		t.Fatalf("baseline %v, want 10ms", l.Baseline(Search))
 	}
 }
 
@@ -102,12 +102,45 @@ func TestLimiterStaysWithinBounds(t *testing.T) {
 	}
 }
 
-func TestLimiterDoesNotGrowWhenUnused(t *testing.T) {
+func TestLimiterHoldsWhenUnused(t *testing.T) {
 	l := NewLimiter(40, 2, 1000, 2)
 	now := time.Unix(0, 0)
 	feed(t, l, &now, 30, 10*time.Millisecond, 3, false) // only 3 of 40 ever used
 	if l.Limit() != 40 {
 		t.Fatalf("limit %d, want 40: an unused limit must not grow", l.Limit())
+	}
+	feed(t, l, &now, 30, 80*time.Millisecond, 3, false)
+	if l.Limit() != 40 {
+		t.Fatalf("limit %d, want 40: slow work far below the limit is not congestion", l.Limit())
+	}
+}
+
+// A mix that shifts towards a slower class (confirmations that wait for
+// the disk) is not congestion: each class is compared with its own
+// baseline.
+func TestLimiterJudgesEachClassByItsOwnBaseline(t *testing.T) {
+	l := NewLimiter(50, 2, 1000, 2)
+	now := time.Unix(0, 0)
+	observe := func(c Class, rtt time.Duration, n int) {
+		for i := 0; i < n; i++ {
+			now = now.Add(windowLen / windowSamples)
+			l.Observe(now, c, rtt, 1000, false)
+		}
+	}
+	for w := 0; w < 5; w++ { // searches fast, confirmations slow
+		observe(Search, time.Millisecond, 8)
+		observe(Critical, 20*time.Millisecond, 8)
+	}
+	before := l.Limit()
+	for w := 0; w < 10; w++ { // now mostly confirmations, same speeds
+		observe(Search, time.Millisecond, 1)
+		observe(Critical, 20*time.Millisecond, 15)
+	}
+	if l.Limit() < before {
+		t.Fatalf("limit %d → %d when only the mix changed", before, l.Limit())
+	}
+	if s := l.Slowdown(); s > 1.1 {
+		t.Fatalf("slowdown %.2f, want about 1", s)
 	}
 }
 
@@ -116,8 +149,32 @@ func TestLimiterNeedsEnoughSamples(t *testing.T) {
 	now := time.Unix(0, 0)
 	for i := 0; i < windowSamples-1; i++ {
 		now = now.Add(time.Second)
-		if l.Observe(now, time.Second, 10, false) {
+		if l.Observe(now, Search, time.Second, 10, false) {
 			t.Fatalf("window closed after %d samples", i+1)
 		}
+	}
+}
+
+func TestLimiterLatencyFloor(t *testing.T) {
+	tests := []struct {
+		name     string
+		floor    time.Duration
+		wantDown bool
+	}{
+		{"no floor", 0, true},
+		{"slow work above the floor", time.Millisecond, true},
+		{"slow work under the floor", 10 * time.Millisecond, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := NewLimiterWithFloor(100, 2, 1000, 2, tt.floor)
+			now := time.Unix(0, 0)
+			feed(t, l, &now, 3, 500*time.Microsecond, 1000, false)
+			before := l.Limit()
+			after := feed(t, l, &now, 10, 4*time.Millisecond, 1000, false) // 8× slower
+			if got := after[len(after)-1]; (got < before) != tt.wantDown {
+				t.Fatalf("limit %d → %d, want shrink %v", before, got, tt.wantDown)
+			}
+		})
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -37,6 +38,7 @@ type options struct {
 	timeout               time.Duration
 	maxWorkers            uint64
 	seed                  uint64
+	wait                  time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -58,7 +60,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.levels, "levels", "0.5,1,2,5", "with --report: extra load levels (multiples of capacity) charted before the overload")
 	fs.DurationVar(&o.levelDuration, "level-duration", 4*time.Second, "duration of each extra level")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "per-request timeout")
-	fs.Uint64Var(&o.maxWorkers, "max-workers", 10000, "requests in flight at most (open loop until this bound)")
+	fs.Uint64Var(&o.maxWorkers, "max-workers", 2000, "requests in flight at most (open loop until this bound)")
+	fs.DurationVar(&o.wait, "wait", time.Minute, "how long to wait for the targets to answer /healthz before starting")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the request mix")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -175,6 +178,9 @@ func flood(ctx context.Context, o options, target string, capacity float64, seed
 	m := newMix(base, seed)
 	ao := attackOptions{timeout: o.timeout, maxWorkers: o.maxWorkers}
 	r := Run{Target: base}
+	if err := waitHealthy(ctx, base, o.wait); err != nil {
+		return r, err
+	}
 	if capacity <= 0 {
 		progress("%s: measuring capacity", base)
 		capacity, r.Ramp = ramp(ctx, m, o, ao, progress)
@@ -274,5 +280,31 @@ func printSummary(w io.Writer, s Summary) {
 		}
 		fmt.Fprintf(w, "  bookings      %d acknowledged, %d checked, %d double, %d lost, %d unverified\n",
 			r.Acknowledged, r.Checked, r.DoubleBookings, r.LostBookings, r.Unverified)
+	}
+}
+
+// waitHealthy polls the target's /healthz until it answers 200, at most
+// for wait: a server that is still loading its index is not overloaded.
+func waitHealthy(ctx context.Context, base string, wait time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	client := &http.Client{Timeout: 2 * time.Second}
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/healthz", nil)
+		if err != nil {
+			return fmt.Errorf("flood %s: %w", base, err)
+		}
+		resp, err := client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("flood %s: not healthy after %s (last error: %v)", base, wait, err)
+		case <-time.After(250 * time.Millisecond):
+		}
 	}
 }

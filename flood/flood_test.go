@@ -48,6 +48,7 @@ func newFakeServer(t *testing.T, slots int, work time.Duration, edit func(*fakeS
 		edit(f)
 	}
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {})
 	mux.HandleFunc("GET /api/v1/slots", f.costly(f.search))
 	mux.HandleFunc("POST /api/v1/holds", f.costly(f.hold))
 	mux.HandleFunc("POST /api/v1/appointments", f.costly(f.confirm))

@@ -283,3 +283,32 @@ func checkAgainstDocument(t *testing.T, seen []exchange) {
 		t.Logf("answers checked against the document: %s", strings.Join(keys, ", "))
 	}
 }
+
+// TestValidatorCatchesDrift makes sure the document check would notice an
+// answer that lost a required field, gained an undocumented one or
+// changed a type.
+func TestValidatorCatchesDrift(t *testing.T) {
+	doc := loadDocument(t)
+	slot := &schema{Ref: "#/components/schemas/Slot"}
+	good := `{"id":1,"start":"s","end":"e","service":"general","clinic":{"id":1,"name":"n","city":"c"},"practitioner":{"id":2,"name":"p"},"distance_km":1.5}`
+	tests := []struct {
+		name, body string
+		ok         bool
+	}{
+		{"good", good, true},
+		{"missing start", strings.Replace(good, `"start":"s",`, "", 1), false},
+		{"undocumented field", strings.Replace(good, `"id":1,`, `"id":1,"secret":1,`, 1), false},
+		{"wrong type", strings.Replace(good, `"id":1,"start"`, `"id":"1","start"`, 1), false},
+		{"unknown service", strings.Replace(good, "general", "dentist", 1), false},
+		{"nested missing", strings.Replace(good, `"name":"p"`, `"x":"p"`, 1), false},
+	}
+	for _, tt := range tests {
+		var v any
+		if err := json.Unmarshal([]byte(tt.body), &v); err != nil {
+			t.Fatal(err)
+		}
+		if err := doc.validate(slot, v, "slot"); (err == nil) != tt.ok {
+			t.Errorf("%s: validate = %v, want ok %v", tt.name, err, tt.ok)
+		}
+	}
+}

@@ -78,10 +78,11 @@ func DefaultConfig() Config {
 		ClientIdle:   5 * time.Minute,
 		Adaptive:     true,
 		InitialLimit: 32,
-		MinLimit:     4,
+		MinLimit:     8,
 		MaxLimit:     1000,
 		QueueTimeout: 100 * time.Millisecond,
 		Tolerance:    2,
+		LatencyFloor: 5 * time.Millisecond,
 		Deadline:     [Exempt]time.Duration{Critical: 3 * time.Second, Hold: 2 * time.Second, Search: time.Second, Browse: 2 * time.Second},
 		RetryAfter:   2 * time.Second,
 	}

@@ -24,7 +24,7 @@ import (
 // site is a server over a real SQLite store loaded with the small test
 // network, whose slots start tomorrow.
 type site struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *Server
 	store  rdv.Store
 	engine *booking.Engine
@@ -33,7 +33,7 @@ type site struct {
 }
 
 // mustOpenSite builds the whole stack as the binary does.
-func mustOpenSite(t *testing.T) *site {
+func mustOpenSite(t testing.TB) *site {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "rdv.db"), sqlite.Options{})
@@ -114,7 +114,7 @@ func (s *site) post(target string, form url.Values, lang string) answer {
 }
 
 // want fails the test unless the answer has the status.
-func (a answer) want(t *testing.T, status int) answer {
+func (a answer) want(t testing.TB, status int) answer {
 	t.Helper()
 	if a.StatusCode != status {
 		t.Fatalf("%s %s: status %d, want %d\n%s", a.Request.Method, a.Request.URL, a.StatusCode, status, a.body)
@@ -123,7 +123,7 @@ func (a answer) want(t *testing.T, status int) answer {
 }
 
 // location returns where a redirect points.
-func (a answer) location(t *testing.T) string {
+func (a answer) location(t testing.TB) string {
 	t.Helper()
 	loc := a.Header.Get("Location")
 	if loc == "" {
@@ -134,7 +134,7 @@ func (a answer) location(t *testing.T) string {
 
 // contains fails the test unless the body holds every string, as markup
 // or as text that html/template escaped.
-func (a answer) contains(t *testing.T, want ...string) {
+func (a answer) contains(t testing.TB, want ...string) {
 	t.Helper()
 	for _, w := range want {
 		if !strings.Contains(a.body, w) && !strings.Contains(a.body, htmlText(w)) {
@@ -152,7 +152,7 @@ var hiddenRE = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="
 
 // firstSlotForm returns the hidden fields of the first slot's form on a
 // results page.
-func firstSlotForm(t *testing.T, page string) url.Values {
+func firstSlotForm(t testing.TB, page string) url.Values {
 	t.Helper()
 	i := strings.Index(page, `action="/reserver"`)
 	if i < 0 {
@@ -171,7 +171,7 @@ func unescape(s string) string {
 }
 
 // hiddenValue returns the value of a hidden field of a page.
-func hiddenValue(t *testing.T, page, name string) string {
+func hiddenValue(t testing.TB, page, name string) string {
 	t.Helper()
 	for _, m := range hiddenRE.FindAllStringSubmatch(page, -1) {
 		if m[1] == name {

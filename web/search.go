@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -55,7 +56,7 @@ type searchData struct {
 	Services []option
 	Radii    []option
 	Moments  []option
-	Places   []string
+	Places   template.HTML
 	Today    string
 
 	Searched  bool

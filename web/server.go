@@ -8,8 +8,10 @@ package web
 import (
 	"context"
 	"errors"
+	"html/template"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"rdv"
 	"rdv/availability"
@@ -43,7 +45,9 @@ type Server struct {
 	pages   map[string]pageTemplate
 	assets  map[string]asset
 	cssURL  string
-	places  []string
+	// places is the datalist of the place field, escaped once at start:
+	// the same forty names go out on every search page.
+	places template.HTML
 }
 
 // New parses the templates, fingerprints the static files and routes the
@@ -68,12 +72,14 @@ func New(d Deps) (*Server, error) {
 	if s.assets, s.cssURL, err = loadAssets(); err != nil {
 		return nil, err
 	}
+	var options strings.Builder
 	for i, p := range places.All() {
 		if i == placeSuggestions {
 			break
 		}
-		s.places = append(s.places, p.Name)
+		options.WriteString(`<option value="` + template.HTMLEscapeString(p.Name) + `">`)
 	}
+	s.places = template.HTML(options.String())
 	s.handler = withLanguage(s.logRequests(s.recoverPanics(secureHeaders(s.routes()))))
 	return s, nil
 }

@@ -71,9 +71,11 @@ func (c *Controller) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		start := c.cfg.Now()
 		if ok, wait := c.allowClient(r); !ok {
 			c.count(class, RateLimited)
 			c.refusals.write(w, r, http.StatusTooManyRequests, max(wait, time.Second))
+			c.metrics.refusal.Observe(c.cfg.Now().Sub(start).Seconds())
 			return
 		}
 		if !c.cfg.Adaptive {
@@ -81,11 +83,11 @@ func (c *Controller) Middleware(next http.Handler) http.Handler {
 			c.serve(w, r, class, next)
 			return
 		}
-		start := c.cfg.Now()
 		out := c.gate.acquire(r.Context(), class, c.cfg.QueueTimeout)
 		c.count(class, out)
 		if out != Admitted {
 			c.refusals.write(w, r, http.StatusServiceUnavailable, c.cfg.RetryAfter)
+			c.metrics.refusal.Observe(c.cfg.Now().Sub(start).Seconds())
 			return
 		}
 		c.metrics.queueWait.WithLabelValues(class.String()).Observe(c.cfg.Now().Sub(start).Seconds())

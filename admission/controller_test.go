@@ -290,7 +290,7 @@ func TestSnapshotAndMetrics(t *testing.T) {
 	for _, f := range families {
 		names[f.GetName()] = true
 	}
-	for _, n := range []string{"rdv_admission_requests_total", "rdv_admission_concurrency_limit", "rdv_admission_in_flight", "rdv_admission_queue_wait_seconds", "rdv_admission_queued"} {
+	for _, n := range []string{"rdv_admission_requests_total", "rdv_admission_concurrency_limit", "rdv_admission_in_flight", "rdv_admission_queue_wait_seconds", "rdv_admission_queued", "rdv_admission_refusal_seconds"} {
 		if !names[n] {
 			t.Errorf("metric %s not registered", n)
 		}

@@ -8,6 +8,7 @@ import (
 type metrics struct {
 	requests  *prometheus.CounterVec
 	queueWait *prometheus.HistogramVec
+	refusal   prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer, g *gate, cl *Controller) (*metrics, error) {
@@ -21,6 +22,11 @@ func newMetrics(reg prometheus.Registerer, g *gate, cl *Controller) (*metrics, e
 			Help:    "Time admitted requests waited for capacity.",
 			Buckets: []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1},
 		}, []string{"class"}),
+		refusal: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "rdv_admission_refusal_seconds",
+			Help:    "Time from a request's arrival to its refusal (429 or 503), inside the server.",
+			Buckets: []float64{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25},
+		}),
 	}
 	limit := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "rdv_admission_concurrency_limit",
@@ -55,7 +61,7 @@ func newMetrics(reg prometheus.Registerer, g *gate, cl *Controller) (*metrics, e
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.queueWait, limit, inflight, queued, rate} {
+	for _, c := range []prometheus.Collector{m.requests, m.queueWait, m.refusal, limit, inflight, queued, rate} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -107,20 +107,24 @@ func checkLoopback(raw string) error {
 
 // Run is the result of flooding one server.
 type Run struct {
-	Target        string             `json:"target"`
-	CapacityRPS   float64            `json:"capacity_rps"`
-	OfferedRPS    float64            `json:"offered_rps"`
-	SentRPS       float64            `json:"sent_rps"`
-	GoodputRPS    float64            `json:"goodput_rps"`
-	GoodputRatio  float64            `json:"goodput_ratio"` // goodput / capacity
-	AdmittedP50MS float64            `json:"admitted_p50_ms"`
-	AdmittedP99MS float64            `json:"admitted_p99_ms"`
-	RefusedP50MS  float64            `json:"refused_p50_ms"`
-	RefusedP99MS  float64            `json:"refused_p99_ms"`
-	RefusedRatio  float64            `json:"refused_ratio"`
-	FailedRatio   float64            `json:"failed_ratio"`
-	ShedRate      map[string]float64 `json:"shed_rate_by_class"`
-	ByClass       map[string]*counts `json:"requests_by_class"`
+	Target        string  `json:"target"`
+	CapacityRPS   float64 `json:"capacity_rps"`
+	OfferedRPS    float64 `json:"offered_rps"`
+	SentRPS       float64 `json:"sent_rps"`
+	GoodputRPS    float64 `json:"goodput_rps"`
+	GoodputRatio  float64 `json:"goodput_ratio"` // goodput / capacity
+	AdmittedP50MS float64 `json:"admitted_p50_ms"`
+	AdmittedP99MS float64 `json:"admitted_p99_ms"`
+	RefusedP50MS  float64 `json:"refused_p50_ms"`
+	RefusedP99MS  float64 `json:"refused_p99_ms"`
+	// ServerRefusalP99MS is the p99 time to refuse measured inside the
+	// server (the bucket bound of its histogram), free of the load
+	// generator's own delays; -1 when the server does not export it.
+	ServerRefusalP99MS float64            `json:"server_refusal_p99_ms"`
+	RefusedRatio       float64            `json:"refused_ratio"`
+	FailedRatio        float64            `json:"failed_ratio"`
+	ShedRate           map[string]float64 `json:"shed_rate_by_class"`
+	ByClass            map[string]*counts `json:"requests_by_class"`
 	Check
 	Ramp   []Point `json:"ramp,omitempty"`   // capacity measurement
 	Levels []Point `json:"levels,omitempty"` // offered load against goodput, for the chart
@@ -202,7 +206,9 @@ func flood(ctx context.Context, o options, target string, capacity float64, seed
 	}
 	rate := min(o.maxRate, o.overload*capacity)
 	progress("%s: offering %.0f requests/s (%.1f× capacity %.0f/s) for %s", base, rate, o.overload, capacity, o.duration)
+	before := refusalBuckets(ctx, base)
 	p := attack(ctx, m, rate, o.duration, ao)
+	r.ServerRefusalP99MS = bucketQuantileMS(before, refusalBuckets(ctx, base), 0.99)
 	pt := p.point()
 	r.Levels = append(r.Levels, pt)
 	r.OfferedRPS, r.SentRPS, r.GoodputRPS = pt.OfferedRPS, pt.SentRPS, pt.GoodputRPS
@@ -273,6 +279,9 @@ func printSummary(w io.Writer, s Summary) {
 		fmt.Fprintf(w, "  goodput       %8.0f req/s (%.0f%% of capacity)\n", r.GoodputRPS, 100*r.GoodputRatio)
 		fmt.Fprintf(w, "  admitted      p50 %.1f ms, p99 %.1f ms\n", r.AdmittedP50MS, r.AdmittedP99MS)
 		fmt.Fprintf(w, "  refused       p50 %.1f ms, p99 %.1f ms (%.0f%% of requests; failed %.1f%%)\n", r.RefusedP50MS, r.RefusedP99MS, 100*r.RefusedRatio, 100*r.FailedRatio)
+		if r.ServerRefusalP99MS >= 0 {
+			fmt.Fprintf(w, "  refused p99 inside the server ≤ %g ms\n", r.ServerRefusalP99MS)
+		}
 		for _, k := range kinds {
 			if c := r.ByClass[k]; c != nil && c.Sent > 0 {
 				fmt.Fprintf(w, "  %-8s      sent %d, answered %d, refused %d (%.0f%%), failed %d\n", k, c.Sent, c.Good, c.Refused, 100*r.ShedRate[k], c.Failed)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -316,5 +317,19 @@ func TestPatientsAreValid(t *testing.T) {
 		if err := rp.Validate(rdv.DateOf(now)); err != nil {
 			t.Fatalf("patient %+v: %v", p, err)
 		}
+	}
+}
+
+func TestServerRefusalQuantile(t *testing.T) {
+	before := map[float64]float64{0.001: 10, 0.005: 10, 0.1: 10, math.Inf(1): 10}
+	after := map[float64]float64{0.001: 90, 0.005: 109, 0.1: 110, math.Inf(1): 110}
+	if got := bucketQuantileMS(before, after, 0.5); got != 1 {
+		t.Errorf("p50 %v ms, want 1", got)
+	}
+	if got := bucketQuantileMS(before, after, 0.99); got != 5 {
+		t.Errorf("p99 %v ms, want 5", got)
+	}
+	if got := bucketQuantileMS(nil, nil, 0.99); got != -1 {
+		t.Errorf("no metrics: %v, want -1", got)
 	}
 }

@@ -50,6 +50,12 @@ func markdown(s Summary, now time.Time) string {
 	row("goodput / capacity", func(r *Run) string { return fmt.Sprintf("%.0f %%", 100*r.GoodputRatio) })
 	row("admitted p50 / p99", func(r *Run) string { return fmt.Sprintf("%.1f / %.1f ms", r.AdmittedP50MS, r.AdmittedP99MS) })
 	row("refused p50 / p99", func(r *Run) string { return fmt.Sprintf("%.1f / %.1f ms", r.RefusedP50MS, r.RefusedP99MS) })
+	row("refusal p99 inside the server", func(r *Run) string {
+		if r.ServerRefusalP99MS < 0 {
+			return "n/a"
+		}
+		return fmt.Sprintf("≤ %g ms", r.ServerRefusalP99MS)
+	})
 	row("refused / failed", func(r *Run) string { return fmt.Sprintf("%.0f %% / %.1f %%", 100*r.RefusedRatio, 100*r.FailedRatio) })
 	for _, k := range kinds {
 		row("shed: "+k, func(r *Run) string { return fmt.Sprintf("%.0f %%", 100*r.ShedRate[k]) })

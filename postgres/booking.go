@@ -21,7 +21,7 @@ func (s *Store) ConfirmHold(ctx context.Context, r rdv.ConfirmRequest) (rdv.Appo
 	var ch rdv.SlotChanges
 	err := s.inTx(ctx, "confirm hold", func(tx pgx.Tx) error {
 		a, ch = rdv.Appointment{}, rdv.SlotChanges{}
-		replay, err := claimKey(ctx, tx, r.Idem)
+		replay, err := claimKey(ctx, tx, r.Idem, r.Now)
 		if err != nil {
 			return err
 		}
@@ -121,7 +121,7 @@ func (s *Store) Cancel(ctx context.Context, r rdv.CancelRequest) (rdv.Appointmen
 	var ch rdv.SlotChanges
 	err := s.inTx(ctx, "cancel", func(tx pgx.Tx) error {
 		a, ch = rdv.Appointment{}, rdv.SlotChanges{}
-		replay, err := claimKey(ctx, tx, r.Idem)
+		replay, err := claimKey(ctx, tx, r.Idem, r.Now)
 		if err != nil {
 			return err
 		}
@@ -175,7 +175,7 @@ func (s *Store) Reschedule(ctx context.Context, r rdv.RescheduleRequest) (rdv.Ap
 	var ch rdv.SlotChanges
 	err := s.inTx(ctx, "reschedule", func(tx pgx.Tx) error {
 		a, ch = rdv.Appointment{}, rdv.SlotChanges{}
-		replay, err := claimKey(ctx, tx, r.Idem)
+		replay, err := claimKey(ctx, tx, r.Idem, r.Now)
 		if err != nil {
 			return err
 		}

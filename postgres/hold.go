@@ -26,7 +26,7 @@ func (s *Store) PlaceHold(ctx context.Context, r rdv.HoldRequest) (rdv.Hold, rdv
 	var ch rdv.SlotChanges
 	err := s.inTx(ctx, "place hold", func(tx pgx.Tx) error {
 		h, ch = rdv.Hold{}, rdv.SlotChanges{}
-		replay, err := claimKey(ctx, tx, r.Idem)
+		replay, err := claimKey(ctx, tx, r.Idem, r.Now)
 		if err != nil {
 			return err
 		}
@@ -102,7 +102,11 @@ func whyNotHeld(ctx context.Context, tx pgx.Tx, r rdv.HoldRequest, now time.Time
 	}
 }
 
-// ExpireHolds frees the slots whose holds ran out before now.
+// idemWindow is how long an idempotency key is remembered.
+const idemWindow = 24 * time.Hour
+
+// ExpireHolds frees the slots whose holds ran out before now, and forgets
+// idempotency keys older than a day.
 func (s *Store) ExpireHolds(ctx context.Context, now time.Time) (rdv.SlotChanges, error) {
 	var ch rdv.SlotChanges
 	err := s.inTx(ctx, "expire holds", func(tx pgx.Tx) error {
@@ -116,7 +120,11 @@ func (s *Store) ExpireHolds(ctx context.Context, now time.Time) (rdv.SlotChanges
 		if err != nil {
 			return err
 		}
-		ch.Freed, err = scanSlots(rows)
+		if ch.Freed, err = scanSlots(rows); err != nil {
+			return err
+		}
+		// A retry comes within minutes; a day covers any client.
+		_, err = tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, now.Add(-idemWindow))
 		return err
 	})
 	if err != nil {
@@ -146,12 +154,12 @@ func scanSlots(rows pgx.Rows) ([]rdv.Slot, error) {
 // the stored answer when the key was already used with the same body. A
 // concurrent write with the same key waits on the key's row until the
 // first commits (then replays it) or rolls back (then runs itself).
-func claimKey(ctx context.Context, tx pgx.Tx, k *rdv.IdemKey) ([]byte, error) {
+func claimKey(ctx context.Context, tx pgx.Tx, k *rdv.IdemKey, now time.Time) ([]byte, error) {
 	if k == nil {
 		return nil, nil
 	}
-	tag, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (scope, key, body_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-		k.Scope, k.Key, k.BodyHash)
+	tag, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (scope, key, body_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+		k.Scope, k.Key, k.BodyHash, dbTime(now))
 	if err != nil {
 		return nil, fmt.Errorf("claim idempotency key: %w", err)
 	}

@@ -106,3 +106,24 @@ func TestOpenBadURL(t *testing.T) {
 		t.Fatalf("open an unreachable server: %v (code %q), want %q", err, got, rdv.EUNAVAILABLE)
 	}
 }
+
+// TestIdempotencyKeysForgottenAfterADay: ExpireHolds forgets keys older
+// than a day, as the embedded store does, so the key table stays small.
+func TestIdempotencyKeysForgottenAfterADay(t *testing.T) {
+	s := mustOpen(t, mustCreateDB(t), Options{})
+	n := storetest.SmallNetwork(storetest.Start)
+	storetest.MustLoad(t, s, n)
+	ctx := context.Background()
+	now := storetest.Start.At(8*60, rdv.Toronto).Add(-48 * time.Hour)
+	key := &rdv.IdemKey{Scope: "hold", Key: "k", BodyHash: "first"}
+	if _, _, err := s.PlaceHold(ctx, rdv.HoldRequest{HoldID: "h1", SlotID: 1, ClientKey: "c", TTL: time.Minute, Now: now, Idem: key}); err != nil {
+		t.Fatalf("hold: %v", err)
+	}
+	if _, err := s.ExpireHolds(ctx, now.Add(25*time.Hour)); err != nil {
+		t.Fatalf("expire holds: %v", err)
+	}
+	other := &rdv.IdemKey{Scope: "hold", Key: "k", BodyHash: "second"}
+	if _, _, err := s.PlaceHold(ctx, rdv.HoldRequest{HoldID: "h2", SlotID: 3, ClientKey: "c", TTL: time.Minute, Now: now.Add(25 * time.Hour), Idem: other}); err != nil {
+		t.Fatalf("key reused after a day: %v", err)
+	}
+}

@@ -211,3 +211,42 @@ func bookRetrying(t *testing.T, s *Store, slotID int64, i int) {
 		}
 	}
 }
+
+// TestWatcherAdvance pins how the cursor moves over the change log: over
+// entries applied, and over a missing entry only once every transaction
+// that was running when it was first missed has ended.
+func TestWatcherAdvance(t *testing.T) {
+	type poll struct {
+		seen       []int64 // entries read by this poll
+		xmin, xmax int64   // of the poll's snapshot
+	}
+	cases := []struct {
+		name  string
+		polls []poll
+		want  int64 // cursor after the polls
+	}{
+		{"contiguous", []poll{{[]int64{1, 2, 3}, 10, 12}}, 3},
+		{"gap waits for running transactions", []poll{{[]int64{1, 3}, 10, 12}}, 1},
+		{"gap still open while xmin has not passed", []poll{{[]int64{1, 3}, 10, 12}, {nil, 11, 13}}, 1},
+		{"gap final once xmin passes its xmax", []poll{{[]int64{1, 3}, 10, 12}, {nil, 12, 14}}, 3},
+		{"gap filled by a late commit", []poll{{[]int64{1, 3}, 10, 12}, {[]int64{2}, 11, 13}}, 3},
+		{"nothing new", []poll{{nil, 10, 12}}, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := &watcher{seen: map[int64]bool{}, gaps: map[int64]int64{}}
+			var maxSeq int64
+			for _, p := range tc.polls {
+				for _, seq := range p.seen {
+					w.seen[seq] = true
+					delete(w.gaps, seq)
+					maxSeq = max(maxSeq, seq)
+				}
+				w.advance(maxSeq, p.xmin, p.xmax)
+			}
+			if w.cursor != tc.want {
+				t.Fatalf("cursor %d, want %d", w.cursor, tc.want)
+			}
+		})
+	}
+}

@@ -103,6 +103,8 @@ CREATE TABLE idempotency_keys (
     created_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (scope, key)
 );
+-- Keys are forgotten after a day (ExpireHolds).
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
 
 -- Every committed change to a slot's availability, for the other instances'
 -- indexes (WatchSlots). Pruned after a while.

@@ -183,7 +183,7 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(f.Errors) > 0 {
-		s.summarize(f)
+		f.summarize(bookingFields)
 		s.renderBooking(w, r, http.StatusUnprocessableEntity, h, sl, f)
 		return
 	}
@@ -193,7 +193,7 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, appointmentURL(a.ID, a.CancelToken, ""), http.StatusSeeOther)
 	case rdv.EINVALID:
 		fieldError(f, err, "")
-		s.summarize(f)
+		f.summarize(bookingFields)
 		s.renderBooking(w, r, http.StatusUnprocessableEntity, h, sl, f)
 	case rdv.EGONE:
 		s.renderExpired(w, r, sl)
@@ -272,22 +272,16 @@ func fieldError(f *form, err error, prefix string) {
 	f.Fail(prefix+name, key)
 }
 
-// summarize lists the form's errors in the order of its fields.
-func (s *Server) summarize(f *form) {
-	f.Summary = nil
+// bookingFields are the booking form's fields with their labels, in order.
+var bookingFields = func() []labelled {
+	var out []labelled
 	for _, prefix := range []string{"", guardianPrefix} {
 		for _, pf := range patientFields {
-			if key := f.Errors[prefix+pf.name]; key != "" {
-				f.Summary = append(f.Summary, fieldProblem{ID: fieldID(prefix + pf.name), LabelKey: pf.labelKey, MessageKey: key, Guardian: prefix != ""})
-			}
+			out = append(out, labelled{prefix + pf.name, pf.labelKey})
 		}
 	}
-	for _, other := range []struct{ name, label string }{{"language", "book.language"}, {"form", "book.title"}} {
-		if key := f.Errors[other.name]; key != "" {
-			f.Summary = append(f.Summary, fieldProblem{ID: fieldID(other.name), LabelKey: other.label, MessageKey: key})
-		}
-	}
-}
+	return append(out, labelled{"language", "book.language"}, labelled{"form", "book.title"})
+}()
 
 // fieldID is the HTML id of a field's input.
 func fieldID(name string) string { return "f-" + strings.ReplaceAll(name, "_", "-") }

@@ -59,6 +59,19 @@ func (f *form) hasErrors(prefix string) bool {
 	return false
 }
 
+// labelled is a form field and the catalog key of its label.
+type labelled struct{ name, labelKey string }
+
+// summarize lists the errors of fields in their order, for the box at the
+// top of the form.
+func (f *form) summarize(fields []labelled) {
+	for _, x := range fields {
+		if key := f.Errors[x.name]; key != "" {
+			f.Summary = append(f.Summary, fieldProblem{ID: fieldID(x.name), LabelKey: x.labelKey, MessageKey: key, Guardian: strings.HasPrefix(x.name, guardianPrefix)})
+		}
+	}
+}
+
 // Checked reports whether a checkbox or an option has the value.
 func (f *form) Checked(name, value string) bool {
 	for _, v := range f.Values[name] {

@@ -235,7 +235,10 @@ func TestBadSearch(t *testing.T) {
 				if !strings.Contains(page.body, `id="`+id+`-error">`+htmlText(translate(lang, tt.msgKey))+`<`) {
 					t.Errorf("no message by field %s", tt.field)
 				}
-				if tt.field == "lieu" && !strings.Contains(page.body, `value="`+url.Values{"x": {"Atlantide"}}.Get("x")+`"`) && tt.name == "unknown place" {
+				if !strings.Contains(page.body, `href="#`+id+`"`) {
+					t.Errorf("the summary does not link to field %s", tt.field)
+				}
+				if tt.name == "unknown place" && !strings.Contains(page.body, `value="Atlantide"`) {
 					t.Errorf("typed place lost")
 				}
 			})

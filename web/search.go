@@ -37,6 +37,12 @@ var moments = []struct {
 // searchKeys are the parameters of a search, in the form and in links.
 var searchKeys = []string{"service", "lieu", "rayon", "du", "au", "moment"}
 
+// searchFields are the search form's fields with their labels, in order.
+var searchFields = []labelled{
+	{"service", "search.service"}, {"lieu", "search.place"}, {"rayon", "search.radius"},
+	{"du", "search.from"}, {"au", "search.to"}, {"moment", "search.moment"},
+}
+
 // notices are the messages a link back to a page may ask for.
 var notices = map[string]string{
 	"slot_taken":    "notice.slot_taken",
@@ -81,6 +87,11 @@ type resultRow struct {
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	f := newForm(nil)
 	s.fillSearchDefaults(f)
+	// The form holds nothing personal: caches may keep it a minute, unless
+	// this answer sets the language cookie.
+	if w.Header().Get("Set-Cookie") == "" {
+		w.Header().Set("Cache-Control", "public, max-age=60")
+	}
 	s.render(w, r, http.StatusOK, "search", &page{
 		Title:  "home.title",
 		Notice: noticeOf(r),
@@ -96,6 +107,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	q, place, ok := s.parseSearch(f)
 	data := s.searchData(r, f)
 	if !ok {
+		f.summarize(searchFields)
 		s.render(w, r, http.StatusUnprocessableEntity, "search", &page{Title: "home.title", Form: f, Data: data})
 		return
 	}

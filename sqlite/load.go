@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"rdv"
@@ -34,6 +35,10 @@ func loadNetwork(ctx context.Context, conn *sql.Conn, n rdv.NetworkLoad, progres
 		_, err := conn.ExecContext(ctx, q, args...)
 		return mapError(err)
 	}
+	// Foreign keys are checked once, after the load, rather than row by row.
+	if err := exec(`PRAGMA foreign_keys = OFF`); err != nil {
+		return err
+	}
 	if err := exec(`PRAGMA synchronous = OFF`); err != nil {
 		return err
 	}
@@ -44,7 +49,7 @@ func loadNetwork(ctx context.Context, conn *sql.Conn, n rdv.NetworkLoad, progres
 		// Back to full durability whatever happened, and make the load
 		// itself durable.
 		bg := context.WithoutCancel(ctx)
-		for _, q := range []string{`PRAGMA synchronous = FULL`, `PRAGMA cache_size = -2000`, `PRAGMA wal_checkpoint(TRUNCATE)`} {
+		for _, q := range []string{`PRAGMA foreign_keys = ON`, `PRAGMA synchronous = FULL`, `PRAGMA cache_size = -2000`, `PRAGMA wal_checkpoint(TRUNCATE)`} {
 			if _, cerr := conn.ExecContext(bg, q); cerr != nil {
 				err = errors.Join(err, fmt.Errorf("%s: %w", q, cerr))
 			}
@@ -88,7 +93,7 @@ func loadInTx(ctx context.Context, conn *sql.Conn, n rdv.NetworkLoad, progress f
 			return fmt.Errorf("rebuild index: %w", mapError(err))
 		}
 	}
-	return nil
+	return checkForeignKeys(ctx, conn)
 }
 
 // dropIndexes drops the secondary indexes of tables and returns the SQL
@@ -167,53 +172,143 @@ func loadPlaces(ctx context.Context, conn *sql.Conn, n rdv.NetworkLoad) error {
 // progressEvery is how many slots pass between two progress reports.
 const progressEvery = 10_000
 
+// slotsPerInsert is how many slot rows one INSERT statement writes.
+const slotsPerInsert = 250
+
+// slotChunk is the arguments of one multi-row insert of slots.
+type slotChunk struct {
+	args   []any
+	slots  int
+	booked [][2]int64 // slot ID, patient ID
+}
+
+// loadSlots writes the slots, then their appointments. The network's slots
+// are pulled and turned into statement arguments on a second goroutine
+// while this one inserts: generating a slot costs about as much as
+// inserting it, and the machine has more than one core.
 func loadSlots(ctx context.Context, conn *sql.Conn, n rdv.NetworkLoad, progress func(done, total int)) error {
-	slots := newBulk(ctx, conn, `INSERT INTO slots (id, clinic_id, practitioner_id, service, start_utc, end_utc, audience, state) VALUES `, "(?,?,?,?,?,?,?,?)", 8, 250)
-	now := millis(time.Now())
-	appts := newBulk(ctx, conn, `INSERT INTO appointments (slot_id, patient_id, status, booked_by, channel, fee_cents, cancel_token_hash, created_at, updated_at) VALUES `,
-		fmt.Sprintf("(?,?,'booked','self','web',0,'',%d,%d)", now, now), 2, 500)
-	done := 0
-	var err error
-	for s, patient := range n.Slots {
-		state := s.State
-		switch {
-		case patient != 0:
-			state = rdv.SlotBooked
-		case state == rdv.SlotBlocked:
-		default: // a load holds nothing: held means free
-			state = rdv.SlotFree
+	chunks := make(chan *slotChunk, 8)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var produceErr error
+	wg.Go(func() {
+		produceErr = produceSlots(n, chunks, stop)
+		close(chunks)
+	})
+	defer wg.Wait()
+	defer close(stop)
+
+	head := `INSERT INTO slots (id, clinic_id, practitioner_id, service, start_utc, end_utc, audience, state) VALUES `
+	slots := newBulk(ctx, conn, head, "(?,?,?,?,?,?,?,?)", 8, slotsPerInsert)
+	full, err := conn.PrepareContext(ctx, slots.statement(slotsPerInsert))
+	if err != nil {
+		return fmt.Errorf("prepare slot insert: %w", mapError(err))
+	}
+	defer full.Close()
+	var booked [][2]int64
+	done, reported := 0, 0
+	for c := range chunks {
+		if c.slots == slotsPerInsert {
+			_, err = full.ExecContext(ctx, c.args...)
+		} else {
+			_, err = conn.ExecContext(ctx, slots.statement(c.slots), c.args...)
 		}
-		if err = slots.add(s.ID, s.ClinicID, s.PractitionerID, string(s.Service), s.Start.Unix(), s.End.Unix(), string(s.Audience), string(state)); err != nil {
-			err = fmt.Errorf("insert slot %d: %w", s.ID, err)
-			break
+		if err != nil {
+			return fmt.Errorf("insert slots: %w", mapError(err))
 		}
-		if patient != 0 {
-			if err = appts.add(s.ID, patient); err != nil {
-				err = fmt.Errorf("insert appointment of slot %d: %w", s.ID, err)
-				break
+		booked = append(booked, c.booked...)
+		done += c.slots
+		if done-reported >= progressEvery {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
-		}
-		done++
-		if done%progressEvery == 0 {
-			if err = ctx.Err(); err != nil {
-				break
-			}
+			reported = done
 			if progress != nil {
 				progress(done, max(n.SlotCount, done))
 			}
 		}
 	}
-	if err != nil {
-		return err
+	if produceErr != nil { // chunks is closed: the producer is done
+		return produceErr
 	}
-	if err := slots.flush(); err != nil {
-		return fmt.Errorf("insert slots: %w", err)
+	now := millis(time.Now())
+	appts := newBulk(ctx, conn, `INSERT INTO appointments (slot_id, patient_id, status, booked_by, channel, fee_cents, cancel_token_hash, created_at, updated_at) VALUES `,
+		fmt.Sprintf("(?,?,'booked','self','web',0,'',%d,%d)", now, now), 2, 500)
+	for _, b := range booked {
+		if err := appts.add(b[0], b[1]); err != nil {
+			return fmt.Errorf("insert appointment of slot %d: %w", b[0], err)
+		}
 	}
 	if err := appts.flush(); err != nil {
 		return fmt.Errorf("insert appointments: %w", err)
 	}
 	if progress != nil {
 		progress(done, max(n.SlotCount, done))
+	}
+	return nil
+}
+
+// produceSlots sends the network's slots as insert arguments on chunks;
+// it gives up when stop closes. It checks each slot's
+// references here, off the writing goroutine, so that the database need
+// not check them row by row.
+func produceSlots(n rdv.NetworkLoad, chunks chan<- *slotChunk, stop <-chan struct{}) error {
+	clinics, practitioners, patients := map[int64]bool{}, map[int64]int64{}, map[int64]bool{}
+	for _, c := range n.Clinics {
+		clinics[c.ID] = true
+	}
+	for _, p := range n.Practitioners {
+		practitioners[p.ID] = p.ClinicID
+	}
+	for _, p := range n.Patients {
+		patients[p.ID] = true
+	}
+	// Interfaces of the few distinct strings, made once rather than per row.
+	boxed := map[string]any{}
+	box := func(s string) any {
+		v, ok := boxed[s]
+		if !ok {
+			v = s
+			boxed[s] = v
+		}
+		return v
+	}
+	c := &slotChunk{args: make([]any, 0, 8*slotsPerInsert)}
+	for s, patient := range n.Slots {
+		switch {
+		case !clinics[s.ClinicID]:
+			return rdv.Errorf(rdv.EINVALID, "slot %d: unknown clinic %d", s.ID, s.ClinicID)
+		case practitioners[s.PractitionerID] == 0:
+			return rdv.Errorf(rdv.EINVALID, "slot %d: unknown practitioner %d", s.ID, s.PractitionerID)
+		case patient != 0 && !patients[patient]:
+			return rdv.Errorf(rdv.EINVALID, "slot %d: unknown patient %d", s.ID, patient)
+		}
+		state := s.State
+		switch {
+		case patient != 0:
+			state = rdv.SlotBooked
+			c.booked = append(c.booked, [2]int64{s.ID, patient})
+		case state == rdv.SlotBlocked:
+		default: // a load holds nothing: held means free
+			state = rdv.SlotFree
+		}
+		c.args = append(c.args, s.ID, s.ClinicID, s.PractitionerID, box(string(s.Service)),
+			s.Start.Unix(), s.End.Unix(), box(string(s.Audience)), box(string(state)))
+		c.slots++
+		if c.slots == slotsPerInsert {
+			select {
+			case chunks <- c:
+			case <-stop:
+				return nil
+			}
+			c = &slotChunk{args: make([]any, 0, 8*slotsPerInsert)}
+		}
+	}
+	if c.slots > 0 {
+		select {
+		case chunks <- c:
+		case <-stop:
+		}
 	}
 	return nil
 }
@@ -284,4 +379,34 @@ func (b *bulk) statement(rows int) string {
 		sb.WriteString(b.tuple)
 	}
 	return sb.String()
+}
+
+// checkForeignKeys fails if a row of the small tables of the load refers
+// to a row that does not exist (slots and appointments were checked as
+// they were produced).
+func checkForeignKeys(ctx context.Context, conn *sql.Conn) error {
+	for _, table := range []string{"practitioners", "plans", "patients"} {
+		if err := checkTable(ctx, conn, table); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkTable(ctx context.Context, conn *sql.Conn, table string) error {
+	rows, err := conn.QueryContext(ctx, `PRAGMA foreign_key_check(`+table+`)`)
+	if err != nil {
+		return fmt.Errorf("check references of %s: %w", table, mapError(err))
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fk int64
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return fmt.Errorf("check references: %w", err)
+		}
+		return rdv.Errorf(rdv.EINVALID, "%s row %d refers to a missing %s", table, rowid.Int64, parent)
+	}
+	return mapError(rows.Err())
 }

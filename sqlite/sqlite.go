@@ -155,3 +155,16 @@ func (s *Store) Close() error {
 	})
 	return s.err
 }
+
+// Stats counts the writer's work since Open: how well group commit
+// batches (Writes/Commits writes share each fsync).
+type Stats struct {
+	Commits      int64 // batch transactions run
+	Writes       int64 // writes run in them
+	LargestBatch int64 // most writes in one transaction
+}
+
+// Stats returns the writer's counters.
+func (s *Store) Stats() Stats {
+	return Stats{Commits: s.writer.batches.Load(), Writes: s.writer.commands.Load(), LargestBatch: s.writer.largest.Load()}
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -35,19 +36,21 @@ type writer struct {
 	stopped sync.Once
 	err     error
 
-	// ctx is the writer's own: statements never run under a caller's
-	// context, because interrupting a statement would roll back the whole
-	// batch, other callers' writes included.
-	ctx    context.Context
-	cancel context.CancelFunc
+	// ctx is the writer's own and never done: statements never run under
+	// a caller's context, because interrupting a statement would roll back
+	// the whole batch, other callers' writes included. A context that can
+	// never be done also spares database/sql and the driver a watcher
+	// goroutine per statement.
+	ctx context.Context
 
 	batches  atomic.Int64 // transactions committed or attempted
 	commands atomic.Int64 // batched commands run
 	largest  atomic.Int64 // most commands in one batch
+
+	lastBatch int // size of the previous batch, a hint of concurrency
 }
 
 func startWriter(conn *sql.Conn, maxBatch int) *writer {
-	ctx, cancel := context.WithCancel(context.Background())
 	w := &writer{
 		conn:    conn,
 		stmts:   newStmtCache(conn),
@@ -55,8 +58,7 @@ func startWriter(conn *sql.Conn, maxBatch int) *writer {
 		cmds:    make(chan *command),
 		closing: make(chan struct{}),
 		exited:  make(chan struct{}),
-		ctx:     ctx,
-		cancel:  cancel,
+		ctx:     context.Background(),
 	}
 	go w.loop()
 	return w
@@ -103,22 +105,44 @@ func (w *writer) loop() {
 				}
 			}
 		}
-		batch = append(batch[:0], first)
-	fill:
-		for len(batch) < w.max && first.exclusive == nil {
+		w.dispatch(w.gather(append(batch[:0], first)))
+	}
+}
+
+// gather adds to batch the commands already waiting. When others are
+// waiting it yields the processor a few times first: the callers answered
+// by the last commit are waking up to send their next write, and letting
+// them in costs microseconds where a second commit costs an fsync.
+func (w *writer) gather(batch []*command) []*command {
+	if batch[0].exclusive != nil {
+		return batch
+	}
+	for round := 0; len(batch) < w.max; round++ {
+		before := len(batch)
+	take:
+		for len(batch) < w.max {
 			select {
 			case c := <-w.cmds:
 				batch = append(batch, c)
 				if c.exclusive != nil {
-					break fill
+					return batch
 				}
 			default:
-				break fill
+				break take
 			}
 		}
-		w.dispatch(batch)
+		// Alone now and alone last time: nobody else is coming.
+		if w.lastBatch <= 1 && len(batch) == 1 || len(batch) == before && round > 0 || round == gatherRounds {
+			break
+		}
+		runtime.Gosched()
 	}
+	w.lastBatch = len(batch)
+	return batch
 }
+
+// gatherRounds bounds how many times gather yields.
+const gatherRounds = 4
 
 // dispatch runs a batch: the plain commands together, an exclusive one
 // (always last) alone.
@@ -223,7 +247,6 @@ func (w *writer) stop() error {
 		if cerr := w.conn.Close(); err == nil {
 			err = cerr
 		}
-		w.cancel()
 		w.err = err
 	})
 	return w.err

@@ -1,0 +1,141 @@
+package sqlite_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"rdv"
+	"rdv/sqlite"
+	"rdv/storetest"
+)
+
+// syntheticNetwork returns a network of nslots 15-minute slots shared by
+// 50 practitioners of 10 clinics from start on, one slot in bookedEvery
+// booked (none when 0).
+func syntheticNetwork(start time.Time, nslots, bookedEvery int) rdv.NetworkLoad {
+	n := storetest.SmallNetwork(rdv.DateOf(start))
+	n.Clinics = nil
+	for c := range 10 {
+		n.Clinics = append(n.Clinics, rdv.Clinic{ID: int64(c + 1), Name: fmt.Sprintf("Clinique %d", c+1), City: "Montréal",
+			Lat: 45.5, Lon: -73.6, Services: []rdv.Service{rdv.General}, Languages: []string{"fr"}, TimeZone: "America/Toronto"})
+	}
+	n.Practitioners = nil
+	for p := range 50 {
+		n.Practitioners = append(n.Practitioners, rdv.Practitioner{ID: int64(p + 1), ClinicID: int64(p%10 + 1),
+			Name: fmt.Sprintf("Dr %d", p+1), Services: []rdv.Service{rdv.General}, Languages: []string{"fr"}, AcceptsNew: true})
+	}
+	n.Plans = nil
+	n.Patients = nil
+	for i := range 1000 {
+		p := storetest.TestPatient(i)
+		p.ID = int64(i + 1)
+		n.Patients = append(n.Patients, p)
+	}
+	n.SlotCount = nslots
+	n.Slots = func(yield func(rdv.Slot, int64) bool) {
+		for i := range nslots {
+			prac := i % 50
+			t := start.Add(time.Duration(i/50) * 15 * time.Minute)
+			s := rdv.Slot{ID: int64(i + 1), ClinicID: int64(prac%10 + 1), PractitionerID: int64(prac + 1), Service: rdv.General,
+				Start: t, End: t.Add(15 * time.Minute), Audience: rdv.Public, State: rdv.SlotFree}
+			var patient int64
+			if bookedEvery > 0 && i%bookedEvery == 0 {
+				patient = int64(i%1000 + 1)
+			}
+			if !yield(s, patient) {
+				return
+			}
+		}
+	}
+	return n
+}
+
+// BenchmarkDurableBookings has 64 clients book distinct free slots (hold
+// then confirm) on a file database with synchronous=FULL.
+func BenchmarkDurableBookings(b *testing.B) {
+	const clients = 64
+	now := time.Date(2031, 3, 3, 12, 0, 0, 0, time.UTC)
+	s := MustOpen(b, sqlite.Options{})
+	storetest.MustLoad(b, s, syntheticNetwork(now.Add(24*time.Hour), b.N+clients, 0))
+	var next atomic.Int64
+	var failed atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	began, cpuBegan := time.Now(), cpuTime()
+	for c := range clients {
+		wg.Go(func() {
+			for {
+				id := next.Add(1)
+				if id > int64(b.N) {
+					return
+				}
+				h, _, err := s.PlaceHold(b.Context(), rdv.HoldRequest{HoldID: fmt.Sprintf("h%d", id), SlotID: id,
+					ClientKey: fmt.Sprintf("c%d", c), MaxLiveHolds: 3, TTL: 5 * time.Minute, Now: now})
+				if err == nil {
+					token := fmt.Sprintf("t%d", id)
+					_, _, err = s.ConfirmHold(b.Context(), rdv.ConfirmRequest{HoldID: h.ID, Patient: storetest.TestPatient(int(id % 30000)),
+						BookedBy: rdv.BySelf, Channel: rdv.API, CancelToken: token, CancelTokenHash: storetest.HashToken(token), Now: now})
+				}
+				if err != nil {
+					failed.Add(1)
+					b.Errorf("book slot %d: %v", id, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed, cpu := time.Since(began), cpuTime()-cpuBegan
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "bookings/s")
+	b.ReportMetric(float64(b.N)/cpu.Seconds(), "bookings/cpu-s")
+	if st := s.Stats(); st.Commits > 0 {
+		b.ReportMetric(float64(st.Writes)/float64(st.Commits), "writes/commit")
+	}
+}
+
+// BenchmarkLoadNetwork loads 300,000 slots, one in three booked, into a
+// fresh database and reports the rows (slots and appointments) written per
+// second.
+func BenchmarkLoadNetwork(b *testing.B) {
+	const nslots, bookedEvery = 300_000, 3
+	start := time.Date(2031, 3, 3, 12, 0, 0, 0, time.UTC)
+	rows := nslots + nslots/bookedEvery
+	var total, cpu time.Duration
+	for i := range b.N {
+		b.StopTimer()
+		s, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), fmt.Sprintf("load%d.db", i)), sqlite.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := syntheticNetwork(start, nslots, bookedEvery)
+		b.StartTimer()
+		began, cpuBegan := time.Now(), cpuTime()
+		if err := s.LoadNetwork(b.Context(), n, nil); err != nil {
+			b.Fatal(err)
+		}
+		total += time.Since(began)
+		cpu += cpuTime() - cpuBegan
+		b.StopTimer()
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(rows*b.N)/total.Seconds(), "rows/s")
+	b.ReportMetric(float64(rows*b.N)/cpu.Seconds(), "rows/cpu-s")
+}
+
+// cpuTime returns the CPU time the process has used: on a shared machine
+// it tells the work done apart from the waiting for a core.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

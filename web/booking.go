@@ -62,32 +62,48 @@ func (s *Server) viewSlot(sl rdv.Slot) slotView {
 	return v
 }
 
-// liveHold finds the hold of the page and its slot. When the hold cannot
-// be used it answers (not found, or run out) and returns ok false.
-func (s *Server) liveHold(ctx context.Context, w http.ResponseWriter, r *http.Request) (rdv.Hold, rdv.Slot, bool) {
-	h, err := s.d.Store.Hold(ctx, r.PathValue("hold"))
+// holdState says whether the hold of a booking page can still be used.
+type holdState int
+
+const (
+	holdLive    holdState = iota
+	holdUsed              // confirmed already, or never existed
+	holdExpired           // ran out; the slot may have gone to someone else
+)
+
+// findHold finds the hold of the page and its slot, and whether the hold
+// can still be used.
+func (s *Server) findHold(ctx context.Context, id string) (rdv.Hold, rdv.Slot, holdState, error) {
+	h, err := s.d.Store.Hold(ctx, id)
+	if rdv.ErrorCode(err) == rdv.ENOTFOUND {
+		return rdv.Hold{}, rdv.Slot{}, holdUsed, nil
+	}
 	if err != nil {
-		if rdv.ErrorCode(err) == rdv.ENOTFOUND {
-			s.renderMessage(w, r, http.StatusNotFound, "error.hold_missing")
-		} else {
-			s.fail(w, r, fmt.Errorf("find hold: %w", err))
-		}
-		return rdv.Hold{}, rdv.Slot{}, false
+		return rdv.Hold{}, rdv.Slot{}, 0, fmt.Errorf("find hold: %w", err)
 	}
 	sl, err := s.d.Store.Slot(ctx, h.SlotID)
 	if err != nil {
-		s.fail(w, r, fmt.Errorf("find slot of hold: %w", err))
-		return rdv.Hold{}, rdv.Slot{}, false
+		return rdv.Hold{}, rdv.Slot{}, 0, fmt.Errorf("find slot of hold: %w", err)
 	}
+	expired := !s.d.Engine.Now().Before(h.ExpiresAt)
 	switch {
-	case sl.State == rdv.SlotBooked && sl.HoldID == h.ID:
-		s.renderMessage(w, r, http.StatusNotFound, "error.hold_missing")
-	case !s.d.Engine.Now().Before(h.ExpiresAt) || sl.HoldID != h.ID:
-		s.renderExpired(w, r, sl)
-	default:
-		return h, sl, true
+	// While the hold lasts nobody else can book its slot: booked means
+	// booked through this hold.
+	case sl.State == rdv.SlotBooked && (sl.HoldID == h.ID || !expired):
+		return h, sl, holdUsed, nil
+	case expired || sl.HoldID != h.ID:
+		return h, sl, holdExpired, nil
 	}
-	return rdv.Hold{}, rdv.Slot{}, false
+	return h, sl, holdLive, nil
+}
+
+// answerUnusable answers a page whose hold cannot be used.
+func (s *Server) answerUnusable(w http.ResponseWriter, r *http.Request, sl rdv.Slot, state holdState) {
+	if state == holdExpired {
+		s.renderExpired(w, r, sl)
+		return
+	}
+	s.renderMessage(w, r, http.StatusNotFound, "error.hold_missing")
 }
 
 // renderExpired tells the person the hold ran out and offers the same
@@ -108,8 +124,13 @@ func (s *Server) renderExpired(w http.ResponseWriter, r *http.Request, sl rdv.Sl
 
 // bookingForm shows the form that turns a hold into an appointment.
 func (s *Server) bookingForm(w http.ResponseWriter, r *http.Request) {
-	h, sl, ok := s.liveHold(r.Context(), w, r)
-	if !ok {
+	h, sl, state, err := s.findHold(r.Context(), r.PathValue("hold"))
+	switch {
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	case state != holdLive:
+		s.answerUnusable(w, r, sl, state)
 		return
 	}
 	f := newForm(url.Values{"language": {langOf(r.Context())}})
@@ -139,10 +160,6 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	h, sl, ok := s.liveHold(r.Context(), w, r)
-	if !ok {
-		return
-	}
 	values := url.Values{}
 	for k, v := range r.PostForm {
 		if k != "cle" {
@@ -150,21 +167,26 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	f := newForm(values)
-	in := booking.ConfirmInput{HoldID: h.ID, Channel: rdv.Web}
-	in.Patient = readPatient(f, "")
-	forChild := values.Get("for_child") != ""
-	for _, pf := range patientFields {
-		forChild = forChild || strings.TrimSpace(values.Get(guardianPrefix+pf.name)) != ""
-	}
-	borrowed := false // the child's contact is the guardian's
-	if forChild {
-		g := readPatient(f, guardianPrefix)
-		// A child is reached through the parent who books.
-		if in.Patient.Phone == "" && in.Patient.Email == "" {
-			in.Patient.Phone, in.Patient.Email = g.Phone, g.Email
-			borrowed = true
+	in, borrowed := readBooking(f)
+	in.HoldID = r.PathValue("hold")
+	idem := idemKey("web POST /reservation", r.PostForm.Get("cle"), values)
+	h, sl, state, err := s.findHold(r.Context(), in.HoldID)
+	switch {
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	case state != holdLive:
+		// The same form posted twice (a double click, a reload after a
+		// lost answer) finds its hold used: the store replays the first
+		// confirmation, so the person still gets the appointment's link.
+		if idem != nil && len(f.Errors) == 0 {
+			if a, err := s.d.Engine.Confirm(r.Context(), in, idem); err == nil {
+				http.Redirect(w, r, appointmentURL(a.ID, a.CancelToken, ""), http.StatusSeeOther)
+				return
+			}
 		}
-		in.Guardian = &g
+		s.answerUnusable(w, r, sl, state)
+		return
 	}
 	// Check each person here too, so that one answer shows a message for
 	// each of them; the engine checks again and has the last word.
@@ -187,7 +209,7 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 		s.renderBooking(w, r, http.StatusUnprocessableEntity, h, sl, f)
 		return
 	}
-	a, err := s.d.Engine.Confirm(r.Context(), in, idemKey("web POST /reservation", r.PostForm.Get("cle"), values))
+	a, err := s.d.Engine.Confirm(r.Context(), in, idem)
 	switch rdv.ErrorCode(err) {
 	case "":
 		http.Redirect(w, r, appointmentURL(a.ID, a.CancelToken, ""), http.StatusSeeOther)
@@ -205,6 +227,28 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.fail(w, r, err)
 	}
+}
+
+// readBooking reads the patient and, for a child, the guardian from the
+// booking form. borrowed is true when the child is reached through the
+// guardian's phone or email.
+func readBooking(f *form) (in booking.ConfirmInput, borrowed bool) {
+	in.Channel = rdv.Web
+	in.Patient = readPatient(f, "")
+	forChild := f.Values.Get("for_child") != ""
+	for _, pf := range patientFields {
+		forChild = forChild || strings.TrimSpace(f.Values.Get(guardianPrefix+pf.name)) != ""
+	}
+	if forChild {
+		g := readPatient(f, guardianPrefix)
+		// A child is reached through the parent who books.
+		if in.Patient.Phone == "" && in.Patient.Email == "" {
+			in.Patient.Phone, in.Patient.Email = g.Phone, g.Email
+			borrowed = true
+		}
+		in.Guardian = &g
+	}
+	return in, borrowed
 }
 
 // readPatient reads one person from the form, recording missing required

@@ -151,6 +151,24 @@ func withGuardian(change map[string]string) map[string]string {
 	return out
 }
 
+// TestDoubleSubmit: the booking form posted twice (a double click, a
+// reload) books once and gives the same appointment link both times.
+func TestDoubleSubmit(t *testing.T) {
+	s := mustOpenSite(t)
+	formURL := s.holdFirst("fr")
+	form := s.get(formURL, "fr").want(t, http.StatusOK)
+	v := adult("fr")
+	v.Set("cle", hiddenValue(t, form.body, "cle"))
+	first := s.post(formURL, v, "fr").want(t, http.StatusSeeOther).location(t)
+	second := s.post(formURL, v, "fr").want(t, http.StatusSeeOther).location(t)
+	if first != second {
+		t.Errorf("second post led to %s, first to %s", second, first)
+	}
+	// Without the form's key, a second post cannot prove it is the same.
+	v.Del("cle")
+	s.post(formURL, v, "fr").want(t, http.StatusNotFound).contains(t, translate("fr", "error.hold_missing"))
+}
+
 // TestBookForChild books with a guardian, who is the child's contact.
 func TestBookForChild(t *testing.T) {
 	s := mustOpenSite(t)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/demo"
 	"rdv/storetest"
 )
 
@@ -113,4 +114,22 @@ func BenchmarkLoadNetwork(b *testing.B) {
 		storetest.MustLoad(b, s, benchNetwork(count))
 	}
 	b.ReportMetric(float64(count*b.N)/b.Elapsed().Seconds(), "slots/s")
+}
+
+// BenchmarkLoadDemoNetwork writes the whole demo network (378 clinics,
+// eight weeks of slots) into a fresh database.
+func BenchmarkLoadDemoNetwork(b *testing.B) {
+	serverURL(b)
+	n, err := demo.Build(demo.Options{Seed: 1, Start: rdv.DateOf(time.Now()).AddDays(1)})
+	if err != nil {
+		b.Fatalf("demo network: %v", err)
+	}
+	for b.Loop() {
+		b.StopTimer()
+		s := mustOpen(b, mustCreateDB(b), Options{MaxConns: 2})
+		b.StartTimer()
+		storetest.MustLoad(b, s, n)
+	}
+	b.ReportMetric(float64(n.SlotCount*b.N)/b.Elapsed().Seconds(), "slots/s")
+	b.ReportMetric(float64(n.SlotCount), "slots")
 }

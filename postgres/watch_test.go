@@ -250,3 +250,31 @@ func TestWatcherAdvance(t *testing.T) {
 		})
 	}
 }
+
+// TestWatchSlotsResyncsAfterLongAbsence: a watcher that comes back after
+// the log may have been pruned re-reads every future slot.
+func TestWatchSlotsResyncsAfterLongAbsence(t *testing.T) {
+	dbURL := mustCreateDB(t)
+	a := mustOpen(t, dbURL, Options{})
+	// Any absence counts as long: every reconnection resyncs.
+	b := mustOpen(t, dbURL, Options{ChangeRetention: time.Nanosecond})
+	n := storetest.SmallNetwork(rdv.DateOf(time.Now()).AddDays(1))
+	storetest.MustLoad(t, a, n)
+	seen := startWatch(t, b)
+	ids := freePublic(n, 2)
+	mustBook(t, a, ids[0], 1)
+	waitFor(t, 5*time.Second, "first booking seen", func() bool { s, _ := seen.state(ids[0]); return s })
+
+	terminate(t, dbURL)
+	bookRetrying(t, a, ids[1], 2)
+	waitFor(t, 10*time.Second, "every slot resynced", func() bool {
+		seen.mu.Lock()
+		defer seen.mu.Unlock()
+		return len(seen.free) == n.SlotCount
+	})
+	for id, wantFree := range map[int64]bool{ids[0]: false, ids[1]: false, 3: true} {
+		if s, free := seen.state(id); !s || free != wantFree {
+			t.Errorf("slot %d after resync: seen %v free %v, want free %v", id, s, free, wantFree)
+		}
+	}
+}

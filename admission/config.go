@@ -82,7 +82,7 @@ func DefaultConfig() Config {
 		MaxLimit:     1000,
 		QueueTimeout: 100 * time.Millisecond,
 		Tolerance:    2,
-		LatencyFloor: 5 * time.Millisecond,
+		LatencyFloor: 25 * time.Millisecond,
 		Deadline:     [Exempt]time.Duration{Critical: 3 * time.Second, Hold: 2 * time.Second, Search: time.Second, Browse: 2 * time.Second},
 		RetryAfter:   2 * time.Second,
 	}

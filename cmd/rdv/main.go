@@ -1,0 +1,77 @@
+// Command rdv runs the appointment platform: the server, its migrations, the
+// demo network and the flood test. One binary, subcommands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := NewMain()
+	if err := m.Run(ctx, os.Args[1:]); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "rdv:", err)
+		}
+		stop()
+		os.Exit(1)
+	}
+}
+
+const usage = `rdv books medical appointments across a network of clinics.
+
+Usage:
+  rdv serve   [--addr :8080] [--db rdv.db] [--demo]   run the platform
+  rdv migrate [--db rdv.db]                           bring the database schema up to date
+  rdv demo    [--db rdv.db] [--seed 1] [--start YYYY-MM-DD]  build the demo network
+  rdv flood   --target URL [--duration 20s] [--overload 10] [--json] [--report DIR]
+
+--db takes a file path (embedded SQLite) or a postgres:// URL; RDV_DB and
+RDV_ADDR are read when the flags are absent. "rdv CMD -h" lists every flag.
+`
+
+// Run runs the subcommand named by args[0].
+func (m *Main) Run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(m.Stderr, usage)
+		return flag.ErrHelp
+	}
+	switch args[0] {
+	case "serve":
+		return m.Serve(ctx, args[1:])
+	case "migrate":
+		return m.Migrate(ctx, args[1:])
+	case "demo":
+		return m.Demo(ctx, args[1:])
+	case "flood":
+		return m.Flood(ctx, args[1:])
+	case "help", "-h", "--help":
+		fmt.Fprint(m.Stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(m.Stderr, usage)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+}
+
+// envOr returns the environment variable's value, or def when it is unset.
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("rdv "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}

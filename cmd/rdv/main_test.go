@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"rdv"
+	"rdv/sqlite"
+	"rdv/storetest"
+)
+
+// lockedBuffer collects a server's output safely across goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+// startServer runs the real Main on port 0 over a database holding the
+// small test network, and stops it when the test ends.
+func startServer(t *testing.T, extra ...string) (*Main, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "rdv.db")
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.MustLoad(t, s, storetest.SmallNetwork(rdv.DateOf(time.Now())))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	out := &lockedBuffer{}
+	m := NewMain()
+	m.Stdout, m.Stderr = out, out
+	m.Log = slog.New(slog.NewTextHandler(out, nil))
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", path}, extra...)
+	go func() { done <- m.Run(runCtx, args) }()
+	select {
+	case <-m.Ready():
+	case err := <-done:
+		t.Fatalf("serve stopped before listening: %v\n%s", err, out)
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve not ready after 30 s\n%s", out)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v\n%s", err, out)
+		}
+	})
+	if !strings.Contains(out.String(), "rdv listening on "+m.URL()) {
+		t.Errorf("serve did not print its URL:\n%s", out)
+	}
+	return m, m.URL()
+}
+
+func call(t *testing.T, method, url string, body any, want int) map[string]any {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	if res.StatusCode != want {
+		t.Fatalf("%s %s: status %d, want %d: %s", method, url, res.StatusCode, want, raw)
+	}
+	var v map[string]any
+	if len(raw) > 0 && raw[0] == '{' {
+		if err := json.Unmarshal(raw, &v); err != nil {
+			t.Fatalf("%s %s: %v: %s", method, url, err, raw)
+		}
+	}
+	return v
+}
+
+// TestServeEndToEnd books through the real server: search, hold, confirm,
+// see the slot leave search, cancel, see it come back.
+func TestServeEndToEnd(t *testing.T) {
+	_, base := startServer(t)
+	call(t, "GET", base+"/healthz", nil, 200)
+	call(t, "GET", base+"/readyz", nil, 200)
+	clinics := call(t, "GET", base+"/api/v1/clinics", nil, 200)
+	if n, _ := clinics["total"].(float64); n < 1 {
+		t.Fatalf("no clinics: %v", clinics)
+	}
+
+	search := func() []any {
+		v := call(t, "GET", base+"/api/v1/slots?place=Montr%C3%A9al&radius_km=250&service=general&limit=100", nil, 200)
+		slots, _ := v["slots"].([]any)
+		return slots
+	}
+	slots := search()
+	if len(slots) == 0 {
+		t.Fatal("search found no slot")
+	}
+	slotID := slots[0].(map[string]any)["id"]
+	hold := call(t, "POST", base+"/api/v1/holds", map[string]any{"slot_id": slotID}, 201)
+	appt := call(t, "POST", base+"/api/v1/appointments", map[string]any{
+		"hold_id": hold["hold_id"],
+		"patient": map[string]any{"first_name": "Léa", "last_name": "Tremblay", "birth_date": "1985-04-07",
+			"health_number": "TREL85540712", "phone": "514-555-0123", "email": "lea@example.org", "language": "fr"},
+	}, 201)
+	if appt["status"] != "booked" || appt["cancel_token"] == "" {
+		t.Fatalf("confirm: %v", appt)
+	}
+	if containsSlot(search(), slotID) {
+		t.Fatal("a booked slot is still offered")
+	}
+	call(t, "POST", base+"/api/v1/holds", map[string]any{"slot_id": slotID}, 409)
+	id := fmt.Sprint(appt["id"])
+	call(t, "POST", base+"/api/v1/appointments/"+id+"/cancel", map[string]any{"token": appt["cancel_token"]}, 200)
+	if !containsSlot(search(), slotID) {
+		t.Fatal("a cancelled slot is not offered again")
+	}
+	page, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page.Body.Close()
+	if page.StatusCode != 200 || !strings.HasPrefix(page.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("home page: %d %s", page.StatusCode, page.Header.Get("Content-Type"))
+	}
+}
+
+func containsSlot(slots []any, id any) bool {
+	for _, s := range slots {
+		if s.(map[string]any)["id"] == id {
+			return true
+		}
+	}
+	return false
+}
+
+func TestServeRejectsBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "--hold-ttl", "1s"},
+		{"serve", "--max-live-holds", "0"},
+		{"serve", "--nope"},
+		{"frobnicate"},
+	} {
+		m := NewMain()
+		m.Stdout, m.Stderr = io.Discard, io.Discard
+		if err := m.Run(context.Background(), args); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}

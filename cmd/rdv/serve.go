@@ -1,0 +1,245 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"rdv"
+	"rdv/admission"
+	"rdv/availability"
+	"rdv/booking"
+	"rdv/flood"
+	"rdv/web"
+	"rdv/web/api"
+)
+
+// Main wires the platform together. End-to-end tests run the real Main on
+// port 0 and read URL once Ready is closed.
+type Main struct {
+	Stdout, Stderr io.Writer
+	Log            *slog.Logger
+
+	ready chan struct{}
+	url   string
+	mu    sync.Mutex
+	index *availability.Index
+}
+
+// NewMain returns a Main writing to the process's standard streams.
+func NewMain() *Main {
+	return &Main{
+		Stdout: os.Stdout,
+		Stderr: os.Stderr,
+		Log:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		ready:  make(chan struct{}),
+	}
+}
+
+// Ready is closed once the server listens.
+func (m *Main) Ready() <-chan struct{} { return m.ready }
+
+// URL returns the address the server listens on, once Ready.
+func (m *Main) URL() string { m.mu.Lock(); defer m.mu.Unlock(); return m.url }
+
+// serveFlags are the settings of rdv serve.
+type serveFlags struct {
+	storeFlags
+	demoFlags
+	Addr          string
+	Admission     admission.Config
+	Demo          bool
+	HoldTTL       time.Duration
+	MaxLiveHolds  int
+	ShutdownGrace time.Duration
+}
+
+func (m *Main) parseServe(args []string) (*serveFlags, error) {
+	fs := newFlagSet("serve", m.Stderr)
+	f := &serveFlags{}
+	f.storeFlags.register(fs)
+	f.Admission.RegisterFlags(fs)
+	fs.StringVar(&f.Addr, "addr", envOr("RDV_ADDR", ":8080"), "address to listen on (env RDV_ADDR)")
+	fs.BoolVar(&f.Demo, "demo", false, "build the demo network first when the database is empty")
+	fs.Int64Var(&f.Seed, "seed", 1, "with --demo: seed of the demo network")
+	fs.StringVar(&f.Start, "start", "", "with --demo: first day of slots, YYYY-MM-DD (default today)")
+	fs.DurationVar(&f.HoldTTL, "hold-ttl", 5*time.Minute, "how long a hold keeps a slot for the person filling in the form")
+	fs.IntVar(&f.MaxLiveHolds, "max-live-holds", 3, "live holds one client may have at once")
+	fs.DurationVar(&f.ShutdownGrace, "shutdown-grace", 10*time.Second, "how long requests in flight may finish on shutdown")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	switch {
+	case f.HoldTTL < 10*time.Second || f.HoldTTL > time.Hour:
+		return nil, fmt.Errorf("--hold-ttl %s: want between 10s and 1h", f.HoldTTL)
+	case f.MaxLiveHolds < 1:
+		return nil, fmt.Errorf("--max-live-holds %d: want at least 1", f.MaxLiveHolds)
+	}
+	return f, nil
+}
+
+// Serve runs the platform until ctx is done, then shuts down gracefully:
+// the listener closes, requests in flight finish, background work stops,
+// and the store closes last.
+func (m *Main) Serve(ctx context.Context, args []string) error {
+	f, err := m.parseServe(args)
+	if err != nil {
+		return err
+	}
+	store, err := f.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := m.maybeLoadDemo(ctx, store, f); err != nil {
+		return err
+	}
+	began := time.Now()
+	index, err := buildIndex(ctx, store, time.Now())
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	m.index = index
+	m.mu.Unlock()
+	m.Log.Info("availability index loaded", "bookable_slots", index.Len(), "clinics", len(index.Clinics()), "took", time.Since(began).Round(time.Millisecond))
+
+	engine := booking.New(store, index, booking.Config{HoldTTL: f.HoldTTL, MaxLiveHolds: f.MaxLiveHolds}, m.Log)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	admit, err := admission.New(f.Admission, reg, m.Log)
+	if err != nil {
+		return fmt.Errorf("admission control: %w", err)
+	}
+	site, err := m.site(store, index, engine)
+	if err != nil {
+		return err
+	}
+	root := http.NewServeMux()
+	root.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	root.Handle("/", site)
+	handler := admit.Middleware(root)
+
+	ln, err := net.Listen("tcp", f.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", f.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	}
+
+	bg, stopBG := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = engine.Run(bg) })
+	wg.Go(func() { _ = admit.Run(bg) })
+	if w, ok := store.(rdv.SlotWatcher); ok {
+		wg.Go(func() {
+			if err := w.WatchSlots(bg, index.Apply); err != nil && bg.Err() == nil {
+				m.Log.Error("slot watcher stopped", "err", err)
+			}
+		})
+	}
+	defer func() { stopBG(); wg.Wait() }()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	m.announce(ln.Addr())
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	m.Log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), f.ShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func (m *Main) announce(addr net.Addr) {
+	host := addr.String()
+	if a, ok := addr.(*net.TCPAddr); ok && a.IP.IsUnspecified() {
+		host = fmt.Sprintf("localhost:%d", a.Port)
+	}
+	m.mu.Lock()
+	m.url = "http://" + host
+	m.mu.Unlock()
+	fmt.Fprintf(m.Stdout, "rdv listening on %s\n", m.url)
+	close(m.ready)
+}
+
+func (m *Main) maybeLoadDemo(ctx context.Context, store rdv.Store, f *serveFlags) error {
+	if !f.Demo {
+		return nil
+	}
+	empty, err := store.Empty(ctx)
+	if err != nil || !empty {
+		return err
+	}
+	opts, err := f.demoFlags.options(time.Now())
+	if err != nil {
+		return err
+	}
+	return m.loadDemo(ctx, store, opts)
+}
+
+// buildIndex loads the network and every bookable slot from the store.
+func buildIndex(ctx context.Context, store rdv.Store, now time.Time) (*availability.Index, error) {
+	clinics, err := store.Clinics(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load clinics: %w", err)
+	}
+	practitioners, err := store.Practitioners(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load practitioners: %w", err)
+	}
+	ix, err := availability.Build(clinics, practitioners, func(fn func(rdv.Slot) error) error {
+		return store.ScanBookable(ctx, now, now, fn)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build availability index: %w", err)
+	}
+	return ix, nil
+}
+
+// site assembles the pages and the JSON API.
+func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.Engine) (http.Handler, error) {
+	ready := func(ctx context.Context) error {
+		_, err := store.Empty(ctx)
+		return err
+	}
+	apiHandler := api.New(api.Deps{Engine: engine, Index: index, Store: store, Ready: ready, Log: m.Log})
+	site, err := web.New(web.Deps{Engine: engine, Index: index, Store: store, API: apiHandler, Ready: ready, Log: m.Log})
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	return site, nil
+}
+
+// Flood runs the open-loop load generator against a running server.
+func (m *Main) Flood(ctx context.Context, args []string) error {
+	return flood.Main(ctx, args, m.Stdout, m.Stderr)
+}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+
+	"rdv"
+	"rdv/postgres"
+	"rdv/sqlite"
+)
+
+// storeFlags are the database settings shared by the subcommands.
+type storeFlags struct {
+	DB         string
+	ReadConns  int
+	PGMaxConns int
+	PGMinConns int
+}
+
+func (f *storeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.DB, "db", envOr("RDV_DB", "rdv.db"), "database: a file path for embedded SQLite, or a postgres:// URL (env RDV_DB)")
+	fs.IntVar(&f.ReadConns, "sqlite-read-conns", 4, "SQLite: connections for reads")
+	fs.IntVar(&f.PGMaxConns, "pg-max-conns", 32, "PostgreSQL: most connections this instance opens")
+	fs.IntVar(&f.PGMinConns, "pg-min-conns", 4, "PostgreSQL: connections kept open when idle")
+}
+
+func (f *storeFlags) isPostgres() bool {
+	return strings.HasPrefix(f.DB, "postgres://") || strings.HasPrefix(f.DB, "postgresql://")
+}
+
+// open opens the store the flags name, migrating its schema.
+func (f *storeFlags) open(ctx context.Context) (rdv.Store, error) {
+	if f.isPostgres() {
+		if f.PGMaxConns < 1 || f.PGMinConns < 0 || f.PGMinConns > f.PGMaxConns {
+			return nil, fmt.Errorf("--pg-min-conns %d and --pg-max-conns %d: want 0 <= min <= max, max >= 1", f.PGMinConns, f.PGMaxConns)
+		}
+		s, err := postgres.Open(ctx, f.DB, postgres.Options{MaxConns: int32(f.PGMaxConns), MinConns: int32(f.PGMinConns)})
+		if err != nil {
+			return nil, fmt.Errorf("open PostgreSQL: %w", err)
+		}
+		return s, nil
+	}
+	if f.ReadConns < 1 {
+		return nil, fmt.Errorf("--sqlite-read-conns %d: want at least 1", f.ReadConns)
+	}
+	s, err := sqlite.Open(ctx, f.DB, sqlite.Options{ReadConns: f.ReadConns})
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", f.DB, err)
+	}
+	return s, nil
+}
+
+// migrate brings the schema of the flags' database up to date.
+func (f *storeFlags) migrate(ctx context.Context) error {
+	if f.isPostgres() {
+		return postgres.Migrate(ctx, f.DB)
+	}
+	return sqlite.Migrate(ctx, f.DB)
+}

@@ -13,6 +13,7 @@ type appointmentData struct {
 	Status     rdv.AppointmentStatus
 	Slot       slotView
 	Patient    string
+	Guardian   string // who booked for a child, if anyone
 	Token      string
 	Cancel     string // where the cancel form posts
 	Cancelable bool
@@ -35,6 +36,10 @@ func (s *Server) appointment(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	guardian := ""
+	if a.Guardian != nil {
+		guardian = a.Guardian.FirstName + " " + a.Guardian.LastName
+	}
 	title := "appt.title.other"
 	switch a.Status {
 	case rdv.Booked:
@@ -50,6 +55,7 @@ func (s *Server) appointment(w http.ResponseWriter, r *http.Request) {
 			Status:     a.Status,
 			Slot:       s.viewSlot(a.Slot),
 			Patient:    a.Patient.FirstName + " " + a.Patient.LastName,
+			Guardian:   guardian,
 			Token:      token,
 			Cancel:     "/rendez-vous/" + strconv.FormatInt(a.ID, 10) + "/annuler",
 			Cancelable: a.Status == rdv.Booked && s.d.Engine.Now().Before(a.Slot.Start),

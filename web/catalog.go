@@ -72,6 +72,7 @@ var catalog = map[string]text{
 	"appt.title.booked":    {"Votre rendez-vous est confirmé", "Your appointment is booked"},
 	"appt.title.cancelled": {"Rendez-vous annulé", "Appointment cancelled"},
 	"appt.title.other":     {"Votre rendez-vous", "Your appointment"},
+	"appt.booked_by":       {"Pris par", "Booked by"},
 	"appt.number":          {"Numéro du rendez-vous", "Appointment number"},
 	"appt.status":          {"État", "Status"},
 	"appt.when":            {"Quand", "When"},

@@ -184,6 +184,7 @@ func TestBookForChild(t *testing.T) {
 	if m == nil {
 		t.Fatalf("confirmation redirects to %s", loc)
 	}
+	s.get(loc, "fr").want(t, http.StatusOK).contains(t, "Léo Bouchard", translate("fr", "appt.booked_by"), "Chloé Bouchard")
 	id, _ := strconv.ParseInt(m[1], 10, 64)
 	a, err := s.store.Appointment(context.Background(), id)
 	if err != nil {

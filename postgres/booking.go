@@ -231,6 +231,8 @@ func (s *Store) Reschedule(ctx context.Context, r rdv.RescheduleRequest) (rdv.Ap
 	if err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, err
 	}
-	s.changed()
+	if !ch.Replayed {
+		s.changed()
+	}
 	return a, ch, nil
 }

@@ -80,7 +80,9 @@ func withLanguage(next http.Handler) http.Handler {
 				SameSite: http.SameSiteLaxMode,
 			})
 		}
-		w.Header().Add("Vary", "Accept-Language, Cookie")
+		if !strings.HasPrefix(r.URL.Path, "/static/") { // the same in every language
+			w.Header().Add("Vary", "Accept-Language, Cookie")
+		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), langKey{}, lang)))
 	})
 }

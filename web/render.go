@@ -228,6 +228,7 @@ func switchURL(r *http.Request, samePage bool, lang string) string {
 	}
 	q := r.URL.Query()
 	q.Set("lang", lang)
+	q.Del("avis") // a notice was for the moment it was given
 	return (&url.URL{Path: r.URL.Path, RawQuery: q.Encode()}).String()
 }
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"rdv"
 )
 
 // everyPage renders every page the patient can meet, in one language, and
@@ -76,7 +78,15 @@ func TestFrenchPagesHaveNoEnglish(t *testing.T) {
 		re  *regexp.Regexp
 	}
 	var probes []probe
+	english := map[string]text{}
 	for key, txt := range catalog {
+		english[key] = txt
+	}
+	// Service names come from the domain's own table.
+	for _, svc := range rdv.Services {
+		english["service "+string(svc)] = text{svc.Name("fr"), svc.Name("en")}
+	}
+	for key, txt := range english {
 		if txt.en == txt.fr {
 			continue
 		}

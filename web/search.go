@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"rdv"
 	"rdv/availability"
@@ -71,16 +70,19 @@ type searchData struct {
 	Results   []resultRow
 	Query     string // the search, carried by each slot's form to come back
 	Nonce     string
+	Choose    string // the label of every slot's button
 }
 
-// resultRow is one slot of the results.
+// resultRow is one slot of the results, its words already in the page's
+// language: formatting here rather than through template calls keeps the
+// busiest page cheap to render.
 type resultRow struct {
-	SlotID       int64
-	Start        time.Time
-	ClinicName   string
-	City         string
-	DistanceKm   float64
-	Practitioner string
+	SlotID     int64
+	When       string // « mardi 8 décembre, 9 h 30 »
+	ClinicName string
+	City       string
+	Distance   string
+	With       string // « avec Dre Tremblay », or ""
 }
 
 // home serves the search form.
@@ -116,13 +118,15 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	data.RadiusKm = f.Values.Get("rayon")
 	data.Query = f.Values.Encode()
 	data.Nonce = newNonce()
+	data.Choose = translate(langOf(r.Context()), "results.choose")
+	lang := langOf(r.Context())
 	for _, res := range s.d.Index.Search(q, make([]availability.Result, 0, resultLimit)) {
-		row := resultRow{SlotID: res.SlotID, Start: res.Start, DistanceKm: res.DistanceKm}
+		row := resultRow{SlotID: res.SlotID, When: FormatDateTime(res.Start, lang), Distance: FormatKm(res.DistanceKm, lang)}
 		if c, ok := s.d.Index.Clinic(res.ClinicID); ok {
 			row.ClinicName, row.City = c.Name, c.City
 		}
 		if p, ok := s.d.Index.Practitioner(res.PractitionerID); ok {
-			row.Practitioner = p.Name
+			row.With = translate(lang, "results.with", p.Name)
 		}
 		data.Results = append(data.Results, row)
 	}

@@ -214,3 +214,9 @@ func adult(lang string) url.Values {
 		"language":      {lang},
 	}
 }
+
+// storetestSlots returns the slots the site was loaded with and the
+// patient booked in each.
+func storetestSlots(s *site) ([]rdv.Slot, []int64) {
+	return storetest.Slots(storetest.SmallNetwork(s.start))
+}

@@ -32,7 +32,9 @@ func (s *Server) hold(w http.ResponseWriter, r *http.Request) {
 	switch rdv.ErrorCode(err) {
 	case "":
 		http.Redirect(w, r, "/reservation/"+url.PathEscape(h.ID), http.StatusSeeOther)
-	case rdv.ESLOTTAKEN, rdv.ENOTFOUND, rdv.ECONFLICT, rdv.EGONE:
+	case rdv.ESLOTTAKEN, rdv.ENOTFOUND, rdv.ECONFLICT, rdv.EGONE, rdv.EFORBIDDEN:
+		// EFORBIDDEN: a slot kept for a clinic's own patients, which search
+		// never offers; to the person it is simply not available.
 		http.Redirect(w, r, searchURL(back, "slot_taken"), http.StatusSeeOther)
 	case rdv.ETOOMANYHOLDS:
 		http.Redirect(w, r, searchURL(back, "too_many"), http.StatusSeeOther)

@@ -220,6 +220,53 @@ func TestSlotTakenGoesBackToResults(t *testing.T) {
 	}
 }
 
+// TestHoldRefusals: slots that cannot be held send the person back to the
+// results with a message, never to an error page.
+func TestHoldRefusals(t *testing.T) {
+	s := mustOpenSite(t)
+	slots, _ := storetestSlots(s)
+	var rostered, booked int64
+	for _, sl := range slots {
+		switch {
+		case sl.Audience == rdv.Rostered && rostered == 0:
+			rostered = sl.ID
+		case sl.State == rdv.SlotBooked && booked == 0:
+			booked = sl.ID
+		}
+	}
+	tests := []struct {
+		name   string
+		slotID int64
+		notice string
+	}{
+		{"rostered only", rostered, "slot_taken"},
+		{"already booked", booked, "slot_taken"},
+		{"no such slot", 999999, "slot_taken"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := url.Values{"slot_id": {strconv.FormatInt(tt.slotID, 10)}, "q": {"service=general&lieu=Laval&evil=1"}}
+			loc := s.post("/reserver", v, "fr").want(t, http.StatusSeeOther).location(t)
+			if loc != "/recherche?avis="+tt.notice+"&lieu=Laval&service=general" {
+				t.Errorf("redirect to %s", loc)
+			}
+		})
+	}
+	// The cap on live holds per person.
+	res := s.get(s.searchQuery(), "en").want(t, http.StatusOK)
+	var last string
+	for range s.engine.Config().MaxLiveHolds + 1 {
+		v := firstSlotForm(t, res.body)
+		v.Del("cle")
+		last = s.post("/reserver", v, "en").want(t, http.StatusSeeOther).location(t)
+		res = s.get(s.searchQuery(), "en").want(t, http.StatusOK)
+	}
+	if !strings.Contains(last, "avis=too_many") {
+		t.Errorf("hold over the cap redirects to %s", last)
+	}
+	s.get(last, "en").want(t, http.StatusOK).contains(t, translate("en", "notice.too_many"))
+}
+
 // TestExpiredHold: the form of a run-out hold says so and offers to search
 // again.
 func TestExpiredHold(t *testing.T) {

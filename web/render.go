@@ -155,16 +155,15 @@ func (p *page) Field(name, labelKey, typ, autocomplete, hintKey string, optional
 	return f
 }
 
-// SlotArgs bundles the page and a slot for the "slot" template.
-func (p *page) SlotArgs(s slotView) struct {
+// slotArgs is what the "slot" template shows: a slot, in the page's
+// language.
+type slotArgs struct {
 	P *page
 	S slotView
-} {
-	return struct {
-		P *page
-		S slotView
-	}{p, s}
 }
+
+// SlotArgs bundles the page and a slot for the "slot" template.
+func (p *page) SlotArgs(s slotView) slotArgs { return slotArgs{p, s} }
 
 // Err returns the translated message of a form field's error, or "".
 func (p *page) Err(name string) string {

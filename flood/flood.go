@@ -241,6 +241,7 @@ func ramp(ctx context.Context, m *mix, o options, ao attackOptions, progress fun
 		points []Point
 	)
 	rate := o.rampStart
+	strikes := 0
 	for step := 0; step < o.rampSteps && ctx.Err() == nil; step++ {
 		pt := attack(ctx, m, rate, o.rampStep, ao).point()
 		points = append(points, pt)
@@ -250,10 +251,19 @@ func ramp(ctx context.Context, m *mix, o options, ao attackOptions, progress fun
 		// sheds a little while it grows towards a new rate. Goodput that
 		// stops following the offered rate does.
 		saturated := pt.GoodputRPS < 0.9*rate || pt.AdmittedP99MS > o.sloMS || pt.FailedRatio > 0.01
-		if saturated || rate >= o.maxRate {
+		// One bad step can be a pause on a shared machine; two in a row
+		// are the server's limit. The second is offered the same rate.
+		if saturated {
+			strikes++
+		} else {
+			strikes = 0
+		}
+		if strikes >= 2 || rate >= o.maxRate {
 			break
 		}
-		rate = min(o.maxRate, rate*1.5)
+		if strikes == 0 {
+			rate = min(o.maxRate, rate*1.5)
+		}
 	}
 	return best, points
 }

@@ -7,9 +7,14 @@ import (
 	"net"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/puddle/v2"
 
 	"rdv"
 )
+
+// errPoolClosed is what the pool answers once the store is closed: the
+// connections are gone for good, so nothing is retried.
+var errPoolClosed = puddle.ErrClosedPool
 
 // Names of the constraints whose violation means something to the domain.
 const (

@@ -298,13 +298,24 @@ func earliest(t *testing.T, base string, from rdv.Date) int64 {
 // appointments, that every booked slot has one, and how many there are.
 func wantOneActivePerSlot(t *testing.T, s *Store, want int) {
 	t.Helper()
+	active, doubled, mismatched := countActive(t, s)
+	if active != want || doubled != 0 || mismatched != 0 {
+		t.Fatalf("%d active appointments (want %d), %d slots booked twice, %d slots whose state disagrees with their appointments",
+			active, want, doubled, mismatched)
+	}
+}
+
+// countActive counts in the database the active appointments, the slots
+// that have more than one, and the slots whose state disagrees with them
+// (booked without an active appointment, or the reverse).
+func countActive(t *testing.T, s *Store) (active, doubled, mismatched int) {
+	t.Helper()
 	ctx := context.Background()
-	conn, err := s.pool.acquire(ctx)
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		t.Fatalf("acquire: %v", err)
 	}
-	defer s.pool.release(conn)
-	var active, doubled, mismatched int
+	defer conn.Release()
 	err = conn.QueryRow(ctx, `SELECT
 			(SELECT count(*) FROM appointments WHERE status <> 'cancelled'),
 			(SELECT count(*) FROM (SELECT slot_id FROM appointments WHERE status <> 'cancelled' GROUP BY slot_id HAVING count(*) > 1) d),
@@ -313,8 +324,5 @@ func wantOneActivePerSlot(t *testing.T, s *Store, want int) {
 	if err != nil {
 		t.Fatalf("count appointments: %v", err)
 	}
-	if active != want || doubled != 0 || mismatched != 0 {
-		t.Fatalf("%d active appointments (want %d), %d slots booked twice, %d slots whose state disagrees with their appointments",
-			active, want, doubled, mismatched)
-	}
+	return active, doubled, mismatched
 }

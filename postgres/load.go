@@ -24,11 +24,11 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 // LoadNetwork writes a whole network into an empty store in one
 // transaction, with COPY for the slots and their appointments.
 func (s *Store) LoadNetwork(ctx context.Context, n rdv.NetworkLoad, progress func(done, total int)) error {
-	conn, err := s.pool.acquire(ctx)
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return mapError(fmt.Errorf("load network: %w", err))
 	}
-	defer s.pool.release(conn)
+	defer conn.Release()
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return mapError(fmt.Errorf("load network: %w", err))

@@ -151,11 +151,11 @@ func readSlot(ctx context.Context, q querier, id int64, lock string) (rdv.Slot, 
 // ScanBookable calls fn for every slot that starts at or after from and
 // can be held at now. The rows are streamed; fn runs while they arrive.
 func (s *Store) ScanBookable(ctx context.Context, from, now time.Time, fn func(rdv.Slot) error) error {
-	conn, err := s.pool.acquire(ctx)
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return mapError(fmt.Errorf("scan bookable: %w", err))
 	}
-	defer s.pool.release(conn)
+	defer conn.Release()
 	rows, err := conn.Query(ctx, `SELECT `+slotColumns+` FROM slots s
 		WHERE s.start_at >= $1 AND (s.state = 'free' OR (s.state = 'held' AND s.hold_expires <= $2))`, from, now)
 	if err != nil {

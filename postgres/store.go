@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
@@ -28,8 +30,13 @@ var migrationFiles embed.FS
 // Options are the store's pool limits and watcher settings; the zero value
 // picks defaults.
 type Options struct {
-	MaxConns int32 // connections at most (default 16)
-	MinConns int32 // connections kept open (default 0)
+	// MaxConns bounds the pool's connections (default: the URL's
+	// pool_max_conns, or 16). The slot watcher holds one more of its own.
+	MaxConns int32
+	// MinConns is how many connections the pool keeps open (default: the
+	// URL's pool_min_conns, or 0). When it is above zero, Open checks that
+	// the server answers.
+	MinConns int32
 	// Log receives warnings (reconnections, retries); default slog.Default().
 	Log *slog.Logger
 	// ChangeRetention is how long the slot change log is kept for watchers
@@ -39,8 +46,7 @@ type Options struct {
 
 // Store is the PostgreSQL store. It is safe for concurrent use.
 type Store struct {
-	url    string
-	pool   *pool
+	pool   *pgxpool.Pool
 	log    *slog.Logger
 	opts   Options
 	notify chan struct{} // a change was committed: wake the notifier
@@ -60,17 +66,33 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if opts.ChangeRetention <= 0 {
 		opts.ChangeRetention = 10 * time.Minute
 	}
-	cfg, err := pgx.ParseConfig(url)
+	cfg, err := parseConfig(url)
 	if err != nil {
-		return nil, rdv.Errorf(rdv.EINVALID, "parse database url: %v", err)
+		return nil, err
 	}
-	p, err := newPool(ctx, cfg, opts.MaxConns, opts.MinConns)
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	} else if !inURL(cfg, "pool_max_conns") {
+		cfg.MaxConns = 16
+	}
+	if opts.MinConns > 0 {
+		cfg.MinConns = opts.MinConns
+	}
+	cfg.MinConns = min(cfg.MinConns, cfg.MaxConns)
+	p, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, &rdv.Error{Code: rdv.EUNAVAILABLE, Detail: "open postgres", Err: err}
+		return nil, rdv.Errorf(rdv.EINVALID, "database pool: %v", err)
+	}
+	// The pool opens its minimum in the background: an operator who asked
+	// for warm connections learns at once that the server is unreachable.
+	if cfg.MinConns > 0 {
+		if err := p.Ping(ctx); err != nil {
+			p.Close()
+			return nil, &rdv.Error{Code: rdv.EUNAVAILABLE, Detail: "open postgres", Err: err}
+		}
 	}
 	nctx, stop := context.WithCancel(context.Background())
 	s := &Store{
-		url:    url,
 		pool:   p,
 		log:    opts.Log,
 		opts:   opts,
@@ -86,8 +108,27 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 func (s *Store) Close() error {
 	s.stop()
 	<-s.done
-	s.pool.close()
+	s.pool.Close()
 	return nil
+}
+
+// parseConfig reads a database URL, with pgxpool's pool_* parameters.
+func parseConfig(url string) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, rdv.Errorf(rdv.EINVALID, "parse database url: %v", err)
+	}
+	return cfg, nil
+}
+
+// inURL reports whether the URL the config was parsed from sets param.
+func inURL(cfg *pgxpool.Config, param string) bool {
+	c, err := pgx.ParseConfig(cfg.ConnString())
+	if err != nil {
+		return false
+	}
+	_, ok := c.RuntimeParams[param]
+	return ok
 }
 
 // Migrate brings the database at url to the latest schema. Instances that
@@ -97,7 +138,11 @@ func Migrate(ctx context.Context, url string) error {
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
-	db := openMigrationDB(url)
+	cfg, err := parseConfig(url)
+	if err != nil {
+		return err
+	}
+	db := stdlib.OpenDB(*cfg.ConnConfig)
 	defer db.Close()
 	locker, err := lock.NewPostgresSessionLocker()
 	if err != nil {
@@ -157,11 +202,11 @@ func (s *Store) inTx(ctx context.Context, what string, fn func(tx pgx.Tx) error)
 // tryTx runs fn in a transaction; committing reports whether the error
 // came from COMMIT itself.
 func (s *Store) tryTx(ctx context.Context, fn func(tx pgx.Tx) error) (committing bool, err error) {
-	conn, err := s.pool.acquire(ctx)
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return false, err
 	}
-	defer s.pool.release(conn)
+	defer conn.Release()
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return false, err
@@ -184,13 +229,13 @@ func (s *Store) withConn(ctx context.Context, what string, fn func(c *pgx.Conn) 
 				break
 			}
 		}
-		var conn *pgx.Conn
-		conn, err = s.pool.acquire(ctx)
+		var conn *pgxpool.Conn
+		conn, err = s.pool.Acquire(ctx)
 		if err != nil {
 			continue
 		}
-		err = fn(conn)
-		s.pool.release(conn)
+		err = fn(conn.Conn())
+		conn.Release()
 		if err == nil {
 			return nil
 		}

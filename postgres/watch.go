@@ -117,7 +117,9 @@ type watcher struct {
 // ctx fails.
 func (w *watcher) session(ctx context.Context) error {
 	w.connected = false
-	conn, err := pgx.Connect(ctx, w.store.url)
+	// A connection outside the pool: it stays in LISTEN for the
+	// watcher's lifetime and must not count against the bookings' limit.
+	conn, err := pgx.ConnectConfig(ctx, w.store.pool.Config().ConnConfig)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}

@@ -88,5 +88,9 @@ func isConnError(err error) bool {
 	var netErr net.Error
 	return errors.As(err, &connectErr) || errors.As(err, &netErr) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, errPoolClosed) || errors.Is(err, net.ErrClosed)
+		errors.Is(err, errPoolClosed) || errors.Is(err, net.ErrClosed) ||
+		// pgx closes a connection whose read failed; the statement that
+		// then finds it closed (COMMIT, say, after a crash of the server)
+		// fails with this rather than with the network error.
+		errors.Is(err, pgconn.ErrConnClosed)
 }

@@ -31,7 +31,7 @@ type Query struct {
 	Lat, Lon        float64
 	RadiusKm        float64
 	Service         rdv.Service
-	From, To        time.Time // slots starting in [From, To)
+	From, To        time.Time // slots starting in [From, To); a zero To has no end
 	Weekdays        uint8     // bit (1 << time.Weekday) set for each day wanted; 0: any day
 	Windows         []Window  // local start time in one of them; empty: any time
 	Language        string    // practitioner speaks it; "": any

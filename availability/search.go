@@ -136,6 +136,9 @@ type filter struct {
 // newFilter reports false when nothing can match.
 func (ix *Index) newFilter(q Query) (filter, bool) {
 	f := filter{to: clampNanos(q.To), weekdays: q.Weekdays, windows: q.Windows}
+	if q.To.IsZero() {
+		f.to = math.MaxInt64 // no end given: search the whole horizon
+	}
 	if f.weekdays == 0 {
 		f.weekdays = 0x7f
 	}

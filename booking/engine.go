@@ -91,20 +91,35 @@ func (e *Engine) Sweep(ctx context.Context) error {
 	return nil
 }
 
-// Hold reserves a slot for clientKey for the hold time.
+// Hold reserves a public slot for clientKey for the hold time.
 func (e *Engine) Hold(ctx context.Context, slotID int64, clientKey string, idem *rdv.IdemKey) (rdv.Hold, error) {
+	return e.HoldFor(ctx, HoldInput{SlotID: slotID, ClientKey: clientKey}, idem)
+}
+
+// HoldInput asks for a hold on behalf of someone.
+type HoldInput struct {
+	SlotID    int64
+	ClientKey string // who asks, for the cap on live holds
+	// AllowRostered lets clinic staff and phone agents hold slots kept for
+	// a clinic's own patients; patients searching alone never may.
+	AllowRostered bool
+}
+
+// HoldFor reserves a slot as in asks, for the hold time.
+func (e *Engine) HoldFor(ctx context.Context, in HoldInput, idem *rdv.IdemKey) (rdv.Hold, error) {
 	id, err := randomToken(18)
 	if err != nil {
 		return rdv.Hold{}, err
 	}
 	h, ch, err := e.store.PlaceHold(ctx, rdv.HoldRequest{
-		HoldID:       "h_" + id,
-		SlotID:       slotID,
-		ClientKey:    clientKey,
-		MaxLiveHolds: e.cfg.MaxLiveHolds,
-		TTL:          e.cfg.HoldTTL,
-		Now:          e.Now(),
-		Idem:         idem,
+		HoldID:        "h_" + id,
+		SlotID:        in.SlotID,
+		ClientKey:     in.ClientKey,
+		MaxLiveHolds:  e.cfg.MaxLiveHolds,
+		TTL:           e.cfg.HoldTTL,
+		Now:           e.Now(),
+		AllowRostered: in.AllowRostered,
+		Idem:          idem,
 	})
 	if err != nil {
 		return rdv.Hold{}, err

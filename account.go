@@ -1,0 +1,92 @@
+package rdv
+
+import (
+	"context"
+	"time"
+)
+
+// Role is what a staff account may do.
+type Role string
+
+// Roles. Clinic roles are bound to one clinic; agents and operators work
+// across the network.
+const (
+	Receptionist Role = "receptionist"
+	ClinicAdmin  Role = "clinic_admin"
+	PhoneAgent   Role = "agent"
+	Operator     Role = "operator"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	switch r {
+	case Receptionist, ClinicAdmin, PhoneAgent, Operator:
+		return true
+	}
+	return false
+}
+
+// ClinicBound reports whether the role works for one clinic only.
+func (r Role) ClinicBound() bool { return r == Receptionist || r == ClinicAdmin }
+
+// Account is a staff member who signs in with a password.
+type Account struct {
+	ID           int64
+	Email        string // lower case, unique
+	Name         string
+	Role         Role
+	ClinicID     int64  // set for clinic-bound roles, 0 otherwise
+	PasswordHash string // argon2id, PHC string format
+	Language     string
+	Disabled     bool
+	CreatedAt    time.Time
+}
+
+// Session is a signed-in account's session. Stores keep only the hash of
+// the session token that the browser holds in its cookie.
+type Session struct {
+	TokenHash string
+	AccountID int64
+	CSRFToken string // per session, checked on every form post
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// AccountStore keeps staff accounts and their sessions.
+type AccountStore interface {
+	// CreateAccount adds an account; ECONFLICT if the email is taken.
+	CreateAccount(ctx context.Context, a Account) (Account, error)
+	Account(ctx context.Context, id int64) (Account, error)
+	AccountByEmail(ctx context.Context, email string) (Account, error)
+	// Accounts lists the accounts of a clinic, or every account for 0.
+	Accounts(ctx context.Context, clinicID int64) ([]Account, error)
+	CreateSession(ctx context.Context, s Session) error
+	// SessionByTokenHash returns a live session and its enabled account;
+	// ENOTFOUND if the session is unknown, expired or its account disabled.
+	SessionByTokenHash(ctx context.Context, hash string, now time.Time) (Session, Account, error)
+	DeleteSession(ctx context.Context, hash string) error
+}
+
+// Banner is the operators' status message that every page shows, in both
+// languages. An empty banner shows nothing.
+type Banner struct {
+	TextFR, TextEN string
+	Level          string // "info", "warning" or "critical"
+	SetBy          int64  // operator account
+	SetAt          time.Time
+}
+
+// SettingsStore keeps platform-wide settings shared by every instance.
+type SettingsStore interface {
+	Banner(ctx context.Context) (Banner, error) // the zero Banner when none is set
+	SetBanner(ctx context.Context, b Banner) error
+}
+
+// NetworkAdminStore lets operators onboard clinics and clinic admins
+// manage their practitioners.
+type NetworkAdminStore interface {
+	// CreateClinic adds a clinic and returns it with its ID.
+	CreateClinic(ctx context.Context, c Clinic) (Clinic, error)
+	// CreatePractitioner adds a practitioner to an existing clinic.
+	CreatePractitioner(ctx context.Context, p Practitioner) (Practitioner, error)
+}

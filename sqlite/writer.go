@@ -165,7 +165,7 @@ func (w *writer) dispatch(batch []*command) {
 // commits once and answers each. If the commit fails, every command of the
 // batch fails.
 func (w *writer) runBatch(batch []*command) {
-	live := batch[:0]
+	live := make([]*command, 0, len(batch))
 	for _, c := range batch {
 		if err := c.ctx.Err(); err != nil {
 			c.done <- err

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -203,7 +204,13 @@ func (m *Main) maybeLoadDemo(ctx context.Context, store rdv.Store, f *serveFlags
 	if err != nil {
 		return err
 	}
-	return m.loadDemo(ctx, store, opts)
+	if err := m.loadDemo(ctx, store, opts); err != nil {
+		return err
+	}
+	// Building the network peaks far above what serving needs; give that
+	// memory back now rather than whenever the scavenger gets to it.
+	debug.FreeOSMemory()
+	return nil
 }
 
 // buildIndex loads the network and every bookable slot from the store.

@@ -124,6 +124,17 @@ var catalog = map[string]text{
 	"error.appt_notfound": {"Rendez-vous introuvable. Vérifiez que l'adresse est complète, telle que reçue à la confirmation.", "Appointment not found. Check that the address is complete, as given at confirmation."},
 }
 
+// addTexts adds a concern's strings to the catalog, at init. A key
+// defined twice is a programming error.
+func addTexts(m map[string]text) {
+	for k, v := range m {
+		if _, dup := catalog[k]; dup {
+			panic("web: catalog key defined twice: " + k)
+		}
+		catalog[k] = v
+	}
+}
+
 // translate returns the string of key in lang, formatted with args. An
 // unknown key shows as itself between brackets so that tests catch it.
 func translate(lang, key string, args ...any) string {

@@ -84,10 +84,21 @@ type answer struct {
 func (s *site) do(method, target string, form url.Values, lang string) answer {
 	s.t.Helper()
 	var body io.Reader
+	// A browser posts its forms with their CSRF token; a test that sets
+	// the "csrf" field itself (even to "") checks the refusal.
+	_, ownToken := form["csrf"]
+	autoToken := form != nil && !ownToken && !strings.HasPrefix(target, "/api/")
+	if autoToken {
+		form = cloneValues(form)
+		form.Set("csrf", testCSRFToken)
+	}
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
 	r := httptest.NewRequest(method, target, body)
+	if autoToken {
+		r.AddCookie(&http.Cookie{Name: csrfCookieName, Value: testCSRFToken})
+	}
 	r.RemoteAddr = "192.0.2.10:40000"
 	if form != nil {
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -101,6 +112,17 @@ func (s *site) do(method, target string, form url.Values, lang string) answer {
 	res.Request = r
 	b, _ := io.ReadAll(res.Body)
 	return answer{res, string(b)}
+}
+
+// testCSRFToken is the browser token of test posts, as long as a real one.
+var testCSRFToken = strings.Repeat("t", 43)
+
+func cloneValues(v url.Values) url.Values {
+	c := url.Values{}
+	for k, vs := range v {
+		c[k] = append([]string(nil), vs...)
+	}
+	return c
 }
 
 func (s *site) get(target, lang string) answer {
@@ -163,6 +185,7 @@ func firstSlotForm(t testing.TB, page string) url.Values {
 	for _, m := range hiddenRE.FindAllStringSubmatch(page[i:i+end], -1) {
 		v.Set(m[1], unescape(m[2]))
 	}
+	v.Del("csrf") // the page issued it to a browser with cookies; do adds its own
 	return v
 }
 

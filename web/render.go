@@ -111,6 +111,13 @@ type page struct {
 	Notice    string // a translated message shown at the top, if any
 	Form      *form
 	Data      any
+	Banner    rdv.Banner   // the operators' status message; zero when none
+	Account   *rdv.Account // the signed-in staff account, if any
+
+	// csrf is the token of the page's forms (see CSRF); csrfNew is set
+	// when the page issued it and render must give it to the browser.
+	csrf    string
+	csrfNew bool
 }
 
 // T returns the string of key in the page's language.
@@ -202,6 +209,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	p.Lang = langOf(r.Context())
 	p.CSS = s.cssURL
 	p.Title = p.T(p.Title)
+	p.csrf = csrfToken(r)
+	if si := signedInOf(r); si != nil {
+		p.Account = &si.acct
+	}
+	p.Banner = s.banner(r.Context())
 	if p.SwitchURL == "" {
 		p.SwitchURL = switchURL(r, r.Method == http.MethodGet, p.Other())
 	}
@@ -210,6 +222,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		panic(fmt.Sprintf("web: render %s: %v", name, err))
 	}
 	h := w.Header()
+	if p.csrfNew {
+		setCSRFCookie(w, r, p.csrf)
+	}
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	if h.Get("Cache-Control") == "" {
@@ -241,7 +256,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int)
 func (s *Server) renderMessage(w http.ResponseWriter, r *http.Request, status int, textKey string) {
 	code := status
 	switch code {
-	case http.StatusBadRequest, http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusServiceUnavailable:
+	case http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusServiceUnavailable:
 	case http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
 		code = http.StatusBadRequest
 	default:

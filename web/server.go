@@ -30,6 +30,13 @@ type Deps struct {
 	// probes; Ready answers them only when no API is given.
 	Ready func(ctx context.Context) error
 	Log   *slog.Logger
+	// Accounts signs staff in; without it no one can sign in and staff
+	// pages send people to a sign-in page that refuses everyone.
+	Accounts rdv.AccountStore
+	// Settings holds the status banner; without it no banner shows.
+	Settings rdv.SettingsStore
+	// Network lets operators onboard clinics.
+	Network rdv.NetworkAdminStore
 }
 
 // placeSuggestions is how many of the most populous places the place field
@@ -48,6 +55,10 @@ type Server struct {
 	// places is the datalist of the place field, escaped once at start:
 	// the same forty names go out on every search page.
 	places template.HTML
+	// banners caches the status banner for a moment (see banner.go).
+	banners bannerCache
+	// signins slows down repeated failed sign-ins (see signin.go).
+	signins *signinGuard
 }
 
 // New parses the templates, fingerprints the static files and routes the
@@ -61,7 +72,7 @@ func New(d Deps) (*Server, error) {
 	case d.Store == nil:
 		return nil, errors.New("web: no store")
 	}
-	s := &Server{d: d, log: d.Log}
+	s := &Server{d: d, log: d.Log, signins: newSigninGuard()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -80,7 +91,7 @@ func New(d Deps) (*Server, error) {
 		options.WriteString(`<option value="` + template.HTMLEscapeString(p.Name) + `">`)
 	}
 	s.places = template.HTML(options.String())
-	s.handler = withLanguage(s.logRequests(s.recoverPanics(secureHeaders(s.routes()))))
+	s.handler = withLanguage(s.logRequests(s.recoverPanics(secureHeaders(s.withSession(s.checkCSRF(s.routes()))))))
 	return s, nil
 }
 
@@ -101,6 +112,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /rendez-vous/{id}", s.appointment)
 	mux.HandleFunc("POST /rendez-vous/{id}/annuler", s.cancel)
 	mux.HandleFunc("GET /static/{file}", s.static)
+	mux.HandleFunc("GET /connexion", s.signinForm)
+	mux.HandleFunc("POST /connexion", s.signin)
+	mux.HandleFunc("POST /deconnexion", s.signout)
 	if s.d.API != nil {
 		mux.Handle("/api/", s.d.API)
 		mux.Handle("GET /healthz", s.d.API)

@@ -1,0 +1,206 @@
+package web
+
+// Staff accounts and CSRF, as pages use them:
+//
+//   - A staff page is wrapped in requireRole when routed:
+//       mux.HandleFunc("GET /portail", s.requireRole(s.portal, rdv.Receptionist, rdv.ClinicAdmin))
+//     Someone not signed in is sent (303) to /connexion?retour=<path>, and
+//     comes back after signing in; a signed-in account of another role gets
+//     the 403 page in its language. With no roles given, any signed-in
+//     account passes.
+//   - Inside, s.account(r) returns the signed-in account (its Role and, for
+//     clinic roles, its ClinicID, which the page must check against the
+//     clinic it shows).
+//   - Every form that posts carries {{template "csrf" .}} (the hidden input
+//     "csrf", from page.CSRF). checkCSRF refuses with the 403 page every
+//     POST outside /api/ whose token matches neither the session's token
+//     (staff) nor the browser's own token cookie (anyone, double-submit).
+//     Nothing else is needed in handlers; GET forms need no token.
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"rdv"
+	"rdv/auth"
+)
+
+// sessionTTL caps a session's life: a forgotten shared desk computer is
+// signed out by the next shift.
+const sessionTTL = 8 * time.Hour
+
+// Cookie names. Over TLS they carry the __Host- prefix, which browsers
+// accept only when Secure, without Domain and with Path=/: no sibling
+// host can plant or read them.
+const (
+	sessionCookieName = "rdv_session"
+	csrfCookieName    = "rdv_csrf"
+	csrfField         = "csrf"
+)
+
+func cookieName(r *http.Request, name string) string {
+	if r.TLS != nil {
+		return "__Host-" + name
+	}
+	return name
+}
+
+// signedIn is the account and session of a request, in its context.
+type signedIn struct {
+	acct rdv.Account
+	sess rdv.Session
+}
+
+type sessionKey struct{}
+
+// withSession puts the signed-in account, if any, in the request's
+// context. Requests without a session cookie (patients) cost nothing.
+func (s *Server) withSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.d.Accounts == nil || strings.HasPrefix(r.URL.Path, "/static/") || strings.HasPrefix(r.URL.Path, "/api/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		c, err := r.Cookie(cookieName(r, sessionCookieName))
+		if err != nil || c.Value == "" || len(c.Value) > 100 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		sess, acct, err := s.d.Accounts.SessionByTokenHash(r.Context(), auth.HashToken(c.Value), time.Now())
+		if err != nil {
+			if rdv.ErrorCode(err) != rdv.ENOTFOUND {
+				s.log.WarnContext(r.Context(), "session lookup failed", "err", err)
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx := context.WithValue(r.Context(), sessionKey{}, &signedIn{acct: acct, sess: sess})
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func signedInOf(r *http.Request) *signedIn {
+	si, _ := r.Context().Value(sessionKey{}).(*signedIn)
+	return si
+}
+
+// account returns the signed-in staff account of the request.
+func (s *Server) account(r *http.Request) (rdv.Account, bool) {
+	if si := signedInOf(r); si != nil {
+		return si.acct, true
+	}
+	return rdv.Account{}, false
+}
+
+// requireRole lets through only signed-in accounts of one of roles (any
+// role when none is given).
+func (s *Server) requireRole(h http.HandlerFunc, roles ...rdv.Role) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a, ok := s.account(r)
+		if !ok {
+			target := "/connexion?" + url.Values{"retour": {r.URL.RequestURI()}}.Encode()
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				target = "/connexion" // a post cannot be replayed after signing in
+			}
+			http.Redirect(w, r, target, http.StatusSeeOther)
+			return
+		}
+		if len(roles) > 0 && !slices.Contains(roles, a.Role) {
+			s.renderMessage(w, r, http.StatusForbidden, "error.403.role")
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		h(w, r)
+	}
+}
+
+// safeReturn keeps a sign-in's return path on this site: a path, not a
+// URL that could send the person elsewhere.
+func safeReturn(p string) string {
+	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+		return ""
+	}
+	return p
+}
+
+// csrfToken returns the token a form of this request must carry: the
+// session's when signed in, else the browser's cookie (or "" when the
+// browser has none yet; the page then issues one).
+func csrfToken(r *http.Request) string {
+	if si := signedInOf(r); si != nil {
+		return si.sess.CSRFToken
+	}
+	if c, err := r.Cookie(cookieName(r, csrfCookieName)); err == nil && len(c.Value) == len(auth.NewToken()) {
+		return c.Value
+	}
+	return ""
+}
+
+// CSRF returns the token of the page's forms. A browser without one gets
+// a new token, set in a cookie by render only when a page shows a form, so
+// that pages without forms stay free of cookies and cacheable.
+func (p *page) CSRF() string {
+	if p.csrf == "" {
+		p.csrf = auth.NewCSRFToken()
+		p.csrfNew = true
+	}
+	return p.csrf
+}
+
+// setCSRFCookie gives the browser its double-submit token.
+func setCSRFCookie(w http.ResponseWriter, r *http.Request, token string) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     cookieName(r, csrfCookieName),
+		Value:    token,
+		Path:     "/",
+		HttpOnly: true,
+		Secure:   r.TLS != nil,
+		SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// checkCSRF refuses every form post outside the API whose token matches
+// neither the session's nor the browser's cookie. The API is exempt: it
+// takes no cookies, so a foreign page cannot post with someone's rights.
+func (s *Server) checkCSRF(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			next.ServeHTTP(w, r)
+			return
+		}
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !s.parseForm(w, r) {
+			return
+		}
+		got := r.PostFormValue(csrfField)
+		ok := false
+		if si := signedInOf(r); si != nil && auth.TokensEqual(got, si.sess.CSRFToken) {
+			ok = true
+		}
+		if c, err := r.Cookie(cookieName(r, csrfCookieName)); err == nil && auth.TokensEqual(got, c.Value) {
+			ok = true
+		}
+		if !ok {
+			s.log.InfoContext(r.Context(), "form refused: CSRF token missing or wrong", "path_kind", routeKind(r.URL.Path))
+			s.renderMessage(w, r, http.StatusForbidden, "error.403.csrf")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// routeKind names a path's first segment only: paths carry tokens that
+// logs must not keep.
+func routeKind(p string) string {
+	p = strings.TrimPrefix(p, "/")
+	first, _, _ := strings.Cut(p, "/")
+	return "/" + first
+}

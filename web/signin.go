@@ -1,0 +1,175 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"rdv"
+	"rdv/auth"
+)
+
+// roleHome is where each role lands after signing in without a return
+// path. Consoles add their own.
+var roleHome = map[rdv.Role]string{
+	rdv.Operator: "/operateur",
+}
+
+// signinGuard slows down password guessing: per email (any one account)
+// and per address (one machine trying many accounts; clinics share an
+// address, so it tolerates more), and it bounds how many argon2id checks
+// run at once so that a flood of sign-ins cannot take every core.
+type signinGuard struct {
+	byEmail *throttle
+	byAddr  *throttle
+	hashing chan struct{}
+}
+
+func newSigninGuard() *signinGuard {
+	return &signinGuard{
+		byEmail: newThrottle(5, time.Second, 30*time.Second),
+		byAddr:  newThrottle(20, time.Second, 30*time.Second),
+		hashing: make(chan struct{}, 2),
+	}
+}
+
+// signinData is what the sign-in page shows besides its form.
+type signinData struct{ Return string }
+
+// signinForm shows the sign-in page.
+func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) {
+	ret := safeReturn(r.URL.Query().Get("retour"))
+	if a, ok := s.account(r); ok {
+		http.Redirect(w, r, landing(a, ret), http.StatusSeeOther)
+		return
+	}
+	p := &page{Title: "signin.title", Form: newForm(nil), Data: signinData{Return: ret}}
+	if r.URL.Query().Get("avis") == "signed_out" {
+		p.Notice = p.T("signin.signed_out")
+	}
+	s.render(w, r, http.StatusOK, "signin", p)
+}
+
+// landing is where an account goes after signing in.
+func landing(a rdv.Account, ret string) string {
+	if ret != "" {
+		return ret
+	}
+	if h, ok := roleHome[a.Role]; ok {
+		return h
+	}
+	return "/"
+}
+
+// signin checks an email and password and opens a session. Every failure
+// reads the same, whether the email is unknown, the account disabled or
+// the password wrong, and takes the same time.
+func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
+	password := r.PostFormValue("password")
+	ret := safeReturn(r.PostFormValue("retour"))
+	f := newForm(url.Values{"email": {email}})
+	again := func(status int, key string) {
+		f.Fail("password", key)
+		f.summarize([]labelled{{"password", "signin.password"}})
+		s.render(w, r, status, "signin", &page{Title: "signin.title", Form: f, Data: signinData{Return: ret}})
+	}
+	if email == "" || password == "" || len(email) > 254 {
+		if email == "" {
+			f.Fail("email", "err.required")
+		}
+		f.summarize([]labelled{{"email", "signin.email"}})
+		again(http.StatusUnprocessableEntity, "err.required")
+		return
+	}
+	now := time.Now()
+	emailKey, addrKey := "e:"+email, "a:"+clientKey(r)
+	g := s.signins
+	if g.byEmail.wait(emailKey, now) > 0 || g.byAddr.wait(addrKey, now) > 0 {
+		again(http.StatusTooManyRequests, "signin.wait")
+		return
+	}
+	a, ok, err := s.checkPassword(r.Context(), email, password)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !ok {
+		g.byEmail.fail(emailKey, now)
+		g.byAddr.fail(addrKey, now)
+		s.log.InfoContext(r.Context(), "sign-in refused")
+		again(http.StatusUnauthorized, "signin.failed")
+		return
+	}
+	g.byEmail.forgive(emailKey)
+	token, hash := auth.NewSessionToken()
+	err = s.d.Accounts.CreateSession(r.Context(), rdv.Session{
+		TokenHash: hash, AccountID: a.ID, CSRFToken: auth.NewCSRFToken(),
+		CreatedAt: now, ExpiresAt: now.Add(sessionTTL),
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name:     cookieName(r, sessionCookieName),
+		Value:    token,
+		Path:     "/",
+		MaxAge:   int(sessionTTL / time.Second),
+		HttpOnly: true,
+		Secure:   r.TLS != nil,
+		SameSite: http.SameSiteLaxMode,
+	})
+	s.log.InfoContext(r.Context(), "signed in", "account", a.ID, "role", string(a.Role))
+	http.Redirect(w, r, landing(a, ret), http.StatusSeeOther)
+}
+
+// checkPassword returns the enabled account whose password matches. An
+// unknown email spends the same argon2id work as a known one.
+func (s *Server) checkPassword(ctx context.Context, email, password string) (rdv.Account, bool, error) {
+	g := s.signins
+	select {
+	case g.hashing <- struct{}{}:
+		defer func() { <-g.hashing }()
+	case <-ctx.Done():
+		return rdv.Account{}, false, rdv.Errorf(rdv.EUNAVAILABLE, "sign-in: %v", ctx.Err())
+	}
+	if s.d.Accounts == nil {
+		auth.SpendVerify(password)
+		return rdv.Account{}, false, nil
+	}
+	a, err := s.d.Accounts.AccountByEmail(ctx, email)
+	if rdv.ErrorCode(err) == rdv.ENOTFOUND {
+		auth.SpendVerify(password)
+		return rdv.Account{}, false, nil
+	}
+	if err != nil {
+		return rdv.Account{}, false, err
+	}
+	match, err := auth.VerifyPassword(password, a.PasswordHash)
+	if err != nil {
+		s.log.ErrorContext(ctx, "stored password hash unusable", "account", a.ID, "err", err)
+		return rdv.Account{}, false, nil
+	}
+	return a, match && !a.Disabled, nil
+}
+
+// signout ends the session and forgets its cookie.
+func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
+	if si := signedInOf(r); si != nil {
+		if err := s.d.Accounts.DeleteSession(r.Context(), si.sess.TokenHash); err != nil && rdv.ErrorCode(err) != rdv.ENOTFOUND {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: cookieName(r, sessionCookieName), Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode,
+	})
+	http.Redirect(w, r, "/connexion?avis=signed_out", http.StatusSeeOther)
+}

@@ -44,7 +44,10 @@ type Config struct {
 	MinLimit     int
 	MaxLimit     int
 	// QueueTimeout is how long a request may wait for capacity before it
-	// is refused; MaxQueue caps the waiters (0: as many as the limit).
+	// is refused; MaxQueue caps the waiters (0: as many as the limit). It
+	// is short on purpose: under a flood a freed place is taken within
+	// microseconds by a newcomer anyway, so a long queue adds latency to
+	// admitted work and makes refusals slow without adding goodput.
 	QueueTimeout time.Duration
 	MaxQueue     int
 	// Tolerance is how much slower than the lowest measured latency the
@@ -80,7 +83,7 @@ func DefaultConfig() Config {
 		InitialLimit: 32,
 		MinLimit:     8,
 		MaxLimit:     1000,
-		QueueTimeout: 100 * time.Millisecond,
+		QueueTimeout: 4 * time.Millisecond,
 		Tolerance:    2,
 		LatencyFloor: 25 * time.Millisecond,
 		Deadline:     [Exempt]time.Duration{Critical: 3 * time.Second, Hold: 2 * time.Second, Search: time.Second, Browse: 2 * time.Second},

@@ -81,6 +81,7 @@ func (c *Controller) Middleware(next http.Handler) http.Handler {
 		if !c.cfg.Adaptive {
 			c.count(class, Admitted)
 			c.serve(w, r, class, next)
+			c.metrics.admitted.Observe(c.cfg.Now().Sub(start).Seconds())
 			return
 		}
 		out := c.gate.acquire(r.Context(), class, c.cfg.QueueTimeout)
@@ -93,7 +94,11 @@ func (c *Controller) Middleware(next http.Handler) http.Handler {
 		c.metrics.queueWait.WithLabelValues(class.String()).Observe(c.cfg.Now().Sub(start).Seconds())
 		began := c.cfg.Now()
 		dropped := true // a panic counts as an overrun
-		defer func() { c.gate.release(class, c.cfg.Now().Sub(began), dropped) }()
+		defer func() {
+			end := c.cfg.Now()
+			c.gate.release(class, end.Sub(began), dropped)
+			c.metrics.admitted.Observe(end.Sub(start).Seconds())
+		}()
 		dropped = c.serve(w, r, class, next)
 	})
 }
@@ -126,7 +131,9 @@ func (c *Controller) allowClient(r *http.Request) (bool, time.Duration) {
 
 func (c *Controller) count(class Class, o Outcome) {
 	c.counts[class][o].Add(1)
-	c.metrics.requests.WithLabelValues(class.String(), o.String()).Inc()
+	if m := c.metrics.counters[class][o]; m != nil {
+		m.Inc()
+	}
 }
 
 // Run evicts idle rate-limit buckets until ctx is done.

@@ -32,6 +32,16 @@ type Limiter struct {
 	last     time.Duration // the last window's mean latency, all classes
 	slowdown float64       // the last window's latency over the baselines
 
+	// peakRate is the highest admitted throughput measured (completions
+	// per second, decaying), and peakConc the concurrency that delivered
+	// it, by Little's law (throughput × mean latency). The latency
+	// gradient never takes the limit below peakConc: when the CPU itself
+	// is the bottleneck (refusals and other processes compete for it),
+	// latency rises whatever the limit is, and a limit under the
+	// concurrency that achieves peak throughput only cuts goodput.
+	peakRate float64
+	peakConc float64
+
 	win window
 }
 
@@ -58,6 +68,13 @@ const (
 	// minClassSamples is how many samples of a class a window needs to
 	// lower that class's baseline: one lucky request is not a baseline.
 	minClassSamples = 5
+	// peakDecay is what the peak throughput keeps of itself per window,
+	// so that a server that got slower for good is measured afresh
+	// (about 14 s to half).
+	peakDecay = 0.995
+	// peakTies is how close to the peak a window's throughput must come
+	// for a lower concurrency to become the one that delivers the peak.
+	peakTies = 0.95
 )
 
 // NewLimiter returns a limiter starting at initial and kept within
@@ -107,6 +124,11 @@ func (l *Limiter) Slowdown() float64 { return l.slowdown }
 // Latency returns the mean latency of the last closed window.
 func (l *Limiter) Latency() time.Duration { return l.last }
 
+// PeakConcurrency returns the concurrency that delivered the highest
+// throughput measured (throughput × latency, Little's law): the limit the
+// latency gradient does not go below.
+func (l *Limiter) PeakConcurrency() float64 { return l.peakConc }
+
 // Observe records one finished unit of work of class c: its latency, how
 // many units were in flight when it ended (including itself), and whether
 // it overran its deadline. It reports whether a window closed and the
@@ -132,13 +154,13 @@ func (l *Limiter) Observe(now time.Time, c Class, rtt time.Duration, inflight in
 	if now.Sub(w.start) < windowLen || w.total+w.drops < windowSamples {
 		return false
 	}
-	l.update()
+	l.update(now)
 	l.win = window{}
 	return true
 }
 
 // update closes a window: it moves the baselines and the limit.
-func (l *Limiter) update() {
+func (l *Limiter) update(now time.Time) {
 	w := &l.win
 	// A limit that the load never came near says nothing about whether it
 	// is right: latency then varies with the work, not with concurrency.
@@ -174,6 +196,7 @@ func (l *Limiter) update() {
 	}
 	l.last = sum / time.Duration(w.total)
 	l.slowdown = ratio / float64(w.total)
+	l.observePeak(now.Sub(w.start), w.total)
 
 	gradient := math.Max(minGradient, math.Min(1, l.tolerance/l.slowdown))
 	if l.last < l.floor {
@@ -182,12 +205,36 @@ func (l *Limiter) update() {
 	// Headroom lets the limit probe upwards: the square root grows fast
 	// at small limits and gently at large ones.
 	next := l.limit*gradient + math.Sqrt(l.limit)
+	// Latency alone never takes the limit under the concurrency that
+	// delivered the peak throughput (plus the same headroom): below it,
+	// Little's law says throughput falls, whatever latency does.
+	if knee := l.peakConc + math.Sqrt(l.peakConc); next < knee && gradient < 1 {
+		next = math.Min(knee, l.limit)
+	}
 	if w.drops > 0 {
 		next = math.Min(next, l.limit*dropBackoff)
 	} else if idle {
 		return
 	}
 	l.limit = l.clamp(l.limit*(1-smoothing) + next*smoothing)
+}
+
+// observePeak updates the peak throughput, and the concurrency that
+// delivered it, with a window of n completions over d.
+func (l *Limiter) observePeak(d time.Duration, n int) {
+	if d <= 0 || n == 0 {
+		return
+	}
+	rate := float64(n) / d.Seconds()
+	conc := rate * l.last.Seconds()
+	l.peakRate *= peakDecay
+	switch {
+	case rate >= l.peakRate:
+		l.peakRate, l.peakConc = rate, conc
+	case rate >= peakTies*l.peakRate && conc < l.peakConc:
+		// As much done with fewer in flight: the knee is lower.
+		l.peakConc = conc
+	}
 }
 
 func (l *Limiter) clamp(v float64) float64 {

@@ -178,3 +178,35 @@ func TestLimiterLatencyFloor(t *testing.T) {
 		})
 	}
 }
+
+// When the CPU is the bottleneck (refusals and other processes take it),
+// latency rises whatever the limit is. The gradient must not then take the
+// limit below the concurrency that delivered the peak throughput (Little's
+// law: throughput × latency), or goodput falls with it.
+func TestLimiterKeepsTheConcurrencyOfPeakThroughput(t *testing.T) {
+	l := NewLimiter(100, 2, 1000, 2)
+	now := time.Unix(0, 0)
+	window := func(n int, rtt time.Duration) {
+		for i := 0; i < n; i++ {
+			now = now.Add(windowLen / time.Duration(n))
+			l.Observe(now, Search, rtt, 100, false)
+		}
+	}
+	for w := 0; w < 20; w++ { // 1000/s at 20 ms: 20 in flight
+		window(100, 20*time.Millisecond)
+	}
+	if c := l.PeakConcurrency(); c < 19 || c > 21 {
+		t.Fatalf("peak concurrency %.1f, want 20", c)
+	}
+	before := l.Limit()
+	for w := 0; w < 50; w++ { // the CPU is taken: half the rate, 10× slower
+		window(50, 200*time.Millisecond)
+	}
+	got := l.Limit()
+	if got >= before {
+		t.Fatalf("limit %d → %d, want it to shrink towards the knee", before, got)
+	}
+	if got < 20 {
+		t.Fatalf("limit %d, under the 20 in flight that delivered the peak throughput", got)
+	}
+}

@@ -6,9 +6,13 @@ import (
 
 // metrics are the Prometheus series of admission control.
 type metrics struct {
-	requests  *prometheus.CounterVec
+	requests *prometheus.CounterVec
+	// counters are requests' series resolved once: looking a series up by
+	// its labels hashes them, and every refusal pays for it.
+	counters  [Exempt + 1][outcomes]prometheus.Counter
 	queueWait *prometheus.HistogramVec
 	refusal   prometheus.Histogram
+	admitted  prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer, g *gate, cl *Controller) (*metrics, error) {
@@ -28,6 +32,11 @@ func newMetrics(reg prometheus.Registerer, g *gate, cl *Controller) (*metrics, e
 			Buckets: []float64{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25},
 		}),
 	}
+	m.admitted = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "rdv_admission_admitted_seconds",
+		Help:    "Time from an admitted request's arrival to the end of its work (queue wait included), inside the server.",
+		Buckets: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.35, 0.5, 1, 2.5},
+	})
 	limit := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "rdv_admission_concurrency_limit",
 		Help: "Current adaptive concurrency limit.",
@@ -54,14 +63,14 @@ func newMetrics(reg prometheus.Registerer, g *gate, cl *Controller) (*metrics, e
 	// Pre-create every series so that dashboards see zeros, not gaps.
 	for _, c := range classes {
 		for o := Outcome(0); o < outcomes; o++ {
-			m.requests.WithLabelValues(c.String(), o.String())
+			m.counters[c][o] = m.requests.WithLabelValues(c.String(), o.String())
 		}
 	}
-	m.requests.WithLabelValues(Exempt.String(), Admitted.String())
+	m.counters[Exempt][Admitted] = m.requests.WithLabelValues(Exempt.String(), Admitted.String())
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.queueWait, m.refusal, limit, inflight, queued, rate} {
+	for _, c := range []prometheus.Collector{m.requests, m.queueWait, m.refusal, m.admitted, limit, inflight, queued, rate} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -120,11 +120,14 @@ type Run struct {
 	// ServerRefusalP99MS is the p99 time to refuse measured inside the
 	// server (the bucket bound of its histogram), free of the load
 	// generator's own delays; -1 when the server does not export it.
-	ServerRefusalP99MS float64            `json:"server_refusal_p99_ms"`
-	RefusedRatio       float64            `json:"refused_ratio"`
-	FailedRatio        float64            `json:"failed_ratio"`
-	ShedRate           map[string]float64 `json:"shed_rate_by_class"`
-	ByClass            map[string]*counts `json:"requests_by_class"`
+	ServerRefusalP99MS float64 `json:"server_refusal_p99_ms"`
+	// ServerAdmittedP99MS is the same for admitted requests, from arrival
+	// to the end of their work, queue wait included.
+	ServerAdmittedP99MS float64            `json:"server_admitted_p99_ms"`
+	RefusedRatio        float64            `json:"refused_ratio"`
+	FailedRatio         float64            `json:"failed_ratio"`
+	ShedRate            map[string]float64 `json:"shed_rate_by_class"`
+	ByClass             map[string]*counts `json:"requests_by_class"`
 	Check
 	Ramp   []Point `json:"ramp,omitempty"`   // capacity measurement
 	Levels []Point `json:"levels,omitempty"` // offered load against goodput, for the chart
@@ -206,9 +209,11 @@ func flood(ctx context.Context, o options, target string, capacity float64, seed
 	}
 	rate := min(o.maxRate, o.overload*capacity)
 	progress("%s: offering %.0f requests/s (%.1f× capacity %.0f/s) for %s", base, rate, o.overload, capacity, o.duration)
-	before := refusalBuckets(ctx, base)
+	refusedBefore := serverBuckets(ctx, base, refusalHistogram)
+	admittedBefore := serverBuckets(ctx, base, admittedHistogram)
 	p := attack(ctx, m, rate, o.duration, ao)
-	r.ServerRefusalP99MS = bucketQuantileMS(before, refusalBuckets(ctx, base), 0.99)
+	r.ServerRefusalP99MS = bucketQuantileMS(refusedBefore, serverBuckets(ctx, base, refusalHistogram), 0.99)
+	r.ServerAdmittedP99MS = bucketQuantileMS(admittedBefore, serverBuckets(ctx, base, admittedHistogram), 0.99)
 	pt := p.point()
 	r.Levels = append(r.Levels, pt)
 	r.OfferedRPS, r.SentRPS, r.GoodputRPS = pt.OfferedRPS, pt.SentRPS, pt.GoodputRPS
@@ -293,6 +298,9 @@ func printSummary(w io.Writer, s Summary) {
 		fmt.Fprintf(w, "  refused       p50 %.1f ms, p99 %.1f ms (%.0f%% of requests; failed %.1f%%)\n", r.RefusedP50MS, r.RefusedP99MS, 100*r.RefusedRatio, 100*r.FailedRatio)
 		if r.ServerRefusalP99MS >= 0 {
 			fmt.Fprintf(w, "  refused p99 inside the server ≤ %g ms\n", r.ServerRefusalP99MS)
+		}
+		if r.ServerAdmittedP99MS >= 0 {
+			fmt.Fprintf(w, "  admitted p99 inside the server ≤ %g ms\n", r.ServerAdmittedP99MS)
 		}
 		for _, k := range kinds {
 			if c := r.ByClass[k]; c != nil && c.Sent > 0 {

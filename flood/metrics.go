@@ -11,10 +11,18 @@ import (
 	"time"
 )
 
-// refusalBuckets reads the cumulative buckets of the server's
-// rdv_admission_refusal_seconds histogram from /metrics: upper bound in
-// seconds → count. It returns nil when the server does not expose it.
-func refusalBuckets(ctx context.Context, base string) map[float64]float64 {
+// Histograms of the server that rdv flood reads: the time to refuse, and
+// the time from arrival to the end of admitted work, both measured inside
+// the server and so free of the load generator's own delays.
+const (
+	refusalHistogram  = "rdv_admission_refusal_seconds"
+	admittedHistogram = "rdv_admission_admitted_seconds"
+)
+
+// serverBuckets reads the cumulative buckets of the server's histogram
+// name from /metrics: upper bound in seconds → count. It returns nil when
+// the server does not expose it.
+func serverBuckets(ctx context.Context, base, name string) map[float64]float64 {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
@@ -32,7 +40,7 @@ func refusalBuckets(ctx context.Context, base string) map[float64]float64 {
 	out := map[float64]float64{}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	const prefix = `rdv_admission_refusal_seconds_bucket{le="`
+	prefix := name + `_bucket{le="`
 	for sc.Scan() {
 		line, ok := strings.CutPrefix(sc.Text(), prefix)
 		if !ok {

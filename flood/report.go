@@ -56,6 +56,12 @@ func markdown(s Summary, now time.Time) string {
 		}
 		return fmt.Sprintf("≤ %g ms", r.ServerRefusalP99MS)
 	})
+	row("admitted p99 inside the server", func(r *Run) string {
+		if r.ServerAdmittedP99MS < 0 {
+			return "n/a"
+		}
+		return fmt.Sprintf("≤ %g ms", r.ServerAdmittedP99MS)
+	})
 	row("refused / failed", func(r *Run) string { return fmt.Sprintf("%.0f %% / %.1f %%", 100*r.RefusedRatio, 100*r.FailedRatio) })
 	for _, k := range kinds {
 		row("shed: "+k, func(r *Run) string { return fmt.Sprintf("%.0f %%", 100*r.ShedRate[k]) })

@@ -1,0 +1,227 @@
+// Package desk holds the rules of what clinic staff may change in their
+// agenda: which slot states they may set, which appointment statuses they
+// may record, what exceptional slots are acceptable, and how a new weekly
+// plan turns into slots to create and slots to withdraw. Both stores apply
+// these rules inside their own transactions, so they decide the same way;
+// the package does no I/O.
+package desk
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"rdv"
+)
+
+// CheckSlotState refuses a state that staff cannot set by hand: only free
+// (reopen) and blocked.
+func CheckSlotState(state rdv.SlotState) error {
+	if state != rdv.SlotFree && state != rdv.SlotBlocked {
+		return rdv.FieldError("state", "a slot can only be opened or blocked, not set %q", state)
+	}
+	return nil
+}
+
+// CanSetSlotState reports whether sl may become state at now: a booked slot,
+// a slot under a live hold and a slot that has started cannot change.
+func CanSetSlotState(sl rdv.Slot, state rdv.SlotState, now time.Time) error {
+	switch {
+	case !now.Before(sl.Start):
+		return rdv.Errorf(rdv.ECONFLICT, "slot %d has started", sl.ID)
+	case sl.State == rdv.SlotBooked:
+		return rdv.Errorf(rdv.ECONFLICT, "slot %d is booked", sl.ID)
+	case sl.State == rdv.SlotHeld && now.Before(sl.HoldExpires):
+		return rdv.Errorf(rdv.ECONFLICT, "slot %d is held until %v", sl.ID, sl.HoldExpires)
+	}
+	return nil
+}
+
+// CanSetAppointmentStatus reports whether staff may record status for a:
+// arrived, fulfilled or no-show, on a booked or arrived appointment.
+// Recording the status it already has is allowed and changes nothing.
+func CanSetAppointmentStatus(a rdv.Appointment, status rdv.AppointmentStatus) error {
+	switch status {
+	case rdv.Arrived, rdv.Fulfilled, rdv.NoShow:
+	default:
+		return rdv.FieldError("status", "status %q cannot be recorded at the desk", status)
+	}
+	switch {
+	case a.Status == status:
+		return nil
+	case a.Status != rdv.Booked && a.Status != rdv.Arrived:
+		return rdv.Errorf(rdv.ECONFLICT, "appointment %d is %s", a.ID, a.Status)
+	}
+	return nil
+}
+
+// CheckNewSlots validates exceptional slots for a clinic and returns them
+// normalised: placed at the clinic, free, public unless said otherwise, in
+// time order. Slots that overlap each other are a conflict.
+func CheckNewSlots(clinicID int64, slots []rdv.Slot) ([]rdv.Slot, error) {
+	if len(slots) == 0 {
+		return nil, rdv.FieldError("slots", "no slot to add")
+	}
+	out := make([]rdv.Slot, len(slots))
+	for i, sl := range slots {
+		sl.ID, sl.ClinicID, sl.State, sl.HoldID, sl.HoldExpires = 0, clinicID, rdv.SlotFree, "", time.Time{}
+		sl.Start, sl.End = sl.Start.UTC().Truncate(time.Second), sl.End.UTC().Truncate(time.Second)
+		if sl.Audience == "" {
+			sl.Audience = rdv.Public
+		}
+		switch {
+		case sl.PractitionerID == 0:
+			return nil, rdv.FieldError("practitioner", "practitioner missing")
+		case !sl.Service.Valid():
+			return nil, rdv.FieldError("service", "unknown service %q", sl.Service)
+		case sl.Audience != rdv.Public && sl.Audience != rdv.Rostered:
+			return nil, rdv.FieldError("audience", "unknown audience %q", sl.Audience)
+		case !sl.End.After(sl.Start):
+			return nil, rdv.FieldError("end", "end %v not after start %v", sl.End, sl.Start)
+		case sl.End.Sub(sl.Start) > 4*time.Hour:
+			return nil, rdv.FieldError("end", "slot longer than four hours")
+		}
+		out[i] = sl
+	}
+	slices.SortFunc(out, func(a, b rdv.Slot) int { return a.Start.Compare(b.Start) })
+	for i := range out {
+		for j := i + 1; j < len(out) && out[j].Start.Before(out[i].End); j++ {
+			if out[j].PractitionerID == out[i].PractitionerID {
+				return nil, rdv.Errorf(rdv.ECONFLICT, "new slots at %v and %v overlap", out[i].Start, out[j].Start)
+			}
+		}
+	}
+	return out, nil
+}
+
+// CheckPlanChange validates a plan change before any store reads.
+func CheckPlanChange(c rdv.PlanChange) error {
+	if c.Plan.PractitionerID == 0 {
+		return rdv.FieldError("practitioner", "practitioner missing")
+	}
+	if !c.From.Before(c.To) {
+		return rdv.FieldError("to", "horizon end %s not after its start %s", c.To, c.From)
+	}
+	if c.From.AddDays(366).Before(c.To) {
+		return rdv.FieldError("to", "horizon longer than a year")
+	}
+	return c.Plan.Validate()
+}
+
+// PlanWindow is the stretch of time a plan change regenerates: its days,
+// from now on (the past is never rewritten).
+func PlanWindow(c rdv.PlanChange) (lo, hi time.Time) {
+	lo, hi = c.From.Start(rdv.Toronto), c.To.Start(rdv.Toronto)
+	if lo.Before(c.Now) {
+		lo = c.Now
+	}
+	return lo.UTC(), hi.UTC()
+}
+
+// PlanDiff is what a plan change does to a practitioner's slots.
+type PlanDiff struct {
+	Create []rdv.Slot // new free slots, IDs zero
+	Retire []rdv.Slot // free slots that no longer fit the plan
+}
+
+type slotKey struct {
+	start, end int64
+	service    rdv.Service
+	audience   rdv.Audience
+}
+
+func keyOf(s rdv.Slot) slotKey {
+	return slotKey{s.Start.Unix(), s.End.Unix(), s.Service, s.Audience}
+}
+
+// DiffPlanSlots compares the slots the new plan wants in the window with
+// the practitioner's existing slots that overlap it. A free slot that
+// starts in the window stays if the plan wants exactly it (so that its ID,
+// perhaps on a patient's screen, keeps working), and is withdrawn
+// otherwise. Booked, held and blocked slots always stay, as do slots that
+// start outside the window; a wanted slot that would overlap one that
+// stays is not made.
+func DiffPlanSlots(c rdv.PlanChange, existing []rdv.Slot) PlanDiff {
+	lo, hi := PlanWindow(c)
+	plan := c.Plan
+	plan.ClinicID = c.ClinicID
+	var wanted []rdv.Slot
+	want := map[slotKey]bool{}
+	for _, s := range plan.Expand(c.From, c.To, rdv.Toronto) {
+		if s.Start.Before(lo) || !s.Start.Before(hi) || !c.Now.Before(s.Start) {
+			continue
+		}
+		wanted = append(wanted, s)
+		want[keyOf(s)] = true
+	}
+	var d PlanDiff
+	var kept []rdv.Slot
+	for _, s := range existing {
+		inWindow := !s.Start.Before(lo) && s.Start.Before(hi)
+		k := keyOf(s)
+		switch {
+		case s.State != rdv.SlotFree || !inWindow:
+			kept = append(kept, s)
+		case want[k]:
+			delete(want, k) // a second free slot with the same times goes
+			kept = append(kept, s)
+		default:
+			d.Retire = append(d.Retire, s)
+		}
+	}
+	kept = sortByStart(kept)
+	for _, s := range wanted {
+		if !want[keyOf(s)] {
+			continue // an existing slot already is this one
+		}
+		if overlapsAny(kept, s) {
+			continue
+		}
+		d.Create = append(d.Create, s)
+		kept = insertByStart(kept, s)
+	}
+	return d
+}
+
+func sortByStart(s []rdv.Slot) []rdv.Slot {
+	slices.SortFunc(s, func(a, b rdv.Slot) int { return a.Start.Compare(b.Start) })
+	return s
+}
+
+func insertByStart(s []rdv.Slot, x rdv.Slot) []rdv.Slot {
+	i, _ := slices.BinarySearchFunc(s, x, func(a, b rdv.Slot) int { return a.Start.Compare(b.Start) })
+	return slices.Insert(s, i, x)
+}
+
+// overlapsAny reports whether x overlaps a slot of sorted. Slots last at
+// most a day, so only those that start less than a day before x can reach
+// it.
+func overlapsAny(sorted []rdv.Slot, x rdv.Slot) bool {
+	i, _ := slices.BinarySearchFunc(sorted, x.Start.Add(-24*time.Hour), func(a rdv.Slot, t time.Time) int { return a.Start.Compare(t) })
+	for ; i < len(sorted) && sorted[i].Start.Before(x.End); i++ {
+		if sorted[i].End.After(x.Start) {
+			return true
+		}
+	}
+	return false
+}
+
+// EncodePlan returns the JSON that stores keep for a plan's blocks and
+// exceptions (never null).
+func EncodePlan(p rdv.WorkingPlan) (blocks, exceptions []byte, err error) {
+	b, e := p.Blocks, p.Exceptions
+	if b == nil {
+		b = []rdv.PlanBlock{}
+	}
+	if e == nil {
+		e = []rdv.PlanException{}
+	}
+	if blocks, err = json.Marshal(b); err != nil {
+		return nil, nil, fmt.Errorf("encode plan blocks: %w", err)
+	}
+	if exceptions, err = json.Marshal(e); err != nil {
+		return nil, nil, fmt.Errorf("encode plan exceptions: %w", err)
+	}
+	return blocks, exceptions, nil
+}

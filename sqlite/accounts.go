@@ -1,0 +1,246 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"rdv"
+	"rdv/auth"
+	"rdv/onboard"
+)
+
+var (
+	_ rdv.AccountStore      = (*Store)(nil)
+	_ rdv.SettingsStore     = (*Store)(nil)
+	_ rdv.NetworkAdminStore = (*Store)(nil)
+)
+
+const accountColumns = `id, email, name, role, coalesce(clinic_id, 0), password_hash, language, disabled, created_at`
+
+func scanAccount(r interface{ Scan(...any) error }) (rdv.Account, error) {
+	var a rdv.Account
+	var created int64
+	err := r.Scan(&a.ID, &a.Email, &a.Name, &a.Role, &a.ClinicID, &a.PasswordHash, &a.Language, &a.Disabled, &created)
+	a.CreatedAt = fromMillis(created)
+	return a, err
+}
+
+// CreateAccount adds an account; ECONFLICT if the email is taken in any
+// case, ENOTFOUND if its clinic does not exist.
+func (s *Store) CreateAccount(ctx context.Context, a rdv.Account) (rdv.Account, error) {
+	a, err := auth.CheckAccount(a)
+	if err != nil {
+		return rdv.Account{}, fmt.Errorf("create account: %w", err)
+	}
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = time.Now()
+	}
+	err = s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+		if a.ClinicID != 0 {
+			var n int
+			if err := tx.row(`SELECT count(*) FROM clinics WHERE id = ?`, a.ClinicID).Scan(&n); err != nil {
+				return mapError(err)
+			}
+			if n == 0 {
+				return rdv.Errorf(rdv.ENOTFOUND, "clinic %d", a.ClinicID)
+			}
+		}
+		res, err := tx.exec(`INSERT INTO accounts (email, name, role, clinic_id, password_hash, language, disabled, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.Email, a.Name, string(a.Role), nullID(a.ClinicID), a.PasswordHash, a.Language, boolInt(a.Disabled), millis(a.CreatedAt))
+		if err != nil {
+			return uniqueAs(err, rdv.ECONFLICT, "email already has an account")
+		}
+		a.ID, err = res.LastInsertId()
+		return err
+	}})
+	if err != nil {
+		return rdv.Account{}, fmt.Errorf("create account: %w", err)
+	}
+	a.CreatedAt = fromMillis(millis(a.CreatedAt))
+	return a, nil
+}
+
+// Account returns an account by ID.
+func (s *Store) Account(ctx context.Context, id int64) (rdv.Account, error) {
+	a, err := scanAccount(s.r(ctx).row(`SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
+	if isNoRows(err) {
+		return rdv.Account{}, rdv.Errorf(rdv.ENOTFOUND, "account %d", id)
+	}
+	if err != nil {
+		return rdv.Account{}, fmt.Errorf("read account %d: %w", id, mapError(err))
+	}
+	return a, nil
+}
+
+// AccountByEmail returns the account of an email, whatever its case.
+func (s *Store) AccountByEmail(ctx context.Context, email string) (rdv.Account, error) {
+	a, err := scanAccount(s.r(ctx).row(`SELECT `+accountColumns+` FROM accounts WHERE lower(email) = lower(?)`, email))
+	if isNoRows(err) {
+		return rdv.Account{}, rdv.Errorf(rdv.ENOTFOUND, "account by email")
+	}
+	if err != nil {
+		return rdv.Account{}, fmt.Errorf("read account by email: %w", mapError(err))
+	}
+	return a, nil
+}
+
+// Accounts lists the accounts of a clinic, or every account for 0, by ID.
+func (s *Store) Accounts(ctx context.Context, clinicID int64) ([]rdv.Account, error) {
+	rows, err := s.r(ctx).query(`SELECT `+accountColumns+` FROM accounts WHERE ?1 = 0 OR clinic_id = ?1 ORDER BY id`, clinicID)
+	if err != nil {
+		return nil, fmt.Errorf("list accounts of clinic %d: %w", clinicID, mapError(err))
+	}
+	defer rows.Close()
+	var out []rdv.Account
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list accounts of clinic %d: %w", clinicID, mapError(err))
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list accounts of clinic %d: %w", clinicID, mapError(err))
+	}
+	return out, nil
+}
+
+// CreateSession records a session, and forgets the sessions that have
+// expired so that the table stays small.
+func (s *Store) CreateSession(ctx context.Context, se rdv.Session) error {
+	if se.TokenHash == "" || se.CSRFToken == "" || !se.ExpiresAt.After(se.CreatedAt) {
+		return fmt.Errorf("create session: %w", rdv.Errorf(rdv.EINVALID, "session without token, CSRF token or life"))
+	}
+	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+		if _, err := tx.exec(`DELETE FROM sessions WHERE expires_at <= ?`, millis(se.CreatedAt)); err != nil {
+			return mapError(err)
+		}
+		res, err := tx.exec(`INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, expires_at)
+			SELECT ?, id, ?, ?, ? FROM accounts WHERE id = ?`,
+			se.TokenHash, se.CSRFToken, millis(se.CreatedAt), millis(se.ExpiresAt), se.AccountID)
+		if err != nil {
+			return uniqueAs(err, rdv.ECONFLICT, "session token in use")
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return rdv.Errorf(rdv.ENOTFOUND, "account %d", se.AccountID)
+		}
+		return nil
+	}})
+	if err != nil {
+		return fmt.Errorf("create session of account %d: %w", se.AccountID, err)
+	}
+	return nil
+}
+
+// SessionByTokenHash returns a live session and its enabled account.
+func (s *Store) SessionByTokenHash(ctx context.Context, hash string, now time.Time) (rdv.Session, rdv.Account, error) {
+	var se rdv.Session
+	var created, expires int64
+	a, err := scanAccount(scanPlus{s.r(ctx).row(`SELECT a.id, a.email, a.name, a.role, coalesce(a.clinic_id, 0), a.password_hash, a.language, a.disabled, a.created_at,
+			s.token_hash, s.account_id, s.csrf_token, s.created_at, s.expires_at
+		FROM sessions s JOIN accounts a ON a.id = s.account_id
+		WHERE s.token_hash = ? AND s.expires_at > ? AND a.disabled = 0`, hash, millis(now)),
+		[]any{&se.TokenHash, &se.AccountID, &se.CSRFToken, &created, &expires}})
+	if isNoRows(err) {
+		return rdv.Session{}, rdv.Account{}, rdv.Errorf(rdv.ENOTFOUND, "session")
+	}
+	if err != nil {
+		return rdv.Session{}, rdv.Account{}, fmt.Errorf("read session: %w", mapError(err))
+	}
+	se.CreatedAt, se.ExpiresAt = fromMillis(created), fromMillis(expires)
+	return se, a, nil
+}
+
+// DeleteSession ends a session; ending an unknown one is no error, so
+// that signing out twice is harmless.
+func (s *Store) DeleteSession(ctx context.Context, hash string) error {
+	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+		_, err := tx.exec(`DELETE FROM sessions WHERE token_hash = ?`, hash)
+		return mapError(err)
+	}})
+	if err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// Banner returns the status banner, the zero Banner when none is set.
+func (s *Store) Banner(ctx context.Context) (rdv.Banner, error) {
+	var v []byte
+	err := s.r(ctx).row(`SELECT value FROM settings WHERE key = 'banner'`).Scan(&v)
+	if isNoRows(err) {
+		return rdv.Banner{}, nil
+	}
+	if err != nil {
+		return rdv.Banner{}, fmt.Errorf("read banner: %w", mapError(err))
+	}
+	var b rdv.Banner
+	if err := json.Unmarshal(v, &b); err != nil {
+		return rdv.Banner{}, fmt.Errorf("decode banner: %w", err)
+	}
+	return b, nil
+}
+
+// SetBanner replaces the status banner; the zero Banner clears it.
+func (s *Store) SetBanner(ctx context.Context, b rdv.Banner) error {
+	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+		_, err := tx.exec(`INSERT INTO settings (key, value) VALUES ('banner', ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, string(mustJSON(b)))
+		return mapError(err)
+	}})
+	if err != nil {
+		return fmt.Errorf("set banner: %w", err)
+	}
+	return nil
+}
+
+// CreateClinic adds a clinic and returns it with its ID.
+func (s *Store) CreateClinic(ctx context.Context, c rdv.Clinic) (rdv.Clinic, error) {
+	if err := onboard.CheckClinic(&c); err != nil {
+		return rdv.Clinic{}, fmt.Errorf("create clinic: %w", err)
+	}
+	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+		res, err := tx.exec(`INSERT INTO clinics (name, address, city, lat, lon, phone, services, languages, time_zone)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.Name, c.Address, c.City, c.Lat, c.Lon, c.Phone, mustJSON(c.Services), mustJSON(c.Languages), c.TimeZone)
+		if err != nil {
+			return mapError(err)
+		}
+		c.ID, err = res.LastInsertId()
+		return err
+	}})
+	if err != nil {
+		return rdv.Clinic{}, fmt.Errorf("create clinic: %w", err)
+	}
+	return c, nil
+}
+
+// CreatePractitioner adds a practitioner to an existing clinic.
+func (s *Store) CreatePractitioner(ctx context.Context, p rdv.Practitioner) (rdv.Practitioner, error) {
+	if err := onboard.CheckPractitioner(&p); err != nil {
+		return rdv.Practitioner{}, fmt.Errorf("create practitioner: %w", err)
+	}
+	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+		var n int
+		if err := tx.row(`SELECT count(*) FROM clinics WHERE id = ?`, p.ClinicID).Scan(&n); err != nil {
+			return mapError(err)
+		}
+		if n == 0 {
+			return rdv.Errorf(rdv.ENOTFOUND, "clinic %d", p.ClinicID)
+		}
+		res, err := tx.exec(`INSERT INTO practitioners (clinic_id, name, services, languages, accepts_new) VALUES (?, ?, ?, ?, ?)`,
+			p.ClinicID, p.Name, mustJSON(p.Services), mustJSON(p.Languages), boolInt(p.AcceptsNew))
+		if err != nil {
+			return mapError(err)
+		}
+		p.ID, err = res.LastInsertId()
+		return err
+	}})
+	if err != nil {
+		return rdv.Practitioner{}, fmt.Errorf("create practitioner: %w", err)
+	}
+	return p, nil
+}

@@ -2,67 +2,24 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
-	"net/url"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"rdv"
+	"rdv/postgres/pgtest"
 	"rdv/storetest"
 )
 
 // serverURL returns the URL of the test server, or skips the test.
-func serverURL(t testing.TB) string {
-	t.Helper()
-	u := os.Getenv("RDV_TEST_POSTGRES_URL")
-	if u == "" {
-		t.Skip("RDV_TEST_POSTGRES_URL is not set: PostgreSQL tests need a server")
-	}
-	return u
-}
+func serverURL(t testing.TB) string { t.Helper(); return pgtest.ServerURL(t) }
 
 // mustCreateDB creates a fresh, migrated database with a random name,
 // dropped when the test ends, and returns its URL.
 func mustCreateDB(t testing.TB) string {
 	t.Helper()
-	base := serverURL(t)
-	ctx := context.Background()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "rdv_test_" + hex.EncodeToString(b)
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to the test server: %v", err)
-	}
-	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		admin, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("connect to drop %s: %v", name, err)
-			return
-		}
-		defer admin.Close(ctx)
-		if _, err := admin.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("parse %s: %v", "RDV_TEST_POSTGRES_URL", err)
-	}
-	u.Path = "/" + name
-	dbURL := u.String()
-	if err := Migrate(ctx, dbURL); err != nil {
+	dbURL := pgtest.CreateDB(t)
+	if err := Migrate(context.Background(), dbURL); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
 	return dbURL

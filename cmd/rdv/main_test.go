@@ -47,13 +47,20 @@ func startServer(t *testing.T, extra ...string) (*Main, string) {
 		t.Fatal(err)
 	}
 
+	return startMain(t, append([]string{"--db", path}, extra...)...)
+}
+
+// startMain runs the real Main's serve on port 0 with args, and stops it
+// when the test ends.
+func startMain(t *testing.T, args ...string) (*Main, string) {
+	t.Helper()
 	out := &lockedBuffer{}
 	m := NewMain()
 	m.Stdout, m.Stderr = out, out
 	m.Log = slog.New(slog.NewTextHandler(out, nil))
-	runCtx, cancel := context.WithCancel(ctx)
+	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", path}, extra...)
+	args = append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)
 	go func() { done <- m.Run(runCtx, args) }()
 	select {
 	case <-m.Ready():

@@ -1,0 +1,298 @@
+// Package spool keeps appointment requests safe when the database is not:
+// every request is appended to a local file and fsync'd before the person
+// gets a reference number, and a replayer writes the spooled requests into
+// the store, in arrival order, once each, whenever the store answers.
+//
+// Every request goes through the spool, not only those that arrive while
+// the database is down. One path means no guess about the database's
+// health that can be wrong in the middle of a write, the answer costs a
+// local fsync whatever the database is doing, and arrival order is the
+// spool's order by construction. The price is that a request reaches the
+// store a few milliseconds after it is acknowledged.
+//
+// Exactly once: the reference is chosen when the request is received and
+// the store's AddRequest is idempotent on it, so a request replayed again
+// after a crash between the store's commit and the spool's checkpoint
+// changes nothing.
+package spool
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"rdv"
+)
+
+// Spool is a durable, append-only queue of appointment requests in front
+// of a store. It is safe for concurrent use.
+type Spool struct {
+	path  string
+	store rdv.RequestStore
+	log   *slog.Logger
+	now   func() time.Time
+
+	mu      sync.Mutex // serialises appends, checkpoints and compaction
+	f       *os.File   // the spool, opened for appending
+	size    int64      // bytes appended and synced
+	done    int64      // bytes replayed into the store (the checkpoint)
+	pending int        // records appended and not yet replayed
+	closed  bool
+
+	wake chan struct{} // a record was appended
+}
+
+// Options tune a spool. The zero value is usable.
+type Options struct {
+	Log *slog.Logger
+	Now func() time.Time // nil: time.Now
+}
+
+// Open opens (or creates) the spool at path, feeding store. Records that
+// an earlier process spooled and did not replay are replayed by Run. A
+// torn last record (a crash in the middle of an append that was therefore
+// never acknowledged) is cut off.
+func Open(path string, store rdv.RequestStore, opts Options) (*Spool, error) {
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Spool{path: path, store: store, log: opts.Log, now: opts.Now, wake: make(chan struct{}, 1)}
+	done, err := readCheckpoint(s.checkpointPath())
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open spool: %w", err)
+	}
+	valid, pending, err := scanValid(f, done)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Truncate(valid); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cut the torn end of the spool: %w", err)
+	}
+	if _, err := f.Seek(valid, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open spool: %w", err)
+	}
+	if done > valid {
+		done = 0 // the spool was compacted after the checkpoint was read
+	}
+	s.f, s.size, s.done, s.pending = f, valid, done, pending
+	if pending > 0 {
+		s.log.Info("spooled appointment requests to replay", "count", pending)
+	}
+	return s, nil
+}
+
+// Accept spools r, durably, and returns it with its reference, status and
+// reception time. Only the spool's disk can make it fail.
+func (s *Spool) Accept(ctx context.Context, r rdv.AppointmentRequest) (rdv.AppointmentRequest, error) {
+	if err := ctx.Err(); err != nil {
+		return rdv.AppointmentRequest{}, err
+	}
+	r.ID = 0
+	r.Reference = NewReference()
+	r.Status = rdv.RequestOpen
+	r.ReceivedAt = s.now().UTC().Truncate(time.Millisecond)
+	rec, err := encode(r)
+	if err != nil {
+		return rdv.AppointmentRequest{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return rdv.AppointmentRequest{}, rdv.Errorf(rdv.EUNAVAILABLE, "spool closed")
+	}
+	if _, err := s.f.Write(rec); err != nil {
+		s.cutBack()
+		return rdv.AppointmentRequest{}, rdv.Errorf(rdv.EUNAVAILABLE, "append to the spool: %v", err)
+	}
+	if err := s.f.Sync(); err != nil {
+		s.cutBack()
+		return rdv.AppointmentRequest{}, rdv.Errorf(rdv.EUNAVAILABLE, "sync the spool: %v", err)
+	}
+	s.size += int64(len(rec))
+	s.pending++
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	return r, nil
+}
+
+// cutBack drops a partly written record so that the next append starts
+// on a record boundary. Called with s.mu held.
+func (s *Spool) cutBack() {
+	if err := s.f.Truncate(s.size); err != nil {
+		s.log.Error("spool: cannot cut back a failed append", "err", err)
+	}
+	_, _ = s.f.Seek(s.size, io.SeekStart)
+}
+
+// Pending returns how many accepted requests are not in the store yet.
+func (s *Spool) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pending
+}
+
+// Close closes the spool file. Run must have returned first.
+func (s *Spool) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	if err := s.f.Close(); err != nil {
+		return fmt.Errorf("close spool: %w", err)
+	}
+	return nil
+}
+
+func (s *Spool) checkpointPath() string { return s.path + ".done" }
+
+// NewReference returns a fresh request reference, like "D-7KQ4-M2XH-9RTB":
+// 60 random bits in Crockford's base32 (no I, L, O, U), easy to read out
+// on the phone, and unique across instances without asking the database.
+func NewReference() string {
+	const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	v := binary.BigEndian.Uint64(b[:])
+	out := []byte("D-XXXX-XXXX-XXXX")
+	for i := len(out) - 1; i >= 2; i-- {
+		if out[i] == '-' {
+			continue
+		}
+		out[i] = alphabet[v&31]
+		v >>= 5
+	}
+	return string(out)
+}
+
+// A record is one line: the CRC-32 of the JSON in hex, a space, the JSON
+// of the request, a newline. The checksum finds a torn append after a
+// crash.
+func encode(r rdv.AppointmentRequest) ([]byte, error) {
+	js, err := json.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("encode request: %w", err)
+	}
+	rec := make([]byte, 0, len(js)+10)
+	rec = fmt.Appendf(rec, "%08x ", crc32.ChecksumIEEE(js))
+	rec = append(rec, js...)
+	return append(rec, '\n'), nil
+}
+
+func decode(line []byte) (rdv.AppointmentRequest, error) {
+	var r rdv.AppointmentRequest
+	sum, js, ok := bytes.Cut(bytes.TrimSuffix(line, []byte("\n")), []byte(" "))
+	if !ok || len(line) == 0 || line[len(line)-1] != '\n' {
+		return r, errors.New("torn spool record")
+	}
+	want, err := strconv.ParseUint(string(sum), 16, 32)
+	if err != nil || uint32(want) != crc32.ChecksumIEEE(js) {
+		return r, errors.New("spool record fails its checksum")
+	}
+	if err := json.Unmarshal(js, &r); err != nil {
+		return r, fmt.Errorf("decode spool record: %w", err)
+	}
+	return r, nil
+}
+
+// scanValid returns the length of the spool's valid prefix and how many
+// records past done it holds.
+func scanValid(f *os.File, done int64) (valid int64, pending int, err error) {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return 0, 0, fmt.Errorf("read spool: %w", err)
+	}
+	br := bufio.NewReader(f)
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(line) > 0 {
+			if _, derr := decode(line); derr != nil {
+				return valid, pending, nil
+			}
+			if valid >= done {
+				pending++
+			}
+			valid += int64(len(line))
+		}
+		if errors.Is(err, io.EOF) {
+			return valid, pending, nil
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("read spool: %w", err)
+		}
+	}
+}
+
+func readCheckpoint(path string) (int64, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read spool checkpoint: %w", err)
+	}
+	n, err := strconv.ParseInt(string(bytes.TrimSpace(b)), 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("spool checkpoint %q is corrupt", b)
+	}
+	return n, nil
+}
+
+// writeCheckpoint replaces the checkpoint atomically: a temporary file,
+// synced, renamed over the old one, and the directory synced.
+func writeCheckpoint(path string, n int64) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(strconv.FormatInt(n, 10)+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write spool checkpoint: %w", err)
+	}
+	f, err := os.Open(tmp)
+	if err != nil {
+		return fmt.Errorf("write spool checkpoint: %w", err)
+	}
+	err = f.Sync()
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("sync spool checkpoint: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write spool checkpoint: %w", err)
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
+}

@@ -76,9 +76,17 @@ func placeHold(tx *wtx, r rdv.HoldRequest) (rdv.Hold, rdv.SlotChanges, error) {
 	case r.TTL <= 0:
 		return rdv.Hold{}, rdv.SlotChanges{}, rdv.FieldError("ttl", "hold time %v not positive", r.TTL)
 	}
-	slot, err := getSlot(tx, r.SlotID)
+	// One statement reads the slot and counts the client's live holds:
+	// statements, not rows, are what a booking spends its time on.
+	var live int
+	slot, err := scanSlot(scanPlus{tx.row(`SELECT `+slotColumns+`,
+		(SELECT count(*) FROM holds WHERE client_key = ? AND status = 'active' AND expires_at > ?)
+		FROM slots WHERE id = ?`, r.ClientKey, millis(r.Now), r.SlotID), &live})
+	if isNoRows(err) {
+		return rdv.Hold{}, rdv.SlotChanges{}, rdv.Errorf(rdv.ENOTFOUND, "slot %d", r.SlotID)
+	}
 	if err != nil {
-		return rdv.Hold{}, rdv.SlotChanges{}, err
+		return rdv.Hold{}, rdv.SlotChanges{}, fmt.Errorf("read slot %d: %w", r.SlotID, mapError(err))
 	}
 	switch {
 	case !r.Now.Before(slot.Start):
@@ -95,15 +103,8 @@ func placeHold(tx *wtx, r rdv.HoldRequest) (rdv.Hold, rdv.SlotChanges, error) {
 			return rdv.Hold{}, rdv.SlotChanges{}, fmt.Errorf("expire hold %s: %w", slot.HoldID, mapError(err))
 		}
 	}
-	if r.MaxLiveHolds > 0 {
-		var live int
-		if err := tx.row(`SELECT count(*) FROM holds WHERE client_key = ? AND status = 'active' AND expires_at > ?`,
-			r.ClientKey, millis(r.Now)).Scan(&live); err != nil {
-			return rdv.Hold{}, rdv.SlotChanges{}, fmt.Errorf("count live holds: %w", mapError(err))
-		}
-		if live >= r.MaxLiveHolds {
-			return rdv.Hold{}, rdv.SlotChanges{}, rdv.Errorf(rdv.ETOOMANYHOLDS, "client has %d live holds", live)
-		}
+	if r.MaxLiveHolds > 0 && live >= r.MaxLiveHolds {
+		return rdv.Hold{}, rdv.SlotChanges{}, rdv.Errorf(rdv.ETOOMANYHOLDS, "client has %d live holds", live)
 	}
 	expires := millis(r.Now.Add(r.TTL))
 	if _, err := tx.exec(`INSERT INTO holds (id, slot_id, client_key, expires_at, status, created_at) VALUES (?, ?, ?, ?, 'active', ?)`,
@@ -121,19 +122,23 @@ func placeHold(tx *wtx, r rdv.HoldRequest) (rdv.Hold, rdv.SlotChanges, error) {
 // liveHold reads a hold that a write is about to use, and checks that it
 // is still live at now and still holds its slot.
 func liveHold(tx *wtx, id string, now time.Time) (holdRow, rdv.Slot, error) {
-	h, err := getHold(tx, id)
-	if err != nil {
-		return holdRow{}, rdv.Slot{}, err
+	// The hold and its slot in one statement.
+	var h holdRow
+	var expires int64
+	slot, err := scanSlot(scanPlus{tx.row(`SELECT `+slotColumnsOf("s")+`, h.id, h.client_key, h.expires_at, h.status
+		FROM holds h JOIN slots s ON s.id = h.slot_id WHERE h.id = ?`, id), []any{&h.ID, &h.ClientKey, &expires, &h.Status}})
+	if isNoRows(err) {
+		return holdRow{}, rdv.Slot{}, rdv.Errorf(rdv.ENOTFOUND, "hold %s", id)
 	}
+	if err != nil {
+		return holdRow{}, rdv.Slot{}, fmt.Errorf("read hold %s: %w", id, mapError(err))
+	}
+	h.SlotID, h.ExpiresAt = slot.ID, fromMillis(expires)
 	switch {
 	case h.Status == "confirmed":
 		return holdRow{}, rdv.Slot{}, rdv.Errorf(rdv.ECONFLICT, "hold %s already used", id)
 	case h.Status != "active" || !now.Before(h.ExpiresAt):
 		return holdRow{}, rdv.Slot{}, rdv.Errorf(rdv.EGONE, "hold %s ran out at %v", id, h.ExpiresAt)
-	}
-	slot, err := getSlot(tx, h.SlotID)
-	if err != nil {
-		return holdRow{}, rdv.Slot{}, err
 	}
 	if slot.State != rdv.SlotHeld || slot.HoldID != h.ID {
 		return holdRow{}, rdv.Slot{}, rdv.Errorf(rdv.EGONE, "hold %s no longer holds slot %d", id, slot.ID)

@@ -112,7 +112,28 @@ func unmarshalAll(pairs ...any) error {
 
 const slotColumns = `id, clinic_id, practitioner_id, service, start_utc, end_utc, audience, state, coalesce(hold_id, ''), hold_expires`
 
+// slotColumnsOf is slotColumns qualified by a table alias.
+func slotColumnsOf(alias string) string {
+	a := alias + "."
+	return a + "id, " + a + "clinic_id, " + a + "practitioner_id, " + a + "service, " + a + "start_utc, " + a + "end_utc, " +
+		a + "audience, " + a + "state, coalesce(" + a + "hold_id, ''), " + a + "hold_expires"
+}
+
 type scanner interface{ Scan(dest ...any) error }
+
+// scanPlus scans a row of slot columns followed by more columns into
+// extra (one pointer, or a []any of pointers).
+type scanPlus struct {
+	sc    scanner
+	extra any
+}
+
+func (s scanPlus) Scan(dest ...any) error {
+	if more, ok := s.extra.([]any); ok {
+		return s.sc.Scan(append(dest, more...)...)
+	}
+	return s.sc.Scan(append(dest, s.extra)...)
+}
 
 func scanSlot(sc scanner) (rdv.Slot, error) {
 	var s rdv.Slot
@@ -126,6 +147,51 @@ func scanSlot(sc scanner) (rdv.Slot, error) {
 		s.HoldExpires = fromMillis(holdExpires)
 	}
 	return s, nil
+}
+
+// slotScanner scans slots from rows without allocating for the columns
+// that take a few known values: a scan of a million slots otherwise spends
+// its time making and collecting three small strings a row.
+type slotScanner struct {
+	service, audience, state, holdID sql.RawBytes
+}
+
+func (sc *slotScanner) scan(rows *sql.Rows) (rdv.Slot, error) {
+	var s rdv.Slot
+	var start, end, holdExpires int64
+	if err := rows.Scan(&s.ID, &s.ClinicID, &s.PractitionerID, &sc.service, &start, &end, &sc.audience, &sc.state, &sc.holdID, &holdExpires); err != nil {
+		return rdv.Slot{}, err
+	}
+	s.Service = rdv.Service(intern(sc.service))
+	s.Audience = rdv.Audience(intern(sc.audience))
+	s.State = rdv.SlotState(intern(sc.state))
+	s.HoldID = string(sc.holdID)
+	s.Start = time.Unix(start, 0).UTC()
+	s.End = time.Unix(end, 0).UTC()
+	if s.State == rdv.SlotHeld {
+		s.HoldExpires = fromMillis(holdExpires)
+	}
+	return s, nil
+}
+
+// interned holds the codes that slots repeat.
+var interned = func() map[string]string {
+	m := map[string]string{}
+	for _, v := range rdv.Services {
+		m[string(v)] = string(v)
+	}
+	for _, v := range []string{string(rdv.Public), string(rdv.Rostered), string(rdv.SlotFree), string(rdv.SlotHeld), string(rdv.SlotBooked), string(rdv.SlotBlocked)} {
+		m[v] = v
+	}
+	return m
+}()
+
+// intern returns a known code without allocating, any other as a copy.
+func intern(b []byte) string {
+	if s, ok := interned[string(b)]; ok { // the lookup does not allocate
+		return s
+	}
+	return string(b)
 }
 
 func millis(t time.Time) int64 { return t.UnixMilli() }
@@ -147,31 +213,6 @@ func getSlot(q querier, id int64) (rdv.Slot, error) {
 // Slot returns one slot.
 func (s *Store) Slot(ctx context.Context, id int64) (rdv.Slot, error) {
 	return getSlot(s.r(ctx), id)
-}
-
-// ScanBookable calls fn for every slot that starts at or after from and
-// can be held at now: free, or held by a hold that ran out.
-func (s *Store) ScanBookable(ctx context.Context, from, now time.Time, fn func(rdv.Slot) error) error {
-	rows, err := s.r(ctx).query(`SELECT `+slotColumns+` FROM slots
-		WHERE start_utc >= ? AND (state = 'free' OR (state = 'held' AND hold_expires <= ?))`,
-		from.Unix()+boolInt(from.Nanosecond() > 0), millis(now))
-	if err != nil {
-		return fmt.Errorf("scan bookable slots: %w", mapError(err))
-	}
-	defer rows.Close()
-	for rows.Next() {
-		sl, err := scanSlot(rows)
-		if err != nil {
-			return fmt.Errorf("scan bookable slots: %w", mapError(err))
-		}
-		if err := fn(sl); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("scan bookable slots: %w", mapError(err))
-	}
-	return nil
 }
 
 func boolInt(b bool) int64 {

@@ -1,0 +1,94 @@
+package booking
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"rdv"
+)
+
+// PlanHorizon is how far ahead a saved working plan regenerates slots:
+// the rolling horizon of the network (eight weeks).
+const PlanHorizon = 56
+
+// Desk runs what clinic staff change in their agenda. The store decides
+// each change in one transaction, confined to the staff member's clinic;
+// what the change did to availability then goes to the engine's index, so
+// search shows a blocked slot as gone and an added one at once.
+type Desk struct {
+	store  rdv.DeskStore
+	engine *Engine
+}
+
+// NewDesk returns the desk of an engine over a store that implements the
+// desk. It shares the engine's index and clock.
+func NewDesk(e *Engine, store rdv.DeskStore) *Desk {
+	return &Desk{store: store, engine: e}
+}
+
+func (d *Desk) now() time.Time { return d.engine.Now() }
+
+// Agenda returns the clinic's slots and appointments of the days [from, to).
+func (d *Desk) Agenda(ctx context.Context, clinicID int64, from, to rdv.Date) ([]rdv.AgendaEntry, error) {
+	return d.store.Agenda(ctx, clinicID, from.Start(rdv.Toronto), to.Start(rdv.Toronto))
+}
+
+// Block takes a free slot of the clinic out of booking.
+func (d *Desk) Block(ctx context.Context, clinicID, slotID int64) (rdv.Slot, error) {
+	return d.setState(ctx, clinicID, slotID, rdv.SlotBlocked)
+}
+
+// Reopen makes a blocked slot of the clinic bookable again.
+func (d *Desk) Reopen(ctx context.Context, clinicID, slotID int64) (rdv.Slot, error) {
+	return d.setState(ctx, clinicID, slotID, rdv.SlotFree)
+}
+
+func (d *Desk) setState(ctx context.Context, clinicID, slotID int64, state rdv.SlotState) (rdv.Slot, error) {
+	sl, ch, err := d.store.SetSlotState(ctx, rdv.SlotStateRequest{ClinicID: clinicID, SlotID: slotID, State: state, Now: d.now()})
+	if err != nil {
+		return rdv.Slot{}, err
+	}
+	d.engine.index.Apply(ch)
+	return sl, nil
+}
+
+// AddSlots opens exceptional availability at the clinic. Slots must start
+// in the future.
+func (d *Desk) AddSlots(ctx context.Context, clinicID int64, slots []rdv.Slot) ([]rdv.Slot, error) {
+	now := d.now()
+	for _, sl := range slots {
+		if !now.Before(sl.Start) {
+			return nil, rdv.FieldError("start", "slot at %v is not in the future", sl.Start)
+		}
+	}
+	out, ch, err := d.store.AddSlots(ctx, clinicID, slots)
+	if err != nil {
+		return nil, err
+	}
+	d.engine.index.Apply(ch)
+	return out, nil
+}
+
+// SavePlan replaces a practitioner's weekly plan and regenerates its free
+// slots from now to the end of the horizon. It reports how many slots were
+// made and withdrawn.
+func (d *Desk) SavePlan(ctx context.Context, clinicID int64, plan rdv.WorkingPlan) (made, withdrawn int, err error) {
+	now := d.now()
+	today := rdv.DateOf(now)
+	ch, err := d.store.SavePlan(ctx, rdv.PlanChange{ClinicID: clinicID, Plan: plan, From: today, To: today.AddDays(PlanHorizon), Now: now})
+	if err != nil {
+		return 0, 0, err
+	}
+	d.engine.index.Apply(ch)
+	return len(ch.Freed), len(ch.Taken), nil
+}
+
+// SetStatus records that a patient arrived, was seen or did not come.
+func (d *Desk) SetStatus(ctx context.Context, clinicID, appointmentID int64, status rdv.AppointmentStatus) (rdv.Appointment, error) {
+	a, err := d.store.SetAppointmentStatus(ctx, rdv.AppointmentStatusRequest{ClinicID: clinicID, AppointmentID: appointmentID, Status: status, Now: d.now()})
+	if err != nil {
+		return rdv.Appointment{}, fmt.Errorf("record visit: %w", err)
+	}
+	return a, nil
+}

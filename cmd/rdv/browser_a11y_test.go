@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// axeEnv names the file of axe-core (axe.min.js) that the accessibility
+// audits run. The project does not ship it: .ci/run installs it.
+const axeEnv = "RDV_AXE_PATH"
+
+// axeScript reads axe-core, or skips the test when it is not installed.
+func axeScript(t *testing.T) string {
+	t.Helper()
+	path := os.Getenv(axeEnv)
+	if path == "" {
+		t.Skipf("accessibility audit skipped: %s is not set (.ci/run installs axe-core and sets it)", axeEnv)
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Skipf("accessibility audit skipped: %s=%s cannot be read: %v", axeEnv, path, err)
+	}
+	return string(src)
+}
+
+// axeViolation is one rule a page breaks, as axe-core reports it.
+type axeViolation struct {
+	ID     string `json:"id"`
+	Impact string `json:"impact"`
+	Help   string `json:"help"`
+	Nodes  []struct {
+		Target  []any  `json:"target"`
+		Summary string `json:"failureSummary"`
+	} `json:"nodes"`
+}
+
+// audit runs axe-core on the page in the tab (WCAG 2.1 A and AA rules and
+// axe's best practices) and fails the test on any serious or critical
+// violation; lesser ones are logged. script is axeScript's result. The
+// audit runs from DevTools, so the page's Content-Security-Policy does not
+// stop it.
+func audit(t *testing.T, ctx context.Context, script, name string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](script)); err != nil {
+		t.Fatalf("load axe-core on %s: %v", name, err)
+	}
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](
+		`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}).then(r => ({violations: r.violations, passes: r.passes.length}))`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("run axe-core on %s: %v", name, err)
+	}
+	var report struct {
+		Violations []axeViolation `json:"violations"`
+		Passes     int            `json:"passes"`
+	}
+	if err := json.Unmarshal(raw, &report); err != nil {
+		t.Fatalf("read axe-core's report on %s: %v", name, err)
+	}
+	if report.Passes == 0 {
+		t.Fatalf("axe-core checked no rule on %s", name)
+	}
+	t.Logf("%s: %d rules passed, %d violated", name, report.Passes, len(report.Violations))
+	for _, v := range report.Violations {
+		var where []string
+		for _, n := range v.Nodes {
+			where = append(where, fmt.Sprint(n.Target...))
+		}
+		msg := fmt.Sprintf("%s: %s (%s) %s at %s", name, v.ID, v.Impact, v.Help, strings.Join(where, ", "))
+		if v.Impact == "serious" || v.Impact == "critical" {
+			t.Error(msg)
+		} else {
+			t.Log(msg)
+		}
+	}
+}
+
+// TestBrowserPatientPagesAccessible audits every patient page, in both
+// languages: the search form, the results, the booking form (also with
+// its messages), the appointment page, a cancelled one and an error page.
+func TestBrowserPatientPagesAccessible(t *testing.T) {
+	script := axeScript(t)
+	for _, lang := range []string{"fr", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			_, base := startServer(t)
+			ctx := newBrowser(t, withAcceptLanguage(lang+"-CA"))
+			step := func(name string) {
+				t.Helper()
+				audit(t, ctx, script, name)
+				shot(t, ctx, name)
+			}
+			visit(t, ctx, base+"/")
+			step("home")
+			visit(t, ctx, base+"/recherche?lieu=Nulle-part")
+			step("search-errors")
+			searchAndChoose(t, ctx, base, lang)
+			step("booking-form")
+			fill(t, ctx, "first_name", "Léa", "health_number", "nope", "email", "nope")
+			submit(t, ctx, `form.booking button[type=submit]`)
+			step("booking-errors")
+			fill(t, ctx, "last_name", "Tremblay", "birth_date", "1985-04-07", "health_number", "TREL85540712", "email", "lea@example.org")
+			submit(t, ctx, `form.booking button[type=submit]`)
+			step("appointment")
+			submit(t, ctx, `form[action$="/annuler"] button[type=submit]`)
+			step("cancelled")
+			visit(t, ctx, base+"/nulle-part")
+			step("not-found")
+		})
+	}
+}

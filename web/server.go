@@ -115,6 +115,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /connexion", s.signinForm)
 	mux.HandleFunc("POST /connexion", s.signin)
 	mux.HandleFunc("POST /deconnexion", s.signout)
+	mux.HandleFunc("GET /operateur", s.requireRole(s.operatorHome, rdv.Operator))
+	mux.HandleFunc("POST /operateur/bandeau", s.requireRole(s.setBanner, rdv.Operator))
+	mux.HandleFunc("POST /operateur/bandeau/retirer", s.requireRole(s.clearBanner, rdv.Operator))
+	mux.HandleFunc("POST /operateur/cliniques", s.requireRole(s.createClinic, rdv.Operator))
 	if s.d.API != nil {
 		mux.Handle("/api/", s.d.API)
 		mux.Handle("GET /healthz", s.d.API)

@@ -24,6 +24,9 @@ type Deps struct {
 	// index loaded); nil means always ready.
 	Ready func(ctx context.Context) error
 	Log   *slog.Logger
+	// Requests accepts appointment requests (POST /api/v1/requests); nil
+	// answers 503.
+	Requests RequestAcceptor
 }
 
 // server holds the dependencies every handler shares.
@@ -53,6 +56,7 @@ var routes = []route{
 	{"GET /api/v1/appointments/{id}", (*server).getAppointment},
 	{"POST /api/v1/appointments/{id}/cancel", (*server).cancelAppointment},
 	{"POST /api/v1/appointments/{id}/reschedule", (*server).rescheduleAppointment},
+	{"POST /api/v1/requests", (*server).createRequest},
 }
 
 // New returns the handler of the API. It serves /healthz, /readyz and

@@ -1,0 +1,122 @@
+package api
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"rdv"
+)
+
+// RequestAcceptor accepts appointment requests durably, even while the
+// database is down (the spool), and gives each its reference at once.
+type RequestAcceptor interface {
+	Accept(ctx context.Context, r rdv.AppointmentRequest) (rdv.AppointmentRequest, error)
+}
+
+func init() {
+	fieldNames["availability"] = text{"La description de vos disponibilités", "description of when you are free"}
+	fieldNames["lat"] = text{"La latitude", "latitude"}
+	fieldNames["lon"] = text{"La longitude", "longitude"}
+}
+
+// appointmentRequestInput is the body of POST /api/v1/requests.
+type appointmentRequestInput struct {
+	Patient      *patientInput `json:"patient"`
+	Service      string        `json:"service"`
+	Place        string        `json:"place"`
+	Lat          *float64      `json:"lat"`
+	Lon          *float64      `json:"lon"`
+	RadiusKm     float64       `json:"radius_km"`
+	Availability string        `json:"availability"`
+	Child        bool          `json:"child"`
+	Urgent       bool          `json:"urgent"`
+}
+
+type appointmentRequestView struct {
+	Reference  string    `json:"reference"`
+	Status     string    `json:"status"`
+	ReceivedAt time.Time `json:"received_at"`
+}
+
+// createRequest answers POST /api/v1/requests: it accepts the
+// appointment-request form and answers with its reference as soon as the
+// request is safe on disk, whatever the database is doing.
+func (s *server) createRequest(w http.ResponseWriter, r *http.Request) {
+	if s.Requests == nil {
+		s.fail(w, r, rdv.Errorf(rdv.EUNAVAILABLE, "appointment requests are not accepted by this server"))
+		return
+	}
+	var in appointmentRequestInput
+	if _, err := readJSON(w, r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	req, err := in.request(rdv.DateOf(time.Now()))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	got, err := s.Requests.Accept(r.Context(), req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.Log.Info("appointment request accepted", "reference", got.Reference)
+	s.writeJSON(w, r, http.StatusAccepted, appointmentRequestView{
+		Reference:  got.Reference,
+		Status:     string(got.Status),
+		ReceivedAt: got.ReceivedAt.In(rdv.Toronto),
+	})
+}
+
+// request validates the form; the first invalid field is reported.
+func (in appointmentRequestInput) request(today rdv.Date) (rdv.AppointmentRequest, error) {
+	var p patientInput
+	if in.Patient != nil {
+		p = *in.Patient
+	}
+	pat, err := p.patient("patient")
+	if err != nil {
+		return rdv.AppointmentRequest{}, err
+	}
+	if err := pat.Validate(today); err != nil {
+		return rdv.AppointmentRequest{}, err
+	}
+	out := rdv.AppointmentRequest{
+		FirstName: pat.FirstName, LastName: pat.LastName, BirthDate: pat.BirthDate,
+		HealthNumber: pat.HealthNumber, Phone: pat.Phone, Email: pat.Email, Language: pat.Language,
+		Place:        strings.TrimSpace(in.Place),
+		RadiusKm:     in.RadiusKm,
+		Availability: strings.TrimSpace(in.Availability),
+		Child:        in.Child,
+		Urgent:       in.Urgent,
+	}
+	svc, err := rdv.ParseService(strings.TrimSpace(in.Service))
+	if err != nil {
+		return out, rdv.FieldError("service", "unknown service %q", in.Service)
+	}
+	out.Service = svc
+	switch {
+	case (in.Lat == nil) != (in.Lon == nil):
+		return out, rdv.FieldError("lat", "lat and lon go together")
+	case in.Lat != nil && (math.IsNaN(*in.Lat) || *in.Lat < -90 || *in.Lat > 90):
+		return out, rdv.FieldError("lat", "latitude out of range")
+	case in.Lon != nil && (math.IsNaN(*in.Lon) || *in.Lon < -180 || *in.Lon > 180):
+		return out, rdv.FieldError("lon", "longitude out of range")
+	case out.Place == "" && in.Lat == nil:
+		return out, rdv.FieldError("place", "a place or a position is needed")
+	case len(out.Place) > 200:
+		return out, rdv.FieldError("place", "place too long")
+	case math.IsNaN(in.RadiusKm) || in.RadiusKm < 0 || in.RadiusKm > 500:
+		return out, rdv.FieldError("radius_km", "radius must be between 0 and 500 km")
+	case out.Availability == "" || len(out.Availability) > 1000:
+		return out, rdv.FieldError("availability", "say when you are free, in at most 1000 characters")
+	}
+	if in.Lat != nil {
+		out.Lat, out.Lon = *in.Lat, *in.Lon
+	}
+	return out, nil
+}

@@ -22,6 +22,7 @@ import (
 	"rdv/availability"
 	"rdv/booking"
 	"rdv/flood"
+	"rdv/spool"
 	"rdv/web"
 	"rdv/web/api"
 )
@@ -64,6 +65,7 @@ type serveFlags struct {
 	HoldTTL       time.Duration
 	MaxLiveHolds  int
 	ShutdownGrace time.Duration
+	Spool         string
 }
 
 func (m *Main) parseServe(args []string) (*serveFlags, error) {
@@ -77,6 +79,7 @@ func (m *Main) parseServe(args []string) (*serveFlags, error) {
 	fs.StringVar(&f.Start, "start", "", "with --demo: first day of slots, YYYY-MM-DD (default today)")
 	fs.DurationVar(&f.HoldTTL, "hold-ttl", 5*time.Minute, "how long a hold keeps a slot for the person filling in the form")
 	fs.IntVar(&f.MaxLiveHolds, "max-live-holds", 3, "live holds one client may have at once")
+	fs.StringVar(&f.Spool, "spool", envOr("RDV_SPOOL", ""), "appointment requests' durable spool file (default: the database file + .requests.spool, or rdv-requests.spool for PostgreSQL) (env RDV_SPOOL)")
 	fs.DurationVar(&f.ShutdownGrace, "shutdown-grace", 10*time.Second, "how long requests in flight may finish on shutdown")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -123,7 +126,14 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("admission control: %w", err)
 	}
-	site, err := m.site(store, index, engine)
+	requests, err := m.openSpool(f, store)
+	if err != nil {
+		return err
+	}
+	if requests != nil {
+		defer requests.Close()
+	}
+	site, err := m.site(store, index, engine, requests)
 	if err != nil {
 		return err
 	}
@@ -150,6 +160,9 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = engine.Run(bg) })
 	wg.Go(func() { _ = admit.Run(bg) })
+	if requests != nil {
+		wg.Go(func() { _ = requests.Run(bg) })
+	}
 	if w, ok := store.(rdv.SlotWatcher); ok {
 		wg.Go(func() {
 			if err := w.WatchSlots(bg, index.Apply); err != nil && bg.Err() == nil {
@@ -233,12 +246,16 @@ func buildIndex(ctx context.Context, store rdv.Store, now time.Time) (*availabil
 }
 
 // site assembles the pages and the JSON API.
-func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.Engine) (http.Handler, error) {
+func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.Engine, requests *spool.Spool) (http.Handler, error) {
 	ready := func(ctx context.Context) error {
 		_, err := store.Empty(ctx)
 		return err
 	}
-	apiHandler := api.New(api.Deps{Engine: engine, Index: index, Store: store, Ready: ready, Log: m.Log})
+	deps := api.Deps{Engine: engine, Index: index, Store: store, Ready: ready, Log: m.Log}
+	if requests != nil {
+		deps.Requests = requests
+	}
+	apiHandler := api.New(deps)
 	site, err := web.New(web.Deps{Engine: engine, Index: index, Store: store, API: apiHandler, Ready: ready, Log: m.Log})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -249,4 +266,25 @@ func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.
 // Flood runs the open-loop load generator against a running server.
 func (m *Main) Flood(ctx context.Context, args []string) error {
 	return flood.Main(ctx, args, m.Stdout, m.Stderr)
+}
+
+// openSpool opens the durable spool of appointment requests in front of
+// the store, or returns nil when the store cannot keep requests.
+func (m *Main) openSpool(f *serveFlags, store rdv.Store) (*spool.Spool, error) {
+	rs, ok := store.(rdv.RequestStore)
+	if !ok {
+		return nil, nil
+	}
+	path := f.Spool
+	if path == "" {
+		path = "rdv-requests.spool"
+		if !f.isPostgres() {
+			path = f.DB + ".requests.spool"
+		}
+	}
+	sp, err := spool.Open(path, rs, spool.Options{Log: m.Log})
+	if err != nil {
+		return nil, fmt.Errorf("appointment requests: %w", err)
+	}
+	return sp, nil
 }

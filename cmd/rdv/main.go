@@ -32,6 +32,7 @@ Usage:
   rdv serve   [--addr :8080] [--db rdv.db] [--demo]   run the platform
   rdv migrate [--db rdv.db]                           bring the database schema up to date
   rdv demo    [--db rdv.db] [--seed 1] [--start YYYY-MM-DD]  build the demo network
+  rdv account create --email E --role R [--clinic N] < password   add a staff account
   rdv flood   --target URL [--duration 20s] [--overload 10] [--json] [--report DIR]
 
 --db takes a file path (embedded SQLite) or a postgres:// URL; RDV_DB and
@@ -53,6 +54,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.Demo(ctx, args[1:])
 	case "flood":
 		return m.Flood(ctx, args[1:])
+	case "account":
+		return m.Account(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil

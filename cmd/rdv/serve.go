@@ -256,7 +256,13 @@ func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.
 		deps.Requests = requests
 	}
 	apiHandler := api.New(deps)
-	site, err := web.New(web.Deps{Engine: engine, Index: index, Store: store, API: apiHandler, Ready: ready, Log: m.Log})
+	wd := web.Deps{Engine: engine, Index: index, Store: store, API: apiHandler, Ready: ready, Log: m.Log}
+	// Stores that keep accounts and settings enable sign-in, the banner
+	// and onboarding.
+	wd.Accounts, _ = store.(rdv.AccountStore)
+	wd.Settings, _ = store.(rdv.SettingsStore)
+	wd.Network, _ = store.(rdv.NetworkAdminStore)
+	site, err := web.New(wd)
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}

@@ -17,6 +17,7 @@ type appointmentData struct {
 	Token      string
 	Cancel     string // where the cancel form posts
 	Cancelable bool
+	Calendar   string // the .ics file of the appointment
 }
 
 // appointment shows an appointment to the holder of its link.
@@ -59,6 +60,7 @@ func (s *Server) appointment(w http.ResponseWriter, r *http.Request) {
 			Token:      token,
 			Cancel:     "/rendez-vous/" + strconv.FormatInt(a.ID, 10) + "/annuler",
 			Cancelable: a.Status == rdv.Booked && s.d.Engine.Now().Before(a.Slot.Start),
+			Calendar:   calendarURL(a.ID, token),
 		},
 	})
 }

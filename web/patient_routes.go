@@ -1,0 +1,9 @@
+package web
+
+import "net/http"
+
+// patientRoutes adds the patient pages that come on top of the booking
+// flow: the calendar file, more times at one clinic and rescheduling.
+func (s *Server) patientRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /rendez-vous/{id}/calendrier.ics", s.calendar)
+}

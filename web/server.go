@@ -116,6 +116,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /connexion", s.signinForm)
 	mux.HandleFunc("POST /connexion", s.signin)
 	mux.HandleFunc("POST /deconnexion", s.signout)
+	s.deskRoutes(mux)
 	mux.HandleFunc("GET /operateur", s.requireRole(s.operatorHome, rdv.Operator))
 	mux.HandleFunc("POST /operateur/bandeau", s.requireRole(s.setBanner, rdv.Operator))
 	mux.HandleFunc("POST /operateur/bandeau/retirer", s.requireRole(s.clearBanner, rdv.Operator))

@@ -1,0 +1,365 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"rdv"
+	"rdv/booking"
+)
+
+// The clinic portal: the agenda of the signed-in staff member's clinic by
+// day and by week, blocks and reopenings, visit statuses, exceptional
+// availability, the weekly plan, bookings for callers and walk-ins, and
+// the day's CSV. The clinic always comes from the account, never from the
+// URL or a form: a receptionist who edits an ID in a form reaches nothing
+// of another clinic (the store answers not found).
+
+// deskRoutes adds the portal's and the phone console's pages.
+func (s *Server) deskRoutes(mux *http.ServeMux) {
+	clinic := []rdv.Role{rdv.Receptionist, rdv.ClinicAdmin}
+	mux.HandleFunc("GET /clinique", s.requireRole(s.portalDay, clinic...))
+	mux.HandleFunc("GET /clinique/semaine", s.requireRole(s.portalWeek, clinic...))
+	mux.HandleFunc("GET /clinique/journee.csv", s.requireRole(s.portalCSV, clinic...))
+	mux.HandleFunc("POST /clinique/creneaux/{id}/bloquer", s.requireRole(s.portalSlotState(rdv.SlotBlocked), clinic...))
+	mux.HandleFunc("POST /clinique/creneaux/{id}/rouvrir", s.requireRole(s.portalSlotState(rdv.SlotFree), clinic...))
+	mux.HandleFunc("POST /clinique/rendez-vous/{id}/statut", s.requireRole(s.portalStatus, clinic...))
+	mux.HandleFunc("POST /clinique/creneaux", s.requireRole(s.portalAddSlot, clinic...))
+	mux.HandleFunc("GET /clinique/horaire", s.requireRole(s.portalPlanForm, rdv.ClinicAdmin))
+	mux.HandleFunc("POST /clinique/horaire", s.requireRole(s.portalSavePlan, rdv.ClinicAdmin))
+	mux.HandleFunc("POST /clinique/reserver", s.requireRole(s.staffHold, clinic...))
+	mux.HandleFunc("GET /clinique/reservation/{hold}", s.requireRole(s.staffBookingForm, clinic...))
+	mux.HandleFunc("POST /clinique/reservation/{hold}", s.requireRole(s.staffConfirm, clinic...))
+	mux.HandleFunc("GET /clinique/confirmation/{id}", s.requireRole(s.staffBooked, clinic...))
+
+	mux.HandleFunc("GET /agent", s.requireRole(s.agentSearch, rdv.PhoneAgent))
+	mux.HandleFunc("POST /agent/reserver", s.requireRole(s.staffHold, rdv.PhoneAgent))
+	mux.HandleFunc("GET /agent/reservation/{hold}", s.requireRole(s.staffBookingForm, rdv.PhoneAgent))
+	mux.HandleFunc("POST /agent/reservation/{hold}", s.requireRole(s.staffConfirm, rdv.PhoneAgent))
+	mux.HandleFunc("GET /agent/confirmation/{id}", s.requireRole(s.staffBooked, rdv.PhoneAgent))
+}
+
+// desk returns the clinic desk over the store, or nil when the store has
+// none.
+func (s *Server) desk() *booking.Desk {
+	ds, ok := s.d.Store.(rdv.DeskStore)
+	if !ok {
+		return nil
+	}
+	return booking.NewDesk(s.d.Engine, ds)
+}
+
+// agendaRow is one slot of the day view, its words in the page's language.
+type agendaRow struct {
+	SlotID        int64
+	Time          string // « 9 h 30 »
+	End           string
+	Service       string
+	State         rdv.SlotState
+	StateText     string
+	Rostered      bool
+	Past          bool
+	AppointmentID int64
+	Status        rdv.AppointmentStatus
+	StatusText    string
+	Patient       string
+	Phone         string
+	BookedBy      string
+}
+
+// practitionerDay is one practitioner's column of the day.
+type practitionerDay struct {
+	ID   int64
+	Name string
+	Rows []agendaRow
+}
+
+// portalDayData is what the day view shows.
+type portalDayData struct {
+	Clinic        rdv.Clinic
+	Day           string // « lundi 7 décembre »
+	Date          string // YYYY-MM-DD
+	Prev, Next    string
+	WeekURL       string
+	CSVURL        string
+	Practitioners []practitionerDay
+	Services      []option
+	Admin         bool
+}
+
+// portalDate reads the day a portal page shows (?date=YYYY-MM-DD), today
+// by default.
+func (s *Server) portalDate(r *http.Request) rdv.Date {
+	if d, err := rdv.ParseDate(r.URL.Query().Get("date")); err == nil {
+		return d
+	}
+	return rdv.DateOf(s.d.Engine.Now())
+}
+
+// staffClinic returns the signed-in account's clinic; requireRole has let
+// only clinic roles through.
+func (s *Server) staffClinic(w http.ResponseWriter, r *http.Request) (rdv.Account, rdv.Clinic, bool) {
+	a, _ := s.account(r)
+	c, ok := s.d.Index.Clinic(a.ClinicID)
+	if !ok || a.ClinicID == 0 {
+		s.renderMessage(w, r, http.StatusForbidden, "error.403.role")
+		return a, rdv.Clinic{}, false
+	}
+	return a, c, true
+}
+
+// portalDay shows a day of the clinic's agenda, practitioner by
+// practitioner.
+func (s *Server) portalDay(w http.ResponseWriter, r *http.Request) {
+	s.renderDay(w, r, http.StatusOK, s.portalDate(r), nil, noticeKeyPortal(r.URL.Query().Get("avis")))
+}
+
+func (s *Server) renderDay(w http.ResponseWriter, r *http.Request, status int, day rdv.Date, f *form, notice string) {
+	a, c, ok := s.staffClinic(w, r)
+	if !ok {
+		return
+	}
+	d := s.desk()
+	if d == nil {
+		s.renderError(w, r, http.StatusNotFound)
+		return
+	}
+	entries, err := d.Agenda(r.Context(), c.ID, day, day.AddDays(1))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	lang := langOf(r.Context())
+	data := portalDayData{
+		Clinic: c, Day: FormatDay(day.At(12*60, rdv.Toronto), lang), Date: day.String(),
+		Prev: "/clinique?date=" + day.AddDays(-1).String(), Next: "/clinique?date=" + day.AddDays(1).String(),
+		WeekURL: "/clinique/semaine?date=" + day.String(), CSVURL: "/clinique/journee.csv?date=" + day.String(),
+		Practitioners: s.practitionerDays(c.ID, entries, lang), Admin: a.Role == rdv.ClinicAdmin,
+	}
+	if f == nil {
+		f = newForm(url.Values{"date": {day.String()}, "service": {string(rdv.General)}, "minutes": {"15"}})
+	}
+	for _, sv := range c.Services {
+		data.Services = append(data.Services, option{Value: string(sv), Label: sv.Name(lang), Selected: f.Values.Get("service") == string(sv)})
+	}
+	p := &page{Title: "portal.title", Form: f, Data: data}
+	if notice != "" {
+		p.Notice = p.T(notice)
+	}
+	s.render(w, r, status, "portal_day", p)
+}
+
+// practitionerDays groups agenda entries by practitioner, listing every
+// practitioner of the clinic, even one with nothing that day.
+func (s *Server) practitionerDays(clinicID int64, entries []rdv.AgendaEntry, lang string) []practitionerDay {
+	var out []practitionerDay
+	pos := map[int64]int{}
+	for _, p := range s.d.Index.Practitioners() {
+		if p.ClinicID == clinicID {
+			pos[p.ID] = len(out)
+			out = append(out, practitionerDay{ID: p.ID, Name: p.Name})
+		}
+	}
+	now := s.d.Engine.Now()
+	for _, e := range entries {
+		i, ok := pos[e.Slot.PractitionerID]
+		if !ok {
+			continue
+		}
+		out[i].Rows = append(out[i].Rows, agendaRowOf(e, now, lang))
+	}
+	return out
+}
+
+func agendaRowOf(e rdv.AgendaEntry, now time.Time, lang string) agendaRow {
+	sl := e.Slot
+	state := sl.State
+	if state == rdv.SlotHeld && !now.Before(sl.HoldExpires) {
+		state = rdv.SlotFree
+	}
+	row := agendaRow{SlotID: sl.ID, Time: FormatClock(sl.Start, lang), End: FormatClock(sl.End, lang), Service: sl.Service.Name(lang),
+		State: state, StateText: translate(lang, "portal.state."+string(state)), Rostered: sl.Audience == rdv.Rostered, Past: !now.Before(sl.Start)}
+	if a := e.Appointment; a != nil {
+		row.AppointmentID, row.Status = a.ID, a.Status
+		row.StatusText = translate(lang, "portal.status."+string(a.Status))
+		row.Patient = a.Patient.FirstName + " " + a.Patient.LastName
+		row.Phone = a.Patient.Phone
+		row.BookedBy = translate(lang, "portal.by."+string(a.BookedBy))
+	}
+	return row
+}
+
+// noticeKeyPortal maps the portal's one-time notices to their strings.
+func noticeKeyPortal(avis string) string {
+	switch avis {
+	case "blocked", "reopened", "status", "added", "plan_saved", "conflict", "notfound":
+		return "portal.notice." + avis
+	}
+	return ""
+}
+
+// backToDay sends the person back to the day view with a notice.
+func backToDay(w http.ResponseWriter, r *http.Request, date, notice string) {
+	if _, err := rdv.ParseDate(date); err != nil {
+		date = ""
+	}
+	v := url.Values{"avis": {notice}}
+	if date != "" {
+		v.Set("date", date)
+	}
+	http.Redirect(w, r, "/clinique?"+v.Encode(), http.StatusSeeOther)
+}
+
+// deskOutcome sends the person back to the day with the notice that the
+// desk's answer calls for.
+func (s *Server) deskOutcome(w http.ResponseWriter, r *http.Request, err error, done string) {
+	date := r.PostForm.Get("date")
+	switch rdv.ErrorCode(err) {
+	case "":
+		backToDay(w, r, date, done)
+	case rdv.ECONFLICT, rdv.ESLOTTAKEN:
+		backToDay(w, r, date, "conflict")
+	case rdv.ENOTFOUND, rdv.EINVALID:
+		backToDay(w, r, date, "notfound")
+	default:
+		s.fail(w, r, err)
+	}
+}
+
+// pathID reads the numeric ID of a path; a malformed one is not found.
+func pathID(r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	return id, err == nil && id > 0
+}
+
+// portalSlotState blocks or reopens a slot of the clinic.
+func (s *Server) portalSlotState(state rdv.SlotState) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.parseForm(w, r) {
+			return
+		}
+		a, _, ok := s.staffClinic(w, r)
+		if !ok {
+			return
+		}
+		id, ok := pathID(r)
+		d := s.desk()
+		if !ok || d == nil {
+			s.renderError(w, r, http.StatusNotFound)
+			return
+		}
+		var err error
+		done := "blocked"
+		if state == rdv.SlotBlocked {
+			_, err = d.Block(r.Context(), a.ClinicID, id)
+		} else {
+			_, err = d.Reopen(r.Context(), a.ClinicID, id)
+			done = "reopened"
+		}
+		s.deskOutcome(w, r, err, done)
+	}
+}
+
+// portalStatus records arrived, fulfilled or no-show.
+func (s *Server) portalStatus(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	a, _, ok := s.staffClinic(w, r)
+	if !ok {
+		return
+	}
+	id, ok := pathID(r)
+	d := s.desk()
+	if !ok || d == nil {
+		s.renderError(w, r, http.StatusNotFound)
+		return
+	}
+	_, err := d.SetStatus(r.Context(), a.ClinicID, id, rdv.AppointmentStatus(r.PostForm.Get("status")))
+	s.deskOutcome(w, r, err, "status")
+}
+
+// portalAddSlot opens exceptional availability: a run of slots of one
+// length for one practitioner from a time on one day.
+func (s *Server) portalAddSlot(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	a, c, ok := s.staffClinic(w, r)
+	if !ok {
+		return
+	}
+	f := newForm(r.PostForm)
+	day, err := rdv.ParseDate(f.Values.Get("date"))
+	if err != nil {
+		f.Fail("date", "err.date")
+	}
+	practitioner, _ := strconv.ParseInt(f.Values.Get("practitioner"), 10, 64)
+	if p, ok := s.d.Index.Practitioner(practitioner); !ok || p.ClinicID != c.ID {
+		f.Fail("practitioner", "portal.err.practitioner")
+	}
+	service, err := rdv.ParseService(f.Values.Get("service"))
+	if err != nil || !c.Offers(service) {
+		f.Fail("service", "err.service")
+	}
+	start, okStart := parseClock(f.Values.Get("start"))
+	if !okStart {
+		f.Fail("start", "portal.err.time")
+	}
+	minutes, err := strconv.Atoi(f.Values.Get("minutes"))
+	if err != nil || minutes < 5 || minutes > 240 {
+		f.Fail("minutes", "portal.err.minutes")
+	}
+	count, err := strconv.Atoi(f.Values.Get("count"))
+	if err != nil || count < 1 || count > 48 {
+		f.Fail("count", "portal.err.count")
+	}
+	audience := rdv.Public
+	if f.Values.Get("rostered") != "" {
+		audience = rdv.Rostered
+	}
+	if len(f.Errors) == 0 {
+		var slots []rdv.Slot
+		for i := range count {
+			at := day.At(start+i*minutes, rdv.Toronto)
+			slots = append(slots, rdv.Slot{PractitionerID: practitioner, Service: service, Audience: audience,
+				Start: at, End: at.Add(time.Duration(minutes) * time.Minute)})
+		}
+		_, err := s.desk().AddSlots(r.Context(), a.ClinicID, slots)
+		switch rdv.ErrorCode(err) {
+		case "":
+			backToDay(w, r, day.String(), "added")
+			return
+		case rdv.ECONFLICT:
+			f.Fail("start", "portal.err.overlap")
+		case rdv.EINVALID:
+			f.Fail("start", "portal.err.past")
+		case rdv.ENOTFOUND:
+			f.Fail("practitioner", "portal.err.practitioner")
+		default:
+			s.fail(w, r, err)
+			return
+		}
+	}
+	f.summarize(addSlotFields)
+	if day == (rdv.Date{}) {
+		day = rdv.DateOf(s.d.Engine.Now())
+	}
+	s.renderDay(w, r, http.StatusUnprocessableEntity, day, f, "")
+}
+
+var addSlotFields = []labelled{
+	{"practitioner", "portal.add.practitioner"}, {"date", "portal.add.date"}, {"service", "search.service"},
+	{"start", "portal.add.start"}, {"minutes", "portal.add.minutes"}, {"count", "portal.add.count"},
+}
+
+// parseClock reads a time of day "HH:MM" as minutes after midnight.
+func parseClock(s string) (int, bool) {
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return 0, false
+	}
+	return t.Hour()*60 + t.Minute(), true
+}

@@ -1,0 +1,269 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"rdv"
+	"rdv/availability"
+	"rdv/booking"
+)
+
+// Bookings made by staff: a receptionist for a walk-in or a caller of the
+// clinic, a phone agent for a caller anywhere in the network. Staff may
+// hold slots kept for a clinic's own patients; the booking records who
+// made it and how it arrived.
+
+// staffMode is what differs between the clinic's desk and the phone
+// console.
+type staffMode struct {
+	prefix   string // "/clinique" or "/agent"
+	bookedBy rdv.BookedBy
+	clinic   int64 // the only clinic reachable, 0 for any
+}
+
+func (s *Server) staffMode(r *http.Request) staffMode {
+	a, _ := s.account(r)
+	if a.Role == rdv.PhoneAgent {
+		return staffMode{prefix: "/agent", bookedBy: rdv.ByAgent}
+	}
+	return staffMode{prefix: "/clinique", bookedBy: rdv.ByStaff, clinic: a.ClinicID}
+}
+
+// reachable reports whether the mode may book slot sl.
+func (m staffMode) reachable(sl rdv.Slot) bool { return m.clinic == 0 || sl.ClinicID == m.clinic }
+
+// staffHold holds a slot for the caller and opens the booking form.
+func (s *Server) staffHold(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	m := s.staffMode(r)
+	a, _ := s.account(r)
+	id, err := strconv.ParseInt(r.PostForm.Get("slot_id"), 10, 64)
+	if err != nil {
+		s.renderError(w, r, http.StatusNotFound)
+		return
+	}
+	sl, err := s.d.Store.Slot(r.Context(), id)
+	if err != nil || !m.reachable(sl) {
+		s.renderError(w, r, http.StatusNotFound)
+		return
+	}
+	h, err := s.d.Engine.HoldFor(r.Context(), booking.HoldInput{SlotID: id, ClientKey: "staff:" + strconv.FormatInt(a.ID, 10), AllowRostered: true}, nil)
+	switch rdv.ErrorCode(err) {
+	case "":
+		http.Redirect(w, r, m.prefix+"/reservation/"+url.PathEscape(h.ID), http.StatusSeeOther)
+	case rdv.ESLOTTAKEN, rdv.ECONFLICT, rdv.ETOOMANYHOLDS:
+		if m.clinic != 0 {
+			backToDay(w, r, rdv.DateOf(sl.Start).String(), "conflict")
+			return
+		}
+		http.Redirect(w, r, "/agent?avis=slot_taken", http.StatusSeeOther)
+	default:
+		s.fail(w, r, err)
+	}
+}
+
+// staffBookingData is what the staff booking form shows.
+type staffBookingData struct {
+	Slot      slotView
+	HeldUntil string
+	Action    string
+	Nonce     string
+	Agent     bool
+}
+
+// staffHoldOf finds the live hold of a staff booking page, within reach.
+func (s *Server) staffHoldOf(w http.ResponseWriter, r *http.Request, m staffMode) (rdv.Hold, rdv.Slot, bool) {
+	h, sl, state, err := s.findHold(r.Context(), r.PathValue("hold"))
+	switch {
+	case err != nil:
+		s.fail(w, r, err)
+		return h, sl, false
+	case state == holdUsed || !m.reachable(sl):
+		s.renderMessage(w, r, http.StatusNotFound, "error.hold_missing")
+		return h, sl, false
+	case state == holdExpired:
+		s.renderMessage(w, r, http.StatusGone, "portal.hold_expired")
+		return h, sl, false
+	}
+	return h, sl, true
+}
+
+// staffBookingForm asks for the caller's details.
+func (s *Server) staffBookingForm(w http.ResponseWriter, r *http.Request) {
+	m := s.staffMode(r)
+	h, sl, ok := s.staffHoldOf(w, r, m)
+	if !ok {
+		return
+	}
+	f := newForm(url.Values{"language": {"fr"}, "channel": {string(rdv.Phone)}})
+	s.renderStaffBooking(w, r, http.StatusOK, m, h, sl, f)
+}
+
+func (s *Server) renderStaffBooking(w http.ResponseWriter, r *http.Request, status int, m staffMode, h rdv.Hold, sl rdv.Slot, f *form) {
+	s.render(w, r, status, "portal_book", &page{Title: "portal.book.title", Form: f, Data: staffBookingData{
+		Slot: s.viewSlot(sl), HeldUntil: FormatClock(h.ExpiresAt, langOf(r.Context())),
+		Action: m.prefix + "/reservation/" + url.PathEscape(h.ID), Nonce: newNonce(), Agent: m.bookedBy == rdv.ByAgent,
+	}})
+}
+
+// staffFields are the staff booking form's fields, in order.
+var staffFields = append(bookingFields[:len(patientFields):len(patientFields)], labelled{"language", "book.language"}, labelled{"form", "book.title"})
+
+// staffConfirm books the held slot for the caller.
+func (s *Server) staffConfirm(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	m := s.staffMode(r)
+	values := url.Values{}
+	for k, v := range r.PostForm {
+		if k != "cle" && k != csrfField && !strings.HasPrefix(k, guardianPrefix) {
+			values[k] = v
+		}
+	}
+	f := newForm(values)
+	in := booking.ConfirmInput{HoldID: r.PathValue("hold"), Patient: readPatient(f, ""), BookedBy: m.bookedBy, Channel: rdv.Phone}
+	if m.bookedBy == rdv.ByStaff && values.Get("channel") == "sur_place" {
+		in.Channel = rdv.Web // a walk-in booked at the desk's screen
+	}
+	idem := idemKey("web POST "+m.prefix+"/reservation", r.PostForm.Get("cle"), values)
+	h, sl, state, err := s.findHold(r.Context(), in.HoldID)
+	switch {
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	case !m.reachable(sl) || (state == holdUsed && idem == nil):
+		s.renderMessage(w, r, http.StatusNotFound, "error.hold_missing")
+		return
+	}
+	if len(f.Errors) == 0 {
+		if err := in.Patient.Validate(rdv.DateOf(s.d.Engine.Now())); err != nil && state == holdLive {
+			fieldError(f, err, "")
+		}
+	}
+	if len(f.Errors) > 0 {
+		f.summarize(staffFields)
+		s.renderStaffBooking(w, r, http.StatusUnprocessableEntity, m, h, sl, f)
+		return
+	}
+	a, err := s.d.Engine.Confirm(r.Context(), in, idem)
+	switch rdv.ErrorCode(err) {
+	case "":
+		v := url.Values{"token": {a.CancelToken}}
+		http.Redirect(w, r, m.prefix+"/confirmation/"+strconv.FormatInt(a.ID, 10)+"?"+v.Encode(), http.StatusSeeOther)
+	case rdv.EINVALID:
+		fieldError(f, err, "")
+		f.summarize(staffFields)
+		s.renderStaffBooking(w, r, http.StatusUnprocessableEntity, m, h, sl, f)
+	case rdv.EGONE:
+		s.renderMessage(w, r, http.StatusGone, "portal.hold_expired")
+	case rdv.ENOTFOUND, rdv.ECONFLICT, rdv.ESLOTTAKEN:
+		s.renderMessage(w, r, http.StatusNotFound, "error.hold_missing")
+	default:
+		s.fail(w, r, err)
+	}
+}
+
+// staffBookedData is the confirmation to read to the caller.
+type staffBookedData struct {
+	Slot      slotView
+	Patient   string
+	ID        int64
+	CancelURL string // the full link of the appointment page
+	BackURL   string
+	Channel   string
+}
+
+// staffBooked shows the confirmation and the link that lets the caller
+// see and cancel the appointment. The token in the URL is what proves the
+// page may show it.
+func (s *Server) staffBooked(w http.ResponseWriter, r *http.Request) {
+	m := s.staffMode(r)
+	id, ok := pathID(r)
+	token := r.URL.Query().Get("token")
+	if !ok {
+		s.renderError(w, r, http.StatusNotFound)
+		return
+	}
+	a, err := s.d.Engine.Appointment(r.Context(), id, token)
+	if err != nil || !m.reachable(a.Slot) {
+		s.renderMessage(w, r, http.StatusNotFound, "error.appt_notfound")
+		return
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	back := "/agent"
+	if m.clinic != 0 {
+		back = "/clinique?date=" + rdv.DateOf(a.Slot.Start).String()
+	}
+	s.render(w, r, http.StatusOK, "portal_booked", &page{Title: "portal.booked.title", Data: staffBookedData{
+		Slot: s.viewSlot(a.Slot), Patient: a.Patient.FirstName + " " + a.Patient.LastName, ID: a.ID,
+		CancelURL: scheme + "://" + r.Host + appointmentURL(a.ID, token, ""), BackURL: back,
+		Channel: translate(langOf(r.Context()), "portal.channel."+string(a.Channel)),
+	}})
+}
+
+// agentData is what the phone console shows.
+type agentData struct {
+	searchData
+	Clinics []option
+}
+
+// agentSearch is the phone console: the patients' search over every
+// clinic, plus the rostered-only slots of the clinic the caller is
+// registered with.
+func (s *Server) agentSearch(w http.ResponseWriter, r *http.Request) {
+	v := keepSearch(r.URL.Query())
+	if x := r.URL.Query().Get("inscrit"); x != "" && len(x) < 20 {
+		v.Set("inscrit", x)
+	}
+	f := newForm(v)
+	s.fillSearchDefaults(f)
+	lang := langOf(r.Context())
+	data := agentData{searchData: s.searchData(r, f)}
+	rostered, _ := strconv.ParseInt(f.Values.Get("inscrit"), 10, 64)
+	data.Clinics = append(data.Clinics, option{Value: "", Label: translate(lang, "agent.rostered.none")})
+	for _, c := range s.d.Index.Clinics() {
+		data.Clinics = append(data.Clinics, option{Value: strconv.FormatInt(c.ID, 10), Label: c.Name + " (" + c.City + ")", Selected: c.ID == rostered})
+	}
+	p := &page{Title: "agent.title", Form: f, Data: &data}
+	if r.URL.Query().Get("avis") == "slot_taken" {
+		p.Notice = p.T("notice.slot_taken")
+	}
+	if r.URL.Query().Get("lieu") == "" {
+		s.render(w, r, http.StatusOK, "portal_agent", p)
+		return
+	}
+	q, place, ok := s.parseSearch(f)
+	if !ok {
+		f.summarize(searchFields)
+		s.render(w, r, http.StatusUnprocessableEntity, "portal_agent", p)
+		return
+	}
+	data.Searched, data.PlaceName, data.RadiusKm = true, place.Name, f.Values.Get("rayon")
+	q.IncludeRostered = rostered != 0
+	for _, res := range s.d.Index.Search(q, make([]availability.Result, 0, resultLimit)) {
+		if res.ClinicID != rostered && q.IncludeRostered {
+			// Rostered-only slots of other clinics are not the caller's.
+			if sl, err := s.d.Store.Slot(r.Context(), res.SlotID); err != nil || sl.Audience == rdv.Rostered {
+				continue
+			}
+		}
+		row := resultRow{SlotID: res.SlotID, When: FormatDateTime(res.Start, lang), Distance: FormatKm(res.DistanceKm, lang)}
+		if c, ok := s.d.Index.Clinic(res.ClinicID); ok {
+			row.ClinicName, row.City = c.Name, c.City
+		}
+		if pr, ok := s.d.Index.Practitioner(res.PractitionerID); ok {
+			row.With = translate(lang, "results.with", pr.Name)
+		}
+		data.Results = append(data.Results, row)
+	}
+	s.render(w, r, http.StatusOK, "portal_agent", p)
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/auth"
 	"rdv/demo"
 )
 
@@ -69,6 +70,38 @@ func (m *Main) loadDemo(ctx context.Context, store rdv.Store, opts demo.Options)
 	}
 	fmt.Fprintf(m.Stderr, "demo network: %d clinics, %d practitioners, %d slots from %s, built in %.1f s\n",
 		len(n.Clinics), len(n.Practitioners), n.SlotCount, opts.Start, time.Since(began).Seconds())
+	return m.createDemoStaff(ctx, store)
+}
+
+// demoStaff are the accounts a newcomer signs in with to try the consoles.
+var demoStaff = []rdv.Account{
+	{Email: "operateur@example.org", Name: "Opératrice de démonstration", Role: rdv.Operator},
+	{Email: "agent@example.org", Name: "Agent de démonstration", Role: rdv.PhoneAgent},
+	{Email: "accueil@example.org", Name: "Accueil de la clinique 1", Role: rdv.Receptionist, ClinicID: 1},
+	{Email: "admin@example.org", Name: "Administration de la clinique 1", Role: rdv.ClinicAdmin, ClinicID: 1},
+}
+
+// createDemoStaff creates the demo staff accounts with fresh random
+// passwords, shown once on the terminal: a demo database must not carry
+// passwords anyone could read in the source.
+func (m *Main) createDemoStaff(ctx context.Context, store rdv.Store) error {
+	accounts, ok := store.(rdv.AccountStore)
+	if !ok {
+		return nil
+	}
+	fmt.Fprintln(m.Stderr, "demo staff accounts (sign in at /connexion; passwords are shown only now):")
+	for _, a := range demoStaff {
+		password := auth.NewToken()[:16]
+		hash, err := auth.HashPassword(password, auth.DefaultParams)
+		if err != nil {
+			return err
+		}
+		a.PasswordHash, a.Language = hash, "fr"
+		if _, err := accounts.CreateAccount(ctx, a); err != nil {
+			return fmt.Errorf("create demo account %s: %w", a.Email, err)
+		}
+		fmt.Fprintf(m.Stderr, "  %-13s %-24s %s\n", a.Role, a.Email, password)
+	}
 	return nil
 }
 

@@ -6,4 +6,5 @@ import "net/http"
 // flow: the calendar file, more times at one clinic and rescheduling.
 func (s *Server) patientRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /rendez-vous/{id}/calendrier.ics", s.calendar)
+	mux.HandleFunc("GET /recherche/clinique/{clinic}", s.moreTimes)
 }

@@ -83,6 +83,9 @@ type resultRow struct {
 	City       string
 	Distance   string
 	With       string // « avec Dre Tremblay », or ""
+	ClinicID   int64
+	// More links the clinic's "more times" page, on its first row only.
+	More, MoreText string
 }
 
 // home serves the search form.
@@ -120,6 +123,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	data.Nonce = newNonce()
 	data.Choose = translate(langOf(r.Context()), "results.choose")
 	lang := langOf(r.Context())
+	linked := map[int64]bool{}
 	for _, res := range s.d.Index.Search(q, make([]availability.Result, 0, resultLimit)) {
 		row := resultRow{SlotID: res.SlotID, When: FormatDateTime(res.Start, lang), Distance: FormatKm(res.DistanceKm, lang)}
 		if c, ok := s.d.Index.Clinic(res.ClinicID); ok {
@@ -127,6 +131,11 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		}
 		if p, ok := s.d.Index.Practitioner(res.PractitionerID); ok {
 			row.With = translate(lang, "results.with", p.Name)
+		}
+		row.ClinicID = res.ClinicID
+		if !linked[res.ClinicID] {
+			linked[res.ClinicID] = true
+			row.More, row.MoreText = moreTimesURL(res.ClinicID, data.Query), translate(lang, "more.link", row.ClinicName)
 		}
 		data.Results = append(data.Results, row)
 	}

@@ -83,7 +83,8 @@ func audit(t *testing.T, ctx context.Context, script, name string) {
 
 // TestBrowserPatientPagesAccessible audits every patient page, in both
 // languages: the search form, the results, the booking form (also with
-// its messages), the appointment page, a cancelled one and an error page.
+// its messages), the appointment page, a cancelled one, a clinic's more
+// times and an error page.
 func TestBrowserPatientPagesAccessible(t *testing.T) {
 	script := axeScript(t)
 	for _, lang := range []string{"fr", "en"} {
@@ -109,6 +110,8 @@ func TestBrowserPatientPagesAccessible(t *testing.T) {
 			step("appointment")
 			submit(t, ctx, `form[action$="/annuler"] button[type=submit]`)
 			step("cancelled")
+			visit(t, ctx, base+"/recherche/clinique/1?lieu=Montr%C3%A9al&rayon=25")
+			step("more-times")
 			visit(t, ctx, base+"/nulle-part")
 			step("not-found")
 		})

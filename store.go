@@ -60,6 +60,11 @@ type CancelRequest struct {
 	ByStaff       bool
 	Now           time.Time
 	Idem          *IdemKey
+
+	// ClinicID confines a staff cancellation to one clinic: an appointment
+	// of another clinic is ENOTFOUND. 0 reaches every clinic (network
+	// staff); it is ignored without ByStaff.
+	ClinicID int64
 }
 
 // RescheduleRequest moves an appointment to the slot of a live hold; the

@@ -99,12 +99,14 @@ func whyNotConfirmed(ctx context.Context, tx pgx.Tx, holdID string, now time.Tim
 }
 
 // lockAppointment locks an active appointment for a change by its patient
-// (the token must match) or by staff.
-func lockAppointment(ctx context.Context, tx pgx.Tx, id int64, tokenHash string, byStaff bool) (status rdv.AppointmentStatus, slotID int64, start time.Time, err error) {
+// (the token must match) or by staff, of clinic clinicID unless it is 0:
+// another clinic's appointment reads as not found.
+func lockAppointment(ctx context.Context, tx pgx.Tx, id int64, tokenHash string, byStaff bool, clinicID int64) (status rdv.AppointmentStatus, slotID int64, start time.Time, err error) {
 	var st string
 	err = tx.QueryRow(ctx, `SELECT a.status, a.slot_id, s.start_at FROM appointments a JOIN slots s ON s.id = a.slot_id
-		WHERE a.id = $1 AND ($3 OR (a.cancel_token_hash <> '' AND a.cancel_token_hash = $2))
-		FOR UPDATE OF a`, id, tokenHash, byStaff).Scan(&st, &slotID, &start)
+		WHERE a.id = $1 AND CASE WHEN $3 THEN $4::bigint = 0 OR s.clinic_id = $4::bigint
+			ELSE a.cancel_token_hash <> '' AND a.cancel_token_hash = $2 END
+		FOR UPDATE OF a`, id, tokenHash, byStaff, clinicID).Scan(&st, &slotID, &start)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", 0, time.Time{}, rdv.Errorf(rdv.ENOTFOUND, "appointment %d", id)
 	}
@@ -129,7 +131,7 @@ func (s *Store) Cancel(ctx context.Context, r rdv.CancelRequest) (rdv.Appointmen
 			ch.Replayed = true
 			return json.Unmarshal(replay, &a)
 		}
-		status, slotID, start, err := lockAppointment(ctx, tx, r.AppointmentID, r.TokenHash, r.ByStaff)
+		status, slotID, start, err := lockAppointment(ctx, tx, r.AppointmentID, r.TokenHash, r.ByStaff, r.ClinicID)
 		if err != nil {
 			return err
 		}
@@ -184,7 +186,7 @@ func (s *Store) Reschedule(ctx context.Context, r rdv.RescheduleRequest) (rdv.Ap
 			return json.Unmarshal(replay, &a)
 		}
 		now := dbTime(r.Now)
-		status, oldSlot, start, err := lockAppointment(ctx, tx, r.AppointmentID, r.TokenHash, false)
+		status, oldSlot, start, err := lockAppointment(ctx, tx, r.AppointmentID, r.TokenHash, false, 0)
 		if err != nil {
 			return err
 		}

@@ -51,8 +51,16 @@ func cancel(tx *wtx, r rdv.CancelRequest) (rdv.Appointment, rdv.SlotChanges, err
 	if err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, err
 	}
-	if a.Status == rdv.Cancelled {
+	if r.ByStaff && r.ClinicID != 0 && a.Slot.ClinicID != r.ClinicID {
+		// Staff reach their own clinic only; another's reads as unknown.
+		return rdv.Appointment{}, rdv.SlotChanges{}, rdv.Errorf(rdv.ENOTFOUND, "appointment %d", r.AppointmentID)
+	}
+	switch {
+	case a.Status == rdv.Cancelled:
 		return a, rdv.SlotChanges{}, nil
+	case a.Status != rdv.Booked:
+		// An arrival, a visit or a no-show is a record, not a booking.
+		return rdv.Appointment{}, rdv.SlotChanges{}, rdv.Errorf(rdv.ECONFLICT, "appointment %d is %s", a.ID, a.Status)
 	}
 	if !r.Now.Before(a.Slot.Start) {
 		return rdv.Appointment{}, rdv.SlotChanges{}, rdv.Errorf(rdv.ECONFLICT, "appointment %d already started", a.ID)

@@ -26,6 +26,7 @@ func (s *Server) deskRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /clinique/creneaux/{id}/bloquer", s.requireRole(s.portalSlotState(rdv.SlotBlocked), clinic...))
 	mux.HandleFunc("POST /clinique/creneaux/{id}/rouvrir", s.requireRole(s.portalSlotState(rdv.SlotFree), clinic...))
 	mux.HandleFunc("POST /clinique/rendez-vous/{id}/statut", s.requireRole(s.portalStatus, clinic...))
+	mux.HandleFunc("POST /clinique/rendez-vous/{id}/annuler", s.requireRole(s.portalCancel, clinic...))
 	mux.HandleFunc("POST /clinique/creneaux", s.requireRole(s.portalAddSlot, clinic...))
 	mux.HandleFunc("GET /clinique/horaire", s.requireRole(s.portalPlanForm, rdv.ClinicAdmin))
 	mux.HandleFunc("POST /clinique/horaire", s.requireRole(s.portalSavePlan, rdv.ClinicAdmin))
@@ -194,7 +195,7 @@ func agendaRowOf(e rdv.AgendaEntry, now time.Time, lang string) agendaRow {
 // noticeKeyPortal maps the portal's one-time notices to their strings.
 func noticeKeyPortal(avis string) string {
 	switch avis {
-	case "blocked", "reopened", "status", "added", "plan_saved", "conflict", "notfound":
+	case "blocked", "reopened", "status", "cancelled", "not_cancelled", "added", "plan_saved", "conflict", "notfound":
 		return "portal.notice." + avis
 	}
 	return ""

@@ -1,0 +1,12 @@
+package web
+
+// Strings of the clinic's cancellations at the desk.
+func init() {
+	addTexts(map[string]text{
+		"portal.notice.cancelled":     {"Le rendez-vous est annulé et la plage est de nouveau offerte.", "The appointment is cancelled and the time is offered again."},
+		"portal.notice.not_cancelled": {"Ce rendez-vous ne peut plus être annulé : il est commencé ou la visite est déjà notée.", "This appointment can no longer be cancelled: it has started or the visit is already recorded."},
+		"portal.cancel":               {"Annuler…", "Cancel…"},
+		"portal.cancel.confirm":       {"Confirmer l'annulation", "Confirm the cancellation"},
+		"portal.cancel.label":         {"Annuler le rendez-vous de %s", "Cancel %s's appointment"},
+	})
+}

@@ -77,10 +77,10 @@ func (m *Main) parseServe(args []string) (*serveFlags, error) {
 	fs.BoolVar(&f.Demo, "demo", false, "build the demo network first when the database is empty")
 	fs.Int64Var(&f.Seed, "seed", 1, "with --demo: seed of the demo network")
 	fs.StringVar(&f.Start, "start", "", "with --demo: first day of slots, YYYY-MM-DD (default today)")
-	fs.DurationVar(&f.HoldTTL, "hold-ttl", 5*time.Minute, "how long a hold keeps a slot for the person filling in the form")
-	fs.IntVar(&f.MaxLiveHolds, "max-live-holds", 3, "live holds one client may have at once")
+	fs.DurationVar(&f.HoldTTL, "hold-ttl", envDuration("RDV_HOLD_TTL", 5*time.Minute), "how long a hold keeps a slot for the person filling in the form (env RDV_HOLD_TTL)")
+	fs.IntVar(&f.MaxLiveHolds, "max-live-holds", envInt("RDV_MAX_LIVE_HOLDS", 3), "live holds one client may have at once (env RDV_MAX_LIVE_HOLDS)")
 	fs.StringVar(&f.Spool, "spool", envOr("RDV_SPOOL", ""), "appointment requests' durable spool file (default: the database file + .requests.spool, or rdv-requests.spool for PostgreSQL) (env RDV_SPOOL)")
-	fs.DurationVar(&f.ShutdownGrace, "shutdown-grace", 10*time.Second, "how long requests in flight may finish on shutdown")
+	fs.DurationVar(&f.ShutdownGrace, "shutdown-grace", envDuration("RDV_SHUTDOWN_GRACE", 10*time.Second), "how long requests in flight may finish on shutdown (env RDV_SHUTDOWN_GRACE)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

@@ -21,9 +21,9 @@ type storeFlags struct {
 
 func (f *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.DB, "db", envOr("RDV_DB", "rdv.db"), "database: a file path for embedded SQLite, or a postgres:// URL (env RDV_DB)")
-	fs.IntVar(&f.ReadConns, "sqlite-read-conns", 4, "SQLite: connections for reads")
-	fs.IntVar(&f.PGMaxConns, "pg-max-conns", 32, "PostgreSQL: most connections this instance opens")
-	fs.IntVar(&f.PGMinConns, "pg-min-conns", 4, "PostgreSQL: connections kept open when idle")
+	fs.IntVar(&f.ReadConns, "sqlite-read-conns", envInt("RDV_SQLITE_READ_CONNS", 4), "SQLite: connections for reads (env RDV_SQLITE_READ_CONNS)")
+	fs.IntVar(&f.PGMaxConns, "pg-max-conns", envInt("RDV_PG_MAX_CONNS", 32), "PostgreSQL: most connections this instance opens, besides one for change notifications (env RDV_PG_MAX_CONNS)")
+	fs.IntVar(&f.PGMinConns, "pg-min-conns", envInt("RDV_PG_MIN_CONNS", 4), "PostgreSQL: connections kept open when idle (env RDV_PG_MIN_CONNS)")
 }
 
 func (f *storeFlags) isPostgres() bool {

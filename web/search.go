@@ -92,10 +92,11 @@ type resultRow struct {
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	f := newForm(nil)
 	s.fillSearchDefaults(f)
-	// The form holds nothing personal: caches may keep it a minute, unless
-	// this answer sets the language cookie.
+	// The form holds nothing personal: caches may keep it a few seconds,
+	// enough to absorb a flood, short enough that the operators' status
+	// banner shows at once; not when this answer sets a cookie.
 	if w.Header().Get("Set-Cookie") == "" {
-		w.Header().Set("Cache-Control", "public, max-age=60")
+		w.Header().Set("Cache-Control", "public, max-age=5")
 	}
 	s.render(w, r, http.StatusOK, "search", &page{
 		Title:  "home.title",

@@ -14,8 +14,8 @@ type entry struct {
 	start   int64  // Unix nanoseconds
 	id      int64  // slot ID
 	dur     uint32 // seconds from start to end
-	pract   uint32 // practitioner's position in Index.practs
-	langs   uint32 // the practitioner's languages, bits of Index.langBit
+	pract   uint32 // practitioner's position in directory.practs
+	langs   uint32 // the practitioner's languages, bits of directory.langBit
 	minute  uint16 // local (America/Toronto) minutes after midnight of start
 	weekday uint8  // local time.Weekday of start
 	flags   uint8
@@ -52,16 +52,16 @@ func dedupe(list []entry) []entry {
 // encode turns a slot into its service number, clinic position and entry.
 // It reports false for a slot the index cannot serve: unknown service,
 // clinic or practitioner, or times out of range.
-func (ix *Index) encode(s rdv.Slot, clock *localClock) (int, int32, entry, bool) {
+func (d *directory) encode(s rdv.Slot, clock *localClock) (int, int32, entry, bool) {
 	svc := rdv.ServiceIndex(s.Service)
 	if svc < 0 {
 		return 0, 0, entry{}, false
 	}
-	ci, ok := ix.clinicPos[s.ClinicID]
+	ci, ok := d.clinicPos[s.ClinicID]
 	if !ok {
 		return 0, 0, entry{}, false
 	}
-	pi, ok := ix.practPos[s.PractitionerID]
+	pi, ok := d.practPos[s.PractitionerID]
 	if !ok {
 		return 0, 0, entry{}, false
 	}
@@ -78,7 +78,7 @@ func (ix *Index) encode(s rdv.Slot, clock *localClock) (int, int32, entry, bool)
 		id:    s.ID,
 		dur:   uint32(dur),
 		pract: uint32(pi),
-		langs: ix.practLang[pi],
+		langs: d.practLang[pi],
 	}
 	e.minute, e.weekday = clock.local(s.Start.Unix())
 	if s.Audience != rdv.Public && s.Audience != "" {

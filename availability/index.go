@@ -14,6 +14,7 @@ package availability
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -52,13 +53,28 @@ type Result struct {
 
 // Index is safe for concurrent use.
 //
-// The clinics and practitioners are fixed at Build; only the slots change.
+// The slots change all the time; the clinics and practitioners change
+// rarely (onboarding, see AddClinic) and are read by every search, so they
+// live in an immutable directory that a change replaces whole.
 type Index struct {
-	clinics   []rdv.Clinic // ordered by ID; a clinic's position is its number in the index
+	dir  atomic.Pointer[directory]
+	grow sync.Mutex // serializes the directory's writers
+
+	services []serviceSlots // by rdv.ServiceIndex
+	count    atomic.Int64
+	scratch  sync.Pool // *scratch
+}
+
+// directory is the network the index serves. A published directory never
+// changes: adding a clinic or a practitioner publishes a copy, so searches
+// read it without a lock. Positions never change either: entries and sites
+// refer to clinics and practitioners by position, in every copy.
+type directory struct {
+	clinics   []rdv.Clinic // by position: ordered by ID at Build, then in the order added
 	clinicPos map[int64]int32
 	sites     []site // every clinic, by clinic position
 
-	practs    []rdv.Practitioner
+	practs    []rdv.Practitioner // by position, like clinics
 	practPos  map[int64]int32
 	practLang []uint32 // per practitioner, its languages as bits of langBit
 
@@ -66,10 +82,6 @@ type Index struct {
 	// otherLangs are the languages beyond the 32 that have a bit: searches
 	// for them check the practitioner itself.
 	otherLangs map[string]bool
-
-	services []serviceSlots // by rdv.ServiceIndex
-	count    atomic.Int64
-	scratch  sync.Pool // *scratch
 }
 
 // serviceSlots holds one service's slots, per clinic. The padding keeps two
@@ -112,10 +124,11 @@ func Build(clinics []rdv.Clinic, practitioners []rdv.Practitioner, scan func(fn 
 		return nil, err
 	}
 	clock := &localClock{}
+	d := ix.dir.Load()
 	// Slots arrive in no particular order: append them all, then sort each
 	// slice once.
 	err = scan(func(s rdv.Slot) error {
-		svc, ci, e, ok := ix.encode(s, clock)
+		svc, ci, e, ok := d.encode(s, clock)
 		if ok {
 			list := &ix.services[svc].byClinic[ci]
 			*list = append(*list, e)
@@ -134,7 +147,7 @@ func Build(clinics []rdv.Clinic, practitioners []rdv.Practitioner, scan func(fn 
 			ss.byClinic[ci] = slices.Clip(list)
 			n += int64(len(list))
 			if len(list) > 0 {
-				ss.list(ix.sites[ci])
+				ss.list(d.sites[ci])
 			}
 		}
 	}
@@ -143,56 +156,87 @@ func Build(clinics []rdv.Clinic, practitioners []rdv.Practitioner, scan func(fn 
 }
 
 func newIndex(clinics []rdv.Clinic, practitioners []rdv.Practitioner) (*Index, error) {
-	ix := &Index{
-		clinics:    slices.Clone(clinics),
+	d := &directory{
 		clinicPos:  make(map[int64]int32, len(clinics)),
-		practs:     slices.Clone(practitioners),
 		practPos:   make(map[int64]int32, len(practitioners)),
 		langBit:    make(map[string]uint32),
 		otherLangs: make(map[string]bool),
-		services:   make([]serviceSlots, len(rdv.Services)),
 	}
-	slices.SortFunc(ix.clinics, func(a, b rdv.Clinic) int { return cmpInt64(a.ID, b.ID) })
-	for i, c := range ix.clinics {
-		if _, dup := ix.clinicPos[c.ID]; dup {
+	clinics = slices.SortedFunc(slices.Values(clinics), func(a, b rdv.Clinic) int { return cmpInt64(a.ID, b.ID) })
+	for _, c := range clinics {
+		if _, dup := d.clinicPos[c.ID]; dup {
 			return nil, rdv.Errorf(rdv.EINVALID, "build availability index: clinic %d listed twice", c.ID)
 		}
-		ix.clinicPos[c.ID] = int32(i)
-		ix.sites = append(ix.sites, newSite(c.Lat, c.Lon, int32(i)))
+		d.addClinic(c)
 	}
-
-	slices.SortFunc(ix.practs, func(a, b rdv.Practitioner) int { return cmpInt64(a.ID, b.ID) })
-	ix.practLang = make([]uint32, len(ix.practs))
-	for i, p := range ix.practs {
-		if _, dup := ix.practPos[p.ID]; dup {
+	practitioners = slices.SortedFunc(slices.Values(practitioners), func(a, b rdv.Practitioner) int { return cmpInt64(a.ID, b.ID) })
+	for _, p := range practitioners {
+		if _, dup := d.practPos[p.ID]; dup {
 			return nil, rdv.Errorf(rdv.EINVALID, "build availability index: practitioner %d listed twice", p.ID)
 		}
-		ix.practPos[p.ID] = int32(i)
-		for _, lang := range p.Languages {
-			bit, ok := ix.langBit[lang]
-			if !ok && !ix.otherLangs[lang] {
-				if len(ix.langBit) < 32 {
-					bit = 1 << len(ix.langBit)
-					ix.langBit[lang] = bit
-				} else {
-					ix.otherLangs[lang] = true
-				}
-			}
-			ix.practLang[i] |= bit
-		}
+		d.addPractitioner(p)
 	}
+	ix := &Index{services: make([]serviceSlots, len(rdv.Services))}
 	for i := range ix.services {
 		ss := &ix.services[i]
-		ss.byClinic = make([][]entry, len(ix.clinics))
-		ss.listed = make([]bool, len(ix.clinics))
-		for ci, c := range ix.clinics {
+		ss.byClinic = make([][]entry, len(d.clinics))
+		ss.listed = make([]bool, len(d.clinics))
+		for ci, c := range d.clinics {
 			if c.Offers(rdv.Services[i]) {
-				ss.list(ix.sites[ci])
+				ss.list(d.sites[ci])
 			}
 		}
 	}
+	ix.dir.Store(d)
 	ix.scratch.New = func() any { return new(scratch) }
 	return ix, nil
+}
+
+// addClinic gives a clinic the next position. Only a directory not yet
+// published may change.
+func (d *directory) addClinic(c rdv.Clinic) int32 {
+	ci := int32(len(d.clinics))
+	d.clinics = append(d.clinics, c)
+	d.clinicPos[c.ID] = ci
+	d.sites = append(d.sites, newSite(c.Lat, c.Lon, ci))
+	return ci
+}
+
+// addPractitioner gives a practitioner the next position, and its
+// languages bits. Only a directory not yet published may change.
+func (d *directory) addPractitioner(p rdv.Practitioner) {
+	pi := int32(len(d.practs))
+	d.practs = append(d.practs, p)
+	d.practPos[p.ID] = pi
+	var bits uint32
+	for _, lang := range p.Languages {
+		bit, ok := d.langBit[lang]
+		if !ok && !d.otherLangs[lang] {
+			if len(d.langBit) < 32 {
+				bit = 1 << len(d.langBit)
+				d.langBit[lang] = bit
+			} else {
+				d.otherLangs[lang] = true
+			}
+		}
+		bits |= bit
+	}
+	d.practLang = append(d.practLang, bits)
+}
+
+// clone copies a directory for a change; the copy shares no slice or map
+// with the published one.
+func (d *directory) clone() *directory {
+	return &directory{
+		clinics:    slices.Clone(d.clinics),
+		clinicPos:  maps.Clone(d.clinicPos),
+		sites:      slices.Clone(d.sites),
+		practs:     slices.Clone(d.practs),
+		practPos:   maps.Clone(d.practPos),
+		practLang:  slices.Clone(d.practLang),
+		langBit:    maps.Clone(d.langBit),
+		otherLangs: maps.Clone(d.otherLangs),
+	}
 }
 
 // Len returns how many bookable slots the index holds.
@@ -200,28 +244,34 @@ func (ix *Index) Len() int { return int(ix.count.Load()) }
 
 // Clinic returns a clinic of the network by ID.
 func (ix *Index) Clinic(id int64) (rdv.Clinic, bool) {
-	i, ok := ix.clinicPos[id]
+	d := ix.dir.Load()
+	i, ok := d.clinicPos[id]
 	if !ok {
 		return rdv.Clinic{}, false
 	}
-	return ix.clinics[i], true
+	return d.clinics[i], true
 }
 
 // Clinics returns every clinic, ordered by ID. The slice is a copy.
-func (ix *Index) Clinics() []rdv.Clinic { return slices.Clone(ix.clinics) }
+func (ix *Index) Clinics() []rdv.Clinic {
+	return slices.SortedFunc(slices.Values(ix.dir.Load().clinics), func(a, b rdv.Clinic) int { return cmpInt64(a.ID, b.ID) })
+}
 
 // Practitioner returns a practitioner of the network by ID.
 func (ix *Index) Practitioner(id int64) (rdv.Practitioner, bool) {
-	i, ok := ix.practPos[id]
+	d := ix.dir.Load()
+	i, ok := d.practPos[id]
 	if !ok {
 		return rdv.Practitioner{}, false
 	}
-	return ix.practs[i], true
+	return d.practs[i], true
 }
 
 // Practitioners returns every practitioner, ordered by ID. The slice is a
 // copy.
-func (ix *Index) Practitioners() []rdv.Practitioner { return slices.Clone(ix.practs) }
+func (ix *Index) Practitioners() []rdv.Practitioner {
+	return slices.SortedFunc(slices.Values(ix.dir.Load().practs), func(a, b rdv.Practitioner) int { return cmpInt64(a.ID, b.ID) })
+}
 
 func cmpInt64(a, b int64) int {
 	switch {

@@ -17,7 +17,13 @@ func (ix *Index) Search(q Query, dst []Result) []Result {
 	if svc < 0 || q.Limit <= 0 || !(q.RadiusKm >= 0) || math.IsNaN(q.Lat) || math.IsNaN(q.Lon) {
 		return dst
 	}
-	f, ok := ix.newFilter(q)
+	ss := &ix.services[svc]
+	ss.mu.RLock()
+	defer ss.mu.RUnlock()
+	// Read the directory under the lock: every clinic and practitioner
+	// that the service's slices refer to is in it (see AddClinic).
+	d := ix.dir.Load()
+	f, ok := d.newFilter(q)
 	if !ok {
 		return dst
 	}
@@ -27,10 +33,7 @@ func (ix *Index) Search(q Query, dst []Result) []Result {
 	}
 	a := newArea(q.Lat, q.Lon, q.RadiusKm)
 	sc := ix.scratch.Get().(*scratch)
-	ss := &ix.services[svc]
-
-	ss.mu.RLock()
-	h := ix.candidates(sc.heap[:0], ss, &a, &f, from)
+	h := d.candidates(sc.heap[:0], ss, &a, &f, from)
 	h.init()
 	for n := 0; n < q.Limit && len(h) > 0; n++ {
 		c := &h[0]
@@ -44,14 +47,14 @@ func (ix *Index) Search(q Query, dst []Result) []Result {
 			Start:          time.Unix(0, e.start).UTC(),
 			End:            time.Unix(0, e.start+int64(e.dur)*int64(time.Second)).UTC(),
 			Service:        q.Service,
-			ClinicID:       ix.clinics[c.clinic].ID,
-			PractitionerID: ix.practs[e.pract].ID,
+			ClinicID:       d.clinics[c.clinic].ID,
+			PractitionerID: d.practs[e.pract].ID,
 			DistanceKm:     c.km,
 		})
 		c.taken++
 		next := -1
 		if q.PerClinic <= 0 || int(c.taken) < q.PerClinic {
-			next = f.next(ix, list, int(c.pos)+1)
+			next = f.next(d, list, int(c.pos)+1)
 		}
 		if next < 0 {
 			h.popTop()
@@ -60,7 +63,6 @@ func (ix *Index) Search(q Query, dst []Result) []Result {
 		c.pos, c.start, c.id = int32(next), list[next].start, list[next].id
 		h.down(0)
 	}
-	ss.mu.RUnlock()
 
 	sc.heap = h[:0]
 	ix.scratch.Put(sc)
@@ -69,7 +71,7 @@ func (ix *Index) Search(q Query, dst []Result) []Result {
 
 // candidates appends a cursor at the first matching slot of every clinic
 // within the query's disc.
-func (ix *Index) candidates(h cursorHeap, ss *serviceSlots, a *area, f *filter, from int64) cursorHeap {
+func (d *directory) candidates(h cursorHeap, ss *serviceSlots, a *area, f *filter, from int64) cursorHeap {
 	sites := ss.sites
 	lo, hi := 0, len(sites)
 	for lo < hi {
@@ -93,7 +95,7 @@ func (ix *Index) candidates(h cursorHeap, ss *serviceSlots, a *area, f *filter, 
 		if len(list) == 0 {
 			continue
 		}
-		pos := f.next(ix, list, seek(list, from))
+		pos := f.next(d, list, seek(list, from))
 		if pos < 0 {
 			continue
 		}
@@ -134,7 +136,7 @@ type filter struct {
 }
 
 // newFilter reports false when nothing can match.
-func (ix *Index) newFilter(q Query) (filter, bool) {
+func (d *directory) newFilter(q Query) (filter, bool) {
 	f := filter{to: clampNanos(q.To), weekdays: q.Weekdays, windows: q.Windows}
 	if q.To.IsZero() {
 		f.to = math.MaxInt64 // no end given: search the whole horizon
@@ -146,9 +148,9 @@ func (ix *Index) newFilter(q Query) (filter, bool) {
 		f.exclude = flagRostered
 	}
 	if q.Language != "" {
-		if bit, ok := ix.langBit[q.Language]; ok {
+		if bit, ok := d.langBit[q.Language]; ok {
 			f.lang = bit
-		} else if ix.otherLangs[q.Language] {
+		} else if d.otherLangs[q.Language] {
 			f.slowLang = q.Language
 		} else {
 			return f, false
@@ -159,7 +161,7 @@ func (ix *Index) newFilter(q Query) (filter, bool) {
 
 // next returns the position of the first entry at or after pos that
 // matches, or -1 when none does before the end of the range.
-func (f *filter) next(ix *Index, list []entry, pos int) int {
+func (f *filter) next(d *directory, list []entry, pos int) int {
 	for ; pos < len(list); pos++ {
 		e := &list[pos]
 		if e.start >= f.to {
@@ -171,7 +173,7 @@ func (f *filter) next(ix *Index, list []entry, pos int) int {
 		if len(f.windows) != 0 && !inWindows(f.windows, int(e.minute)) {
 			continue
 		}
-		if f.slowLang != "" && !ix.practs[e.pract].Speaks(f.slowLang) {
+		if f.slowLang != "" && !d.practs[e.pract].Speaks(f.slowLang) {
 			continue
 		}
 		return pos

@@ -25,7 +25,10 @@ func (ix *Index) Apply(ch rdv.SlotChanges) {
 // serves only the network it was built with.
 func (ix *Index) Add(s rdv.Slot) {
 	var clock localClock
-	svc, ci, e, ok := ix.encode(s, &clock)
+	// The directory that knows the slot's clinic was published after the
+	// clinic's place in every service's slices was made (see AddClinic).
+	d := ix.dir.Load()
+	svc, ci, e, ok := d.encode(s, &clock)
 	if !ok {
 		return
 	}
@@ -37,7 +40,7 @@ func (ix *Index) Add(s rdv.Slot) {
 		list[i] = e
 	} else {
 		ss.byClinic[ci] = slices.Insert(list, i, e)
-		ss.list(ix.sites[ci])
+		ss.list(d.sites[ci])
 		ix.count.Add(1)
 	}
 	ss.mu.Unlock()
@@ -50,7 +53,7 @@ func (ix *Index) Remove(s rdv.Slot) {
 	if svc < 0 {
 		return
 	}
-	ci, ok := ix.clinicPos[s.ClinicID]
+	ci, ok := ix.dir.Load().clinicPos[s.ClinicID]
 	if !ok {
 		return
 	}

@@ -12,8 +12,8 @@ import (
 	"rdv"
 )
 
-// everyPage renders every page the patient can meet, in one language, and
-// returns them by name.
+// everyPage renders every page the patient can meet, and every staff page
+// signed in, in one language, and returns them by name.
 func (s *site) everyPage(t *testing.T, lang string) map[string]answer {
 	t.Helper()
 	pages := map[string]answer{}
@@ -54,6 +54,10 @@ func (s *site) everyPage(t *testing.T, lang string) map[string]answer {
 		res := w.Result()
 		res.Request = r
 		add(http.StatusText(status), answer{res, w.Body.String()})
+	}
+
+	for name, a := range s.staffPages(t, lang) {
+		add(name, a)
 	}
 
 	// Last: running the clock past the hold makes every hold expire.

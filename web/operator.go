@@ -165,6 +165,9 @@ func (s *Server) createClinic(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// Searchable at once here; other instances learn of it from its
+	// first slots.
+	s.d.Index.AddClinic(c, nil)
 	a, _ := s.account(r)
 	s.log.InfoContext(r.Context(), "clinic onboarded", "clinic", c.ID, "account", a.ID)
 	http.Redirect(w, r, "/operateur?avis=clinic_created#cliniques", http.StatusSeeOther)

@@ -1,0 +1,156 @@
+package waitroom
+
+import (
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Cookie names. Over TLS they carry the __Host- prefix, which browsers
+// accept only when Secure, without Domain and with Path=/.
+const (
+	browserCookie = "rdv_wr_id"
+	ticketCookie  = "rdv_wr_ticket"
+	passCookie    = "rdv_wr_pass"
+)
+
+// redeemWindow is how long after its number comes up a ticket still lets
+// its browser in, measured in numbers at the admission rate. A waiting
+// page refreshes far more often; a ticket kept to come back later is
+// refused and its holder waits again.
+const redeemWindow = 10 * time.Minute
+
+// bypassPrefixes are the paths the room never holds back: probes and
+// metrics, static files, the staff consoles (which need a sign-in of
+// their own) and the appointment-request form, which the waiting page
+// offers as the way to be called back instead of waiting.
+var bypassPrefixes = []string{"/static/", "/operateur", "/operator", "/connexion", "/deconnexion", "/clinique", "/agent", "/demande", "/api/v1/requests"}
+
+// DefaultBypass reports whether a request goes past the room whatever its
+// state: health probes, /metrics, static files, staff pages and the
+// request form.
+func DefaultBypass(r *http.Request) bool {
+	p := r.URL.Path
+	switch p {
+	case "/healthz", "/readyz", "/metrics", "/favicon.ico", "/robots.txt":
+		return true
+	}
+	for _, pre := range bypassPrefixes {
+		if strings.HasSuffix(pre, "/") && strings.HasPrefix(p, pre) ||
+			p == pre || strings.HasPrefix(p, pre+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// Middleware returns next behind the room. While the room is open, a
+// request passes with a valid pass of its browser, or with a ticket whose
+// number has come up (it then gets a pass); any other gets the waiting
+// page, and a ticket if it had none worth keeping.
+func (r *Room) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		now := r.cfg.Now()
+		if r.cfg.Bypass(req) || !r.Open(now) {
+			next.ServeHTTP(w, req)
+			return
+		}
+		bid := cookieValue(req, browserCookie)
+		if !validBrowserID(bid) {
+			bid = ""
+		}
+		if bid != "" {
+			if exp, b, ok := r.sign.readPass(cookieValue(req, passCookie)); ok && b == bid && now.Before(exp) {
+				next.ServeHTTP(w, req)
+				return
+			}
+			if t, ok := r.sign.readTicket(cookieValue(req, ticketCookie)); ok && t.Browser == bid && r.live(t, now) {
+				ahead, wait, admitted := r.place(t.Seq)
+				if admitted {
+					r.admit(w, req, bid, now)
+					next.ServeHTTP(w, req)
+					return
+				}
+				r.writeWaiting(w, req, t.Seq, ahead, wait)
+				return
+			}
+		}
+		if bid == "" {
+			bid = newBrowserID()
+			setCookie(w, req, browserCookie, bid, r.cfg.TicketTTL)
+		}
+		seq, err := r.tickets.IssueTicket(req.Context())
+		if err != nil {
+			// No number can be drawn: the visitor waits without one and
+			// tries again, rather than walking past the line.
+			r.log.WarnContext(req.Context(), "waiting room: cannot issue a ticket", "err", err)
+			r.writeWaiting(w, req, 0, -1, 0)
+			return
+		}
+		r.noteIssued(seq)
+		setCookie(w, req, ticketCookie, r.sign.ticket(seq, now, bid), r.cfg.TicketTTL)
+		ahead, wait, admitted := r.place(seq)
+		if admitted {
+			r.admit(w, req, bid, now)
+			next.ServeHTTP(w, req)
+			return
+		}
+		r.writeWaiting(w, req, seq, ahead, wait)
+	})
+}
+
+// live reports whether a ticket may still be waited on or redeemed: not
+// older than TicketTTL, and not admitted so long ago that its holder must
+// have left (see redeemWindow).
+func (r *Room) live(t ticket, now time.Time) bool {
+	if now.Sub(t.Issued) > r.cfg.TicketTTL || t.Issued.After(now.Add(time.Minute)) {
+		return false
+	}
+	r.mu.Lock()
+	through, rate := r.state.AdmittedThrough, r.cfg.PerSecond
+	r.mu.Unlock()
+	return through-t.Seq <= int64(rate*redeemWindow.Seconds())
+}
+
+// admit gives the browser a pass for a session and drops its ticket, so
+// that the pass, not the ticket, is what lets it in from now on.
+func (r *Room) admit(w http.ResponseWriter, req *http.Request, bid string, now time.Time) {
+	r.admitted.Inc()
+	exp := now.Add(r.cfg.Session)
+	setCookie(w, req, passCookie, r.sign.pass(exp, bid), r.cfg.Session)
+	setCookie(w, req, ticketCookie, "", 0)
+}
+
+func cookieName(r *http.Request, name string) string {
+	if r.TLS != nil {
+		return "__Host-" + name
+	}
+	return name
+}
+
+func cookieValue(r *http.Request, name string) string {
+	c, err := r.Cookie(cookieName(r, name))
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+// setCookie sets a cookie for ttl; an empty value deletes it. The
+// signed value carries its own expiry: the cookie's is only a courtesy.
+func setCookie(w http.ResponseWriter, r *http.Request, name, value string, ttl time.Duration) {
+	c := &http.Cookie{
+		Name:     cookieName(r, name),
+		Value:    value,
+		Path:     "/",
+		HttpOnly: true,
+		Secure:   r.TLS != nil,
+		SameSite: http.SameSiteLaxMode,
+	}
+	if value == "" {
+		c.MaxAge = -1
+	} else {
+		c.MaxAge = max(int(ttl.Seconds()), 1)
+	}
+	http.SetCookie(w, c)
+}

@@ -1,0 +1,161 @@
+package waitroom
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The waiting page is light on purpose: no script, no style sheet to
+// fetch, a few hundred bytes, refreshed by the browser itself. It is what
+// a crowd downloads over and over.
+
+// texts are the page's strings, French first.
+var texts = map[string][2]string{
+	"title":    {"Salle d'attente virtuelle", "Virtual waiting room"},
+	"intro":    {"Beaucoup de personnes cherchent un rendez-vous en ce moment. Pour que le site reste rapide pour tous, nous faisons entrer les visiteurs dans leur ordre d'arrivée.", "Many people are looking for an appointment right now. To keep the site fast for everyone, visitors come in in the order they arrived."},
+	"ahead":    {"Personnes devant vous : %d", "People ahead of you: %d"},
+	"next":     {"Vous êtes le prochain. Vous entrerez dans quelques secondes.", "You are next. You will be in within seconds."},
+	"wait":     {"Attente estimée : environ %s.", "Estimated wait: about %s."},
+	"noticket": {"Nous ne pouvons pas vous donner de place pour l'instant. La page réessaiera toute seule.", "We cannot give you a place in line right now. The page will try again by itself."},
+	"keep":     {"Cette page se met à jour toute seule. Gardez-la ouverte : vous gardez votre place.", "This page updates itself. Keep it open: you keep your place."},
+	"request":  {"Vous préférez ne pas attendre ? Laissez une demande de rendez-vous et on vous rappellera.", "Rather not wait? Leave an appointment request and you will be called back."},
+	"urgent":   {"Urgence : composez le 911. Conseils santé (Info-Santé) : 811.", "Emergency: call 911. Health advice (Info-Santé): 811."},
+	"other":    {"English", "Français"},
+	"api":      {"Salle d'attente : réessayez après le délai indiqué, avec les témoins reçus.", "Waiting room: try again after the delay given, with the cookies received."},
+}
+
+func tr(lang, key string, args ...any) string {
+	t := texts[key][0]
+	if lang == "en" {
+		t = texts[key][1]
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(t, args...)
+	}
+	return t
+}
+
+// minutes writes a wait the way people say it.
+func minutes(d time.Duration, lang string) string {
+	m := int(math.Ceil(d.Minutes()))
+	switch {
+	case m <= 1:
+		return "1 minute"
+	case m < 120:
+		return strconv.Itoa(m) + " minutes"
+	case lang == "en":
+		return fmt.Sprintf("%d hours", (m+30)/60)
+	}
+	return fmt.Sprintf("%d heures", (m+30)/60)
+}
+
+var pageTemplate = template.Must(template.New("wait").Parse(`<!doctype html>
+<html lang="{{.Lang}}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="{{.Refresh}}">
+<title>{{.Title}}</title>
+<style>body{font:1.1rem/1.5 system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}strong{font-size:1.4rem}a{color:#0b4f9c}</style>
+</head>
+<body>
+<p><a href="{{.SwitchURL}}" lang="{{.Other}}" hreflang="{{.Other}}">{{.OtherName}}</a></p>
+<main>
+<h1>{{.Title}}</h1>
+<p>{{.Intro}}</p>
+<p role="status"><strong>{{.Place}}</strong>{{with .Wait}}<br>{{.}}{{end}}</p>
+<p>{{.Keep}}</p>
+<p><a href="/demande">{{.Request}}</a></p>
+</main>
+<footer><p>{{.Urgent}}</p></footer>
+</body>
+</html>
+`))
+
+type pageData struct {
+	Lang, Other, OtherName, SwitchURL, Title, Intro, Place, Wait, Keep, Request, Urgent string
+	Refresh                                                                             int
+}
+
+// refreshAfter is how soon the page comes back: often when the turn is
+// near, rarely when it is far, within 5 to 30 seconds.
+func refreshAfter(wait time.Duration) time.Duration {
+	return min(max(wait/4, 5*time.Second), 30*time.Second).Round(time.Second)
+}
+
+// writeWaiting answers 503 with Retry-After: the waiting page, or for the
+// API a JSON error with the place in line. ahead < 0 means no ticket
+// could be issued.
+func (r *Room) writeWaiting(w http.ResponseWriter, req *http.Request, seq, ahead int64, wait time.Duration) {
+	lang := pickLang(req)
+	retry := refreshAfter(wait)
+	h := w.Header()
+	h.Set("Retry-After", strconv.Itoa(int(retry.Seconds())))
+	h.Set("Cache-Control", "no-store")
+	if strings.HasPrefix(req.URL.Path, "/api/") {
+		body := map[string]any{
+			"error": map[string]string{"code": "waiting_room", "message": tr(lang, "api")},
+			"waiting_room": map[string]any{
+				"ticket": seq, "ahead": max(ahead, 0), "estimated_wait_seconds": int(math.Ceil(wait.Seconds())),
+				"retry_after_seconds": int(retry.Seconds()),
+			},
+		}
+		h.Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_ = json.NewEncoder(w).Encode(body)
+		return
+	}
+	d := pageData{Lang: lang, Other: "en", OtherName: tr(lang, "other"), Title: tr(lang, "title"), Intro: tr(lang, "intro"),
+		Keep: tr(lang, "keep"), Request: tr(lang, "request"), Urgent: tr(lang, "urgent"), Refresh: int(retry.Seconds())}
+	if lang == "en" {
+		d.Other = "fr"
+	}
+	q := req.URL.Query()
+	q.Set("lang", d.Other)
+	d.SwitchURL = req.URL.Path + "?" + q.Encode()
+	switch {
+	case ahead < 0:
+		d.Place = tr(lang, "noticket")
+	case ahead == 0:
+		d.Place = tr(lang, "next")
+	default:
+		d.Place = tr(lang, "ahead", ahead)
+		d.Wait = tr(lang, "wait", minutes(wait, lang))
+	}
+	var buf bytes.Buffer
+	if err := pageTemplate.Execute(&buf, d); err != nil {
+		panic("waitroom: render the waiting page: " + err.Error())
+	}
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	w.Write(buf.Bytes())
+}
+
+// pickLang is the language of the request as the pages choose it: the
+// switch (?lang=), then the cookie it set, then Accept-Language, then
+// French.
+func pickLang(r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); l == "fr" || l == "en" {
+		return l
+	}
+	if c, err := r.Cookie("lang"); err == nil && (c.Value == "fr" || c.Value == "en") {
+		return c.Value
+	}
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag := strings.ToLower(strings.TrimSpace(part))
+		switch {
+		case strings.HasPrefix(tag, "fr"):
+			return "fr"
+		case strings.HasPrefix(tag, "en"):
+			return "en"
+		}
+	}
+	return "fr"
+}

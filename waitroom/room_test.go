@@ -1,0 +1,411 @@
+package waitroom
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"rdv"
+	"rdv/sqlite"
+)
+
+// clock is a settable time for the room.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+func (c *clock) Set(t time.Time)     { c.mu.Lock(); c.now = t; c.mu.Unlock() }
+func newClock() *clock               { return &clock{now: time.Date(2031, time.March, 3, 14, 0, 0, 0, time.UTC)} }
+func okHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "page") })
+}
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func secret(b byte) []byte   { return []byte(strings.Repeat(string(rune('a'+b)), 32)) }
+func mustStore(t *testing.T) *sqlite.Store {
+	t.Helper()
+	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "rdv.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// fixture is a room over a real SQLite store, open by the operators'
+// switch, admitting one visitor per second on a clock the test moves.
+type fixture struct {
+	t     *testing.T
+	store *sqlite.Store
+	clock *clock
+	room  *Room
+	h     http.Handler
+}
+
+func newFixture(t *testing.T, cfg Config) *fixture {
+	t.Helper()
+	f := &fixture{t: t, store: mustStore(t), clock: newClock()}
+	if cfg.Secret == nil {
+		cfg.Secret = secret(0)
+	}
+	if cfg.PerSecond == 0 {
+		cfg.PerSecond = 1
+	}
+	if cfg.Session == 0 {
+		cfg.Session = 10 * time.Minute
+	}
+	cfg.Now = f.clock.Now
+	room, err := New(f.store, f.store, cfg, nil, quietLog())
+	if err != nil {
+		t.Fatalf("new room: %v", err)
+	}
+	f.room, f.h = room, room.Middleware(okHandler())
+	if err := f.store.SetModes(t.Context(), rdv.Modes{WaitingRoom: true}); err != nil {
+		t.Fatalf("open the room: %v", err)
+	}
+	f.step()
+	return f
+}
+
+// step runs one tick of the room at the clock's time.
+func (f *fixture) step() { f.t.Helper(); f.room.Step(f.t.Context()) }
+
+// browser keeps cookies the way a browser does.
+type browser struct {
+	f       *fixture
+	cookies map[string]string
+}
+
+func (f *fixture) browser() *browser { return &browser{f: f, cookies: map[string]string{}} }
+
+func (b *browser) get(path string) *httptest.ResponseRecorder {
+	b.f.t.Helper()
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	for k, v := range b.cookies {
+		req.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	rec := httptest.NewRecorder()
+	b.f.h.ServeHTTP(rec, req)
+	for _, c := range rec.Result().Cookies() {
+		if c.MaxAge < 0 {
+			delete(b.cookies, c.Name)
+		} else {
+			b.cookies[c.Name] = c.Value
+		}
+	}
+	return rec
+}
+
+// seq returns the number inside the browser's ticket.
+func (b *browser) seq() int64 {
+	b.f.t.Helper()
+	t, ok := b.f.room.sign.readTicket(b.cookies[ticketCookie])
+	if !ok {
+		b.f.t.Fatalf("the browser holds no valid ticket (cookies %v)", b.cookies)
+	}
+	return t.Seq
+}
+
+func admitted(rec *httptest.ResponseRecorder) bool {
+	return rec.Code == http.StatusOK && rec.Body.String() == "page"
+}
+
+func TestOrderAndAdmission(t *testing.T) {
+	f := newFixture(t, Config{})
+	var bs []*browser
+	for i := range 4 {
+		b := f.browser()
+		rec := b.get("/recherche")
+		if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+			t.Fatalf("visitor %d: status %d, Retry-After %q; want the waiting page", i, rec.Code, rec.Header().Get("Retry-After"))
+		}
+		if !strings.Contains(rec.Body.String(), `http-equiv="refresh"`) || !strings.Contains(rec.Body.String(), aheadFR(i)) {
+			t.Fatalf("visitor %d's page does not refresh itself or show %d ahead:\n%s", i, i, rec.Body)
+		}
+		if i > 0 && b.seq() <= bs[i-1].seq() {
+			t.Fatalf("a later visitor got number %d, not after %d", b.seq(), bs[i-1].seq())
+		}
+		bs = append(bs, b)
+	}
+	// Two seconds at one per second: the first two come in, in order.
+	f.clock.Add(2 * time.Second)
+	f.step()
+	for i, b := range bs {
+		rec := b.get("/recherche")
+		if want := i < 2; admitted(rec) != want {
+			t.Fatalf("visitor %d (number %d): admitted %v, want %v", i, b.seq(), admitted(rec), want)
+		}
+	}
+	// The admitted browse on their pass, without their ticket.
+	if _, ok := bs[0].cookies[ticketCookie]; ok {
+		t.Fatal("an admitted browser keeps its ticket")
+	}
+	if rec := bs[0].get("/rendez-vous/1"); !admitted(rec) {
+		t.Fatalf("an admitted visitor's next page: status %d", rec.Code)
+	}
+	if rec := bs[3].get("/recherche"); !strings.Contains(rec.Body.String(), aheadFR(1)) {
+		t.Fatalf("the fourth visitor should have one person ahead:\n%s", rec.Body)
+	}
+}
+
+func TestForgedTicketsAndPassesAreRefused(t *testing.T) {
+	f := newFixture(t, Config{})
+	first := f.browser()
+	first.get("/")
+	b := f.browser()
+	b.get("/")
+	seq := b.seq()
+	// Editing the number inside the ticket breaks its signature.
+	parts := strings.SplitN(b.cookies[ticketCookie], ".", 2)
+	payload, _ := base64.RawURLEncoding.DecodeString(parts[0])
+	forged := strings.Replace(string(payload), "|"+itoa(seq)+"|", "|1|", 1)
+	b.cookies[ticketCookie] = base64.RawURLEncoding.EncodeToString([]byte(forged)) + "." + parts[1]
+	f.clock.Add(time.Second)
+	f.step() // number 1 comes up
+	if rec := b.get("/"); admitted(rec) {
+		t.Fatal("a ticket edited to number 1 was let in")
+	}
+	if b.seq() <= seq {
+		t.Fatalf("the forger should have been sent to the back, got number %d after %d", b.seq(), seq)
+	}
+	// A pass signed with another secret is worthless.
+	other := signer{secret(1)}
+	c := f.browser()
+	c.get("/")
+	c.cookies[passCookie] = other.pass(f.clock.Now().Add(time.Hour), c.cookies[browserCookie])
+	if rec := c.get("/"); admitted(rec) {
+		t.Fatal("a pass signed with another secret was accepted")
+	}
+	// A ticket shown as a pass is refused: the kind is signed.
+	d := f.browser()
+	d.get("/")
+	d.cookies[passCookie] = d.cookies[ticketCookie]
+	if rec := d.get("/"); admitted(rec) {
+		t.Fatal("a ticket was accepted as a pass")
+	}
+}
+
+// aheadFR is what the French page says with n people ahead.
+func aheadFR(n int) string {
+	if n == 0 {
+		return "Vous êtes le prochain"
+	}
+	return "Personnes devant vous : " + itoa(int64(n))
+}
+
+func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestReplayFromAnotherBrowserIsRefused(t *testing.T) {
+	f := newFixture(t, Config{})
+	a := f.browser()
+	a.get("/")
+	f.clock.Add(time.Second)
+	f.step()
+	if rec := a.get("/"); !admitted(rec) {
+		t.Fatalf("the first visitor was not let in: %d", rec.Code)
+	}
+	// Another browser copies the pass (and an old ticket) but has its
+	// own id.
+	thief := f.browser()
+	thief.get("/")
+	thief.cookies[passCookie] = a.cookies[passCookie]
+	if rec := thief.get("/"); admitted(rec) {
+		t.Fatal("a pass copied to another browser was accepted")
+	}
+	waiter := f.browser()
+	waiter.get("/")
+	thief2 := f.browser()
+	thief2.get("/")
+	own := thief2.seq()
+	thief2.cookies[ticketCookie] = waiter.cookies[ticketCookie]
+	// The line moves up to the waiter's number, not to the thief's own.
+	f.clock.Add(time.Duration(waiter.seq()-1) * time.Second)
+	f.step()
+	if rec := thief2.get("/"); admitted(rec) {
+		t.Fatal("a ticket copied to another browser was accepted")
+	}
+	if thief2.seq() <= own {
+		t.Fatalf("the copier should be sent to the back with a new number, has %d (own was %d)", thief2.seq(), own)
+	}
+	if rec := waiter.get("/"); !admitted(rec) {
+		t.Fatal("the ticket's own browser was not let in")
+	}
+}
+
+func TestExpiry(t *testing.T) {
+	f := newFixture(t, Config{Session: 2 * time.Minute, TicketTTL: time.Hour})
+	a := f.browser()
+	a.get("/")
+	f.clock.Add(time.Second)
+	f.step()
+	if !admitted(a.get("/")) {
+		t.Fatal("not admitted")
+	}
+	f.clock.Add(2*time.Minute + time.Second)
+	rec := a.get("/")
+	if admitted(rec) {
+		t.Fatal("a pass past its session still lets in")
+	}
+	if a.seq() <= 1 {
+		t.Fatalf("after the session the visitor should wait with a new number, has %d", a.seq())
+	}
+	// A ticket older than its TTL is replaced by a new one at the back.
+	b := f.browser()
+	b.get("/")
+	old := b.seq()
+	f.clock.Add(time.Hour + time.Minute)
+	c := f.browser()
+	c.get("/") // someone arrived meanwhile
+	b.get("/")
+	if b.seq() <= c.seq() || b.seq() == old {
+		t.Fatalf("an expired ticket (%d) should be replaced behind later arrivals (%d), got %d", old, c.seq(), b.seq())
+	}
+}
+
+func TestBypassAndClosedRoom(t *testing.T) {
+	f := newFixture(t, Config{})
+	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/static/app.0123.css", "/operateur", "/operateur/modes", "/connexion", "/clinique", "/agent/demandes", "/demande", "/api/v1/requests"} {
+		if rec := f.browser().get(p); !admitted(rec) {
+			t.Errorf("%s: status %d while the room is open; it bypasses the room", p, rec.Code)
+		}
+	}
+	for _, p := range []string{"/", "/recherche", "/api/v1/slots", "/operateurs", "/demandes"} {
+		if rec := f.browser().get(p); admitted(rec) {
+			t.Errorf("%s passed an open room without a ticket", p)
+		}
+	}
+	if err := f.store.SetModes(t.Context(), rdv.Modes{}); err != nil {
+		t.Fatal(err)
+	}
+	f.step()
+	if rec := f.browser().get("/recherche"); !admitted(rec) || len(rec.Result().Cookies()) != 0 {
+		t.Fatalf("a closed room: status %d, cookies %v; want the page and no cookie", rec.Code, rec.Result().Cookies())
+	}
+}
+
+func TestAPIClientsGetJSON(t *testing.T) {
+	f := newFixture(t, Config{})
+	f.browser().get("/")
+	rec := f.browser().get("/api/v1/slots?service=general")
+	var body struct {
+		Error       struct{ Code string }
+		WaitingRoom struct {
+			Ticket, Ahead        int64
+			EstimatedWaitSeconds int64 `json:"estimated_wait_seconds"`
+		} `json:"waiting_room"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatalf("decode %s: %v", rec.Body, err)
+	}
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || body.Error.Code != "waiting_room" ||
+		body.WaitingRoom.Ahead != 1 || body.WaitingRoom.EstimatedWaitSeconds != 2 {
+		t.Fatalf("status %d, Retry-After %q, body %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+	}
+}
+
+func TestEnglishPage(t *testing.T) {
+	f := newFixture(t, Config{})
+	b := f.browser()
+	b.cookies["lang"] = "en"
+	if rec := b.get("/"); !strings.Contains(rec.Body.String(), "You are next") || !strings.Contains(rec.Body.String(), `lang="en"`) {
+		t.Fatalf("English page:\n%s", rec.Body)
+	}
+}
+
+func TestClosingEverywhereClearsTheLine(t *testing.T) {
+	f := newFixture(t, Config{})
+	for range 5 {
+		f.browser().get("/")
+	}
+	if err := f.store.SetModes(t.Context(), rdv.Modes{}); err != nil {
+		t.Fatal(err)
+	}
+	f.step()
+	f.clock.Add(time.Hour)
+	f.step()
+	if err := f.store.SetModes(t.Context(), rdv.Modes{WaitingRoom: true}); err != nil {
+		t.Fatal(err)
+	}
+	f.step()
+	if rec := f.browser().get("/"); !strings.Contains(rec.Body.String(), aheadFR(0)) {
+		t.Fatalf("the line left over from an hour ago stands before a new visitor:\n%s", rec.Body)
+	}
+}
+
+func TestSustained(t *testing.T) {
+	var shed uint64
+	on := Sustained(func() uint64 { return shed }, 10*time.Second)
+	t0 := newClock().Now()
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	on(at(0))
+	// A three-second burst does not open the room.
+	for s := 1; s <= 3; s++ {
+		shed += 100
+		if on(at(s)) {
+			t.Fatalf("open after a %d s burst", s)
+		}
+	}
+	for s := 4; s <= 8; s++ {
+		on(at(s))
+	}
+	// A flood that lasts does.
+	opened := 0
+	for s := 9; s <= 25; s++ {
+		shed += 100
+		if on(at(s)) && opened == 0 {
+			opened = s
+		}
+	}
+	if opened == 0 || opened < 19 {
+		t.Fatalf("opened at %d s; want once the flood from 9 s has lasted 10 s", opened)
+	}
+	// And it stays open until the flood has been over for a while.
+	if !on(at(30)) {
+		t.Fatal("closed 5 s after the flood")
+	}
+	if on(at(36)) {
+		t.Fatal("still open 11 s after the flood")
+	}
+}
+
+func TestAutomaticSwitchOpensTheRoom(t *testing.T) {
+	var mu sync.Mutex
+	auto := false
+	f := newFixture(t, Config{Auto: func(time.Time) bool { mu.Lock(); defer mu.Unlock(); return auto }})
+	if err := f.store.SetModes(t.Context(), rdv.Modes{}); err != nil {
+		t.Fatal(err)
+	}
+	f.step()
+	if !admitted(f.browser().get("/")) {
+		t.Fatal("the room held a visitor back while closed")
+	}
+	mu.Lock()
+	auto = true
+	mu.Unlock()
+	if admitted(f.browser().get("/")) {
+		t.Fatal("the automatic switch did not open the room")
+	}
+}
+
+func TestNewRefusesWeakConfig(t *testing.T) {
+	s := mustStore(t)
+	for name, cfg := range map[string]Config{
+		"short secret": {Secret: []byte("short"), PerSecond: 1, Session: time.Minute},
+		"no rate":      {Secret: secret(0), Session: time.Minute},
+		"short":        {Secret: secret(0), PerSecond: 1, Session: time.Second},
+	} {
+		if _, err := New(s, s, cfg, nil, quietLog()); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

@@ -18,6 +18,7 @@ type appointmentData struct {
 	Cancel     string // where the cancel form posts
 	Cancelable bool
 	Calendar   string // the .ics file of the appointment
+	Reschedule string // the list of other times to move it to
 }
 
 // appointment shows an appointment to the holder of its link.
@@ -61,6 +62,7 @@ func (s *Server) appointment(w http.ResponseWriter, r *http.Request) {
 			Cancel:     "/rendez-vous/" + strconv.FormatInt(a.ID, 10) + "/annuler",
 			Cancelable: a.Status == rdv.Booked && s.d.Engine.Now().Before(a.Slot.Start),
 			Calendar:   calendarURL(a.ID, token),
+			Reschedule: rescheduleURL(a.ID, token, ""),
 		},
 	})
 }

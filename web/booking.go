@@ -32,10 +32,13 @@ const guardianPrefix = "guardian_"
 type bookingData struct {
 	Slot      slotView
 	HeldUntil time.Time
-	Action    string
-	Nonce     string
-	Today     string
-	BackURL   string
+	// SecondsLeft is what the countdown starts from: the device's clock
+	// may be wrong, the time left is not.
+	SecondsLeft int
+	Action      string
+	Nonce       string
+	Today       string
+	BackURL     string
 }
 
 // slotView is a slot with the names people need to find their way there.
@@ -144,12 +147,13 @@ func (s *Server) renderBooking(w http.ResponseWriter, r *http.Request, status in
 		Form:      f,
 		SwitchURL: action + "?lang=" + otherLang(langOf(r.Context())),
 		Data: bookingData{
-			Slot:      s.viewSlot(sl),
-			HeldUntil: h.ExpiresAt,
-			Action:    action,
-			Nonce:     newNonce(),
-			Today:     rdv.DateOf(s.d.Engine.Now()).String(),
-			BackURL:   searchURL(url.Values{"service": {string(sl.Service)}, "lieu": {s.viewSlot(sl).City}}, ""),
+			Slot:        s.viewSlot(sl),
+			HeldUntil:   h.ExpiresAt,
+			SecondsLeft: max(0, int(h.ExpiresAt.Sub(s.d.Engine.Now()).Seconds())),
+			Action:      action,
+			Nonce:       newNonce(),
+			Today:       rdv.DateOf(s.d.Engine.Now()).String(),
+			BackURL:     searchURL(url.Values{"service": {string(sl.Service)}, "lieu": {s.viewSlot(sl).City}}, ""),
 		},
 	})
 }

@@ -7,4 +7,5 @@ import "net/http"
 func (s *Server) patientRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /rendez-vous/{id}/calendrier.ics", s.calendar)
 	mux.HandleFunc("GET /recherche/clinique/{clinic}", s.moreTimes)
+	s.rescheduleRoutes(mux)
 }

@@ -54,10 +54,18 @@ func parsePages() (map[string]pageTemplate, error) {
 type asset struct {
 	body  []byte
 	ctype string
+	name  string // the file's own name, e.g. app.js
+}
+
+// assetTypes are the content types of the static files, by extension.
+var assetTypes = map[string]string{
+	".css": "text/css; charset=utf-8",
+	".js":  "text/javascript; charset=utf-8",
 }
 
 // loadAssets fingerprints the static files and returns them by served
-// name, with the URL of the style sheet.
+// name, with the URL of the style sheet. The URLs of the other files are
+// in assetURLs.
 func loadAssets() (map[string]asset, string, error) {
 	assets := make(map[string]asset)
 	var cssURL string
@@ -73,11 +81,11 @@ func loadAssets() (map[string]asset, string, error) {
 		sum := sha256.Sum256(body)
 		ext := path.Ext(e.Name())
 		served := strings.TrimSuffix(e.Name(), ext) + "." + hex.EncodeToString(sum[:6]) + ext
-		ctype := "application/octet-stream"
-		if ext == ".css" {
-			ctype = "text/css; charset=utf-8"
+		ctype, ok := assetTypes[ext]
+		if !ok {
+			ctype = "application/octet-stream"
 		}
-		assets[served] = asset{body: body, ctype: ctype}
+		assets[served] = asset{body: body, ctype: ctype, name: e.Name()}
 		if e.Name() == "app.css" {
 			cssURL = "/static/" + served
 		}
@@ -107,6 +115,7 @@ type page struct {
 	Lang      string
 	Title     string
 	CSS       string
+	JS        string // the script that improves the page; "" for none
 	SwitchURL string
 	Notice    string // a translated message shown at the top, if any
 	Form      *form
@@ -209,6 +218,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	p.Lang = langOf(r.Context())
 	p.CSS = s.cssURL
 	p.Title = p.T(p.Title)
+	p.JS = assetURL(s.assets, "app.js")
 	p.csrf = csrfToken(r)
 	if si := signedInOf(r); si != nil {
 		p.Account = &si.acct
@@ -276,3 +286,14 @@ func (s *Server) renderMessage(w http.ResponseWriter, r *http.Request, status in
 
 // errorData is what the error page shows besides its title.
 type errorData struct{ TextKey string }
+
+// assetURL returns the fingerprinted URL of a static file by its own
+// name, or "" when there is no such file.
+func assetURL(assets map[string]asset, name string) string {
+	for served, a := range assets {
+		if a.name == name {
+			return "/static/" + served
+		}
+	}
+	return ""
+}

@@ -34,7 +34,7 @@ var moments = []struct {
 }
 
 // searchKeys are the parameters of a search, in the form and in links.
-var searchKeys = []string{"service", "lieu", "rayon", "du", "au", "moment"}
+var searchKeys = []string{"service", "lieu", "rayon", "du", "au", "moment", "near"}
 
 // searchFields are the search form's fields with their labels, in order.
 var searchFields = []labelled{
@@ -119,6 +119,9 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	}
 	data.Searched = true
 	data.PlaceName = place.Name
+	if place.Name == "" {
+		data.PlaceName = translate(langOf(r.Context()), "search.near.here")
+	}
 	data.RadiusKm = f.Values.Get("rayon")
 	data.Query = f.Values.Encode()
 	data.Nonce = newNonce()
@@ -205,7 +208,10 @@ func (s *Server) parseSearch(f *form) (availability.Query, places.Place, bool) {
 	q.Service = svc
 
 	place, found := places.Lookup(v.Get("lieu"))
+	here, nearOK := parseNear(v.Get("near"))
 	switch {
+	case nearOK: // the browser's position (see near.go); place has no name
+		place = here
 	case v.Get("lieu") == "":
 		f.Fail("lieu", "err.required")
 	case !found:

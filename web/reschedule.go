@@ -1,0 +1,259 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"rdv"
+	"rdv/availability"
+)
+
+// Rescheduling from the appointment page, with the token of its link:
+// the times near the same clinic for the same service, a hold on the one
+// chosen, a page to confirm the change, and the appointment page again
+// with its new time. Every step works with plain forms.
+
+// Reschedule bounds: the list looks around the clinic as far as people
+// usually travel to it, over the whole slot horizon.
+const (
+	rescheduleRadiusKm  = 10
+	rescheduleLimit     = 20
+	reschedulePerClinic = 6
+)
+
+func init() {
+	notices["rescheduled"] = "notice.rescheduled"
+	notices["not_changed"] = "notice.not_changed"
+	notices["hold_expired"] = "notice.hold_expired"
+}
+
+// rescheduleRoutes adds the pages of rescheduling.
+func (s *Server) rescheduleRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /rendez-vous/{id}/changer", s.rescheduleTimes)
+	mux.HandleFunc("POST /rendez-vous/{id}/changer", s.rescheduleHold)
+	mux.HandleFunc("GET /rendez-vous/{id}/changer/{hold}", s.rescheduleForm)
+	mux.HandleFunc("POST /rendez-vous/{id}/changer/{hold}", s.rescheduleConfirm)
+}
+
+// rescheduleTimesData is what the list of other times shows.
+type rescheduleTimesData struct {
+	Current slotView
+	Action  string // where a chosen time posts
+	Token   string
+	Nonce   string
+	Choose  string
+	Results []resultRow
+	Back    string // the appointment page
+}
+
+// rescheduleFormData is what the page confirming the change shows.
+type rescheduleFormData struct {
+	Old, New    slotView
+	HeldUntil   time.Time
+	SecondsLeft int
+	Action      string
+	Token       string
+	Nonce       string
+	Back        string // the list of other times
+}
+
+// rescheduleURL is the list of other times of an appointment.
+func rescheduleURL(id int64, token, notice string) string {
+	v := url.Values{"token": {token}}
+	if notice != "" {
+		v.Set("avis", notice)
+	}
+	return "/rendez-vous/" + strconv.FormatInt(id, 10) + "/changer?" + v.Encode()
+}
+
+// changeable finds the appointment of the request's link and reports
+// whether it can still be moved. It answers the request itself when the
+// appointment is not found (a wrong token reads the same) and returns
+// ok false.
+func (s *Server) changeable(w http.ResponseWriter, r *http.Request, token string) (a rdv.Appointment, movable, ok bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.renderMessage(w, r, http.StatusNotFound, "error.appt_notfound")
+		return rdv.Appointment{}, false, false
+	}
+	a, err = s.d.Engine.Appointment(r.Context(), id, token)
+	switch rdv.ErrorCode(err) {
+	case "":
+	case rdv.ENOTFOUND:
+		s.renderMessage(w, r, http.StatusNotFound, "error.appt_notfound")
+		return rdv.Appointment{}, false, false
+	default:
+		s.fail(w, r, err)
+		return rdv.Appointment{}, false, false
+	}
+	return a, a.Status == rdv.Booked && s.d.Engine.Now().Before(a.Slot.Start), true
+}
+
+// rescheduleTimes lists the free times near the appointment's clinic for
+// its service.
+func (s *Server) rescheduleTimes(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("token")
+	a, movable, ok := s.changeable(w, r, token)
+	if !ok {
+		return
+	}
+	if !movable {
+		http.Redirect(w, r, appointmentURL(a.ID, token, "not_changed"), http.StatusSeeOther)
+		return
+	}
+	lang := langOf(r.Context())
+	data := rescheduleTimesData{
+		Current: s.viewSlot(a.Slot),
+		Action:  "/rendez-vous/" + strconv.FormatInt(a.ID, 10) + "/changer",
+		Token:   token,
+		Nonce:   newNonce(),
+		Choose:  translate(lang, "results.choose"),
+		Back:    appointmentURL(a.ID, token, ""),
+	}
+	c, _ := s.d.Index.Clinic(a.Slot.ClinicID)
+	now := s.d.Engine.Now()
+	q := availability.Query{
+		Lat: c.Lat, Lon: c.Lon, RadiusKm: rescheduleRadiusKm, Service: a.Slot.Service,
+		From: now, To: rdv.DateOf(now).AddDays(maxDays).Start(rdv.Toronto),
+		Limit: rescheduleLimit, PerClinic: reschedulePerClinic,
+	}
+	for _, res := range s.d.Index.Search(q, make([]availability.Result, 0, q.Limit)) {
+		row := resultRow{SlotID: res.SlotID, When: FormatDateTime(res.Start, lang), Distance: FormatKm(res.DistanceKm, lang), ClinicID: res.ClinicID}
+		if c, ok := s.d.Index.Clinic(res.ClinicID); ok {
+			row.ClinicName, row.City = c.Name, c.City
+		}
+		if p, ok := s.d.Index.Practitioner(res.PractitionerID); ok {
+			row.With = translate(lang, "results.with", p.Name)
+		}
+		data.Results = append(data.Results, row)
+	}
+	w.Header().Set("Cache-Control", "private, no-cache")
+	s.render(w, r, http.StatusOK, "reschedule", &page{Title: "resched.title", Notice: noticeOf(r), Data: data})
+}
+
+// rescheduleHold holds the chosen time and sends the person to the page
+// that confirms the change. The appointment's token is checked first: no
+// hold is placed for a link that does not open the appointment.
+func (s *Server) rescheduleHold(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	token := r.PostForm.Get("token")
+	a, movable, ok := s.changeable(w, r, token)
+	if !ok {
+		return
+	}
+	if !movable {
+		http.Redirect(w, r, appointmentURL(a.ID, token, "not_changed"), http.StatusSeeOther)
+		return
+	}
+	slotID, err := strconv.ParseInt(r.PostForm.Get("slot_id"), 10, 64)
+	if err != nil || slotID <= 0 {
+		s.renderError(w, r, http.StatusBadRequest)
+		return
+	}
+	// Only a time of the same service: the list offers nothing else.
+	if sl, err := s.d.Store.Slot(r.Context(), slotID); err != nil || sl.Service != a.Slot.Service || sl.ID == a.Slot.ID {
+		http.Redirect(w, r, rescheduleURL(a.ID, token, "slot_taken"), http.StatusSeeOther)
+		return
+	}
+	slot := strconv.FormatInt(slotID, 10)
+	idem := idemKey("web POST /rendez-vous/changer", r.PostForm.Get("cle")+":"+slot, url.Values{"slot_id": {slot}})
+	h, err := s.d.Engine.Hold(r.Context(), slotID, clientKey(r), idem)
+	switch rdv.ErrorCode(err) {
+	case "":
+		http.Redirect(w, r, rescheduleFormURL(a.ID, h.ID, token), http.StatusSeeOther)
+	case rdv.ESLOTTAKEN, rdv.ENOTFOUND, rdv.ECONFLICT, rdv.EGONE, rdv.EFORBIDDEN:
+		http.Redirect(w, r, rescheduleURL(a.ID, token, "slot_taken"), http.StatusSeeOther)
+	case rdv.ETOOMANYHOLDS:
+		http.Redirect(w, r, rescheduleURL(a.ID, token, "too_many"), http.StatusSeeOther)
+	default:
+		s.fail(w, r, err)
+	}
+}
+
+func rescheduleFormURL(id int64, hold, token string) string {
+	return "/rendez-vous/" + strconv.FormatInt(id, 10) + "/changer/" + url.PathEscape(hold) + "?" + url.Values{"token": {token}}.Encode()
+}
+
+// rescheduleForm shows the old and the new time and asks to confirm.
+func (s *Server) rescheduleForm(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("token")
+	a, movable, ok := s.changeable(w, r, token)
+	if !ok {
+		return
+	}
+	if !movable {
+		http.Redirect(w, r, appointmentURL(a.ID, token, "not_changed"), http.StatusSeeOther)
+		return
+	}
+	h, sl, state, err := s.findHold(r.Context(), r.PathValue("hold"))
+	switch {
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	case state == holdUsed && sl.ID == a.Slot.ID:
+		// Confirmed already (a reload after the change): show the result.
+		http.Redirect(w, r, appointmentURL(a.ID, token, ""), http.StatusSeeOther)
+		return
+	case state != holdLive:
+		http.Redirect(w, r, rescheduleURL(a.ID, token, "hold_expired"), http.StatusSeeOther)
+		return
+	}
+	lang := langOf(r.Context())
+	s.render(w, r, http.StatusOK, "reschedule_confirm", &page{
+		Title:     "resched.confirm.title",
+		SwitchURL: rescheduleFormURL(a.ID, h.ID, token) + "&lang=" + otherLang(lang),
+		Data: rescheduleFormData{
+			Old:         s.viewSlot(a.Slot),
+			New:         s.viewSlot(sl),
+			HeldUntil:   h.ExpiresAt,
+			SecondsLeft: max(0, int(h.ExpiresAt.Sub(s.d.Engine.Now()).Seconds())),
+			Action:      "/rendez-vous/" + strconv.FormatInt(a.ID, 10) + "/changer/" + url.PathEscape(h.ID),
+			Token:       token,
+			Nonce:       newNonce(),
+			Back:        rescheduleURL(a.ID, token, ""),
+		},
+	})
+}
+
+// rescheduleConfirm moves the appointment to the held time and shows it.
+func (s *Server) rescheduleConfirm(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.renderMessage(w, r, http.StatusNotFound, "error.appt_notfound")
+		return
+	}
+	token, hold := r.PostForm.Get("token"), r.PathValue("hold")
+	idem := idemKey("web POST /rendez-vous/changer/confirmer", r.PostForm.Get("cle"), url.Values{"id": {r.PathValue("id")}, "hold": {hold}})
+	_, err = s.d.Engine.Reschedule(r.Context(), id, token, hold, idem)
+	switch rdv.ErrorCode(err) {
+	case "":
+		http.Redirect(w, r, appointmentURL(id, token, "rescheduled"), http.StatusSeeOther)
+		return
+	case rdv.EINVALID:
+		s.renderMessage(w, r, http.StatusNotFound, "error.appt_notfound")
+		return
+	case rdv.ENOTFOUND, rdv.EGONE, rdv.ECONFLICT, rdv.ESLOTTAKEN:
+	default:
+		s.fail(w, r, err)
+		return
+	}
+	// Say what went wrong: a link that does not open the appointment, an
+	// appointment that can no longer move, or a hold that ran out.
+	_, movable, ok := s.changeable(w, r, token)
+	switch {
+	case !ok:
+	case !movable:
+		http.Redirect(w, r, appointmentURL(id, token, "not_changed"), http.StatusSeeOther)
+	case rdv.ErrorCode(err) == rdv.ESLOTTAKEN:
+		http.Redirect(w, r, rescheduleURL(id, token, "slot_taken"), http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, rescheduleURL(id, token, "hold_expired"), http.StatusSeeOther)
+	}
+}

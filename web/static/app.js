@@ -1,0 +1,111 @@
+// Improvements to pages that work without this file: the countdown of a
+// held time, place suggestions as one types, and a search near the
+// person's position. Each one looks for its elements and does nothing when
+// they are absent. The words come from the page (data-* attributes), in
+// its language.
+"use strict";
+
+(function () {
+  // The countdown of the hold on the booking form. The server gives the
+  // seconds left when it wrote the page: counting from there does not
+  // depend on the device's clock being right.
+  function countdown() {
+    var held = document.getElementById("held");
+    var timer = document.getElementById("held-timer");
+    if (!held || !timer) return;
+    var left = parseInt(held.getAttribute("data-seconds"), 10);
+    if (isNaN(left)) return;
+    var end = Date.now() + left * 1000;
+    var warned = false;
+    timer.hidden = false;
+    function tick() {
+      var s = Math.max(0, Math.ceil((end - Date.now()) / 1000));
+      var text = Math.floor(s / 60) + "\u00a0min\u00a0" + String(s % 60).padStart(2, "0") + "\u00a0s";
+      timer.textContent = held.getAttribute("data-left").replace("%s", text);
+      if (s === 0) {
+        // The paragraph is a live region: this is read out once.
+        held.textContent = held.getAttribute("data-gone");
+        held.classList.add("gone");
+        timer.hidden = true;
+        return;
+      }
+      if (s <= 60 && !warned) {
+        warned = true;
+        held.textContent = held.getAttribute("data-last");
+      }
+      setTimeout(tick, 250);
+    }
+    tick();
+  }
+
+  // Place suggestions: the field keeps its <datalist> (the browser shows
+  // it and handles the keyboard); we fill it with the places that start
+  // with what was typed, asked of the API a moment after typing stops.
+  function suggestPlaces() {
+    var input = document.querySelector("input[data-suggest]");
+    if (!input || !window.fetch) return;
+    var list = document.getElementById(input.getAttribute("list"));
+    if (!list) return;
+    var url = input.getAttribute("data-suggest");
+    var wait = 0, pending = null, last = "";
+    input.addEventListener("input", function () {
+      clearTimeout(wait);
+      var q = input.value.trim();
+      if (q.length < 2 || q === last) return;
+      wait = setTimeout(function () {
+        if (pending) pending.abort();
+        pending = window.AbortController ? new AbortController() : null;
+        fetch(url + "?limit=8&q=" + encodeURIComponent(q), {
+          headers: { Accept: "application/json" },
+          signal: pending ? pending.signal : undefined
+        }).then(function (r) {
+          return r.ok ? r.json() : null;
+        }).then(function (body) {
+          if (!body || !body.places || !body.places.length) return;
+          last = q;
+          var frag = document.createDocumentFragment();
+          body.places.forEach(function (p) {
+            var o = document.createElement("option");
+            o.value = p.name;
+            frag.appendChild(o);
+          });
+          list.replaceChildren(frag);
+        }).catch(function () { /* the field still works as typed */ });
+      }, 200);
+    });
+  }
+
+  // "Near me": a button that only exists for browsers that can tell their
+  // position. It fills the hidden "near" field and searches; typing a
+  // place afterwards searches by place again.
+  function nearMe() {
+    var button = document.getElementById("near-me");
+    var near = document.querySelector("input[name=near]");
+    var place = document.getElementById("f-lieu");
+    var status = document.getElementById("near-status");
+    if (!button || !near || !place || !navigator.geolocation) return;
+    button.hidden = false;
+    place.addEventListener("input", function () { near.value = ""; });
+    button.addEventListener("click", function () {
+      status.textContent = button.getAttribute("data-wait");
+      button.disabled = true;
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        // Three decimals place a person within a hundred metres: enough
+        // to find the nearest clinics, no more.
+        near.value = pos.coords.latitude.toFixed(3) + "," + pos.coords.longitude.toFixed(3);
+        place.value = button.getAttribute("data-here");
+        status.textContent = "";
+        button.disabled = false;
+        button.form.requestSubmit ? button.form.requestSubmit() : button.form.submit();
+      }, function () {
+        status.textContent = button.getAttribute("data-fail");
+        button.disabled = false;
+        place.focus();
+      }, { maximumAge: 600000, timeout: 15000 });
+    });
+  }
+
+  countdown();
+  suggestPlaces();
+  nearMe();
+})();

@@ -121,6 +121,7 @@ type page struct {
 	Form      *form
 	Data      any
 	Banner    rdv.Banner   // the operators' status message; zero when none
+	Modes     []string     // catalog keys of the modes in force, shown above the banner
 	Account   *rdv.Account // the signed-in staff account, if any
 
 	// csrf is the token of the page's forms (see CSRF); csrfNew is set
@@ -224,6 +225,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		p.Account = &si.acct
 	}
 	p.Banner = s.banner(r.Context())
+	p.Modes = s.modeNotices(r.Context())
 	if p.SwitchURL == "" {
 		p.SwitchURL = switchURL(r, r.Method == http.MethodGet, p.Other())
 	}

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"rdv"
 	"rdv/availability"
@@ -37,6 +38,17 @@ type Deps struct {
 	Settings rdv.SettingsStore
 	// Network lets operators onboard clinics.
 	Network rdv.NetworkAdminStore
+	// Modes holds the operators' switches (read-only mode, the waiting
+	// room); without it neither can be switched on.
+	Modes rdv.ModeStore
+	// WaitingRoomOpen reports whether the waiting room is open, for the
+	// banner; nil: never.
+	WaitingRoomOpen func(now time.Time) bool
+	// Requests takes the appointment-request form (the spool); without
+	// it the form answers 503.
+	Requests RequestAcceptor
+	// RequestList lists the requests for agents.
+	RequestList rdv.RequestStore
 }
 
 // placeSuggestions is how many of the most populous places the place field
@@ -57,6 +69,8 @@ type Server struct {
 	places template.HTML
 	// banners caches the status banner for a moment (see banner.go).
 	banners bannerCache
+	// modeCache caches the operators' switches (see modes.go).
+	modeCache modesCache
 	// signins slows down repeated failed sign-ins (see signin.go).
 	signins *signinGuard
 }
@@ -91,7 +105,7 @@ func New(d Deps) (*Server, error) {
 		options.WriteString(`<option value="` + template.HTMLEscapeString(p.Name) + `">`)
 	}
 	s.places = template.HTML(options.String())
-	s.handler = withLanguage(s.logRequests(s.recoverPanics(secureHeaders(s.withSession(s.checkCSRF(s.routes()))))))
+	s.handler = withLanguage(s.logRequests(s.recoverPanics(secureHeaders(s.withSession(s.checkCSRF(s.refuseWritesWhenReadOnly(s.routes())))))))
 	return s, nil
 }
 
@@ -121,6 +135,11 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /operateur/bandeau", s.requireRole(s.setBanner, rdv.Operator))
 	mux.HandleFunc("POST /operateur/bandeau/retirer", s.requireRole(s.clearBanner, rdv.Operator))
 	mux.HandleFunc("POST /operateur/cliniques", s.requireRole(s.createClinic, rdv.Operator))
+	mux.HandleFunc("GET /operateur/modes", s.requireRole(s.modesPage, rdv.Operator))
+	mux.HandleFunc("POST /operateur/modes", s.requireRole(s.setModes, rdv.Operator))
+	mux.HandleFunc("GET /demande", s.requestForm)
+	mux.HandleFunc("POST /demande", s.submitRequest)
+	mux.HandleFunc("GET /agent/demandes", s.requireRole(s.agentRequests, rdv.PhoneAgent))
 	if s.d.API != nil {
 		mux.Handle("/api/", s.d.API)
 		mux.Handle("GET /healthz", s.d.API)

@@ -1,0 +1,181 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"rdv"
+)
+
+// The platform's degraded modes as pages see them: read-only mode, which
+// an operator switches on for every instance, refuses every booking write
+// with a clear page while search keeps working; and the status banner
+// says which modes are on, above the operator's own text.
+
+// modesTTL is how long an instance keeps the switches it last read: a
+// flood of writes reads the database once per modesTTL.
+const modesTTL = 2 * time.Second
+
+// modesCache keeps the last switches read from the mode store.
+type modesCache struct {
+	mu      sync.Mutex
+	m       rdv.Modes
+	read    time.Time
+	reading bool
+}
+
+// modes returns the operators' switches, read again when older than
+// modesTTL; while the store cannot be read, the last ones hold.
+func (s *Server) modes(ctx context.Context) rdv.Modes {
+	if s.d.Modes == nil {
+		return rdv.Modes{}
+	}
+	c := &s.modeCache
+	c.mu.Lock()
+	if c.reading || (!c.read.IsZero() && time.Since(c.read) < modesTTL) {
+		m := c.m
+		c.mu.Unlock()
+		return m
+	}
+	c.reading = true
+	c.mu.Unlock()
+
+	rctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	m, err := s.d.Modes.Modes(rctx)
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reading = false
+	c.read = time.Now()
+	if err != nil {
+		s.log.WarnContext(ctx, "modes read failed; keeping the last ones", "err", err)
+		return c.m
+	}
+	c.m = m
+	return m
+}
+
+// setModesCached makes this instance follow m at once, after it was
+// written to the store.
+func (s *Server) setModesCached(m rdv.Modes) {
+	s.modeCache.mu.Lock()
+	s.modeCache.m, s.modeCache.read = m, time.Now()
+	s.modeCache.mu.Unlock()
+}
+
+// modeNotices returns the catalog keys of the modes in force, for the
+// banner.
+func (s *Server) modeNotices(ctx context.Context) []string {
+	var keys []string
+	if s.modes(ctx).ReadOnly {
+		keys = append(keys, "mode.read_only")
+	}
+	if s.d.WaitingRoomOpen != nil && s.d.WaitingRoomOpen(time.Now()) {
+		keys = append(keys, "mode.waiting_room")
+	}
+	return keys
+}
+
+// writesInReadOnly are the posts read-only mode still takes: signing in
+// and out, the operators' console (to switch the mode off) and
+// appointment requests, which go to the durable spool, not to bookings.
+var writesInReadOnly = []string{"/connexion", "/deconnexion", "/operateur", "/demande", "/api/v1/requests"}
+
+// refuseWritesWhenReadOnly answers 503 to every write but those above
+// while read-only mode is on. Reads, search first, go on as usual.
+func (s *Server) refuseWritesWhenReadOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			next.ServeHTTP(w, r)
+			return
+		}
+		p := r.URL.Path
+		for _, ok := range writesInReadOnly {
+			if p == ok || strings.HasPrefix(p, ok+"/") {
+				next.ServeHTTP(w, r)
+				return
+			}
+		}
+		if !s.modes(r.Context()).ReadOnly {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Retry-After", "60")
+		if strings.HasPrefix(p, "/api/") {
+			lang := langOf(r.Context())
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			b := []byte(`{"error":{"code":"read_only","message":`)
+			b = appendJSONString(b, translate(lang, "mode.read_only.refused"))
+			w.Write(append(b, "}}\n"...))
+			return
+		}
+		s.renderMessage(w, r, http.StatusServiceUnavailable, "mode.read_only.refused")
+	})
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r < 0x20 || r == '<' || r == '>' || r == '&':
+			b = append(b, `\u00`...)
+			b = append(b, "0123456789abcdef"[r>>4], "0123456789abcdef"[r&15])
+		default:
+			b = append(b, string(r)...)
+		}
+	}
+	return append(b, '"')
+}
+
+// modesData is what the switches' page shows.
+type modesData struct {
+	Modes           rdv.Modes
+	WaitingRoomOpen bool // open now, by the switch or automatically
+}
+
+// modesPage shows the operators' switches.
+func (s *Server) modesPage(w http.ResponseWriter, r *http.Request) {
+	p := &page{Title: "op.modes.title", Data: modesData{
+		Modes:           s.modes(r.Context()),
+		WaitingRoomOpen: s.d.WaitingRoomOpen != nil && s.d.WaitingRoomOpen(time.Now()),
+	}}
+	if r.URL.Query().Get("avis") == "modes_set" {
+		p.Notice = p.T("op.notice.modes_set")
+	}
+	s.render(w, r, http.StatusOK, "operator_modes", p)
+}
+
+// setModes writes the operators' switches from the console.
+func (s *Server) setModes(w http.ResponseWriter, r *http.Request) {
+	if s.d.Modes == nil {
+		s.renderError(w, r, http.StatusServiceUnavailable)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	a, _ := s.account(r)
+	m := rdv.Modes{
+		ReadOnly:    r.PostForm.Get("read_only") == "on",
+		WaitingRoom: r.PostForm.Get("waiting_room") == "on",
+		SetBy:       a.ID,
+		SetAt:       time.Now(),
+	}
+	if err := s.d.Modes.SetModes(r.Context(), m); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.setModesCached(m)
+	s.log.InfoContext(r.Context(), "modes changed", "account", a.ID, "read_only", m.ReadOnly, "waiting_room", m.WaitingRoom)
+	http.Redirect(w, r, "/operateur/modes?avis=modes_set", http.StatusSeeOther)
+}

@@ -1,0 +1,177 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"rdv"
+	"rdv/places"
+)
+
+// The appointment-request form ("demande"): for someone who finds no free
+// time, or who would rather be called. It goes through the durable spool
+// as the API's does, so it is taken, and its reference given at once, even
+// while the database is down.
+
+// RequestAcceptor accepts appointment requests durably and gives each its
+// reference at once (the spool).
+type RequestAcceptor interface {
+	Accept(ctx context.Context, r rdv.AppointmentRequest) (rdv.AppointmentRequest, error)
+}
+
+// requestRadii are the distances the form offers, in km.
+var requestRadii = []int{10, 25, 50, 100}
+
+// requestFormData is what the form page shows besides the form.
+type requestFormData struct {
+	Services []rdv.Service
+	Radii    []radiusOption
+	Places   any // the datalist of places
+}
+
+// radiusOption is one distance of the form's list.
+type radiusOption struct {
+	Km    int
+	Label string
+}
+
+// requestFields are the form's fields with their labels, in order.
+var requestFields = func() []labelled {
+	var out []labelled
+	for _, pf := range patientFields {
+		out = append(out, labelled{pf.name, pf.labelKey})
+	}
+	return append(out, labelled{"language", "book.language"}, labelled{"service", "search.service"}, labelled{"place", "search.place"},
+		labelled{"radius", "search.radius"}, labelled{"availability", "req.availability"}, labelled{"form", "req.title"})
+}()
+
+// requestForm shows the empty form, with the search's service and place
+// when it comes from a search without results.
+func (s *Server) requestForm(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := newForm(url.Values{"language": {langOf(r.Context())}, "radius": {"25"},
+		"service": {q.Get("service")}, "place": {q.Get("lieu")}})
+	s.renderRequestForm(w, r, http.StatusOK, f)
+}
+
+func (s *Server) renderRequestForm(w http.ResponseWriter, r *http.Request, status int, f *form) {
+	s.render(w, r, status, "request_form", &page{Title: "req.title", Form: f,
+		Data: requestFormData{Services: rdv.Services, Radii: radiusOptions(langOf(r.Context())), Places: s.places}})
+}
+
+func radiusOptions(lang string) []radiusOption {
+	out := make([]radiusOption, len(requestRadii))
+	for i, km := range requestRadii {
+		out[i] = radiusOption{km, FormatKm(float64(km), lang)}
+	}
+	return out
+}
+
+// submitRequest checks the form and spools the request; a form with
+// mistakes comes back with every value kept and each message by its
+// field.
+func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
+	if s.d.Requests == nil {
+		s.renderError(w, r, http.StatusServiceUnavailable)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	f := newForm(r.PostForm)
+	req := readRequest(f, rdv.DateOf(time.Now()))
+	if len(f.Errors) > 0 {
+		f.summarize(requestFields)
+		s.renderRequestForm(w, r, http.StatusUnprocessableEntity, f)
+		return
+	}
+	got, err := s.d.Requests.Accept(r.Context(), req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.InfoContext(r.Context(), "appointment request accepted", "reference", got.Reference)
+	s.render(w, r, http.StatusOK, "request_sent", &page{Title: "req.sent.title", Data: got})
+}
+
+// readRequest reads and checks the form, recording each problem by its
+// field.
+func readRequest(f *form, today rdv.Date) rdv.AppointmentRequest {
+	get := func(name string) string { return strings.TrimSpace(f.Values.Get(name)) }
+	p := readPatient(f, "")
+	if p.Language != "fr" && p.Language != "en" {
+		f.Fail("language", "err.language")
+	}
+	if len(f.Errors) == 0 {
+		if err := p.Validate(today); err != nil {
+			fieldError(f, err, "")
+		}
+	}
+	out := rdv.AppointmentRequest{
+		FirstName: p.FirstName, LastName: p.LastName, BirthDate: p.BirthDate, HealthNumber: p.HealthNumber,
+		Phone: p.Phone, Email: p.Email, Language: p.Language,
+		Place:        get("place"),
+		Availability: get("availability"),
+		Child:        f.Values.Get("child") == "1",
+		Urgent:       f.Values.Get("urgent") == "1",
+	}
+	if svc, err := rdv.ParseService(get("service")); err == nil {
+		out.Service = svc
+	} else {
+		f.Fail("service", "err.service")
+	}
+	switch place, ok := places.Lookup(out.Place); {
+	case out.Place == "":
+		f.Fail("place", "err.required")
+	case len(out.Place) > 200:
+		f.Fail("place", "err.too_long")
+	case ok:
+		out.Place, out.Lat, out.Lon = place.Name, place.Lat, place.Lon
+	default:
+		// A place the list does not know is kept as typed: an agent
+		// reads it, no search depends on it.
+	}
+	if km, err := strconv.Atoi(get("radius")); err == nil && validRadius(km) {
+		out.RadiusKm = float64(km)
+	} else {
+		f.Fail("radius", "err.radius")
+	}
+	switch {
+	case out.Availability == "":
+		f.Fail("availability", "err.required")
+	case len(out.Availability) > 1000:
+		f.Fail("availability", "req.err.availability_long")
+	}
+	return out
+}
+
+func validRadius(km int) bool {
+	for _, r := range requestRadii {
+		if km == r {
+			return true
+		}
+	}
+	return false
+}
+
+// agentRequests lists the appointment requests for the phone agents who
+// call people back: oldest first, so the newest are last.
+func (s *Server) agentRequests(w http.ResponseWriter, r *http.Request) {
+	if s.d.RequestList == nil {
+		s.renderError(w, r, http.StatusServiceUnavailable)
+		return
+	}
+	list, err := s.d.RequestList.Requests(r.Context(), "", agentRequestsShown)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "agent_requests", &page{Title: "req.list.title", Data: list})
+}
+
+// agentRequestsShown bounds the list: a page an agent can read.
+const agentRequestsShown = 500

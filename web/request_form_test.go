@@ -1,0 +1,127 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"rdv"
+	"rdv/spool"
+	"rdv/storetest"
+)
+
+// withRequests gives the site the spool in front of its store and the
+// agents' list.
+func withRequests(t *testing.T, s *site) *spool.Spool {
+	t.Helper()
+	sp, err := spool.Open(filepath.Join(t.TempDir(), "requests.spool"), s.store.(rdv.RequestStore), spool.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sp.Close() })
+	s.srv.d.Requests = sp
+	s.srv.d.RequestList = s.store.(rdv.RequestStore)
+	return sp
+}
+
+func requestForm(lang string) url.Values {
+	v := adult(lang)
+	v.Set("service", "general")
+	v.Set("place", "Sherbrooke")
+	v.Set("radius", "25")
+	v.Set("availability", "les matins de semaine")
+	v.Set("urgent", "1")
+	return v
+}
+
+var referenceRE = regexp.MustCompile(`D-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}`)
+
+func TestRequestFormAnswersWithReference(t *testing.T) {
+	s := mustOpenSite(t)
+	sp := withRequests(t, s)
+	b := newBrowser(t, s)
+	form := b.do(http.MethodGet, "/demande?service=general&lieu=Sherbrooke", nil).want(t, http.StatusOK)
+	form.contains(t, `action="/demande"`, `name="csrf"`, `value="Sherbrooke"`)
+	sent := b.post(form, "/demande", requestForm("fr")).want(t, http.StatusOK)
+	if !referenceRE.MatchString(sent.body) {
+		t.Fatalf("no reference on the answer:\n%s", sent.body)
+	}
+	if sp.Pending() != 1 {
+		t.Fatalf("%d requests spooled, want 1", sp.Pending())
+	}
+}
+
+func TestRequestFormKeepsBadInputWithMessages(t *testing.T) {
+	s := mustOpenSite(t)
+	withRequests(t, s)
+	b := newBrowser(t, s)
+	form := b.do(http.MethodGet, "/demande", nil).want(t, http.StatusOK)
+	bad := requestForm("en")
+	bad.Set("health_number", "nope")
+	bad.Set("availability", "")
+	bad.Set("service", "astrology")
+	bad.Set("radius", "7")
+	back := b.do(http.MethodGet, "/demande?lang=en", nil)
+	_ = form
+	page := b.post(back, "/demande", bad).want(t, http.StatusUnprocessableEntity)
+	page.contains(t, `value="Julie"`, `value="Sherbrooke"`, `id="f-availability-error"`, `id="f-service-error"`, `id="f-radius-error"`, "Some fields need correcting")
+	if referenceRE.MatchString(page.body) {
+		t.Fatal("a reference was given for a form with mistakes")
+	}
+}
+
+func TestRequestFormNeedsCSRF(t *testing.T) {
+	s := mustOpenSite(t)
+	sp := withRequests(t, s)
+	f := requestForm("fr")
+	f.Set("csrf", "")
+	s.post("/demande", f, "fr").want(t, http.StatusForbidden)
+	if sp.Pending() != 0 {
+		t.Fatal("a request without its CSRF token was spooled")
+	}
+}
+
+// TestRequestFormWhileDatabaseDown: the form goes through the spool, so a
+// closed store does not stop it.
+func TestRequestFormWhileDatabaseDown(t *testing.T) {
+	s := mustOpenSite(t)
+	sp := withRequests(t, s)
+	if err := s.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	page := s.post("/demande", requestForm("fr"), "fr").want(t, http.StatusOK)
+	if !referenceRE.MatchString(page.body) || sp.Pending() != 1 {
+		t.Fatalf("no reference while the database is down (pending %d):\n%s", sp.Pending(), page.body)
+	}
+}
+
+func TestAgentRequestList(t *testing.T) {
+	s := mustOpenSite(t)
+	accts := withStaff(t, s)
+	withRequests(t, s)
+	rs := s.store.(rdv.RequestStore)
+	at := time.Date(2031, time.March, 3, 14, 0, 0, 0, time.UTC)
+	for i, ref := range []string{"D-AAAA-AAAA-AAA2", "D-AAAA-AAAA-AAA1"} {
+		if _, err := rs.AddRequest(t.Context(), storetest.SampleRequest(ref, at.Add(-time.Duration(i)*time.Hour))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page := staffBrowser(t, s, accts, rdv.PhoneAgent).do(http.MethodGet, "/agent/demandes", nil).want(t, http.StatusOK)
+	page.contains(t, "D-AAAA-AAAA-AAA1", "D-AAAA-AAAA-AAA2", "Ouverte", "Urgent")
+	if strings.Index(page.body, "AAA1") > strings.Index(page.body, "AAA2") {
+		t.Fatal("the newest request should be last")
+	}
+	staffBrowser(t, s, accts, rdv.Receptionist).do(http.MethodGet, "/agent/demandes", nil).want(t, http.StatusForbidden)
+	s.get("/agent/demandes", "").want(t, http.StatusSeeOther)
+}
+
+func TestRequestFormLinkedFromHomeAndNoResults(t *testing.T) {
+	s := mustOpenSite(t)
+	s.get("/", "fr").want(t, http.StatusOK).contains(t, `href="/demande"`)
+	none := "/recherche?" + url.Values{"service": {"general"}, "lieu": {"Gaspé"}, "rayon": {"10"}}.Encode()
+	s.get(none, "fr").want(t, http.StatusOK).contains(t, `href="/demande?service=general&amp;lieu=Gasp%c3%a9"`)
+}

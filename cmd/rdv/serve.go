@@ -23,6 +23,7 @@ import (
 	"rdv/booking"
 	"rdv/flood"
 	"rdv/spool"
+	"rdv/waitroom"
 	"rdv/web"
 	"rdv/web/api"
 )
@@ -66,6 +67,7 @@ type serveFlags struct {
 	MaxLiveHolds  int
 	ShutdownGrace time.Duration
 	Spool         string
+	Waitroom      waitroomFlags
 }
 
 func (m *Main) parseServe(args []string) (*serveFlags, error) {
@@ -73,6 +75,7 @@ func (m *Main) parseServe(args []string) (*serveFlags, error) {
 	f := &serveFlags{}
 	f.storeFlags.register(fs)
 	f.Admission.RegisterFlags(fs)
+	f.Waitroom.register(fs)
 	fs.StringVar(&f.Addr, "addr", envOr("RDV_ADDR", ":8080"), "address to listen on (env RDV_ADDR)")
 	fs.BoolVar(&f.Demo, "demo", false, "build the demo network first when the database is empty")
 	fs.Int64Var(&f.Seed, "seed", 1, "with --demo: seed of the demo network")
@@ -133,7 +136,11 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	if requests != nil {
 		defer requests.Close()
 	}
-	site, err := m.site(store, index, engine, requests)
+	room, err := m.openWaitroom(f.Waitroom, store, admit, reg)
+	if err != nil {
+		return err
+	}
+	site, err := m.site(store, index, engine, requests, room)
 	if err != nil {
 		return err
 	}
@@ -141,6 +148,11 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	root.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	root.Handle("/", site)
 	handler := admit.Middleware(root)
+	if room != nil {
+		// In front of admission control: a waiting visitor's page costs
+		// none of the capacity kept for those let in.
+		handler = room.Middleware(handler)
+	}
 
 	ln, err := net.Listen("tcp", f.Addr)
 	if err != nil {
@@ -160,6 +172,9 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = engine.Run(bg) })
 	wg.Go(func() { _ = admit.Run(bg) })
+	if room != nil {
+		wg.Go(func() { _ = room.Run(bg) })
+	}
 	if requests != nil {
 		wg.Go(func() { _ = requests.Run(bg) })
 	}
@@ -247,7 +262,7 @@ func buildIndex(ctx context.Context, store rdv.Store, now time.Time) (*availabil
 }
 
 // site assembles the pages and the JSON API.
-func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.Engine, requests *spool.Spool) (http.Handler, error) {
+func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.Engine, requests *spool.Spool, room *waitroom.Room) (http.Handler, error) {
 	ready := func(ctx context.Context) error {
 		_, err := store.Empty(ctx)
 		return err
@@ -263,6 +278,14 @@ func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.
 	wd.Accounts, _ = store.(rdv.AccountStore)
 	wd.Settings, _ = store.(rdv.SettingsStore)
 	wd.Network, _ = store.(rdv.NetworkAdminStore)
+	wd.Modes, _ = store.(rdv.ModeStore)
+	wd.RequestList, _ = store.(rdv.RequestStore)
+	if requests != nil {
+		wd.Requests = requests
+	}
+	if room != nil {
+		wd.WaitingRoomOpen = room.Open
+	}
 	site, err := web.New(wd)
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)

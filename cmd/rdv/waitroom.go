@@ -1,0 +1,69 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"rdv"
+	"rdv/admission"
+	"rdv/waitroom"
+)
+
+// waitroomFlags are the waiting room's settings of rdv serve.
+type waitroomFlags struct {
+	Secret    string
+	PerSecond float64
+	Session   time.Duration
+	AutoAfter time.Duration
+}
+
+func (f *waitroomFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.Secret, "waitroom-secret", envOr("RDV_WAITROOM_SECRET", ""), "secret signing waiting-room tickets, at least 32 characters; instances behind one load balancer must share it (default: made at start, for this instance only) (env RDV_WAITROOM_SECRET)")
+	fs.Float64Var(&f.PerSecond, "waitroom-rate", envFloat("RDV_WAITROOM_RATE", 50), "visitors the waiting room lets in per second, across every instance (env RDV_WAITROOM_RATE)")
+	fs.DurationVar(&f.Session, "waitroom-session", envDuration("RDV_WAITROOM_SESSION", 15*time.Minute), "how long a visitor let in from the waiting room may browse (env RDV_WAITROOM_SESSION)")
+	fs.DurationVar(&f.AutoAfter, "waitroom-auto-after", envDuration("RDV_WAITROOM_AUTO_AFTER", 30*time.Second), "open the waiting room by itself once admission control has been shedding this long; 0: only operators open it (env RDV_WAITROOM_AUTO_AFTER)")
+}
+
+// envFloat returns the environment variable as a float, or def.
+func envFloat(name string, def float64) float64 {
+	if v, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil {
+		return v
+	}
+	return def
+}
+
+// openWaitroom builds the waiting room over the store, opened by the
+// operators' switch and, unless turned off, by sustained shedding. It
+// returns nil when the store keeps no ticket queue.
+func (m *Main) openWaitroom(f waitroomFlags, store rdv.Store, admit *admission.Controller, reg prometheus.Registerer) (*waitroom.Room, error) {
+	tickets, ok := store.(rdv.TicketStore)
+	if !ok {
+		return nil, nil
+	}
+	secret := []byte(f.Secret)
+	if f.Secret == "" {
+		secret = waitroom.NewSecret()
+		m.Log.Warn("waiting room: no --waitroom-secret given; made one for this instance only. Instances behind one load balancer must share one, or a ticket from one is refused by the others")
+	}
+	cfg := waitroom.Config{Secret: secret, PerSecond: f.PerSecond, Session: f.Session}
+	if f.AutoAfter > 0 {
+		cfg.Auto = waitroom.Sustained(func() uint64 {
+			var shed uint64
+			for _, c := range admit.Snapshot().Classes {
+				shed += c.Shed + c.TimedOut
+			}
+			return shed
+		}, f.AutoAfter)
+	}
+	modes, _ := store.(rdv.ModeStore)
+	room, err := waitroom.New(tickets, modes, cfg, reg, m.Log)
+	if err != nil {
+		return nil, fmt.Errorf("--waitroom-*: %w", err)
+	}
+	return room, nil
+}

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -32,7 +31,7 @@ func BenchmarkAdmitted(b *testing.B) {
 func BenchmarkRefused(b *testing.B) {
 	cfg := DefaultConfig()
 	cfg.ClientLimits = false
-	cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit, cfg.QueueTimeout = 1, 1, 1, 10*time.Millisecond
+	cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit, cfg.MaxQueue = 1, 1, 1, 1
 	c, err := New(cfg, prometheus.NewRegistry(), nil)
 	if err != nil {
 		b.Fatal(err)

@@ -43,25 +43,22 @@ type Config struct {
 	InitialLimit int
 	MinLimit     int
 	MaxLimit     int
-	// QueueTimeout is how long a request may wait for capacity before it
-	// is refused; MaxQueue caps the waiters (0: as many as the limit). It
-	// is zero by default: under a flood a freed place is taken within
-	// microseconds by a newcomer anyway, and on a saturated CPU a waiter's
-	// timer fires late, so a queue of even 4 ms made refusals take up to
-	// 50 ms inside the server (measured), against 50 µs without one.
-	QueueTimeout time.Duration
-	MaxQueue     int
-	// Tolerance is how much slower than the lowest measured latency the
-	// work may get before the limit shrinks (1.5: 50 % slower).
-	Tolerance float64
-	// LatencyFloor is the mean latency of admitted work under which the
-	// limit never shrinks, however slower than its best the work runs. On
-	// a saturated CPU every request waits for the scheduler, so latency
-	// relative to its best says little; 60 ms of mean keeps the admitted
-	// p99 under the 250 ms objective in the flood runs while letting the
-	// limit reach the concurrency that throughput needs (25 ms held
-	// goodput to a third of capacity).
-	LatencyFloor time.Duration
+	// MaxQueue caps the requests waiting for capacity, all classes
+	// together (0: as many as the current limit); each class may fill the
+	// same share of it as of the limit. The queue is bounded in requests,
+	// not time: a request that finds no room is refused at once, one that
+	// waits has its deadline as its only clock. With a queue about as long
+	// as the limit a wait lasts about as long as the work, and the server
+	// always has admitted work ready when a place frees; with no queue a
+	// small limit refuses bursts the server could absorb.
+	MaxQueue int
+	// LatencyTarget is the mean latency of admitted work (without its
+	// queue wait) that the limit aims at: under it, and while the limit is
+	// used, the limit grows; over it, the limit shrinks, but never under
+	// the concurrency that delivered the highest throughput measured
+	// within the target. 40 ms of mean work and as much again of queue
+	// keep the admitted p99 under the 250 ms objective.
+	LatencyTarget time.Duration
 	// Deadline is the time budget of admitted work per class; the
 	// request's context ends when it passes.
 	Deadline [Exempt]time.Duration
@@ -78,22 +75,20 @@ type Config struct {
 // reading the environment.
 func DefaultConfig() Config {
 	return Config{
-		ClientLimits: true,
-		AddressRate:  20,
-		AddressBurst: 40,
-		AccountRate:  5,
-		AccountBurst: 15,
-		MaxClients:   100_000,
-		ClientIdle:   5 * time.Minute,
-		Adaptive:     true,
-		InitialLimit: 32,
-		MinLimit:     8,
-		MaxLimit:     1000,
-		QueueTimeout: 0,
-		Tolerance:    2,
-		LatencyFloor: 60 * time.Millisecond,
-		Deadline:     [Exempt]time.Duration{Critical: 3 * time.Second, Hold: 2 * time.Second, Search: time.Second, Browse: 2 * time.Second},
-		RetryAfter:   2 * time.Second,
+		ClientLimits:  true,
+		AddressRate:   20,
+		AddressBurst:  40,
+		AccountRate:   5,
+		AccountBurst:  15,
+		MaxClients:    100_000,
+		ClientIdle:    5 * time.Minute,
+		Adaptive:      true,
+		InitialLimit:  32,
+		MinLimit:      8,
+		MaxLimit:      1000,
+		LatencyTarget: 40 * time.Millisecond,
+		Deadline:      [Exempt]time.Duration{Critical: 3 * time.Second, Hold: 2 * time.Second, Search: time.Second, Browse: 2 * time.Second},
+		RetryAfter:    2 * time.Second,
 	}
 }
 
@@ -115,9 +110,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.InitialLimit, "concurrency-initial", e.int("RDV_CONCURRENCY_INITIAL", c.InitialLimit), "initial concurrency limit (RDV_CONCURRENCY_INITIAL)")
 	fs.IntVar(&c.MinLimit, "concurrency-min", e.int("RDV_CONCURRENCY_MIN", c.MinLimit), "lowest concurrency limit (RDV_CONCURRENCY_MIN)")
 	fs.IntVar(&c.MaxLimit, "concurrency-max", e.int("RDV_CONCURRENCY_MAX", c.MaxLimit), "highest concurrency limit (RDV_CONCURRENCY_MAX)")
-	fs.Float64Var(&c.Tolerance, "concurrency-tolerance", e.float("RDV_CONCURRENCY_TOLERANCE", c.Tolerance), "how much slower than its best the work may get before the limit shrinks (RDV_CONCURRENCY_TOLERANCE)")
-	fs.DurationVar(&c.LatencyFloor, "concurrency-latency-floor", e.duration("RDV_CONCURRENCY_LATENCY_FLOOR", c.LatencyFloor), "mean latency under which the limit never shrinks (RDV_CONCURRENCY_LATENCY_FLOOR)")
-	fs.DurationVar(&c.QueueTimeout, "queue-timeout", e.duration("RDV_QUEUE_TIMEOUT", c.QueueTimeout), "longest wait for capacity before a refusal (RDV_QUEUE_TIMEOUT)")
+	fs.DurationVar(&c.LatencyTarget, "concurrency-latency-target", e.duration("RDV_CONCURRENCY_LATENCY_TARGET", c.LatencyTarget), "mean latency of admitted work the limit aims at (RDV_CONCURRENCY_LATENCY_TARGET)")
 	fs.IntVar(&c.MaxQueue, "queue-max", e.int("RDV_QUEUE_MAX", c.MaxQueue), "requests waiting for capacity at most; 0: the current limit (RDV_QUEUE_MAX)")
 	fs.DurationVar(&c.Deadline[Critical], "deadline-critical", e.duration("RDV_DEADLINE_CRITICAL", c.Deadline[Critical]), "time budget of confirmations and cancellations (RDV_DEADLINE_CRITICAL)")
 	fs.DurationVar(&c.Deadline[Hold], "deadline-hold", e.duration("RDV_DEADLINE_HOLD", c.Deadline[Hold]), "time budget of holds (RDV_DEADLINE_HOLD)")
@@ -142,17 +135,14 @@ func (c *Config) validate() error {
 		return errors.New("admission: rate and burst per account must be positive")
 	case c.MinLimit < 1 || c.MaxLimit < c.MinLimit:
 		return fmt.Errorf("admission: concurrency limits min %d max %d are inconsistent", c.MinLimit, c.MaxLimit)
-	case c.QueueTimeout < 0 || c.MaxQueue < 0:
-		return errors.New("admission: queue timeout and size must not be negative")
+	case c.MaxQueue < 0 || c.LatencyTarget < 0:
+		return errors.New("admission: queue size and latency target must not be negative")
 	}
 	if c.InitialLimit < c.MinLimit {
 		c.InitialLimit = c.MinLimit
 	}
 	if c.InitialLimit > c.MaxLimit {
 		c.InitialLimit = c.MaxLimit
-	}
-	if c.Tolerance < 1 {
-		c.Tolerance = 1
 	}
 	if c.MaxClients < 1 {
 		c.MaxClients = 100_000

@@ -1,7 +1,8 @@
 // Package admission keeps rdv up when demand exceeds capacity: per-client
 // rate limits, an adaptive concurrency limit on the work that costs, with
 // priority classes (confirm and cancel before holds, before searches,
-// before browsing), a short priority queue, per-class deadlines, and fast,
+// before browsing), a short priority queue bounded in requests, per-class
+// deadlines, and fast,
 // honest refusals (503 with Retry-After, in the person's language).
 package admission
 
@@ -48,7 +49,7 @@ func New(cfg Config, reg prometheus.Registerer, log *slog.Logger) (*Controller, 
 	c := &Controller{
 		cfg:      cfg,
 		log:      log,
-		gate:     newGate(NewLimiterWithFloor(cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit, cfg.Tolerance, cfg.LatencyFloor), cfg.MaxQueue, cfg.Now),
+		gate:     newGate(NewLimiter(cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit, cfg.LatencyTarget), cfg.MaxQueue, cfg.Now),
 		byAddr:   newClientLimits(cfg.AddressRate, cfg.AddressBurst, cfg.MaxClients, cfg.ClientIdle),
 		byAcct:   newClientLimits(cfg.AccountRate, cfg.AccountBurst, cfg.MaxClients, cfg.ClientIdle),
 		refusals: renderRefusals(),
@@ -80,36 +81,52 @@ func (c *Controller) Middleware(next http.Handler) http.Handler {
 		}
 		if !c.cfg.Adaptive {
 			c.count(class, Admitted)
-			c.serve(w, r, class, next)
+			c.serve(w, r, class, start, next)
 			c.metrics.admitted.Observe(c.cfg.Now().Sub(start).Seconds())
 			return
 		}
-		out := c.gate.acquire(r.Context(), class, c.cfg.QueueTimeout)
+		out, waiter := c.gate.enter(class)
+		if waiter != nil {
+			// The class deadline runs from arrival, so that time in the
+			// queue counts against it: it is the waiter's only clock. A
+			// request refused at once pays for no timer at all.
+			ctx, cancel := context.WithDeadline(r.Context(), c.deadline(class, start))
+			defer cancel()
+			r = r.WithContext(ctx)
+			out = c.gate.wait(ctx, waiter)
+		}
 		c.count(class, out)
 		if out != Admitted {
 			c.refusals.write(w, r, http.StatusServiceUnavailable, c.cfg.RetryAfter)
 			c.metrics.refusal.Observe(c.cfg.Now().Sub(start).Seconds())
 			return
 		}
-		c.metrics.queueWait.WithLabelValues(class.String()).Observe(c.cfg.Now().Sub(start).Seconds())
 		began := c.cfg.Now()
+		c.metrics.queueWait[class].Observe(began.Sub(start).Seconds())
 		dropped := true // a panic counts as an overrun
 		defer func() {
 			end := c.cfg.Now()
 			c.gate.release(class, end.Sub(began), dropped)
 			c.metrics.admitted.Observe(end.Sub(start).Seconds())
 		}()
-		dropped = c.serve(w, r, class, next)
+		dropped = c.serve(w, r, class, start, next)
 	})
 }
 
-// serve runs admitted work under its class deadline and reports whether
-// the deadline passed.
-func (c *Controller) serve(w http.ResponseWriter, r *http.Request, class Class, next http.Handler) bool {
-	ctx, cancel := context.WithTimeout(r.Context(), c.cfg.Deadline[class])
+// serve runs admitted work under its class deadline, counted from the
+// request's arrival, and reports whether the deadline passed.
+func (c *Controller) serve(w http.ResponseWriter, r *http.Request, class Class, start time.Time, next http.Handler) bool {
+	ctx, cancel := context.WithDeadline(r.Context(), c.deadline(class, start))
 	defer cancel()
 	next.ServeHTTP(w, r.WithContext(ctx))
 	return ctx.Err() == context.DeadlineExceeded
+}
+
+// deadline returns when the work of a request of class c that arrived at
+// start must end. The budget left is measured on the configured clock,
+// but contexts run on the real one.
+func (c *Controller) deadline(class Class, start time.Time) time.Time {
+	return time.Now().Add(c.cfg.Deadline[class] - c.cfg.Now().Sub(start))
 }
 
 // allowClient applies the per-address and per-account buckets.
@@ -193,6 +210,7 @@ type Snapshot struct {
 	Queued        int             `json:"queued"`
 	Slowdown      float64         `json:"slowdown"`   // recent latency over the lowest measured, per class
 	Latency       time.Duration   `json:"latency_ns"` // recent mean latency of admitted work
+	Throughput    float64         `json:"throughput"` // admitted work finished per second, last window
 	AdmissionRate float64         `json:"admission_rate"`
 	Clients       int             `json:"clients"` // rate-limit buckets in memory
 	Classes       []ClassSnapshot `json:"classes"` // critical, hold, search, browse, exempt
@@ -200,14 +218,15 @@ type Snapshot struct {
 
 // Snapshot returns the live state of admission control.
 func (c *Controller) Snapshot() Snapshot {
-	limit, inflight, queued, slowdown, lat := c.gate.state()
+	g := c.gate.state()
 	s := Snapshot{
 		Adaptive:      c.cfg.Adaptive,
 		ClientLimits:  c.cfg.ClientLimits,
-		Limit:         limit,
-		InFlight:      inflight,
-		Slowdown:      slowdown,
-		Latency:       lat,
+		Limit:         g.limit,
+		InFlight:      g.inflight,
+		Slowdown:      g.slowdown,
+		Latency:       g.latency,
+		Throughput:    g.rate,
 		AdmissionRate: c.admissionRate(),
 		Clients:       c.byAddr.len() + c.byAcct.len(),
 	}
@@ -220,8 +239,8 @@ func (c *Controller) Snapshot() Snapshot {
 			TimedOut:    c.counts[cl][TimedOut].Load(),
 		}
 		if cl < Exempt {
-			cs.Queued = queued[cl]
-			s.Queued += queued[cl]
+			cs.Queued = g.queued[cl]
+			s.Queued += g.queued[cl]
 		}
 		s.Classes = append(s.Classes, cs)
 	}

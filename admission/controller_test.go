@@ -97,7 +97,7 @@ func saturate(t *testing.T, c *Controller, path string) (http.Handler, func()) {
 func TestProbesAndOperatorsAreNeverShed(t *testing.T) {
 	c := newController(t, func(cfg *Config) {
 		cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit = 1, 1, 1
-		cfg.QueueTimeout = 0
+		cfg.MaxQueue = 1 // only a confirmation may wait
 	})
 	h, unblock := saturate(t, c, "/api/v1/appointments")
 	defer unblock()
@@ -114,7 +114,7 @@ func TestProbesAndOperatorsAreNeverShed(t *testing.T) {
 func TestRefusalsSayWhenAndInWhichLanguage(t *testing.T) {
 	c := newController(t, func(cfg *Config) {
 		cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit = 1, 1, 1
-		cfg.QueueTimeout = 0
+		cfg.MaxQueue = 1 // only a confirmation may wait
 		cfg.RetryAfter = 3 * time.Second
 	})
 	h, unblock := saturate(t, c, "/api/v1/appointments")
@@ -267,7 +267,7 @@ func TestAdmissionOffAdmitsEverything(t *testing.T) {
 func TestSnapshotAndMetrics(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	cfg := DefaultConfig()
-	cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit, cfg.QueueTimeout = 1, 1, 1, 0
+	cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit = 1, 1, 1
 	c, err := New(cfg, reg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -299,15 +299,15 @@ func TestSnapshotAndMetrics(t *testing.T) {
 
 func TestFlagsAndEnvironment(t *testing.T) {
 	t.Setenv("RDV_CLIENT_LIMITS", "off")
-	t.Setenv("RDV_QUEUE_TIMEOUT", "250ms")
+	t.Setenv("RDV_QUEUE_MAX", "16")
 	var cfg Config
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cfg.RegisterFlags(fs)
 	if err := fs.Parse([]string{"--admission=off", "--rate-per-address=7"}); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.ClientLimits || cfg.Adaptive || cfg.AddressRate != 7 || cfg.QueueTimeout != 250*time.Millisecond {
-		t.Fatalf("config %+v: want client limits and admission off, rate 7, queue timeout 250ms", cfg)
+	if cfg.ClientLimits || cfg.Adaptive || cfg.AddressRate != 7 || cfg.MaxQueue != 16 {
+		t.Fatalf("config %+v: want client limits and admission off, rate 7, queue 16", cfg)
 	}
 	if _, err := New(cfg, nil, nil); err != nil {
 		t.Fatalf("new: %v", err)
@@ -334,5 +334,31 @@ func TestLanguage(t *testing.T) {
 		if got := Language(in); got != want {
 			t.Errorf("Language(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// With the server full, a confirmation waits for the place its
+// predecessor frees instead of being refused, while a search, whose part
+// of the queue is empty, is refused at once.
+func TestConfirmationWaitsForAPlace(t *testing.T) {
+	c := newController(t, func(cfg *Config) {
+		cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit = 1, 1, 1
+		cfg.MaxQueue = 1 // only a confirmation may wait
+	})
+	h, unblock := saturate(t, c, "/api/v1/appointments")
+	got := make(chan int, 1)
+	go func() { got <- do(t, h, "POST", "/api/v1/appointments", nil).Code }()
+	for c.Snapshot().Queued == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	if w := do(t, h, "GET", "/api/v1/slots", nil); w.Code != http.StatusServiceUnavailable {
+		t.Fatalf("search with the queue's share full: %d, want 503", w.Code)
+	}
+	unblock()
+	if code := <-got; code != http.StatusOK {
+		t.Fatalf("queued confirmation: %d, want 200", code)
+	}
+	if s := c.Snapshot(); s.Classes[Critical].Admitted != 2 || s.Classes[Search].Shed != 1 || s.Queued != 0 {
+		t.Fatalf("snapshot %+v: want two confirmations admitted, one search shed, none queued", s)
 	}
 }

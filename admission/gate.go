@@ -15,7 +15,7 @@ const (
 	Admitted    Outcome = iota // the work ran
 	Shed                       // refused at once (or displaced from the queue) for lack of capacity
 	RateLimited                // the client exceeded its own rate
-	TimedOut                   // waited in the queue until its wait ran out
+	TimedOut                   // waited in the queue until its deadline passed or its client left
 	outcomes
 )
 
@@ -34,9 +34,9 @@ func (o Outcome) String() string {
 	return "unknown"
 }
 
-// share is the part of the limit each class may fill. The rest is kept
-// for the classes above it, so that people finishing a booking still find
-// room when searches fill the server.
+// share is the part of the limit, and of the queue, each class may fill.
+// The rest is kept for the classes above it, so that people finishing a
+// booking still find room when searches fill the server.
 var share = [Exempt]float64{Critical: 1, Hold: 0.9, Search: 0.75, Browse: 0.5}
 
 // waiter is a request waiting for capacity.
@@ -47,8 +47,17 @@ type waiter struct {
 	elem    *list.Element
 }
 
-// gate admits work under the adaptive limit, queueing by priority: higher
-// classes first, first come first served within a class.
+// gate admits work under the adaptive limit, with a bounded queue in
+// front of it: higher classes first, first come first served within a
+// class.
+//
+// The queue is bounded in requests, not in time. A request that finds its
+// class's part of the queue full is refused at once, which costs no timer
+// and no wait; one that finds room waits for a place, with its context
+// (its deadline, its client) as the only clock. With at most about a
+// limit's worth of waiters, a wait lasts about as long as the work itself,
+// and the server always has admitted work ready when a place frees:
+// queueing a little beats refusing bursts the server could absorb.
 type gate struct {
 	mu       sync.Mutex
 	lim      *Limiter
@@ -66,66 +75,76 @@ func newGate(lim *Limiter, maxQueue int, now func() time.Time) *gate {
 // allowed returns how many units may be in flight when one of class c
 // starts.
 func (g *gate) allowed(c Class) int {
-	n := int(float64(g.lim.Limit()) * share[c])
-	if n < 1 {
-		n = 1
-	}
-	return n
+	return max(1, int(float64(g.lim.Limit())*share[c]))
 }
 
-// acquire waits for capacity for one unit of class c, at most timeout. It
-// returns Admitted (and the caller must call release), Shed or TimedOut.
-func (g *gate) acquire(ctx context.Context, c Class, timeout time.Duration) Outcome {
+// queueRoom returns how many waiters, all classes together, may be queued
+// when one of class c joins. It rounds down: in a queue of one, only the
+// highest class waits.
+func (g *gate) queueRoom(c Class) int {
+	q := g.maxQueue
+	if q <= 0 {
+		q = g.lim.Limit()
+	}
+	return int(float64(q) * share[c])
+}
+
+// enter admits one unit of class c at once if capacity allows, refuses it
+// at once if its part of the queue is full, and otherwise queues it and
+// returns its waiter, to pass to wait. It never blocks.
+func (g *gate) enter(c Class) (Outcome, *waiter) {
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	if g.inflight < g.allowed(c) && g.waitingAtOrAbove(c) == 0 {
 		g.inflight++
-		g.mu.Unlock()
-		return Admitted
+		return Admitted, nil
 	}
-	if timeout <= 0 || g.expectedWait(c) > timeout {
-		// Waiting would end in a refusal anyway: refuse now, fast.
-		g.mu.Unlock()
-		return Shed
-	}
-	if g.queued >= g.queueCap() && !g.displaceBelow(c) {
-		g.mu.Unlock()
-		return Shed
+	if g.queued >= g.queueRoom(c) && !g.displaceBelow(c) {
+		return Shed, nil
 	}
 	w := &waiter{class: c, ready: make(chan struct{})}
 	w.elem = g.queues[c].PushBack(w)
 	g.queued++
-	g.mu.Unlock()
+	return Admitted, w
+}
 
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	var out Outcome
+// wait blocks until the waiter is granted a place (Admitted: the caller
+// must call release), displaced by a higher class (Shed), or ctx ends
+// (TimedOut).
+func (g *gate) wait(ctx context.Context, w *waiter) Outcome {
 	select {
 	case <-w.ready:
-	case <-t.C:
-		out = TimedOut
 	case <-ctx.Done():
-		out = TimedOut
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	switch {
 	case w.granted:
-		return Admitted // granted as the wait ran out: the slot is ours
+		return Admitted // granted as ctx ended: the place is ours
 	case w.elem == nil:
 		return Shed // displaced by a higher class
 	}
-	g.queues[c].Remove(w.elem)
+	g.queues[w.class].Remove(w.elem)
 	w.elem = nil
 	g.queued--
-	return out
+	return TimedOut
+}
+
+// acquire is enter then, if queued, wait.
+func (g *gate) acquire(ctx context.Context, c Class) Outcome {
+	out, w := g.enter(c)
+	if w == nil {
+		return out
+	}
+	return g.wait(ctx, w)
 }
 
 // release ends one admitted unit of work that took rtt, and hands its
-// capacity to the waiters.
+// place to the waiters.
 func (g *gate) release(c Class, rtt time.Duration, dropped bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.lim.Observe(g.now(), c, rtt, g.inflight, dropped)
+	g.lim.Observe(g.now(), c, rtt, g.inflight+g.queued, dropped)
 	g.inflight--
 	g.grant()
 }
@@ -155,21 +174,6 @@ func (g *gate) waitingAtOrAbove(c Class) int {
 	return n
 }
 
-// expectedWait estimates how long a newcomer of class c would wait: the
-// waiters ahead of it drain at about limit per mean latency.
-func (g *gate) expectedWait(c Class) time.Duration {
-	ahead := g.waitingAtOrAbove(c) + 1
-	lat := g.lim.Latency()
-	return time.Duration(float64(lat) * float64(ahead) / float64(g.allowed(c)))
-}
-
-func (g *gate) queueCap() int {
-	if g.maxQueue > 0 {
-		return g.maxQueue
-	}
-	return g.lim.Limit()
-}
-
 // displaceBelow sheds the most recent waiter of the lowest class below c,
 // making room for c. It reports whether it found one.
 func (g *gate) displaceBelow(c Class) bool {
@@ -187,12 +191,22 @@ func (g *gate) displaceBelow(c Class) bool {
 	return false
 }
 
+// gateState is the live state of the gate.
+type gateState struct {
+	limit, inflight int
+	queued          [Exempt]int
+	slowdown        float64
+	latency         time.Duration
+	rate            float64
+}
+
 // state returns the limit, the work in flight and the waiters per class.
-func (g *gate) state() (limit, inflight int, queued [Exempt]int, slowdown float64, latency time.Duration) {
+func (g *gate) state() gateState {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	s := gateState{limit: g.lim.Limit(), inflight: g.inflight, slowdown: g.lim.Slowdown(), latency: g.lim.Latency(), rate: g.lim.Rate()}
 	for _, c := range classes {
-		queued[c] = g.queues[c].Len()
+		s.queued[c] = g.queues[c].Len()
 	}
-	return g.lim.Limit(), g.inflight, queued, g.lim.Slowdown(), g.lim.Latency()
+	return s
 }

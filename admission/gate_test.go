@@ -7,47 +7,48 @@ import (
 )
 
 func fixedGate(limit, maxQueue int) *gate {
-	return newGate(NewLimiter(limit, limit, limit, 2), maxQueue, time.Now)
+	return newGate(NewLimiter(limit, limit, limit, 0), maxQueue, time.Now)
 }
 
-// queue starts a request of class c that may wait a minute and returns
-// where its outcome will arrive; it returns once the request waits.
+// queue starts a request of class c and returns where its outcome will
+// arrive; it returns once the request waits.
 func queue(t *testing.T, g *gate, c Class) <-chan Outcome {
 	t.Helper()
-	g.mu.Lock()
-	before := g.queues[c].Len()
-	g.mu.Unlock()
-	out := make(chan Outcome, 1)
-	go func() { out <- g.acquire(context.Background(), c, time.Minute) }()
-	for {
-		g.mu.Lock()
-		n := g.queues[c].Len()
-		g.mu.Unlock()
-		if n > before {
-			return out
-		}
-		select {
-		case o := <-out:
-			t.Fatalf("%s request decided %s at once, want it queued", c, o)
-		default:
-			time.Sleep(time.Millisecond)
-		}
+	out, w := g.enter(c)
+	if w == nil {
+		t.Fatalf("%s request decided %s at once, want it queued", c, out)
 	}
+	ch := make(chan Outcome, 1)
+	go func() { ch <- g.wait(context.Background(), w) }()
+	return ch
+}
+
+// decide enters a request of class c and names what happened at once:
+// admitted, shed or queued (a queued request is then withdrawn).
+func decide(t *testing.T, g *gate, c Class) string {
+	t.Helper()
+	out, w := g.enter(c)
+	if w != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if o := g.wait(ctx, w); o != TimedOut {
+			t.Fatalf("withdrawn %s waiter: %s, want timeout", c, o)
+		}
+		return "queued"
+	}
+	return out.String()
 }
 
 func mustAdmit(t *testing.T, g *gate, classes ...Class) {
 	t.Helper()
 	for _, c := range classes {
-		if o := g.acquire(context.Background(), c, 0); o != Admitted {
-			t.Fatalf("%s: %s, want admitted at once", c, o)
+		if o, w := g.enter(c); o != Admitted || w != nil {
+			t.Fatalf("%s: %s (queued %v), want admitted at once", c, o, w != nil)
 		}
 	}
 }
 
-func queuedOf(g *gate, c Class) int {
-	_, _, q, _, _ := g.state()
-	return q[c]
-}
+func queuedOf(g *gate, c Class) int { return g.state().queued[c] }
 
 func TestCriticalOvertakesQueuedSearches(t *testing.T) {
 	g := fixedGate(2, 10)
@@ -80,26 +81,80 @@ func TestCriticalOvertakesQueuedSearches(t *testing.T) {
 }
 
 func TestLowerClassesAreShedFirst(t *testing.T) {
-	g := fixedGate(4, 1) // browse may fill 2, search 3, hold 3, critical 4
+	g := fixedGate(4, 2) // queue room: browse 1, search 1, hold 1, critical 2
 	mustAdmit(t, g, Critical, Critical, Critical)
 	browse := queue(t, g, Browse)
 	search := queue(t, g, Search) // the queue is full: the browse waiter makes room
 	if o := <-browse; o != Shed {
 		t.Fatalf("browse waiter: %s, want shed for the search", o)
 	}
-	if o := g.acquire(context.Background(), Browse, time.Minute); o != Shed {
-		t.Fatalf("browse behind a full queue: %s, want shed at once", o)
+	if got := decide(t, g, Browse); got != "shed" {
+		t.Fatalf("browse behind a full queue: %s, want shed at once", got)
 	}
 	hold := queue(t, g, Hold)
 	if o := <-search; o != Shed {
 		t.Fatalf("search waiter: %s, want shed for the hold", o)
 	}
-	if o := g.acquire(context.Background(), Hold, time.Minute); o != Shed {
-		t.Fatalf("hold behind a queue full of holds: %s, want shed", o)
+	if got := decide(t, g, Hold); got != "shed" {
+		t.Fatalf("hold behind a queue full of holds: %s, want shed", got)
 	}
 	g.release(Search, time.Millisecond, false)
 	if o := <-hold; o != Admitted {
 		t.Fatalf("hold: %s, want admitted", o)
+	}
+}
+
+// The queue is bounded in requests: each class may fill the same share of
+// it as of the limit, and a request that finds no room is refused at once,
+// with no wait and no timer.
+func TestQueueIsBoundedInRequestsByClass(t *testing.T) {
+	g := fixedGate(4, 4) // queue room: browse 2, search 3, hold 3, critical 4
+	mustAdmit(t, g, Critical, Critical, Critical, Critical)
+	var waiting []<-chan Outcome
+	steps := []struct {
+		class Class
+		want  string
+	}{
+		{Browse, "queued"}, {Browse, "queued"}, {Browse, "shed"},
+		{Search, "queued"}, // three waiting: search's share is full
+		{Search, "queued"}, {Search, "queued"}, // each displaces a browse
+		{Search, "shed"}, // no lower class left to displace
+		{Critical, "queued"},
+		{Critical, "queued"}, // four waiting: the newest search makes room
+	}
+	for i, st := range steps {
+		out, w := g.enter(st.class)
+		got := out.String()
+		if w != nil {
+			got = "queued"
+			ch := make(chan Outcome, 1)
+			go func() { ch <- g.wait(context.Background(), w) }()
+			waiting = append(waiting, ch)
+		}
+		if got != st.want {
+			t.Fatalf("step %d, %s: %s, want %s", i, st.class, got, st.want)
+		}
+	}
+	if s := g.state(); s.queued[Browse] != 0 || s.queued[Search] != 2 || s.queued[Critical] != 2 {
+		t.Fatalf("queued %v, want 0 browse, 2 searches, 2 critical", s.queued)
+	}
+	for range 4 {
+		g.release(Critical, time.Millisecond, false)
+	}
+	for range 4 {
+		g.release(Critical, time.Millisecond, false)
+	}
+	admitted, shed := 0, 0
+	for _, ch := range waiting {
+		switch <-ch {
+		case Admitted:
+			admitted++
+		case Shed:
+			shed++
+		}
+	}
+	if admitted != 4 || shed != 3 {
+		t.Fatalf("%d admitted, %d shed, want 4 and 3", admitted, shed)
 	}
 }
 
@@ -108,21 +163,21 @@ func TestCapacityIsReservedForHigherClasses(t *testing.T) {
 		name     string
 		running  []Class
 		arriving Class
-		want     Outcome
+		want     string
 	}{
-		{"browse under half", []Class{Browse}, Browse, Admitted},
-		{"browse at half", []Class{Browse, Browse}, Browse, Shed},
-		{"search at half", []Class{Browse, Browse}, Search, Admitted},
-		{"search at three quarters", []Class{Search, Search, Search}, Search, Shed},
-		{"hold at three quarters", []Class{Search, Search, Search}, Hold, Shed}, // 0.9 × 4 rounds down to 3
-		{"critical at three quarters", []Class{Search, Search, Search}, Critical, Admitted},
-		{"critical at the limit", []Class{Critical, Critical, Critical, Critical}, Critical, Shed},
+		{"browse under half", []Class{Browse}, Browse, "admitted"},
+		{"browse at half", []Class{Browse, Browse}, Browse, "shed"},
+		{"search at half", []Class{Browse, Browse}, Search, "admitted"},
+		{"search at three quarters", []Class{Search, Search, Search}, Search, "shed"},
+		{"hold at three quarters", []Class{Search, Search, Search}, Hold, "shed"}, // 0.9 × 4 rounds down to 3
+		{"critical at three quarters", []Class{Search, Search, Search}, Critical, "admitted"},
+		{"critical at the limit", []Class{Critical, Critical, Critical, Critical}, Critical, "queued"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g := fixedGate(4, 10)
+			g := fixedGate(4, 1) // a queue of one: only critical waits
 			mustAdmit(t, g, tt.running...)
-			if got := g.acquire(context.Background(), tt.arriving, 0); got != tt.want {
+			if got := decide(t, g, tt.arriving); got != tt.want {
 				t.Fatalf("%s arriving: %s, want %s", tt.arriving, got, tt.want)
 			}
 		})
@@ -132,12 +187,13 @@ func TestCapacityIsReservedForHigherClasses(t *testing.T) {
 func TestQueuedRequestLeavesWhenItsClientGoesAway(t *testing.T) {
 	g := fixedGate(1, 10)
 	mustAdmit(t, g, Critical)
+	_, w := g.enter(Search)
+	if w == nil {
+		t.Fatal("search not queued")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	out := make(chan Outcome, 1)
-	go func() { out <- g.acquire(ctx, Search, time.Minute) }()
-	for queuedOf(g, Search) == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	go func() { out <- g.wait(ctx, w) }()
 	cancel()
 	if o := <-out; o != TimedOut {
 		t.Fatalf("%s, want timeout", o)
@@ -146,7 +202,27 @@ func TestQueuedRequestLeavesWhenItsClientGoesAway(t *testing.T) {
 		t.Fatalf("%d still queued, want 0", n)
 	}
 	g.release(Search, time.Millisecond, false)
-	if _, inflight, _, _, _ := g.state(); inflight != 0 {
-		t.Fatalf("%d in flight, want 0: a departed waiter must not take capacity", inflight)
+	if s := g.state(); s.inflight != 0 {
+		t.Fatalf("%d in flight, want 0: a departed waiter must not take capacity", s.inflight)
+	}
+}
+
+// A place freed while the queue holds requests goes to the first of them,
+// never to a newcomer of the same class.
+func TestNewcomersDoNotOvertakeTheQueue(t *testing.T) {
+	g := fixedGate(2, 4)
+	mustAdmit(t, g, Critical, Critical)
+	first := queue(t, g, Critical)
+	second := queue(t, g, Critical)
+	g.release(Critical, time.Millisecond, false)
+	if o := <-first; o != Admitted {
+		t.Fatalf("first waiter: %s, want admitted", o)
+	}
+	if n := queuedOf(g, Critical); n != 1 {
+		t.Fatalf("%d waiting, want the second still queued", n)
+	}
+	g.release(Critical, time.Millisecond, false)
+	if o := <-second; o != Admitted {
+		t.Fatalf("second waiter: %s, want admitted", o)
 	}
 }

@@ -116,7 +116,7 @@ func TestQueueIsBoundedInRequestsByClass(t *testing.T) {
 		want  string
 	}{
 		{Browse, "queued"}, {Browse, "queued"}, {Browse, "shed"},
-		{Search, "queued"}, // three waiting: search's share is full
+		{Search, "queued"},                     // three waiting: search's share is full
 		{Search, "queued"}, {Search, "queued"}, // each displaces a browse
 		{Search, "shed"}, // no lower class left to displace
 		{Critical, "queued"},

@@ -107,16 +107,28 @@ func checkLoopback(raw string) error {
 
 // Run is the result of flooding one server.
 type Run struct {
-	Target        string  `json:"target"`
-	CapacityRPS   float64 `json:"capacity_rps"`
-	OfferedRPS    float64 `json:"offered_rps"`
-	SentRPS       float64 `json:"sent_rps"`
-	GoodputRPS    float64 `json:"goodput_rps"`
-	GoodputRatio  float64 `json:"goodput_ratio"` // goodput / capacity
-	AdmittedP50MS float64 `json:"admitted_p50_ms"`
-	AdmittedP99MS float64 `json:"admitted_p99_ms"`
-	RefusedP50MS  float64 `json:"refused_p50_ms"`
-	RefusedP99MS  float64 `json:"refused_p99_ms"`
+	Target      string  `json:"target"`
+	CapacityRPS float64 `json:"capacity_rps"`
+	// CapacityGeneratorBound is set when the ramp stopped because the
+	// generator could not send the rate asked of it, not because the
+	// server stopped keeping up: capacity is then a lower bound.
+	CapacityGeneratorBound bool `json:"capacity_generator_bound"`
+	// RequestedRPS is the overload asked of the generator (overload ×
+	// capacity); OfferedRPS is what it actually sent, and OverloadReached
+	// that as a multiple of capacity.
+	RequestedRPS    float64 `json:"requested_rps"`
+	OfferedRPS      float64 `json:"offered_rps"`
+	OverloadReached float64 `json:"overload_reached"`
+	SentRPS         float64 `json:"sent_rps"`
+	GoodputRPS      float64 `json:"goodput_rps"`
+	GoodputRatio    float64 `json:"goodput_ratio"` // goodput / capacity
+	// ServerGoodputRPS is the overload's goodput from the server's own
+	// count of admitted requests (-1 when it does not export it).
+	ServerGoodputRPS float64 `json:"server_goodput_rps"`
+	AdmittedP50MS    float64 `json:"admitted_p50_ms"`
+	AdmittedP99MS    float64 `json:"admitted_p99_ms"`
+	RefusedP50MS     float64 `json:"refused_p50_ms"`
+	RefusedP99MS     float64 `json:"refused_p99_ms"`
 	// ServerRefusalP99MS is the p99 time to refuse measured inside the
 	// server (the bucket bound of its histogram), free of the load
 	// generator's own delays; -1 when the server does not export it.
@@ -190,7 +202,7 @@ func flood(ctx context.Context, o options, target string, capacity float64, seed
 	}
 	if capacity <= 0 {
 		progress("%s: measuring capacity", base)
-		capacity, r.Ramp = ramp(ctx, m, o, ao, progress)
+		capacity, r.Ramp, r.CapacityGeneratorBound = ramp(ctx, m, o, ao, progress)
 		if capacity <= 0 {
 			return r, fmt.Errorf("flood %s: no request succeeded while measuring capacity", base)
 		}
@@ -202,21 +214,20 @@ func flood(ctx context.Context, o options, target string, capacity float64, seed
 				break
 			}
 			rate := min(o.maxRate, f*capacity)
-			pt := attack(ctx, m, rate, o.levelDuration, ao).point()
-			progress("%s: level %.1f× (%.0f/s): goodput %.0f/s, admitted p99 %.1f ms", base, f, rate, pt.GoodputRPS, pt.AdmittedP99MS)
+			_, pt := measure(ctx, m, rate, o.levelDuration, ao)
+			progress("%s: level %.1f× (%.0f/s, sent %.0f/s): goodput %.0f/s (server %.0f/s), admitted p99 %.1f ms (server ≤ %g ms)",
+				base, f, rate, pt.OfferedRPS, pt.GoodputRPS, pt.ServerGoodputRPS, pt.AdmittedP99MS, pt.ServerAdmittedP99MS)
 			r.Levels = append(r.Levels, pt)
 		}
 	}
 	rate := min(o.maxRate, o.overload*capacity)
 	progress("%s: offering %.0f requests/s (%.1f× capacity %.0f/s) for %s", base, rate, o.overload, capacity, o.duration)
-	refusedBefore := serverBuckets(ctx, base, refusalHistogram)
-	admittedBefore := serverBuckets(ctx, base, admittedHistogram)
-	p := attack(ctx, m, rate, o.duration, ao)
-	r.ServerRefusalP99MS = bucketQuantileMS(refusedBefore, serverBuckets(ctx, base, refusalHistogram), 0.99)
-	r.ServerAdmittedP99MS = bucketQuantileMS(admittedBefore, serverBuckets(ctx, base, admittedHistogram), 0.99)
-	pt := p.point()
+	p, pt := measure(ctx, m, rate, o.duration, ao)
+	r.ServerRefusalP99MS, r.ServerAdmittedP99MS = pt.ServerRefusalP99MS, pt.ServerAdmittedP99MS
 	r.Levels = append(r.Levels, pt)
-	r.OfferedRPS, r.SentRPS, r.GoodputRPS = pt.OfferedRPS, pt.SentRPS, pt.GoodputRPS
+	r.RequestedRPS, r.OfferedRPS, r.SentRPS, r.GoodputRPS = pt.RequestedRPS, pt.OfferedRPS, pt.SentRPS, pt.GoodputRPS
+	r.ServerGoodputRPS = pt.ServerGoodputRPS
+	r.OverloadReached = pt.OfferedRPS / capacity
 	r.GoodputRatio = pt.GoodputRPS / capacity
 	r.AdmittedP50MS, r.AdmittedP99MS = pt.AdmittedP50MS, pt.AdmittedP99MS
 	r.RefusedP50MS, r.RefusedP99MS = pt.RefusedP50MS, pt.RefusedP99MS
@@ -237,10 +248,14 @@ func flood(ctx context.Context, o options, target string, capacity float64, seed
 	return r, nil
 }
 
-// ramp raises the offered rate until goodput stops following it, latency
-// passes the objective, or requests fail, and returns the best goodput
-// seen as the capacity.
-func ramp(ctx context.Context, m *mix, o options, ao attackOptions, progress func(string, ...any)) (float64, []Point) {
+// ramp raises the offered rate until goodput reaches a plateau, and
+// returns the plateau as the capacity. Goodput and latency are the
+// server's own (its count of admitted requests and its admitted-latency
+// histogram) when it exports them: the generator's p99 includes its own
+// queueing once its core is busy, and would stop the ramp on the
+// generator's limit rather than the server's. The ramp also stops, and
+// says so, when the generator cannot send the rate asked of it.
+func ramp(ctx context.Context, m *mix, o options, ao attackOptions, progress func(string, ...any)) (float64, []Point, bool) {
 	var (
 		best   float64
 		points []Point
@@ -248,16 +263,30 @@ func ramp(ctx context.Context, m *mix, o options, ao attackOptions, progress fun
 	rate := o.rampStart
 	strikes := 0
 	for step := 0; step < o.rampSteps && ctx.Err() == nil; step++ {
-		pt := attack(ctx, m, rate, o.rampStep, ao).point()
+		_, pt := measure(ctx, m, rate, o.rampStep, ao)
 		points = append(points, pt)
-		progress("  ramp %.0f/s: goodput %.0f/s, admitted p99 %.1f ms, refused %.1f%%", rate, pt.GoodputRPS, pt.AdmittedP99MS, 100*pt.RefusedRatio)
-		best = max(best, pt.GoodputRPS)
-		// Refusals alone do not mark the capacity: an adaptive limit
-		// sheds a little while it grows towards a new rate. Goodput that
-		// stops following the offered rate does.
-		saturated := pt.GoodputRPS < 0.9*rate || pt.AdmittedP99MS > o.sloMS || pt.FailedRatio > 0.01
-		// One bad step can be a pause on a shared machine; two in a row
-		// are the server's limit. The second is offered the same rate.
+		good, p99 := pt.GoodputRPS, pt.AdmittedP99MS
+		if pt.ServerGoodputRPS >= 0 {
+			good = pt.ServerGoodputRPS
+		}
+		if pt.ServerAdmittedP99MS >= 0 {
+			p99 = pt.ServerAdmittedP99MS
+		}
+		progress("  ramp %.0f/s (sent %.0f/s): goodput %.0f/s, admitted p99 %.1f ms, refused %.1f%%", rate, pt.OfferedRPS, good, p99, 100*pt.RefusedRatio)
+		if p99 <= o.sloMS {
+			best = max(best, good)
+		}
+		if pt.OfferedRPS < 0.9*rate {
+			// The generator is the bottleneck: the server's capacity is
+			// at least what it answered.
+			best = max(best, good)
+			return best, points, true
+		}
+		// A plateau: goodput no longer follows what was sent (refusals
+		// or a growing backlog), latency passes the objective, or
+		// requests fail. One such step can be a pause on a shared
+		// machine; two in a row are the server's limit.
+		saturated := good < 0.9*pt.OfferedRPS || p99 > o.sloMS || pt.FailedRatio > 0.01
 		if saturated {
 			strikes++
 		} else {
@@ -270,7 +299,10 @@ func ramp(ctx context.Context, m *mix, o options, ao attackOptions, progress fun
 			rate = min(o.maxRate, rate*1.5)
 		}
 	}
-	return best, points
+	if best == 0 && len(points) > 0 {
+		best = points[0].GoodputRPS
+	}
+	return best, points, false
 }
 
 func parseLevels(s string) []float64 {
@@ -292,8 +324,8 @@ func printSummary(w io.Writer, s Summary) {
 	for _, r := range runs {
 		fmt.Fprintf(w, "%s\n", r.Target)
 		fmt.Fprintf(w, "  capacity      %8.0f req/s\n", r.CapacityRPS)
-		fmt.Fprintf(w, "  offered       %8.0f req/s (sent %.0f)\n", r.OfferedRPS, r.SentRPS)
-		fmt.Fprintf(w, "  goodput       %8.0f req/s (%.0f%% of capacity)\n", r.GoodputRPS, 100*r.GoodputRatio)
+		fmt.Fprintf(w, "  offered       %8.0f req/s (%.1f× capacity; asked %.0f)\n", r.OfferedRPS, r.OverloadReached, r.RequestedRPS)
+		fmt.Fprintf(w, "  goodput       %8.0f req/s (%.0f%% of capacity; server count %.0f)\n", r.GoodputRPS, 100*r.GoodputRatio, r.ServerGoodputRPS)
 		fmt.Fprintf(w, "  admitted      p50 %.1f ms, p99 %.1f ms\n", r.AdmittedP50MS, r.AdmittedP99MS)
 		fmt.Fprintf(w, "  refused       p50 %.1f ms, p99 %.1f ms (%.0f%% of requests; failed %.1f%%)\n", r.RefusedP50MS, r.RefusedP99MS, 100*r.RefusedRatio, 100*r.FailedRatio)
 		if r.ServerRefusalP99MS >= 0 {

@@ -195,8 +195,11 @@ func TestJSONSummaryContract(t *testing.T) {
 			t.Errorf("summary lacks %q: %s", k, raw)
 		}
 	}
-	if s.CapacityRPS != 100 || s.OfferedRPS != 300 {
-		t.Errorf("capacity %v offered %v, want 100 and 300", s.CapacityRPS, s.OfferedRPS)
+	if s.CapacityRPS != 100 || s.RequestedRPS != 300 {
+		t.Errorf("capacity %v requested %v, want 100 and 300", s.CapacityRPS, s.RequestedRPS)
+	}
+	if s.OfferedRPS != s.SentRPS || s.OfferedRPS <= 0 || s.OverloadReached != s.OfferedRPS/s.CapacityRPS {
+		t.Errorf("offered %v sent %v overload reached %v: offered must be what was sent", s.OfferedRPS, s.SentRPS, s.OverloadReached)
 	}
 	if want := s.GoodputRPS / s.CapacityRPS; s.GoodputRatio != want {
 		t.Errorf("goodput ratio %v, want goodput/capacity = %v", s.GoodputRatio, want)

@@ -11,18 +11,25 @@ import (
 	"time"
 )
 
-// Histograms of the server that rdv flood reads: the time to refuse, and
+// Series of the server that rdv flood reads: the time to refuse, and
 // the time from arrival to the end of admitted work, both measured inside
 // the server and so free of the load generator's own delays.
 const (
 	refusalHistogram  = "rdv_admission_refusal_seconds"
 	admittedHistogram = "rdv_admission_admitted_seconds"
+	requestsCounter   = "rdv_admission_requests_total"
 )
 
-// serverBuckets reads the cumulative buckets of the server's histogram
-// name from /metrics: upper bound in seconds → count. It returns nil when
-// the server does not expose it.
-func serverBuckets(ctx context.Context, base, name string) map[float64]float64 {
+// serverStats is one scrape of the server's /metrics: the two
+// histograms, and the requests it admitted (exempt ones aside).
+type serverStats struct {
+	refusal, admitted map[float64]float64
+	admittedCount     float64
+}
+
+// scrape reads the server's admission metrics; nil when the server does
+// not expose them.
+func scrape(ctx context.Context, base string) *serverStats {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
@@ -37,29 +44,43 @@ func serverBuckets(ctx context.Context, base, name string) map[float64]float64 {
 	if resp.StatusCode != http.StatusOK {
 		return nil
 	}
-	out := map[float64]float64{}
+	st := &serverStats{refusal: map[float64]float64{}, admitted: map[float64]float64{}}
+	found := false
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	prefix := name + `_bucket{le="`
 	for sc.Scan() {
-		line, ok := strings.CutPrefix(sc.Text(), prefix)
-		if !ok {
+		line := sc.Text()
+		if rest, ok := strings.CutPrefix(line, requestsCounter+"{"); ok {
+			labels, value, ok := strings.Cut(rest, "} ")
+			if ok && strings.Contains(labels, `outcome="admitted"`) && !strings.Contains(labels, `class="exempt"`) {
+				if n, err := strconv.ParseFloat(strings.TrimSpace(value), 64); err == nil {
+					st.admittedCount += n
+					found = true
+				}
+			}
 			continue
 		}
-		le, rest, ok := strings.Cut(line, `"}`)
-		if !ok {
-			continue
-		}
-		bound, err1 := strconv.ParseFloat(le, 64)
-		n, err2 := strconv.ParseFloat(strings.TrimSpace(rest), 64)
-		if err1 == nil && err2 == nil {
-			out[bound] = n
+		for name, into := range map[string]map[float64]float64{refusalHistogram: st.refusal, admittedHistogram: st.admitted} {
+			rest, ok := strings.CutPrefix(line, name+`_bucket{le="`)
+			if !ok {
+				continue
+			}
+			le, value, ok := strings.Cut(rest, `"}`)
+			if !ok {
+				continue
+			}
+			bound, err1 := strconv.ParseFloat(le, 64)
+			n, err2 := strconv.ParseFloat(strings.TrimSpace(value), 64)
+			if err1 == nil && err2 == nil {
+				into[bound] = n
+				found = true
+			}
 		}
 	}
-	if len(out) == 0 {
+	if !found {
 		return nil
 	}
-	return out
+	return st
 }
 
 // bucketQuantileMS returns the upper bound, in ms, of the bucket holding

@@ -2,6 +2,7 @@ package flood
 
 import (
 	crand "crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -57,7 +58,16 @@ type mix struct {
 	base string
 	now  func() time.Time
 
+	// Requests are built from parts made once: a load generator that
+	// formats every URL spends on itself the core it should spend on
+	// load. The attacker copies a target's header into each request, so
+	// the GET header is shared.
+	searchURLs []string
+	browseURLs []string
+	getHeader  http.Header
+
 	mu        sync.Mutex
+	salt      uint64 // random per run, in every idempotency key
 	rng       *rand.Rand
 	slots     []int64 // seen in search results, not yet held by us
 	holds     []string
@@ -70,13 +80,40 @@ type mix struct {
 const poolCap = 4096
 
 func newMix(base string, seed uint64) *mix {
-	return &mix{
-		base:      strings.TrimRight(base, "/"),
-		now:       time.Now,
-		rng:       rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		cancelled: map[int64]bool{},
-		tried:     map[int64]bool{},
+	base = strings.TrimRight(base, "/")
+	var search, browse []string
+	for _, c := range cities {
+		for _, radius := range []int{25, 50} {
+			for _, s := range services {
+				// Weighted: each service appears as often as people ask
+				// for it.
+				u := fmt.Sprintf("%s/api/v1/slots?near=%.4f,%.4f&radius_km=%d&service=%s&limit=10", base, c[0], c[1], radius, s.code)
+				for range s.weight {
+					search = append(search, u)
+				}
+			}
+		}
 	}
+	for id := 1; id <= 378; id++ {
+		browse = append(browse, fmt.Sprintf("%s/api/v1/clinics/%d", base, id))
+	}
+	return &mix{
+		base:       base,
+		searchURLs: search,
+		browseURLs: browse,
+		getHeader:  http.Header{"Accept-Language": {"fr-CA,fr;q=0.9"}},
+		now:        time.Now,
+		rng:        rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		cancelled:  map[int64]bool{},
+		tried:      map[int64]bool{},
+		salt:       runSalt(),
+	}
+}
+
+func runSalt() uint64 {
+	var b [8]byte
+	_, _ = crand.Read(b[:])
+	return binary.LittleEndian.Uint64(b[:])
 }
 
 // targeter returns the vegeta targeter of the mix.
@@ -85,7 +122,7 @@ func (m *mix) targeter() vegeta.Targeter {
 		m.mu.Lock()
 		defer m.mu.Unlock()
 		kind := m.pick()
-		t.Header = http.Header{"Accept-Language": {"fr-CA,fr;q=0.9"}}
+		t.Header = m.getHeader
 		switch kind {
 		case kindHold:
 			i := m.rng.IntN(len(m.slots))
@@ -106,13 +143,11 @@ func (m *mix) targeter() vegeta.Targeter {
 			m.post(t, fmt.Sprintf("/api/v1/appointments/%d/cancel", b.ID), map[string]string{"token": b.Token})
 		case kindBrowse:
 			t.Method = http.MethodGet
-			t.URL = fmt.Sprintf("%s/api/v1/clinics/%d", m.base, 1+m.rng.IntN(378))
+			t.URL = m.browseURLs[m.rng.IntN(len(m.browseURLs))]
 			t.Body = nil
 		default:
-			c := cities[m.rng.IntN(len(cities))]
 			t.Method = http.MethodGet
-			t.URL = fmt.Sprintf("%s/api/v1/slots?near=%.4f,%.4f&radius_km=%d&service=%s&limit=10",
-				m.base, c[0], c[1], 25+25*m.rng.IntN(2), m.service())
+			t.URL = m.searchURLs[m.rng.IntN(len(m.searchURLs))]
 			t.Body = nil
 		}
 		return nil
@@ -143,17 +178,6 @@ func (m *mix) pick() string {
 	return kind
 }
 
-func (m *mix) service() string {
-	n := m.rng.IntN(100)
-	for _, s := range services {
-		if n < s.weight {
-			return s.code
-		}
-		n -= s.weight
-	}
-	return "general"
-}
-
 func (m *mix) post(t *vegeta.Target, path string, body any) {
 	b, err := json.Marshal(body)
 	if err != nil {
@@ -162,14 +186,20 @@ func (m *mix) post(t *vegeta.Target, path string, body any) {
 	t.Method = http.MethodPost
 	t.URL = m.base + path
 	t.Body = b
-	t.Header.Set("Content-Type", "application/json")
-	t.Header.Set("Idempotency-Key", idemKey())
+	t.Header = http.Header{
+		"Accept-Language": m.getHeader["Accept-Language"],
+		"Content-Type":    {"application/json"},
+		"Idempotency-Key": {m.idemKey()},
+	}
 }
 
-func idemKey() string {
-	var b [12]byte
-	_, _ = crand.Read(b[:])
-	return hex.EncodeToString(b[:])
+// idemKey returns a fresh idempotency key from the mix's generator (the
+// caller holds m.mu), salted per run so that two runs never share keys.
+func (m *mix) idemKey() string {
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], m.rng.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], m.salt)
+	return hex.EncodeToString(b[:12])
 }
 
 // kindOf names the kind of a request from its method and URL.

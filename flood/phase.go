@@ -58,8 +58,11 @@ type phase struct {
 	refused  []time.Duration // latencies of refusals
 }
 
-// Point summarises a phase.
+// Point summarises a phase. OfferedRPS is what was actually sent:
+// RequestedRPS is the rate asked of the generator, which one core may not
+// reach.
 type Point struct {
+	RequestedRPS  float64 `json:"requested_rps"`
 	OfferedRPS    float64 `json:"offered_rps"`
 	SentRPS       float64 `json:"sent_rps"`
 	GoodputRPS    float64 `json:"goodput_rps"`
@@ -69,12 +72,21 @@ type Point struct {
 	RefusedP99MS  float64 `json:"refused_p99_ms"`
 	RefusedRatio  float64 `json:"refused_ratio"`
 	FailedRatio   float64 `json:"failed_ratio"`
+	// ServerGoodputRPS is the rate of requests the server admitted, from
+	// its own counters (-1 when it does not export them): free of the
+	// generator's delays, and what the capacity ramp trusts.
+	ServerGoodputRPS float64 `json:"server_goodput_rps"`
+	// ServerAdmittedP99MS and ServerRefusalP99MS are the p99 of the
+	// server's own histograms (bucket bounds; -1 when unknown).
+	ServerAdmittedP99MS float64 `json:"server_admitted_p99_ms"`
+	ServerRefusalP99MS  float64 `json:"server_refusal_p99_ms"`
 }
 
 func (p *phase) point() Point {
 	secs := p.Duration.Seconds()
 	pt := Point{
-		OfferedRPS:    p.Rate,
+		RequestedRPS:  p.Rate,
+		OfferedRPS:    float64(p.Total.Sent) / secs,
 		SentRPS:       float64(p.Total.Sent) / secs,
 		GoodputRPS:    float64(p.Total.Good) / secs,
 		AdmittedP50MS: percentileMS(p.admitted, 0.50),
@@ -150,6 +162,22 @@ func attack(ctx context.Context, m *mix, rate float64, d time.Duration, o attack
 		p.Duration = el
 	}
 	return p
+}
+
+// measure attacks like attack and reads the server's own counters before
+// and after, into the point it returns with the phase.
+func measure(ctx context.Context, m *mix, rate float64, d time.Duration, o attackOptions) (*phase, Point) {
+	before := scrape(ctx, m.base)
+	p := attack(ctx, m, rate, d, o)
+	after := scrape(ctx, m.base)
+	pt := p.point()
+	pt.ServerGoodputRPS, pt.ServerAdmittedP99MS, pt.ServerRefusalP99MS = -1, -1, -1
+	if before != nil && after != nil {
+		pt.ServerGoodputRPS = (after.admittedCount - before.admittedCount) / p.Duration.Seconds()
+		pt.ServerAdmittedP99MS = bucketQuantileMS(before.admitted, after.admitted, 0.99)
+		pt.ServerRefusalP99MS = bucketQuantileMS(before.refusal, after.refusal, 0.99)
+	}
+	return p, pt
 }
 
 // newClient returns an HTTP client for the target. On an IPv4 loopback

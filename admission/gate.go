@@ -13,7 +13,7 @@ type Outcome int
 // Outcomes, as counted in metrics.
 const (
 	Admitted    Outcome = iota // the work ran
-	Shed                       // refused at once (or displaced from the queue) for lack of capacity
+	Shed                       // refused at once for lack of capacity
 	RateLimited                // the client exceeded its own rate
 	TimedOut                   // waited in the queue until its deadline passed or its client left
 	outcomes
@@ -42,7 +42,7 @@ var share = [Exempt]float64{Critical: 1, Hold: 0.9, Search: 0.75, Browse: 0.5}
 // waiter is a request waiting for capacity.
 type waiter struct {
 	class   Class
-	ready   chan struct{} // closed when granted or displaced
+	ready   chan struct{} // closed when granted
 	granted bool          // set under gate.mu before ready closes
 	elem    *list.Element
 }
@@ -99,7 +99,11 @@ func (g *gate) enter(c Class) (Outcome, *waiter) {
 		g.inflight++
 		return Admitted, nil
 	}
-	if g.queued >= g.queueRoom(c) && !g.displaceBelow(c) {
+	if g.queued >= g.queueRoom(c) {
+		// No waiter is displaced to make room: a displaced waiter must
+		// be woken to be refused, and on a saturated core waking takes a
+		// whole turn of the scheduler (tens of ms, measured). The shares
+		// already keep room for the classes above.
 		return Shed, nil
 	}
 	w := &waiter{class: c, ready: make(chan struct{})}
@@ -109,8 +113,7 @@ func (g *gate) enter(c Class) (Outcome, *waiter) {
 }
 
 // wait blocks until the waiter is granted a place (Admitted: the caller
-// must call release), displaced by a higher class (Shed), or ctx ends
-// (TimedOut).
+// must call release) or ctx ends (TimedOut).
 func (g *gate) wait(ctx context.Context, w *waiter) Outcome {
 	select {
 	case <-w.ready:
@@ -118,11 +121,8 @@ func (g *gate) wait(ctx context.Context, w *waiter) Outcome {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	switch {
-	case w.granted:
+	if w.granted {
 		return Admitted // granted as ctx ended: the place is ours
-	case w.elem == nil:
-		return Shed // displaced by a higher class
 	}
 	g.queues[w.class].Remove(w.elem)
 	w.elem = nil
@@ -172,23 +172,6 @@ func (g *gate) waitingAtOrAbove(c Class) int {
 		n += g.queues[cl].Len()
 	}
 	return n
-}
-
-// displaceBelow sheds the most recent waiter of the lowest class below c,
-// making room for c. It reports whether it found one.
-func (g *gate) displaceBelow(c Class) bool {
-	for cl := Browse; cl > c; cl-- {
-		q := &g.queues[cl]
-		if q.Len() == 0 {
-			continue
-		}
-		w := q.Remove(q.Back()).(*waiter)
-		w.elem = nil
-		g.queued--
-		close(w.ready)
-		return true
-	}
-	return false
 }
 
 // gateState is the live state of the gate.

@@ -80,48 +80,26 @@ func TestCriticalOvertakesQueuedSearches(t *testing.T) {
 	}
 }
 
+// Lower classes are refused first: each class may fill the same share of
+// the queue as of the limit, and a request that finds its share full is
+// refused at once, with no wait and no timer. Nobody already waiting is
+// displaced.
 func TestLowerClassesAreShedFirst(t *testing.T) {
-	g := fixedGate(4, 2) // queue room: browse 1, search 1, hold 1, critical 2
-	mustAdmit(t, g, Critical, Critical, Critical)
-	browse := queue(t, g, Browse)
-	search := queue(t, g, Search) // the queue is full: the browse waiter makes room
-	if o := <-browse; o != Shed {
-		t.Fatalf("browse waiter: %s, want shed for the search", o)
-	}
-	if got := decide(t, g, Browse); got != "shed" {
-		t.Fatalf("browse behind a full queue: %s, want shed at once", got)
-	}
-	hold := queue(t, g, Hold)
-	if o := <-search; o != Shed {
-		t.Fatalf("search waiter: %s, want shed for the hold", o)
-	}
-	if got := decide(t, g, Hold); got != "shed" {
-		t.Fatalf("hold behind a queue full of holds: %s, want shed", got)
-	}
-	g.release(Search, time.Millisecond, false)
-	if o := <-hold; o != Admitted {
-		t.Fatalf("hold: %s, want admitted", o)
-	}
-}
-
-// The queue is bounded in requests: each class may fill the same share of
-// it as of the limit, and a request that finds no room is refused at once,
-// with no wait and no timer.
-func TestQueueIsBoundedInRequestsByClass(t *testing.T) {
 	g := fixedGate(4, 4) // queue room: browse 2, search 3, hold 3, critical 4
 	mustAdmit(t, g, Critical, Critical, Critical, Critical)
-	var waiting []<-chan Outcome
 	steps := []struct {
 		class Class
 		want  string
 	}{
-		{Browse, "queued"}, {Browse, "queued"}, {Browse, "shed"},
-		{Search, "queued"},                     // three waiting: search's share is full
-		{Search, "queued"}, {Search, "queued"}, // each displaces a browse
-		{Search, "shed"}, // no lower class left to displace
+		{Browse, "queued"}, {Browse, "queued"},
+		{Browse, "shed"},   // browse's share of the queue is full
+		{Search, "queued"}, // searches still find room
+		{Search, "shed"},   // now theirs is full too
+		{Hold, "shed"},     // 0.9 × 4 rounds down to 3
 		{Critical, "queued"},
-		{Critical, "queued"}, // four waiting: the newest search makes room
+		{Critical, "shed"}, // the whole queue is full
 	}
+	var waiting []<-chan Outcome
 	for i, st := range steps {
 		out, w := g.enter(st.class)
 		got := out.String()
@@ -135,26 +113,22 @@ func TestQueueIsBoundedInRequestsByClass(t *testing.T) {
 			t.Fatalf("step %d, %s: %s, want %s", i, st.class, got, st.want)
 		}
 	}
-	if s := g.state(); s.queued[Browse] != 0 || s.queued[Search] != 2 || s.queued[Critical] != 2 {
-		t.Fatalf("queued %v, want 0 browse, 2 searches, 2 critical", s.queued)
+	if s := g.state(); s.queued != [Exempt]int{Critical: 1, Search: 1, Browse: 2} {
+		t.Fatalf("queued %v, want 1 critical, 1 search, 2 browse", s.queued)
 	}
-	for range 4 {
+	// Places freed go to the highest class first: the critical waiter is
+	// admitted first, and every waiter in the end.
+	g.release(Critical, time.Millisecond, false)
+	if s := g.state(); s.queued[Critical] != 0 || s.queued[Search] != 1 {
+		t.Fatalf("queued %v after one release, want the critical waiter admitted first", s.queued)
+	}
+	for range 7 { // the four running and three of the four waiters
 		g.release(Critical, time.Millisecond, false)
 	}
-	for range 4 {
-		g.release(Critical, time.Millisecond, false)
-	}
-	admitted, shed := 0, 0
-	for _, ch := range waiting {
-		switch <-ch {
-		case Admitted:
-			admitted++
-		case Shed:
-			shed++
+	for i, ch := range waiting {
+		if o := <-ch; o != Admitted {
+			t.Fatalf("waiter %d: %s, want admitted", i, o)
 		}
-	}
-	if admitted != 4 || shed != 3 {
-		t.Fatalf("%d admitted, %d shed, want 4 and 3", admitted, shed)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"rdv"
 )
 
 // CodeRateLimited is the JSON error code of a request refused because its
@@ -91,22 +93,4 @@ func (rs refusals) write(w http.ResponseWriter, r *http.Request, status int, ret
 
 // Language returns "en" when an Accept-Language header prefers English to
 // French, and "fr" otherwise: French is the default.
-func Language(accept string) string {
-	best, bestQ := "fr", -1.0
-	for part := range strings.SplitSeq(accept, ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		q := 1.0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				continue
-			}
-			q = f
-		}
-		base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
-		if (base == "fr" || base == "en") && q > bestQ {
-			best, bestQ = base, q
-		}
-	}
-	return best
-}
+func Language(accept string) string { return rdv.PreferredLanguage(accept) }

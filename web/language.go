@@ -3,8 +3,9 @@ package web
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"strings"
+
+	"rdv"
 )
 
 // langCookie keeps the language a person chose with the switch.
@@ -38,29 +39,7 @@ func pickLang(r *http.Request) (lang string, chosen bool) {
 	if c, err := r.Cookie(langCookie); err == nil && (c.Value == "fr" || c.Value == "en") {
 		return c.Value, false
 	}
-	return acceptLanguage(r.Header.Get("Accept-Language")), false
-}
-
-// acceptLanguage returns whichever of French and English the header
-// prefers, French on a tie or when it names neither.
-func acceptLanguage(header string) string {
-	best, bestQ := "fr", 0.0
-	for _, part := range strings.Split(header, ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		q := 1.0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				continue
-			}
-			q = f
-		}
-		primary, _, _ := strings.Cut(strings.ToLower(tag), "-")
-		if (primary == "fr" || primary == "en") && q > bestQ {
-			best, bestQ = primary, q
-		}
-	}
-	return best
+	return rdv.PreferredLanguage(r.Header.Get("Accept-Language")), false
 }
 
 // withLanguage puts the request's language in its context, remembers a

@@ -10,27 +10,6 @@ import (
 	"unicode"
 )
 
-func TestAcceptLanguage(t *testing.T) {
-	tests := []struct{ header, want string }{
-		{"", "fr"},
-		{"en", "en"},
-		{"en-CA,en;q=0.9", "en"},
-		{"fr-CA,fr;q=0.9,en-CA;q=0.8,en;q=0.7", "fr"},
-		{"en-US,en;q=0.9,fr;q=0.8", "en"},
-		{"fr;q=0.3, en;q=0.6", "en"},
-		{"de-DE,de;q=0.9", "fr"},
-		{"de,en;q=0.5", "en"},
-		{"EN-gb", "en"},
-		{"en;q=bad, fr;q=0.1", "fr"},
-		{"*", "fr"},
-	}
-	for _, tt := range tests {
-		if got := acceptLanguage(tt.header); got != tt.want {
-			t.Errorf("acceptLanguage(%q) = %s, want %s", tt.header, got, tt.want)
-		}
-	}
-}
-
 func TestPickLang(t *testing.T) {
 	tests := []struct {
 		name, target, cookie, accept string

@@ -6,31 +6,6 @@ import (
 	"rdv"
 )
 
-func TestNegotiate(t *testing.T) {
-	tests := []struct {
-		header, want string
-	}{
-		{"", "fr"},
-		{"en", "en"},
-		{"fr-CA", "fr"},
-		{"en-CA,en;q=0.9,fr;q=0.5", "en"},
-		{"fr;q=0.4, en;q=0.8", "en"},
-		{"en;q=0.5, fr;q=0.5", "en"}, // a tie goes to the first listed
-		{"de, en;q=0.1", "en"},
-		{"de, es", "fr"},
-		{"en;q=0", "fr"},
-		{"EN-us", "en"},
-		{"*", "fr"},
-		{"en;q=abc", "en"},
-		{"fr-CA;q=0.9, en-US;q=0.95", "en"},
-	}
-	for _, tt := range tests {
-		if got := negotiate(tt.header); got != tt.want {
-			t.Errorf("negotiate(%q) = %q, want %q", tt.header, got, tt.want)
-		}
-	}
-}
-
 func TestMessage(t *testing.T) {
 	tests := []struct {
 		lang, code, field, want string

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -61,6 +62,11 @@ func startMain(t *testing.T, args ...string) (*Main, string) {
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	args = append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)
+	if !slices.Contains(args, "--spool") {
+		// The default spool sits beside the database, or in the working
+		// directory for PostgreSQL: keep tests out of the source tree.
+		args = append(args, "--spool", filepath.Join(t.TempDir(), "requests.spool"))
+	}
 	go func() { done <- m.Run(runCtx, args) }()
 	select {
 	case <-m.Ready():

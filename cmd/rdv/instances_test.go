@@ -98,14 +98,21 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 }
 
 // post sends a JSON body and returns the status and the decoded answer;
-// it never fails the test, so that racing clients can lose quietly.
+// it never fails the test, so that racing clients can lose quietly. A
+// request that admission control turns away ("not now", 503) is sent again
+// a little later, as a client would.
 func post(url, body string) (int, map[string]any) {
-	res, err := http.Post(url, "application/json", strings.NewReader(body))
-	if err != nil {
-		return 0, nil
+	for attempt := 0; ; attempt++ {
+		res, err := http.Post(url, "application/json", strings.NewReader(body))
+		if err != nil {
+			return 0, nil
+		}
+		var v map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&v)
+		res.Body.Close()
+		if res.StatusCode != http.StatusServiceUnavailable || attempt == 100 {
+			return res.StatusCode, v
+		}
+		time.Sleep(time.Duration(10+attempt*5) * time.Millisecond)
 	}
-	defer res.Body.Close()
-	var v map[string]any
-	_ = json.NewDecoder(res.Body).Decode(&v)
-	return res.StatusCode, v
 }

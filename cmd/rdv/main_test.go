@@ -189,3 +189,24 @@ func TestServeRejectsBadFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestBehindHTTPSProxyMarksCookiesSecure(t *testing.T) {
+	_, base := startServer(t, "--https-proxy")
+	res, err := http.Get(base + "/?lang=en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.Header.Get("Strict-Transport-Security") == "" {
+		t.Error("no HSTS header")
+	}
+	cookies := res.Cookies()
+	if len(cookies) == 0 {
+		t.Fatal("the language switch set no cookie")
+	}
+	for _, c := range cookies {
+		if !c.Secure {
+			t.Errorf("cookie %s not Secure behind an HTTPS proxy", c.Name)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -66,6 +67,7 @@ type serveFlags struct {
 	HoldTTL       time.Duration
 	MaxLiveHolds  int
 	ShutdownGrace time.Duration
+	HTTPSProxy    bool
 	Spool         string
 	Waitroom      waitroomFlags
 }
@@ -83,6 +85,7 @@ func (m *Main) parseServe(args []string) (*serveFlags, error) {
 	fs.DurationVar(&f.HoldTTL, "hold-ttl", envDuration("RDV_HOLD_TTL", 5*time.Minute), "how long a hold keeps a slot for the person filling in the form (env RDV_HOLD_TTL)")
 	fs.IntVar(&f.MaxLiveHolds, "max-live-holds", envInt("RDV_MAX_LIVE_HOLDS", 3), "live holds one client may have at once (env RDV_MAX_LIVE_HOLDS)")
 	fs.StringVar(&f.Spool, "spool", envOr("RDV_SPOOL", ""), "appointment requests' durable spool file (default: the database file + .requests.spool, or rdv-requests.spool for PostgreSQL) (env RDV_SPOOL)")
+	fs.BoolVar(&f.HTTPSProxy, "https-proxy", envOr("RDV_HTTPS_PROXY", "") == "true", "a proxy in front serves the platform over HTTPS: mark cookies Secure and send HSTS (env RDV_HTTPS_PROXY=true)")
 	fs.DurationVar(&f.ShutdownGrace, "shutdown-grace", envDuration("RDV_SHUTDOWN_GRACE", 10*time.Second), "how long requests in flight may finish on shutdown (env RDV_SHUTDOWN_GRACE)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -152,6 +155,9 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 		// In front of admission control: a waiting visitor's page costs
 		// none of the capacity kept for those let in.
 		handler = room.Middleware(handler)
+	}
+	if f.HTTPSProxy {
+		handler = behindHTTPSProxy(handler)
 	}
 
 	ln, err := net.Listen("tcp", f.Addr)
@@ -317,4 +323,20 @@ func (m *Main) openSpool(f *serveFlags, store rdv.Store) (*spool.Spool, error) {
 		return nil, fmt.Errorf("appointment requests: %w", err)
 	}
 	return sp, nil
+}
+
+// behindHTTPSProxy marks every request as having arrived over TLS: the
+// proxy in front terminates HTTPS, and the handlers decide Secure cookies
+// (and the __Host- prefix) from r.TLS. Only set it when the proxy refuses
+// plain HTTP, or cookies would be marked Secure on a plain connection.
+func behindHTTPSProxy(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil {
+			r2 := *r
+			r2.TLS = &tls.ConnectionState{HandshakeComplete: true}
+			r = &r2
+		}
+		w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+		next.ServeHTTP(w, r)
+	})
 }

@@ -218,8 +218,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	p.Lang = langOf(r.Context())
 	p.CSS = s.cssURL
-	p.Title = p.T(p.Title)
 	p.JS = assetURL(s.assets, "app.js")
+	p.Title = p.T(p.Title)
 	p.csrf = csrfToken(r)
 	if si := signedInOf(r); si != nil {
 		p.Account = &si.acct

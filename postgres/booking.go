@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -17,41 +16,22 @@ import (
 // used nor run out, slot still held by it); the partial unique index on
 // appointments backs the rule up.
 func (s *Store) ConfirmHold(ctx context.Context, r rdv.ConfirmRequest) (rdv.Appointment, rdv.SlotChanges, error) {
-	var a rdv.Appointment
-	var ch rdv.SlotChanges
-	err := s.inTx(ctx, "confirm hold", func(tx pgx.Tx) error {
-		a, ch = rdv.Appointment{}, rdv.SlotChanges{}
-		replay, err := claimKey(ctx, tx, r.Idem, r.Now)
-		if err != nil {
-			return err
-		}
-		if replay != nil {
-			ch.Replayed = true
-			return json.Unmarshal(replay, &a)
-		}
+	return idempotentTx(ctx, s, "confirm hold", r.Idem, r.Now, func(tx pgx.Tx, _ *rdv.SlotChanges) (rdv.Appointment, error) {
 		now := dbTime(r.Now)
 		var x slotScan
-		err = tx.QueryRow(ctx, `WITH used AS (
+		err := tx.QueryRow(ctx, `WITH used AS (
 				UPDATE holds SET ended = true WHERE id = $1 AND NOT ended AND expires_at > $2 RETURNING slot_id)
 			UPDATE slots s SET state = 'booked', hold_id = NULL, hold_expires = NULL
 			FROM used WHERE s.id = used.slot_id AND s.state = 'held' AND s.hold_id = $1
 			RETURNING `+slotColumns, r.HoldID, now).Scan(x.dest()...)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return whyNotConfirmed(ctx, tx, r.HoldID, now)
+			return rdv.Appointment{}, whyNotConfirmed(ctx, tx, r.HoldID, now)
 		}
 		if err != nil {
-			return err
+			return rdv.Appointment{}, err
 		}
-		a, err = book(ctx, tx, x.slot(), r, now)
-		if err != nil {
-			return err
-		}
-		return saveAnswer(ctx, tx, r.Idem, a)
+		return book(ctx, tx, x.slot(), r, now)
 	})
-	if err != nil {
-		return rdv.Appointment{}, rdv.SlotChanges{}, err
-	}
-	return a, ch, nil
 }
 
 // book writes the appointment of a slot just taken from its hold.
@@ -119,28 +99,17 @@ func lockAppointment(ctx context.Context, tx pgx.Tx, id int64, tokenHash string,
 // Cancel cancels an appointment and frees its slot. Cancelling a cancelled
 // appointment answers the same and changes nothing.
 func (s *Store) Cancel(ctx context.Context, r rdv.CancelRequest) (rdv.Appointment, rdv.SlotChanges, error) {
-	var a rdv.Appointment
-	var ch rdv.SlotChanges
-	err := s.inTx(ctx, "cancel", func(tx pgx.Tx) error {
-		a, ch = rdv.Appointment{}, rdv.SlotChanges{}
-		replay, err := claimKey(ctx, tx, r.Idem, r.Now)
-		if err != nil {
-			return err
-		}
-		if replay != nil {
-			ch.Replayed = true
-			return json.Unmarshal(replay, &a)
-		}
+	a, ch, err := idempotentTx(ctx, s, "cancel", r.Idem, r.Now, func(tx pgx.Tx, ch *rdv.SlotChanges) (rdv.Appointment, error) {
 		status, slotID, start, err := lockAppointment(ctx, tx, r.AppointmentID, r.TokenHash, r.ByStaff, r.ClinicID)
 		if err != nil {
-			return err
+			return rdv.Appointment{}, err
 		}
 		switch {
 		case status == rdv.Cancelled:
 		case status != rdv.Booked:
-			return rdv.Errorf(rdv.ECONFLICT, "appointment %d is %s", r.AppointmentID, status)
+			return rdv.Appointment{}, rdv.Errorf(rdv.ECONFLICT, "appointment %d is %s", r.AppointmentID, status)
 		case !start.After(r.Now):
-			return rdv.Errorf(rdv.ECONFLICT, "appointment %d has started", r.AppointmentID)
+			return rdv.Appointment{}, rdv.Errorf(rdv.ECONFLICT, "appointment %d has started", r.AppointmentID)
 		default:
 			rows, err := tx.Query(ctx, `WITH cancelled AS (
 					UPDATE appointments SET status = 'cancelled' WHERE id = $1),
@@ -150,16 +119,13 @@ func (s *Store) Cancel(ctx context.Context, r rdv.CancelRequest) (rdv.Appointmen
 				change AS (INSERT INTO slot_changes (slot_id) SELECT id FROM freed)
 				SELECT * FROM freed`, r.AppointmentID, slotID)
 			if err != nil {
-				return err
+				return rdv.Appointment{}, err
 			}
 			if ch.Freed, err = scanSlots(rows); err != nil {
-				return err
+				return rdv.Appointment{}, err
 			}
 		}
-		if a, err = readAppointment(ctx, tx, r.AppointmentID, "", false); err != nil {
-			return err
-		}
-		return saveAnswer(ctx, tx, r.Idem, a)
+		return readAppointment(ctx, tx, r.AppointmentID, "", false)
 	})
 	if err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, err
@@ -173,28 +139,17 @@ func (s *Store) Cancel(ctx context.Context, r rdv.CancelRequest) (rdv.Appointmen
 // Reschedule moves an appointment to the slot of a live hold: the new slot
 // is booked, the hold used and the old slot freed in one transaction.
 func (s *Store) Reschedule(ctx context.Context, r rdv.RescheduleRequest) (rdv.Appointment, rdv.SlotChanges, error) {
-	var a rdv.Appointment
-	var ch rdv.SlotChanges
-	err := s.inTx(ctx, "reschedule", func(tx pgx.Tx) error {
-		a, ch = rdv.Appointment{}, rdv.SlotChanges{}
-		replay, err := claimKey(ctx, tx, r.Idem, r.Now)
-		if err != nil {
-			return err
-		}
-		if replay != nil {
-			ch.Replayed = true
-			return json.Unmarshal(replay, &a)
-		}
+	a, ch, err := idempotentTx(ctx, s, "reschedule", r.Idem, r.Now, func(tx pgx.Tx, ch *rdv.SlotChanges) (rdv.Appointment, error) {
 		now := dbTime(r.Now)
 		status, oldSlot, start, err := lockAppointment(ctx, tx, r.AppointmentID, r.TokenHash, false, 0)
 		if err != nil {
-			return err
+			return rdv.Appointment{}, err
 		}
 		switch {
 		case status != rdv.Booked:
-			return rdv.Errorf(rdv.ECONFLICT, "appointment %d is %s", r.AppointmentID, status)
+			return rdv.Appointment{}, rdv.Errorf(rdv.ECONFLICT, "appointment %d is %s", r.AppointmentID, status)
 		case !start.After(now):
-			return rdv.Errorf(rdv.ECONFLICT, "appointment %d has started", r.AppointmentID)
+			return rdv.Appointment{}, rdv.Errorf(rdv.ECONFLICT, "appointment %d has started", r.AppointmentID)
 		}
 		var x slotScan
 		err = tx.QueryRow(ctx, `WITH used AS (
@@ -206,10 +161,10 @@ func (s *Store) Reschedule(ctx context.Context, r rdv.RescheduleRequest) (rdv.Ap
 			change AS (INSERT INTO slot_changes (slot_id) SELECT id FROM taken)
 			SELECT * FROM taken`, r.HoldID, now).Scan(x.dest()...)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return whyNotConfirmed(ctx, tx, r.HoldID, now)
+			return rdv.Appointment{}, whyNotConfirmed(ctx, tx, r.HoldID, now)
 		}
 		if err != nil {
-			return err
+			return rdv.Appointment{}, err
 		}
 		ch.Taken = []rdv.Slot{x.slot()}
 		rows, err := tx.Query(ctx, `WITH moved AS (
@@ -220,15 +175,12 @@ func (s *Store) Reschedule(ctx context.Context, r rdv.RescheduleRequest) (rdv.Ap
 			change AS (INSERT INTO slot_changes (slot_id) SELECT id FROM freed)
 			SELECT * FROM freed`, r.AppointmentID, x.s.ID, oldSlot)
 		if err != nil {
-			return err
+			return rdv.Appointment{}, err
 		}
 		if ch.Freed, err = scanSlots(rows); err != nil {
-			return err
+			return rdv.Appointment{}, err
 		}
-		if a, err = readAppointment(ctx, tx, r.AppointmentID, "", false); err != nil {
-			return err
-		}
-		return saveAnswer(ctx, tx, r.Idem, a)
+		return readAppointment(ctx, tx, r.AppointmentID, "", false)
 	})
 	if err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, err

@@ -22,27 +22,16 @@ func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 // the second waits for the first's row lock and re-checks the rule against
 // the committed row.
 func (s *Store) PlaceHold(ctx context.Context, r rdv.HoldRequest) (rdv.Hold, rdv.SlotChanges, error) {
-	var h rdv.Hold
-	var ch rdv.SlotChanges
-	err := s.inTx(ctx, "place hold", func(tx pgx.Tx) error {
-		h, ch = rdv.Hold{}, rdv.SlotChanges{}
-		replay, err := claimKey(ctx, tx, r.Idem, r.Now)
-		if err != nil {
-			return err
-		}
-		if replay != nil {
-			ch.Replayed = true
-			return json.Unmarshal(replay, &h)
-		}
+	h, ch, err := idempotentTx(ctx, s, "place hold", r.Idem, r.Now, func(tx pgx.Tx, ch *rdv.SlotChanges) (rdv.Hold, error) {
 		now := dbTime(r.Now)
 		if r.MaxLiveHolds > 0 {
 			if err := checkLiveHolds(ctx, tx, r.ClientKey, r.MaxLiveHolds, now); err != nil {
-				return err
+				return rdv.Hold{}, err
 			}
 		}
-		h = rdv.Hold{ID: r.HoldID, SlotID: r.SlotID, ClientKey: r.ClientKey, ExpiresAt: dbTime(r.Now.Add(r.TTL))}
+		h := rdv.Hold{ID: r.HoldID, SlotID: r.SlotID, ClientKey: r.ClientKey, ExpiresAt: dbTime(r.Now.Add(r.TTL))}
 		var x slotScan
-		err = tx.QueryRow(ctx, `WITH held AS (
+		err := tx.QueryRow(ctx, `WITH held AS (
 				UPDATE slots s SET state = 'held', hold_id = $2, hold_expires = $3
 				WHERE s.id = $1 AND s.start_at > $4 AND (s.audience = 'public' OR $5)
 				  AND (s.state = 'free' OR (s.state = 'held' AND s.hold_expires <= $4))
@@ -52,13 +41,13 @@ func (s *Store) PlaceHold(ctx context.Context, r rdv.HoldRequest) (rdv.Hold, rdv
 			SELECT * FROM held`,
 			r.SlotID, r.HoldID, h.ExpiresAt, now, r.AllowRostered, r.ClientKey).Scan(x.dest()...)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return whyNotHeld(ctx, tx, r, now)
+			return rdv.Hold{}, whyNotHeld(ctx, tx, r, now)
 		}
 		if err != nil {
-			return err
+			return rdv.Hold{}, err
 		}
 		ch.Taken = []rdv.Slot{x.slot()}
-		return saveAnswer(ctx, tx, r.Idem, h)
+		return h, nil
 	})
 	if err != nil {
 		return rdv.Hold{}, rdv.SlotChanges{}, err
@@ -148,6 +137,39 @@ func scanSlots(rows pgx.Rows) ([]rdv.Slot, error) {
 		out = append(out, x.slot())
 	}
 	return out, rows.Err()
+}
+
+// idempotentTx runs write in a transaction under idempotency key k
+// (invariant 3): a key already used with the same body answers with the
+// saved result, marked Replayed, and writes nothing; otherwise write's
+// result is saved under k in the same transaction. write sees fresh changes
+// on every attempt of the transaction, and what it records in them is
+// returned with its result.
+func idempotentTx[T any](ctx context.Context, s *Store, what string, k *rdv.IdemKey, now time.Time,
+	write func(tx pgx.Tx, ch *rdv.SlotChanges) (T, error)) (T, rdv.SlotChanges, error) {
+	var out T
+	var ch rdv.SlotChanges
+	err := s.inTx(ctx, what, func(tx pgx.Tx) error {
+		var zero T
+		out, ch = zero, rdv.SlotChanges{}
+		replay, err := claimKey(ctx, tx, k, now)
+		if err != nil {
+			return err
+		}
+		if replay != nil {
+			ch.Replayed = true
+			return json.Unmarshal(replay, &out)
+		}
+		if out, err = write(tx, &ch); err != nil {
+			return err
+		}
+		return saveAnswer(ctx, tx, k, out)
+	})
+	if err != nil {
+		var zero T
+		return zero, rdv.SlotChanges{}, err
+	}
+	return out, ch, nil
 }
 
 // claimKey records an idempotency key at the start of a write. It returns

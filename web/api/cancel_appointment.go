@@ -9,18 +9,8 @@ type cancelRequest struct {
 // cancelAppointment answers POST /api/v1/appointments/{id}/cancel: the
 // holder of the cancel token frees the slot.
 func (s *server) cancelAppointment(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	var in cancelRequest
-	body, err := readJSON(w, r, &in)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	idem, err := idemKey(r, body, r.PathValue("id"))
+	id, idem, err := readAppointmentChange(w, r, &in)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -16,12 +16,7 @@ type appointmentRequest struct {
 // into a booking and shows the cancel token, the only time it is shown.
 func (s *server) createAppointment(w http.ResponseWriter, r *http.Request) {
 	var in appointmentRequest
-	body, err := readJSON(w, r, &in)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	idem, err := idemKey(r, body, "")
+	idem, err := readKeyedJSON(w, r, &in, "")
 	if err != nil {
 		s.fail(w, r, err)
 		return

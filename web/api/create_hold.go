@@ -21,13 +21,8 @@ type holdResponse struct {
 // while the person fills in the booking form.
 func (s *server) createHold(w http.ResponseWriter, r *http.Request) {
 	var in holdRequest
-	body, err := readJSON(w, r, &in)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	client := clientKey(r)
-	idem, err := idemKey(r, body, client)
+	idem, err := readKeyedJSON(w, r, &in, client)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -77,6 +77,31 @@ func idemKey(r *http.Request, body []byte, owner string) (*rdv.IdemKey, error) {
 	return &rdv.IdemKey{Scope: r.Pattern, Key: key, BodyHash: hex.EncodeToString(sum[:])}, nil
 }
 
+// readKeyedJSON reads a POST's body into dst (see readJSON) and returns its
+// idempotency key (see idemKey), hashed from exactly the bytes decoded.
+func readKeyedJSON(w http.ResponseWriter, r *http.Request, dst any, owner string) (*rdv.IdemKey, error) {
+	body, err := readJSON(w, r, dst)
+	if err != nil {
+		return nil, err
+	}
+	return idemKey(r, body, owner)
+}
+
+// readAppointmentChange reads a POST on /appointments/{id}/...: the
+// appointment's ID, the body into dst and the idempotency key, bound to
+// that appointment.
+func readAppointmentChange(w http.ResponseWriter, r *http.Request, dst any) (int64, *rdv.IdemKey, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	idem, err := readKeyedJSON(w, r, dst, r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return id, idem, nil
+}
+
 // clientKey identifies the client for the cap on live holds: its IP
 // address, without the port.
 func clientKey(r *http.Request) string {

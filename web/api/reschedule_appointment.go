@@ -11,18 +11,8 @@ type rescheduleRequest struct {
 // the appointment moves to the slot of a live hold, the old slot is freed in
 // the same transaction.
 func (s *server) rescheduleAppointment(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	var in rescheduleRequest
-	body, err := readJSON(w, r, &in)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	idem, err := idemKey(r, body, r.PathValue("id"))
+	id, idem, err := readAppointmentChange(w, r, &in)
 	if err != nil {
 		s.fail(w, r, err)
 		return

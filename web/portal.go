@@ -111,6 +111,31 @@ func (s *Server) staffClinic(w http.ResponseWriter, r *http.Request) (rdv.Accoun
 	return a, c, true
 }
 
+// staffForm parses a portal POST's form, then finds the signed-in
+// account's clinic; on false the answer is written.
+func (s *Server) staffForm(w http.ResponseWriter, r *http.Request) (rdv.Account, rdv.Clinic, bool) {
+	if !s.parseForm(w, r) {
+		return rdv.Account{}, rdv.Clinic{}, false
+	}
+	return s.staffClinic(w, r)
+}
+
+// staffTarget is staffForm for a POST on one slot or appointment, named by
+// the path's {id}: a malformed ID is not found. Whether the item belongs
+// to the account's clinic is for the desk to check.
+func (s *Server) staffTarget(w http.ResponseWriter, r *http.Request) (rdv.Account, int64, bool) {
+	a, _, ok := s.staffForm(w, r)
+	if !ok {
+		return rdv.Account{}, 0, false
+	}
+	id, ok := pathID(r)
+	if !ok {
+		s.renderError(w, r, http.StatusNotFound)
+		return rdv.Account{}, 0, false
+	}
+	return a, id, true
+}
+
 // portalDay shows a day of the clinic's agenda, practitioner by
 // practitioner.
 func (s *Server) portalDay(w http.ResponseWriter, r *http.Request) {
@@ -238,16 +263,12 @@ func pathID(r *http.Request) (int64, bool) {
 // portalSlotState blocks or reopens a slot of the clinic.
 func (s *Server) portalSlotState(state rdv.SlotState) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.parseForm(w, r) {
-			return
-		}
-		a, _, ok := s.staffClinic(w, r)
+		a, id, ok := s.staffTarget(w, r)
 		if !ok {
 			return
 		}
-		id, ok := pathID(r)
 		d := s.desk()
-		if !ok || d == nil {
+		if d == nil {
 			s.renderError(w, r, http.StatusNotFound)
 			return
 		}
@@ -265,16 +286,12 @@ func (s *Server) portalSlotState(state rdv.SlotState) http.HandlerFunc {
 
 // portalStatus records arrived, fulfilled or no-show.
 func (s *Server) portalStatus(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	a, _, ok := s.staffClinic(w, r)
+	a, id, ok := s.staffTarget(w, r)
 	if !ok {
 		return
 	}
-	id, ok := pathID(r)
 	d := s.desk()
-	if !ok || d == nil {
+	if d == nil {
 		s.renderError(w, r, http.StatusNotFound)
 		return
 	}
@@ -285,10 +302,7 @@ func (s *Server) portalStatus(w http.ResponseWriter, r *http.Request) {
 // portalAddSlot opens exceptional availability: a run of slots of one
 // length for one practitioner from a time on one day.
 func (s *Server) portalAddSlot(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	a, c, ok := s.staffClinic(w, r)
+	a, c, ok := s.staffForm(w, r)
 	if !ok {
 		return
 	}

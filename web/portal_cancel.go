@@ -10,16 +10,8 @@ import (
 // calls or comes to the desk: no token, the clinic comes from the account,
 // and the freed slot goes back to search at once.
 func (s *Server) portalCancel(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	a, _, ok := s.staffClinic(w, r)
+	a, id, ok := s.staffTarget(w, r)
 	if !ok {
-		return
-	}
-	id, ok := pathID(r)
-	if !ok {
-		s.renderError(w, r, http.StatusNotFound)
 		return
 	}
 	_, err := s.d.Engine.CancelByStaff(r.Context(), a.ClinicID, id)

@@ -121,10 +121,7 @@ func weekdayName(wd time.Weekday, lang string) string {
 
 // portalSavePlan saves the plan and regenerates the horizon's slots.
 func (s *Server) portalSavePlan(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	a, c, ok := s.staffClinic(w, r)
+	a, c, ok := s.staffForm(w, r)
 	if !ok {
 		return
 	}

@@ -34,14 +34,7 @@ func newWorld(t *testing.T) *world {
 	start := rdv.Date{Year: 2027, Month: 2, Day: 1}
 	storetest.MustLoad(t, s, storetest.SmallNetwork(start))
 	w := &world{store: s, now: start.At(7*60, rdv.Toronto)}
-	clinics, _ := s.Clinics(ctx)
-	pracs, _ := s.Practitioners(ctx)
-	w.index, err = availability.Build(clinics, pracs, func(fn func(rdv.Slot) error) error {
-		return s.ScanBookable(ctx, w.now, w.now, fn)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w.index = storetest.MustBuildIndex(t, s, w.now)
 	w.engine = booking.New(s, w.index, booking.Config{HoldTTL: 5 * time.Minute, MaxLiveHolds: 3}, nil)
 	w.engine.Now = func() time.Time { return w.now }
 	return w

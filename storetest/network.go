@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/availability"
 )
 
 // SmallNetwork returns a tiny deterministic network for tests of any
@@ -92,6 +93,29 @@ func MustLoad(t testing.TB, s rdv.Store, n rdv.NetworkLoad) {
 	if err := s.LoadNetwork(context.Background(), n, nil); err != nil {
 		t.Fatalf("load network: %v", err)
 	}
+}
+
+// MustBuildIndex builds the availability index over s as a server does at
+// start: its clinics, its practitioners and the slots bookable at now. It
+// fails the test on error.
+func MustBuildIndex(t testing.TB, s rdv.Store, now time.Time) *availability.Index {
+	t.Helper()
+	ctx := context.Background()
+	clinics, err := s.Clinics(ctx)
+	if err != nil {
+		t.Fatalf("clinics: %v", err)
+	}
+	practitioners, err := s.Practitioners(ctx)
+	if err != nil {
+		t.Fatalf("practitioners: %v", err)
+	}
+	index, err := availability.Build(clinics, practitioners, func(fn func(rdv.Slot) error) error {
+		return s.ScanBookable(ctx, now, now, fn)
+	})
+	if err != nil {
+		t.Fatalf("build index: %v", err)
+	}
+	return index
 }
 
 // Slots returns the slots of n with the patient booked in each (0 for

@@ -43,21 +43,7 @@ func mustOpenSite(t testing.TB) *site {
 	t.Cleanup(func() { store.Close() })
 	start := rdv.DateOf(time.Now()).AddDays(1)
 	storetest.MustLoad(t, store, storetest.SmallNetwork(start))
-	clinics, err := store.Clinics(ctx)
-	if err != nil {
-		t.Fatalf("clinics: %v", err)
-	}
-	practitioners, err := store.Practitioners(ctx)
-	if err != nil {
-		t.Fatalf("practitioners: %v", err)
-	}
-	now := time.Now()
-	index, err := availability.Build(clinics, practitioners, func(fn func(rdv.Slot) error) error {
-		return store.ScanBookable(ctx, now, now, fn)
-	})
-	if err != nil {
-		t.Fatalf("build index: %v", err)
-	}
+	index := storetest.MustBuildIndex(t, store, time.Now())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	engine := booking.New(store, index, booking.Config{}, log)
 	srv, err := New(Deps{

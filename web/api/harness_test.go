@@ -67,20 +67,7 @@ func newTestAPI(t *testing.T) *testAPI {
 	}
 	t.Cleanup(func() { store.Close() })
 	storetest.MustLoad(t, store, storetest.SmallNetwork(testStart))
-	clinics, err := store.Clinics(ctx)
-	if err != nil {
-		t.Fatalf("clinics: %v", err)
-	}
-	practitioners, err := store.Practitioners(ctx)
-	if err != nil {
-		t.Fatalf("practitioners: %v", err)
-	}
-	index, err := availability.Build(clinics, practitioners, func(fn func(rdv.Slot) error) error {
-		return store.ScanBookable(ctx, testNow, testNow, fn)
-	})
-	if err != nil {
-		t.Fatalf("build index: %v", err)
-	}
+	index := storetest.MustBuildIndex(t, store, testNow)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	engine := booking.New(store, index, booking.Config{MaxLiveHolds: 3}, log)
 	engine.Now = func() time.Time { return testNow }

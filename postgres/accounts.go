@@ -177,31 +177,43 @@ func (s *Store) DeleteSession(ctx context.Context, hash string) error {
 
 // Banner returns the status banner, the zero Banner when none is set.
 func (s *Store) Banner(ctx context.Context) (rdv.Banner, error) {
-	var b rdv.Banner
-	err := s.withConn(ctx, "read banner", func(c *pgx.Conn) error {
+	return readSetting[rdv.Banner](ctx, s, "banner")
+}
+
+// SetBanner replaces the status banner; the zero Banner clears it.
+func (s *Store) SetBanner(ctx context.Context, b rdv.Banner) error {
+	return s.writeSetting(ctx, "banner", b)
+}
+
+// readSetting decodes the JSON value of the platform-wide setting key, the
+// zero T when it was never set.
+func readSetting[T any](ctx context.Context, s *Store, key string) (T, error) {
+	var out T
+	err := s.withConn(ctx, "read "+key, func(c *pgx.Conn) error {
+		var zero T
+		out = zero
 		var v []byte
-		err := c.QueryRow(ctx, `SELECT value FROM settings WHERE key = 'banner'`).Scan(&v)
+		err := c.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v)
 		if errors.Is(err, pgx.ErrNoRows) {
-			b = rdv.Banner{}
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		return json.Unmarshal(v, &b)
+		return json.Unmarshal(v, &out)
 	})
-	return b, err
+	return out, err
 }
 
-// SetBanner replaces the status banner; the zero Banner clears it.
-func (s *Store) SetBanner(ctx context.Context, b rdv.Banner) error {
-	v, err := json.Marshal(b)
+// writeSetting replaces the platform-wide setting key with v as JSON.
+func (s *Store) writeSetting(ctx context.Context, key string, v any) error {
+	b, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Errorf("encode banner: %w", err)
+		return fmt.Errorf("encode %s: %w", key, err)
 	}
-	return s.inTx(ctx, "set banner", func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES ('banner', $1)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, string(v))
+	return s.inTx(ctx, "set "+key, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, string(b))
 		return err
 	})
 }

@@ -2,9 +2,7 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -98,31 +96,10 @@ func readWaitroom(ctx context.Context, q interface {
 
 // Modes returns the operators' switches, the zero Modes when none is set.
 func (s *Store) Modes(ctx context.Context) (rdv.Modes, error) {
-	var m rdv.Modes
-	err := s.withConn(ctx, "read modes", func(c *pgx.Conn) error {
-		var v []byte
-		err := c.QueryRow(ctx, `SELECT value FROM settings WHERE key = 'modes'`).Scan(&v)
-		if errors.Is(err, pgx.ErrNoRows) {
-			m = rdv.Modes{}
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		return json.Unmarshal(v, &m)
-	})
-	return m, err
+	return readSetting[rdv.Modes](ctx, s, "modes")
 }
 
 // SetModes replaces the operators' switches.
 func (s *Store) SetModes(ctx context.Context, m rdv.Modes) error {
-	v, err := json.Marshal(m)
-	if err != nil {
-		return fmt.Errorf("encode modes: %w", err)
-	}
-	return s.inTx(ctx, "set modes", func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES ('modes', $1)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, string(v))
-		return err
-	})
+	return s.writeSetting(ctx, "modes", m)
 }

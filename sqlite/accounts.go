@@ -169,30 +169,42 @@ func (s *Store) DeleteSession(ctx context.Context, hash string) error {
 
 // Banner returns the status banner, the zero Banner when none is set.
 func (s *Store) Banner(ctx context.Context) (rdv.Banner, error) {
-	var v []byte
-	err := s.r(ctx).row(`SELECT value FROM settings WHERE key = 'banner'`).Scan(&v)
-	if isNoRows(err) {
-		return rdv.Banner{}, nil
-	}
-	if err != nil {
-		return rdv.Banner{}, fmt.Errorf("read banner: %w", mapError(err))
-	}
-	var b rdv.Banner
-	if err := json.Unmarshal(v, &b); err != nil {
-		return rdv.Banner{}, fmt.Errorf("decode banner: %w", err)
-	}
-	return b, nil
+	return readSetting[rdv.Banner](ctx, s, "banner")
 }
 
 // SetBanner replaces the status banner; the zero Banner clears it.
 func (s *Store) SetBanner(ctx context.Context, b rdv.Banner) error {
+	return s.writeSetting(ctx, "banner", b)
+}
+
+// readSetting decodes the JSON value of the platform-wide setting key, the
+// zero T when it was never set.
+func readSetting[T any](ctx context.Context, s *Store, key string) (T, error) {
+	var out T
+	var v []byte
+	err := s.r(ctx).row(`SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	if isNoRows(err) {
+		return out, nil
+	}
+	if err != nil {
+		return out, fmt.Errorf("read %s: %w", key, mapError(err))
+	}
+	if err := json.Unmarshal(v, &out); err != nil {
+		var zero T
+		return zero, fmt.Errorf("decode %s: %w", key, err)
+	}
+	return out, nil
+}
+
+// writeSetting replaces the platform-wide setting key with v as JSON.
+func (s *Store) writeSetting(ctx context.Context, key string, v any) error {
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
-		_, err := tx.exec(`INSERT INTO settings (key, value) VALUES ('banner', ?)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, string(mustJSON(b)))
+		_, err := tx.exec(`INSERT INTO settings (key, value) VALUES (?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, string(mustJSON(v)))
 		return mapError(err)
 	}})
 	if err != nil {
-		return fmt.Errorf("set banner: %w", err)
+		return fmt.Errorf("set %s: %w", key, err)
 	}
 	return nil
 }

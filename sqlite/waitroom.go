@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -86,30 +85,10 @@ func readWaitroom(r interface{ Scan(...any) error }) (rdv.WaitroomState, error) 
 
 // Modes returns the operators' switches, the zero Modes when none is set.
 func (s *Store) Modes(ctx context.Context) (rdv.Modes, error) {
-	var v []byte
-	err := s.r(ctx).row(`SELECT value FROM settings WHERE key = 'modes'`).Scan(&v)
-	if isNoRows(err) {
-		return rdv.Modes{}, nil
-	}
-	if err != nil {
-		return rdv.Modes{}, fmt.Errorf("read modes: %w", mapError(err))
-	}
-	var m rdv.Modes
-	if err := json.Unmarshal(v, &m); err != nil {
-		return rdv.Modes{}, fmt.Errorf("decode modes: %w", err)
-	}
-	return m, nil
+	return readSetting[rdv.Modes](ctx, s, "modes")
 }
 
 // SetModes replaces the operators' switches.
 func (s *Store) SetModes(ctx context.Context, m rdv.Modes) error {
-	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
-		_, err := tx.exec(`INSERT INTO settings (key, value) VALUES ('modes', ?)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, string(mustJSON(m)))
-		return mapError(err)
-	}})
-	if err != nil {
-		return fmt.Errorf("set modes: %w", err)
-	}
-	return nil
+	return s.writeSetting(ctx, "modes", m)
 }

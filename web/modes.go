@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"rdv"
@@ -19,52 +18,19 @@ import (
 // flood of writes reads the database once per modesTTL.
 const modesTTL = 2 * time.Second
 
-// modesCache keeps the last switches read from the mode store.
-type modesCache struct {
-	mu      sync.Mutex
-	m       rdv.Modes
-	read    time.Time
-	reading bool
-}
-
 // modes returns the operators' switches, read again when older than
 // modesTTL; while the store cannot be read, the last ones hold.
 func (s *Server) modes(ctx context.Context) rdv.Modes {
 	if s.d.Modes == nil {
 		return rdv.Modes{}
 	}
-	c := &s.modeCache
-	c.mu.Lock()
-	if c.reading || (!c.read.IsZero() && time.Since(c.read) < modesTTL) {
-		m := c.m
-		c.mu.Unlock()
-		return m
-	}
-	c.reading = true
-	c.mu.Unlock()
-
-	rctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
-	defer cancel()
-	m, err := s.d.Modes.Modes(rctx)
-
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.reading = false
-	c.read = time.Now()
-	if err != nil {
-		s.log.WarnContext(ctx, "modes read failed; keeping the last ones", "err", err)
-		return c.m
-	}
-	c.m = m
-	return m
+	return s.modeCache.get(ctx, modesTTL, s.d.Modes.Modes, s.log, "modes read failed; keeping the last ones")
 }
 
 // setModesCached makes this instance follow m at once, after it was
 // written to the store.
 func (s *Server) setModesCached(m rdv.Modes) {
-	s.modeCache.mu.Lock()
-	s.modeCache.m, s.modeCache.read = m, time.Now()
-	s.modeCache.mu.Unlock()
+	s.modeCache.set(m)
 }
 
 // modeNotices returns the catalog keys of the modes in force, for the

@@ -68,9 +68,9 @@ type Server struct {
 	// the same forty names go out on every search page.
 	places template.HTML
 	// banners caches the status banner for a moment (see banner.go).
-	banners bannerCache
+	banners settingCache[rdv.Banner]
 	// modeCache caches the operators' switches (see modes.go).
-	modeCache modesCache
+	modeCache settingCache[rdv.Modes]
 	// signins slows down repeated failed sign-ins (see signin.go).
 	signins *signinGuard
 }

@@ -43,13 +43,14 @@ func (o *Options) defaults() {
 
 // Store is the SQLite implementation of rdv.Store.
 type Store struct {
-	path   string
-	read   *sql.DB // query_only connections
-	write  *sql.DB // one connection, owned by the writer goroutine
-	reads  *stmtCache
-	writer *writer
-	close  sync.Once
-	err    error
+	path      string
+	readConns int
+	read      *sql.DB // query_only connections
+	write     *sql.DB // one connection, owned by the writer goroutine
+	reads     *stmtCache
+	writer    *writer
+	close     sync.Once
+	err       error
 }
 
 var _ rdv.Store = (*Store)(nil)
@@ -105,7 +106,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		read.Close()
 		return nil, fmt.Errorf("open %s for reading: %w", path, mapError(err))
 	}
-	s := &Store{path: path, read: read, write: write, reads: newStmtCache(read)}
+	s := &Store{path: path, readConns: opts.ReadConns, read: read, write: write, reads: newStmtCache(read)}
 	s.writer = startWriter(conn, opts.MaxBatch)
 	return s, nil
 }

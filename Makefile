@@ -2,7 +2,7 @@
 export GOTOOLCHAIN := go1.27.3
 GO ?= go
 
-.PHONY: run test test-short race vet bench build
+.PHONY: run test vet bench bench-postgres build
 run:
 	$(GO) run ./cmd/rdv serve --demo
 
@@ -18,4 +18,9 @@ vet:
 	gofmt -l . | (! grep .)
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./availability ./sqlite ./web/api
+	$(GO) test -run '^$$' -bench 'SearchEarliestNear$$' -cpu 1 -count 5 ./availability
+	$(GO) test -run '^$$' -bench DurableBookings -benchtime 20000x -count 3 ./sqlite
+	$(GO) test -run '^$$' -bench 'HTTPSearch$$|HTTPBare$$' -benchtime 3s ./web/api
+
+bench-postgres:
+	scripts/pgbench-compare.sh 10

@@ -49,6 +49,12 @@ type Deps struct {
 	Requests RequestAcceptor
 	// RequestList lists the requests for agents.
 	RequestList rdv.RequestStore
+	// Load reports admission control's live state for the operators'
+	// load page; nil: the page says it is not reported.
+	Load func() LoadSnapshot
+	// WaitingRoom reports the waiting room's state for the same page;
+	// nil: no waiting room.
+	WaitingRoom func() WaitingRoomSnapshot
 }
 
 // placeSuggestions is how many of the most populous places the place field
@@ -137,6 +143,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /operateur/cliniques", s.requireRole(s.createClinic, rdv.Operator))
 	mux.HandleFunc("GET /operateur/modes", s.requireRole(s.modesPage, rdv.Operator))
 	mux.HandleFunc("POST /operateur/modes", s.requireRole(s.setModes, rdv.Operator))
+	mux.HandleFunc("GET /operateur/charge", s.requireRole(s.operatorLoad, rdv.Operator))
 	mux.HandleFunc("GET /demande", s.requestForm)
 	mux.HandleFunc("POST /demande", s.submitRequest)
 	mux.HandleFunc("GET /agent/demandes", s.requireRole(s.agentRequests, rdv.PhoneAgent))

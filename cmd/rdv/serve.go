@@ -143,7 +143,7 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	site, err := m.site(store, index, engine, requests, room)
+	site, err := m.site(store, index, engine, requests, admit, room)
 	if err != nil {
 		return err
 	}
@@ -268,7 +268,7 @@ func buildIndex(ctx context.Context, store rdv.Store, now time.Time) (*availabil
 }
 
 // site assembles the pages and the JSON API.
-func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.Engine, requests *spool.Spool, room *waitroom.Room) (http.Handler, error) {
+func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.Engine, requests *spool.Spool, admit *admission.Controller, room *waitroom.Room) (http.Handler, error) {
 	ready := func(ctx context.Context) error {
 		_, err := store.Empty(ctx)
 		return err
@@ -289,8 +289,10 @@ func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.
 	if requests != nil {
 		wd.Requests = requests
 	}
+	wd.Load = loadSnapshot(admit)
 	if room != nil {
 		wd.WaitingRoomOpen = room.Open
+		wd.WaitingRoom = waitingRoomSnapshot(room)
 	}
 	site, err := web.New(wd)
 	if err != nil {

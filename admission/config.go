@@ -45,13 +45,18 @@ type Config struct {
 	MaxLimit     int
 	// MaxQueue caps the requests waiting for capacity, all classes
 	// together (0: as many as the current limit); each class may fill the
-	// same share of it as of the limit. The queue is bounded in requests,
-	// not time: a request that finds no room is refused at once, one that
-	// waits has its deadline as its only clock. With a queue about as long
-	// as the limit a wait lasts about as long as the work, and the server
-	// always has admitted work ready when a place frees; with no queue a
-	// small limit refuses bursts the server could absorb.
+	// same share of it as of the limit. A request that finds no room is
+	// refused at once, one that waits has its deadline as its only clock.
+	// With a queue about as long as the limit a wait lasts about as long
+	// as the work, and the server always has admitted work ready when a
+	// place frees; with no queue a small limit refuses bursts the server
+	// could absorb.
 	MaxQueue int
+	// QueueWait caps the queue further by the wait it implies: no more
+	// waiters than the measured throughput serves in QueueWait (0: no
+	// such cap). It is what bounds admitted latency when the work itself
+	// slows down (a flood, a busy core), without a timer per waiter.
+	QueueWait time.Duration
 	// LatencyTarget is the mean latency of admitted work (without its
 	// queue wait) that the limit aims at: under it, and while the limit is
 	// used, the limit grows; over it, the limit shrinks, but never under
@@ -87,6 +92,7 @@ func DefaultConfig() Config {
 		MinLimit:      8,
 		MaxLimit:      1000,
 		LatencyTarget: 40 * time.Millisecond,
+		QueueWait:     100 * time.Millisecond,
 		Deadline:      [Exempt]time.Duration{Critical: 3 * time.Second, Hold: 2 * time.Second, Search: time.Second, Browse: 2 * time.Second},
 		RetryAfter:    2 * time.Second,
 	}
@@ -112,6 +118,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxLimit, "concurrency-max", e.int("RDV_CONCURRENCY_MAX", c.MaxLimit), "highest concurrency limit (RDV_CONCURRENCY_MAX)")
 	fs.DurationVar(&c.LatencyTarget, "concurrency-latency-target", e.duration("RDV_CONCURRENCY_LATENCY_TARGET", c.LatencyTarget), "mean latency of admitted work the limit aims at (RDV_CONCURRENCY_LATENCY_TARGET)")
 	fs.IntVar(&c.MaxQueue, "queue-max", e.int("RDV_QUEUE_MAX", c.MaxQueue), "requests waiting for capacity at most; 0: the current limit (RDV_QUEUE_MAX)")
+	fs.DurationVar(&c.QueueWait, "queue-wait-max", e.duration("RDV_QUEUE_WAIT_MAX", c.QueueWait), "expected queue wait at most, at the measured throughput; 0: no bound (RDV_QUEUE_WAIT_MAX)")
 	fs.DurationVar(&c.Deadline[Critical], "deadline-critical", e.duration("RDV_DEADLINE_CRITICAL", c.Deadline[Critical]), "time budget of confirmations and cancellations (RDV_DEADLINE_CRITICAL)")
 	fs.DurationVar(&c.Deadline[Hold], "deadline-hold", e.duration("RDV_DEADLINE_HOLD", c.Deadline[Hold]), "time budget of holds (RDV_DEADLINE_HOLD)")
 	fs.DurationVar(&c.Deadline[Search], "deadline-search", e.duration("RDV_DEADLINE_SEARCH", c.Deadline[Search]), "time budget of searches (RDV_DEADLINE_SEARCH)")
@@ -135,8 +142,8 @@ func (c *Config) validate() error {
 		return errors.New("admission: rate and burst per account must be positive")
 	case c.MinLimit < 1 || c.MaxLimit < c.MinLimit:
 		return fmt.Errorf("admission: concurrency limits min %d max %d are inconsistent", c.MinLimit, c.MaxLimit)
-	case c.MaxQueue < 0 || c.LatencyTarget < 0:
-		return errors.New("admission: queue size and latency target must not be negative")
+	case c.MaxQueue < 0 || c.QueueWait < 0 || c.LatencyTarget < 0:
+		return errors.New("admission: queue size, queue wait and latency target must not be negative")
 	}
 	if c.InitialLimit < c.MinLimit {
 		c.InitialLimit = c.MinLimit

@@ -1,9 +1,8 @@
 // Package admission keeps rdv up when demand exceeds capacity: per-client
 // rate limits, an adaptive concurrency limit on the work that costs, with
 // priority classes (confirm and cancel before holds, before searches,
-// before browsing), a short priority queue bounded in requests, per-class
-// deadlines, and fast,
-// honest refusals (503 with Retry-After, in the person's language).
+// before browsing), a short priority queue bounded in requests and in
+// expected wait, per-class deadlines, and fast, honest refusals (503 with Retry-After, in the person's language).
 package admission
 
 import (
@@ -49,7 +48,7 @@ func New(cfg Config, reg prometheus.Registerer, log *slog.Logger) (*Controller, 
 	c := &Controller{
 		cfg:      cfg,
 		log:      log,
-		gate:     newGate(NewLimiter(cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit, cfg.LatencyTarget), cfg.MaxQueue, cfg.Now),
+		gate:     newGate(NewLimiter(cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit, cfg.LatencyTarget), cfg.MaxQueue, cfg.QueueWait, cfg.Now),
 		byAddr:   newClientLimits(cfg.AddressRate, cfg.AddressBurst, cfg.MaxClients, cfg.ClientIdle),
 		byAcct:   newClientLimits(cfg.AccountRate, cfg.AccountBurst, cfg.MaxClients, cfg.ClientIdle),
 		refusals: renderRefusals(),

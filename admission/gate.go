@@ -3,6 +3,7 @@ package admission
 import (
 	"container/list"
 	"context"
+	"math"
 	"sync"
 	"time"
 )
@@ -51,25 +52,30 @@ type waiter struct {
 // front of it: higher classes first, first come first served within a
 // class.
 //
-// The queue is bounded in requests, not in time. A request that finds its
-// class's part of the queue full is refused at once, which costs no timer
-// and no wait; one that finds room waits for a place, with its context
-// (its deadline, its client) as the only clock. With at most about a
-// limit's worth of waiters, a wait lasts about as long as the work itself,
-// and the server always has admitted work ready when a place frees:
-// queueing a little beats refusing bursts the server could absorb.
+// The queue is bounded in requests, and by the wait they can expect. A
+// request that finds its class's part of the queue full is refused at
+// once, which costs no timer and no wait; one that finds room waits for a
+// place, with its context (its deadline, its client) as the only clock.
+// The queue holds at most a limit's worth of waiters and at most what the
+// measured throughput serves within maxWait: with a limit sized for the
+// target, a wait then lasts about as long as the work itself, and when
+// the work is slower than that (a flood, a busy core) the wait is still
+// capped, so that admitted latency stays bounded. The server always has
+// admitted work ready when a place frees: queueing a little beats
+// refusing bursts the server could absorb.
 type gate struct {
 	mu       sync.Mutex
 	lim      *Limiter
 	inflight int
 	queues   [Exempt]list.List
 	queued   int
-	maxQueue int // 0: the current limit
+	maxQueue int           // 0: the current limit
+	maxWait  time.Duration // 0: no bound by expected wait
 	now      func() time.Time
 }
 
-func newGate(lim *Limiter, maxQueue int, now func() time.Time) *gate {
-	return &gate{lim: lim, maxQueue: maxQueue, now: now}
+func newGate(lim *Limiter, maxQueue int, maxWait time.Duration, now func() time.Time) *gate {
+	return &gate{lim: lim, maxQueue: maxQueue, maxWait: maxWait, now: now}
 }
 
 // allowed returns how many units may be in flight when one of class c
@@ -82,11 +88,17 @@ func (g *gate) allowed(c Class) int {
 // when one of class c joins. It rounds down: in a queue of one, only the
 // highest class waits.
 func (g *gate) queueRoom(c Class) int {
-	q := g.maxQueue
+	q := float64(g.maxQueue)
 	if q <= 0 {
-		q = g.lim.Limit()
+		q = float64(g.lim.Limit())
 	}
-	return int(float64(q) * share[c])
+	if rate := g.lim.Rate(); g.maxWait > 0 && rate > 0 {
+		// The last waiter is served after the queue ahead of it: at the
+		// measured throughput, queued ÷ rate. Before the first window
+		// closes there is no measure, and only the bound in requests.
+		q = math.Min(q, math.Max(1, rate*g.maxWait.Seconds()))
+	}
+	return int(q * share[c])
 }
 
 // enter admits one unit of class c at once if capacity allows, refuses it

@@ -7,7 +7,7 @@ import (
 )
 
 func fixedGate(limit, maxQueue int) *gate {
-	return newGate(NewLimiter(limit, limit, limit, 0), maxQueue, time.Now)
+	return newGate(NewLimiter(limit, limit, limit, 0), maxQueue, 0, time.Now)
 }
 
 // queue starts a request of class c and returns where its outcome will
@@ -198,5 +198,50 @@ func TestNewcomersDoNotOvertakeTheQueue(t *testing.T) {
 	g.release(Critical, time.Millisecond, false)
 	if o := <-second; o != Admitted {
 		t.Fatalf("second waiter: %s, want admitted", o)
+	}
+}
+
+// The queue holds no more than the measured throughput serves within the
+// wait budget, each class its share of it: a request beyond is refused at
+// once rather than left to wait past the latency objective.
+func TestQueueIsBoundedByExpectedWait(t *testing.T) {
+	tests := []struct {
+		name    string
+		maxWait time.Duration
+		want    [Exempt]int // waiters of one class queued before one is shed
+	}{
+		// A limit of 100: a queue of 100 requests, at most.
+		{"no wait bound", 0, [Exempt]int{Critical: 100, Hold: 90, Search: 75, Browse: 50}},
+		// About 1000 served per second: 20 ms of wait is 20 waiters.
+		{"20 ms", 20 * time.Millisecond, [Exempt]int{Critical: 20, Hold: 18, Search: 15, Browse: 10}},
+		// Far more than the limit's worth: the bound in requests holds.
+		{"1 s", time.Second, [Exempt]int{Critical: 100, Hold: 90, Search: 75, Browse: 50}},
+	}
+	for _, tt := range tests {
+		for _, c := range classes {
+			t.Run(tt.name+"/"+c.String(), func(t *testing.T) {
+				now := time.Unix(0, 0)
+				lim := NewLimiter(100, 100, 100, 0)
+				g := newGate(lim, 0, tt.maxWait, func() time.Time { return now })
+				feedRate(t, lim, &now, 3, 100, 5*time.Millisecond, 100, false) // 1000 per second
+				for range 100 {
+					mustAdmit(t, g, Critical)
+				}
+				queued := 0
+				for {
+					out, w := g.enter(c)
+					if w == nil {
+						if out != Shed {
+							t.Fatalf("after %d queued: %s, want shed", queued, out)
+						}
+						break
+					}
+					queued++
+				}
+				if queued != tt.want[c] {
+					t.Fatalf("%d queued before a refusal, want %d", queued, tt.want[c])
+				}
+			})
+		}
 	}
 }

@@ -18,10 +18,15 @@ import (
 //     under Target and the limit is actually used, the limit probes
 //     upwards (additive, √limit per window); above Target it shrinks in
 //     proportion (multiplicative, at most by half per window);
-//   - a throughput floor: the limit never shrinks below the concurrency
+//   - a throughput floor: the limit does not shrink below the concurrency
 //     that delivered the highest throughput measured within the target
 //     (throughput × latency, Little's law). Below it, throughput falls,
-//     whatever latency does.
+//     whatever latency does. The floor only holds for a short spell of
+//     windows over the target (floorPatience): when latency stays above
+//     target for longer, the floor fades (floorFade per window), since
+//     a floor measured before a flood keeps the limit where the work of
+//     a saturated core takes hundreds of ms. Once latency is back within
+//     target, the peak is measured afresh at the lower concurrency.
 //
 // Work that overran its deadline shrinks the limit on its own. Latencies
 // are aggregated over short windows so that one slow request does not move
@@ -47,6 +52,9 @@ type Limiter struct {
 	// delivered it.
 	peakRate float64
 	peakConc float64
+	// over counts the consecutive windows whose mean latency missed the
+	// target while the limit was used.
+	over int
 
 	win window
 }
@@ -79,6 +87,13 @@ const (
 	// peakTies is how close to the peak a window's throughput must come
 	// for a lower concurrency to become the one that delivers the peak.
 	peakTies = 0.95
+	// floorPatience is how many consecutive windows over the target the
+	// throughput floor holds the limit (half a second): long enough to
+	// ride out a burst or a pause of the collector, short enough that a
+	// flood does not keep the limit high.
+	floorPatience = 5
+	// floorFade is what the floor keeps of itself per window after that.
+	floorFade = 0.8
 )
 
 // NewLimiter returns a limiter starting at initial, kept within [min, max],
@@ -173,6 +188,9 @@ func (l *Limiter) update(now time.Time) {
 	used := float64(w.maxDemand) >= l.limit
 	idle := float64(w.maxDemand) < l.limit/2
 	next := l.limit
+	if within {
+		l.over = 0
+	}
 	switch {
 	case !within && idle:
 		// Slow work far below the limit is not congestion: concurrency
@@ -180,9 +198,15 @@ func (l *Limiter) update(now time.Time) {
 	case !within:
 		cut := math.Max(maxCut, float64(l.target)/float64(l.last))
 		next = l.limit * cut
-		// Never under the concurrency of peak throughput: when the CPU
-		// itself is taken (by refusals, by other processes) latency rises
-		// whatever the limit, and a smaller limit only cuts goodput.
+		// Not under the concurrency of peak throughput for a short
+		// spell: when the CPU itself is taken (by refusals, by other
+		// processes) latency rises whatever the limit, and a smaller
+		// limit only cuts goodput. When latency stays over the target,
+		// the floor fades: admitted latency is the objective too.
+		l.over++
+		if l.over > floorPatience {
+			l.peakConc *= floorFade
+		}
 		next = math.Max(next, math.Min(l.limit, l.peakConc))
 	case used:
 		// Within the target and every place taken: probe upwards.

@@ -177,10 +177,10 @@ func TestLimiterNeedsEnoughSamples(t *testing.T) {
 }
 
 // When the CPU is the bottleneck (refusals and other processes take it),
-// latency rises whatever the limit is. Latency must not then take the
-// limit below the concurrency that delivered the peak throughput within
-// the target (Little's law: throughput × latency), or goodput falls with
-// it.
+// latency rises whatever the limit is. For a short spell, latency must not
+// take the limit below the concurrency that delivered the peak throughput
+// within the target (Little's law: throughput × latency), or goodput falls
+// with it.
 func TestLimiterKeepsTheConcurrencyOfPeakThroughput(t *testing.T) {
 	l := NewLimiter(30, 2, 1000, target)
 	now := time.Unix(0, 0)
@@ -191,12 +191,52 @@ func TestLimiterKeepsTheConcurrencyOfPeakThroughput(t *testing.T) {
 	}
 	before := l.Limit()
 	// The CPU is taken: half the rate, ten times slower.
-	feedRate(t, l, &now, 50, 50, 200*time.Millisecond, 1000, false)
+	feedRate(t, l, &now, floorPatience, 50, 200*time.Millisecond, 1000, false)
 	got := l.Limit()
 	if got >= before {
 		t.Fatalf("limit %d → %d, want it to shrink towards the knee", before, got)
 	}
 	if got < 20 {
 		t.Fatalf("limit %d, under the 20 in flight that delivered the peak throughput", got)
+	}
+}
+
+// Latency that stays over the target is not a passing spike: the floor of
+// peak throughput fades, and the limit follows latency down. When latency
+// is back within target, the limit grows again from where it is.
+func TestLimiterFloorFadesWhenLatencyStaysOverTarget(t *testing.T) {
+	l := NewLimiter(30, 2, 1000, target)
+	now := time.Unix(0, 0)
+	feedRate(t, l, &now, 20, 100, 20*time.Millisecond, 1000, false)
+	peak := l.PeakConcurrency()
+	limits := feedRate(t, l, &now, floorPatience+15, 50, 200*time.Millisecond, 1000, false)
+	for i, got := range limits[floorPatience:] {
+		if prev := limits[floorPatience+i-1]; got > prev {
+			t.Fatalf("window %d: limit %d → %d over the target, want no growth", floorPatience+i, prev, got)
+		}
+	}
+	low := l.Limit()
+	if float64(low) >= peak/2 {
+		t.Fatalf("limit %d after %d windows over the target, want under half the peak concurrency %.1f", low, floorPatience+15, peak)
+	}
+	up := feedRate(t, l, &now, 10, 100, 10*time.Millisecond, 1000, false)
+	if up[len(up)-1] <= low {
+		t.Fatalf("limit stayed at %d once latency was back within the target", low)
+	}
+}
+
+// Windows over the target that are interrupted by one within it start the
+// patience afresh: the floor fades only when latency stays high.
+func TestLimiterFloorHoldsThroughShortSpells(t *testing.T) {
+	l := NewLimiter(30, 2, 1000, target)
+	now := time.Unix(0, 0)
+	feedRate(t, l, &now, 20, 100, 20*time.Millisecond, 1000, false)
+	for range 4 {
+		feedRate(t, l, &now, floorPatience-1, 50, 200*time.Millisecond, 1000, false)
+		// The first window back may still hold slow samples.
+		feedRate(t, l, &now, 3, 100, 20*time.Millisecond, 1000, false)
+	}
+	if c := l.PeakConcurrency(); c < 19 {
+		t.Fatalf("peak concurrency %.1f after short spells over the target, want the 20 kept", c)
 	}
 }

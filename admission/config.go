@@ -59,9 +59,9 @@ type Config struct {
 	QueueWait time.Duration
 	// LatencyTarget is the mean latency of admitted work (without its
 	// queue wait) that the limit aims at: under it, and while the limit is
-	// used, the limit grows; over it, the limit shrinks, but never under
-	// the concurrency that delivered the highest throughput measured
-	// within the target for a short spell only. 25 ms of mean work and a
+	// used, the limit grows; over it, the limit shrinks, though for half
+	// a second not under the concurrency that delivered the highest
+	// throughput measured within the target. 25 ms of mean work and a
 	// queue of at most 50 ms of expected wait kept the admitted p99 under
 	// the 250 ms objective in the flood runs (docs/flood); 40 ms and
 	// 100 ms did not.

@@ -36,7 +36,6 @@ Usage:
   rdv demo    [--db rdv.db] [--seed 1] [--start YYYY-MM-DD]  build the demo network
   rdv account create --email E --role R [--clinic N] < password   add a staff account
   rdv flood   --target URL [--duration 20s] [--overload 10] [--json] [--report DIR]
-  rdv account create --email E --role R [--clinic N] < password   add a staff account
 
 --db takes a file path (embedded SQLite) or a postgres:// URL; RDV_DB and
 RDV_ADDR are read when the flags are absent. "rdv CMD -h" lists every flag.

@@ -1,0 +1,86 @@
+package desk
+
+import (
+	"testing"
+	"time"
+
+	"rdv"
+)
+
+func TestCanSetSlotState(t *testing.T) {
+	now := time.Date(2027, 2, 1, 14, 0, 0, 0, time.UTC)
+	later := now.Add(time.Hour)
+	for _, tc := range []struct {
+		name string
+		slot rdv.Slot
+		code string
+	}{
+		{"free slot", rdv.Slot{Start: later, State: rdv.SlotFree}, ""},
+		{"blocked slot", rdv.Slot{Start: later, State: rdv.SlotBlocked}, ""},
+		{"hold ran out", rdv.Slot{Start: later, State: rdv.SlotHeld, HoldExpires: now}, ""},
+		{"live hold", rdv.Slot{Start: later, State: rdv.SlotHeld, HoldExpires: now.Add(time.Minute)}, rdv.ECONFLICT},
+		{"booked", rdv.Slot{Start: later, State: rdv.SlotBooked}, rdv.ECONFLICT},
+		{"started", rdv.Slot{Start: now, State: rdv.SlotFree}, rdv.ECONFLICT},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := rdv.ErrorCode(CanSetSlotState(tc.slot, rdv.SlotBlocked, now)); got != tc.code {
+				t.Fatalf("code %q, want %q", got, tc.code)
+			}
+		})
+	}
+	if rdv.ErrorCode(CheckSlotState(rdv.SlotBooked)) != rdv.EINVALID {
+		t.Error("staff may set a slot booked by hand")
+	}
+}
+
+func TestCanSetAppointmentStatus(t *testing.T) {
+	for _, tc := range []struct {
+		from, to rdv.AppointmentStatus
+		code     string
+	}{
+		{rdv.Booked, rdv.Arrived, ""},
+		{rdv.Booked, rdv.NoShow, ""},
+		{rdv.Arrived, rdv.Fulfilled, ""},
+		{rdv.NoShow, rdv.NoShow, ""}, // recording it again changes nothing
+		{rdv.Cancelled, rdv.Arrived, rdv.ECONFLICT},
+		{rdv.Fulfilled, rdv.NoShow, rdv.ECONFLICT},
+		{rdv.Booked, rdv.Cancelled, rdv.EINVALID}, // cancelling is not a desk status
+		{rdv.Booked, rdv.Booked, rdv.EINVALID},
+	} {
+		got := rdv.ErrorCode(CanSetAppointmentStatus(rdv.Appointment{Status: tc.from}, tc.to))
+		if got != tc.code {
+			t.Errorf("%s → %s: code %q, want %q", tc.from, tc.to, got, tc.code)
+		}
+	}
+}
+
+func TestCheckNewSlots(t *testing.T) {
+	at := time.Date(2027, 2, 1, 14, 0, 0, 0, time.UTC)
+	slot := func(start time.Time, minutes int) rdv.Slot {
+		return rdv.Slot{PractitionerID: 1, Service: rdv.General, Start: start, End: start.Add(time.Duration(minutes) * time.Minute)}
+	}
+	for _, tc := range []struct {
+		name  string
+		slots []rdv.Slot
+		code  string
+	}{
+		{"two in a row", []rdv.Slot{slot(at, 15), slot(at.Add(15*time.Minute), 15)}, ""},
+		{"none", nil, rdv.EINVALID},
+		{"no practitioner", []rdv.Slot{{Service: rdv.General, Start: at, End: at.Add(time.Minute)}}, rdv.EINVALID},
+		{"unknown service", []rdv.Slot{{PractitionerID: 1, Service: "x", Start: at, End: at.Add(time.Minute)}}, rdv.EINVALID},
+		{"ends before it starts", []rdv.Slot{slot(at, -15)}, rdv.EINVALID},
+		{"overlap", []rdv.Slot{slot(at, 30), slot(at.Add(15*time.Minute), 30)}, rdv.ECONFLICT},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := CheckNewSlots(7, tc.slots)
+			if got := rdv.ErrorCode(err); got != tc.code {
+				t.Fatalf("code %q, want %q (%v)", got, tc.code, err)
+			}
+			for _, s := range out {
+				if s.ClinicID != 7 || s.State != rdv.SlotFree || s.Audience != rdv.Public {
+					t.Errorf("not normalised: %+v", s)
+				}
+			}
+		})
+	}
+}

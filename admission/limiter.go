@@ -25,12 +25,8 @@ import (
 //     windows over the target (floorPatience): when latency stays above
 //     target for longer, the floor fades (floorFade per window), since
 //     a floor measured before a flood keeps the limit where the work of
-//     a saturated core takes hundreds of ms. It fades only while
-//     throughput holds (fadeHold of the peak): a window that delivers
-//     less undoes one step of the fade and lets the limit back up to the
-//     floor, since a cut that costs goodput is not worth its latency.
-//     Once latency is back within target, the fade is kept and the peak
-//     is measured afresh at the lower concurrency.
+//     a saturated core takes hundreds of ms. Once latency is back within
+//     target, the peak is measured afresh at the lower concurrency.
 //
 // Work that overran its deadline shrinks the limit on its own. Latencies
 // are aggregated over short windows so that one slow request does not move
@@ -56,9 +52,6 @@ type Limiter struct {
 	// delivered it.
 	peakRate float64
 	peakConc float64
-	// fade is the part of peakConc that still holds the limit while
-	// latency stays over the target (1: the whole floor).
-	fade float64
 	// over counts the consecutive windows whose mean latency missed the
 	// target while the limit was used.
 	over int
@@ -101,10 +94,6 @@ const (
 	floorPatience = 5
 	// floorFade is what the floor keeps of itself per window after that.
 	floorFade = 0.8
-	// fadeHold is the part of the peak throughput a window over the
-	// target must deliver for the floor to keep fading; below it, a step
-	// of the fade is undone.
-	fadeHold = 0.9
 )
 
 // NewLimiter returns a limiter starting at initial, kept within [min, max],
@@ -117,7 +106,7 @@ func NewLimiter(initial, min, max int, target time.Duration) *Limiter {
 	if max < min {
 		max = min
 	}
-	l := &Limiter{min: float64(min), max: float64(max), target: target, fade: 1}
+	l := &Limiter{min: float64(min), max: float64(max), target: target}
 	l.limit = l.clamp(float64(initial))
 	return l
 }
@@ -147,7 +136,7 @@ func (l *Limiter) Rate() float64 { return l.rate }
 // PeakConcurrency returns the concurrency that delivered the highest
 // throughput measured within the latency target: the limit that latency
 // does not take the limit below.
-func (l *Limiter) PeakConcurrency() float64 { return l.peakConc * l.fade }
+func (l *Limiter) PeakConcurrency() float64 { return l.peakConc }
 
 // Observe records one finished unit of work of class c: its latency, the
 // demand when it ended (units in flight, itself included, plus units
@@ -192,10 +181,6 @@ func (l *Limiter) update(now time.Time) {
 	}
 	within := l.target <= 0 || l.last <= l.target
 	if within {
-		// Back within target: the faded floor is the one kept, and the
-		// peak is measured afresh from it.
-		l.peakConc *= l.fade
-		l.fade = 1
 		l.observePeak()
 	}
 	// A limit that the load never reached says nothing about whether it
@@ -217,21 +202,12 @@ func (l *Limiter) update(now time.Time) {
 		// spell: when the CPU itself is taken (by refusals, by other
 		// processes) latency rises whatever the limit, and a smaller
 		// limit only cuts goodput. When latency stays over the target,
-		// the floor fades: admitted latency is the objective too. It
-		// fades only while throughput holds; when a window delivers less,
-		// the last step of the fade cost goodput and is undone.
+		// the floor fades: admitted latency is the objective too.
 		l.over++
-		holds := l.rate >= fadeHold*l.peakRate
-		floor := math.Min(l.limit, l.peakConc*l.fade)
-		switch {
-		case !holds && l.fade < 1:
-			l.fade = math.Min(1, l.fade/floorFade)
-			floor = l.peakConc * l.fade
-		case holds && l.over > floorPatience:
-			l.fade *= floorFade
-			floor = math.Min(l.limit, l.peakConc*l.fade)
+		if l.over > floorPatience {
+			l.peakConc *= floorFade
 		}
-		next = math.Max(next, floor)
+		next = math.Max(next, math.Min(l.limit, l.peakConc))
 	case used:
 		// Within the target and every place taken: probe upwards.
 		// The square root grows fast at small limits, gently at large.

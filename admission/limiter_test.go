@@ -201,16 +201,15 @@ func TestLimiterKeepsTheConcurrencyOfPeakThroughput(t *testing.T) {
 	}
 }
 
-// Latency that stays over the target is not a passing spike: while
-// throughput holds, the floor of peak throughput fades, and the limit
-// follows latency down. When latency is back within target, the limit
-// grows again from where it is.
+// Latency that stays over the target is not a passing spike: the floor of
+// peak throughput fades, and the limit follows latency down. When latency
+// is back within target, the limit grows again from where it is.
 func TestLimiterFloorFadesWhenLatencyStaysOverTarget(t *testing.T) {
 	l := NewLimiter(30, 2, 1000, target)
 	now := time.Unix(0, 0)
 	feedRate(t, l, &now, 20, 100, 20*time.Millisecond, 1000, false)
 	peak := l.PeakConcurrency()
-	limits := feedRate(t, l, &now, floorPatience+15, 100, 200*time.Millisecond, 1000, false)
+	limits := feedRate(t, l, &now, floorPatience+15, 50, 200*time.Millisecond, 1000, false)
 	for i, got := range limits[floorPatience:] {
 		if prev := limits[floorPatience+i-1]; got > prev {
 			t.Fatalf("window %d: limit %d → %d over the target, want no growth", floorPatience+i, prev, got)
@@ -239,30 +238,5 @@ func TestLimiterFloorHoldsThroughShortSpells(t *testing.T) {
 	}
 	if c := l.PeakConcurrency(); c < 19 {
 		t.Fatalf("peak concurrency %.1f after short spells over the target, want the 20 kept", c)
-	}
-}
-
-// A fade that costs goodput is undone: when a window over the target
-// delivers markedly less than the peak, the floor comes back a step per
-// window and the limit with it; while throughput stays low, the floor is
-// not faded again.
-func TestLimiterUndoesAFadeThatCostsThroughput(t *testing.T) {
-	l := NewLimiter(30, 2, 1000, target)
-	now := time.Unix(0, 0)
-	feedRate(t, l, &now, 20, 100, 20*time.Millisecond, 1000, false)
-	peak := l.PeakConcurrency()
-	// Throughput holds while the floor fades.
-	feedRate(t, l, &now, floorPatience+5, 100, 200*time.Millisecond, 1000, false)
-	faded, low := l.PeakConcurrency(), l.Limit()
-	if faded >= peak/2 {
-		t.Fatalf("floor %.1f after fading, want under half the peak concurrency %.1f", faded, peak)
-	}
-	// Then it falls to half: each window undoes a step.
-	limits := feedRate(t, l, &now, 10, 50, 200*time.Millisecond, 1000, false)
-	if got := l.PeakConcurrency(); got < peak*0.99 {
-		t.Fatalf("floor %.1f after throughput fell, want the peak concurrency %.1f back", got, peak)
-	}
-	if got := limits[len(limits)-1]; float64(got) < peak*0.95 || got <= low {
-		t.Fatalf("limit %d (was %d) after throughput fell, want it back near %.1f", got, low, peak)
 	}
 }

@@ -2,11 +2,12 @@
 # One flood at --overload 10 against servers limited to a share of one core by a CPU quota,
 # so that one generator core can offer ten times their capacity.
 #
-# Usage: docs/flood/quota.sh RDV DEMO_DB WORKDIR RUN [PERCENT]
+# Usage: docs/flood/quota.sh RDV DEMO_DB WORKDIR RUN [PERCENT [FLOOD FLAGS...]]
 #   RDV      the rdv binary (go build -o bin/rdv ./cmd/rdv)
 #   DEMO_DB  a database made by "rdv demo --db DEMO_DB"; each run floods fresh copies of it
 #   WORKDIR  where the copies, logs and the report of this run go (WORKDIR/repRUN)
 #   PERCENT  CPU quota of the servers, in percent of one core (20 by default)
+#   FLOOD FLAGS are passed on to rdv flood (e.g. --max-workers 20000)
 #
 # Needs root and the cpu controller of cgroup v2 (cpu.max) or v1 (cpu.cfs_quota_us). The
 # servers load their availability index unlimited, then move into the limited group before the
@@ -40,5 +41,5 @@ sleep 10                              # the availability index loads in about 6 
 echo $on > "$group/cgroup.procs"; echo $off > "$group/cgroup.procs"
 
 taskset -c 0 "$rdv" flood --target http://127.0.0.1:18181 --compare-target http://127.0.0.1:18182 \
-  --duration 20s --overload 10 --json --report rep$n > rep$n/flood.json 2> rep$n/progress.log
+  --duration 20s --overload 10 --json --report rep$n "${@:6}" > rep$n/flood.json 2> rep$n/progress.log
 grep -E '^(nr_periods|nr_throttled|throttled_)' "$group/cpu.stat" > rep$n/throttle.txt || true

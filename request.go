@@ -2,6 +2,7 @@ package rdv
 
 import (
 	"context"
+	"math"
 	"time"
 )
 
@@ -48,4 +49,30 @@ type RequestStore interface {
 	AddRequest(ctx context.Context, r AppointmentRequest) (AppointmentRequest, error)
 	// Requests lists requests with a status ("" for all), oldest first.
 	Requests(ctx context.Context, status RequestStatus, limit int) ([]AppointmentRequest, error)
+}
+
+// DefaultRequestLimit is how many requests Requests lists when asked for
+// none in particular.
+const DefaultRequestLimit = 100
+
+// Storable checks that a request can be stored and returns it as every
+// store keeps it: an open status when none is set, and a position that is
+// not a number (no form produces one) kept as zero. Stores call it so that
+// they accept and refuse the same requests.
+func (r AppointmentRequest) Storable() (AppointmentRequest, error) {
+	if r.Reference == "" {
+		return AppointmentRequest{}, FieldError("reference", "reference missing")
+	}
+	if r.Status == "" {
+		r.Status = RequestOpen
+	}
+	r.Lat, r.Lon, r.RadiusKm = finite(r.Lat), finite(r.Lon), finite(r.RadiusKm)
+	return r, nil
+}
+
+func finite(f float64) float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0
+	}
+	return f
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -21,19 +20,17 @@ const requestColumns = `id, reference, first_name, last_name, birth_date, health
 // when it was received, makes a replayed request a no-op that returns the
 // stored one.
 func (s *Store) AddRequest(ctx context.Context, r rdv.AppointmentRequest) (rdv.AppointmentRequest, error) {
-	if r.Reference == "" {
-		return rdv.AppointmentRequest{}, rdv.FieldError("reference", "reference missing")
-	}
-	if r.Status == "" {
-		r.Status = rdv.RequestOpen
+	r, err := r.Storable()
+	if err != nil {
+		return rdv.AppointmentRequest{}, err
 	}
 	var out rdv.AppointmentRequest
-	err := s.inTx(ctx, "add request "+r.Reference, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, "add request "+r.Reference, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO requests (reference, first_name, last_name, birth_date, health_number, phone, email, language,
 			service, place, lat, lon, radius_km, availability, child, urgent, status, received_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT (reference) DO NOTHING`,
 			r.Reference, r.FirstName, r.LastName, dateValue(r.BirthDate), r.HealthNumber, r.Phone, r.Email, r.Language,
-			string(r.Service), r.Place, finite(r.Lat), finite(r.Lon), finite(r.RadiusKm), r.Availability, r.Child, r.Urgent,
+			string(r.Service), r.Place, r.Lat, r.Lon, r.RadiusKm, r.Availability, r.Child, r.Urgent,
 			string(r.Status), r.ReceivedAt.UTC().Truncate(time.Microsecond))
 		if err != nil {
 			return err
@@ -50,7 +47,7 @@ func (s *Store) AddRequest(ctx context.Context, r rdv.AppointmentRequest) (rdv.A
 // Requests lists requests with a status ("" for all), oldest first.
 func (s *Store) Requests(ctx context.Context, status rdv.RequestStatus, limit int) ([]rdv.AppointmentRequest, error) {
 	if limit <= 0 {
-		limit = 100
+		limit = rdv.DefaultRequestLimit
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+requestColumns+` FROM requests
 		WHERE $1 = '' OR status = $1 ORDER BY received_at, id LIMIT $2`, string(status), limit)
@@ -87,12 +84,4 @@ func scanRequest(row pgx.Row) (rdv.AppointmentRequest, error) {
 	r.BirthDate = rdv.Date{Year: birth.Year(), Month: birth.Month(), Day: birth.Day()}
 	r.Service, r.Status, r.ReceivedAt = rdv.Service(service), rdv.RequestStatus(status), received.UTC()
 	return r, nil
-}
-
-// finite stores NaN and infinities, which no form produces, as zero.
-func finite(f float64) float64 {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0
-	}
-	return f
 }

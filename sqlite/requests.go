@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 
 	"rdv"
 )
@@ -19,19 +18,17 @@ const requestColumns = `id, reference, first_name, last_name, birth_date, health
 // when it was received, makes a replayed request a no-op that returns the
 // stored one.
 func (s *Store) AddRequest(ctx context.Context, r rdv.AppointmentRequest) (rdv.AppointmentRequest, error) {
-	if r.Reference == "" {
-		return rdv.AppointmentRequest{}, rdv.FieldError("reference", "reference missing")
-	}
-	if r.Status == "" {
-		r.Status = rdv.RequestOpen
+	r, err := r.Storable()
+	if err != nil {
+		return rdv.AppointmentRequest{}, err
 	}
 	var out rdv.AppointmentRequest
-	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+	err = s.writer.submit(ctx, &command{run: func(tx *wtx) error {
 		_, err := tx.exec(`INSERT INTO requests (reference, first_name, last_name, birth_date, health_number, phone, email, language,
 			service, place, lat, lon, radius_km, availability, child, urgent, status, received_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (reference) DO NOTHING`,
 			r.Reference, r.FirstName, r.LastName, r.BirthDate.String(), r.HealthNumber, r.Phone, r.Email, r.Language,
-			string(r.Service), r.Place, finite(r.Lat), finite(r.Lon), finite(r.RadiusKm), r.Availability, r.Child, r.Urgent,
+			string(r.Service), r.Place, r.Lat, r.Lon, r.RadiusKm, r.Availability, r.Child, r.Urgent,
 			string(r.Status), millis(r.ReceivedAt))
 		if err != nil {
 			return mapError(err)
@@ -48,7 +45,7 @@ func (s *Store) AddRequest(ctx context.Context, r rdv.AppointmentRequest) (rdv.A
 // Requests lists requests with a status ("" for all), oldest first.
 func (s *Store) Requests(ctx context.Context, status rdv.RequestStatus, limit int) ([]rdv.AppointmentRequest, error) {
 	if limit <= 0 {
-		limit = 100
+		limit = rdv.DefaultRequestLimit
 	}
 	rows, err := s.r(ctx).query(`SELECT `+requestColumns+` FROM requests
 		WHERE ? = '' OR status = ? ORDER BY received_at, id LIMIT ?`, string(status), string(status), limit)
@@ -87,12 +84,4 @@ func scanRequest(sc interface{ Scan(...any) error }) (rdv.AppointmentRequest, er
 	}
 	r.Service, r.Status, r.ReceivedAt = rdv.Service(service), rdv.RequestStatus(status), fromMillis(received)
 	return r, nil
-}
-
-// finite stores NaN and infinities, which no form produces, as zero.
-func finite(f float64) float64 {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0
-	}
-	return f
 }

@@ -141,7 +141,11 @@ type Run struct {
 	ShedRate            map[string]float64 `json:"shed_rate_by_class"`
 	ByClass             map[string]*counts `json:"requests_by_class"`
 	Check
-	Ramp   []Point `json:"ramp,omitempty"`   // capacity measurement
+	// Waitroom is what the waiting room did to the visitors of the whole
+	// run (ramp and levels included: the room may open before the
+	// overload).
+	Waitroom WaitroomTimes `json:"waiting_room"`
+	Ramp     []Point       `json:"ramp,omitempty"` // capacity measurement
 	Levels []Point `json:"levels,omitempty"` // offered load against goodput, for the chart
 }
 
@@ -242,6 +246,7 @@ func flood(ctx context.Context, o options, target string, capacity float64, seed
 	if ctx.Err() != nil {
 		return r, ctx.Err()
 	}
+	r.Waitroom = m.waitroomTimes()
 	progress("%s: checking acknowledged bookings", base)
 	acked, cancelled, tried := m.ledger()
 	r.Check = checkBookings(ctx, newClient(base, o.timeout), base, acked, cancelled, tried)
@@ -339,6 +344,9 @@ func printSummary(w io.Writer, s Summary) {
 				fmt.Fprintf(w, "  %-8s      sent %d, answered %d, refused %d (%.0f%%), failed %d\n", k, c.Sent, c.Good, c.Refused, 100*r.ShedRate[k], c.Failed)
 			}
 		}
+		wr := r.Waitroom
+		fmt.Fprintf(w, "  waiting room  %d visitors, %d held with a ticket, %d let in after a wait (p50 %.1f s, p99 %.1f s), %d still waiting (longest %.1f s, announced p50 %.0f s)\n",
+			wr.Visitors, wr.Ticketed, wr.WaitedAndLetIn, wr.WaitP50S, wr.WaitP99S, wr.StillWaiting, wr.LongestWaitS, wr.EstimateP50S)
 		fmt.Fprintf(w, "  bookings      %d acknowledged, %d checked, %d double, %d lost, %d unverified\n",
 			r.Acknowledged, r.Checked, r.DoubleBookings, r.LostBookings, r.Unverified)
 	}

@@ -28,6 +28,10 @@ type fakeServer struct {
 	work     time.Duration
 	sameSlot bool // every booking lands on slot 1: the server double-books
 	lose     bool // appointments with an even ID are forgotten
+	// roomWait > 0 keeps a waiting room open: a request without a pass
+	// gets a ticket, and the ticket lets its browser in after roomWait.
+	roomWait time.Duration
+	withPass atomic.Int64 // requests that came in with a pass
 
 	nextSlot atomic.Int64
 	mu       sync.Mutex
@@ -56,9 +60,44 @@ func newFakeServer(t *testing.T, slots int, work time.Duration, edit func(*fakeS
 	mux.HandleFunc("POST /api/v1/appointments/{id}/cancel", f.costly(f.cancel))
 	mux.HandleFunc("GET /api/v1/appointments/{id}", f.get)
 	mux.HandleFunc("GET /api/v1/clinics/{id}", f.costly(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"id":1}`) }))
-	srv := httptest.NewServer(mux)
+	var h http.Handler = mux
+	if f.roomWait > 0 {
+		h = f.room(mux)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// room is a waiting room in the manner of rdv's: a ticket cookie, a 503
+// with Retry-After and the place in line, then a pass.
+func (f *fakeServer) room(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" || r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/v1/appointments/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if c, err := r.Cookie("rdv_wr_pass"); err == nil && c.Value == "ok" {
+			f.withPass.Add(1)
+			next.ServeHTTP(w, r)
+			return
+		}
+		if c, err := r.Cookie("rdv_wr_ticket"); err == nil {
+			issued, _ := strconv.ParseInt(c.Value, 10, 64)
+			if time.Since(time.Unix(0, issued)) >= f.roomWait {
+				http.SetCookie(w, &http.Cookie{Name: "rdv_wr_ticket", MaxAge: -1})
+				http.SetCookie(w, &http.Cookie{Name: "rdv_wr_pass", Value: "ok"})
+				next.ServeHTTP(w, r)
+				return
+			}
+		} else {
+			http.SetCookie(w, &http.Cookie{Name: "rdv_wr_id", Value: "b"})
+			http.SetCookie(w, &http.Cookie{Name: "rdv_wr_ticket", Value: strconv.FormatInt(time.Now().UnixNano(), 10)})
+		}
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, `{"error":{"code":"waiting_room"},"waiting_room":{"ticket":1,"ahead":3,"estimated_wait_seconds":%d}}`, int(f.roomWait.Seconds()))
+	})
 }
 
 func (f *fakeServer) costly(h http.HandlerFunc) http.HandlerFunc {
@@ -216,6 +255,54 @@ func TestJSONSummaryContract(t *testing.T) {
 	}
 	if s.DoubleBookings != 0 || s.LostBookings != 0 || s.Unverified != 0 {
 		t.Errorf("honest server: %d double, %d lost, %d unverified bookings", s.DoubleBookings, s.LostBookings, s.Unverified)
+	}
+}
+
+// Visitors keep their cookies, come back when the room says, and once let
+// in lend their passes to the rest of the mix; with the room closed they
+// are let in at once.
+func TestWaitingRoomVisitors(t *testing.T) {
+	tests := []struct {
+		name     string
+		roomWait time.Duration
+	}{
+		{"room closed", 0},
+		{"room open", time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var fake *fakeServer
+			srv := newFakeServer(t, 64, time.Millisecond, func(f *fakeServer) { f.roomWait = tt.roomWait; fake = f })
+			s, raw := runMain(t, "--target", srv.URL, "--duration", "3s", "--overload", "2", "--capacity", "100", "--json")
+			wr := s.Waitroom
+			t.Logf("waiting room: %+v", wr)
+			if c := s.ByClass[kindWaitroom]; c == nil || c.Sent == 0 || wr.Visitors == 0 {
+				t.Fatalf("no waiting-room visitor in the mix: %s", raw)
+			}
+			if tt.roomWait == 0 {
+				if wr.Ticketed != 0 || wr.LetIn != wr.Visitors || wr.Passes != 0 {
+					t.Errorf("room closed: want every visitor let in at once, without ticket or pass: %+v", wr)
+				}
+				return
+			}
+			if wr.Ticketed == 0 || wr.WaitedAndLetIn == 0 || wr.Passes == 0 {
+				t.Fatalf("room open: want visitors held, then let in with a pass: %+v", wr)
+			}
+			// Visitors come back after Retry-After (1 s), once their
+			// ticket is a second old: the wait is one to two polls.
+			if wr.WaitP50S < 0.9 || wr.WaitP99S > 2.5 {
+				t.Errorf("waits p50 %.2f s p99 %.2f s, want about one Retry-After", wr.WaitP50S, wr.WaitP99S)
+			}
+			if wr.WaitedAndLetIn > wr.Ticketed || wr.StillWaiting > wr.Ticketed {
+				t.Errorf("counts do not add up: %+v", wr)
+			}
+			if fake.withPass.Load() == 0 {
+				t.Error("the rest of the mix never used a visitor's pass")
+			}
+			if s.ByClass[kindSearch].Good == 0 {
+				t.Error("no search got through the room once passes existed")
+			}
+		})
 	}
 }
 

@@ -25,11 +25,13 @@ const (
 	kindBrowse  = "browse"  // GET /api/v1/clinics/{id}
 )
 
-var kinds = []string{kindSearch, kindHold, kindConfirm, kindCancel, kindBrowse}
+var kinds = []string{kindSearch, kindHold, kindConfirm, kindCancel, kindBrowse, kindWaitroom}
 
 // weights is the realistic mix: most people search; some hold a slot; most
-// who hold confirm; a few cancel; a few look at a clinic.
-var weights = map[string]float64{kindSearch: 0.60, kindHold: 0.17, kindConfirm: 0.12, kindCancel: 0.03, kindBrowse: 0.08}
+// who hold confirm; a few cancel; a few look at a clinic; and some are
+// browsers arriving or coming back to the waiting room (a plain clinic
+// page while the room is closed).
+var weights = map[string]float64{kindSearch: 0.55, kindHold: 0.17, kindConfirm: 0.12, kindCancel: 0.03, kindBrowse: 0.08, kindWaitroom: 0.05}
 
 // cities are places people search near, with their coordinates.
 var cities = [][2]float64{
@@ -75,6 +77,7 @@ type mix struct {
 	acked     []booking      // every acknowledged booking
 	cancelled map[int64]bool // cancel acknowledged
 	tried     map[int64]bool // cancel sent
+	vis       visitors
 }
 
 const poolCap = 4096
@@ -123,6 +126,11 @@ func (m *mix) targeter() vegeta.Targeter {
 		defer m.mu.Unlock()
 		kind := m.pick()
 		t.Header = m.getHeader
+		if kind != kindWaitroom && len(m.vis.passes) > 0 {
+			// Once the waiting room has let visitors in, the rest of the
+			// mix is their browsing, with their passes.
+			t.Header = http.Header{"Accept-Language": m.getHeader["Accept-Language"], "Cookie": {m.vis.passes[m.rng.IntN(len(m.vis.passes))]}}
+		}
 		switch kind {
 		case kindHold:
 			i := m.rng.IntN(len(m.slots))
@@ -141,6 +149,8 @@ func (m *mix) targeter() vegeta.Targeter {
 			m.bookings = m.bookings[:len(m.bookings)-1]
 			m.tried[b.ID] = true
 			m.post(t, fmt.Sprintf("/api/v1/appointments/%d/cancel", b.ID), map[string]string{"token": b.Token})
+		case kindWaitroom:
+			m.vis.target(t, m.base, m.vis.next(m.now()), m.getHeader)
 		case kindBrowse:
 			t.Method = http.MethodGet
 			t.URL = m.browseURLs[m.rng.IntN(len(m.browseURLs))]
@@ -186,11 +196,15 @@ func (m *mix) post(t *vegeta.Target, path string, body any) {
 	t.Method = http.MethodPost
 	t.URL = m.base + path
 	t.Body = b
-	t.Header = http.Header{
+	h := http.Header{
 		"Accept-Language": m.getHeader["Accept-Language"],
 		"Content-Type":    {"application/json"},
 		"Idempotency-Key": {m.idemKey()},
 	}
+	if c := t.Header["Cookie"]; c != nil {
+		h["Cookie"] = c
+	}
+	t.Header = h
 }
 
 // idemKey returns a fresh idempotency key from the mix's generator (the
@@ -210,8 +224,10 @@ func kindOf(method, rawURL string) string {
 			path = path[i+3+j:]
 		}
 	}
-	path, _, _ = strings.Cut(path, "?")
+	path, query, _ := strings.Cut(path, "?")
 	switch {
+	case strings.Contains(query, "visitor="):
+		return kindWaitroom
 	case method == http.MethodGet && path == "/api/v1/slots":
 		return kindSearch
 	case method == http.MethodPost && path == "/api/v1/holds":
@@ -224,9 +240,15 @@ func kindOf(method, rawURL string) string {
 	return kindBrowse
 }
 
-// learn feeds the mix with what an answer taught.
+// learn feeds the mix with what an answer taught. Visitors learn from
+// every answer, refusals included: that is how they know when to come
+// back.
 func (m *mix) learn(kind string, r *vegeta.Result) {
 	switch {
+	case kind == kindWaitroom:
+		m.mu.Lock()
+		m.vis.learn(r, m.rng.IntN)
+		m.mu.Unlock()
 	case kind == kindSearch && r.Code == http.StatusOK:
 		m.mu.Lock()
 		room := len(m.slots) < poolCap

@@ -143,12 +143,15 @@ func attack(ctx context.Context, m *mix, rate float64, d time.Duration, o attack
 		c := p.ByKind[kind]
 		c.Sent++
 		p.Total.Sent++
-		switch classify(r) {
+		outcome := classify(r)
+		if outcome == good || kind == kindWaitroom {
+			m.learn(kind, r)
+		}
+		switch outcome {
 		case good:
 			c.Good++
 			p.Total.Good++
 			p.admitted = append(p.admitted, r.Latency)
-			m.learn(kind, r)
 		case refused:
 			c.Refused++
 			p.Total.Refused++

@@ -27,7 +27,7 @@ func writeReport(dir string, s Summary, now time.Time) error {
 func markdown(s Summary, now time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Flood report\n\n")
-	fmt.Fprintf(&b, "Measured %s with `rdv flood --duration %s --overload %g`: an open-loop, constant-rate mix of searches, holds, confirmations, cancellations and clinic pages.\n\n",
+	fmt.Fprintf(&b, "Measured %s with `rdv flood --duration %s --overload %g`: an open-loop, constant-rate mix of searches, holds, confirmations, cancellations, clinic pages and waiting-room visitors (browsers that keep their cookies and come back when the room tells them to).\n\n",
 		now.UTC().Format("2006-01-02 15:04 MST"), s.Duration, s.Overload)
 	fmt.Fprintf(&b, "![Offered load against goodput and admitted p99 latency](flood.svg)\n\n")
 	runs := []*Run{&s.Run}
@@ -70,6 +70,15 @@ func markdown(s Summary, now time.Time) string {
 	for _, k := range kinds {
 		row("shed: "+k, func(r *Run) string { return fmt.Sprintf("%.0f %%", 100*r.ShedRate[k]) })
 	}
+	row("waiting room: visitors / held with a ticket", func(r *Run) string {
+		return fmt.Sprintf("%d / %d", r.Waitroom.Visitors, r.Waitroom.Ticketed)
+	})
+	row("waiting room: let in after a wait, p50 / p99", func(r *Run) string {
+		return fmt.Sprintf("%d, %.1f / %.1f s", r.Waitroom.WaitedAndLetIn, r.Waitroom.WaitP50S, r.Waitroom.WaitP99S)
+	})
+	row("waiting room: still waiting at the end (longest, announced p50)", func(r *Run) string {
+		return fmt.Sprintf("%d (%.1f s, %.0f s)", r.Waitroom.StillWaiting, r.Waitroom.LongestWaitS, r.Waitroom.EstimateP50S)
+	})
 	row("bookings acknowledged", func(r *Run) string { return fmt.Sprint(r.Acknowledged) })
 	row("bookings checked", func(r *Run) string { return fmt.Sprint(r.Checked) })
 	row("double bookings", func(r *Run) string { return fmt.Sprint(r.DoubleBookings) })

@@ -1,0 +1,235 @@
+package flood
+
+import (
+	"container/heap"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// kindWaitroom is a visitor's browser: it keeps its cookies, honours the
+// Retry-After of the waiting room, and comes back until it is let in. Its
+// requests are GET /api/v1/clinics/{id}?visitor=N, the visitor's number
+// telling whose answer it is.
+const kindWaitroom = "waitroom"
+
+// maxVisitors bounds the visitors of one run; past it the longest-waiting
+// one polls again rather than a new one arriving.
+const maxVisitors = 1 << 20
+
+// Cookie names of rdv's waiting room (over TLS they carry the __Host-
+// prefix; the flood only speaks plain HTTP on loopback).
+const (
+	ticketCookie = "rdv_wr_ticket"
+	passCookie   = "rdv_wr_pass"
+)
+
+// visitor is one person going through the waiting room.
+type visitor struct {
+	id       int
+	cookies  map[string]string
+	ticketAt time.Time // first answered with a ticket; zero: never waited
+	due      time.Time // not to come back before
+	estimate time.Duration
+	heapAt   int
+}
+
+func (v *visitor) cookieHeader() string {
+	if len(v.cookies) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, len(v.cookies))
+	for name, value := range v.cookies {
+		parts = append(parts, name+"="+value)
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, "; ")
+}
+
+// takeCookies keeps what the server set and forgets what it deleted.
+func (v *visitor) takeCookies(h http.Header) {
+	for _, line := range h.Values("Set-Cookie") {
+		c, err := http.ParseSetCookie(line)
+		if err != nil {
+			continue
+		}
+		if c.MaxAge < 0 || c.Value == "" {
+			delete(v.cookies, c.Name)
+			continue
+		}
+		v.cookies[c.Name] = c.Value
+	}
+}
+
+// waitQueue orders waiting visitors by when they come back.
+type waitQueue []*visitor
+
+func (q waitQueue) Len() int           { return len(q) }
+func (q waitQueue) Less(i, j int) bool { return q[i].due.Before(q[j].due) }
+func (q waitQueue) Swap(i, j int) {
+	q[i], q[j] = q[j], q[i]
+	q[i].heapAt, q[j].heapAt = i, j
+}
+func (q *waitQueue) Push(x any) { v := x.(*visitor); v.heapAt = len(*q); *q = append(*q, v) }
+func (q *waitQueue) Pop() any {
+	old := *q
+	v := old[len(old)-1]
+	*q = old[:len(old)-1]
+	v.heapAt = -1
+	return v
+}
+
+// visitors are the waiting-room side of a mix. Its fields are guarded by
+// the mix's lock.
+type visitors struct {
+	all      []*visitor
+	queue    waitQueue
+	passes   []string        // Cookie headers of visitors let in with a pass
+	waits    []time.Duration // ticket to admission, of those let in
+	letIn    int
+	ticketed int
+}
+
+// next returns the visitor whose turn it is to send a request: one due
+// to come back, or else a new arrival.
+func (vs *visitors) next(now time.Time) *visitor {
+	if len(vs.queue) > 0 && (!vs.queue[0].due.After(now) || len(vs.all) >= maxVisitors) {
+		return heap.Pop(&vs.queue).(*visitor)
+	}
+	v := &visitor{id: len(vs.all), cookies: map[string]string{}, heapAt: -1}
+	vs.all = append(vs.all, v)
+	return v
+}
+
+// target sets t to v's next request.
+func (vs *visitors) target(t *vegeta.Target, base string, v *visitor, lang http.Header) {
+	t.Method = http.MethodGet
+	t.URL = fmt.Sprintf("%s/api/v1/clinics/%d?visitor=%d", base, 1+v.id%378, v.id)
+	t.Body = nil
+	t.Header = lang
+	if c := v.cookieHeader(); c != "" {
+		t.Header = http.Header{"Accept-Language": lang["Accept-Language"], "Cookie": {c}}
+	}
+}
+
+// visitorOf reads the visitor number of a waiting-room request's URL.
+func visitorOf(u string) (int, bool) {
+	_, q, ok := strings.Cut(u, "visitor=")
+	if !ok {
+		return 0, false
+	}
+	if i := strings.IndexByte(q, '&'); i >= 0 {
+		q = q[:i]
+	}
+	n, err := strconv.Atoi(q)
+	return n, err == nil
+}
+
+// learn takes the answer to a visitor's request: let in, it leaves (and
+// lends its pass to the rest of the mix); held in the room or refused, it
+// comes back when told to.
+func (vs *visitors) learn(r *vegeta.Result, rng func(int) int) {
+	n, ok := visitorOf(r.URL)
+	if !ok || n < 0 || n >= len(vs.all) {
+		return
+	}
+	v := vs.all[n]
+	end := r.Timestamp.Add(r.Latency)
+	if r.Headers != nil {
+		v.takeCookies(r.Headers)
+	}
+	if r.Code >= 200 && r.Code < 300 {
+		vs.letIn++
+		if !v.ticketAt.IsZero() {
+			vs.waits = append(vs.waits, end.Sub(v.ticketAt))
+		}
+		if v.cookies[passCookie] != "" {
+			if c := v.cookieHeader(); len(vs.passes) < poolCap {
+				vs.passes = append(vs.passes, c)
+			} else {
+				vs.passes[rng(len(vs.passes))] = c
+			}
+		}
+		return
+	}
+	retry := time.Second
+	if r.Headers != nil {
+		if s, err := strconv.Atoi(r.Headers.Get("Retry-After")); err == nil && s > 0 {
+			retry = time.Duration(s) * time.Second
+		}
+	}
+	if r.Code == http.StatusServiceUnavailable && v.cookies[ticketCookie] != "" {
+		var out struct {
+			Room *struct {
+				Estimate float64 `json:"estimated_wait_seconds"`
+			} `json:"waiting_room"`
+		}
+		if json.Unmarshal(r.Body, &out) == nil && out.Room != nil {
+			if v.ticketAt.IsZero() {
+				v.ticketAt = r.Timestamp
+				vs.ticketed++
+			}
+			v.estimate = time.Duration(out.Room.Estimate * float64(time.Second))
+		}
+	}
+	v.due = end.Add(retry)
+	heap.Push(&vs.queue, v)
+}
+
+// WaitroomTimes is what the waiting room did to the run's visitors:
+// browsers that keep their cookies and come back when told to.
+type WaitroomTimes struct {
+	Visitors int `json:"visitors"`
+	// Ticketed visitors were held in the waiting room at least once.
+	Ticketed int `json:"ticketed"`
+	// LetIn visitors got an answer, at once or after waiting.
+	LetIn int `json:"let_in"`
+	// WaitP50S and WaitP99S are the times from ticket to admission of the
+	// ticketed visitors who were let in.
+	WaitedAndLetIn int     `json:"waited_and_let_in"`
+	WaitP50S       float64 `json:"wait_p50_s"`
+	WaitP99S       float64 `json:"wait_p99_s"`
+	// StillWaiting visitors held a ticket when the run ended;
+	// LongestWaitS is how long the first of them had waited, and
+	// EstimateP50S the median of the waits the server last announced to
+	// them.
+	StillWaiting int     `json:"still_waiting"`
+	LongestWaitS float64 `json:"longest_wait_s"`
+	EstimateP50S float64 `json:"estimate_p50_s"`
+	// Passes is how many visitors' passes the rest of the mix browsed
+	// with once they were let in.
+	Passes int `json:"passes"`
+}
+
+// times summarises the visitors at now.
+func (vs *visitors) times(now time.Time) WaitroomTimes {
+	t := WaitroomTimes{Visitors: len(vs.all), Ticketed: vs.ticketed, LetIn: vs.letIn,
+		WaitedAndLetIn: len(vs.waits), Passes: len(vs.passes)}
+	waits := slices.Clone(vs.waits)
+	t.WaitP50S = percentileMS(waits, 0.50) / 1000
+	t.WaitP99S = percentileMS(waits, 0.99) / 1000
+	var estimates []time.Duration
+	for _, v := range vs.queue {
+		if v.ticketAt.IsZero() {
+			continue
+		}
+		t.StillWaiting++
+		t.LongestWaitS = max(t.LongestWaitS, now.Sub(v.ticketAt).Seconds())
+		estimates = append(estimates, v.estimate)
+	}
+	t.EstimateP50S = percentileMS(estimates, 0.50) / 1000
+	return t
+}
+
+// waitroomTimes summarises the mix's visitors now.
+func (m *mix) waitroomTimes() WaitroomTimes {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.vis.times(m.now())
+}

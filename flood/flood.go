@@ -145,8 +145,8 @@ type Run struct {
 	// run (ramp and levels included: the room may open before the
 	// overload).
 	Waitroom WaitroomTimes `json:"waiting_room"`
-	Ramp     []Point       `json:"ramp,omitempty"` // capacity measurement
-	Levels []Point `json:"levels,omitempty"` // offered load against goodput, for the chart
+	Ramp     []Point       `json:"ramp,omitempty"`   // capacity measurement
+	Levels   []Point       `json:"levels,omitempty"` // offered load against goodput, for the chart
 }
 
 // Summary is what rdv flood prints with --json: the main run at the top

@@ -90,7 +90,12 @@ func (f *fixture) browser() *browser { return &browser{f: f, cookies: map[string
 
 func (b *browser) get(path string) *httptest.ResponseRecorder {
 	b.f.t.Helper()
-	req := httptest.NewRequest(http.MethodGet, path, nil)
+	return b.do(http.MethodGet, path)
+}
+
+func (b *browser) do(method, path string) *httptest.ResponseRecorder {
+	b.f.t.Helper()
+	req := httptest.NewRequest(method, path, nil)
 	for k, v := range b.cookies {
 		req.AddCookie(&http.Cookie{Name: k, Value: v})
 	}
@@ -150,7 +155,7 @@ func TestOrderAndAdmission(t *testing.T) {
 	if _, ok := bs[0].cookies[ticketCookie]; ok {
 		t.Fatal("an admitted browser keeps its ticket")
 	}
-	if rec := bs[0].get("/rendez-vous/1"); !admitted(rec) {
+	if rec := bs[0].get("/recherche/clinique/1"); !admitted(rec) {
 		t.Fatalf("an admitted visitor's next page: status %d", rec.Code)
 	}
 	if rec := bs[3].get("/recherche"); !strings.Contains(rec.Body.String(), aheadFR(1)) {
@@ -290,6 +295,100 @@ func TestBypassAndClosedRoom(t *testing.T) {
 	f.step()
 	if rec := f.browser().get("/recherche"); !admitted(rec) || len(rec.Result().Cookies()) != 0 {
 		t.Fatalf("a closed room: status %d, cookies %v; want the page and no cookie", rec.Code, rec.Result().Cookies())
+	}
+}
+
+// TestFinishingABookingPassesTheRoom: while the room is open, by the
+// operators' switch or by itself, confirming a held slot and reading,
+// cancelling or moving a booking go through without a ticket; a new
+// hold, a search and the home page still wait.
+func TestFinishingABookingPassesTheRoom(t *testing.T) {
+	requests := []struct {
+		method, path string
+		pass         bool
+	}{
+		{"POST", "/api/v1/appointments", true},
+		{"GET", "/api/v1/appointments/42?token=t", true},
+		{"HEAD", "/api/v1/appointments/42", true},
+		{"POST", "/api/v1/appointments/42/cancel", true},
+		{"POST", "/api/v1/appointments/42/reschedule", true},
+		{"GET", "/reservation/h_0123456789abcdefABCDEF_-", true},
+		{"POST", "/reservation/h_0123456789abcdefABCDEF_-", true},
+		{"GET", "/reservation/h_x?lang=en", true},
+		{"GET", "/rendez-vous/42?token=t", true},
+		{"POST", "/rendez-vous/42/annuler", true},
+		{"GET", "/rendez-vous/42/calendrier.ics?token=t", true},
+		{"GET", "/rendez-vous/42/changer?token=t", true},
+		{"POST", "/rendez-vous/42/changer", true},
+		{"GET", "/rendez-vous/42/changer/h_x?token=t", true},
+		{"POST", "/rendez-vous/42/changer/h_x", true},
+
+		// New demand and looking around wait their turn.
+		{"POST", "/reserver", false},
+		{"POST", "/api/v1/holds", false},
+		{"GET", "/recherche?service=general&lieu=Montr%C3%A9al", false},
+		{"GET", "/recherche/clinique/3", false},
+		{"GET", "/api/v1/slots?service=general", false},
+		{"GET", "/api/v1/clinics/3", false},
+		{"GET", "/", false},
+		// Only the shapes and methods of the routes above pass.
+		{"GET", "/api/v1/appointments", false},
+		{"POST", "/api/v1/appointments/", false},
+		{"POST", "/api/v1/appointments/42", false},
+		{"DELETE", "/api/v1/appointments/42", false},
+		{"GET", "/api/v1/appointments/42/cancel", false},
+		{"POST", "/api/v1/appointments/42/other", false},
+		{"POST", "/api/v1/appointments/x/cancel", false},
+		{"POST", "/api/v1/appointmentsx", false},
+		{"GET", "/reservation/", false},
+		{"GET", "/reservation/h_x/y", false},
+		{"PUT", "/reservation/h_x", false},
+		{"GET", "/reserver", false},
+		{"GET", "/rendez-vous/", false},
+		{"GET", "/rendez-vous/x", false},
+		{"GET", "/rendez-vous/42x/annuler", false},
+		{"DELETE", "/rendez-vous/42", false},
+		{"GET", "/rendez-vous-42", false},
+	}
+	for _, how := range []string{"operator", "automatic"} {
+		t.Run(how, func(t *testing.T) {
+			f := newFixture(t, Config{Auto: func(time.Time) bool { return how == "automatic" }})
+			if how == "automatic" {
+				if err := f.store.SetModes(t.Context(), rdv.Modes{}); err != nil {
+					t.Fatal(err)
+				}
+				f.step()
+			}
+			if !f.room.Open(f.clock.Now()) {
+				t.Fatal("the room is closed")
+			}
+			for _, r := range requests {
+				rec := f.browser().do(r.method, r.path)
+				switch {
+				case r.pass && (!admitted(rec) || len(rec.Result().Cookies()) != 0):
+					t.Errorf("%s %s: status %d, cookies %v; want the page, and no ticket", r.method, r.path, rec.Code, rec.Result().Cookies())
+				case !r.pass && (rec.Code != http.StatusServiceUnavailable || rec.Result().Cookies() == nil):
+					t.Errorf("%s %s: status %d; want the waiting page and a ticket", r.method, r.path, rec.Code)
+				}
+			}
+		})
+	}
+}
+
+// TestDefaultBypassAllocatesNothing: it runs on every request.
+func TestDefaultBypassAllocatesNothing(t *testing.T) {
+	reqs := []*http.Request{
+		httptest.NewRequest("GET", "/recherche?service=general", nil),
+		httptest.NewRequest("POST", "/reservation/h_x", nil),
+		httptest.NewRequest("GET", "/rendez-vous/42/changer/h_x", nil),
+		httptest.NewRequest("POST", "/api/v1/appointments/42/cancel", nil),
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		for _, r := range reqs {
+			DefaultBypass(r)
+		}
+	}); n != 0 {
+		t.Fatalf("%v allocations per run", n)
 	}
 }
 

@@ -59,17 +59,25 @@ func Classify(r *http.Request) Class {
 			return Critical
 		case strings.HasPrefix(p, "/reservation/") && len(p) > len("/reservation/"):
 			return Critical
-		case strings.HasPrefix(p, "/rendez-vous/") && strings.HasSuffix(p, "/annuler"):
+		case strings.HasPrefix(p, "/rendez-vous/") &&
+			(strings.HasSuffix(p, "/annuler") || strings.Contains(p, "/changer/")):
 			return Critical
-		case p == "/api/v1/holds" || p == "/reserver":
+		case p == "/api/v1/holds" || p == "/reserver" ||
+			strings.HasPrefix(p, "/rendez-vous/") && strings.HasSuffix(p, "/changer"):
 			return Hold
 		}
 		return Browse
 	}
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		switch p {
-		case "/api/v1/slots", "/recherche":
+		switch {
+		case p == "/api/v1/slots" || p == "/recherche":
 			return Search
+		case strings.HasPrefix(p, "/reservation/") || strings.HasPrefix(p, "/rendez-vous/") ||
+			strings.HasPrefix(p, "/api/v1/appointments/"):
+			// The form that confirms a held slot, and a booking's own
+			// page: a person is in the middle of a booking they already
+			// have, and shedding them before searchers would waste it.
+			return Hold
 		}
 	}
 	return Browse

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/postgres/pgtest"
 	"rdv/storetest"
 )
 
@@ -19,12 +20,12 @@ import (
 // watcher reconnects, and after crash recovery every booking it
 // acknowledged is in the database, with no slot booked twice.
 func TestServerCrashDuringBookings(t *testing.T) {
-	ps := startPrivateServer(t)
+	ps := pgtest.StartPrivateServer(t)
 	ctx := context.Background()
-	if err := Migrate(ctx, ps.url()); err != nil {
+	if err := Migrate(ctx, ps.URL()); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	st := mustOpen(t, ps.url(), Options{MaxConns: 8, MinConns: 4})
+	st := mustOpen(t, ps.URL(), Options{MaxConns: 8, MinConns: 4})
 	const slots = 20_000
 	storetest.MustLoad(t, st, benchNetwork(slots))
 	seen := startWatch(t, st)
@@ -45,12 +46,12 @@ func TestServerCrashDuringBookings(t *testing.T) {
 	}()
 
 	waitFor(t, 15*time.Second, "bookings before the crash", func() bool { return s.ackCount() >= 50 })
-	ps.crash(t)
+	ps.Crash(t)
 	crashedAt := s.ackCount()
 	// Bookings keep coming while the server is down: they must fail
 	// cleanly, and fast enough not to pile up.
 	waitFor(t, 10*time.Second, "failures while the server is down", func() bool { return s.failed.Load() >= 20 })
-	ps.start(t)
+	ps.Start(t)
 	restarted := s.ackCount()
 	waitFor(t, 15*time.Second, "bookings after the restart", func() bool { return s.ackCount() >= restarted+50 })
 	close(stop)

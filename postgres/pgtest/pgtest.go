@@ -1,6 +1,7 @@
 // Package pgtest gives tests of any package a fresh PostgreSQL database on
-// the server named by RDV_TEST_POSTGRES_URL, and skips them, saying why,
-// where there is none.
+// the server named by RDV_TEST_POSTGRES_URL, or a private server of their
+// own to crash and restart, and skips them, saying why, where there is
+// none.
 package pgtest
 
 import (

@@ -1,4 +1,4 @@
-package postgres
+package pgtest
 
 import (
 	"bytes"
@@ -14,11 +14,11 @@ import (
 	"testing"
 )
 
-// privateServer is a PostgreSQL server that belongs to one test, which
+// PrivateServer is a PostgreSQL server that belongs to one test, which
 // may crash and restart it without disturbing the shared test server that
-// other packages use at the same time. Its data directory and unix socket
+// other tests use at the same time. Its data directory and unix socket
 // live in a temporary directory.
-type privateServer struct {
+type PrivateServer struct {
 	bin  string // the directory of initdb and pg_ctl
 	dir  string // the temporary directory: socket, log, data/
 	port int
@@ -27,15 +27,15 @@ type privateServer struct {
 	runAs []string
 }
 
-// startPrivateServer creates a cluster in a temporary directory, starts it
+// StartPrivateServer creates a cluster in a temporary directory, starts it
 // on a free port, and stops and removes it when the test ends. It skips
 // the test when RDV_TEST_POSTGRES_URL is unset (PostgreSQL tests are not
 // wanted) or when the server's programs are not installed.
-func startPrivateServer(t *testing.T) *privateServer {
+func StartPrivateServer(t testing.TB) *PrivateServer {
 	t.Helper()
-	serverURL(t)
+	ServerURL(t)
 	bin := serverBinDir(t)
-	ps := &privateServer{bin: bin}
+	ps := &PrivateServer{bin: bin}
 	if os.Geteuid() == 0 {
 		runuser, err := exec.LookPath("runuser")
 		if err != nil {
@@ -54,7 +54,7 @@ func startPrivateServer(t *testing.T) *privateServer {
 	}
 	ps.dir = dir
 	t.Cleanup(func() {
-		ps.stop(t)
+		ps.stopIfRunning(t)
 		if err := os.RemoveAll(dir); err != nil {
 			t.Errorf("remove the private server's directory: %v", err)
 		}
@@ -84,13 +84,13 @@ func startPrivateServer(t *testing.T) *privateServer {
 	if err != nil {
 		t.Fatalf("configure the private server: %v", err)
 	}
-	ps.start(t)
+	ps.Start(t)
 	return ps
 }
 
 // serverBinDir returns the newest /usr/lib/postgresql/*/bin that holds
 // initdb and pg_ctl, or skips the test.
-func serverBinDir(t *testing.T) string {
+func serverBinDir(t testing.TB) string {
 	t.Helper()
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
 	// Newest major version first: 16 sorts after 9.6 by number, not text.
@@ -118,7 +118,7 @@ func executable(path string) bool {
 }
 
 // freePort returns a TCP port that nothing listened on a moment ago.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -128,31 +128,33 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-func (ps *privateServer) dataDir() string { return filepath.Join(ps.dir, "data") }
-func (ps *privateServer) logFile() string { return filepath.Join(ps.dir, "server.log") }
+func (ps *PrivateServer) dataDir() string { return filepath.Join(ps.dir, "data") }
+func (ps *PrivateServer) logFile() string { return filepath.Join(ps.dir, "server.log") }
 
-// url is the address of the server's postgres database.
-func (ps *privateServer) url() string {
+// URL is the address of the server's postgres database. A short connect
+// timeout keeps a client from hanging on a server that is down.
+func (ps *PrivateServer) URL() string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable&connect_timeout=2", ps.port)
 }
 
-// start starts the server and waits until it accepts connections (after
+// Start starts the server and waits until it accepts connections (after
 // crash recovery, when it crashed).
-func (ps *privateServer) start(t *testing.T) {
+func (ps *PrivateServer) Start(t testing.TB) {
 	t.Helper()
 	ps.run(t, filepath.Join(ps.bin, "pg_ctl"), "start", "-D", ps.dataDir(), "-l", ps.logFile(), "-w", "-t", "30")
 }
 
-// crash stops the server the way a power cut would: every process ends at
-// once, without a checkpoint, and the next start recovers from the WAL.
-func (ps *privateServer) crash(t *testing.T) {
+// Crash stops the server the way a power cut would (pg_ctl stop -m
+// immediate): every process ends at once, without a checkpoint, and the
+// next Start recovers from the WAL.
+func (ps *PrivateServer) Crash(t testing.TB) {
 	t.Helper()
 	ps.run(t, filepath.Join(ps.bin, "pg_ctl"), "stop", "-D", ps.dataDir(), "-m", "immediate", "-w", "-t", "30")
 }
 
-// stop ends the server if it runs; it is the cleanup of a test that may
-// have failed with the server up or down.
-func (ps *privateServer) stop(t *testing.T) {
+// stopIfRunning ends the server if it runs; it is the cleanup of a test
+// that may have failed with the server up or down.
+func (ps *PrivateServer) stopIfRunning(t testing.TB) {
 	t.Helper()
 	pgctl := filepath.Join(ps.bin, "pg_ctl")
 	if ps.output(pgctl, "status", "-D", ps.dataDir()) != nil {
@@ -165,7 +167,7 @@ func (ps *privateServer) stop(t *testing.T) {
 
 // run runs a server program as the server's OS user, failing the test
 // with its output and the server's log when it fails.
-func (ps *privateServer) run(t *testing.T, prog string, args ...string) {
+func (ps *PrivateServer) run(t testing.TB, prog string, args ...string) {
 	t.Helper()
 	if err := ps.output(prog, args...); err != nil {
 		logText, _ := os.ReadFile(ps.logFile())
@@ -173,7 +175,7 @@ func (ps *privateServer) run(t *testing.T, prog string, args ...string) {
 	}
 }
 
-func (ps *privateServer) output(prog string, args ...string) error {
+func (ps *PrivateServer) output(prog string, args ...string) error {
 	argv := append(slices.Clone(ps.runAs), prog)
 	argv = append(argv, args...)
 	cmd := exec.Command(argv[0], argv[1:]...)

@@ -345,8 +345,8 @@ func printSummary(w io.Writer, s Summary) {
 			}
 		}
 		wr := r.Waitroom
-		fmt.Fprintf(w, "  waiting room  %d visitors, %d held with a ticket, %d let in after a wait (p50 %.1f s, p99 %.1f s), %d still waiting (longest %.1f s, announced p50 %.0f s)\n",
-			wr.Visitors, wr.Ticketed, wr.WaitedAndLetIn, wr.WaitP50S, wr.WaitP99S, wr.StillWaiting, wr.LongestWaitS, wr.EstimateP50S)
+		fmt.Fprintf(w, "  waiting room  %d visitors, %d held (%d given a number), %d let in after a wait (p50 %.1f s, p99 %.1f s), %d still waiting (longest %.1f s, announced p50 %.0f s)\n",
+			wr.Visitors, wr.Held, wr.Ticketed, wr.WaitedAndLetIn, wr.WaitP50S, wr.WaitP99S, wr.StillWaiting, wr.LongestWaitS, wr.EstimateP50S)
 		fmt.Fprintf(w, "  bookings      %d acknowledged, %d checked, %d double, %d lost, %d unverified\n",
 			r.Acknowledged, r.Checked, r.DoubleBookings, r.LostBookings, r.Unverified)
 	}

@@ -280,7 +280,7 @@ func TestWaitingRoomVisitors(t *testing.T) {
 				t.Fatalf("no waiting-room visitor in the mix: %s", raw)
 			}
 			if tt.roomWait == 0 {
-				if wr.Ticketed != 0 || wr.LetIn != wr.Visitors || wr.Passes != 0 {
+				if wr.Held != 0 || wr.Ticketed != 0 || wr.LetIn != wr.Visitors || wr.Passes != 0 {
 					t.Errorf("room closed: want every visitor let in at once, without ticket or pass: %+v", wr)
 				}
 				return
@@ -293,7 +293,7 @@ func TestWaitingRoomVisitors(t *testing.T) {
 			if wr.WaitP50S < 0.9 || wr.WaitP99S > 2.5 {
 				t.Errorf("waits p50 %.2f s p99 %.2f s, want about one Retry-After", wr.WaitP50S, wr.WaitP99S)
 			}
-			if wr.WaitedAndLetIn > wr.Ticketed || wr.StillWaiting > wr.Ticketed {
+			if wr.Ticketed > wr.Held || wr.WaitedAndLetIn > wr.Held || wr.StillWaiting > wr.Held {
 				t.Errorf("counts do not add up: %+v", wr)
 			}
 			if fake.withPass.Load() == 0 {

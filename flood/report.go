@@ -70,8 +70,8 @@ func markdown(s Summary, now time.Time) string {
 	for _, k := range kinds {
 		row("shed: "+k, func(r *Run) string { return fmt.Sprintf("%.0f %%", 100*r.ShedRate[k]) })
 	}
-	row("waiting room: visitors / held with a ticket", func(r *Run) string {
-		return fmt.Sprintf("%d / %d", r.Waitroom.Visitors, r.Waitroom.Ticketed)
+	row("waiting room: visitors / held / given a number", func(r *Run) string {
+		return fmt.Sprintf("%d / %d / %d", r.Waitroom.Visitors, r.Waitroom.Held, r.Waitroom.Ticketed)
 	})
 	row("waiting room: let in after a wait, p50 / p99", func(r *Run) string {
 		return fmt.Sprintf("%d, %.1f / %.1f s", r.Waitroom.WaitedAndLetIn, r.Waitroom.WaitP50S, r.Waitroom.WaitP99S)

@@ -34,7 +34,9 @@ const (
 type visitor struct {
 	id       int
 	cookies  map[string]string
-	ticketAt time.Time // first answered with a ticket; zero: never waited
+	firstAt  time.Time // first request sent
+	held     bool      // answered by the waiting room at least once
+	ticketed bool      // given a number in line
 	due      time.Time // not to come back before
 	estimate time.Duration
 	heapAt   int
@@ -141,13 +143,20 @@ func (vs *visitors) learn(r *vegeta.Result, rng func(int) int) {
 	}
 	v := vs.all[n]
 	end := r.Timestamp.Add(r.Latency)
+	if v.firstAt.IsZero() {
+		v.firstAt = r.Timestamp
+	}
 	if r.Headers != nil {
 		v.takeCookies(r.Headers)
 	}
+	if v.cookies[ticketCookie] != "" && !v.ticketed {
+		v.ticketed = true
+		vs.ticketed++
+	}
 	if r.Code >= 200 && r.Code < 300 {
 		vs.letIn++
-		if !v.ticketAt.IsZero() {
-			vs.waits = append(vs.waits, end.Sub(v.ticketAt))
+		if v.held {
+			vs.waits = append(vs.waits, end.Sub(v.firstAt))
 		}
 		if v.cookies[passCookie] != "" {
 			if c := v.cookieHeader(); len(vs.passes) < poolCap {
@@ -164,17 +173,14 @@ func (vs *visitors) learn(r *vegeta.Result, rng func(int) int) {
 			retry = time.Duration(s) * time.Second
 		}
 	}
-	if r.Code == http.StatusServiceUnavailable && v.cookies[ticketCookie] != "" {
+	if r.Code == http.StatusServiceUnavailable {
 		var out struct {
 			Room *struct {
 				Estimate float64 `json:"estimated_wait_seconds"`
 			} `json:"waiting_room"`
 		}
 		if json.Unmarshal(r.Body, &out) == nil && out.Room != nil {
-			if v.ticketAt.IsZero() {
-				v.ticketAt = r.Timestamp
-				vs.ticketed++
-			}
+			v.held = true
 			v.estimate = time.Duration(out.Room.Estimate * float64(time.Second))
 		}
 	}
@@ -186,16 +192,19 @@ func (vs *visitors) learn(r *vegeta.Result, rng func(int) int) {
 // browsers that keep their cookies and come back when told to.
 type WaitroomTimes struct {
 	Visitors int `json:"visitors"`
-	// Ticketed visitors were held in the waiting room at least once.
+	// Held visitors were answered by the waiting room at least once;
+	// Ticketed ones were given a number in line (rdv gives it when a
+	// browser comes back with the id its first visit got).
+	Held     int `json:"held"`
 	Ticketed int `json:"ticketed"`
 	// LetIn visitors got an answer, at once or after waiting.
 	LetIn int `json:"let_in"`
-	// WaitP50S and WaitP99S are the times from ticket to admission of the
-	// ticketed visitors who were let in.
+	// WaitP50S and WaitP99S are the times from first request to
+	// admission of the held visitors who were let in.
 	WaitedAndLetIn int     `json:"waited_and_let_in"`
 	WaitP50S       float64 `json:"wait_p50_s"`
 	WaitP99S       float64 `json:"wait_p99_s"`
-	// StillWaiting visitors held a ticket when the run ended;
+	// StillWaiting visitors were held when the run ended;
 	// LongestWaitS is how long the first of them had waited, and
 	// EstimateP50S the median of the waits the server last announced to
 	// them.
@@ -214,13 +223,18 @@ func (vs *visitors) times(now time.Time) WaitroomTimes {
 	waits := slices.Clone(vs.waits)
 	t.WaitP50S = percentileMS(waits, 0.50) / 1000
 	t.WaitP99S = percentileMS(waits, 0.99) / 1000
+	for _, v := range vs.all {
+		if v.held {
+			t.Held++
+		}
+	}
 	var estimates []time.Duration
 	for _, v := range vs.queue {
-		if v.ticketAt.IsZero() {
+		if !v.held {
 			continue
 		}
 		t.StillWaiting++
-		t.LongestWaitS = max(t.LongestWaitS, now.Sub(v.ticketAt).Seconds())
+		t.LongestWaitS = max(t.LongestWaitS, now.Sub(v.firstAt).Seconds())
 		estimates = append(estimates, v.estimate)
 	}
 	t.EstimateP50S = percentileMS(estimates, 0.50) / 1000

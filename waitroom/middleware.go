@@ -119,6 +119,14 @@ func number(s string) bool {
 // request passes with a valid pass of its browser, or with a ticket whose
 // number has come up (it then gets a pass); any other gets the waiting
 // page, and a ticket if it had none worth keeping.
+//
+// A first visit draws no number: the browser gets its signed id and comes
+// back a second later, and only then takes its place in line. Clients
+// that keep no cookies (scripts, most floods) never come back with an id,
+// so they cost no write to the database, and they take no place in line:
+// the line advances by numbers, and a number nobody redeems would waste a
+// turn of everyone behind it. Visitors arriving within the same second
+// may swap places; the order is first come to within that second.
 func (r *Room) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		now := r.cfg.Now()
@@ -126,48 +134,74 @@ func (r *Room) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, req)
 			return
 		}
-		bid := cookieValue(req, browserCookie)
-		if !validBrowserID(bid) {
-			bid = ""
-		}
-		if bid != "" {
-			if exp, b, ok := r.sign.readPass(cookieValue(req, passCookie)); ok && b == bid && now.Before(exp) {
-				next.ServeHTTP(w, req)
-				return
-			}
-			if t, ok := r.sign.readTicket(cookieValue(req, ticketCookie)); ok && t.Browser == bid && r.live(t, now) {
-				ahead, wait, admitted := r.place(t.Seq)
-				if admitted {
-					r.admit(w, req, bid, now)
-					next.ServeHTTP(w, req)
-					return
-				}
-				r.writeWaiting(w, req, t.Seq, ahead, wait)
-				return
-			}
-		}
-		if bid == "" {
-			bid = newBrowserID()
-			setCookie(w, req, browserCookie, bid, r.cfg.TicketTTL)
-		}
-		seq, err := r.tickets.IssueTicket(req.Context())
-		if err != nil {
-			// No number can be drawn: the visitor waits without one and
-			// tries again, rather than walking past the line.
-			r.log.WarnContext(req.Context(), "waiting room: cannot issue a ticket", "err", err)
-			r.writeWaiting(w, req, 0, -1, 0)
+		bid, known := r.sign.readBrowser(cookieValue(req, browserCookie))
+		if !known {
+			setCookie(w, req, browserCookie, r.sign.browser(newBrowserID()), r.cfg.TicketTTL)
+			r.writeWaiting(w, req, 0, arriving, 0)
 			return
 		}
-		r.noteIssued(seq)
-		setCookie(w, req, ticketCookie, r.sign.ticket(seq, now, bid), r.cfg.TicketTTL)
-		ahead, wait, admitted := r.place(seq)
+		if exp, b, ok := r.sign.readPass(cookieValue(req, passCookie)); ok && b == bid && now.Before(exp) {
+			next.ServeHTTP(w, req)
+			return
+		}
+		t, ok := r.sign.readTicket(cookieValue(req, ticketCookie))
+		if !ok || t.Browser != bid || !r.live(t, now) {
+			// A browser that lost its ticket gets back the number it
+			// drew, if this instance remembers it: one browser id draws
+			// one number, not one per request.
+			if t, ok = r.recall(bid, now); !ok {
+				seq, err := r.tickets.IssueTicket(req.Context())
+				if err != nil {
+					// No number can be drawn: the visitor waits without
+					// one and tries again, rather than walking past the
+					// line.
+					r.log.WarnContext(req.Context(), "waiting room: cannot issue a ticket", "err", err)
+					r.writeWaiting(w, req, 0, noTicket, 0)
+					return
+				}
+				t = ticket{Seq: seq, Issued: now, Browser: bid}
+				r.noteIssued(seq)
+				r.remember(t)
+			}
+			setCookie(w, req, ticketCookie, r.sign.ticket(t.Seq, t.Issued, bid), r.cfg.TicketTTL)
+		}
+		ahead, wait, admitted := r.place(t.Seq)
 		if admitted {
 			r.admit(w, req, bid, now)
 			next.ServeHTTP(w, req)
 			return
 		}
-		r.writeWaiting(w, req, seq, ahead, wait)
+		r.writeWaiting(w, req, t.Seq, ahead, wait)
 	})
+}
+
+// Values of writeWaiting's ahead that are not a place in line.
+const (
+	noTicket = -1 // no number could be drawn
+	arriving = -2 // first visit: the number is drawn on the next
+)
+
+// rememberMax bounds the numbers an instance remembers by browser; past
+// it the memory starts afresh (a browser that lost its ticket then draws
+// a new number, at the back).
+const rememberMax = 1 << 16
+
+// remember notes the ticket a browser drew.
+func (r *Room) remember(t ticket) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.drawn == nil || len(r.drawn) >= rememberMax {
+		r.drawn = make(map[string]ticket)
+	}
+	r.drawn[t.Browser] = t
+}
+
+// recall returns the ticket a browser drew here, if it is still live.
+func (r *Room) recall(bid string, now time.Time) (ticket, bool) {
+	r.mu.Lock()
+	t, ok := r.drawn[bid]
+	r.mu.Unlock()
+	return t, ok && r.live(t, now)
 }
 
 // live reports whether a ticket may still be waited on or redeemed: not
@@ -187,6 +221,9 @@ func (r *Room) live(t ticket, now time.Time) bool {
 // that the pass, not the ticket, is what lets it in from now on.
 func (r *Room) admit(w http.ResponseWriter, req *http.Request, bid string, now time.Time) {
 	r.admitted.Inc()
+	r.mu.Lock()
+	delete(r.drawn, bid) // when the session ends, the browser waits again
+	r.mu.Unlock()
 	exp := now.Add(r.cfg.Session)
 	setCookie(w, req, passCookie, r.sign.pass(exp, bid), r.cfg.Session)
 	setCookie(w, req, ticketCookie, "", 0)

@@ -23,6 +23,7 @@ var texts = map[string][2]string{
 	"ahead":    {"Personnes devant vous : %d", "People ahead of you: %d"},
 	"next":     {"Vous êtes le prochain. Vous entrerez dans quelques secondes.", "You are next. You will be in within seconds."},
 	"wait":     {"Attente estimée : environ %s.", "Estimated wait: about %s."},
+	"arriving": {"Nous vous donnons une place dans la file d'attente…", "Getting you a place in line…"},
 	"noticket": {"Nous ne pouvons pas vous donner de place pour l'instant. La page réessaiera toute seule.", "We cannot give you a place in line right now. The page will try again by itself."},
 	"keep":     {"Cette page se met à jour toute seule. Gardez-la ouverte : vous gardez votre place.", "This page updates itself. Keep it open: you keep your place."},
 	"request":  {"Vous préférez ne pas attendre ? Laissez une demande de rendez-vous et on vous rappellera.", "Rather not wait? Leave an appointment request and you will be called back."},
@@ -96,6 +97,9 @@ func refreshAfter(wait time.Duration) time.Duration {
 func (r *Room) writeWaiting(w http.ResponseWriter, req *http.Request, seq, ahead int64, wait time.Duration) {
 	lang := pickLang(req)
 	retry := refreshAfter(wait)
+	if ahead == arriving {
+		retry = time.Second
+	}
 	h := w.Header()
 	h.Set("Retry-After", strconv.Itoa(int(retry.Seconds())))
 	h.Set("Cache-Control", "no-store")
@@ -121,6 +125,8 @@ func (r *Room) writeWaiting(w http.ResponseWriter, req *http.Request, seq, ahead
 	q.Set("lang", d.Other)
 	d.SwitchURL = req.URL.Path + "?" + q.Encode()
 	switch {
+	case ahead == arriving:
+		d.Place = tr(lang, "arriving")
 	case ahead < 0:
 		d.Place = tr(lang, "noticket")
 	case ahead == 0:

@@ -65,10 +65,11 @@ type Room struct {
 	mu         sync.Mutex
 	operatorOn bool
 	state      rdv.WaitroomState
-	known      bool      // state was read at least once
-	sampledAt  time.Time // when rate was last measured
-	sampledAt0 int64     // AdmittedThrough then
-	rate       float64   // measured admissions per second, smoothed
+	known      bool              // state was read at least once
+	sampledAt  time.Time         // when rate was last measured
+	sampledAt0 int64             // AdmittedThrough then
+	rate       float64           // measured admissions per second, smoothed
+	drawn      map[string]ticket // by browser id: the number each drew here
 
 	issued   prometheus.Counter
 	waiting  prometheus.Gauge

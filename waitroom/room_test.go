@@ -93,7 +93,24 @@ func (b *browser) get(path string) *httptest.ResponseRecorder {
 	return b.do(http.MethodGet, path)
 }
 
+// do sends a request as a browser does: on a first visit to the open
+// room it follows the arrival page (which only hands out the browser id)
+// straight away, as its refresh would a second later.
 func (b *browser) do(method, path string) *httptest.ResponseRecorder {
+	b.f.t.Helper()
+	_, had := b.cookies[browserCookie]
+	rec := b.once(method, path)
+	if _, has := b.cookies[browserCookie]; !had && has {
+		if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "1" || b.cookies[ticketCookie] != "" {
+			b.f.t.Fatalf("first visit: status %d, Retry-After %q, ticket %q; want the arrival page without a number",
+				rec.Code, rec.Header().Get("Retry-After"), b.cookies[ticketCookie])
+		}
+		rec = b.once(method, path)
+	}
+	return rec
+}
+
+func (b *browser) once(method, path string) *httptest.ResponseRecorder {
 	b.f.t.Helper()
 	req := httptest.NewRequest(method, path, nil)
 	for k, v := range b.cookies {
@@ -163,6 +180,45 @@ func TestOrderAndAdmission(t *testing.T) {
 	}
 }
 
+// A client that keeps no cookies never draws a number: it costs no write
+// and takes no place in line that nobody would redeem. A made-up browser
+// id counts as none. A browser that comes back draws one number, and gets
+// the same one back if it drops its ticket.
+func TestFirstVisitDrawsNoNumber(t *testing.T) {
+	f := newFixture(t, Config{})
+	issued := func() int64 {
+		t.Helper()
+		st, err := f.store.WaitroomState(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Issued
+	}
+	madeUp := base64.RawURLEncoding.EncodeToString(make([]byte, 16))
+	for i, cookie := range []string{"", madeUp, "b|" + madeUp, f.room.sign.ticket(1, f.clock.Now(), madeUp)} {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/slots", nil)
+		if cookie != "" {
+			req.AddCookie(&http.Cookie{Name: browserCookie, Value: cookie})
+		}
+		rec := httptest.NewRecorder()
+		f.h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "1" || !strings.Contains(rec.Body.String(), `"ticket":0`) {
+			t.Fatalf("client %d: status %d, Retry-After %q, body %s; want to come back in a second, without a number", i, rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+		}
+	}
+	if n := issued(); n != 0 {
+		t.Fatalf("%d numbers drawn for clients that never came back", n)
+	}
+	b := f.browser()
+	b.get("/")
+	seq := b.seq()
+	delete(b.cookies, ticketCookie)
+	b.once(http.MethodGet, "/")
+	if b.seq() != seq || issued() != 1 {
+		t.Fatalf("a browser that dropped its ticket got number %d (had %d), %d drawn; want its own back", b.seq(), seq, issued())
+	}
+}
+
 func TestForgedTicketsAndPassesAreRefused(t *testing.T) {
 	f := newFixture(t, Config{})
 	first := f.browser()
@@ -180,8 +236,8 @@ func TestForgedTicketsAndPassesAreRefused(t *testing.T) {
 	if rec := b.get("/"); admitted(rec) {
 		t.Fatal("a ticket edited to number 1 was let in")
 	}
-	if b.seq() <= seq {
-		t.Fatalf("the forger should have been sent to the back, got number %d after %d", b.seq(), seq)
+	if b.seq() != seq {
+		t.Fatalf("the forger should get back its own number %d, no better, got %d", seq, b.seq())
 	}
 	// A pass signed with another secret is worthless.
 	other := signer{secret(1)}
@@ -239,8 +295,8 @@ func TestReplayFromAnotherBrowserIsRefused(t *testing.T) {
 	if rec := thief2.get("/"); admitted(rec) {
 		t.Fatal("a ticket copied to another browser was accepted")
 	}
-	if thief2.seq() <= own {
-		t.Fatalf("the copier should be sent to the back with a new number, has %d (own was %d)", thief2.seq(), own)
+	if thief2.seq() != own {
+		t.Fatalf("the copier should get back its own number %d, no better, has %d", own, thief2.seq())
 	}
 	if rec := waiter.get("/"); !admitted(rec) {
 		t.Fatal("the ticket's own browser was not let in")

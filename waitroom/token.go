@@ -16,8 +16,13 @@ import (
 // shown as a pass. Both name the browser id they were given to: a copy
 // taken to another browser, which has another id, is worthless there.
 //
-//	ticket: "t|<seq>|<issued unix ms>|<browser id>"
-//	pass:   "p|<expires unix ms>|<browser id>"
+//	browser: "b|<browser id>"
+//	ticket:  "t|<seq>|<issued unix ms>|<browser id>"
+//	pass:    "p|<expires unix ms>|<browser id>"
+//
+// The browser id is signed too, so that only ids this platform gave out
+// can draw a number: a client cannot skip the first visit (see
+// Room.Middleware) by making one up.
 
 // macLen is how much of the HMAC a token carries: 128 bits cannot be
 // guessed.
@@ -107,6 +112,21 @@ func (s signer) readPass(token string) (expires time.Time, browser string, ok bo
 		return time.Time{}, "", false
 	}
 	return time.UnixMilli(ms), f[2], true
+}
+
+func (s signer) browser(id string) string { return s.sign("b|" + id) }
+
+// readBrowser checks a browser cookie's signature and returns its id.
+func (s signer) readBrowser(token string) (string, bool) {
+	payload, ok := s.open(token)
+	if !ok {
+		return "", false
+	}
+	id, ok := strings.CutPrefix(payload, "b|")
+	if !ok || !validBrowserID(id) {
+		return "", false
+	}
+	return id, true
 }
 
 // newBrowserID returns a fresh random browser id.

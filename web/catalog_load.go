@@ -39,6 +39,7 @@ func init() {
 		"load.wait.none":             {"aucune", "none"},
 		"load.mode.adaptive":         {"Limite de concurrence adaptative", "Adaptive concurrency limit"},
 		"load.mode.client_limits":    {"Limites par client", "Per-client limits"},
+		"load.mode.forms_only":       {"Formulaires seulement (base de données injoignable)", "Forms only (database unreachable)"},
 		"load.on":                    {"oui", "yes"},
 		"load.off":                   {"non", "no"},
 		"load.network.title":         {"Réseau", "Network"},

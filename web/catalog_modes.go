@@ -5,6 +5,8 @@ package web
 func init() {
 	addTexts(map[string]text{
 		"mode.label":                 {"Modes en vigueur", "Modes in force"},
+		"mode.forms_only":            {"Réservation en ligne momentanément indisponible : laissez une demande de rendez-vous et nous vous rappellerons.", "Online booking is unavailable for the moment: leave an appointment request and we will call you back."},
+		"mode.forms_only.link":       {"Faire une demande de rendez-vous", "Make an appointment request"},
 		"mode.read_only":             {"Mode lecture seule : vous pouvez chercher des rendez-vous, mais pas en réserver ni en annuler pour le moment.", "Read-only mode: you can search for appointments, but not book or cancel them for now."},
 		"mode.waiting_room":          {"Salle d'attente en service : beaucoup de personnes visitent le site, elles entrent dans leur ordre d'arrivée.", "Waiting room in use: many people are visiting the site; they come in in the order they arrived."},
 		"mode.read_only.refused":     {"Le site est en lecture seule pour le moment : les réservations, annulations et changements sont suspendus. La recherche fonctionne toujours. Réessayez plus tard ou laissez une demande de rendez-vous.", "The site is read-only for now: bookings, cancellations and changes are paused. Search still works. Please try again later or leave an appointment request."},

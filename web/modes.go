@@ -33,17 +33,29 @@ func (s *Server) setModesCached(m rdv.Modes) {
 	s.modeCache.set(m)
 }
 
-// modeNotices returns the catalog keys of the modes in force, for the
-// banner.
-func (s *Server) modeNotices(ctx context.Context) []string {
-	var keys []string
+// modeNotice is one line of the banner's modes: a catalog key and, for
+// a mode that leaves patients another way in, a link to it.
+type modeNotice struct {
+	Key     string
+	Link    string // "" for none
+	LinkKey string // catalog key of the link's text
+}
+
+// modeNotices returns the modes in force, for the banner.
+func (s *Server) modeNotices(ctx context.Context) []modeNotice {
+	var notices []modeNotice
+	// Forms-only mode is only worth announcing where the form can take
+	// the request; without the spool it would send patients to a 503.
+	if s.d.Requests != nil && s.databaseDown(ctx) {
+		notices = append(notices, modeNotice{Key: "mode.forms_only", Link: "/demande", LinkKey: "mode.forms_only.link"})
+	}
 	if s.modes(ctx).ReadOnly {
-		keys = append(keys, "mode.read_only")
+		notices = append(notices, modeNotice{Key: "mode.read_only"})
 	}
 	if s.d.WaitingRoomOpen != nil && s.d.WaitingRoomOpen(time.Now()) {
-		keys = append(keys, "mode.waiting_room")
+		notices = append(notices, modeNotice{Key: "mode.waiting_room"})
 	}
-	return keys
+	return notices
 }
 
 // writesInReadOnly are the posts read-only mode still takes: signing in

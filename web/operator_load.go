@@ -69,6 +69,7 @@ type loadData struct {
 	RoomRate      string
 	RoomWait      string
 	ReadOnly      bool
+	FormsOnly     bool
 	BookableSlots int
 	Clinics       int
 }
@@ -83,9 +84,11 @@ type loadClassRow struct {
 func (s *Server) operatorLoad(w http.ResponseWriter, r *http.Request) {
 	lang := langOf(r.Context())
 	d := loadData{
-		Updated:       time.Now().In(rdv.Toronto).Format("15:04:05"),
-		Refresh:       loadRefresh,
-		ReadOnly:      s.modes(r.Context()).ReadOnly,
+		Updated:  time.Now().In(rdv.Toronto).Format("15:04:05"),
+		Refresh:  loadRefresh,
+		ReadOnly: s.modes(r.Context()).ReadOnly,
+		// Cached like the switches: at most one short probe per TTL.
+		FormsOnly:     s.databaseDown(r.Context()),
 		BookableSlots: s.d.Index.Len(),
 		Clinics:       len(s.d.Index.Clinics()),
 	}

@@ -121,7 +121,7 @@ type page struct {
 	Form      *form
 	Data      any
 	Banner    rdv.Banner   // the operators' status message; zero when none
-	Modes     []string     // catalog keys of the modes in force, shown above the banner
+	Modes     []modeNotice // the modes in force, shown above the banner
 	Account   *rdv.Account // the signed-in staff account, if any
 
 	// csrf is the token of the page's forms (see CSRF); csrfNew is set

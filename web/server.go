@@ -77,6 +77,8 @@ type Server struct {
 	banners settingCache[rdv.Banner]
 	// modeCache caches the operators' switches (see modes.go).
 	modeCache settingCache[rdv.Modes]
+	// health caches whether the database is down (see health.go).
+	health dbHealth
 	// signins slows down repeated failed sign-ins (see signin.go).
 	signins *signinGuard
 }
@@ -93,6 +95,7 @@ func New(d Deps) (*Server, error) {
 		return nil, errors.New("web: no store")
 	}
 	s := &Server{d: d, log: d.Log, signins: newSigninGuard()}
+	s.health.ttl = healthTTL
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -85,6 +85,8 @@ func TestRequestsWhilePostgresIsDown(t *testing.T) {
 	call(t, "GET", base+"/readyz", nil, http.StatusServiceUnavailable)
 	call(t, "GET", base+"/api/v1/slots?place=Montr%C3%A9al&radius_km=250&service=general&limit=5", nil, http.StatusOK)
 	call(t, "POST", base+"/api/v1/holds", map[string]any{"slot_id": slotID}, http.StatusServiceUnavailable)
+	// And to a patient: the banner sends them to the request form.
+	waitUntil(t, 10*time.Second, "forms-only notice on the home page", func() bool { return homeShows(t, base, formsOnlyNotice) })
 
 	downTo := s.count()
 	// Nothing can be replayed while the database is down: every request
@@ -113,6 +115,7 @@ func TestRequestsWhilePostgresIsDown(t *testing.T) {
 		res.Body.Close()
 		return res.StatusCode == http.StatusOK
 	})
+	waitUntil(t, 10*time.Second, "the forms-only notice gone", func() bool { return !homeShows(t, base, formsOnlyNotice) })
 
 	accepted, refused := s.snapshot()
 	t.Logf("%d requests accepted (%d before the stop, when %d waited in the spool; %d while down; %d after the restart), %d refused as invalid; slowest answer %v before, %v while down, %v after",
@@ -125,6 +128,25 @@ func TestRequestsWhilePostgresIsDown(t *testing.T) {
 		}
 	}
 	checkStoredOnceInOrder(t, ps.URL(), accepted, refused)
+}
+
+// formsOnlyNotice is the start of the banner's forms-only notice in
+// French, the default language.
+const formsOnlyNotice = "Réservation en ligne momentanément indisponible"
+
+// homeShows reports whether the home page holds text.
+func homeShows(t *testing.T, base, text string) bool {
+	t.Helper()
+	res, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatalf("home page: %v", err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("home page: %d, %v", res.StatusCode, err)
+	}
+	return strings.Contains(string(b), text)
 }
 
 // acceptedRequest is one request the server answered 202, with what the

@@ -127,10 +127,21 @@ func number(s string) bool {
 // the line advances by numbers, and a number nobody redeems would waste a
 // turn of everyone behind it. Visitors arriving within the same second
 // may swap places; the order is first come to within that second.
+//
+// While the room is closed, a browser viewing pages gets a pass for a
+// session, so that when the room opens the people already looking for an
+// appointment carry on, and only those arriving afterwards wait.
 func (r *Room) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		now := r.cfg.Now()
-		if r.cfg.Bypass(req) || !r.Open(now) {
+		if r.cfg.Bypass(req) {
+			next.ServeHTTP(w, req)
+			return
+		}
+		if !r.Open(now) {
+			if pageView(req) {
+				r.keepInside(w, req, now)
+			}
 			next.ServeHTTP(w, req)
 			return
 		}
@@ -173,6 +184,30 @@ func (r *Room) Middleware(next http.Handler) http.Handler {
 		}
 		r.writeWaiting(w, req, t.Seq, ahead, wait)
 	})
+}
+
+// pageView reports whether req is a browser loading a page: the requests
+// a pass is handed out on while the room is closed. API calls from the
+// site's own scripts carry the page's cookies; other API clients keep
+// none, and a Set-Cookie on each of their answers would be wasted.
+func pageView(req *http.Request) bool {
+	return (req.Method == http.MethodGet || req.Method == http.MethodHead) &&
+		!strings.HasPrefix(req.URL.Path, "/api/")
+}
+
+// keepInside gives a browser without a valid pass one for a session from
+// now, with a browser id if it has none.
+func (r *Room) keepInside(w http.ResponseWriter, req *http.Request, now time.Time) {
+	bid, known := r.sign.readBrowser(cookieValue(req, browserCookie))
+	if known {
+		if exp, b, ok := r.sign.readPass(cookieValue(req, passCookie)); ok && b == bid && now.Before(exp) {
+			return
+		}
+	} else {
+		bid = newBrowserID()
+		setCookie(w, req, browserCookie, r.sign.browser(bid), r.cfg.TicketTTL)
+	}
+	setCookie(w, req, passCookie, r.sign.pass(now.Add(r.cfg.Session), bid), r.cfg.Session)
 }
 
 // Values of writeWaiting's ahead that are not a place in line.

@@ -78,6 +78,7 @@ type mix struct {
 	cancelled map[int64]bool // cancel acknowledged
 	tried     map[int64]bool // cancel sent
 	vis       visitors
+	sess      sessions
 }
 
 const poolCap = 4096
@@ -125,11 +126,18 @@ func (m *mix) targeter() vegeta.Targeter {
 		m.mu.Lock()
 		defer m.mu.Unlock()
 		kind := m.pick()
+		if kind == kindWaitroom {
+			m.vis.target(t, m.base, m.vis.next(m.now()), m.getHeader)
+			return nil
+		}
+		sess, opens := m.sess.pick(m.rng.IntN)
+		if opens {
+			t.Method, t.URL, t.Body, t.Header = http.MethodGet, withSession(m.base+"/", sess), nil, m.getHeader
+			return nil
+		}
 		t.Header = m.getHeader
-		if kind != kindWaitroom && len(m.vis.passes) > 0 {
-			// Once the waiting room has let visitors in, the rest of the
-			// mix is their browsing, with their passes.
-			t.Header = http.Header{"Accept-Language": m.getHeader["Accept-Language"], "Cookie": {m.vis.passes[m.rng.IntN(len(m.vis.passes))]}}
+		if c := sess.cookieHeader(); c != "" {
+			t.Header = http.Header{"Accept-Language": m.getHeader["Accept-Language"], "Cookie": {c}}
 		}
 		switch kind {
 		case kindHold:
@@ -149,8 +157,6 @@ func (m *mix) targeter() vegeta.Targeter {
 			m.bookings = m.bookings[:len(m.bookings)-1]
 			m.tried[b.ID] = true
 			m.post(t, fmt.Sprintf("/api/v1/appointments/%d/cancel", b.ID), map[string]string{"token": b.Token})
-		case kindWaitroom:
-			m.vis.target(t, m.base, m.vis.next(m.now()), m.getHeader)
 		case kindBrowse:
 			t.Method = http.MethodGet
 			t.URL = m.browseURLs[m.rng.IntN(len(m.browseURLs))]
@@ -160,6 +166,7 @@ func (m *mix) targeter() vegeta.Targeter {
 			t.URL = m.searchURLs[m.rng.IntN(len(m.searchURLs))]
 			t.Body = nil
 		}
+		t.URL = withSession(t.URL, sess)
 		return nil
 	}
 }
@@ -240,15 +247,21 @@ func kindOf(method, rawURL string) string {
 	return kindBrowse
 }
 
-// learn feeds the mix with what an answer taught. Visitors learn from
-// every answer, refusals included: that is how they know when to come
-// back.
+// learnCookies keeps the cookies an answer set, whatever the answer: a
+// waiting room sets them on refusals too.
+func (m *mix) learnCookies(kind string, r *vegeta.Result) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if kind == kindWaitroom {
+		m.vis.learn(r)
+		return
+	}
+	m.sess.learn(r)
+}
+
+// learn feeds the mix with what an answer taught.
 func (m *mix) learn(kind string, r *vegeta.Result) {
 	switch {
-	case kind == kindWaitroom:
-		m.mu.Lock()
-		m.vis.learn(r, m.rng.IntN)
-		m.mu.Unlock()
 	case kind == kindSearch && r.Code == http.StatusOK:
 		m.mu.Lock()
 		room := len(m.slots) < poolCap
@@ -311,6 +324,7 @@ func (m *mix) learn(kind string, r *vegeta.Result) {
 
 // appointmentIDOf reads the ID of .../appointments/{id}/cancel.
 func appointmentIDOf(u string) int64 {
+	u, _, _ = strings.Cut(u, "?")
 	u = strings.TrimSuffix(u, "/cancel")
 	id, _ := strconv.ParseInt(u[strings.LastIndexByte(u, '/')+1:], 10, 64)
 	return id

@@ -143,15 +143,13 @@ func attack(ctx context.Context, m *mix, rate float64, d time.Duration, o attack
 		c := p.ByKind[kind]
 		c.Sent++
 		p.Total.Sent++
-		outcome := classify(r)
-		if outcome == good || kind == kindWaitroom {
-			m.learn(kind, r)
-		}
-		switch outcome {
+		m.learnCookies(kind, r)
+		switch classify(r) {
 		case good:
 			c.Good++
 			p.Total.Good++
 			p.admitted = append(p.admitted, r.Latency)
+			m.learn(kind, r)
 		case refused:
 			c.Refused++
 			p.Total.Refused++

@@ -25,10 +25,7 @@ const maxVisitors = 1 << 20
 
 // Cookie names of rdv's waiting room (over TLS they carry the __Host-
 // prefix; the flood only speaks plain HTTP on loopback).
-const (
-	ticketCookie = "rdv_wr_ticket"
-	passCookie   = "rdv_wr_pass"
-)
+const ticketCookie = "rdv_wr_ticket"
 
 // visitor is one person going through the waiting room.
 type visitor struct {
@@ -40,19 +37,10 @@ type visitor struct {
 	due      time.Time // not to come back before
 	estimate time.Duration
 	heapAt   int
+	header   string // cookies as a Cookie header, made when they change
 }
 
-func (v *visitor) cookieHeader() string {
-	if len(v.cookies) == 0 {
-		return ""
-	}
-	parts := make([]string, 0, len(v.cookies))
-	for name, value := range v.cookies {
-		parts = append(parts, name+"="+value)
-	}
-	slices.Sort(parts)
-	return strings.Join(parts, "; ")
-}
+func (v *visitor) cookieHeader() string { return v.header }
 
 // takeCookies keeps what the server set and forgets what it deleted.
 func (v *visitor) takeCookies(h http.Header) {
@@ -67,6 +55,12 @@ func (v *visitor) takeCookies(h http.Header) {
 		}
 		v.cookies[c.Name] = c.Value
 	}
+	parts := make([]string, 0, len(v.cookies))
+	for name, value := range v.cookies {
+		parts = append(parts, name+"="+value)
+	}
+	slices.Sort(parts)
+	v.header = strings.Join(parts, "; ")
 }
 
 // waitQueue orders waiting visitors by when they come back.
@@ -92,7 +86,6 @@ func (q *waitQueue) Pop() any {
 type visitors struct {
 	all      []*visitor
 	queue    waitQueue
-	passes   []string        // Cookie headers of visitors let in with a pass
 	waits    []time.Duration // ticket to admission, of those let in
 	letIn    int
 	ticketed int
@@ -120,9 +113,9 @@ func (vs *visitors) target(t *vegeta.Target, base string, v *visitor, lang http.
 	}
 }
 
-// visitorOf reads the visitor number of a waiting-room request's URL.
-func visitorOf(u string) (int, bool) {
-	_, q, ok := strings.Cut(u, "visitor=")
+// paramOf reads the number after key (as "visitor=") in a URL.
+func paramOf(u, key string) (int, bool) {
+	_, q, ok := strings.Cut(u, key)
 	if !ok {
 		return 0, false
 	}
@@ -133,11 +126,10 @@ func visitorOf(u string) (int, bool) {
 	return n, err == nil
 }
 
-// learn takes the answer to a visitor's request: let in, it leaves (and
-// lends its pass to the rest of the mix); held in the room or refused, it
-// comes back when told to.
-func (vs *visitors) learn(r *vegeta.Result, rng func(int) int) {
-	n, ok := visitorOf(r.URL)
+// learn takes the answer to a visitor's request: let in, it leaves; held
+// in the room or refused, it comes back when told to.
+func (vs *visitors) learn(r *vegeta.Result) {
+	n, ok := paramOf(r.URL, "visitor=")
 	if !ok || n < 0 || n >= len(vs.all) {
 		return
 	}
@@ -157,13 +149,6 @@ func (vs *visitors) learn(r *vegeta.Result, rng func(int) int) {
 		vs.letIn++
 		if v.held {
 			vs.waits = append(vs.waits, end.Sub(v.firstAt))
-		}
-		if v.cookies[passCookie] != "" {
-			if c := v.cookieHeader(); len(vs.passes) < poolCap {
-				vs.passes = append(vs.passes, c)
-			} else {
-				vs.passes[rng(len(vs.passes))] = c
-			}
 		}
 		return
 	}
@@ -211,15 +196,12 @@ type WaitroomTimes struct {
 	StillWaiting int     `json:"still_waiting"`
 	LongestWaitS float64 `json:"longest_wait_s"`
 	EstimateP50S float64 `json:"estimate_p50_s"`
-	// Passes is how many visitors' passes the rest of the mix browsed
-	// with once they were let in.
-	Passes int `json:"passes"`
 }
 
 // times summarises the visitors at now.
 func (vs *visitors) times(now time.Time) WaitroomTimes {
 	t := WaitroomTimes{Visitors: len(vs.all), Ticketed: vs.ticketed, LetIn: vs.letIn,
-		WaitedAndLetIn: len(vs.waits), Passes: len(vs.passes)}
+		WaitedAndLetIn: len(vs.waits)}
 	waits := slices.Clone(vs.waits)
 	t.WaitP50S = percentileMS(waits, 0.50) / 1000
 	t.WaitP99S = percentileMS(waits, 0.99) / 1000
@@ -246,4 +228,49 @@ func (m *mix) waitroomTimes() WaitroomTimes {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.vis.times(m.now())
+}
+
+// sessionsMax is how many browsing sessions carry the rest of the mix.
+// They open one request in four until there are that many, so that a
+// short run still books.
+const sessionsMax = 64
+
+// sessions are the people already browsing: the rest of the mix (every
+// kind but waiting-room visitors) is theirs. Each opens with a page view,
+// as a person arriving on the site does, and then keeps its cookies, so
+// that a waiting room that opens during the run treats them as it treats
+// people who were inside when it opened. Guarded by the mix's lock.
+type sessions struct {
+	all []*visitor
+}
+
+// pick returns the session of the next request, and whether it is new
+// and must open with a page view.
+func (ss *sessions) pick(rng func(int) int) (*visitor, bool) {
+	if len(ss.all) == 0 || len(ss.all) < sessionsMax && rng(4) == 0 {
+		s := &visitor{id: len(ss.all), cookies: map[string]string{}, heapAt: -1}
+		ss.all = append(ss.all, s)
+		return s, true
+	}
+	return ss.all[rng(len(ss.all))], false
+}
+
+// learn keeps what the server set in the cookies of the session whose
+// request r answers.
+func (ss *sessions) learn(r *vegeta.Result) {
+	n, ok := paramOf(r.URL, "session=")
+	if !ok || n < 0 || n >= len(ss.all) || r.Headers == nil {
+		return
+	}
+	ss.all[n].takeCookies(r.Headers)
+}
+
+// withSession returns u with the session's number, so that its answer
+// can be told apart.
+func withSession(u string, s *visitor) string {
+	sep := "?"
+	if strings.IndexByte(u, '?') >= 0 {
+		sep = "&"
+	}
+	return u + sep + "session=" + strconv.Itoa(s.id)
 }

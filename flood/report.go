@@ -87,11 +87,20 @@ func markdown(s Summary, now time.Time) string {
 	for i, r := range runs {
 		fmt.Fprintf(&b, "\n## Load levels, %s\n\n| asked | sent | goodput | server admitted | admitted p99 | server admitted p99 | server refusal p99 | refused | failed |\n|---|---|---|---|---|---|---|---|---|\n", names[i])
 		for _, p := range points(r) {
-			fmt.Fprintf(&b, "| %.0f | %.0f | %.0f | %.0f | %.1f ms | ≤ %g ms | ≤ %g ms | %.0f %% | %.1f %% |\n",
-				p.RequestedRPS, p.OfferedRPS, p.GoodputRPS, p.ServerGoodputRPS, p.AdmittedP99MS, p.ServerAdmittedP99MS, p.ServerRefusalP99MS, 100*p.RefusedRatio, 100*p.FailedRatio)
+			fmt.Fprintf(&b, "| %.0f | %.0f | %.0f | %.0f | %.1f ms | %s | %s | %.0f %% | %.1f %% |\n",
+				p.RequestedRPS, p.OfferedRPS, p.GoodputRPS, p.ServerGoodputRPS, p.AdmittedP99MS, bound(p.ServerAdmittedP99MS), bound(p.ServerRefusalP99MS), 100*p.RefusedRatio, 100*p.FailedRatio)
 		}
 	}
 	return b.String()
+}
+
+// bound prints a quantile read off the server's histogram: the bound of
+// its bucket, or "none" when the server measured nothing (-1).
+func bound(ms float64) string {
+	if ms < 0 {
+		return "none"
+	}
+	return fmt.Sprintf("≤ %g ms", ms)
 }
 
 // points returns every measured level of a run, by offered load.

@@ -37,18 +37,29 @@ func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); retur
 // small test network, and stops it when the test ends.
 func startServer(t *testing.T, extra ...string) (*Main, string) {
 	t.Helper()
+	return startMain(t, append([]string{"--db", smallNetworkDB(t, nil)}, extra...)...)
+}
+
+// smallNetworkDB returns the path of a new SQLite database holding the
+// small test network, after edit (nil: none) has had its say on it.
+func smallNetworkDB(t *testing.T, edit func(*sqlite.Store) error) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "rdv.db")
-	ctx := context.Background()
-	s, err := sqlite.Open(ctx, path, sqlite.Options{})
+	s, err := sqlite.Open(context.Background(), path, sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	storetest.MustLoad(t, s, storetest.SmallNetwork(rdv.DateOf(time.Now())))
+	if edit != nil {
+		if err := edit(s); err != nil {
+			s.Close()
+			t.Fatal(err)
+		}
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-
-	return startMain(t, append([]string{"--db", path}, extra...)...)
+	return path
 }
 
 // startMain runs the real Main's serve on port 0 with args, and stops it

@@ -7,14 +7,12 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"rdv"
 	"rdv/sqlite"
-	"rdv/storetest"
 )
 
 // TestWaitingRoomEndToEnd: with the operators' switch on, the real server
@@ -22,19 +20,9 @@ import (
 // through, answers API clients in JSON, and lets the visitor in once the
 // line has moved.
 func TestWaitingRoomEndToEnd(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "rdv.db")
-	ctx := context.Background()
-	s, err := sqlite.Open(ctx, path, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	storetest.MustLoad(t, s, storetest.SmallNetwork(rdv.DateOf(time.Now())))
-	if err := s.SetModes(ctx, rdv.Modes{WaitingRoom: true}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
+	path := smallNetworkDB(t, func(s *sqlite.Store) error {
+		return s.SetModes(context.Background(), rdv.Modes{WaitingRoom: true})
+	})
 	_, url := startMain(t, "--db", path, "--waitroom-secret", strings.Repeat("s", 32), "--waitroom-rate", "20")
 
 	get := func(c *http.Client, path string) (*http.Response, string) {
@@ -88,16 +76,8 @@ func TestWaitingRoomEndToEnd(t *testing.T) {
 // once the room has opened, on the pages and through the API, without
 // waiting in line; a new hold waits.
 func TestWaitingRoomLetsBookingsBeFinished(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "rdv.db")
+	path := smallNetworkDB(t, nil)
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, path, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	storetest.MustLoad(t, s, storetest.SmallNetwork(rdv.DateOf(time.Now())))
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
 	// The line barely moves: whoever gets a ticket keeps waiting.
 	_, base := startMain(t, "--db", path, "--waitroom-secret", strings.Repeat("s", 32), "--waitroom-rate", "0.01")
 
@@ -147,7 +127,7 @@ func TestWaitingRoomLetsBookingsBeFinished(t *testing.T) {
 	hold := call(t, "POST", base+"/api/v1/holds", map[string]any{"slot_id": slots[1].(map[string]any)["id"]}, http.StatusCreated)
 
 	// The room opens.
-	s, err = sqlite.Open(ctx, path, sqlite.Options{})
+	s, err := sqlite.Open(ctx, path, sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

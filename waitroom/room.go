@@ -32,8 +32,13 @@ type Config struct {
 	// Secret signs tickets and passes; at least 32 bytes. Instances
 	// behind one load balancer must share it.
 	Secret []byte
-	// PerSecond is how many tickets the platform admits per second.
+	// PerSecond is how many tickets the platform admits per second at
+	// most. With Shed set, the room lets in fewer while admission control
+	// is refusing work (see pace).
 	PerSecond float64
+	// Shed returns a running total of the requests admission control
+	// refused; nil: the room always lets in PerSecond.
+	Shed func() uint64
 	// Session is how long an admitted visitor may browse before waiting
 	// again.
 	Session time.Duration
@@ -70,10 +75,14 @@ type Room struct {
 	sampledAt0 int64             // AdmittedThrough then
 	rate       float64           // measured admissions per second, smoothed
 	drawn      map[string]ticket // by browser id: the number each drew here
+	paceNow    float64           // the rate the line is moved at now
+	shedLast   uint64            // Shed's total at the last tick
+	shedKnown  bool
 
-	issued   prometheus.Counter
-	waiting  prometheus.Gauge
-	admitted prometheus.Counter
+	issued    prometheus.Counter
+	waiting   prometheus.Gauge
+	paceGauge prometheus.Gauge
+	admitted  prometheus.Counter
 }
 
 // New returns the waiting room over tickets, with the operators' switch
@@ -105,10 +114,11 @@ func New(tickets rdv.TicketStore, modes rdv.ModeStore, cfg Config, reg prometheu
 	if log == nil {
 		log = slog.Default()
 	}
-	r := &Room{cfg: cfg, tickets: tickets, modes: modes, log: log, sign: signer{cfg.Secret}}
+	r := &Room{cfg: cfg, tickets: tickets, modes: modes, log: log, sign: signer{cfg.Secret}, paceNow: cfg.PerSecond}
 	r.issued = prometheus.NewCounter(prometheus.CounterOpts{Name: "rdv_waitroom_tickets_issued_total", Help: "Waiting-room tickets this instance issued."})
 	r.admitted = prometheus.NewCounter(prometheus.CounterOpts{Name: "rdv_waitroom_admitted_total", Help: "Visitors this instance let in from the waiting room."})
 	r.waiting = prometheus.NewGauge(prometheus.GaugeOpts{Name: "rdv_waitroom_waiting", Help: "Tickets issued and not yet admitted, on every instance."})
+	r.paceGauge = prometheus.NewGauge(prometheus.GaugeOpts{Name: "rdv_waitroom_pace", Help: "Visitors per second this instance moves the line at, lowered while admission control sheds."})
 	open := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rdv_waitroom_open", Help: "1 while the waiting room is open."}, func() float64 {
 		if r.Open(r.cfg.Now()) {
 			return 1
@@ -116,7 +126,7 @@ func New(tickets rdv.TicketStore, modes rdv.ModeStore, cfg Config, reg prometheu
 		return 0
 	})
 	if reg != nil {
-		for _, c := range []prometheus.Collector{r.issued, r.admitted, r.waiting, open} {
+		for _, c := range []prometheus.Collector{r.issued, r.admitted, r.waiting, r.paceGauge, open} {
 			if err := reg.Register(c); err != nil {
 				return nil, fmt.Errorf("register waiting-room metrics: %w", err)
 			}
@@ -142,6 +152,7 @@ type Snapshot struct {
 	AdmittedThrough int64   `json:"admitted_through"`
 	Waiting         int64   `json:"waiting"`
 	AdmissionRate   float64 `json:"admission_rate"` // measured, per second
+	Pace            float64 `json:"pace"`           // what this instance moves the line at, per second
 }
 
 // Snapshot returns the room's state, for the operators.
@@ -150,7 +161,7 @@ func (r *Room) Snapshot() Snapshot {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return Snapshot{Open: open, OperatorOn: r.operatorOn, Issued: r.state.Issued, AdmittedThrough: r.state.AdmittedThrough,
-		Waiting: r.state.Waiting(), AdmissionRate: r.admissionRate()}
+		Waiting: r.state.Waiting(), AdmissionRate: r.admissionRate(), Pace: r.paceNow}
 }
 
 // Run advances the line and follows the operators' switch every Tick
@@ -201,13 +212,45 @@ func (r *Room) Step(ctx context.Context) {
 		// since; their numbers must not stand before the next crowd.
 		st, err = r.tickets.AdvanceWaitroom(ctx, now, 0)
 	default:
-		st, err = r.tickets.AdvanceWaitroom(ctx, now, r.cfg.PerSecond)
+		st, err = r.tickets.AdvanceWaitroom(ctx, now, r.pace())
 	}
 	if err != nil {
 		r.log.WarnContext(ctx, "waiting room: cannot advance the line", "err", err)
 		return
 	}
 	r.observe(now, st)
+}
+
+// Pace tuning: while admission control refuses work, each tick lowers the
+// pace by paceCut, down to PerSecond/paceFloor; a tick without refusals
+// raises it by PerSecond/paceSteps, up to PerSecond. Visitors let in
+// browse for a whole session, so letting in more while the platform
+// already turns work away would only add to what it turns away; and
+// letting in fewer than it can serve keeps people waiting for nothing.
+const (
+	paceCut   = 0.7
+	paceFloor = 50
+	paceSteps = 10
+)
+
+// pace returns the rate to move the line at for this tick, after
+// adjusting it to whether admission control refused work since the last.
+func (r *Room) pace() float64 {
+	if r.cfg.Shed == nil {
+		return r.cfg.PerSecond
+	}
+	total := r.cfg.Shed()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	shedding := r.shedKnown && total > r.shedLast
+	r.shedLast, r.shedKnown = total, true
+	if shedding {
+		r.paceNow = max(r.paceNow*paceCut, r.cfg.PerSecond/paceFloor)
+	} else {
+		r.paceNow = min(r.paceNow+r.cfg.PerSecond/paceSteps, r.cfg.PerSecond)
+	}
+	r.paceGauge.Set(r.paceNow)
+	return r.paceNow
 }
 
 // staleLine is how long the line may stand still while people wait

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -528,6 +530,52 @@ func TestClosingEverywhereClearsTheLine(t *testing.T) {
 	f.step()
 	if rec := f.browser().get("/"); !strings.Contains(rec.Body.String(), aheadFR(0)) {
 		t.Fatalf("the line left over from an hour ago stands before a new visitor:\n%s", rec.Body)
+	}
+}
+
+// While admission control refuses work the room lets fewer in, down to a
+// fiftieth of its rate; once refusals stop, it climbs back a tenth of its
+// rate per tick. Without a count of refusals it keeps its rate.
+func TestPaceFollowsShedding(t *testing.T) {
+	var shed atomic.Uint64
+	f := newFixture(t, Config{PerSecond: 10, Shed: shed.Load})
+	for range 200 {
+		f.browser().get("/")
+	}
+	pace := func() float64 { t.Helper(); return f.room.Snapshot().Pace }
+	if got := pace(); got != 10 {
+		t.Fatalf("pace %g before any refusal, want the configured 10", got)
+	}
+	want := 10.0
+	for i := range 12 {
+		shed.Add(5)
+		f.clock.Add(time.Second)
+		f.step()
+		want = max(want*paceCut, 10.0/paceFloor)
+		if got := pace(); math.Abs(got-want) > 1e-9 {
+			t.Fatalf("tick %d of shedding: pace %g, want %g", i, got, want)
+		}
+	}
+	before := f.room.Snapshot().AdmittedThrough
+	f.clock.Add(10 * time.Second)
+	shed.Add(5)
+	f.step()
+	if moved := f.room.Snapshot().AdmittedThrough - before; moved > 3 {
+		t.Fatalf("%d let in over 10 s at the floor pace of 0.2 a second", moved)
+	}
+	for i := range 12 {
+		f.clock.Add(time.Second)
+		f.step()
+		if want := min(10.0/paceFloor+float64(i+1), 10); math.Abs(pace()-want) > 1e-9 {
+			t.Fatalf("tick %d without refusals: pace %g, want %g", i, pace(), want)
+		}
+	}
+
+	g := newFixture(t, Config{PerSecond: 10})
+	g.clock.Add(time.Second)
+	g.step()
+	if got := g.room.Snapshot().Pace; got != 10 {
+		t.Fatalf("without a count of refusals the pace is %g, want 10", got)
 	}
 }
 

@@ -24,7 +24,7 @@ type waitroomFlags struct {
 
 func (f *waitroomFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.Secret, "waitroom-secret", envOr("RDV_WAITROOM_SECRET", ""), "secret signing waiting-room tickets, at least 32 characters; instances behind one load balancer must share it (default: made at start, for this instance only) (env RDV_WAITROOM_SECRET)")
-	fs.Float64Var(&f.PerSecond, "waitroom-rate", envFloat("RDV_WAITROOM_RATE", 50), "visitors the waiting room lets in per second, across every instance (env RDV_WAITROOM_RATE)")
+	fs.Float64Var(&f.PerSecond, "waitroom-rate", envFloat("RDV_WAITROOM_RATE", 50), "visitors the waiting room lets in per second at most, across every instance; fewer while admission control is refusing work (env RDV_WAITROOM_RATE)")
 	fs.DurationVar(&f.Session, "waitroom-session", envDuration("RDV_WAITROOM_SESSION", 15*time.Minute), "how long a visitor let in from the waiting room may browse (env RDV_WAITROOM_SESSION)")
 	fs.DurationVar(&f.AutoAfter, "waitroom-auto-after", envDuration("RDV_WAITROOM_AUTO_AFTER", 30*time.Second), "open the waiting room by itself once admission control has been shedding this long; 0: only operators open it (env RDV_WAITROOM_AUTO_AFTER)")
 }
@@ -50,15 +50,16 @@ func (m *Main) openWaitroom(f waitroomFlags, store rdv.Store, admit *admission.C
 		secret = waitroom.NewSecret()
 		m.Log.Warn("waiting room: no --waitroom-secret given; made one for this instance only. Instances behind one load balancer must share one, or a ticket from one is refused by the others")
 	}
-	cfg := waitroom.Config{Secret: secret, PerSecond: f.PerSecond, Session: f.Session}
+	shed := func() uint64 {
+		var n uint64
+		for _, c := range admit.Snapshot().Classes {
+			n += c.Shed + c.TimedOut
+		}
+		return n
+	}
+	cfg := waitroom.Config{Secret: secret, PerSecond: f.PerSecond, Session: f.Session, Shed: shed}
 	if f.AutoAfter > 0 {
-		cfg.Auto = waitroom.Sustained(func() uint64 {
-			var shed uint64
-			for _, c := range admit.Snapshot().Classes {
-				shed += c.Shed + c.TimedOut
-			}
-			return shed
-		}, f.AutoAfter)
+		cfg.Auto = waitroom.Sustained(shed, f.AutoAfter)
 	}
 	modes, _ := store.(rdv.ModeStore)
 	room, err := waitroom.New(tickets, modes, cfg, reg, m.Log)

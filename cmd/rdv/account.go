@@ -43,7 +43,7 @@ func (m *Main) Account(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := sf.open(ctx)
+	store, err := sf.open(ctx, m.Log)
 	if err != nil {
 		return err
 	}

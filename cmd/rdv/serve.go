@@ -107,7 +107,7 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := f.open(ctx)
+	store, err := f.open(ctx, m.Log)
 	if err != nil {
 		return err
 	}

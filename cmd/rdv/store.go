@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"rdv"
@@ -30,13 +31,14 @@ func (f *storeFlags) isPostgres() bool {
 	return strings.HasPrefix(f.DB, "postgres://") || strings.HasPrefix(f.DB, "postgresql://")
 }
 
-// open opens the store the flags name, migrating its schema.
-func (f *storeFlags) open(ctx context.Context) (rdv.Store, error) {
+// open opens the store the flags name, migrating its schema. The store's
+// own warnings (reconnections, retries) go to log, with the server's.
+func (f *storeFlags) open(ctx context.Context, log *slog.Logger) (rdv.Store, error) {
 	if f.isPostgres() {
 		if f.PGMaxConns < 1 || f.PGMinConns < 0 || f.PGMinConns > f.PGMaxConns {
 			return nil, fmt.Errorf("--pg-min-conns %d and --pg-max-conns %d: want 0 <= min <= max, max >= 1", f.PGMinConns, f.PGMaxConns)
 		}
-		s, err := postgres.Open(ctx, f.DB, postgres.Options{MaxConns: int32(f.PGMaxConns), MinConns: int32(f.PGMinConns)})
+		s, err := postgres.Open(ctx, f.DB, postgres.Options{MaxConns: int32(f.PGMaxConns), MinConns: int32(f.PGMinConns), Log: log})
 		if err != nil {
 			return nil, fmt.Errorf("open PostgreSQL: %w", err)
 		}

@@ -148,6 +148,12 @@ func (r *Room) Middleware(next http.Handler) http.Handler {
 		bid, known := r.sign.readBrowser(cookieValue(req, browserCookie))
 		if !known {
 			setCookie(w, req, browserCookie, r.sign.browser(newBrowserID()), r.cfg.TicketTTL)
+			if req.URL.Query().Get(returnParam) != "" && !strings.HasPrefix(req.URL.Path, "/api/") {
+				// The arrival page came back without the id it gave:
+				// this browser keeps no cookies, and would wait forever.
+				r.writeWaiting(w, req, 0, noCookies, 0)
+				return
+			}
 			r.writeWaiting(w, req, 0, arriving, 0)
 			return
 		}
@@ -212,9 +218,13 @@ func (r *Room) keepInside(w http.ResponseWriter, req *http.Request, now time.Tim
 
 // Values of writeWaiting's ahead that are not a place in line.
 const (
-	noTicket = -1 // no number could be drawn
-	arriving = -2 // first visit: the number is drawn on the next
+	noTicket  = -1 // no number could be drawn
+	arriving  = -2 // first visit: the number is drawn on the next
+	noCookies = -3 // the browser came back without the id it was given
 )
+
+// returnParam marks the arrival page's own refresh in its URL.
+const returnParam = "salle"
 
 // rememberMax bounds the numbers an instance remembers by browser; past
 // it the memory starts afresh (a browser that lost its ticket then draws

@@ -18,18 +18,19 @@ import (
 
 // texts are the page's strings, French first.
 var texts = map[string][2]string{
-	"title":    {"Salle d'attente virtuelle", "Virtual waiting room"},
-	"intro":    {"Beaucoup de personnes cherchent un rendez-vous en ce moment. Pour que le site reste rapide pour tous, nous faisons entrer les visiteurs dans leur ordre d'arrivée.", "Many people are looking for an appointment right now. To keep the site fast for everyone, visitors come in in the order they arrived."},
-	"ahead":    {"Personnes devant vous : %d", "People ahead of you: %d"},
-	"next":     {"Vous êtes le prochain. Vous entrerez dans quelques secondes.", "You are next. You will be in within seconds."},
-	"wait":     {"Attente estimée : environ %s.", "Estimated wait: about %s."},
-	"arriving": {"Nous vous donnons une place dans la file d'attente…", "Getting you a place in line…"},
-	"noticket": {"Nous ne pouvons pas vous donner de place pour l'instant. La page réessaiera toute seule.", "We cannot give you a place in line right now. The page will try again by itself."},
-	"keep":     {"Cette page se met à jour toute seule. Gardez-la ouverte : vous gardez votre place.", "This page updates itself. Keep it open: you keep your place."},
-	"request":  {"Vous préférez ne pas attendre ? Laissez une demande de rendez-vous et on vous rappellera.", "Rather not wait? Leave an appointment request and you will be called back."},
-	"urgent":   {"Urgence : composez le 911. Conseils santé (Info-Santé) : 811.", "Emergency: call 911. Health advice (Info-Santé): 811."},
-	"other":    {"English", "Français"},
-	"api":      {"Salle d'attente : réessayez après le délai indiqué, avec les témoins reçus.", "Waiting room: try again after the delay given, with the cookies received."},
+	"title":     {"Salle d'attente virtuelle", "Virtual waiting room"},
+	"intro":     {"Beaucoup de personnes cherchent un rendez-vous en ce moment. Pour que le site reste rapide pour tous, nous faisons entrer les visiteurs dans leur ordre d'arrivée.", "Many people are looking for an appointment right now. To keep the site fast for everyone, visitors come in in the order they arrived."},
+	"ahead":     {"Personnes devant vous : %d", "People ahead of you: %d"},
+	"next":      {"Vous êtes le prochain. Vous entrerez dans quelques secondes.", "You are next. You will be in within seconds."},
+	"wait":      {"Attente estimée : environ %s.", "Estimated wait: about %s."},
+	"nocookies": {"Votre navigateur n'a pas gardé notre témoin (cookie) : sans lui, nous ne pouvons pas vous garder de place dans la file. Autorisez les témoins pour ce site, ou laissez une demande de rendez-vous.", "Your browser did not keep our cookie: without it we cannot keep your place in line. Allow cookies for this site, or leave an appointment request."},
+	"arriving":  {"Nous vous donnons une place dans la file d'attente…", "Getting you a place in line…"},
+	"noticket":  {"Nous ne pouvons pas vous donner de place pour l'instant. La page réessaiera toute seule.", "We cannot give you a place in line right now. The page will try again by itself."},
+	"keep":      {"Cette page se met à jour toute seule. Gardez-la ouverte : vous gardez votre place.", "This page updates itself. Keep it open: you keep your place."},
+	"request":   {"Vous préférez ne pas attendre ? Laissez une demande de rendez-vous et on vous rappellera.", "Rather not wait? Leave an appointment request and you will be called back."},
+	"urgent":    {"Urgence : composez le 911. Conseils santé (Info-Santé) : 811.", "Emergency: call 911. Health advice (Info-Santé): 811."},
+	"other":     {"English", "Français"},
+	"api":       {"Salle d'attente : réessayez après le délai indiqué, avec les témoins reçus.", "Waiting room: try again after the delay given, with the cookies received."},
 }
 
 func tr(lang, key string, args ...any) string {
@@ -62,7 +63,7 @@ var pageTemplate = template.Must(template.New("wait").Parse(`<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="{{.Refresh}}">
+{{if .RefreshURL}}<meta http-equiv="refresh" content="{{.Refresh}};url={{.RefreshURL}}">{{else}}<meta http-equiv="refresh" content="{{.Refresh}}">{{end}}
 <title>{{.Title}}</title>
 <style>body{font:1.1rem/1.5 system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}strong{font-size:1.4rem}a{color:#0b4f9c}</style>
 </head>
@@ -83,6 +84,7 @@ var pageTemplate = template.Must(template.New("wait").Parse(`<!doctype html>
 type pageData struct {
 	Lang, Other, OtherName, SwitchURL, Title, Intro, Place, Wait, Keep, Request, Urgent string
 	Refresh                                                                             int
+	RefreshURL                                                                          string // empty: this page
 }
 
 // refreshAfter is how soon the page comes back: often when the turn is
@@ -97,8 +99,11 @@ func refreshAfter(wait time.Duration) time.Duration {
 func (r *Room) writeWaiting(w http.ResponseWriter, req *http.Request, seq, ahead int64, wait time.Duration) {
 	lang := pickLang(req)
 	retry := refreshAfter(wait)
-	if ahead == arriving {
+	switch ahead {
+	case arriving:
 		retry = time.Second
+	case noCookies:
+		retry = 30 * time.Second
 	}
 	h := w.Header()
 	h.Set("Retry-After", strconv.Itoa(int(retry.Seconds())))
@@ -127,6 +132,13 @@ func (r *Room) writeWaiting(w http.ResponseWriter, req *http.Request, seq, ahead
 	switch {
 	case ahead == arriving:
 		d.Place = tr(lang, "arriving")
+		// The page comes back marked, so that a browser that did not
+		// keep the id can be told why it does not move (see noCookies).
+		back := req.URL.Query()
+		back.Set(returnParam, "1")
+		d.RefreshURL = req.URL.Path + "?" + back.Encode()
+	case ahead == noCookies:
+		d.Place = tr(lang, "nocookies")
 	case ahead < 0:
 		d.Place = tr(lang, "noticket")
 	case ahead == 0:

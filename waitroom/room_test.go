@@ -3,12 +3,14 @@ package waitroom
 import (
 	"encoding/base64"
 	"encoding/json"
+	"html"
 	"io"
 	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -218,6 +220,34 @@ func TestFirstVisitDrawsNoNumber(t *testing.T) {
 	b.once(http.MethodGet, "/")
 	if b.seq() != seq || issued() != 1 {
 		t.Fatalf("a browser that dropped its ticket got number %d (had %d), %d drawn; want its own back", b.seq(), seq, issued())
+	}
+}
+
+// The arrival page refreshes to a marked address; a browser that comes
+// back there without the id it was given keeps no cookies, and is told so
+// rather than left on a page that never moves. One that keeps them draws
+// its number there as anywhere.
+func TestBrowsersWithoutCookiesAreTold(t *testing.T) {
+	f := newFixture(t, Config{})
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/recherche?service=general", nil))
+	m := regexp.MustCompile(`http-equiv="refresh" content="1;url=([^"]+)"`).FindStringSubmatch(rec.Body.String())
+	if m == nil {
+		t.Fatalf("the arrival page does not refresh to a marked address:\n%s", rec.Body)
+	}
+	back := html.UnescapeString(m[1])
+	if !strings.HasPrefix(back, "/recherche?") || !strings.Contains(back, returnParam+"=1") || !strings.Contains(back, "service=general") {
+		t.Fatalf("refresh address %q: want the same page, marked", back)
+	}
+	rec = httptest.NewRecorder()
+	f.h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, back, nil))
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "30" || !strings.Contains(rec.Body.String(), "Autorisez les témoins") {
+		t.Fatalf("back without cookies: status %d, Retry-After %q:\n%s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+	}
+	b := f.browser()
+	b.once(http.MethodGet, "/recherche")
+	if rec := b.once(http.MethodGet, back); rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), aheadFR(0)) {
+		t.Fatalf("back with cookies: want a place in line:\n%s", rec.Body)
 	}
 }
 

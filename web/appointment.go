@@ -23,19 +23,9 @@ type appointmentData struct {
 
 // appointment shows an appointment to the holder of its link.
 func (s *Server) appointment(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		s.renderMessage(w, r, http.StatusNotFound, "error.appt_notfound")
-		return
-	}
 	token := r.URL.Query().Get("token")
-	a, err := s.d.Engine.Appointment(r.Context(), id, token)
-	if err != nil {
-		if rdv.ErrorCode(err) == rdv.ENOTFOUND {
-			s.renderMessage(w, r, http.StatusNotFound, "error.appt_notfound")
-			return
-		}
-		s.fail(w, r, err)
+	a, ok := s.linkedAppointment(w, r, token)
+	if !ok {
 		return
 	}
 	guardian := ""
@@ -60,7 +50,7 @@ func (s *Server) appointment(w http.ResponseWriter, r *http.Request) {
 			Guardian:   guardian,
 			Token:      token,
 			Cancel:     "/rendez-vous/" + strconv.FormatInt(a.ID, 10) + "/annuler",
-			Cancelable: a.Status == rdv.Booked && s.d.Engine.Now().Before(a.Slot.Start),
+			Cancelable: s.movable(a),
 			Calendar:   calendarURL(a.ID, token),
 			Reschedule: rescheduleURL(a.ID, token, ""),
 		},
@@ -73,13 +63,12 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		s.renderMessage(w, r, http.StatusNotFound, "error.appt_notfound")
+	id, ok := s.appointmentID(w, r)
+	if !ok {
 		return
 	}
 	token := r.PostForm.Get("token")
-	_, err = s.d.Engine.Cancel(r.Context(), id, token, nil)
+	_, err := s.d.Engine.Cancel(r.Context(), id, token, nil)
 	switch rdv.ErrorCode(err) {
 	case "":
 		http.Redirect(w, r, appointmentURL(id, token, "cancelled"), http.StatusSeeOther)

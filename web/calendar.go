@@ -87,18 +87,8 @@ func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
 // calendar serves the appointment as an .ics file, to the holder of its
 // link only: the token comes in the query, as on the appointment page.
 func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		s.renderMessage(w, r, http.StatusNotFound, "error.appt_notfound")
-		return
-	}
-	a, err := s.d.Engine.Appointment(r.Context(), id, r.URL.Query().Get("token"))
-	if err != nil {
-		if rdv.ErrorCode(err) == rdv.ENOTFOUND {
-			s.renderMessage(w, r, http.StatusNotFound, "error.appt_notfound")
-			return
-		}
-		s.fail(w, r, err)
+	a, ok := s.linkedAppointment(w, r, r.URL.Query().Get("token"))
+	if !ok {
 		return
 	}
 	lang := langOf(r.Context())

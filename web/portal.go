@@ -42,14 +42,15 @@ func (s *Server) deskRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /agent/confirmation/{id}", s.requireRole(s.staffBooked, rdv.PhoneAgent))
 }
 
-// desk returns the clinic desk over the store, or nil when the store has
-// none.
-func (s *Server) desk() *booking.Desk {
-	ds, ok := s.d.Store.(rdv.DeskStore)
-	if !ok {
-		return nil
+// desk returns the clinic desk, or answers 404 when the store keeps none
+// and returns false.
+func (s *Server) desk(w http.ResponseWriter, r *http.Request) (*booking.Desk, bool) {
+	d := s.clinicDesk
+	if d == nil {
+		s.renderError(w, r, http.StatusNotFound)
+		return nil, false
 	}
-	return booking.NewDesk(s.d.Engine, ds)
+	return d, true
 }
 
 // agendaRow is one slot of the day view, its words in the page's language.
@@ -147,9 +148,8 @@ func (s *Server) renderDay(w http.ResponseWriter, r *http.Request, status int, d
 	if !ok {
 		return
 	}
-	d := s.desk()
-	if d == nil {
-		s.renderError(w, r, http.StatusNotFound)
+	d, ok := s.desk(w, r)
+	if !ok {
 		return
 	}
 	entries, err := d.Agenda(r.Context(), c.ID, day, day.AddDays(1))
@@ -267,9 +267,8 @@ func (s *Server) portalSlotState(state rdv.SlotState) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		d := s.desk()
-		if d == nil {
-			s.renderError(w, r, http.StatusNotFound)
+		d, ok := s.desk(w, r)
+		if !ok {
 			return
 		}
 		var err error
@@ -290,9 +289,8 @@ func (s *Server) portalStatus(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d := s.desk()
-	if d == nil {
-		s.renderError(w, r, http.StatusNotFound)
+	d, ok := s.desk(w, r)
+	if !ok {
 		return
 	}
 	_, err := d.SetStatus(r.Context(), a.ClinicID, id, rdv.AppointmentStatus(r.PostForm.Get("status")))
@@ -342,7 +340,11 @@ func (s *Server) portalAddSlot(w http.ResponseWriter, r *http.Request) {
 			slots = append(slots, rdv.Slot{PractitionerID: practitioner, Service: service, Audience: audience,
 				Start: at, End: at.Add(time.Duration(minutes) * time.Minute)})
 		}
-		_, err := s.desk().AddSlots(r.Context(), a.ClinicID, slots)
+		d, ok := s.desk(w, r)
+		if !ok {
+			return
+		}
+		_, err := d.AddSlots(r.Context(), a.ClinicID, slots)
 		switch rdv.ErrorCode(err) {
 		case "":
 			backToDay(w, r, day.String(), "added")

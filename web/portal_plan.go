@@ -164,7 +164,11 @@ func (s *Server) portalSavePlan(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(f.Errors) == 0 {
-		_, _, err := s.desk().SavePlan(r.Context(), a.ClinicID, plan)
+		d, ok := s.desk(w, r)
+		if !ok {
+			return
+		}
+		_, _, err := d.SavePlan(r.Context(), a.ClinicID, plan)
 		switch rdv.ErrorCode(err) {
 		case "":
 			backToDay(w, r, "", "plan_saved")

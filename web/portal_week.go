@@ -39,9 +39,13 @@ func (s *Server) portalWeek(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	d, ok := s.desk(w, r)
+	if !ok {
+		return
+	}
 	day := s.portalDate(r)
 	monday := day.AddDays(-((int(day.Weekday()) + 6) % 7))
-	entries, err := s.desk().Agenda(r.Context(), c.ID, monday, monday.AddDays(7))
+	entries, err := d.Agenda(r.Context(), c.ID, monday, monday.AddDays(7))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -100,8 +104,12 @@ func (s *Server) portalCSV(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	d, ok := s.desk(w, r)
+	if !ok {
+		return
+	}
 	day := s.portalDate(r)
-	entries, err := s.desk().Agenda(r.Context(), c.ID, day, day.AddDays(1))
+	entries, err := d.Agenda(r.Context(), c.ID, day, day.AddDays(1))
 	if err != nil {
 		s.fail(w, r, err)
 		return

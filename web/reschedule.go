@@ -68,39 +68,61 @@ func rescheduleURL(id int64, token, notice string) string {
 	return "/rendez-vous/" + strconv.FormatInt(id, 10) + "/changer?" + v.Encode()
 }
 
-// changeable finds the appointment of the request's link and reports
-// whether it can still be moved. It answers the request itself when the
-// appointment is not found (a wrong token reads the same) and returns
-// ok false.
-func (s *Server) changeable(w http.ResponseWriter, r *http.Request, token string) (a rdv.Appointment, movable, ok bool) {
+// appointmentID reads the appointment number of the request's path. A
+// malformed one answers the request as an unknown appointment does.
+func (s *Server) appointmentID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		s.renderMessage(w, r, http.StatusNotFound, "error.appt_notfound")
-		return rdv.Appointment{}, false, false
+		return 0, false
 	}
-	a, err = s.d.Engine.Appointment(r.Context(), id, token)
+	return id, true
+}
+
+// linkedAppointment finds the appointment of the request's link. It
+// answers the request itself when the appointment is not found (a wrong
+// token reads the same) or cannot be read, and returns false.
+func (s *Server) linkedAppointment(w http.ResponseWriter, r *http.Request, token string) (rdv.Appointment, bool) {
+	id, ok := s.appointmentID(w, r)
+	if !ok {
+		return rdv.Appointment{}, false
+	}
+	a, err := s.d.Engine.Appointment(r.Context(), id, token)
 	switch rdv.ErrorCode(err) {
 	case "":
+		return a, true
 	case rdv.ENOTFOUND:
 		s.renderMessage(w, r, http.StatusNotFound, "error.appt_notfound")
-		return rdv.Appointment{}, false, false
 	default:
 		s.fail(w, r, err)
-		return rdv.Appointment{}, false, false
 	}
-	return a, a.Status == rdv.Booked && s.d.Engine.Now().Before(a.Slot.Start), true
+	return rdv.Appointment{}, false
+}
+
+// movable reports whether an appointment can still be cancelled or moved:
+// booked, and not yet begun.
+func (s *Server) movable(a rdv.Appointment) bool {
+	return a.Status == rdv.Booked && s.d.Engine.Now().Before(a.Slot.Start)
+}
+
+// movableAppointment finds the appointment of the request's link, as
+// linkedAppointment does, and sends the holder back to it when it can no
+// longer be moved.
+func (s *Server) movableAppointment(w http.ResponseWriter, r *http.Request, token string) (rdv.Appointment, bool) {
+	a, ok := s.linkedAppointment(w, r, token)
+	if ok && !s.movable(a) {
+		http.Redirect(w, r, appointmentURL(a.ID, token, "not_changed"), http.StatusSeeOther)
+		return a, false
+	}
+	return a, ok
 }
 
 // rescheduleTimes lists the free times near the appointment's clinic for
 // its service.
 func (s *Server) rescheduleTimes(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
-	a, movable, ok := s.changeable(w, r, token)
+	a, ok := s.movableAppointment(w, r, token)
 	if !ok {
-		return
-	}
-	if !movable {
-		http.Redirect(w, r, appointmentURL(a.ID, token, "not_changed"), http.StatusSeeOther)
 		return
 	}
 	lang := langOf(r.Context())
@@ -141,12 +163,8 @@ func (s *Server) rescheduleHold(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := r.PostForm.Get("token")
-	a, movable, ok := s.changeable(w, r, token)
+	a, ok := s.movableAppointment(w, r, token)
 	if !ok {
-		return
-	}
-	if !movable {
-		http.Redirect(w, r, appointmentURL(a.ID, token, "not_changed"), http.StatusSeeOther)
 		return
 	}
 	slotID, err := strconv.ParseInt(r.PostForm.Get("slot_id"), 10, 64)
@@ -181,12 +199,8 @@ func rescheduleFormURL(id int64, hold, token string) string {
 // rescheduleForm shows the old and the new time and asks to confirm.
 func (s *Server) rescheduleForm(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
-	a, movable, ok := s.changeable(w, r, token)
+	a, ok := s.movableAppointment(w, r, token)
 	if !ok {
-		return
-	}
-	if !movable {
-		http.Redirect(w, r, appointmentURL(a.ID, token, "not_changed"), http.StatusSeeOther)
 		return
 	}
 	h, sl, state, err := s.findHold(r.Context(), r.PathValue("hold"))
@@ -224,14 +238,13 @@ func (s *Server) rescheduleConfirm(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		s.renderMessage(w, r, http.StatusNotFound, "error.appt_notfound")
+	id, ok := s.appointmentID(w, r)
+	if !ok {
 		return
 	}
 	token, hold := r.PostForm.Get("token"), r.PathValue("hold")
 	idem := idemKey("web POST /rendez-vous/changer/confirmer", r.PostForm.Get("cle"), url.Values{"id": {r.PathValue("id")}, "hold": {hold}})
-	_, err = s.d.Engine.Reschedule(r.Context(), id, token, hold, idem)
+	_, err := s.d.Engine.Reschedule(r.Context(), id, token, hold, idem)
 	switch rdv.ErrorCode(err) {
 	case "":
 		http.Redirect(w, r, appointmentURL(id, token, "rescheduled"), http.StatusSeeOther)
@@ -246,11 +259,10 @@ func (s *Server) rescheduleConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	// Say what went wrong: a link that does not open the appointment, an
 	// appointment that can no longer move, or a hold that ran out.
-	_, movable, ok := s.changeable(w, r, token)
+	if _, ok := s.movableAppointment(w, r, token); !ok {
+		return
+	}
 	switch {
-	case !ok:
-	case !movable:
-		http.Redirect(w, r, appointmentURL(id, token, "not_changed"), http.StatusSeeOther)
 	case rdv.ErrorCode(err) == rdv.ESLOTTAKEN:
 		http.Redirect(w, r, rescheduleURL(id, token, "slot_taken"), http.StatusSeeOther)
 	default:

@@ -64,12 +64,13 @@ const placeSuggestions = 40
 // Server serves the pages and mounts the API. It is an http.Handler, safe
 // for concurrent use.
 type Server struct {
-	d       Deps
-	log     *slog.Logger
-	handler http.Handler
-	pages   map[string]pageTemplate
-	assets  map[string]asset
-	cssURL  string
+	clinicDesk *booking.Desk // nil when the store keeps no clinic desk
+	d          Deps
+	log        *slog.Logger
+	handler    http.Handler
+	pages      map[string]pageTemplate
+	assets     map[string]asset
+	cssURL     string
 	// places is the datalist of the place field, escaped once at start:
 	// the same forty names go out on every search page.
 	places template.HTML
@@ -95,6 +96,9 @@ func New(d Deps) (*Server, error) {
 		return nil, errors.New("web: no store")
 	}
 	s := &Server{d: d, log: d.Log, signins: newSigninGuard()}
+	if ds, ok := d.Store.(rdv.DeskStore); ok {
+		s.clinicDesk = booking.NewDesk(d.Engine, ds)
+	}
 	s.health.ttl = healthTTL
 	if s.log == nil {
 		s.log = slog.Default()

@@ -157,7 +157,7 @@ func (r *Room) Middleware(next http.Handler) http.Handler {
 			r.writeWaiting(w, req, 0, arriving, 0)
 			return
 		}
-		if exp, b, ok := r.sign.readPass(cookieValue(req, passCookie)); ok && b == bid && now.Before(exp) {
+		if r.hasPass(req, bid, now) {
 			next.ServeHTTP(w, req)
 			return
 		}
@@ -206,7 +206,7 @@ func pageView(req *http.Request) bool {
 func (r *Room) keepInside(w http.ResponseWriter, req *http.Request, now time.Time) {
 	bid, known := r.sign.readBrowser(cookieValue(req, browserCookie))
 	if known {
-		if exp, b, ok := r.sign.readPass(cookieValue(req, passCookie)); ok && b == bid && now.Before(exp) {
+		if r.hasPass(req, bid, now) {
 			return
 		}
 	} else {
@@ -214,6 +214,13 @@ func (r *Room) keepInside(w http.ResponseWriter, req *http.Request, now time.Tim
 		setCookie(w, req, browserCookie, r.sign.browser(bid), r.cfg.TicketTTL)
 	}
 	setCookie(w, req, passCookie, r.sign.pass(now.Add(r.cfg.Session), bid), r.cfg.Session)
+}
+
+// hasPass reports whether req carries a pass of browser bid that is
+// still good at now.
+func (r *Room) hasPass(req *http.Request, bid string, now time.Time) bool {
+	exp, b, ok := r.sign.readPass(cookieValue(req, passCookie))
+	return ok && b == bid && now.Before(exp)
 }
 
 // Values of writeWaiting's ahead that are not a place in line.

@@ -27,23 +27,31 @@ const maxVisitors = 1 << 20
 // prefix; the flood only speaks plain HTTP on loopback).
 const ticketCookie = "rdv_wr_ticket"
 
+// browser is the cookies one client keeps, numbered so that an answer
+// can be told whose it is.
+type browser struct {
+	id      int
+	cookies map[string]string
+	header  string // cookies as a Cookie header, made when they change
+}
+
+func newBrowser(id int) browser { return browser{id: id, cookies: map[string]string{}} }
+
+func (v *browser) cookieHeader() string { return v.header }
+
 // visitor is one person going through the waiting room.
 type visitor struct {
-	id       int
-	cookies  map[string]string
+	browser
 	firstAt  time.Time // first request sent
 	held     bool      // answered by the waiting room at least once
 	ticketed bool      // given a number in line
 	due      time.Time // not to come back before
 	estimate time.Duration
 	heapAt   int
-	header   string // cookies as a Cookie header, made when they change
 }
 
-func (v *visitor) cookieHeader() string { return v.header }
-
 // takeCookies keeps what the server set and forgets what it deleted.
-func (v *visitor) takeCookies(h http.Header) {
+func (v *browser) takeCookies(h http.Header) {
 	for _, line := range h.Values("Set-Cookie") {
 		c, err := http.ParseSetCookie(line)
 		if err != nil {
@@ -97,7 +105,7 @@ func (vs *visitors) next(now time.Time) *visitor {
 	if len(vs.queue) > 0 && (!vs.queue[0].due.After(now) || len(vs.all) >= maxVisitors) {
 		return heap.Pop(&vs.queue).(*visitor)
 	}
-	v := &visitor{id: len(vs.all), cookies: map[string]string{}, heapAt: -1}
+	v := &visitor{browser: newBrowser(len(vs.all)), heapAt: -1}
 	vs.all = append(vs.all, v)
 	return v
 }
@@ -241,16 +249,16 @@ const sessionsMax = 64
 // that a waiting room that opens during the run treats them as it treats
 // people who were inside when it opened. Guarded by the mix's lock.
 type sessions struct {
-	all []*visitor
+	all []*browser
 }
 
 // pick returns the session of the next request, and whether it is new
 // and must open with a page view.
-func (ss *sessions) pick(rng func(int) int) (*visitor, bool) {
+func (ss *sessions) pick(rng func(int) int) (*browser, bool) {
 	if len(ss.all) == 0 || len(ss.all) < sessionsMax && rng(4) == 0 {
-		s := &visitor{id: len(ss.all), cookies: map[string]string{}, heapAt: -1}
-		ss.all = append(ss.all, s)
-		return s, true
+		s := newBrowser(len(ss.all))
+		ss.all = append(ss.all, &s)
+		return &s, true
 	}
 	return ss.all[rng(len(ss.all))], false
 }
@@ -267,7 +275,7 @@ func (ss *sessions) learn(r *vegeta.Result) {
 
 // withSession returns u with the session's number, so that its answer
 // can be told apart.
-func withSession(u string, s *visitor) string {
+func withSession(u string, s *browser) string {
 	sep := "?"
 	if strings.IndexByte(u, '?') >= 0 {
 		sep = "&"

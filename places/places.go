@@ -2,6 +2,8 @@
 // the way people type them: without accents, in any case, with or without
 // hyphens and "Saint"/"St" abbreviations.
 //
+// It also places Québec's postal codes (see postal.go).
+//
 // The data comes from GeoNames (https://www.geonames.org/), licensed CC BY
 // 4.0; see README.md in this directory.
 package places
@@ -108,11 +110,16 @@ func All() []Place {
 }
 
 // Lookup finds a place by name, ignoring case, accents, hyphens and
-// apostrophes ("montreal", "Saint-Jerome", "st-jerome"). When two places
-// share a name, the more populous one wins.
+// apostrophes ("montreal", "Saint-Jerome", "st-jerome"), reading the short
+// forms of aliases ("Mtl", "TR") and a province added after the name
+// ("Lévis, Qc"). When two places share a name, the more populous one wins.
 func Lookup(name string) (Place, bool) {
 	t := load()
-	i, ok := t.byKey[strings.Join(foldWords(name, false), "")]
+	words := foldWords(name, false)
+	i, ok := t.byKey[strings.Join(words, "")]
+	if !ok && len(words) > 1 && words[len(words)-1] == province {
+		i, ok = t.byKey[strings.Join(words[:len(words)-1], "")]
+	}
 	if !ok {
 		return Place{}, false
 	}
@@ -149,13 +156,28 @@ func Suggest(prefix string, n int) []Place {
 	return out
 }
 
-// abbreviations are the short forms of words that start place names.
-var abbreviations = map[string]string{"st": "saint", "ste": "sainte"}
+// aliases are the short forms people type for a word of a place name, by
+// folded word: « St-Jérôme », « Ste-Julie », « Mtl », « Qc » (the city of
+// Québec, or the province after a town's name), « TR » (Trois-Rivières). A
+// short form counts only as a whole word, so "Stanstead" stays itself, and
+// reads the same in the list's names, so "St-Jean-Port-Joli" as GeoNames
+// writes it is found as Saint-Jean-Port-Joli too. Keep the table small.
+var aliases = map[string]string{
+	"st":  "saint",
+	"ste": "sainte",
+	"mtl": "montreal",
+	"qc":  "quebec",
+	"tr":  "troisrivieres",
+}
+
+// province is the folded word that people add after a town's name
+// (« Lévis, Qc », « Gatineau (Québec) »): Lookup tries without it.
+const province = "quebec"
 
 // foldWords splits s into lower-case words without accents, treating
 // anything that is not a letter or digit (hyphens, apostrophes, spaces,
-// dots) as a separator, and expands "st" and "ste". With keepLast the last
-// word is left as typed, for prefixes.
+// dots) as a separator, and expands the short forms of aliases. With
+// keepLast the last word is left as typed, for prefixes.
 func foldWords(s string, keepLast bool) []string {
 	var words []string
 	var b strings.Builder
@@ -180,7 +202,7 @@ func foldWords(s string, keepLast bool) []string {
 		if keepLast && i == len(words)-1 {
 			break
 		}
-		if full, ok := abbreviations[w]; ok {
+		if full, ok := aliases[w]; ok {
 			words[i] = full
 		}
 	}

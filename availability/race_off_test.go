@@ -1,0 +1,5 @@
+//go:build !race
+
+package availability
+
+const raceEnabled = false

@@ -119,9 +119,27 @@ func (s *Server) requireRole(h http.HandlerFunc, roles ...rdv.Role) http.Handler
 }
 
 // safeReturn keeps a sign-in's return path on this site: a path, not a
-// URL that could send the person elsewhere.
+// URL that could send the person elsewhere. It reads the path the way a
+// browser will, which is not the way url.Parse does: browsers drop
+// leading and trailing controls and spaces, remove every tab and line
+// break, and take a backslash for a slash, so "/\t/evil.example" and
+// "/\\evil.example" both lead off-site. What is left must parse as a
+// local path: no scheme, no host, and not starting with two slashes. It
+// returns "" (the role's home) for anything else.
 func safeReturn(p string) string {
-	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+	p = strings.TrimFunc(p, func(r rune) bool { return r <= ' ' })
+	p = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(p)
+	if p == "" || len(p) > 2048 || p[0] != '/' || strings.HasPrefix(p, "//") {
+		return ""
+	}
+	for _, r := range p {
+		if r < ' ' || r == 0x7f || r == '\\' {
+			return ""
+		}
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || strings.Contains(u.Path, "\\") {
 		return ""
 	}
 	return p

@@ -18,14 +18,28 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	m := NewMain()
-	if err := m.Run(ctx, os.Args[1:]); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "rdv:", err)
-		}
-		stop()
-		os.Exit(1)
+	code := NewMain().Exit(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// errNoCommand is the error of rdv run without a subcommand: the usage is
+// printed, but nobody asked for it, so the exit status says so.
+var errNoCommand = errors.New("no command given")
+
+// Exit runs args like Run and returns the process's exit status: 0 when
+// the command ran, or printed the help that "-h" or "--help" asked for;
+// 1 when it failed, after saying why on Stderr.
+func (m *Main) Exit(ctx context.Context, args []string) int {
+	err := m.Run(ctx, args)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errNoCommand):
+		return 1 // the usage already says what to type
 	}
+	fmt.Fprintln(m.Stderr, "rdv:", err)
+	return 1
 }
 
 const usage = `rdv books medical appointments across a network of clinics.
@@ -45,7 +59,7 @@ RDV_ADDR are read when the flags are absent. "rdv CMD -h" lists every flag.
 func (m *Main) Run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(m.Stderr, usage)
-		return flag.ErrHelp
+		return errNoCommand
 	}
 	switch args[0] {
 	case "serve":

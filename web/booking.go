@@ -143,9 +143,10 @@ func (s *Server) bookingForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderBooking(w http.ResponseWriter, r *http.Request, status int, h rdv.Hold, sl rdv.Slot, f *form) {
 	action := "/reservation/" + url.PathEscape(h.ID)
 	s.render(w, r, status, "booking", &page{
-		Title:     "book.title",
-		Form:      f,
-		SwitchURL: action + "?lang=" + otherLang(langOf(r.Context())),
+		Title:      "book.title",
+		Form:       f,
+		SwitchURL:  action + "?lang=" + otherLang(langOf(r.Context())),
+		SwitchForm: "booking",
 		Data: bookingData{
 			Slot:        s.viewSlot(sl),
 			HeldUntil:   h.ExpiresAt,
@@ -162,6 +163,10 @@ func (s *Server) renderBooking(w http.ResponseWriter, r *http.Request, status in
 // a message by each field to correct.
 func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
+		return
+	}
+	if r.PostForm.Has(switchField) {
+		s.switchBookingLanguage(w, r)
 		return
 	}
 	values := url.Values{}

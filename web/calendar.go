@@ -96,7 +96,7 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 	summary := translate(lang, "ics.summary", a.Slot.Service.Name(lang), v.ClinicName)
 	desc := translate(lang, "ics.description", strconv.FormatInt(a.ID, 10))
 	if v.Practitioner != "" {
-		desc = translate(lang, "results.with", v.Practitioner) + "\n" + desc
+		desc = translate(lang, "results.with", practitionerName(v.Practitioner, lang)) + "\n" + desc
 	}
 	if v.ClinicPhone != "" {
 		desc += "\n" + v.ClinicPhone

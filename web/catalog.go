@@ -1,6 +1,9 @@
 package web
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // text is one string of the pages in both languages.
 type text struct{ fr, en string }
@@ -147,7 +150,38 @@ func translate(lang, key string, args ...any) string {
 		s = t.en
 	}
 	if len(args) > 0 {
-		s = fmt.Sprintf(s, args...)
+		s = fmt.Sprintf(oneFinalPeriod(s, args), args...)
 	}
 	return s
 }
+
+// oneFinalPeriod drops the period that follows a verb of format when the
+// argument it writes already ends with one: an abbreviation at the end of
+// a sentence ends it ("held until 3:00 p.m.", never "p.m.."). The catalog
+// writes verbs as a percent sign, optional flags and a letter.
+func oneFinalPeriod(format string, args []any) string {
+	n := 0
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		j := i + 1
+		for j < len(format) && !isLetter(format[j]) && format[j] != '%' {
+			j++
+		}
+		if j >= len(format) || format[j] == '%' {
+			i = j
+			continue
+		}
+		if n < len(args) && j+1 < len(format) && format[j+1] == '.' {
+			if a, ok := args[n].(string); ok && strings.HasSuffix(a, ".") {
+				format = format[:j+1] + format[j+2:]
+			}
+		}
+		n++
+		i = j
+	}
+	return format
+}
+
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }

@@ -58,7 +58,7 @@ func (s *Server) moreTimes(w http.ResponseWriter, r *http.Request) {
 		}
 		row := resultRow{SlotID: res.SlotID, When: FormatDateTime(res.Start, lang), ClinicName: c.Name, City: c.City, ClinicID: c.ID}
 		if p, ok := s.d.Index.Practitioner(res.PractitionerID); ok {
-			row.With = translate(lang, "results.with", p.Name)
+			row.With = translate(lang, "results.with", practitionerName(p.Name, lang))
 		}
 		data.Results = append(data.Results, row)
 	}

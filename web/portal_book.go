@@ -261,7 +261,7 @@ func (s *Server) agentSearch(w http.ResponseWriter, r *http.Request) {
 			row.ClinicName, row.City = c.Name, c.City
 		}
 		if pr, ok := s.d.Index.Practitioner(res.PractitionerID); ok {
-			row.With = translate(lang, "results.with", pr.Name)
+			row.With = translate(lang, "results.with", practitionerName(pr.Name, lang))
 		}
 		data.Results = append(data.Results, row)
 	}

@@ -117,12 +117,16 @@ type page struct {
 	CSS       string
 	JS        string // the script that improves the page; "" for none
 	SwitchURL string
-	Notice    string // a translated message shown at the top, if any
-	Form      *form
-	Data      any
-	Banner    rdv.Banner   // the operators' status message; zero when none
-	Modes     []modeNotice // the modes in force, shown above the banner
-	Account   *rdv.Account // the signed-in staff account, if any
+	// SwitchForm is the id of the page's form when the language switch
+	// must carry what was typed: the switch is then a button that posts
+	// that form to SwitchURL (see language_switch.go).
+	SwitchForm string
+	Notice     string // a translated message shown at the top, if any
+	Form       *form
+	Data       any
+	Banner     rdv.Banner   // the operators' status message; zero when none
+	Modes      []modeNotice // the modes in force, shown above the banner
+	Account    *rdv.Account // the signed-in staff account, if any
 
 	// csrf is the token of the page's forms (see CSRF); csrfNew is set
 	// when the page issued it and render must give it to the browser.

@@ -147,7 +147,7 @@ func (s *Server) rescheduleTimes(w http.ResponseWriter, r *http.Request) {
 			row.ClinicName, row.City = c.Name, c.City
 		}
 		if p, ok := s.d.Index.Practitioner(res.PractitionerID); ok {
-			row.With = translate(lang, "results.with", p.Name)
+			row.With = translate(lang, "results.with", practitionerName(p.Name, lang))
 		}
 		data.Results = append(data.Results, row)
 	}

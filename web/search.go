@@ -134,7 +134,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 			row.ClinicName, row.City = c.Name, c.City
 		}
 		if p, ok := s.d.Index.Practitioner(res.PractitionerID); ok {
-			row.With = translate(lang, "results.with", p.Name)
+			row.With = translate(lang, "results.with", practitionerName(p.Name, lang))
 		}
 		row.ClinicID = res.ClinicID
 		if !linked[res.ClinicID] {

@@ -1,0 +1,48 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+)
+
+// switchField names the language switch's button when it posts a form
+// (page.SwitchForm). A link would lose what the person typed, and a GET
+// cannot carry it: the fields hold a health number, which must never
+// travel in a URL. The button posts the form to its own page with ?lang=
+// (which withLanguage reads and remembers), and the handler shows the form
+// again in that language, filled in, without acting on it. It needs no
+// script.
+const switchField = "switch_lang"
+
+// SwitchName is the name of the switch's button, for the layout.
+func (p *page) SwitchName() string { return switchField }
+
+// switchBookingLanguage shows the booking form again, in the language the
+// switch chose, with what was typed and without checking it: nothing is
+// booked and no message is shown until the person submits.
+func (s *Server) switchBookingLanguage(w http.ResponseWriter, r *http.Request) {
+	h, sl, state, err := s.findHold(r.Context(), r.PathValue("hold"))
+	switch {
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	case state != holdLive:
+		s.answerUnusable(w, r, sl, state)
+		return
+	}
+	s.renderBooking(w, r, http.StatusOK, h, sl, newForm(typedValues(r.PostForm)))
+}
+
+// typedValues are a posted form's fields without the ones the page writes
+// itself (the CSRF token, the submission key, the switch).
+func typedValues(posted url.Values) url.Values {
+	v := url.Values{}
+	for k, vs := range posted {
+		switch k {
+		case "csrf", "cle", switchField:
+			continue
+		}
+		v[k] = vs
+	}
+	return v
+}

@@ -14,6 +14,7 @@ import (
 type demoFlags struct {
 	Seed  int64
 	Start string
+	Weeks int // 0: demo.DefaultWeeks
 }
 
 func (d *demoFlags) options(now time.Time) (demo.Options, error) {
@@ -25,7 +26,10 @@ func (d *demoFlags) options(now time.Time) (demo.Options, error) {
 		}
 		start = s
 	}
-	return demo.Options{Seed: d.Seed, Start: start}, nil
+	if d.Weeks < 0 || d.Weeks > 52 {
+		return demo.Options{}, fmt.Errorf("--weeks %d: want between 1 and 52", d.Weeks)
+	}
+	return demo.Options{Seed: d.Seed, Start: start, Weeks: d.Weeks}, nil
 }
 
 // Demo builds the demo network into an empty database.
@@ -36,6 +40,7 @@ func (m *Main) Demo(ctx context.Context, args []string) error {
 	sf.register(fs)
 	fs.Int64Var(&df.Seed, "seed", 1, "seed of the demo network: the same seed builds the same network")
 	fs.StringVar(&df.Start, "start", "", "first day of slots, YYYY-MM-DD (default today)")
+	fs.IntVar(&df.Weeks, "weeks", demo.DefaultWeeks, "weeks of slots from the first day")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -43,7 +48,7 @@ func (m *Main) Demo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := sf.open(ctx, m.Log)
+	store, err := sf.openMigrated(ctx, m.Log)
 	if err != nil {
 		return err
 	}

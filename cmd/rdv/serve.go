@@ -107,7 +107,11 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := f.open(ctx, m.Log)
+	open := f.open
+	if f.Demo {
+		open = f.openMigrated
+	}
+	store, err := open(ctx, m.Log)
 	if err != nil {
 		return err
 	}

@@ -54,6 +54,20 @@ func (f *storeFlags) open(ctx context.Context, log *slog.Logger) (rdv.Store, err
 	return s, nil
 }
 
+// openMigrated brings the schema up to date, then opens the store: what
+// a newcomer expects of rdv demo and serve --demo on a new PostgreSQL
+// database, as on SQLite (whose Open migrates by itself). A production
+// server does not migrate on its own: its operator runs rdv migrate
+// before starting a new version.
+func (f *storeFlags) openMigrated(ctx context.Context, log *slog.Logger) (rdv.Store, error) {
+	if f.isPostgres() {
+		if err := f.migrate(ctx); err != nil {
+			return nil, fmt.Errorf("migrate: %w", err)
+		}
+	}
+	return f.open(ctx, log)
+}
+
 // migrate brings the schema of the flags' database up to date.
 func (f *storeFlags) migrate(ctx context.Context) error {
 	if f.isPostgres() {

@@ -50,6 +50,11 @@ type ConfirmRequest struct {
 	CancelToken     string // returned in the answer and its replays only
 	Now             time.Time
 	Idem            *IdemKey
+
+	// ForRequest, when not 0, is the open appointment request the booking
+	// answers: the same transaction marks it booked with the appointment,
+	// and a request no longer open books nothing (ErrRequestNotOpen).
+	ForRequest int64
 }
 
 // CancelRequest cancels an appointment. TokenHash must match unless

@@ -135,6 +135,9 @@ type ConfirmInput struct {
 	Guardian *rdv.Patient // set when a parent books for a child
 	BookedBy rdv.BookedBy // default self, or guardian when Guardian is set
 	Channel  rdv.Channel  // default api
+	// ForRequest is the appointment request an agent books for, or 0: the
+	// booking and the request's new status commit together.
+	ForRequest int64
 }
 
 // Confirm books the held slot for the patient. The answer carries the
@@ -176,6 +179,7 @@ func (e *Engine) Confirm(ctx context.Context, in ConfirmInput, idem *rdv.IdemKey
 		CancelTokenHash: HashToken(token),
 		Now:             now,
 		Idem:            idem,
+		ForRequest:      in.ForRequest,
 	})
 	if err != nil {
 		return rdv.Appointment{}, err

@@ -30,7 +30,14 @@ func (s *Store) ConfirmHold(ctx context.Context, r rdv.ConfirmRequest) (rdv.Appo
 		if err != nil {
 			return rdv.Appointment{}, err
 		}
-		return book(ctx, tx, x.slot(), r, now)
+		a, err := book(ctx, tx, x.slot(), r, now)
+		if err != nil {
+			return rdv.Appointment{}, err
+		}
+		if err := bookRequest(ctx, tx, r.ForRequest, a.ID, now); err != nil {
+			return rdv.Appointment{}, err
+		}
+		return a, nil
 	})
 }
 

@@ -14,7 +14,8 @@ import (
 var _ rdv.RequestStore = (*Store)(nil)
 
 const requestColumns = `id, reference, first_name, last_name, birth_date, health_number, phone, email, language,
-	service, place, lat, lon, radius_km, availability, child, urgent, status, received_at`
+	service, place, lat, lon, radius_km, availability, child, urgent, status, received_at,
+	coalesce(appointment_id, 0), close_reason, close_note, handled_by, handled_at`
 
 // AddRequest stores an appointment request once: its Reference, chosen
 // when it was received, makes a replayed request a no-op that returns the
@@ -69,12 +70,79 @@ func (s *Store) Requests(ctx context.Context, status rdv.RequestStatus, limit in
 	return out, nil
 }
 
+// Request returns one request, or ENOTFOUND.
+func (s *Store) Request(ctx context.Context, id int64) (rdv.AppointmentRequest, error) {
+	r, err := scanRequest(s.pool.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = $1`, id))
+	if err != nil {
+		return rdv.AppointmentRequest{}, mapError(fmt.Errorf("read request %d: %w", id, err))
+	}
+	return r, nil
+}
+
+// CloseRequest ends an open request without a booking.
+func (s *Store) CloseRequest(ctx context.Context, in rdv.CloseRequestInput) (rdv.AppointmentRequest, error) {
+	if err := in.Validate(); err != nil {
+		return rdv.AppointmentRequest{}, err
+	}
+	var out rdv.AppointmentRequest
+	err := s.inTx(ctx, fmt.Sprintf("close request %d", in.ID), func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE requests SET status = 'closed', close_reason = $1, close_note = $2, handled_by = $3, handled_at = $4
+			WHERE id = $5 AND status = 'open'`, string(in.Reason), in.Note, in.By, dbTime(in.Now), in.ID)
+		if err != nil {
+			return err
+		}
+		if err := requestEnded(ctx, tx, tag.RowsAffected(), in.ID); err != nil {
+			return err
+		}
+		out, err = scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = $1`, in.ID))
+		return err
+	})
+	if err != nil {
+		return rdv.AppointmentRequest{}, err
+	}
+	return out, nil
+}
+
+// bookRequest marks request id booked with appointment apptID, inside the
+// booking's transaction; 0 is no request. A request that is not open
+// fails the booking.
+func bookRequest(ctx context.Context, tx pgx.Tx, id, apptID int64, now time.Time) error {
+	if id == 0 {
+		return nil
+	}
+	tag, err := tx.Exec(ctx, `UPDATE requests SET status = 'booked', appointment_id = $1, handled_at = $2
+		WHERE id = $3 AND status = 'open'`, apptID, now, id)
+	if err != nil {
+		return fmt.Errorf("mark request %d booked: %w", id, err)
+	}
+	return requestEnded(ctx, tx, tag.RowsAffected(), id)
+}
+
+// requestEnded checks that an update ended request id: ENOTFOUND when
+// there is no such request, ErrRequestNotOpen when it had ended already.
+func requestEnded(ctx context.Context, tx pgx.Tx, updated, id int64) error {
+	if updated == 1 {
+		return nil
+	}
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM requests WHERE id = $1`, id).Scan(&one)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return rdv.Errorf(rdv.ENOTFOUND, "request %d", id)
+	case err != nil:
+		return fmt.Errorf("read request %d: %w", id, err)
+	}
+	return rdv.ErrRequestNotOpen(id)
+}
+
 func scanRequest(row pgx.Row) (rdv.AppointmentRequest, error) {
 	var r rdv.AppointmentRequest
 	var birth, received time.Time
-	var service, status string
+	var handled *time.Time
+	var service, status, reason string
 	err := row.Scan(&r.ID, &r.Reference, &r.FirstName, &r.LastName, &birth, &r.HealthNumber, &r.Phone, &r.Email, &r.Language,
-		&service, &r.Place, &r.Lat, &r.Lon, &r.RadiusKm, &r.Availability, &r.Child, &r.Urgent, &status, &received)
+		&service, &r.Place, &r.Lat, &r.Lon, &r.RadiusKm, &r.Availability, &r.Child, &r.Urgent, &status, &received,
+		&r.AppointmentID, &reason, &r.CloseNote, &r.HandledBy, &handled)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, rdv.Errorf(rdv.ENOTFOUND, "request not found")
 	}
@@ -83,5 +151,9 @@ func scanRequest(row pgx.Row) (rdv.AppointmentRequest, error) {
 	}
 	r.BirthDate = rdv.Date{Year: birth.Year(), Month: birth.Month(), Day: birth.Day()}
 	r.Service, r.Status, r.ReceivedAt = rdv.Service(service), rdv.RequestStatus(status), received.UTC()
+	r.CloseReason = rdv.CloseReason(reason)
+	if handled != nil {
+		r.HandledAt = handled.UTC()
+	}
 	return r, nil
 }

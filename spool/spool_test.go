@@ -67,6 +67,14 @@ func (db *database) Requests(ctx context.Context, status rdv.RequestStatus, limi
 	return db.store().Requests(ctx, status, limit)
 }
 
+func (db *database) Request(ctx context.Context, id int64) (rdv.AppointmentRequest, error) {
+	return db.store().Request(ctx, id)
+}
+
+func (db *database) CloseRequest(ctx context.Context, in rdv.CloseRequestInput) (rdv.AppointmentRequest, error) {
+	return db.store().CloseRequest(ctx, in)
+}
+
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // runReplayer runs sp's replayer until the test ends.

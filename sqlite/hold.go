@@ -195,6 +195,9 @@ func confirmHold(tx *wtx, r rdv.ConfirmRequest) (rdv.Appointment, rdv.SlotChange
 	if err := bookSlot(tx, h.ID, slot.ID); err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, err
 	}
+	if err := bookRequest(tx, r.ForRequest, a.ID, r.Now); err != nil {
+		return rdv.Appointment{}, rdv.SlotChanges{}, err
+	}
 	slot.State, slot.HoldID, slot.HoldExpires = rdv.SlotBooked, "", time.Time{}
 	a.Slot = slot
 	return a, rdv.SlotChanges{Taken: []rdv.Slot{slot}}, nil

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"rdv"
 )
@@ -12,7 +13,8 @@ import (
 var _ rdv.RequestStore = (*Store)(nil)
 
 const requestColumns = `id, reference, first_name, last_name, birth_date, health_number, phone, email, language,
-	service, place, lat, lon, radius_km, availability, child, urgent, status, received_at`
+	service, place, lat, lon, radius_km, availability, child, urgent, status, received_at,
+	coalesce(appointment_id, 0), close_reason, close_note, handled_by, handled_at`
 
 // AddRequest stores an appointment request once: its Reference, chosen
 // when it was received, makes a replayed request a no-op that returns the
@@ -67,12 +69,76 @@ func (s *Store) Requests(ctx context.Context, status rdv.RequestStatus, limit in
 	return out, nil
 }
 
+// Request returns one request, or ENOTFOUND.
+func (s *Store) Request(ctx context.Context, id int64) (rdv.AppointmentRequest, error) {
+	r, err := scanRequest(s.r(ctx).row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, id))
+	if err != nil {
+		return rdv.AppointmentRequest{}, fmt.Errorf("read request %d: %w", id, err)
+	}
+	return r, nil
+}
+
+// CloseRequest ends an open request without a booking.
+func (s *Store) CloseRequest(ctx context.Context, in rdv.CloseRequestInput) (rdv.AppointmentRequest, error) {
+	if err := in.Validate(); err != nil {
+		return rdv.AppointmentRequest{}, err
+	}
+	var out rdv.AppointmentRequest
+	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+		res, err := tx.exec(`UPDATE requests SET status = 'closed', close_reason = ?, close_note = ?, handled_by = ?, handled_at = ?
+			WHERE id = ? AND status = 'open'`, string(in.Reason), in.Note, in.By, millis(in.Now), in.ID)
+		if err != nil {
+			return mapError(err)
+		}
+		if err := requestEnded(tx, res, in.ID); err != nil {
+			return err
+		}
+		out, err = scanRequest(tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, in.ID))
+		return err
+	}})
+	if err != nil {
+		return rdv.AppointmentRequest{}, fmt.Errorf("close request %d: %w", in.ID, err)
+	}
+	return out, nil
+}
+
+// bookRequest marks request id booked with appointment apptID, inside the
+// booking's transaction; 0 is no request. A request that is not open
+// fails the booking.
+func bookRequest(tx *wtx, id, apptID int64, now time.Time) error {
+	if id == 0 {
+		return nil
+	}
+	res, err := tx.exec(`UPDATE requests SET status = 'booked', appointment_id = ?, handled_at = ?
+		WHERE id = ? AND status = 'open'`, apptID, millis(now), id)
+	if err != nil {
+		return fmt.Errorf("mark request %d booked: %w", id, mapError(err))
+	}
+	return requestEnded(tx, res, id)
+}
+
+// requestEnded checks that an update ended request id: ENOTFOUND when
+// there is no such request, ErrRequestNotOpen when it had ended already.
+func requestEnded(tx *wtx, res sql.Result, id int64) error {
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	var one int
+	if err := tx.row(`SELECT 1 FROM requests WHERE id = ?`, id).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+		return rdv.Errorf(rdv.ENOTFOUND, "request %d", id)
+	} else if err != nil {
+		return mapError(err)
+	}
+	return rdv.ErrRequestNotOpen(id)
+}
+
 func scanRequest(sc interface{ Scan(...any) error }) (rdv.AppointmentRequest, error) {
 	var r rdv.AppointmentRequest
-	var birth, service, status string
-	var received int64
+	var birth, service, status, reason string
+	var received, handled int64
 	err := sc.Scan(&r.ID, &r.Reference, &r.FirstName, &r.LastName, &birth, &r.HealthNumber, &r.Phone, &r.Email, &r.Language,
-		&service, &r.Place, &r.Lat, &r.Lon, &r.RadiusKm, &r.Availability, &r.Child, &r.Urgent, &status, &received)
+		&service, &r.Place, &r.Lat, &r.Lon, &r.RadiusKm, &r.Availability, &r.Child, &r.Urgent, &status, &received,
+		&r.AppointmentID, &reason, &r.CloseNote, &r.HandledBy, &handled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, rdv.Errorf(rdv.ENOTFOUND, "request not found")
 	}
@@ -83,5 +149,9 @@ func scanRequest(sc interface{ Scan(...any) error }) (rdv.AppointmentRequest, er
 		return r, fmt.Errorf("request %s: %w", r.Reference, err)
 	}
 	r.Service, r.Status, r.ReceivedAt = rdv.Service(service), rdv.RequestStatus(status), fromMillis(received)
+	r.CloseReason = rdv.CloseReason(reason)
+	if handled != 0 {
+		r.HandledAt = fromMillis(handled)
+	}
 	return r, nil
 }

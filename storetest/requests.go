@@ -15,6 +15,11 @@ func RunRequests(t *testing.T, open func(t *testing.T) rdv.Store) {
 	t.Run("AddAndList", func(t *testing.T) { testAddAndListRequests(t, requests(t)) })
 	t.Run("AddTwiceStoresOnce", func(t *testing.T) { testAddRequestTwice(t, requests(t)) })
 	t.Run("ReferenceRequired", func(t *testing.T) { testRequestReferenceRequired(t, requests(t)) })
+	t.Run("ReadOne", func(t *testing.T) { testReadRequest(t, requests(t)) })
+	t.Run("Close", func(t *testing.T) { testCloseRequest(t, requests(t)) })
+	t.Run("CloseRefused", func(t *testing.T) { testCloseRequestRefused(t, requests(t)) })
+	t.Run("BookFor", func(t *testing.T) { testBookForRequest(t, newFixture(t, open)) })
+	t.Run("BookForEndedBooksNothing", func(t *testing.T) { testBookForEndedRequest(t, newFixture(t, open)) })
 }
 
 // SampleRequest returns a valid request with reference ref, received at.

@@ -61,8 +61,6 @@ func init() {
 		"portal.err.past":          {"Ces plages doivent être dans le futur.", "These times must be in the future."},
 		"portal.err.block":         {"Inscrivez un début et une fin, la fin après le début.", "Enter a start and an end, the end after the start."},
 		"portal.err.plan":          {"Cet horaire n'a pas pu être enregistré.", "This schedule could not be saved."},
-		"portal.week.cell":         {"%d réservés, %d libres", "%d booked, %d free"},
-		"portal.week.closed":       {"%d bloqués", "%d blocked"},
 		"portal.plan.title":        {"Horaire hebdomadaire", "Weekly schedule"},
 		"portal.plan.intro":        {"Laissez vide un jour sans travail. Les plages libres à venir sont refaites selon l'horaire ; les rendez-vous et les plages bloquées restent.", "Leave a day without work empty. Free times to come are remade from the schedule; appointments and blocked times stay."},
 		"portal.plan.block":        {"Bloc %d", "Block %d"},
@@ -100,5 +98,10 @@ func init() {
 		"agent.rostered":           {"Clinique où la personne est inscrite", "Clinic where the caller is registered"},
 		"agent.rostered.hint":      {"Ajoute les plages réservées aux patients inscrits de cette clinique.", "Adds the times kept for that clinic's registered patients."},
 		"agent.rostered.none":      {"Aucune", "None"},
+	})
+	addPlurals(map[string]plural{
+		"portal.week.booked": {[2]string{"%d réservé", "%d réservés"}, [2]string{"%d booked", "%d booked"}},
+		"portal.week.free":   {[2]string{"%d libre", "%d libres"}, [2]string{"%d free", "%d free"}},
+		"portal.week.closed": {[2]string{"%d bloqué", "%d bloqués"}, [2]string{"%d blocked", "%d blocked"}},
 	})
 }

@@ -20,7 +20,6 @@ func init() {
 		"req.sent.next":             {"Notez ce numéro. Une personne vous joindra pour vous proposer un rendez-vous.", "Keep this number. Someone will contact you to offer an appointment."},
 		"req.sent.home":             {"Retour à la recherche", "Back to the search"},
 		"req.list.title":            {"Demandes de rendez-vous", "Appointment requests"},
-		"req.list.intro":            {"%d demandes, les plus récentes en bas.", "%d requests, the newest at the bottom."},
 		"req.list.received":         {"Reçue", "Received"},
 		"req.list.reference":        {"Référence", "Reference"},
 		"req.list.person":           {"Personne", "Person"},
@@ -33,5 +32,8 @@ func init() {
 		"req.status.matched":        {"Jumelée", "Matched"},
 		"req.status.expired":        {"Expirée", "Expired"},
 		"req.status.cancelled":      {"Annulée", "Cancelled"},
+	})
+	addPlurals(map[string]plural{
+		"req.list.intro": {[2]string{"%d demande.", "%d demandes, les plus récentes en bas."}, [2]string{"%d request.", "%d requests, the newest at the bottom."}},
 	})
 }

@@ -25,6 +25,7 @@ const (
 	ETOOMANYHOLDS = "too_many_holds"       // 429: the client's live holds are capped
 	EIDEMPOTENCY  = "idempotency_mismatch" // 422: key reused with another body
 	EUNAVAILABLE  = "unavailable"          // 503
+	ETOOEARLY     = "too_early"            // 409: the visit's day has not come
 )
 
 // Error is a domain error: a machine code, the field it concerns (for

@@ -34,6 +34,7 @@ func TestCanSetSlotState(t *testing.T) {
 }
 
 func TestCanSetAppointmentStatus(t *testing.T) {
+	now := time.Date(2027, 2, 1, 14, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		from, to rdv.AppointmentStatus
 		code     string
@@ -47,10 +48,44 @@ func TestCanSetAppointmentStatus(t *testing.T) {
 		{rdv.Booked, rdv.Cancelled, rdv.EINVALID}, // cancelling is not a desk status
 		{rdv.Booked, rdv.Booked, rdv.EINVALID},
 	} {
-		got := rdv.ErrorCode(CanSetAppointmentStatus(rdv.Appointment{Status: tc.from}, tc.to))
+		a := rdv.Appointment{Status: tc.from, Slot: rdv.Slot{Start: now.Add(3 * time.Hour)}}
+		got := rdv.ErrorCode(CanSetAppointmentStatus(a, tc.to, now))
 		if got != tc.code {
 			t.Errorf("%s → %s: code %q, want %q", tc.from, tc.to, got, tc.code)
 		}
+	}
+}
+
+// TestStatusBeforeTheDay: a visit is recorded from its day on, the day
+// being the clinics' (America/Toronto), not UTC's.
+func TestStatusBeforeTheDay(t *testing.T) {
+	at := func(day, hour, minute int) time.Time { return time.Date(2027, 2, day, hour, minute, 0, 0, rdv.Toronto) }
+	visit := at(2, 9, 0) // Tuesday 2 February, 09:00 in Montréal
+	for _, tc := range []struct {
+		name   string
+		now    time.Time
+		status rdv.AppointmentStatus
+		code   string
+	}{
+		{"the day before", at(1, 14, 0), rdv.Arrived, rdv.ETOOEARLY},
+		{"no-show the day before", at(1, 14, 0), rdv.NoShow, rdv.ETOOEARLY},
+		{"seen a week before", at(2, 9, 0).AddDate(0, 0, -7), rdv.Fulfilled, rdv.ETOOEARLY},
+		{"late the evening before (already the 2nd in UTC)", at(1, 23, 30), rdv.Arrived, rdv.ETOOEARLY},
+		{"just after midnight", at(2, 0, 5), rdv.Arrived, ""},
+		{"early that morning", at(2, 7, 0), rdv.NoShow, ""},
+		{"at the time", visit, rdv.Arrived, ""},
+		{"days after", at(5, 10, 0), rdv.Fulfilled, ""},
+		{"not a desk status, before the day", at(1, 14, 0), rdv.Cancelled, rdv.EINVALID},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := rdv.Appointment{ID: 1, Status: rdv.Booked, Slot: rdv.Slot{Start: visit.UTC()}}
+			if got := rdv.ErrorCode(CanSetAppointmentStatus(a, tc.status, tc.now)); got != tc.code {
+				t.Fatalf("code %q, want %q", got, tc.code)
+			}
+			if tc.status != rdv.Cancelled && VisitDayCome(a.Slot.Start, tc.now) != (tc.code != rdv.ETOOEARLY) {
+				t.Fatalf("VisitDayCome disagrees with the rule")
+			}
+		})
 	}
 }
 

@@ -38,16 +38,27 @@ func CanSetSlotState(sl rdv.Slot, state rdv.SlotState, now time.Time) error {
 	return nil
 }
 
-// CanSetAppointmentStatus reports whether staff may record status for a:
-// arrived, fulfilled or no-show, on a booked or arrived appointment.
-// Recording the status it already has is allowed and changes nothing.
-func CanSetAppointmentStatus(a rdv.Appointment, status rdv.AppointmentStatus) error {
+// VisitDayCome reports whether the day of a visit that starts at start has
+// come at now, in the clinics' time zone: a patient cannot arrive, be seen
+// or miss an appointment before its day. The day view asks it to show the
+// buttons that the stores would accept.
+func VisitDayCome(start, now time.Time) bool {
+	return !rdv.DateOf(now).Before(rdv.DateOf(start))
+}
+
+// CanSetAppointmentStatus reports whether staff may record status for a at
+// now: arrived, fulfilled or no-show, on a booked or arrived appointment,
+// from the day of the appointment on (ETOOEARLY before). Recording the
+// status it already has is allowed and changes nothing.
+func CanSetAppointmentStatus(a rdv.Appointment, status rdv.AppointmentStatus, now time.Time) error {
 	switch status {
 	case rdv.Arrived, rdv.Fulfilled, rdv.NoShow:
 	default:
 		return rdv.FieldError("status", "status %q cannot be recorded at the desk", status)
 	}
 	switch {
+	case !VisitDayCome(a.Slot.Start, now):
+		return rdv.Errorf(rdv.ETOOEARLY, "appointment %d is on %s, not yet on %s", a.ID, rdv.DateOf(a.Slot.Start), rdv.DateOf(now))
 	case a.Status == status:
 		return nil
 	case a.Status != rdv.Booked && a.Status != rdv.Arrived:

@@ -304,16 +304,17 @@ func (s *Store) SetAppointmentStatus(ctx context.Context, r rdv.AppointmentStatu
 	err := s.inTx(ctx, "set appointment status", func(tx pgx.Tx) error {
 		a = rdv.Appointment{}
 		var status string
-		err := tx.QueryRow(ctx, `SELECT a.status FROM appointments a JOIN slots s ON s.id = a.slot_id
-			WHERE a.id = $1 AND s.clinic_id = $2 FOR UPDATE OF a`, r.AppointmentID, r.ClinicID).Scan(&status)
+		var start time.Time
+		err := tx.QueryRow(ctx, `SELECT a.status, s.start_at FROM appointments a JOIN slots s ON s.id = a.slot_id
+			WHERE a.id = $1 AND s.clinic_id = $2 FOR UPDATE OF a`, r.AppointmentID, r.ClinicID).Scan(&status, &start)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return rdv.Errorf(rdv.ENOTFOUND, "appointment %d of clinic %d", r.AppointmentID, r.ClinicID)
 		}
 		if err != nil {
 			return fmt.Errorf("lock appointment %d: %w", r.AppointmentID, err)
 		}
-		current := rdv.Appointment{ID: r.AppointmentID, Status: rdv.AppointmentStatus(status)}
-		if err := desk.CanSetAppointmentStatus(current, r.Status); err != nil {
+		current := rdv.Appointment{ID: r.AppointmentID, Status: rdv.AppointmentStatus(status), Slot: rdv.Slot{Start: start.UTC()}}
+		if err := desk.CanSetAppointmentStatus(current, r.Status, r.Now); err != nil {
 			return err
 		}
 		if current.Status != r.Status {

@@ -354,7 +354,7 @@ func setAppointmentStatus(tx *wtx, r rdv.AppointmentStatusRequest) (rdv.Appointm
 	if a.Slot.ClinicID != r.ClinicID {
 		return rdv.Appointment{}, rdv.Errorf(rdv.ENOTFOUND, "appointment %d of clinic %d", r.AppointmentID, r.ClinicID)
 	}
-	if err := desk.CanSetAppointmentStatus(a, r.Status); err != nil {
+	if err := desk.CanSetAppointmentStatus(a, r.Status, r.Now); err != nil {
 		return rdv.Appointment{}, err
 	}
 	if a.Status == r.Status {

@@ -481,6 +481,17 @@ func testAppointmentStatusRefused(t *testing.T, f *fixture, d rdv.DeskStore) {
 		_, err := d.SetAppointmentStatus(f.ctx, rdv.AppointmentStatusRequest{ClinicID: tt.clinic, AppointmentID: tt.id, Status: tt.status, Now: f.now})
 		wantCode(t, tt.name, err, tt.want)
 	}
+	// Tomorrow's appointment (the second day's 10:15) cannot be marked
+	// today, late as it is in Montréal (already tomorrow in UTC).
+	tomorrow := f.mustBook(17)
+	lateTonight := Start.At(23*60+30, rdv.Toronto)
+	for _, st := range []rdv.AppointmentStatus{rdv.Arrived, rdv.Fulfilled, rdv.NoShow} {
+		_, err := d.SetAppointmentStatus(f.ctx, rdv.AppointmentStatusRequest{ClinicID: 1, AppointmentID: tomorrow.ID, Status: st, Now: lateTonight})
+		wantCode(t, "tomorrow's "+string(st), err, rdv.ETOOEARLY)
+	}
+	if _, err := d.SetAppointmentStatus(f.ctx, rdv.AppointmentStatusRequest{ClinicID: 1, AppointmentID: tomorrow.ID, Status: rdv.Arrived, Now: Start.AddDays(1).At(9*60, rdv.Toronto)}); err != nil {
+		t.Fatalf("mark arrived on the day: %v", err)
+	}
 	if got := f.appointment(booked.ID).Status; got != rdv.Booked {
 		t.Fatalf("appointment after refused changes is %s, want booked", got)
 	}

@@ -10,5 +10,6 @@ func init() {
 		"portal.cancel.confirm":       {"Confirmer l'annulation", "Confirm the cancellation"},
 		"portal.book.contact.hint":    {"Un téléphone ou un courriel, pour joindre la personne au besoin.", "A phone number or an email, to reach the person if needed."},
 		"portal.cancel.label":         {"Annuler le rendez-vous de %s", "Cancel %s's appointment"},
+		"portal.notice.too_early":     {"Ce rendez-vous est à venir : l'arrivée, la visite ou l'absence se notent à partir du jour du rendez-vous.", "This appointment is still to come: arrival, visit or no-show can be recorded from the day of the appointment on."},
 	})
 }

@@ -8,6 +8,7 @@ import (
 
 	"rdv"
 	"rdv/booking"
+	"rdv/desk"
 )
 
 // The clinic portal: the agenda of the signed-in staff member's clinic by
@@ -63,6 +64,7 @@ type agendaRow struct {
 	StateText     string
 	Rostered      bool
 	Past          bool
+	DayCome       bool // visit statuses can be recorded (desk.VisitDayCome)
 	AppointmentID int64
 	Status        rdv.AppointmentStatus
 	StatusText    string
@@ -206,7 +208,8 @@ func agendaRowOf(e rdv.AgendaEntry, now time.Time, lang string) agendaRow {
 		state = rdv.SlotFree
 	}
 	row := agendaRow{SlotID: sl.ID, Time: FormatClock(sl.Start, lang), End: FormatClock(sl.End, lang), Service: sl.Service.Name(lang),
-		State: state, StateText: translate(lang, "portal.state."+string(state)), Rostered: sl.Audience == rdv.Rostered, Past: !now.Before(sl.Start)}
+		State: state, StateText: translate(lang, "portal.state."+string(state)), Rostered: sl.Audience == rdv.Rostered, Past: !now.Before(sl.Start),
+		DayCome: desk.VisitDayCome(sl.Start, now)}
 	if a := e.Appointment; a != nil {
 		row.AppointmentID, row.Status = a.ID, a.Status
 		row.StatusText = translate(lang, "portal.status."+string(a.Status))
@@ -220,7 +223,7 @@ func agendaRowOf(e rdv.AgendaEntry, now time.Time, lang string) agendaRow {
 // noticeKeyPortal maps the portal's one-time notices to their strings.
 func noticeKeyPortal(avis string) string {
 	switch avis {
-	case "blocked", "reopened", "status", "cancelled", "not_cancelled", "added", "plan_saved", "conflict", "notfound":
+	case "blocked", "reopened", "status", "cancelled", "not_cancelled", "added", "plan_saved", "conflict", "notfound", "too_early":
 		return "portal.notice." + avis
 	}
 	return ""
@@ -247,6 +250,8 @@ func (s *Server) deskOutcome(w http.ResponseWriter, r *http.Request, err error, 
 		backToDay(w, r, date, done)
 	case rdv.ECONFLICT, rdv.ESLOTTAKEN:
 		backToDay(w, r, date, "conflict")
+	case rdv.ETOOEARLY:
+		backToDay(w, r, date, "too_early")
 	case rdv.ENOTFOUND, rdv.EINVALID:
 		backToDay(w, r, date, "notfound")
 	default:

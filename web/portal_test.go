@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"rdv"
 )
@@ -73,7 +74,25 @@ func TestPortalDay(t *testing.T) {
 		t.Fatalf("another clinic's slot is %s after a receptionist's post", sl.State)
 	}
 	// The loaded appointment of slot 2 (clinic 1) is appointment 1; that of
-	// slot 100 (clinic 3) is appointment 2.
+	// slot 100 (clinic 3) is appointment 2. Both are tomorrow: no visit can
+	// be recorded yet, and the day shows no button for it.
+	if strings.Contains(page.body, "/clinique/rendez-vous/1/statut") {
+		t.Fatal("the day view offers to record tomorrow's visit")
+	}
+	for _, status := range []string{"arrived", "fulfilled", "noshow"} {
+		res := b.post(page, "/clinique/rendez-vous/1/statut", url.Values{"status": {status}, "date": {s.start.String()}}).want(t, http.StatusSeeOther)
+		if !strings.Contains(res.location(t), "avis=too_early") {
+			t.Fatalf("recording %s tomorrow led to %s", status, res.location(t))
+		}
+		if a, _ := s.store.Appointment(t.Context(), 1); a.Status != rdv.Booked {
+			t.Fatalf("tomorrow's appointment is %s after recording %s", a.Status, status)
+		}
+	}
+	b.do(http.MethodGet, "/clinique?avis=too_early&date="+s.start.String(), nil).want(t, http.StatusOK).contains(t, translate("fr", "portal.notice.too_early"))
+	// On the day itself (in Montréal), the desk records it.
+	s.engine.Now = func() time.Time { return s.start.At(8*60, rdv.Toronto) }
+	page = b.do(http.MethodGet, target, nil).want(t, http.StatusOK)
+	page.contains(t, "/clinique/rendez-vous/1/statut")
 	b.post(page, "/clinique/rendez-vous/1/statut", url.Values{"status": {"noshow"}, "date": {s.start.String()}}).want(t, http.StatusSeeOther)
 	if a, _ := s.store.Appointment(t.Context(), 1); a.Status != rdv.NoShow {
 		t.Fatalf("appointment 1 is %s after no-show", a.Status)

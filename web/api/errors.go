@@ -15,7 +15,7 @@ func statusOf(code string) int {
 		return http.StatusBadRequest
 	case rdv.ENOTFOUND:
 		return http.StatusNotFound
-	case rdv.ESLOTTAKEN, rdv.ECONFLICT:
+	case rdv.ESLOTTAKEN, rdv.ECONFLICT, rdv.ETOOEARLY:
 		return http.StatusConflict
 	case rdv.EGONE:
 		return http.StatusGone

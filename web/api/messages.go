@@ -29,6 +29,7 @@ var messages = map[string]text{
 	rdv.ETOOMANYHOLDS: {"Vous avez trop de plages horaires retenues en même temps. Confirmez-en une ou attendez qu'elles expirent.", "You are holding too many time slots at once. Confirm one or wait for them to expire."},
 	rdv.EFORBIDDEN:    {"Accès refusé.", "Access denied."},
 	rdv.EUNAVAILABLE:  {"Le service est momentanément indisponible. Réessayez dans un instant.", "The service is temporarily unavailable. Please try again shortly."},
+	rdv.ETOOEARLY:     {"Ce rendez-vous est à venir : son statut se note à partir du jour du rendez-vous.", "This appointment is still to come: its status can be recorded from the day of the appointment on."},
 	rdv.EINTERNAL:     {"Une erreur interne est survenue. Réessayez plus tard.", "An internal error occurred. Please try again later."},
 }
 

@@ -31,12 +31,43 @@ type AppointmentStatusRequest struct {
 
 // PlanChange replaces a practitioner's weekly plan from a day on: the free
 // future slots that no longer fit the plan are removed, the new ones are
-// created; booked, held and blocked slots are kept as they are.
+// created; booked, held and blocked slots are kept as they are. It
+// replaces the blocks only: the plan's exceptions stay as stored (and are
+// honoured by the new slots), whatever Plan.Exceptions holds; they change
+// through AddException and RemoveException alone.
 type PlanChange struct {
 	ClinicID int64
 	Plan     WorkingPlan
 	From, To Date // the horizon to regenerate, [From, To)
 	Now      time.Time
+}
+
+// ExceptionRequest adds an exception to a practitioner's plan, or removes
+// one of its exceptions.
+type ExceptionRequest struct {
+	ClinicID       int64 // the staff member's clinic: another's practitioner is ENOTFOUND
+	PractitionerID int64
+	Exception      PlanException // to add; the store gives its ID
+	ExceptionID    int64         // to remove
+	// DryRun reports what adding would do and changes nothing.
+	DryRun bool
+	// Until is the end of the rolling horizon (exclusive): removing an
+	// exception makes its slots again up to it, not beyond.
+	Until Date
+	Now   time.Time
+}
+
+// ExceptionEffect is what adding or removing an exception did, or would
+// do, to the practitioner's slots. Slots that have started are never
+// touched.
+type ExceptionEffect struct {
+	Exception PlanException
+	Withdrawn []Slot // free slots inside it, taken out of booking
+	// Kept are the booked and live-held slots inside it. An exception never
+	// cancels an appointment: while there are any, adding it is refused
+	// (ECONFLICT) and the clinic first moves or cancels them.
+	Kept     []Slot
+	Restored []Slot // slots made again from the plan when it is removed
 }
 
 // DeskStore is what clinic staff do with their clinic's agenda. Every
@@ -51,4 +82,13 @@ type DeskStore interface {
 	AddSlots(ctx context.Context, clinicID int64, slots []Slot) ([]Slot, SlotChanges, error)
 	SavePlan(ctx context.Context, c PlanChange) (SlotChanges, error)
 	SetAppointmentStatus(ctx context.Context, r AppointmentStatusRequest) (Appointment, error)
+	// AddException adds an exception to the practitioner's plan and
+	// withdraws the free slots inside it, in one transaction; with DryRun
+	// it only reports them. It is ECONFLICT, and changes nothing, while
+	// booked or live-held slots lie inside it (listed in Kept).
+	AddException(ctx context.Context, r ExceptionRequest) (ExceptionEffect, SlotChanges, error)
+	// RemoveException removes an exception (ENOTFOUND if the plan has none
+	// of that ID) and makes again, up to Until, the free slots that the
+	// plan wants inside it and nothing else covers or overlaps.
+	RemoveException(ctx context.Context, r ExceptionRequest) (ExceptionEffect, SlotChanges, error)
 }

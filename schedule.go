@@ -75,14 +75,84 @@ type PlanBlock struct {
 	Audience    Audience
 }
 
-// PlanException removes work from a plan on one day: the whole day (a
-// holiday, leave) or the minutes [StartMinute, EndMinute).
+// PlanException removes work from a plan on a day or on each day of a
+// stretch [Date, Until]: the whole day (a holiday, leave) or the minutes
+// [StartMinute, EndMinute) of it (a closed afternoon). Exceptions stored
+// before ranges and IDs existed read with Until and ID zero: one day, an
+// ID given when read (see desk.NumberExceptions).
 type PlanException struct {
+	ID          int64 // unique within its plan
 	Date        Date
+	Until       Date // the last day of a stretch; zero for Date alone
 	AllDay      bool
 	StartMinute int
 	EndMinute   int
 	Reason      string
+}
+
+// maxExceptionDays caps the stretch of one exception: a year of leave.
+const maxExceptionDays = 366
+
+// LastDay returns the exception's last day.
+func (e PlanException) LastDay() Date {
+	if e.Until == (Date{}) {
+		return e.Date
+	}
+	return e.Until
+}
+
+// Validate checks that the exception names days and, unless it takes them
+// whole, a stretch of minutes within each.
+func (e PlanException) Validate() error {
+	switch {
+	case e.Date == (Date{}):
+		return FieldError("date", "exception without a day")
+	case e.LastDay().Before(e.Date):
+		return FieldError("until", "last day %s before the first %s", e.LastDay(), e.Date)
+	case e.Date.AddDays(maxExceptionDays).Before(e.LastDay()):
+		return FieldError("until", "exception longer than a year")
+	case len(e.Reason) > 200:
+		return FieldError("reason", "reason longer than 200 bytes")
+	case e.AllDay:
+		return nil
+	case e.StartMinute < 0 || e.StartMinute >= 24*60:
+		return FieldError("start", "start %d outside the day", e.StartMinute)
+	case e.EndMinute <= e.StartMinute || e.EndMinute > 24*60:
+		return FieldError("end", "end %d not after start %d within the day", e.EndMinute, e.StartMinute)
+	}
+	return nil
+}
+
+// Span returns the instants from the exception's first minute to its last.
+func (e PlanException) Span(loc *time.Location) (from, to time.Time) {
+	if e.AllDay {
+		return e.Date.Start(loc), e.LastDay().AddDays(1).Start(loc)
+	}
+	return e.Date.At(e.StartMinute, loc), e.LastDay().At(e.EndMinute, loc)
+}
+
+// Covers reports whether the exception takes away any of [start, end).
+// Its days are those of the clinics' calendar: a holiday covers the night
+// shift's hours after midnight, not those before.
+func (e PlanException) Covers(start, end time.Time, loc *time.Location) bool {
+	lo, hi := e.Span(loc)
+	if !start.Before(hi) || !lo.Before(end) {
+		return false
+	}
+	if e.AllDay {
+		return true
+	}
+	// A window within each day: look at the days [start, end) touches.
+	first, last := DateOf(start), DateOf(end.Add(-time.Nanosecond))
+	for d := first; !last.Before(d); d = d.AddDays(1) {
+		if d.Before(e.Date) || e.LastDay().Before(d) {
+			continue
+		}
+		if start.Before(d.At(e.EndMinute, loc)) && d.At(e.StartMinute, loc).Before(end) {
+			return true
+		}
+	}
+	return false
 }
 
 // WorkingPlan is a practitioner's weekly plan at a clinic.
@@ -140,7 +210,7 @@ func (p WorkingPlan) appendDay(out []Slot, d Date, loc *time.Location) []Slot {
 		start, end := d.At(b.StartMinute, loc), d.At(b.EndMinute, loc)
 		step := time.Duration(b.SlotMinutes) * time.Minute
 		for t := start; !t.Add(step).After(end); t = t.Add(step) {
-			if p.excepted(d, b, t, step, loc) {
+			if p.excepted(t, t.Add(step), loc) {
 				continue
 			}
 			out = append(out, Slot{
@@ -157,17 +227,10 @@ func (p WorkingPlan) appendDay(out []Slot, d Date, loc *time.Location) []Slot {
 	return out
 }
 
-// excepted reports whether an exception of day d covers the slot [t, t+step).
-func (p WorkingPlan) excepted(d Date, b PlanBlock, t time.Time, step time.Duration, loc *time.Location) bool {
+// excepted reports whether an exception covers the slot [start, end).
+func (p WorkingPlan) excepted(start, end time.Time, loc *time.Location) bool {
 	for _, e := range p.Exceptions {
-		if e.Date != d {
-			continue
-		}
-		if e.AllDay {
-			return true
-		}
-		es, ee := d.At(e.StartMinute, loc), d.At(e.EndMinute, loc)
-		if t.Before(ee) && es.Before(t.Add(step)) {
+		if e.Covers(start, end, loc) {
 			return true
 		}
 	}

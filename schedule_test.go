@@ -92,6 +92,47 @@ func TestExpandExceptions(t *testing.T) {
 	}
 }
 
+// TestExpandExceptionRanges: a stretch of days, taken whole or in the
+// afternoon only, and the checks an exception passes.
+func TestExpandExceptionRanges(t *testing.T) {
+	day := Date{2026, 12, 21} // a Monday
+	var blocks []PlanBlock
+	for wd := time.Sunday; wd <= time.Saturday; wd++ {
+		blocks = append(blocks, PlanBlock{Weekday: wd, StartMinute: 9 * 60, EndMinute: 17 * 60, Service: General, SlotMinutes: 60, Audience: Public})
+	}
+	count := func(ex ...PlanException) int {
+		return len(WorkingPlan{Blocks: blocks, Exceptions: ex}.Expand(day, day.AddDays(14), Toronto))
+	}
+	if got := count(); got != 14*8 {
+		t.Fatalf("plan without exception makes %d slots, want %d", got, 14*8)
+	}
+	leave := PlanException{Date: day.AddDays(3), Until: day.AddDays(9), AllDay: true}
+	if got := count(leave); got != 7*8 {
+		t.Fatalf("a week of leave leaves %d slots, want %d", got, 7*8)
+	}
+	afternoons := PlanException{Date: day, Until: day.AddDays(4), StartMinute: 13 * 60, EndMinute: 17 * 60}
+	if got := count(afternoons); got != 14*8-5*4 {
+		t.Fatalf("five closed afternoons leave %d slots, want %d", got, 14*8-5*4)
+	}
+	for _, tc := range []struct {
+		name  string
+		e     PlanException
+		field string
+	}{
+		{"one day", PlanException{Date: day, AllDay: true}, ""},
+		{"a window", PlanException{Date: day, StartMinute: 780, EndMinute: 1440}, ""},
+		{"no day", PlanException{AllDay: true}, "date"},
+		{"ends before it starts", PlanException{Date: day, Until: day.AddDays(-1), AllDay: true}, "until"},
+		{"more than a year", PlanException{Date: day, Until: day.AddDays(400), AllDay: true}, "until"},
+		{"empty window", PlanException{Date: day, StartMinute: 780, EndMinute: 780}, "end"},
+		{"window past midnight", PlanException{Date: day, StartMinute: 780, EndMinute: 1500}, "end"},
+	} {
+		if got := ErrorField(tc.e.Validate()); got != tc.field {
+			t.Errorf("%s: field %q, want %q", tc.name, got, tc.field)
+		}
+	}
+}
+
 func TestPlanValidate(t *testing.T) {
 	ok := PlanBlock{Weekday: time.Monday, StartMinute: 540, EndMinute: 600, Service: General, SlotMinutes: 15, Audience: Public}
 	for _, tc := range []struct {

@@ -229,7 +229,16 @@ func (s *Store) SavePlan(ctx context.Context, c rdv.PlanChange) (rdv.SlotChanges
 		if err := lockPractitioner(ctx, tx, c.ClinicID, plan.PractitionerID); err != nil {
 			return err
 		}
-		if err := writePlan(ctx, tx, plan); err != nil {
+		// The blocks change; the stored exceptions stay, and the new slots
+		// honour them.
+		stored, err := readPlan(ctx, tx, plan.PractitionerID, c.ClinicID)
+		if err != nil {
+			return err
+		}
+		plan.Exceptions = stored.Exceptions
+		c := c
+		c.Plan = plan
+		if err := writePlanPart(ctx, tx, plan, planBlocks); err != nil {
 			return err
 		}
 		lo, hi := desk.PlanWindow(c)
@@ -269,32 +278,6 @@ func (s *Store) SavePlan(ctx context.Context, c rdv.PlanChange) (rdv.SlotChanges
 		s.changed()
 	}
 	return ch, nil
-}
-
-// writePlan replaces the practitioner's plan at the clinic, or adds it.
-// Plan IDs are given by the network load, so a new plan takes the next
-// one under a lock that makes concurrent additions wait.
-func writePlan(ctx context.Context, tx pgx.Tx, p rdv.WorkingPlan) error {
-	blocks, exceptions, err := desk.EncodePlan(p)
-	if err != nil {
-		return err
-	}
-	tag, err := tx.Exec(ctx, `UPDATE plans SET blocks = $3, exceptions = $4 WHERE practitioner_id = $1 AND clinic_id = $2`,
-		p.PractitionerID, p.ClinicID, blocks, exceptions)
-	if err != nil {
-		return fmt.Errorf("write plan: %w", err)
-	}
-	if tag.RowsAffected() > 0 {
-		return nil
-	}
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('rdv plans', 0))`); err != nil {
-		return fmt.Errorf("lock plan IDs: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO plans (id, practitioner_id, clinic_id, blocks, exceptions)
-		SELECT coalesce(max(id), 0) + 1, $1, $2, $3, $4 FROM plans`, p.PractitionerID, p.ClinicID, blocks, exceptions); err != nil {
-		return fmt.Errorf("add plan: %w", err)
-	}
-	return nil
 }
 
 // SetAppointmentStatus records that the patient arrived, was seen, or did

@@ -283,7 +283,15 @@ func savePlan(tx *wtx, c rdv.PlanChange) (rdv.SlotChanges, error) {
 	if err := clinicPractitioner(tx, c.ClinicID, plan.PractitionerID); err != nil {
 		return rdv.SlotChanges{}, err
 	}
-	if err := writePlan(tx, plan); err != nil {
+	// The blocks change; the stored exceptions stay, and the new slots
+	// honour them.
+	stored, err := readPlan(tx, plan.PractitionerID, c.ClinicID)
+	if err != nil {
+		return rdv.SlotChanges{}, err
+	}
+	plan.Exceptions = stored.Exceptions
+	c.Plan = plan
+	if err := writePlanPart(tx, plan, planBlocks); err != nil {
 		return rdv.SlotChanges{}, err
 	}
 	lo, hi := desk.PlanWindow(c)
@@ -309,27 +317,6 @@ func savePlan(tx *wtx, c rdv.PlanChange) (rdv.SlotChanges, error) {
 		ch.Freed = append(ch.Freed, sl)
 	}
 	return ch, nil
-}
-
-// writePlan replaces the practitioner's plan at the clinic, or adds it.
-func writePlan(tx *wtx, p rdv.WorkingPlan) error {
-	blocks, exceptions, err := desk.EncodePlan(p)
-	if err != nil {
-		return err
-	}
-	res, err := tx.exec(`UPDATE plans SET blocks = ?, exceptions = ? WHERE practitioner_id = ? AND clinic_id = ?`,
-		blocks, exceptions, p.PractitionerID, p.ClinicID)
-	if err != nil {
-		return fmt.Errorf("write plan: %w", mapError(err))
-	}
-	if n, err := res.RowsAffected(); err != nil || n > 0 {
-		return mapError(err)
-	}
-	if _, err := tx.exec(`INSERT INTO plans (practitioner_id, clinic_id, blocks, exceptions) VALUES (?, ?, ?, ?)`,
-		p.PractitionerID, p.ClinicID, blocks, exceptions); err != nil {
-		return fmt.Errorf("add plan: %w", mapError(err))
-	}
-	return nil
 }
 
 // SetAppointmentStatus records that the patient arrived, was seen, or did

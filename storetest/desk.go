@@ -28,6 +28,9 @@ func RunDesk(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"SavePlan", testSavePlan},
 		{"SavePlanKeepsTakenSlots", testSavePlanKeepsTaken},
 		{"SavePlanRefused", testSavePlanRefused},
+		{"SavePlanKeepsExceptions", testSavePlanKeepsExceptions},
+		{"AddAndRemoveException", testAddAndRemoveException},
+		{"ExceptionKeepsAppointments", testExceptionKeepsAppointments},
 		{"AppointmentStatus", testAppointmentStatus},
 		{"AppointmentStatusRefused", testAppointmentStatusRefused},
 	}

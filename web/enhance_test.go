@@ -49,7 +49,7 @@ func TestSearchNearMe(t *testing.T) {
 		{"position and no place", "45.524,-73.580", "", http.StatusOK, []string{"Clinique du Plateau"}},
 		{"unreadable position, known place", "nord", "Laval", http.StatusOK, []string{"Laval"}},
 		{"unreadable position, no place", "999,999", "", http.StatusUnprocessableEntity, []string{translate("fr", "err.required")}},
-		{"position far from every clinic", "58.1,-68.4", "votre position", http.StatusOK, []string{translate("fr", "results.none")}},
+		{"position far from every clinic", "58.1,-68.4", "votre position", http.StatusOK, []string{translate("fr", "results.none.short"), htmlText(translate("fr", "results.next", "votre position"))}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

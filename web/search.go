@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -68,7 +69,8 @@ type searchData struct {
 	PlaceName string
 	RadiusKm  string
 	Results   []resultRow
-	Query     string // the search, carried by each slot's form to come back
+	Next      *nextRow // when Results is empty: the next free time, if any
+	Query     string   // the search, carried by each slot's form to come back
 	Nonce     string
 	Choose    string // the label of every slot's button
 }
@@ -143,6 +145,9 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		}
 		data.Results = append(data.Results, row)
 	}
+	if len(data.Results) == 0 {
+		data.Next = s.nextFree(q, f.Values, lang)
+	}
 	w.Header().Set("Cache-Control", "private, no-cache")
 	s.render(w, r, http.StatusOK, "search", &page{
 		Title:  "results.title",
@@ -207,14 +212,18 @@ func (s *Server) parseSearch(f *form) (availability.Query, places.Place, bool) {
 	}
 	q.Service = svc
 
-	place, found := places.Lookup(v.Get("lieu"))
+	place, err := places.Resolve(v.Get("lieu"))
 	here, nearOK := parseNear(v.Get("near"))
 	switch {
 	case nearOK: // the browser's position (see near.go); place has no name
 		place = here
 	case v.Get("lieu") == "":
 		f.Fail("lieu", "err.required")
-	case !found:
+	case errors.Is(err, places.ErrPostalCodeOutside):
+		f.Fail("lieu", "err.postal_outside")
+	case errors.Is(err, places.ErrPostalCodeUnknown):
+		f.Fail("lieu", "err.postal_unknown")
+	case err != nil:
 		f.Fail("lieu", "err.place")
 	}
 	q.Lat, q.Lon = place.Lat, place.Lon

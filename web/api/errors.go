@@ -47,6 +47,9 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.Log.ErrorContext(r.Context(), "api request failed", "route", r.Pattern, "err", err)
 	}
 	msg := message(Lang(r), code, field)
+	if m, ok := placeMessage(Lang(r), err); ok {
+		msg = m
+	}
 	b := make([]byte, 0, 128+len(msg))
 	b = append(b, `{"error":{"code":`...)
 	b = appendString(b, code)

@@ -118,9 +118,12 @@ func parseSearch(p *searchParams, rawQuery string, now time.Time) error {
 		if !havePlace {
 			return rdv.FieldError("near", "near or place is required")
 		}
-		pl, ok := places.Lookup(placeS)
-		if !ok {
-			return rdv.FieldError("place", "unknown place")
+		pl, err := places.Resolve(placeS)
+		if err != nil {
+			// The code and field stay those of an unknown place; the
+			// message tells a postal code it cannot use (see
+			// placeMessage).
+			return &rdv.Error{Code: rdv.EINVALID, Field: "place", Detail: "unknown place", Err: err}
 		}
 		q.Lat, q.Lon = pl.Lat, pl.Lon
 	}

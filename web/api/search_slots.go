@@ -51,7 +51,11 @@ func (s *server) searchSlots(w http.ResponseWriter, r *http.Request) {
 		}
 		b = s.appendSlot(b, x, true)
 	}
-	b = append(b, "]}\n"...)
+	b = append(b, ']')
+	if len(res) == 0 {
+		b = s.appendNextFree(b, buf.params.q)
+	}
+	b = append(b, "}\n"...)
 	// Keep grown buffers for the next search, but let an outsized one go.
 	if cap(b) <= 1<<20 {
 		buf.body = b[:0]

@@ -18,6 +18,12 @@ func init() {
 		"signin.signed_out": {"Vous êtes déconnecté.", "You are signed out."},
 		"signout.submit":    {"Se déconnecter", "Sign out"},
 		"staff.signed_in":   {"Connecté : %s", "Signed in: %s"},
-		"banner.label":      {"Avis important", "Important notice"},
+		"staff.nav":         {"Votre espace", "Your workspace"},
+
+		"staff.home.receptionist": {"Agenda de la clinique", "Clinic agenda"},
+		"staff.home.clinic_admin": {"Agenda de la clinique", "Clinic agenda"},
+		"staff.home.agent":        {"Console téléphonique", "Phone console"},
+		"staff.home.operator":     {"Console de l'opérateur", "Operator console"},
+		"banner.label":            {"Avis important", "Important notice"},
 	})
 }

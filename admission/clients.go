@@ -2,9 +2,6 @@ package admission
 
 import (
 	"math"
-	"net"
-	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -93,26 +90,4 @@ func (cl *clientLimits) len() int {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	return len(cl.buckets)
-}
-
-// clientAddr returns the address a request comes from. With trustProxy it
-// takes the last X-Forwarded-For entry, the one the proxy in front of us
-// appended; earlier entries are whatever the client chose to send.
-func clientAddr(r *http.Request, trustProxy bool) string {
-	if trustProxy {
-		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-			last := xff[len(xff)-1]
-			if i := strings.LastIndexByte(last, ','); i >= 0 {
-				last = last[i+1:]
-			}
-			if ip := net.ParseIP(strings.TrimSpace(last)); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -134,7 +134,7 @@ func (c *Controller) allowClient(r *http.Request) (bool, time.Duration) {
 		return true, 0
 	}
 	now := c.cfg.Now()
-	if ok, wait := c.byAddr.allow(clientAddr(r, c.cfg.TrustForwardedFor), now); !ok {
+	if ok, wait := c.byAddr.allow(ClientAddr(r, c.cfg.TrustForwardedFor), now); !ok {
 		return false, wait
 	}
 	if c.cfg.AccountOf != nil {

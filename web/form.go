@@ -6,12 +6,12 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"rdv"
+	"rdv/admission"
 )
 
 // maxFormBytes bounds what a form post may send: the longest form is a
@@ -114,14 +114,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// clientKey identifies who holds slots, for the cap on live holds. Only
-// the connection's address is trusted: a header could be forged.
-func clientKey(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+// clientAddr returns the address a request comes from, by the rule
+// admission control applies (see admission.ClientAddr): X-Forwarded-For
+// only when the platform is told it runs behind a proxy.
+func (s *Server) clientAddr(r *http.Request) string {
+	return admission.ClientAddr(r, s.d.TrustForwardedFor)
 }
 
 // newNonce returns a random value for a form's idempotency key: the same

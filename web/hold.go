@@ -28,7 +28,7 @@ func (s *Server) hold(w http.ResponseWriter, r *http.Request) {
 	if r.PostForm.Get("cle") == "" {
 		idem = nil
 	}
-	h, err := s.d.Engine.Hold(r.Context(), slotID, clientKey(r), idem)
+	h, err := s.d.Engine.Hold(r.Context(), slotID, s.clientAddr(r), idem)
 	switch rdv.ErrorCode(err) {
 	case "":
 		http.Redirect(w, r, "/reservation/"+url.PathEscape(h.ID), http.StatusSeeOther)

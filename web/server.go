@@ -55,6 +55,10 @@ type Deps struct {
 	// WaitingRoom reports the waiting room's state for the same page;
 	// nil: no waiting room.
 	WaitingRoom func() WaitingRoomSnapshot
+	// TrustForwardedFor takes client addresses from X-Forwarded-For, as
+	// admission control does: set it with admission's setting, never
+	// alone.
+	TrustForwardedFor bool
 }
 
 // placeSuggestions is how many of the most populous places the place field

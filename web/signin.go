@@ -11,28 +11,23 @@ import (
 	"rdv/auth"
 )
 
-// roleHome is each role's workspace: where it lands after signing in
-// without a return path, and what the staff header links to.
+// roleHome is where each role lands after signing in without a return
+// path. Consoles add their own.
 var roleHome = map[rdv.Role]string{
-	rdv.Receptionist: "/clinique",
-	rdv.ClinicAdmin:  "/clinique",
-	rdv.PhoneAgent:   "/agent",
-	rdv.Operator:     "/operateur",
+	rdv.Operator: "/operateur",
 }
 
-// Home returns the signed-in account's workspace, for the header; "" when
-// no one is signed in.
-func (p *page) Home() string {
-	if p.Account == nil {
-		return ""
-	}
-	return roleHome[p.Account.Role]
-}
-
-// signinGuard slows down password guessing: per email (any one account)
-// and per address (one machine trying many accounts; clinics share an
-// address, so it tolerates more), and it bounds how many argon2id checks
-// run at once so that a flood of sign-ins cannot take every core.
+// signinGuard slows down password guessing: per email at one address
+// (one account guessed from one place) and per address (one machine
+// trying many accounts; clinics share an address, so it tolerates more),
+// and it bounds how many argon2id checks run at once so that a flood of
+// sign-ins cannot take every core.
+//
+// No count is per email alone: failures from one address must never keep
+// the account's owner out from another (an attacker could otherwise lock
+// every staff member out by guessing each email five times). Guessing one
+// account from many addresses is bounded by each address's own slow-down
+// and by the argon2id checks the platform runs at once.
 type signinGuard struct {
 	byEmail *throttle
 	byAddr  *throttle
@@ -100,25 +95,37 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now()
-	emailKey, addrKey := "e:"+email, "a:"+clientKey(r)
+	addr := s.clientAddr(r)
+	emailKey, addrKey := "e:"+email+"|"+addr, "a:"+addr
 	g := s.signins
-	if g.byEmail.wait(emailKey, now) > 0 || g.byAddr.wait(addrKey, now) > 0 {
+	// Both attempts are reserved before the password is checked, so that
+	// concurrent guesses cannot all pass a check made before any of them
+	// is counted.
+	if g.byAddr.reserve(addrKey, now) > 0 {
+		again(http.StatusTooManyRequests, "signin.wait")
+		return
+	}
+	if g.byEmail.reserve(emailKey, now) > 0 {
+		g.byAddr.release(addrKey)
 		again(http.StatusTooManyRequests, "signin.wait")
 		return
 	}
 	a, ok, err := s.checkPassword(r.Context(), email, password)
 	if err != nil {
+		g.byEmail.release(emailKey)
+		g.byAddr.release(addrKey)
 		s.fail(w, r, err)
 		return
 	}
 	if !ok {
-		g.byEmail.fail(emailKey, now)
-		g.byAddr.fail(addrKey, now)
+		g.byEmail.fail(emailKey, time.Now())
+		g.byAddr.fail(addrKey, time.Now())
 		s.log.InfoContext(r.Context(), "sign-in refused")
 		again(http.StatusUnauthorized, "signin.failed")
 		return
 	}
 	g.byEmail.forgive(emailKey)
+	g.byAddr.release(addrKey)
 	token, hash := auth.NewSessionToken()
 	err = s.d.Accounts.CreateSession(r.Context(), rdv.Session{
 		TokenHash: hash, AccountID: a.ID, CSRFToken: auth.NewCSRFToken(),

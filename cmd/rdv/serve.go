@@ -68,6 +68,7 @@ type serveFlags struct {
 	MaxLiveHolds  int
 	ShutdownGrace time.Duration
 	HTTPSProxy    bool
+	PublicURL     string
 	Spool         string
 	Waitroom      waitroomFlags
 }
@@ -86,6 +87,7 @@ func (m *Main) parseServe(args []string) (*serveFlags, error) {
 	fs.IntVar(&f.MaxLiveHolds, "max-live-holds", envInt("RDV_MAX_LIVE_HOLDS", 3), "live holds one client may have at once (env RDV_MAX_LIVE_HOLDS)")
 	fs.StringVar(&f.Spool, "spool", envOr("RDV_SPOOL", ""), "appointment requests' durable spool file (default: the database file + .requests.spool, or rdv-requests.spool for PostgreSQL) (env RDV_SPOOL)")
 	fs.BoolVar(&f.HTTPSProxy, "https-proxy", envOr("RDV_HTTPS_PROXY", "") == "true", "a proxy in front serves the platform over HTTPS: mark cookies Secure and send HSTS (env RDV_HTTPS_PROXY=true)")
+	fs.StringVar(&f.PublicURL, "public-url", envOr("RDV_PUBLIC_URL", ""), "the site's address as people reach it, such as https://rdv.example.org: links shown whole (the appointment link staff read to a caller) start with it, never with the request's Host header (default: the listen address) (env RDV_PUBLIC_URL)")
 	fs.DurationVar(&f.ShutdownGrace, "shutdown-grace", envDuration("RDV_SHUTDOWN_GRACE", 10*time.Second), "how long requests in flight may finish on shutdown (env RDV_SHUTDOWN_GRACE)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -95,6 +97,13 @@ func (m *Main) parseServe(args []string) (*serveFlags, error) {
 		return nil, fmt.Errorf("--hold-ttl %s: want between 10s and 1h", f.HoldTTL)
 	case f.MaxLiveHolds < 1:
 		return nil, fmt.Errorf("--max-live-holds %d: want at least 1", f.MaxLiveHolds)
+	}
+	if f.PublicURL != "" {
+		u, err := web.ParsePublicURL(f.PublicURL)
+		if err != nil {
+			return nil, fmt.Errorf("--public-url: %w", err)
+		}
+		f.PublicURL = u
 	}
 	return f, nil
 }
@@ -147,7 +156,18 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	site, err := m.site(store, index, engine, requests, admit, room)
+	// Listen before building the site: without --public-url, the site's
+	// links name the address actually bound (port 0 in tests).
+	ln, err := net.Listen("tcp", f.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", f.Addr, err)
+	}
+	defer ln.Close() // when serving, Shutdown has closed it already
+	publicURL := f.PublicURL
+	if publicURL == "" {
+		publicURL = listenURL(ln.Addr())
+	}
+	site, err := m.site(store, index, engine, requests, admit, room, publicURL)
 	if err != nil {
 		return err
 	}
@@ -164,10 +184,6 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 		handler = behindHTTPSProxy(handler)
 	}
 
-	ln, err := net.Listen("tcp", f.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", f.Addr, err)
-	}
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -219,13 +235,19 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	return nil
 }
 
-func (m *Main) announce(addr net.Addr) {
+// listenURL is the URL of a listening address, naming localhost for
+// "every address".
+func listenURL(addr net.Addr) string {
 	host := addr.String()
 	if a, ok := addr.(*net.TCPAddr); ok && a.IP.IsUnspecified() {
 		host = fmt.Sprintf("localhost:%d", a.Port)
 	}
+	return "http://" + host
+}
+
+func (m *Main) announce(addr net.Addr) {
 	m.mu.Lock()
-	m.url = "http://" + host
+	m.url = listenURL(addr)
 	m.mu.Unlock()
 	fmt.Fprintf(m.Stdout, "rdv listening on %s\n", m.url)
 	close(m.ready)
@@ -272,17 +294,18 @@ func buildIndex(ctx context.Context, store rdv.Store, now time.Time) (*availabil
 }
 
 // site assembles the pages and the JSON API.
-func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.Engine, requests *spool.Spool, admit *admission.Controller, room *waitroom.Room) (http.Handler, error) {
+func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.Engine, requests *spool.Spool, admit *admission.Controller, room *waitroom.Room, publicURL string) (http.Handler, error) {
 	ready := func(ctx context.Context) error {
 		_, err := store.Empty(ctx)
 		return err
 	}
-	deps := api.Deps{Engine: engine, Index: index, Store: store, Ready: ready, Log: m.Log}
+	trust := admit.TrustForwardedFor()
+	deps := api.Deps{Engine: engine, Index: index, Store: store, Ready: ready, Log: m.Log, TrustForwardedFor: trust}
 	if requests != nil {
 		deps.Requests = requests
 	}
 	apiHandler := api.New(deps)
-	wd := web.Deps{Engine: engine, Index: index, Store: store, API: apiHandler, Ready: ready, Log: m.Log}
+	wd := web.Deps{Engine: engine, Index: index, Store: store, API: apiHandler, Ready: ready, Log: m.Log, TrustForwardedFor: trust}
 	// Stores that keep accounts and settings enable sign-in, the banner
 	// and onboarding.
 	wd.Accounts, _ = store.(rdv.AccountStore)
@@ -290,6 +313,7 @@ func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.
 	wd.Network, _ = store.(rdv.NetworkAdminStore)
 	wd.Modes, _ = store.(rdv.ModeStore)
 	wd.RequestList, _ = store.(rdv.RequestStore)
+	wd.PublicURL = publicURL
 	if requests != nil {
 		wd.Requests = requests
 	}

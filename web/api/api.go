@@ -27,6 +27,10 @@ type Deps struct {
 	// Requests accepts appointment requests (POST /api/v1/requests); nil
 	// answers 503.
 	Requests RequestAcceptor
+	// TrustForwardedFor takes client addresses from X-Forwarded-For, as
+	// admission control does: set it with admission's setting, never
+	// alone.
+	TrustForwardedFor bool
 }
 
 // server holds the dependencies every handler shares.

@@ -21,7 +21,7 @@ type holdResponse struct {
 // while the person fills in the booking form.
 func (s *server) createHold(w http.ResponseWriter, r *http.Request) {
 	var in holdRequest
-	client := clientKey(r)
+	client := s.clientAddr(r)
 	idem, err := readKeyedJSON(w, r, &in, client)
 	if err != nil {
 		s.fail(w, r, err)

@@ -8,11 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 
 	"rdv"
+	"rdv/admission"
 )
 
 const (
@@ -102,14 +102,10 @@ func readAppointmentChange(w http.ResponseWriter, r *http.Request, dst any) (int
 	return id, idem, nil
 }
 
-// clientKey identifies the client for the cap on live holds: its IP
-// address, without the port.
-func clientKey(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+// clientAddr returns the address a request comes from, by the rule
+// admission control applies (see admission.ClientAddr).
+func (s *server) clientAddr(r *http.Request) string {
+	return admission.ClientAddr(r, s.TrustForwardedFor)
 }
 
 // pathID reads the {id} of a route. An ID that is not a positive number

@@ -47,10 +47,18 @@ type Hold struct {
 }
 
 // Appointment is a booked slot.
+//
+// Patient and Guardian are the people as the booking gave them: names,
+// birth date, phone, email and language belong to the appointment (they
+// are who the clinic calls about it), never read from a stored patient
+// row. Their IDs link the patient rows that the booking found or created
+// by health number; a booking never changes a stored patient, so one
+// person's booking cannot rewrite another's identity, and an answer never
+// shows anything of a patient that its caller did not send.
 type Appointment struct {
 	ID        int64
 	Slot      Slot
-	Patient   Patient
+	Patient   Patient  // GuardianID is the guardian of this booking
 	Guardian  *Patient // who booked for a child, if anyone
 	Status    AppointmentStatus
 	BookedBy  BookedBy

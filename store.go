@@ -38,7 +38,10 @@ type HoldRequest struct {
 	Idem          *IdemKey
 }
 
-// ConfirmRequest turns a live hold into a booked appointment.
+// ConfirmRequest turns a live hold into a booked appointment. The store
+// finds the patient (and the guardian) by health number, or adds them with
+// these details; it never changes a patient it finds. The details given
+// are kept on the appointment, and the answer shows only them.
 type ConfirmRequest struct {
 	HoldID          string
 	Patient         Patient  // validated by the caller
@@ -115,6 +118,9 @@ type Store interface {
 	ScanBookable(ctx context.Context, from, now time.Time, fn func(Slot) error) error
 
 	Hold(ctx context.Context, id string) (Hold, error)
+	// Patient returns a patient's record as stored. Bookings never change
+	// it, and never show it: an appointment carries its own details.
+	Patient(ctx context.Context, id int64) (Patient, error)
 	Appointment(ctx context.Context, id int64) (Appointment, error)
 	// AppointmentByToken returns the appointment only if tokenHash is the
 	// hash of its cancel token, and ENOTFOUND otherwise.

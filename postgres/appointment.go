@@ -11,35 +11,60 @@ import (
 	"rdv"
 )
 
-const patientColumns = `id, first_name, last_name, birth_date, health_number, phone, email, language, guardian_id`
+// peopleColumns are the people of appointment a as its booking gave them,
+// with the health numbers of the patient rows p and g it is filed under
+// (peopleJoins). Nothing else is read from a patient row: a stored
+// patient's details never stand for what a booking said.
+const peopleColumns = `a.patient_id, a.first_name, a.last_name, a.birth_date, p.health_number, a.phone, a.email, a.language, a.guardian_id,
+	a.guardian_first_name, a.guardian_last_name, a.guardian_birth_date, g.health_number, a.guardian_phone, a.guardian_email, a.guardian_language`
 
-// patientScan holds the destinations of patientColumns; every field is a
-// pointer so that the same scan serves a guardian that may be absent.
-type patientScan struct {
-	id                                          *int64
-	firstName, lastName, phone, email, language *string
-	healthNumber                                *string
-	birth                                       *time.Time
-	guardianID                                  *int64
+const peopleJoins = ` LEFT JOIN patients p ON p.id = a.patient_id LEFT JOIN patients g ON g.id = a.guardian_id`
+
+// peopleScan holds the destinations of peopleColumns; every field is a
+// pointer so that the same scan serves the agenda's slots without an
+// appointment and appointments without a guardian.
+type peopleScan struct {
+	id, guardianID                               *int64
+	firstName, lastName, phone, email, language  *string
+	healthNumber, guardianHealthNumber           *string
+	gFirstName, gLastName, gPhone, gEmail, gLang *string
+	birth, guardianBirth                         *time.Time
 }
 
-func (x *patientScan) dest() []any {
-	return []any{&x.id, &x.firstName, &x.lastName, &x.birth, &x.healthNumber, &x.phone, &x.email, &x.language, &x.guardianID}
+func (x *peopleScan) dest() []any {
+	return []any{&x.id, &x.firstName, &x.lastName, &x.birth, &x.healthNumber, &x.phone, &x.email, &x.language, &x.guardianID,
+		&x.gFirstName, &x.gLastName, &x.guardianBirth, &x.guardianHealthNumber, &x.gPhone, &x.gEmail, &x.gLang}
 }
 
-func (x *patientScan) patient() *rdv.Patient {
-	if x.id == nil {
+// patient is the appointment's patient as booked.
+func (x *peopleScan) patient() rdv.Patient {
+	return rdv.Patient{ID: deref(x.id), FirstName: deref(x.firstName), LastName: deref(x.lastName), BirthDate: dateOf(x.birth),
+		HealthNumber: deref(x.healthNumber), Phone: deref(x.phone), Email: deref(x.email), Language: deref(x.language),
+		GuardianID: deref(x.guardianID)}
+}
+
+// guardian is the guardian who booked, or nil.
+func (x *peopleScan) guardian() *rdv.Patient {
+	if x.guardianID == nil {
 		return nil
 	}
-	p := &rdv.Patient{ID: *x.id, FirstName: deref(x.firstName), LastName: deref(x.lastName), HealthNumber: deref(x.healthNumber),
-		Phone: deref(x.phone), Email: deref(x.email), Language: deref(x.language)}
-	if x.birth != nil {
-		p.BirthDate = rdv.Date{Year: x.birth.Year(), Month: x.birth.Month(), Day: x.birth.Day()}
+	return &rdv.Patient{ID: *x.guardianID, FirstName: deref(x.gFirstName), LastName: deref(x.gLastName), BirthDate: dateOf(x.guardianBirth),
+		HealthNumber: deref(x.guardianHealthNumber), Phone: deref(x.gPhone), Email: deref(x.gEmail), Language: deref(x.gLang)}
+}
+
+func dateOf(t *time.Time) rdv.Date {
+	if t == nil {
+		return rdv.Date{}
 	}
-	if x.guardianID != nil {
-		p.GuardianID = *x.guardianID
+	return rdv.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}
+}
+
+// nullDate is a date for a nullable date column: NULL for none.
+func nullDate(d rdv.Date) any {
+	if d == (rdv.Date{}) {
+		return nil
 	}
-	return p
+	return dateValue(d)
 }
 
 func deref[T any](p *T) T {
@@ -58,16 +83,11 @@ func readAppointment(ctx context.Context, q querier, id int64, tokenHash string,
 	var a rdv.Appointment
 	var status, bookedBy, channel string
 	var sl slotScan
-	var p, g patientScan
-	dest := append([]any{&a.ID, &status, &bookedBy, &channel, &a.FeeCents, &a.CreatedAt}, sl.dest()...)
-	dest = append(append(dest, p.dest()...), g.dest()...)
-	err := q.QueryRow(ctx, `SELECT a.id, a.status, a.booked_by, a.channel, a.fee_cents, a.created_at, `+slotColumns+`,
-			p.id, p.first_name, p.last_name, p.birth_date, p.health_number, p.phone, p.email, p.language, p.guardian_id,
-			g.id, g.first_name, g.last_name, g.birth_date, g.health_number, g.phone, g.email, g.language, g.guardian_id
+	var people peopleScan
+	dest := append(append([]any{&a.ID, &status, &bookedBy, &channel, &a.FeeCents, &a.CreatedAt}, sl.dest()...), people.dest()...)
+	err := q.QueryRow(ctx, `SELECT a.id, a.status, a.booked_by, a.channel, a.fee_cents, a.created_at, `+slotColumns+`, `+peopleColumns+`
 		FROM appointments a
-		JOIN slots s ON s.id = a.slot_id
-		JOIN patients p ON p.id = a.patient_id
-		LEFT JOIN patients g ON g.id = a.guardian_id
+		JOIN slots s ON s.id = a.slot_id`+peopleJoins+`
 		WHERE a.id = $1 AND (NOT $3 OR (a.cancel_token_hash <> '' AND a.cancel_token_hash = $2))`,
 		id, tokenHash, checkToken).Scan(dest...)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -79,9 +99,30 @@ func readAppointment(ctx context.Context, q querier, id int64, tokenHash string,
 	a.Status, a.BookedBy, a.Channel = rdv.AppointmentStatus(status), rdv.BookedBy(bookedBy), rdv.Channel(channel)
 	a.CreatedAt = a.CreatedAt.UTC()
 	a.Slot = sl.slot()
-	a.Patient = *p.patient()
-	a.Guardian = g.patient()
+	a.Patient = people.patient()
+	a.Guardian = people.guardian()
 	return a, nil
+}
+
+// Patient returns a patient's record as stored.
+func (s *Store) Patient(ctx context.Context, id int64) (rdv.Patient, error) {
+	var p rdv.Patient
+	err := s.withConn(ctx, "patient", func(c *pgx.Conn) error {
+		var hn *string
+		var guardian *int64
+		var birth time.Time
+		err := c.QueryRow(ctx, `SELECT id, first_name, last_name, birth_date, health_number, phone, email, language, guardian_id
+			FROM patients WHERE id = $1`, id).Scan(&p.ID, &p.FirstName, &p.LastName, &birth, &hn, &p.Phone, &p.Email, &p.Language, &guardian)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return rdv.Errorf(rdv.ENOTFOUND, "patient %d", id)
+		}
+		if err != nil {
+			return fmt.Errorf("read patient %d: %w", id, err)
+		}
+		p.BirthDate, p.HealthNumber, p.GuardianID = dateOf(&birth), deref(hn), deref(guardian)
+		return nil
+	})
+	return p, err
 }
 
 // Appointment returns an appointment by ID, without its cancel token.
@@ -107,18 +148,32 @@ func (s *Store) AppointmentByToken(ctx context.Context, id int64, tokenHash stri
 	return a, err
 }
 
-// upsertPatient returns the patient with r's health number, writing it when
-// it is new: the same health number is the same patient. A guardian given
-// now is linked; an existing link is kept otherwise.
-func upsertPatient(ctx context.Context, tx pgx.Tx, p rdv.Patient, guardianID int64) (rdv.Patient, error) {
-	var x patientScan
-	err := tx.QueryRow(ctx, `INSERT INTO patients (first_name, last_name, birth_date, health_number, phone, email, language, guardian_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-		ON CONFLICT (health_number) DO UPDATE SET guardian_id = COALESCE(EXCLUDED.guardian_id, patients.guardian_id)
-		RETURNING `+patientColumns,
-		p.FirstName, p.LastName, dateValue(p.BirthDate), nullText(p.HealthNumber), p.Phone, p.Email, p.Language, nullID(guardianID)).Scan(x.dest()...)
-	if err != nil {
-		return rdv.Patient{}, fmt.Errorf("write patient: %w", err)
+// findOrAddPatient returns the ID of the patient with p's health number,
+// adding the patient with p's details when the number is new. A patient
+// found is left exactly as stored: a booking never changes anyone's
+// identity, contact details or guardian (the booking's details live on
+// the appointment). Two bookings that add the same new number at once
+// meet on the unique index: the second finds the first's row.
+func findOrAddPatient(ctx context.Context, tx pgx.Tx, p rdv.Patient) (int64, error) {
+	const find = `SELECT id FROM patients WHERE health_number = $1`
+	var id int64
+	err := tx.QueryRow(ctx, find, p.HealthNumber).Scan(&id)
+	switch {
+	case err == nil:
+		return id, nil
+	case !errors.Is(err, pgx.ErrNoRows):
+		return 0, fmt.Errorf("find patient: %w", err)
 	}
-	return *x.patient(), nil
+	err = tx.QueryRow(ctx, `INSERT INTO patients (first_name, last_name, birth_date, health_number, phone, email, language, guardian_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (health_number) DO NOTHING RETURNING id`,
+		p.FirstName, p.LastName, dateValue(p.BirthDate), nullText(p.HealthNumber), p.Phone, p.Email, p.Language, nullID(p.GuardianID)).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// Added by a booking that committed since the look-up: this
+		// statement's snapshot is newer and sees it.
+		err = tx.QueryRow(ctx, find, p.HealthNumber).Scan(&id)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("add patient: %w", err)
+	}
+	return id, nil
 }

@@ -41,26 +41,36 @@ func (s *Store) ConfirmHold(ctx context.Context, r rdv.ConfirmRequest) (rdv.Appo
 	})
 }
 
-// book writes the appointment of a slot just taken from its hold.
+// book writes the appointment of a slot just taken from its hold. The
+// answer is what the request gave, with the IDs of the patient rows it
+// was filed under: nothing of a stored patient.
 func book(ctx context.Context, tx pgx.Tx, sl rdv.Slot, r rdv.ConfirmRequest, now time.Time) (rdv.Appointment, error) {
 	a := rdv.Appointment{Slot: sl, Status: rdv.Booked, BookedBy: r.BookedBy, Channel: r.Channel,
-		FeeCents: r.FeeCents, CreatedAt: now, CancelToken: r.CancelToken}
-	var guardianID int64
+		FeeCents: r.FeeCents, CreatedAt: now, CancelToken: r.CancelToken, Patient: r.Patient}
+	a.Patient.GuardianID = 0
+	var g rdv.Patient
 	if r.Guardian != nil {
-		g, err := upsertPatient(ctx, tx, *r.Guardian, 0)
-		if err != nil {
+		g = *r.Guardian
+		g.GuardianID = 0
+		var err error
+		if g.ID, err = findOrAddPatient(ctx, tx, g); err != nil {
 			return rdv.Appointment{}, err
 		}
-		a.Guardian, guardianID = &g, g.ID
+		a.Guardian = &g
+		a.Patient.GuardianID = g.ID
 	}
-	p, err := upsertPatient(ctx, tx, r.Patient, guardianID)
-	if err != nil {
+	p := &a.Patient
+	var err error
+	if p.ID, err = findOrAddPatient(ctx, tx, *p); err != nil {
 		return rdv.Appointment{}, err
 	}
-	a.Patient = p
-	err = tx.QueryRow(ctx, `INSERT INTO appointments (slot_id, patient_id, guardian_id, status, booked_by, channel, fee_cents, created_at, cancel_token_hash)
-		VALUES ($1, $2, $3, 'booked', $4, $5, $6, $7, $8) RETURNING id`,
-		sl.ID, p.ID, nullID(guardianID), string(r.BookedBy), string(r.Channel), r.FeeCents, now, r.CancelTokenHash).Scan(&a.ID)
+	err = tx.QueryRow(ctx, `INSERT INTO appointments (slot_id, patient_id, guardian_id, status, booked_by, channel, fee_cents, created_at, cancel_token_hash,
+			first_name, last_name, birth_date, phone, email, language,
+			guardian_first_name, guardian_last_name, guardian_birth_date, guardian_phone, guardian_email, guardian_language)
+		VALUES ($1, $2, $3, 'booked', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id`,
+		sl.ID, p.ID, nullID(p.GuardianID), string(r.BookedBy), string(r.Channel), r.FeeCents, now, r.CancelTokenHash,
+		p.FirstName, p.LastName, dateValue(p.BirthDate), p.Phone, p.Email, p.Language,
+		g.FirstName, g.LastName, nullDate(g.BirthDate), g.Phone, g.Email, g.Language).Scan(&a.ID)
 	if err != nil {
 		return rdv.Appointment{}, fmt.Errorf("write appointment: %w", err)
 	}

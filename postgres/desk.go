@@ -21,13 +21,9 @@ func (s *Store) Agenda(ctx context.Context, clinicID int64, from, to time.Time) 
 	var out []rdv.AgendaEntry
 	err := s.withConn(ctx, "agenda", func(c *pgx.Conn) error {
 		out = out[:0]
-		rows, err := c.Query(ctx, `SELECT `+slotColumns+`, a.id, a.status, a.booked_by, a.channel, a.fee_cents, a.created_at,
-				p.id, p.first_name, p.last_name, p.birth_date, p.health_number, p.phone, p.email, p.language, p.guardian_id,
-				g.id, g.first_name, g.last_name, g.birth_date, g.health_number, g.phone, g.email, g.language, g.guardian_id
+		rows, err := c.Query(ctx, `SELECT `+slotColumns+`, a.id, a.status, a.booked_by, a.channel, a.fee_cents, a.created_at, `+peopleColumns+`
 			FROM slots s
-			LEFT JOIN appointments a ON a.slot_id = s.id AND a.status <> 'cancelled'
-			LEFT JOIN patients p ON p.id = a.patient_id
-			LEFT JOIN patients g ON g.id = a.guardian_id
+			LEFT JOIN appointments a ON a.slot_id = s.id AND a.status <> 'cancelled'`+peopleJoins+`
 			WHERE s.clinic_id = $1 AND s.start_at >= $2 AND s.start_at < $3 AND s.retired_at IS NULL
 			ORDER BY s.practitioner_id, s.start_at, s.id`, clinicID, from, to)
 		if err != nil {
@@ -38,9 +34,8 @@ func (s *Store) Agenda(ctx context.Context, clinicID int64, from, to time.Time) 
 		var id, fee *int64
 		var status, bookedBy, channel *string
 		var created *time.Time
-		var p, g patientScan
-		dest := append(sl.dest(), &id, &status, &bookedBy, &channel, &fee, &created)
-		dest = append(append(dest, p.dest()...), g.dest()...)
+		var people peopleScan
+		dest := append(append(sl.dest(), &id, &status, &bookedBy, &channel, &fee, &created), people.dest()...)
 		for rows.Next() {
 			if err := rows.Scan(dest...); err != nil {
 				return err
@@ -49,7 +44,7 @@ func (s *Store) Agenda(ctx context.Context, clinicID int64, from, to time.Time) 
 			if id != nil {
 				e.Appointment = &rdv.Appointment{ID: *id, Slot: e.Slot, Status: rdv.AppointmentStatus(deref(status)),
 					BookedBy: rdv.BookedBy(deref(bookedBy)), Channel: rdv.Channel(deref(channel)), FeeCents: deref(fee),
-					CreatedAt: deref(created).UTC(), Patient: *p.patient(), Guardian: g.patient()}
+					CreatedAt: deref(created).UTC(), Patient: people.patient(), Guardian: people.guardian()}
 			}
 			out = append(out, e)
 		}

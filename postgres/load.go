@@ -105,11 +105,22 @@ func loadNetwork(ctx context.Context, tx pgx.Tx, n rdv.NetworkLoad, progress fun
 		return err
 	}
 	// Appointments of the loaded network: booked by clinic staff, with no
-	// cancel token that anybody could know.
-	if err := copyRows(ctx, tx, "appointments", []string{"id", "slot_id", "patient_id", "status", "booked_by", "channel", "fee_cents", "created_at", "cancel_token_hash"},
+	// cancel token that anybody could know, each with its own copy of who
+	// it is for, as a booking would have given it.
+	people := make(map[int64]*rdv.Patient, len(n.Patients))
+	for i := range n.Patients {
+		people[n.Patients[i].ID] = &n.Patients[i]
+	}
+	if err := copyRows(ctx, tx, "appointments", []string{"id", "slot_id", "patient_id", "status", "booked_by", "channel", "fee_cents", "created_at", "cancel_token_hash",
+		"first_name", "last_name", "birth_date", "phone", "email", "language"},
 		len(booked), func(i int) ([]any, error) {
 			b := booked[i]
-			return []any{int64(i + 1), b.slotID, b.patientID, string(rdv.Booked), string(rdv.ByStaff), string(rdv.Phone), int64(0), b.createdAt, ""}, nil
+			p, ok := people[b.patientID]
+			if !ok {
+				return nil, rdv.Errorf(rdv.EINVALID, "slot %d: unknown patient %d", b.slotID, b.patientID)
+			}
+			return []any{int64(i + 1), b.slotID, b.patientID, string(rdv.Booked), string(rdv.ByStaff), string(rdv.Phone), int64(0), b.createdAt, "",
+				p.FirstName, p.LastName, dateValue(p.BirthDate), p.Phone, p.Email, p.Language}, nil
 		}); err != nil {
 		return err
 	}

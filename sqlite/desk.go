@@ -33,82 +33,36 @@ func ceilUnix(t time.Time) int64 { return t.Unix() + boolInt(t.Nanosecond() > 0)
 func (s *Store) Agenda(ctx context.Context, clinicID int64, from, to time.Time) ([]rdv.AgendaEntry, error) {
 	q := s.r(ctx)
 	lo, hi := ceilUnix(from), ceilUnix(to)
-	rows, err := q.query(`SELECT `+deskSlotColumns+`, coalesce(a.id, 0), coalesce(a.patient_id, 0), coalesce(a.guardian_id, 0),
-			coalesce(a.status, ''), coalesce(a.booked_by, ''), coalesce(a.channel, ''), coalesce(a.fee_cents, 0), coalesce(a.created_at, 0)
-		FROM slots s LEFT JOIN appointments a ON a.slot_id = s.id AND a.status <> 'cancelled'
+	rows, err := q.query(`SELECT `+deskSlotColumns+`, coalesce(a.id, 0),
+			coalesce(a.status, ''), coalesce(a.booked_by, ''), coalesce(a.channel, ''), coalesce(a.fee_cents, 0), coalesce(a.created_at, 0), `+peopleColumns+`
+		FROM slots s LEFT JOIN appointments a ON a.slot_id = s.id AND a.status <> 'cancelled'`+peopleJoins+`
 		WHERE s.clinic_id = ? AND s.start_utc >= ? AND s.start_utc < ? AND s.retired_at IS NULL
 		ORDER BY s.practitioner_id, s.start_utc, s.id`, clinicID, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("agenda of clinic %d: %w", clinicID, mapError(err))
 	}
-	type link struct{ entry, patient, guardian int64 }
+	defer rows.Close()
 	var out []rdv.AgendaEntry
-	var links []link
 	for rows.Next() {
 		var a rdv.Appointment
-		var patientID, guardianID, created int64
-		sl, err := scanSlot(slotAndMore{rows, []any{&a.ID, &patientID, &guardianID, &a.Status, &a.BookedBy, &a.Channel, &a.FeeCents, &created}})
+		var created int64
+		var people peopleScan
+		sl, err := scanSlot(slotAndMore{rows, append([]any{&a.ID, &a.Status, &a.BookedBy, &a.Channel, &a.FeeCents, &created}, people.dest()...)})
 		if err != nil {
-			rows.Close()
 			return nil, fmt.Errorf("agenda of clinic %d: %w", clinicID, mapError(err))
 		}
 		e := rdv.AgendaEntry{Slot: sl}
 		if a.ID != 0 {
 			a.Slot, a.CreatedAt = sl, fromMillis(created)
+			if err := people.fill(&a); err != nil {
+				return nil, fmt.Errorf("agenda of clinic %d: %w", clinicID, err)
+			}
 			e.Appointment = &a
-			links = append(links, link{int64(len(out)), patientID, guardianID})
 		}
 		out = append(out, e)
 	}
-	if err := rows.Close(); err != nil {
-		return nil, fmt.Errorf("agenda of clinic %d: %w", clinicID, mapError(err))
-	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("agenda of clinic %d: %w", clinicID, mapError(err))
-	}
-	if len(links) == 0 {
-		return out, nil
-	}
-	// The patients of the agenda in one more statement rather than one per
-	// appointment.
-	people, err := agendaPatients(q, clinicID, lo, hi)
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range links {
-		a := out[l.entry].Appointment
-		a.Patient = people[l.patient]
-		if g, ok := people[l.guardian]; ok && l.guardian != 0 {
-			a.Guardian = &g
-		}
-	}
-	return out, nil
-}
-
-func agendaPatients(q querier, clinicID, lo, hi int64) (map[int64]rdv.Patient, error) {
-	rows, err := q.query(`SELECT `+patientColumns+` FROM patients WHERE id IN (
-			SELECT a.patient_id FROM appointments a JOIN slots s ON s.id = a.slot_id
-			WHERE s.clinic_id = ?1 AND s.start_utc >= ?2 AND s.start_utc < ?3 AND a.status <> 'cancelled'
-			UNION SELECT a.guardian_id FROM appointments a JOIN slots s ON s.id = a.slot_id
-			WHERE s.clinic_id = ?1 AND s.start_utc >= ?2 AND s.start_utc < ?3 AND a.status <> 'cancelled')`, clinicID, lo, hi)
-	if err != nil {
-		return nil, fmt.Errorf("agenda patients of clinic %d: %w", clinicID, mapError(err))
-	}
-	defer rows.Close()
-	out := map[int64]rdv.Patient{}
-	for rows.Next() {
-		var p rdv.Patient
-		var birth string
-		if err := rows.Scan(&p.ID, &p.FirstName, &p.LastName, &birth, &p.HealthNumber, &p.Phone, &p.Email, &p.Language, &p.GuardianID); err != nil {
-			return nil, fmt.Errorf("agenda patients of clinic %d: %w", clinicID, mapError(err))
-		}
-		if p.BirthDate, err = rdv.ParseDate(birth); err != nil {
-			return nil, fmt.Errorf("agenda patient %d: %w", p.ID, err)
-		}
-		out[p.ID] = p
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("agenda patients of clinic %d: %w", clinicID, mapError(err))
 	}
 	return out, nil
 }

@@ -171,25 +171,33 @@ func confirmHold(tx *wtx, r rdv.ConfirmRequest) (rdv.Appointment, rdv.SlotChange
 	if err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, err
 	}
+	// The answer is what the request gave, with the IDs of the rows it
+	// was filed under: nothing of a stored patient.
 	a := rdv.Appointment{Status: rdv.Booked, BookedBy: r.BookedBy, Channel: r.Channel, FeeCents: r.FeeCents,
 		CreatedAt: fromMillis(millis(r.Now)), CancelToken: r.CancelToken, Patient: r.Patient}
-	var guardianID any
+	a.Patient.GuardianID = 0
+	var g rdv.Patient
 	if r.Guardian != nil {
-		g := *r.Guardian
+		g = *r.Guardian
 		g.GuardianID = 0
-		if g.ID, err = upsertPatient(tx, g); err != nil {
+		if g.ID, err = findOrAddPatient(tx, g); err != nil {
 			return rdv.Appointment{}, rdv.SlotChanges{}, err
 		}
-		a.Guardian, guardianID = &g, g.ID
+		a.Guardian = &g
 		a.Patient.GuardianID = g.ID
 	}
-	if a.Patient.ID, err = upsertPatient(tx, a.Patient); err != nil {
+	if a.Patient.ID, err = findOrAddPatient(tx, a.Patient); err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, err
 	}
 	now := millis(r.Now)
-	if err := tx.row(`INSERT INTO appointments (slot_id, patient_id, guardian_id, status, booked_by, channel, fee_cents, cancel_token_hash, created_at, updated_at)
-		VALUES (?, ?, ?, 'booked', ?, ?, ?, ?, ?, ?) RETURNING id`,
-		slot.ID, a.Patient.ID, guardianID, r.BookedBy, r.Channel, r.FeeCents, r.CancelTokenHash, now, now).Scan(&a.ID); err != nil {
+	p := a.Patient
+	if err := tx.row(`INSERT INTO appointments (slot_id, patient_id, guardian_id, status, booked_by, channel, fee_cents, cancel_token_hash, created_at, updated_at,
+			first_name, last_name, birth_date, phone, email, language,
+			guardian_first_name, guardian_last_name, guardian_birth_date, guardian_phone, guardian_email, guardian_language)
+		VALUES (?, ?, ?, 'booked', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		slot.ID, p.ID, nullID(p.GuardianID), r.BookedBy, r.Channel, r.FeeCents, r.CancelTokenHash, now, now,
+		p.FirstName, p.LastName, p.BirthDate.String(), p.Phone, p.Email, p.Language,
+		g.FirstName, g.LastName, dateText(g.BirthDate), g.Phone, g.Email, g.Language).Scan(&a.ID); err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, fmt.Errorf("insert appointment: %w", uniqueAs(err, rdv.ESLOTTAKEN, "slot %d already booked", slot.ID))
 	}
 	if err := bookSlot(tx, h.ID, slot.ID); err != nil {
@@ -214,21 +222,36 @@ func bookSlot(tx *wtx, holdID string, slotID int64) error {
 	return nil
 }
 
-// upsertPatient records a patient by health number, updating the contact
-// details of one already known, and returns its ID.
-func upsertPatient(tx *wtx, p rdv.Patient) (int64, error) {
+// findOrAddPatient returns the ID of the patient with p's health number,
+// adding the patient with p's details when the number is new. A patient
+// found is left exactly as stored: a booking never changes anyone's
+// identity, contact details or guardian (the booking's details live on
+// the appointment). The store's single writer runs this, so nothing adds
+// the same number between the look-up and the insert.
+func findOrAddPatient(tx *wtx, p rdv.Patient) (int64, error) {
 	var id int64
-	err := tx.row(`INSERT INTO patients (first_name, last_name, birth_date, health_number, phone, email, language, guardian_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (health_number) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
-			birth_date = excluded.birth_date, phone = excluded.phone, email = excluded.email, language = excluded.language,
-			guardian_id = coalesce(excluded.guardian_id, patients.guardian_id)
-		RETURNING id`,
+	err := tx.row(`SELECT id FROM patients WHERE health_number = ?`, p.HealthNumber).Scan(&id)
+	switch {
+	case err == nil:
+		return id, nil
+	case !isNoRows(err):
+		return 0, fmt.Errorf("find patient: %w", mapError(err))
+	}
+	err = tx.row(`INSERT INTO patients (first_name, last_name, birth_date, health_number, phone, email, language, guardian_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		p.FirstName, p.LastName, p.BirthDate.String(), nullString(p.HealthNumber), p.Phone, p.Email, p.Language, nullID(p.GuardianID)).Scan(&id)
 	if err != nil {
-		return 0, fmt.Errorf("record patient: %w", mapError(err))
+		return 0, fmt.Errorf("add patient: %w", mapError(err))
 	}
 	return id, nil
+}
+
+// dateText is a date as the appointments table keeps it: empty for none.
+func dateText(d rdv.Date) string {
+	if d == (rdv.Date{}) {
+		return ""
+	}
+	return d.String()
 }
 
 func nullString(s string) any {

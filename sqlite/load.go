@@ -237,10 +237,18 @@ func loadSlots(ctx context.Context, conn *sql.Conn, n rdv.NetworkLoad, progress 
 		return produceErr
 	}
 	now := millis(time.Now())
-	appts := newBulk(ctx, conn, `INSERT INTO appointments (slot_id, patient_id, status, booked_by, channel, fee_cents, cancel_token_hash, created_at, updated_at) VALUES `,
-		fmt.Sprintf("(?,?,'booked','self','web',0,'',%d,%d)", now, now), 2, 500)
+	// An appointment keeps its own copy of who it is for, as a booking
+	// would have given it.
+	people := make(map[int64]*rdv.Patient, len(n.Patients))
+	for i := range n.Patients {
+		people[n.Patients[i].ID] = &n.Patients[i]
+	}
+	appts := newBulk(ctx, conn, `INSERT INTO appointments (slot_id, patient_id, status, booked_by, channel, fee_cents, cancel_token_hash, created_at, updated_at,
+		first_name, last_name, birth_date, phone, email, language) VALUES `,
+		fmt.Sprintf("(?,?,'booked','self','web',0,'',%d,%d,?,?,?,?,?,?)", now, now), 8, 500)
 	for _, b := range booked {
-		if err := appts.add(b[0], b[1]); err != nil {
+		p := people[b[1]] // checked by produceSlots
+		if err := appts.add(b[0], b[1], p.FirstName, p.LastName, p.BirthDate.String(), p.Phone, p.Email, p.Language); err != nil {
 			return fmt.Errorf("insert appointment of slot %d: %w", b[0], err)
 		}
 	}

@@ -249,14 +249,13 @@ func (s *Store) Hold(ctx context.Context, id string) (rdv.Hold, error) {
 	return h.Hold, err
 }
 
-const patientColumns = `id, first_name, last_name, birth_date, coalesce(health_number, ''), phone, email, language, coalesce(guardian_id, 0)`
-
-func getPatient(q querier, id int64) (rdv.Patient, error) {
+// Patient returns a patient's record as stored.
+func (s *Store) Patient(ctx context.Context, id int64) (rdv.Patient, error) {
 	var p rdv.Patient
 	var birth string
-	err := q.row(`SELECT `+patientColumns+` FROM patients WHERE id = ?`, id).
-		Scan(&p.ID, &p.FirstName, &p.LastName, &birth, &p.HealthNumber, &p.Phone, &p.Email, &p.Language, &p.GuardianID)
-	if errors.Is(err, sql.ErrNoRows) {
+	err := s.r(ctx).row(`SELECT id, first_name, last_name, birth_date, coalesce(health_number, ''), phone, email, language, coalesce(guardian_id, 0)
+		FROM patients WHERE id = ?`, id).Scan(&p.ID, &p.FirstName, &p.LastName, &birth, &p.HealthNumber, &p.Phone, &p.Email, &p.Language, &p.GuardianID)
+	if isNoRows(err) {
 		return rdv.Patient{}, rdv.Errorf(rdv.ENOTFOUND, "patient %d", id)
 	}
 	if err != nil {
@@ -268,15 +267,61 @@ func getPatient(q querier, id int64) (rdv.Patient, error) {
 	return p, nil
 }
 
-// getAppointment reads an appointment with its slot, patient and guardian,
-// and the hash of its cancel token.
+// peopleColumns are the people of appointment a as its booking gave them,
+// with the health numbers of the patient rows p and g it is filed under
+// (peopleJoins). Nothing else is read from a patient row: a stored
+// patient's details never stand for what a booking said. Every column is
+// coalesced so that the agenda's slots without an appointment scan too.
+const peopleColumns = `coalesce(a.patient_id, 0), coalesce(a.first_name, ''), coalesce(a.last_name, ''), coalesce(a.birth_date, ''),
+	coalesce(p.health_number, ''), coalesce(a.phone, ''), coalesce(a.email, ''), coalesce(a.language, ''), coalesce(a.guardian_id, 0),
+	coalesce(a.guardian_first_name, ''), coalesce(a.guardian_last_name, ''), coalesce(a.guardian_birth_date, ''),
+	coalesce(g.health_number, ''), coalesce(a.guardian_phone, ''), coalesce(a.guardian_email, ''), coalesce(a.guardian_language, '')`
+
+const peopleJoins = ` LEFT JOIN patients p ON p.id = a.patient_id LEFT JOIN patients g ON g.id = a.guardian_id`
+
+// peopleScan holds the destinations of peopleColumns.
+type peopleScan struct {
+	patient, guardian    rdv.Patient
+	birth, guardianBirth string
+}
+
+func (x *peopleScan) dest() []any {
+	p, g := &x.patient, &x.guardian
+	return []any{&p.ID, &p.FirstName, &p.LastName, &x.birth, &p.HealthNumber, &p.Phone, &p.Email, &p.Language, &p.GuardianID,
+		&g.FirstName, &g.LastName, &x.guardianBirth, &g.HealthNumber, &g.Phone, &g.Email, &g.Language}
+}
+
+// fill sets the appointment's patient and guardian from the scan.
+func (x *peopleScan) fill(a *rdv.Appointment) error {
+	var err error
+	a.Patient = x.patient
+	if a.Patient.BirthDate, err = rdv.ParseDate(x.birth); err != nil {
+		return fmt.Errorf("birth date of appointment %d: %w", a.ID, err)
+	}
+	a.Guardian = nil
+	if a.Patient.GuardianID != 0 {
+		g := x.guardian
+		g.ID = a.Patient.GuardianID
+		if x.guardianBirth != "" {
+			if g.BirthDate, err = rdv.ParseDate(x.guardianBirth); err != nil {
+				return fmt.Errorf("guardian's birth date of appointment %d: %w", a.ID, err)
+			}
+		}
+		a.Guardian = &g
+	}
+	return nil
+}
+
+// getAppointment reads an appointment with its slot and its people as
+// the booking gave them, and the hash of its cancel token.
 func getAppointment(q querier, id int64) (rdv.Appointment, string, error) {
 	var a rdv.Appointment
-	var slotID, patientID, guardianID, created int64
+	var slotID, created int64
 	var hash string
-	err := q.row(`SELECT id, slot_id, patient_id, coalesce(guardian_id, 0), status, booked_by, channel, fee_cents, cancel_token_hash, created_at
-		FROM appointments WHERE id = ?`, id).
-		Scan(&a.ID, &slotID, &patientID, &guardianID, &a.Status, &a.BookedBy, &a.Channel, &a.FeeCents, &hash, &created)
+	var people peopleScan
+	err := q.row(`SELECT a.id, a.slot_id, a.status, a.booked_by, a.channel, a.fee_cents, a.cancel_token_hash, a.created_at, `+peopleColumns+`
+		FROM appointments a`+peopleJoins+` WHERE a.id = ?`, id).
+		Scan(append([]any{&a.ID, &slotID, &a.Status, &a.BookedBy, &a.Channel, &a.FeeCents, &hash, &created}, people.dest()...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return rdv.Appointment{}, "", rdv.Errorf(rdv.ENOTFOUND, "appointment %d", id)
 	}
@@ -284,18 +329,11 @@ func getAppointment(q querier, id int64) (rdv.Appointment, string, error) {
 		return rdv.Appointment{}, "", fmt.Errorf("read appointment %d: %w", id, mapError(err))
 	}
 	a.CreatedAt = fromMillis(created)
+	if err := people.fill(&a); err != nil {
+		return rdv.Appointment{}, "", fmt.Errorf("read appointment %d: %w", id, err)
+	}
 	if a.Slot, err = getSlot(q, slotID); err != nil {
 		return rdv.Appointment{}, "", fmt.Errorf("read appointment %d: %w", id, err)
-	}
-	if a.Patient, err = getPatient(q, patientID); err != nil {
-		return rdv.Appointment{}, "", fmt.Errorf("read appointment %d: %w", id, err)
-	}
-	if guardianID != 0 {
-		g, err := getPatient(q, guardianID)
-		if err != nil {
-			return rdv.Appointment{}, "", fmt.Errorf("read appointment %d: %w", id, err)
-		}
-		a.Guardian = &g
 	}
 	return a, hash, nil
 }

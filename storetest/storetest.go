@@ -38,6 +38,8 @@ func Run(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"ExpireHolds", testExpireHolds},
 		{"ConfirmHold", testConfirmHold},
 		{"ConfirmGuardian", testConfirmGuardian},
+		{"BookingKeepsPatients", testBookingKeepsPatients},
+		{"BookingKeepsGuardianLink", testBookingKeepsGuardianLink},
 		{"AppointmentByToken", testAppointmentByToken},
 		{"Cancel", testCancel},
 		{"Reschedule", testReschedule},

@@ -8,7 +8,7 @@ func init() {
 		"err.postal_unknown": {"Nous ne savons pas encore situer ce code postal. Entrez plutôt le nom de votre ville, par exemple Sherbrooke.", "We cannot place this postal code yet. Please enter your town's name instead, for example Sherbrooke."},
 		"results.none.short": {"Aucun rendez-vous libre ne correspond à votre recherche.", "No free appointment matches your search."},
 		"results.next":       {"En cherchant plus tard ou plus loin autour de %s, la prochaine heure libre pour ce type de consultation :", "Looking later or farther from %s, the next free time for this type of visit:"},
-		"results.next.link":  {"Voir les heures libres de %s à partir de ce jour", "See the free times at %s from that day on"},
+		"results.next.link":  {"Heures libres à %s à partir de ce jour", "Free times at %s from that day on"},
 		"results.next.none":  {"Aucune heure libre pour ce type de consultation dans tout le réseau pour le moment.", "No free time for this type of visit anywhere in the network at the moment."},
 	})
 }

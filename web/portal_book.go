@@ -195,17 +195,13 @@ func (s *Server) staffBooked(w http.ResponseWriter, r *http.Request) {
 		s.renderMessage(w, r, http.StatusNotFound, "error.appt_notfound")
 		return
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
 	back := "/agent"
 	if m.clinic != 0 {
 		back = "/clinique?date=" + rdv.DateOf(a.Slot.Start).String()
 	}
 	s.render(w, r, http.StatusOK, "portal_booked", &page{Title: "portal.booked.title", Data: staffBookedData{
 		Slot: s.viewSlot(a.Slot), Patient: a.Patient.FirstName + " " + a.Patient.LastName, ID: a.ID,
-		CancelURL: scheme + "://" + r.Host + appointmentURL(a.ID, token, ""), BackURL: back,
+		CancelURL: s.publicURL + appointmentURL(a.ID, token, ""), BackURL: back,
 		Channel: translate(langOf(r.Context()), "portal.channel."+string(a.Channel)),
 	}})
 }

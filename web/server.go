@@ -8,6 +8,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -31,6 +32,10 @@ type Deps struct {
 	// probes; Ready answers them only when no API is given.
 	Ready func(ctx context.Context) error
 	Log   *slog.Logger
+	// PublicURL is the site's address as people reach it (see
+	// ParsePublicURL), in front of the links shown whole; "": those
+	// links are shown as paths.
+	PublicURL string
 	// Accounts signs staff in; without it no one can sign in and staff
 	// pages send people to a sign-in page that refuses everyone.
 	Accounts rdv.AccountStore
@@ -86,6 +91,8 @@ type Server struct {
 	health dbHealth
 	// signins slows down repeated failed sign-ins (see signin.go).
 	signins *signinGuard
+	// publicURL is Deps.PublicURL, checked.
+	publicURL string
 }
 
 // New parses the templates, fingerprints the static files and routes the
@@ -104,6 +111,13 @@ func New(d Deps) (*Server, error) {
 		s.clinicDesk = booking.NewDesk(d.Engine, ds)
 	}
 	s.health.ttl = healthTTL
+	if d.PublicURL != "" {
+		u, err := ParsePublicURL(d.PublicURL)
+		if err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+		s.publicURL = u
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

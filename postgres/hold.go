@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -137,83 +136,4 @@ func scanSlots(rows pgx.Rows) ([]rdv.Slot, error) {
 		out = append(out, x.slot())
 	}
 	return out, rows.Err()
-}
-
-// idempotentTx runs write in a transaction under idempotency key k
-// (invariant 3): a key already used with the same body answers with the
-// saved result, marked Replayed, and writes nothing; otherwise write's
-// result is saved under k in the same transaction. write sees fresh changes
-// on every attempt of the transaction, and what it records in them is
-// returned with its result.
-func idempotentTx[T any](ctx context.Context, s *Store, what string, k *rdv.IdemKey, now time.Time,
-	write func(tx pgx.Tx, ch *rdv.SlotChanges) (T, error)) (T, rdv.SlotChanges, error) {
-	var out T
-	var ch rdv.SlotChanges
-	err := s.inTx(ctx, what, func(tx pgx.Tx) error {
-		var zero T
-		out, ch = zero, rdv.SlotChanges{}
-		replay, err := claimKey(ctx, tx, k, now)
-		if err != nil {
-			return err
-		}
-		if replay != nil {
-			ch.Replayed = true
-			return json.Unmarshal(replay, &out)
-		}
-		if out, err = write(tx, &ch); err != nil {
-			return err
-		}
-		return saveAnswer(ctx, tx, k, out)
-	})
-	if err != nil {
-		var zero T
-		return zero, rdv.SlotChanges{}, err
-	}
-	return out, ch, nil
-}
-
-// claimKey records an idempotency key at the start of a write. It returns
-// the stored answer when the key was already used with the same body. A
-// concurrent write with the same key waits on the key's row until the
-// first commits (then replays it) or rolls back (then runs itself).
-func claimKey(ctx context.Context, tx pgx.Tx, k *rdv.IdemKey, now time.Time) ([]byte, error) {
-	if k == nil {
-		return nil, nil
-	}
-	tag, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (scope, key, body_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-		k.Scope, k.Key, k.BodyHash, dbTime(now))
-	if err != nil {
-		return nil, fmt.Errorf("claim idempotency key: %w", err)
-	}
-	if tag.RowsAffected() == 1 {
-		return nil, nil
-	}
-	var bodyHash string
-	var answer []byte
-	err = tx.QueryRow(ctx, `SELECT body_hash, response FROM idempotency_keys WHERE scope = $1 AND key = $2`, k.Scope, k.Key).Scan(&bodyHash, &answer)
-	if err != nil {
-		return nil, fmt.Errorf("read idempotency key: %w", err)
-	}
-	if bodyHash != k.BodyHash {
-		return nil, rdv.Errorf(rdv.EIDEMPOTENCY, "key %q was used with another body", k.Key)
-	}
-	if answer == nil {
-		return nil, rdv.Errorf(rdv.ECONFLICT, "key %q has no answer", k.Key)
-	}
-	return answer, nil
-}
-
-// saveAnswer stores the answer of a write under its idempotency key.
-func saveAnswer(ctx context.Context, tx pgx.Tx, k *rdv.IdemKey, answer any) error {
-	if k == nil {
-		return nil
-	}
-	b, err := json.Marshal(answer)
-	if err != nil {
-		return fmt.Errorf("encode answer: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `UPDATE idempotency_keys SET response = $3 WHERE scope = $1 AND key = $2`, k.Scope, k.Key, b); err != nil {
-		return fmt.Errorf("save answer: %w", err)
-	}
-	return nil
 }

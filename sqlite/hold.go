@@ -2,52 +2,11 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	"rdv"
 )
-
-// idempotent runs do once per idempotency key (invariant 3). Inside the
-// command's transaction it looks the key up: the same body replays the
-// stored answer into result, another body is refused, and a new key runs
-// do and stores result with it. When do fails its savepoint is rolled back
-// with the key, so a failed write stores nothing.
-func idempotent(tx *wtx, key *rdv.IdemKey, now time.Time, result any, do func() error) (replayed bool, err error) {
-	if key == nil {
-		return false, do()
-	}
-	var hash string
-	var stored []byte
-	err = tx.row(`SELECT body_hash, result FROM idempotency WHERE scope = ? AND key = ?`, key.Scope, key.Key).Scan(&hash, &stored)
-	switch {
-	case err == nil:
-		if hash != key.BodyHash {
-			return false, rdv.Errorf(rdv.EIDEMPOTENCY, "key %q of %s was used with another body", key.Key, key.Scope)
-		}
-		if err := json.Unmarshal(stored, result); err != nil {
-			return false, fmt.Errorf("replay key %q of %s: %w", key.Key, key.Scope, err)
-		}
-		return true, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return false, fmt.Errorf("look up idempotency key: %w", mapError(err))
-	}
-	if err := do(); err != nil {
-		return false, err
-	}
-	b, err := json.Marshal(result)
-	if err != nil {
-		return false, fmt.Errorf("record idempotency key: %w", err)
-	}
-	if _, err := tx.exec(`INSERT INTO idempotency (scope, key, body_hash, result, created_at) VALUES (?, ?, ?, ?, ?)`,
-		key.Scope, key.Key, key.BodyHash, b, millis(now)); err != nil {
-		return false, fmt.Errorf("record idempotency key: %w", mapError(err))
-	}
-	return false, nil
-}
 
 // PlaceHold holds a free slot for a client until r.Now+r.TTL.
 func (s *Store) PlaceHold(ctx context.Context, r rdv.HoldRequest) (rdv.Hold, rdv.SlotChanges, error) {

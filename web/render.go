@@ -53,6 +53,7 @@ func parsePages() (map[string]pageTemplate, error) {
 // that browsers may keep it for a year.
 type asset struct {
 	body  []byte
+	gz    []byte // body gzipped once at start; nil when it gains nothing
 	ctype string
 	name  string // the file's own name, e.g. app.js
 }
@@ -85,7 +86,7 @@ func loadAssets() (map[string]asset, string, error) {
 		if !ok {
 			ctype = "application/octet-stream"
 		}
-		assets[served] = asset{body: body, ctype: ctype, name: e.Name()}
+		assets[served] = asset{body: body, gz: gzipOnce(body), ctype: ctype, name: e.Name()}
 		if e.Name() == "app.css" {
 			cssURL = "/static/" + served
 		}
@@ -103,10 +104,19 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	w.Header().Set("Content-Type", a.ctype)
-	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	w.Header().Set("Content-Length", strconv.Itoa(len(a.body)))
-	w.Write(a.body)
+	h := w.Header()
+	h.Set("Content-Type", a.ctype)
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	body := a.body
+	if a.gz != nil {
+		h.Add("Vary", "Accept-Encoding")
+		if r.Method != http.MethodHead && acceptsGzip(r) {
+			h.Set("Content-Encoding", "gzip")
+			body = a.gz
+		}
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.Write(body)
 }
 
 // page is what every template receives: the language and its strings,

@@ -136,7 +136,7 @@ func New(d Deps) (*Server, error) {
 		options.WriteString(`<option value="` + template.HTMLEscapeString(p.Name) + `">`)
 	}
 	s.places = template.HTML(options.String())
-	s.handler = withLanguage(s.logRequests(s.recoverPanics(secureHeaders(s.withSession(s.checkCSRF(s.refuseWritesWhenReadOnly(s.routes())))))))
+	s.handler = compress(withLanguage(s.logRequests(s.recoverPanics(secureHeaders(s.withSession(s.checkCSRF(s.refuseWritesWhenReadOnly(s.routes()))))))))
 	return s, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/desk"
 )
 
 // PlanHorizon is how far ahead a saved working plan regenerates slots:
@@ -91,4 +92,51 @@ func (d *Desk) SetStatus(ctx context.Context, clinicID, appointmentID int64, sta
 		return rdv.Appointment{}, fmt.Errorf("record visit: %w", err)
 	}
 	return a, nil
+}
+
+// Exceptions lists the exceptions of a practitioner's plan at the clinic,
+// each with its ID; a practitioner of another clinic has none.
+func (d *Desk) Exceptions(ctx context.Context, clinicID, practitionerID int64) ([]rdv.PlanException, error) {
+	plans, err := d.engine.store.Plans(ctx, clinicID)
+	if err != nil {
+		return nil, fmt.Errorf("exceptions of practitioner %d: %w", practitionerID, err)
+	}
+	for _, p := range plans {
+		if p.PractitionerID == practitionerID {
+			return desk.NumberExceptions(p.Exceptions), nil
+		}
+	}
+	return nil, nil
+}
+
+// PreviewException reports what adding the exception would withdraw and
+// which appointments or holds stand in its way, and changes nothing.
+func (d *Desk) PreviewException(ctx context.Context, clinicID, practitionerID int64, e rdv.PlanException) (rdv.ExceptionEffect, error) {
+	eff, _, err := d.store.AddException(ctx, rdv.ExceptionRequest{ClinicID: clinicID, PractitionerID: practitionerID, Exception: e, DryRun: true, Now: d.now()})
+	return eff, err
+}
+
+// AddException adds the exception and takes the free slots inside it out
+// of search at once. With appointments or live holds inside it, it is
+// ECONFLICT and the effect lists them.
+func (d *Desk) AddException(ctx context.Context, clinicID, practitionerID int64, e rdv.PlanException) (rdv.ExceptionEffect, error) {
+	eff, ch, err := d.store.AddException(ctx, rdv.ExceptionRequest{ClinicID: clinicID, PractitionerID: practitionerID, Exception: e, Now: d.now()})
+	if err != nil {
+		return eff, err
+	}
+	d.engine.index.Apply(ch)
+	return eff, nil
+}
+
+// RemoveException removes an exception and offers again, within the
+// horizon, the slots the plan wants inside it.
+func (d *Desk) RemoveException(ctx context.Context, clinicID, practitionerID, exceptionID int64) (rdv.ExceptionEffect, error) {
+	now := d.now()
+	eff, ch, err := d.store.RemoveException(ctx, rdv.ExceptionRequest{ClinicID: clinicID, PractitionerID: practitionerID,
+		ExceptionID: exceptionID, Until: rdv.DateOf(now).AddDays(PlanHorizon), Now: now})
+	if err != nil {
+		return rdv.ExceptionEffect{}, err
+	}
+	d.engine.index.Apply(ch)
+	return eff, nil
 }

@@ -81,3 +81,50 @@ func TestDeskKeepsSearchInStep(t *testing.T) {
 	}
 	t.Fatal("no appointment in the agenda")
 }
+
+// TestDeskExceptionInSearch: a holiday takes its public slots out of
+// search at once; removing it brings them back.
+func TestDeskExceptionInSearch(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	d := booking.NewDesk(w.engine, w.store)
+	sl, err := w.store.Slot(ctx, w.offered()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := rdv.DateOf(sl.Start).AddDays(1) // a day without appointments
+	onDay := func() int {
+		n := 0
+		for _, id := range w.offered() {
+			got, _ := w.store.Slot(ctx, id)
+			if got.PractitionerID == sl.PractitionerID && rdv.DateOf(got.Start) == day {
+				n++
+			}
+		}
+		return n
+	}
+	before := onDay()
+	holiday := rdv.PlanException{Date: day, AllDay: true, Reason: "Fête"}
+	preview, err := d.PreviewException(ctx, sl.ClinicID, sl.PractitionerID, holiday)
+	if err != nil || len(preview.Withdrawn) == 0 || onDay() != before {
+		t.Fatalf("preview: %d withdrawn, %v; search offers %d of %d", len(preview.Withdrawn), err, onDay(), before)
+	}
+	eff, err := d.AddException(ctx, sl.ClinicID+1, sl.PractitionerID, holiday)
+	mustCode(t, err, rdv.ENOTFOUND)
+	if eff, err = d.AddException(ctx, sl.ClinicID, sl.PractitionerID, holiday); err != nil {
+		t.Fatalf("add a holiday: %v", err)
+	}
+	if got := onDay(); before == 0 || got != 0 {
+		t.Fatalf("search offers %d slots on the holiday (%d before)", got, before)
+	}
+	list, err := d.Exceptions(ctx, sl.ClinicID, sl.PractitionerID)
+	if err != nil || len(list) == 0 || list[len(list)-1].ID != eff.Exception.ID {
+		t.Fatalf("exceptions listed: %+v, %v", list, err)
+	}
+	if _, err := d.RemoveException(ctx, sl.ClinicID, sl.PractitionerID, eff.Exception.ID); err != nil {
+		t.Fatalf("remove the holiday: %v", err)
+	}
+	if got := onDay(); got != before {
+		t.Fatalf("search offers %d slots after removing the holiday, want %d", got, before)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"rdv"
 )
@@ -68,7 +69,11 @@ func TestPortalCancel(t *testing.T) {
 	if _, rest, ok := strings.Cut(done.location(t), "/clinique/confirmation/"); ok {
 		id, _, _ = strings.Cut(rest, "?")
 	}
-	b.post(page, "/clinique/rendez-vous/"+id+"/statut", url.Values{"status": {"noshow"}, "date": {date}}).want(t, http.StatusSeeOther)
+	// Visits are recorded from their day on: the clock moves to that morning.
+	s.engine.Now = func() time.Time { return s.start.At(8*60, rdv.Toronto) }
+	if res := b.post(page, "/clinique/rendez-vous/"+id+"/statut", url.Values{"status": {"noshow"}, "date": {date}}).want(t, http.StatusSeeOther); !strings.Contains(res.location(t), "avis=status") {
+		t.Fatalf("recording a no-show led to %s", res.location(t))
+	}
 	res = b.post(page, "/clinique/rendez-vous/"+id+"/annuler", url.Values{"date": {date}}).want(t, http.StatusSeeOther)
 	if !strings.Contains(res.location(t), "avis=not_cancelled") {
 		t.Fatalf("cancelling a no-show led to %s", res.location(t))

@@ -11,10 +11,22 @@ import (
 	"rdv/auth"
 )
 
-// roleHome is where each role lands after signing in without a return
-// path. Consoles add their own.
+// roleHome is each role's workspace: where it lands after signing in
+// without a return path, and what the staff header links to.
 var roleHome = map[rdv.Role]string{
-	rdv.Operator: "/operateur",
+	rdv.Receptionist: "/clinique",
+	rdv.ClinicAdmin:  "/clinique",
+	rdv.PhoneAgent:   "/agent",
+	rdv.Operator:     "/operateur",
+}
+
+// Home returns the signed-in account's workspace, for the header; "" when
+// no one is signed in.
+func (p *page) Home() string {
+	if p.Account == nil {
+		return ""
+	}
+	return roleHome[p.Account.Role]
 }
 
 // signinGuard slows down password guessing: per email at one address

@@ -30,8 +30,14 @@ type SlotChanges struct {
 type HoldRequest struct {
 	HoldID        string // chosen by the caller, random
 	SlotID        int64
-	ClientKey     string // who asks, for the cap on live holds
+	ClientKey     string // who asks (a browser, an account), for the cap on live holds
 	MaxLiveHolds  int    // 0: no cap
+	// AddressKey is the network address asked from, for a ceiling shared
+	// by everyone behind it ("": none), and MaxAddressHolds that ceiling
+	// (0: none). Both caps count live holds in the same transaction as
+	// the hold, so concurrent holds cannot pass them together.
+	AddressKey      string
+	MaxAddressHolds int
 	TTL           time.Duration
 	Now           time.Time
 	AllowRostered bool // the caller may hold rostered-only slots

@@ -23,10 +23,8 @@ func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 func (s *Store) PlaceHold(ctx context.Context, r rdv.HoldRequest) (rdv.Hold, rdv.SlotChanges, error) {
 	h, ch, err := idempotentTx(ctx, s, "place hold", r.Idem, r.Now, func(tx pgx.Tx, ch *rdv.SlotChanges) (rdv.Hold, error) {
 		now := dbTime(r.Now)
-		if r.MaxLiveHolds > 0 {
-			if err := checkLiveHolds(ctx, tx, r.ClientKey, r.MaxLiveHolds, now); err != nil {
-				return rdv.Hold{}, err
-			}
+		if err := checkLiveHolds(ctx, tx, r, now); err != nil {
+			return rdv.Hold{}, err
 		}
 		h := rdv.Hold{ID: r.HoldID, SlotID: r.SlotID, ClientKey: r.ClientKey, ExpiresAt: dbTime(r.Now.Add(r.TTL))}
 		var x slotScan
@@ -35,10 +33,10 @@ func (s *Store) PlaceHold(ctx context.Context, r rdv.HoldRequest) (rdv.Hold, rdv
 				WHERE s.id = $1 AND s.start_at > $4 AND (s.audience = 'public' OR $5)
 				  AND (s.state = 'free' OR (s.state = 'held' AND s.hold_expires <= $4))
 				RETURNING `+slotColumns+`),
-			hold AS (INSERT INTO holds (id, slot_id, client_key, expires_at) SELECT $2, id, $6, $3 FROM held),
+			hold AS (INSERT INTO holds (id, slot_id, client_key, address_key, expires_at) SELECT $2, id, $6, $7, $3 FROM held),
 			change AS (INSERT INTO slot_changes (slot_id) SELECT id FROM held)
 			SELECT * FROM held`,
-			r.SlotID, r.HoldID, h.ExpiresAt, now, r.AllowRostered, r.ClientKey).Scan(x.dest()...)
+			r.SlotID, r.HoldID, h.ExpiresAt, now, r.AllowRostered, r.ClientKey, r.AddressKey).Scan(x.dest()...)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return rdv.Hold{}, whyNotHeld(ctx, tx, r, now)
 		}
@@ -57,19 +55,38 @@ func (s *Store) PlaceHold(ctx context.Context, r rdv.HoldRequest) (rdv.Hold, rdv
 	return h, ch, nil
 }
 
-// checkLiveHolds refuses a hold beyond the client's cap. The advisory lock
-// on the client's key makes concurrent holds of one client count one after
-// the other, so the cap holds under concurrency too.
-func checkLiveHolds(ctx context.Context, tx pgx.Tx, clientKey string, max int, now time.Time) error {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, clientKey); err != nil {
+// checkLiveHolds refuses a hold beyond the client's cap or the address's
+// ceiling. Advisory locks on the keys make concurrent holds of one client
+// or one address count one after the other, so both hold under
+// concurrency too; the keys are locked in one statement, in the order of
+// their lock numbers, so that two holds sharing an address cannot each
+// wait for the other's lock.
+func checkLiveHolds(ctx context.Context, tx pgx.Tx, r rdv.HoldRequest, now time.Time) error {
+	var keys []string
+	if r.MaxLiveHolds > 0 {
+		keys = append(keys, r.ClientKey)
+	}
+	byAddr := r.MaxAddressHolds > 0 && r.AddressKey != ""
+	if byAddr {
+		keys = append(keys, "address "+r.AddressKey)
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(unnest($1::text[]), 0) AS k) l ORDER BY k`, keys); err != nil {
 		return fmt.Errorf("lock client holds: %w", err)
 	}
-	var live int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM holds WHERE client_key = $1 AND NOT ended AND expires_at > $2`, clientKey, now).Scan(&live); err != nil {
+	var live, fromAddr int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE client_key = $1), count(*) FILTER (WHERE address_key = $2 AND $3)
+		FROM holds WHERE (client_key = $1 OR (address_key = $2 AND $3)) AND NOT ended AND expires_at > $4`,
+		r.ClientKey, r.AddressKey, byAddr, now).Scan(&live, &fromAddr); err != nil {
 		return fmt.Errorf("count live holds: %w", err)
 	}
-	if live >= max {
+	if r.MaxLiveHolds > 0 && live >= r.MaxLiveHolds {
 		return rdv.Errorf(rdv.ETOOMANYHOLDS, "client has %d live holds", live)
+	}
+	if byAddr && fromAddr >= r.MaxAddressHolds {
+		return rdv.Errorf(rdv.ETOOMANYHOLDS, "address has %d live holds", fromAddr)
 	}
 	return nil
 }

@@ -35,12 +35,14 @@ func placeHold(tx *wtx, r rdv.HoldRequest) (rdv.Hold, rdv.SlotChanges, error) {
 	case r.TTL <= 0:
 		return rdv.Hold{}, rdv.SlotChanges{}, rdv.FieldError("ttl", "hold time %v not positive", r.TTL)
 	}
-	// One statement reads the slot and counts the client's live holds:
-	// statements, not rows, are what a booking spends its time on.
-	var live int
+	// One statement reads the slot and counts the client's and the
+	// address's live holds: statements, not rows, are what a booking
+	// spends its time on. The single writer makes the counts exact.
+	var live, fromAddr int
 	slot, err := scanSlot(scanPlus{tx.row(`SELECT `+slotColumns+`,
-		(SELECT count(*) FROM holds WHERE client_key = ? AND status = 'active' AND expires_at > ?)
-		FROM slots WHERE id = ?`, r.ClientKey, millis(r.Now), r.SlotID), &live})
+		(SELECT count(*) FROM holds WHERE client_key = ? AND status = 'active' AND expires_at > ?),
+		(SELECT count(*) FROM holds WHERE address_key = ? AND address_key <> '' AND status = 'active' AND expires_at > ?)
+		FROM slots WHERE id = ?`, r.ClientKey, millis(r.Now), r.AddressKey, millis(r.Now), r.SlotID), []any{&live, &fromAddr}})
 	if isNoRows(err) {
 		return rdv.Hold{}, rdv.SlotChanges{}, rdv.Errorf(rdv.ENOTFOUND, "slot %d", r.SlotID)
 	}
@@ -65,9 +67,12 @@ func placeHold(tx *wtx, r rdv.HoldRequest) (rdv.Hold, rdv.SlotChanges, error) {
 	if r.MaxLiveHolds > 0 && live >= r.MaxLiveHolds {
 		return rdv.Hold{}, rdv.SlotChanges{}, rdv.Errorf(rdv.ETOOMANYHOLDS, "client has %d live holds", live)
 	}
+	if r.MaxAddressHolds > 0 && r.AddressKey != "" && fromAddr >= r.MaxAddressHolds {
+		return rdv.Hold{}, rdv.SlotChanges{}, rdv.Errorf(rdv.ETOOMANYHOLDS, "address has %d live holds", fromAddr)
+	}
 	expires := millis(r.Now.Add(r.TTL))
-	if _, err := tx.exec(`INSERT INTO holds (id, slot_id, client_key, expires_at, status, created_at) VALUES (?, ?, ?, ?, 'active', ?)`,
-		r.HoldID, slot.ID, r.ClientKey, expires, millis(r.Now)); err != nil {
+	if _, err := tx.exec(`INSERT INTO holds (id, slot_id, client_key, address_key, expires_at, status, created_at) VALUES (?, ?, ?, ?, ?, 'active', ?)`,
+		r.HoldID, slot.ID, r.ClientKey, r.AddressKey, expires, millis(r.Now)); err != nil {
 		return rdv.Hold{}, rdv.SlotChanges{}, fmt.Errorf("insert hold: %w", uniqueAs(err, rdv.ECONFLICT, "hold ID %s in use", r.HoldID))
 	}
 	if _, err := tx.exec(`UPDATE slots SET state = 'held', hold_id = ?, hold_expires = ? WHERE id = ?`, r.HoldID, expires, slot.ID); err != nil {

@@ -34,6 +34,8 @@ func Run(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"ScanBookable", testScanBookable},
 		{"PlaceHold", testPlaceHold},
 		{"LiveHoldCap", testLiveHoldCap},
+		{"AddressHoldCeiling", testAddressHoldCeiling},
+		{"AddressHoldCeilingRaced", testAddressHoldCeilingRaced},
 		{"ExpiredHoldFreesSlot", testExpiredHoldFreesSlot},
 		{"ExpireHolds", testExpireHolds},
 		{"ConfirmHold", testConfirmHold},

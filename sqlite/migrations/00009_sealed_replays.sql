@@ -9,6 +9,10 @@
 -- write itself (the hold is used, the appointment already cancelled).
 
 -- +goose Up
+-- Pages freed by the drop are overwritten with zeros, so that the rows'
+-- bytes do not stay in the file until the pages are reused. The setting
+-- lasts as long as the migration's connection.
+PRAGMA secure_delete = ON;
 DROP TABLE idempotency;
 CREATE TABLE idempotency (
     id         BLOB    NOT NULL PRIMARY KEY,

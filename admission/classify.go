@@ -10,14 +10,15 @@ import (
 type Class int
 
 // Priority classes, highest first. Exempt requests (operators, health
-// probes, metrics) bypass the limit entirely: they must keep answering when
+// probes) bypass the limit entirely: they must keep answering when
 // everything else is shed, so that people can see and steer the overload.
+// Metrics are served on a listener of their own, outside admission.
 const (
 	Critical Class = iota // confirm, cancel, reschedule: a person is finishing a booking
 	Hold                  // a person has chosen a slot
 	Search                // a person is looking
 	Browse                // everything else
-	Exempt                // operator pages, health probes, metrics: never shed
+	Exempt                // operator pages, health probes: never shed
 )
 
 // classes lists the limited classes in priority order.
@@ -45,7 +46,7 @@ func (c Class) String() string {
 func Classify(r *http.Request) Class {
 	p := r.URL.Path
 	switch {
-	case p == "/healthz" || p == "/readyz" || p == "/metrics" ||
+	case p == "/healthz" || p == "/readyz" ||
 		p == "/operateur" || strings.HasPrefix(p, "/operateur/") ||
 		p == "/operator" || strings.HasPrefix(p, "/operator/"):
 		return Exempt

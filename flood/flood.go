@@ -39,6 +39,10 @@ type options struct {
 	maxWorkers            uint64
 	seed                  uint64
 	wait                  time.Duration
+
+	// metrics and compareMetrics are the targets' metrics pages ("":
+	// none): servers serve them apart from the site.
+	metrics, compareMetrics string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -47,6 +51,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.target, "target", "http://127.0.0.1:8080", "base URL of the server under test (loopback only)")
 	fs.StringVar(&o.compareTarget, "compare-target", "", "a second server (run with --admission=off) offered the same load, for comparison")
+	fs.StringVar(&o.metrics, "metrics", "http://127.0.0.1:9090/metrics", "the target's metrics page (its --metrics-addr), read for the server's own counts; off: none")
+	fs.StringVar(&o.compareMetrics, "compare-metrics", "off", "the metrics page of the --compare-target server; off: none")
 	fs.DurationVar(&o.duration, "duration", 20*time.Second, "how long the overload lasts")
 	fs.Float64Var(&o.overload, "overload", 10, "offered load as a multiple of capacity")
 	fs.BoolVar(&o.json, "json", false, "print the summary as one JSON object")
@@ -76,6 +82,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if err := checkLoopback(o.target); err != nil {
 		return o, err
+	}
+	for _, m := range []*string{&o.metrics, &o.compareMetrics} {
+		u, err := metricsURL(*m)
+		if err != nil {
+			return o, err
+		}
+		*m = u
 	}
 	if o.compareTarget != "" {
 		if err := checkLoopback(o.compareTarget); err != nil {
@@ -166,7 +179,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	progress := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
-	main, err := flood(ctx, o, o.target, o.capacity, o.seed, progress)
+	main, err := flood(ctx, o, o.target, o.metrics, o.capacity, o.seed, progress)
 	if err != nil {
 		return err
 	}
@@ -174,7 +187,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.compareTarget != "" {
 		// The same offered load, measured against the capacity of the
 		// server with admission on, so that both runs face the same flood.
-		cmp, err := flood(ctx, o, o.compareTarget, main.CapacityRPS, o.seed+1, progress)
+		cmp, err := flood(ctx, o, o.compareTarget, o.compareMetrics, main.CapacityRPS, o.seed+1, progress)
 		if err != nil {
 			return fmt.Errorf("compare run: %w", err)
 		}
@@ -196,9 +209,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // flood measures (or takes) the capacity of one target, offers it the
 // overload, and checks the bookings.
-func flood(ctx context.Context, o options, target string, capacity float64, seed uint64, progress func(string, ...any)) (Run, error) {
+func flood(ctx context.Context, o options, target, metrics string, capacity float64, seed uint64, progress func(string, ...any)) (Run, error) {
 	base := strings.TrimRight(target, "/")
 	m := newMix(base, seed)
+	m.metrics = metrics
 	ao := attackOptions{timeout: o.timeout, maxWorkers: o.maxWorkers}
 	r := Run{Target: base}
 	if err := waitHealthy(ctx, base, o.wait); err != nil {

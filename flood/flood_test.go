@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -210,6 +211,11 @@ func (f *fakeServer) get(w http.ResponseWriter, r *http.Request) {
 
 func runMain(t *testing.T, args ...string) (Summary, string) {
 	t.Helper()
+	if !slices.Contains(args, "--metrics") {
+		// The fake servers export no metrics; another rdv on this
+		// machine may, at the default address.
+		args = append(args, "--metrics", "off")
+	}
 	var out, errs bytes.Buffer
 	if err := Main(context.Background(), args, &out, &errs); err != nil {
 		t.Fatalf("flood %v: %v\n%s", args, err, errs.String())

@@ -3,8 +3,10 @@ package flood
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,12 +29,31 @@ type serverStats struct {
 	admittedCount     float64
 }
 
-// scrape reads the server's admission metrics; nil when the server does
-// not expose them.
-func scrape(ctx context.Context, base string) *serverStats {
+// metricsURL checks the --metrics flag: "" for off, else an http(s) URL,
+// with the /metrics path when it names none.
+func metricsURL(raw string) (string, error) {
+	if raw == "" || raw == "off" {
+		return "", nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("flood: metrics %q: want an http:// URL, or off", raw)
+	}
+	if u.Path == "" || u.Path == "/" {
+		u.Path = "/metrics"
+	}
+	return u.String(), nil
+}
+
+// scrape reads the server's admission metrics from its metrics page;
+// nil when there is none ("") or it does not expose them.
+func scrape(ctx context.Context, page string) *serverStats {
+	if page == "" {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, page, nil)
 	if err != nil {
 		return nil
 	}

@@ -57,8 +57,9 @@ type booking struct {
 // searches feed holds, holds feed confirmations, bookings feed
 // cancellations. It is shared by the phases of one target.
 type mix struct {
-	base string
-	now  func() time.Time
+	base    string
+	metrics string // the server's metrics page; "": none
+	now     func() time.Time
 
 	// Requests are built from parts made once: a load generator that
 	// formats every URL spends on itself the core it should spend on

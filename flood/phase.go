@@ -168,9 +168,9 @@ func attack(ctx context.Context, m *mix, rate float64, d time.Duration, o attack
 // measure attacks like attack and reads the server's own counters before
 // and after, into the point it returns with the phase.
 func measure(ctx context.Context, m *mix, rate float64, d time.Duration, o attackOptions) (*phase, Point) {
-	before := scrape(ctx, m.base)
+	before := scrape(ctx, m.metrics)
 	p := attack(ctx, m, rate, d, o)
-	after := scrape(ctx, m.base)
+	after := scrape(ctx, m.metrics)
 	pt := p.point()
 	pt.ServerGoodputRPS, pt.ServerAdmittedP99MS, pt.ServerRefusalP99MS = -1, -1, -1
 	if before != nil && after != nil {

@@ -20,21 +20,21 @@ const (
 // refused and its holder waits again.
 const redeemWindow = 10 * time.Minute
 
-// bypassPrefixes are the paths the room never holds back: probes and
-// metrics, static files, the staff consoles (which need a sign-in of
+// bypassPrefixes are the paths the room never holds back: probes,
+// static files, the staff consoles (which need a sign-in of
 // their own) and the appointment-request form, which the waiting page
 // offers as the way to be called back instead of waiting.
 var bypassPrefixes = []string{"/static/", "/operateur", "/operator", "/connexion", "/deconnexion", "/clinique", "/agent", "/demande", "/api/v1/requests"}
 
 // DefaultBypass reports whether a request goes past the room whatever its
-// state: health probes, /metrics, static files, staff pages, the request
+// state: health probes, static files, staff pages, the request
 // form, and the requests that finish or undo a booking (see finishing).
 // It runs on every request: it only compares strings and allocates
 // nothing.
 func DefaultBypass(r *http.Request) bool {
 	p := r.URL.Path
 	switch p {
-	case "/healthz", "/readyz", "/metrics", "/favicon.ico", "/robots.txt":
+	case "/healthz", "/readyz", "/favicon.ico", "/robots.txt":
 		return true
 	}
 	for _, pre := range bypassPrefixes {

@@ -155,7 +155,7 @@ func TestOrderAndAdmission(t *testing.T) {
 		if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
 			t.Fatalf("visitor %d: status %d, Retry-After %q; want the waiting page", i, rec.Code, rec.Header().Get("Retry-After"))
 		}
-		if !strings.Contains(rec.Body.String(), `http-equiv="refresh"`) || !strings.Contains(rec.Body.String(), aheadFR(i)) {
+		if !strings.Contains(rec.Body.String(), `id="place" role="status" data-next=`) || !strings.Contains(rec.Body.String(), aheadFR(i)) {
 			t.Fatalf("visitor %d's page does not refresh itself or show %d ahead:\n%s", i, i, rec.Body)
 		}
 		if i > 0 && b.seq() <= bs[i-1].seq() {
@@ -231,7 +231,7 @@ func TestBrowsersWithoutCookiesAreTold(t *testing.T) {
 	f := newFixture(t, Config{})
 	rec := httptest.NewRecorder()
 	f.h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/recherche?service=general", nil))
-	m := regexp.MustCompile(`http-equiv="refresh" content="1;url=([^"]+)"`).FindStringSubmatch(rec.Body.String())
+	m := regexp.MustCompile(`data-next="([^"]+)" data-after="1"`).FindStringSubmatch(rec.Body.String())
 	if m == nil {
 		t.Fatalf("the arrival page does not refresh to a marked address:\n%s", rec.Body)
 	}
@@ -367,12 +367,12 @@ func TestExpiry(t *testing.T) {
 
 func TestBypassAndClosedRoom(t *testing.T) {
 	f := newFixture(t, Config{})
-	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/static/app.0123.css", "/operateur", "/operateur/modes", "/connexion", "/clinique", "/agent/demandes", "/demande", "/api/v1/requests"} {
+	for _, p := range []string{"/healthz", "/readyz", "/static/app.0123.css", "/operateur", "/operateur/modes", "/connexion", "/clinique", "/agent/demandes", "/demande", "/api/v1/requests"} {
 		if rec := f.browser().get(p); !admitted(rec) {
 			t.Errorf("%s: status %d while the room is open; it bypasses the room", p, rec.Code)
 		}
 	}
-	for _, p := range []string{"/", "/recherche", "/api/v1/slots", "/operateurs", "/demandes"} {
+	for _, p := range []string{"/", "/recherche", "/api/v1/slots", "/operateurs", "/demandes", "/metrics"} {
 		if rec := f.browser().get(p); admitted(rec) {
 			t.Errorf("%s passed an open room without a ticket", p)
 		}

@@ -78,6 +78,10 @@ func startMain(t *testing.T, args ...string) (*Main, string) {
 		// directory for PostgreSQL: keep tests out of the source tree.
 		args = append(args, "--spool", filepath.Join(t.TempDir(), "requests.spool"))
 	}
+	if !slices.Contains(args, "--metrics-addr") {
+		// Tests run side by side: each server's metrics on a port of its own.
+		args = append(args, "--metrics-addr", "127.0.0.1:0")
+	}
 	go func() { done <- m.Run(runCtx, args) }()
 	select {
 	case <-m.Ready():

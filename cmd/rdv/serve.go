@@ -16,7 +16,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"rdv"
 	"rdv/admission"
@@ -35,10 +34,11 @@ type Main struct {
 	Stdout, Stderr io.Writer
 	Log            *slog.Logger
 
-	ready chan struct{}
-	url   string
-	mu    sync.Mutex
-	index *availability.Index
+	ready      chan struct{}
+	url        string
+	metricsURL string
+	mu         sync.Mutex
+	index      *availability.Index
 }
 
 // NewMain returns a Main writing to the process's standard streams.
@@ -57,6 +57,10 @@ func (m *Main) Ready() <-chan struct{} { return m.ready }
 // URL returns the address the server listens on, once Ready.
 func (m *Main) URL() string { m.mu.Lock(); defer m.mu.Unlock(); return m.url }
 
+// MetricsURL returns the URL of the metrics page once Ready, "" when
+// metrics are off.
+func (m *Main) MetricsURL() string { m.mu.Lock(); defer m.mu.Unlock(); return m.metricsURL }
+
 // serveFlags are the settings of rdv serve.
 type serveFlags struct {
 	storeFlags
@@ -69,6 +73,7 @@ type serveFlags struct {
 	ShutdownGrace time.Duration
 	HTTPSProxy    bool
 	PublicURL     string
+	MetricsAddr   string
 	Spool         string
 	Waitroom      waitroomFlags
 }
@@ -88,6 +93,7 @@ func (m *Main) parseServe(args []string) (*serveFlags, error) {
 	fs.StringVar(&f.Spool, "spool", envOr("RDV_SPOOL", ""), "appointment requests' durable spool file (default: the database file + .requests.spool, or rdv-requests.spool for PostgreSQL) (env RDV_SPOOL)")
 	fs.BoolVar(&f.HTTPSProxy, "https-proxy", envOr("RDV_HTTPS_PROXY", "") == "true", "a proxy in front serves the platform over HTTPS: mark cookies Secure and send HSTS (env RDV_HTTPS_PROXY=true)")
 	fs.StringVar(&f.PublicURL, "public-url", envOr("RDV_PUBLIC_URL", ""), "the site's address as people reach it, such as https://rdv.example.org: links shown whole (the appointment link staff read to a caller) start with it, never with the request's Host header (default: the listen address) (env RDV_PUBLIC_URL)")
+	fs.StringVar(&f.MetricsAddr, "metrics-addr", envOr("RDV_METRICS_ADDR", defaultMetricsAddr), "address serving /metrics (Prometheus), apart from the site, whose address answers 404 there; keep it private; off: no metrics (env RDV_METRICS_ADDR)")
 	fs.DurationVar(&f.ShutdownGrace, "shutdown-grace", envDuration("RDV_SHUTDOWN_GRACE", 10*time.Second), "how long requests in flight may finish on shutdown (env RDV_SHUTDOWN_GRACE)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -98,6 +104,11 @@ func (m *Main) parseServe(args []string) (*serveFlags, error) {
 	case f.MaxLiveHolds < 1:
 		return nil, fmt.Errorf("--max-live-holds %d: want at least 1", f.MaxLiveHolds)
 	}
+	addr, err := checkMetricsAddr(f.MetricsAddr)
+	if err != nil {
+		return nil, err
+	}
+	f.MetricsAddr = addr
 	if f.PublicURL != "" {
 		u, err := web.ParsePublicURL(f.PublicURL)
 		if err != nil {
@@ -171,10 +182,11 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	root := http.NewServeMux()
-	root.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	root.Handle("/", site)
-	handler := admit.Middleware(root)
+	metrics, err := listenMetrics(f.MetricsAddr, reg, m.Log)
+	if err != nil {
+		return err
+	}
+	handler := admit.Middleware(site)
 	if room != nil {
 		// In front of admission control: a waiting visitor's page costs
 		// none of the capacity kept for those let in.
@@ -216,6 +228,14 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
+	if metrics != nil {
+		defer metrics.close()
+		go metrics.serve(m.Log)
+		m.mu.Lock()
+		m.metricsURL = listenURL(metrics.ln.Addr()) + "/metrics"
+		m.mu.Unlock()
+		m.Log.Info("metrics served apart from the site", "url", m.metricsURL)
+	}
 	m.announce(ln.Addr())
 
 	select {

@@ -31,15 +31,15 @@ fi
 
 cp "$demo" on$n.db; cp "$demo" off$n.db
 GOMAXPROCS=1 taskset -c 1 "$rdv" serve --demo --db on$n.db --addr 127.0.0.1:18181 \
-  --client-limits=off > on$n.log 2>&1 &
+  --metrics-addr 127.0.0.1:19181 --client-limits=off > on$n.log 2>&1 &
 on=$!
 GOMAXPROCS=1 taskset -c 1 "$rdv" serve --demo --db off$n.db --addr 127.0.0.1:18182 \
-  --client-limits=off --admission=off > off$n.log 2>&1 &
+  --metrics-addr 127.0.0.1:19182 --client-limits=off --admission=off > off$n.log 2>&1 &
 off=$!
 trap 'kill $on $off 2>/dev/null; wait $on $off 2>/dev/null || true' EXIT
 sleep 10                              # the availability index loads in about 6 s
 echo $on > "$group/cgroup.procs"; echo $off > "$group/cgroup.procs"
 
 taskset -c 0 "$rdv" flood --target http://127.0.0.1:18181 --compare-target http://127.0.0.1:18182 \
-  --duration 20s --overload 10 --json --report rep$n "${@:6}" > rep$n/flood.json 2> rep$n/progress.log
+  --metrics http://127.0.0.1:19181 --compare-metrics http://127.0.0.1:19182 --duration 20s --overload 10 --json --report rep$n "${@:6}" > rep$n/flood.json 2> rep$n/progress.log
 grep -E '^(nr_periods|nr_throttled|throttled_)' "$group/cpu.stat" > rep$n/throttle.txt || true

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -50,7 +51,11 @@ func (s *Server) modeNotices(ctx context.Context) []modeNotice {
 		notices = append(notices, modeNotice{Key: "mode.forms_only", Link: "/demande", LinkKey: "mode.forms_only.link"})
 	}
 	if s.modes(ctx).ReadOnly {
-		notices = append(notices, modeNotice{Key: "mode.read_only"})
+		n := modeNotice{Key: "mode.read_only"}
+		if s.d.Requests != nil {
+			n.Link, n.LinkKey = "/demande", "mode.forms_only.link"
+		}
+		notices = append(notices, n)
 	}
 	if s.d.WaitingRoomOpen != nil && s.d.WaitingRoomOpen(time.Now()) {
 		notices = append(notices, modeNotice{Key: "mode.waiting_room"})
@@ -94,8 +99,32 @@ func (s *Server) refuseWritesWhenReadOnly(next http.Handler) http.Handler {
 			w.Write(append(b, "}}\n"...))
 			return
 		}
-		s.renderMessage(w, r, http.StatusServiceUnavailable, "mode.read_only.refused")
+		s.render(w, r, http.StatusServiceUnavailable, "read_only", &page{Title: "mode.read_only.title",
+			Data: readOnlyData{RequestURL: s.requestFormURL(nil)}})
 	})
+}
+
+// readOnlyData is what the page of a write refused in read-only mode
+// shows: what still works, with the request form's link ("" when the
+// form takes no requests).
+type readOnlyData struct{ RequestURL string }
+
+// requestFormURL links the request form with a search's service and
+// place, or returns "" when there is no form to send people to.
+func (s *Server) requestFormURL(search url.Values) string {
+	if s.d.Requests == nil {
+		return ""
+	}
+	v := url.Values{}
+	for _, k := range []string{"service", "lieu"} {
+		if x := search.Get(k); x != "" {
+			v.Set(k, x)
+		}
+	}
+	if len(v) == 0 {
+		return "/demande"
+	}
+	return "/demande?" + v.Encode()
 }
 
 // appendJSONString appends s as a JSON string.

@@ -22,6 +22,9 @@ func TestReadOnlyMode(t *testing.T) {
 	if err := s.store.(rdv.SettingsStore).SetBanner(t.Context(), rdv.Banner{TextFR: "Texte de l'opérateur", TextEN: "Operator text", Level: "info"}); err != nil {
 		t.Fatal(err)
 	}
+	// A results page someone had open before the mode came on: read-only
+	// results offer no time to choose.
+	chosen := firstSlotForm(t, s.get(s.searchQuery(), "fr").want(t, http.StatusOK).body)
 	op := staffBrowser(t, s, accts, rdv.Operator)
 	console := op.do(http.MethodGet, "/operateur", nil).want(t, http.StatusOK)
 	console.contains(t, `href="/operateur/modes"`)
@@ -38,7 +41,7 @@ func TestReadOnlyMode(t *testing.T) {
 	}
 	s.get("/api/v1/slots?near=45.5017,-73.5673&service=general", "").want(t, http.StatusOK)
 
-	refused := s.post("/reserver", firstSlotForm(t, page.body), "en").want(t, http.StatusServiceUnavailable)
+	refused := s.post("/reserver", chosen, "en").want(t, http.StatusServiceUnavailable)
 	refused.contains(t, "read-only")
 	if refused.Header.Get("Retry-After") == "" {
 		t.Fatal("no Retry-After on a refused write")

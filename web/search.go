@@ -73,6 +73,11 @@ type searchData struct {
 	Query     string   // the search, carried by each slot's form to come back
 	Nonce     string
 	Choose    string // the label of every slot's button
+	// ReadOnly shows times without a button to choose them (bookings are
+	// paused) and says what works instead; RequestURL is the request
+	// form's link, "" when the form takes no requests.
+	ReadOnly   bool
+	RequestURL string
 }
 
 // resultRow is one slot of the results, its words already in the page's
@@ -276,6 +281,9 @@ func (s *Server) parseSearch(f *form) (availability.Query, places.Place, bool) {
 func (s *Server) searchData(r *http.Request, f *form) searchData {
 	lang := langOf(r.Context())
 	d := searchData{Places: s.places, Today: rdv.DateOf(s.d.Engine.Now()).String()}
+	if d.ReadOnly = s.modes(r.Context()).ReadOnly; d.ReadOnly {
+		d.RequestURL = s.requestFormURL(f.Values)
+	}
 	for _, svc := range rdv.Services {
 		d.Services = append(d.Services, option{string(svc), svc.Name(lang), f.Values.Get("service") == string(svc)})
 	}

@@ -11,6 +11,11 @@ import (
 // transaction, so a retry with the same key and body replays the first
 // answer and has no second effect (invariant 3); the same key with another
 // body is refused with EIDEMPOTENCY.
+//
+// The key is the secret that opens the replay: a store keeps neither Key,
+// BodyHash nor the answer in the clear, only what package replay derives
+// from them (the row's name, a keyed check of the body, the answer sealed
+// under the key).
 type IdemKey struct {
 	Scope    string // the operation, e.g. "POST /api/v1/holds"
 	Key      string // as the client sent it

@@ -1,10 +1,24 @@
 package rdv
 
 import (
+	"errors"
 	"net/mail"
 	"strings"
 	"time"
 	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Reasons a field is refused that people are told in their own words; the
+// field error wraps one of them (errors.Is).
+var (
+	// ErrHealthNumberName: the letters of the number are not those of the
+	// name given.
+	ErrHealthNumberName = errors.New("health number does not match the name")
+	// ErrHealthNumberBirthDate: the digits of the number are not the birth
+	// date given.
+	ErrHealthNumberBirthDate = errors.New("health number does not match the birth date")
 )
 
 // Patient is a person who receives care. A child is a patient with a
@@ -41,6 +55,9 @@ func (p *Patient) Validate(today Date) error {
 		return err
 	}
 	if err := CheckHealthNumberBirthDate(hn, p.BirthDate); err != nil {
+		return err
+	}
+	if err := CheckHealthNumberName(hn, p.FirstName, p.LastName); err != nil {
 		return err
 	}
 	p.HealthNumber = hn
@@ -114,9 +131,59 @@ func CheckHealthNumberBirthDate(hn string, birth Date) error {
 		return FieldError("patient.health_number", "health number encodes no valid birth date")
 	}
 	if yy != birth.Year%100 || time.Month(mm) != birth.Month || dd != birth.Day {
-		return FieldError("patient.health_number", "health number does not match the birth date")
+		return &Error{Code: EINVALID, Field: "patient.health_number", Detail: "health number does not match the birth date", Err: ErrHealthNumberBirthDate}
 	}
 	return nil
+}
+
+// CheckHealthNumberName checks the letters of a normalised RAMQ number
+// against the name: the first three letters of the last name, then the
+// first letter of the first name. Only the first part of a compound last
+// name counts (Tremblay-Roy, Da Silva); accents are dropped and so are
+// apostrophes and other signs (D'Amour is DAM); a last name of fewer than
+// three letters is padded with X (Lê is LEX).
+func CheckHealthNumberName(hn, first, last string) error {
+	if hn[:4] != HealthNumberLetters(first, last) {
+		return &Error{Code: EINVALID, Field: "patient.health_number", Detail: "health number does not match the name", Err: ErrHealthNumberName}
+	}
+	return nil
+}
+
+// HealthNumberLetters returns the four letters that a RAMQ number starts
+// with for a person of this name (see CheckHealthNumberName).
+func HealthNumberLetters(first, last string) string {
+	last = strings.TrimSpace(last)
+	if i := strings.IndexAny(last, "- \u00a0"); i > 0 {
+		last = last[:i]
+	}
+	l := cardLetters(last)
+	for len(l) < 3 {
+		l += "X"
+	}
+	f := cardLetters(first)
+	if f == "" {
+		f = "X"
+	}
+	return l[:3] + f[:1]
+}
+
+// cardLetters is s as the card prints it: upper-case A to Z, accents
+// dropped, everything else left out.
+func cardLetters(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		switch r = unicode.ToUpper(r); {
+		case r >= 'A' && r <= 'Z':
+			b.WriteRune(r)
+		case r == 'Œ':
+			b.WriteString("OE")
+		case r == 'Æ':
+			b.WriteString("AE")
+		case r == 'ß':
+			b.WriteString("SS")
+		}
+	}
+	return b.String()
 }
 
 func atoi2(s string) int { return int(s[0]-'0')*10 + int(s[1]-'0') }

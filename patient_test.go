@@ -1,6 +1,9 @@
 package rdv
 
-import "testing"
+import (
+	"errors"
+	"testing"
+)
 
 func TestPatientValidate(t *testing.T) {
 	today := Date{2026, 11, 28}
@@ -39,6 +42,59 @@ func TestPatientValidate(t *testing.T) {
 			}
 			if err == nil && (p.HealthNumber[4] == ' ' || p.Language != "fr" && p.Language != "en") {
 				t.Fatalf("not normalised: %+v", p)
+			}
+		})
+	}
+}
+
+func TestHealthNumberLetters(t *testing.T) {
+	for _, tc := range []struct{ first, last, want string }{
+		{"Léa", "Tremblay", "TREL"},
+		{"Émile", "Côté", "COTE"},
+		{"Jean", "D'Amour", "DAMJ"},
+		{"Thi", "Lê", "LEXT"},
+		{"Li", "Ng", "NGXL"},
+		{"Yu", "O", "OXXY"},
+		{"Sean", "O'Neil-Tremblay", "ONES"},
+		{"Ana", "Da Silva", "DAXA"},
+		{"Marie-Ève", "Bouchard-Lemieux", "BOUM"},
+		{"Œdipe", "Lœuvre", "LOEO"},
+		{"  ève ", "  gagnon ", "GAGE"},
+		{"Zoé", "Ébert", "EBEZ"},
+		{"Ann", "St-Pierre", "STXA"},
+		{"Ann", "Saint-Pierre", "SAIA"},
+	} {
+		if got := HealthNumberLetters(tc.first, tc.last); got != tc.want {
+			t.Errorf("letters of %q %q = %q, want %q", tc.first, tc.last, got, tc.want)
+		}
+	}
+}
+
+func TestHealthNumberName(t *testing.T) {
+	today := Date{2026, 11, 28}
+	for _, tc := range []struct {
+		name        string
+		first, last string
+		hn          string
+		ok          bool
+	}{
+		{"matches", "Léa", "Tremblay", "TREL19540712", true},
+		{"accents and apostrophe", "Éric", "D'Amour", "DAME19040712", true},
+		{"short name padded", "Minh", "Lê", "LEXM19040712", true},
+		{"first part of a compound name", "Sean", "O'Neil-Tremblay", "ONES19040712", true},
+		{"another last name", "Mallory", "Attaquant", "TREL19540712", false},
+		{"another first name", "Marc", "Tremblay", "TREL19040712", false},
+		{"second part of a compound name", "Sean", "O'Neil-Tremblay", "TRES19040712", false},
+		{"short name not padded", "Minh", "Lê", "LEMM19040712", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := Patient{FirstName: tc.first, LastName: tc.last, BirthDate: Date{2019, 4, 7}, HealthNumber: tc.hn, Phone: "514-555-0123"}
+			err := p.Validate(today)
+			switch {
+			case tc.ok && err != nil:
+				t.Fatalf("refused: %v", err)
+			case !tc.ok && (ErrorField(err) != "patient.health_number" || !errors.Is(err, ErrHealthNumberName)):
+				t.Fatalf("error %v, want a health number that does not match the name", err)
 			}
 		})
 	}

@@ -68,31 +68,34 @@ func TestHealthNumber(t *testing.T) {
 		prefix      string
 	}{
 		{"Élodie", "Côté", true, "COTE845309"},
-		{"Jean", "St-Pierre", false, "STPJ840309"},
+		{"Jean", "St-Pierre", false, "STXJ840309"},
 		{"Wei", "Li", false, "LIXW840309"},
 		{"Œdipe", "Lœwen", false, "LOEO840309"},
+		{"Anne", "D'Amour", true, "DAMA845309"},
 	}
 	for _, tt := range tests {
-		hn := healthNumber(tt.first, tt.last, birth, tt.female, 5, used)
-		if !strings.HasPrefix(hn, tt.prefix) {
+		hn, ok := healthNumber(tt.first, tt.last, birth, tt.female, 5, used)
+		if !ok || !strings.HasPrefix(hn, tt.prefix) {
 			t.Errorf("%s %s: %s, want %s..", tt.first, tt.last, hn, tt.prefix)
 		}
-		if _, err := rdv.NormalizeHealthNumber(hn); err != nil {
-			t.Errorf("%s: %v", hn, err)
-		}
-		if err := rdv.CheckHealthNumberBirthDate(hn, birth); err != nil {
+		p := rdv.Patient{FirstName: tt.first, LastName: tt.last, BirthDate: birth, HealthNumber: hn, Phone: "514-555-0123"}
+		if err := p.Validate(rdv.Date{Year: 2026, Month: time.January, Day: 1}); err != nil {
 			t.Errorf("%s: %v", hn, err)
 		}
 	}
-	// Namesakes born the same day still get distinct numbers.
-	for range 150 {
-		hn := healthNumber("Marie", "Roy", birth, true, 5, used)
-		if err := rdv.CheckHealthNumberBirthDate(hn, birth); err != nil {
+	// A hundred namesakes born the same day get distinct numbers; the
+	// next one has none left.
+	for range 100 {
+		hn, ok := healthNumber("Marie", "Roy", birth, true, 5, used)
+		if err := rdv.CheckHealthNumberName(hn, "Marie", "Roy"); !ok || err != nil {
 			t.Fatalf("%s: %v", hn, err)
 		}
 	}
-	if len(used) != len(tests)+150 {
-		t.Errorf("%d distinct numbers, want %d", len(used), len(tests)+150)
+	if len(used) != len(tests)+100 {
+		t.Errorf("%d distinct numbers, want %d", len(used), len(tests)+100)
+	}
+	if hn, ok := healthNumber("Marie", "Roy", birth, true, 5, used); ok {
+		t.Errorf("101st namesake got %s, want none left", hn)
 	}
 }
 

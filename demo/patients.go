@@ -77,6 +77,14 @@ func newPatient(rng *rand.Rand, id int64, age int, today rdv.Date, english bool,
 	}
 	first := pickFirst(rng, female, english && rng.IntN(3) < 2)
 	birth := today.AddDays(-(age*365 + age/4 + rng.IntN(365)))
+	seq := rng.IntN(90)
+	hn, ok := healthNumber(first, last, birth, female, seq, used)
+	for !ok {
+		// A hundred namesakes born that day: this one is born a day
+		// earlier, as the card's letters cannot change.
+		birth = birth.AddDays(-1)
+		hn, ok = healthNumber(first, last, birth, female, seq, used)
+	}
 	lang := "fr"
 	if english {
 		lang = "en"
@@ -86,31 +94,30 @@ func newPatient(rng *rand.Rand, id int64, age int, today rdv.Date, english bool,
 		FirstName:    first,
 		LastName:     last,
 		BirthDate:    birth,
-		HealthNumber: healthNumber(first, last, birth, female, rng.IntN(90), used),
+		HealthNumber: hn,
 		Phone:        phoneNumber(rng, r),
 		Email:        fmt.Sprintf("%s.%s%d@example.org", strings.ToLower(asciiFold(first)), strings.ToLower(asciiFold(last)), id),
 		Language:     lang,
 	}
 }
 
-// healthNumber makes a RAMQ number as the card prints it: the first three
-// letters of the last name, the first of the first name, the birth date as
-// YYMMDD with 50 added to the month for women, and two digits (from seq
-// on) that tell apart people who share all that. It is unique among used.
-func healthNumber(first, last string, birth rdv.Date, female bool, seq int, used map[string]bool) string {
-	letters := strings.ToUpper(asciiFold(last) + "XXX")[:3] + strings.ToUpper(asciiFold(first) + "X")[:1]
+// healthNumber makes a RAMQ number as the card prints it: the letters of
+// the name (rdv.HealthNumberLetters), the birth date as YYMMDD with 50
+// added to the month for women, and two digits (from seq on) that tell
+// apart people who share all that. It is unique among used; ok is false
+// when all hundred numbers of that name, sex and day are taken.
+func healthNumber(first, last string, birth rdv.Date, female bool, seq int, used map[string]bool) (hn string, ok bool) {
+	letters := rdv.HealthNumberLetters(first, last)
 	month := int(birth.Month)
 	if female {
 		month += 50
 	}
-	for i := 0; ; i++ {
-		// After a hundred namesakes born the same day, the next letter of
-		// the first name's initial keeps the number unique.
-		initial := 'A' + (rune(letters[3])-'A'+rune(i/100))%26
-		hn := fmt.Sprintf("%s%c%02d%02d%02d%02d", letters[:3], initial, birth.Year%100, month, birth.Day, (seq+i)%100)
+	for i := range 100 {
+		hn := fmt.Sprintf("%s%02d%02d%02d%02d", letters, birth.Year%100, month, birth.Day, (seq+i)%100)
 		if !used[hn] {
 			used[hn] = true
-			return hn
+			return hn, true
 		}
 	}
+	return "", false
 }

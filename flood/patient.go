@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
+
+	"rdv"
 )
 
 var (
@@ -22,8 +24,8 @@ type patient struct {
 }
 
 // newPatient returns a valid synthetic patient: the RAMQ number is the
-// first three letters of the last name and the first of the first name,
-// then the birth date as YYMMDD (month + 50 for women), then two digits.
+// letters of the name (rdv.HealthNumberLetters), then the birth date as
+// YYMMDD (month + 50 for women), then two digits.
 func newPatient(rng *rand.Rand, today time.Time) patient {
 	first := firstNames[rng.IntN(len(firstNames))]
 	last := lastNames[rng.IntN(len(lastNames))]
@@ -41,18 +43,8 @@ func newPatient(rng *rand.Rand, today time.Time) patient {
 		FirstName:    first,
 		LastName:     last,
 		BirthDate:    birth.Format("2006-01-02"),
-		HealthNumber: fmt.Sprintf("%s%s%02d%02d%02d%02d", upper(last[:3]), upper(first[:1]), birth.Year()%100, month, birth.Day(), rng.IntN(100)),
+		HealthNumber: fmt.Sprintf("%s%02d%02d%02d%02d", rdv.HealthNumberLetters(first, last), birth.Year()%100, month, birth.Day(), rng.IntN(100)),
 		Phone:        fmt.Sprintf("514-555-%04d", rng.IntN(10000)),
 		Language:     lang,
 	}
-}
-
-func upper(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'a' && c <= 'z' {
-			b[i] = c - 'a' + 'A'
-		}
-	}
-	return string(b)
 }

@@ -188,7 +188,7 @@ func TestPatient(i int) rdv.Patient {
 		FirstName:    "Patient",
 		LastName:     fmt.Sprintf("Essai %d", i),
 		BirthDate:    birth,
-		HealthNumber: fmt.Sprintf("ESSA%02d%02d%02d%02d", birth.Year%100, int(birth.Month), birth.Day, i%100),
+		HealthNumber: fmt.Sprintf("ESSP%02d%02d%02d%02d", birth.Year%100, int(birth.Month), birth.Day, i%100),
 		Phone:        "514-555-0199",
 		Language:     "fr",
 	}

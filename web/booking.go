@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -307,6 +308,9 @@ func fieldError(f *form, err error, prefix string) {
 		key = "err.birth_date"
 	case "health_number":
 		key = "err.hn_birth"
+		if errors.Is(err, rdv.ErrHealthNumberName) {
+			key = "err.hn_name"
+		}
 		if _, err := rdv.NormalizeHealthNumber(get("health_number")); err != nil {
 			key = "err.health_number"
 		}

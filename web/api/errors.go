@@ -50,6 +50,9 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if m, ok := placeMessage(Lang(r), err); ok {
 		msg = m
 	}
+	if m, ok := reasonMessage(Lang(r), err); ok {
+		msg = m
+	}
 	b := make([]byte, 0, 128+len(msg))
 	b = append(b, `{"error":{"code":`...)
 	b = appendString(b, code)

@@ -1,0 +1,40 @@
+package api
+
+import (
+	"errors"
+	"strings"
+
+	"rdv"
+)
+
+// reasonMessage says why a field was refused when the domain names the
+// reason (a health number that is not the name's or the birth date's),
+// so that a person knows what to correct, not only which field.
+func reasonMessage(lang string, err error) (string, bool) {
+	owner := "patient"
+	if strings.HasPrefix(rdv.ErrorField(err), "guardian.") {
+		owner = "guardian"
+	}
+	for _, m := range reasonMessages {
+		if errors.Is(err, m.err) {
+			return m.t[owner].in(lang), true
+		}
+	}
+	return "", false
+}
+
+var reasonMessages = []struct {
+	err error
+	t   map[string]text // by whose field it is
+}{
+	{rdv.ErrHealthNumberName, map[string]text{
+		"patient": {"Le numéro d'assurance maladie ne correspond pas au nom : ses lettres sont les trois premières du nom de famille et la première du prénom, comme sur la carte.",
+			"The health insurance number does not match the name: its letters are the first three of the last name and the first of the first name, as on the card."},
+		"guardian": {"Le numéro d'assurance maladie du parent ou tuteur ne correspond pas à son nom : ses lettres sont les trois premières du nom de famille et la première du prénom, comme sur la carte.",
+			"The guardian's health insurance number does not match the guardian's name: its letters are the first three of the last name and the first of the first name, as on the card."},
+	}},
+	{rdv.ErrHealthNumberBirthDate, map[string]text{
+		"patient":  {"Le numéro d'assurance maladie ne correspond pas à la date de naissance.", "The health insurance number does not match the date of birth."},
+		"guardian": {"Le numéro d'assurance maladie du parent ou tuteur ne correspond pas à sa date de naissance.", "The guardian's health insurance number does not match the guardian's date of birth."},
+	}},
+}

@@ -42,6 +42,14 @@ func (p *Patient) Validate(today Date) error {
 	p.LastName = strings.TrimSpace(p.LastName)
 	p.Email = strings.TrimSpace(p.Email)
 	p.Phone = strings.TrimSpace(p.Phone)
+	for _, f := range []struct{ name, value string }{
+		{"patient.first_name", p.FirstName}, {"patient.last_name", p.LastName}, {"patient.health_number", p.HealthNumber},
+		{"patient.phone", p.Phone}, {"patient.email", p.Email}, {"patient.language", p.Language},
+	} {
+		if err := CheckText(f.name, f.value); err != nil {
+			return err
+		}
+	}
 	switch {
 	case p.FirstName == "" || len(p.FirstName) > 100:
 		return FieldError("patient.first_name", "first name missing or too long")

@@ -104,6 +104,9 @@ func (e PlanException) LastDay() Date {
 // Validate checks that the exception names days and, unless it takes them
 // whole, a stretch of minutes within each.
 func (e PlanException) Validate() error {
+	if err := CheckText("reason", e.Reason); err != nil {
+		return err
+	}
 	switch {
 	case e.Date == (Date{}):
 		return FieldError("date", "exception without a day")

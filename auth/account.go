@@ -15,6 +15,12 @@ func CheckAccount(a rdv.Account) (rdv.Account, error) {
 	if a.Language == "" {
 		a.Language = "fr"
 	}
+	if err := rdv.CheckText("name", a.Name); err != nil {
+		return a, err
+	}
+	if err := rdv.CheckText("email", a.Email); err != nil {
+		return a, err
+	}
 	switch {
 	case a.Email == "" || len(a.Email) > 254:
 		return a, rdv.FieldError("email", "email missing or too long")

@@ -23,6 +23,11 @@ func CheckClinic(c *rdv.Clinic) error {
 	if c.TimeZone == "" {
 		c.TimeZone = TimeZone
 	}
+	for _, f := range []struct{ name, value string }{{"name", c.Name}, {"address", c.Address}, {"city", c.City}, {"phone", c.Phone}} {
+		if err := rdv.CheckText(f.name, f.value); err != nil {
+			return err
+		}
+	}
 	switch {
 	case c.ID != 0:
 		return rdv.FieldError("id", "a new clinic has no ID yet")
@@ -52,6 +57,9 @@ func CheckPractitioner(p *rdv.Practitioner) error {
 	p.Name = strings.TrimSpace(p.Name)
 	if len(p.Languages) == 0 {
 		p.Languages = []string{"fr"}
+	}
+	if err := rdv.CheckText("name", p.Name); err != nil {
+		return err
 	}
 	switch {
 	case p.ID != 0:

@@ -326,6 +326,9 @@ func fieldError(f *form, err error, prefix string) {
 	case "":
 		name = "form"
 	}
+	if errors.Is(err, rdv.ErrControlCharacter) {
+		key = "err.control"
+	}
 	f.Fail(prefix+name, key)
 }
 

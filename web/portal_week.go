@@ -157,8 +157,16 @@ func (s *Server) portalCSV(w http.ResponseWriter, r *http.Request) {
 
 // csvSafe keeps a spreadsheet from reading a cell as a formula: a cell
 // that starts with = + - @ (or a tab or carriage return, which some
-// spreadsheets skip before such a sign) is prefixed with a quote.
+// spreadsheets skip before such a sign) is prefixed with a quote. Control
+// and bidirectional characters, which forms refuse but older rows may
+// hold, are left out: they would break the row or disguise the cell.
 func csvSafe(v string) string {
+	v = strings.Map(func(r rune) rune {
+		if rdv.RefusedInText(r) {
+			return -1
+		}
+		return r
+	}, v)
 	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
 		return "'" + v
 	}

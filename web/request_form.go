@@ -125,6 +125,8 @@ func readRequest(f *form, today rdv.Date) rdv.AppointmentRequest {
 		f.Fail("service", "err.service")
 	}
 	switch place, ok := places.Lookup(out.Place); {
+	case rdv.CheckText("place", out.Place) != nil:
+		f.Fail("place", "err.control")
 	case out.Place == "":
 		f.Fail("place", "err.required")
 	case len(out.Place) > 200:
@@ -141,6 +143,8 @@ func readRequest(f *form, today rdv.Date) rdv.AppointmentRequest {
 		f.Fail("radius", "err.radius")
 	}
 	switch {
+	case rdv.CheckLongText("availability", out.Availability) != nil:
+		f.Fail("availability", "err.control")
 	case out.Availability == "":
 		f.Fail("availability", "err.required")
 	case len(out.Availability) > 1000:
@@ -157,3 +161,21 @@ func validRadius(km int) bool {
 	}
 	return false
 }
+
+// agentRequests lists the appointment requests for the phone agents who
+// call people back: oldest first, so the newest are last.
+func (s *Server) agentRequests(w http.ResponseWriter, r *http.Request) {
+	if s.d.RequestList == nil {
+		s.renderError(w, r, http.StatusServiceUnavailable)
+		return
+	}
+	list, err := s.d.RequestList.Requests(r.Context(), "", agentRequestsShown)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "agent_requests", &page{Title: "req.list.title", Data: list})
+}
+
+// agentRequestsShown bounds the list: a page an agent can read.
+const agentRequestsShown = 500

@@ -94,6 +94,12 @@ func (in appointmentRequestInput) request(today rdv.Date) (rdv.AppointmentReques
 		Child:        in.Child,
 		Urgent:       in.Urgent,
 	}
+	if err := rdv.CheckText("place", out.Place); err != nil {
+		return out, err
+	}
+	if err := rdv.CheckLongText("availability", out.Availability); err != nil {
+		return out, err
+	}
 	svc, err := rdv.ParseService(strings.TrimSpace(in.Service))
 	if err != nil {
 		return out, rdv.FieldError("service", "unknown service %q", in.Service)

@@ -11,6 +11,9 @@ import (
 // reason (a health number that is not the name's or the birth date's),
 // so that a person knows what to correct, not only which field.
 func reasonMessage(lang string, err error) (string, bool) {
+	if errors.Is(err, rdv.ErrControlCharacter) {
+		return controlMessage(lang, rdv.ErrorField(err)), true
+	}
 	owner := "patient"
 	if strings.HasPrefix(rdv.ErrorField(err), "guardian.") {
 		owner = "guardian"
@@ -21,6 +24,30 @@ func reasonMessage(lang string, err error) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// controlMessage names the field that holds a control character.
+func controlMessage(lang, field string) string {
+	owner, name, nested := strings.Cut(field, ".")
+	if !nested {
+		owner, name = "", field
+	}
+	n, ok := fieldNames[name]
+	if !ok {
+		n = text{"Le champ « " + field + " »", "field “" + field + "”"}
+	}
+	if lang == "en" {
+		who := "The "
+		if owner == "guardian" {
+			who = "The guardian's "
+		}
+		return who + n.en + " contains an invisible control or text-direction character, which is not allowed."
+	}
+	fr := n.fr
+	if owner == "guardian" {
+		fr += " du parent ou tuteur"
+	}
+	return fr + " contient un caractère invisible de contrôle ou de direction du texte, qui n'est pas permis."
 }
 
 var reasonMessages = []struct {

@@ -146,24 +146,34 @@ func CheckHealthNumberBirthDate(hn string, birth Date) error {
 
 // CheckHealthNumberName checks the letters of a normalised RAMQ number
 // against the name: the first three letters of the last name, then the
-// first letter of the first name. Only the first part of a compound last
-// name counts (Tremblay-Roy, Da Silva); accents are dropped and so are
+// first letter of the first name. Accents are dropped and so are
 // apostrophes and other signs (D'Amour is DAM); a last name of fewer than
-// three letters is padded with X (Lê is LEX).
+// three letters is padded with X (Lê is LEX). A compound last name is read
+// two ways, because the card's rule for it is not published: its first
+// part (Tremblay-Roy is TRE, Da Silva is DAX) or the whole name without
+// its separators (St-Pierre is STP, Da Silva is DAS). Either binds the
+// number to the name; refusing one of them would turn away real cards.
 func CheckHealthNumberName(hn, first, last string) error {
-	if hn[:4] != HealthNumberLetters(first, last) {
+	if hn[:4] != HealthNumberLetters(first, last) && hn[:4] != cardPrefix(first, last) {
 		return &Error{Code: EINVALID, Field: "patient.health_number", Detail: "health number does not match the name", Err: ErrHealthNumberName}
 	}
 	return nil
 }
 
 // HealthNumberLetters returns the four letters that a RAMQ number starts
-// with for a person of this name (see CheckHealthNumberName).
+// with for a person of this name, reading a compound last name by its
+// first part (see CheckHealthNumberName).
 func HealthNumberLetters(first, last string) string {
 	last = strings.TrimSpace(last)
 	if i := strings.IndexAny(last, "- \u00a0"); i > 0 {
 		last = last[:i]
 	}
+	return cardPrefix(first, last)
+}
+
+// cardPrefix is the card's four letters for a last name read whole, its
+// separators left out.
+func cardPrefix(first, last string) string {
 	l := cardLetters(last)
 	for len(l) < 3 {
 		l += "X"

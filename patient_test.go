@@ -84,6 +84,9 @@ func TestHealthNumberName(t *testing.T) {
 		{"first part of a compound name", "Sean", "O'Neil-Tremblay", "ONES19040712", true},
 		{"another last name", "Mallory", "Attaquant", "TREL19540712", false},
 		{"another first name", "Marc", "Tremblay", "TREL19040712", false},
+		{"compound name read whole", "Ann", "St-Pierre", "STPA19040712", true},
+		{"particle read whole", "Ana", "Da Silva", "DASA19040712", true},
+		{"compound name by its first part", "Ann", "St-Pierre", "STXA19040712", true},
 		{"second part of a compound name", "Sean", "O'Neil-Tremblay", "TRES19040712", false},
 		{"short name not padded", "Minh", "Lê", "LEMM19040712", false},
 	} {

@@ -22,7 +22,13 @@ import (
 type Config struct {
 	HoldTTL      time.Duration // how long a hold keeps a slot (default 5 minutes)
 	MaxLiveHolds int           // live holds a client may have at once (default 3)
-	SweepEvery   time.Duration // how often expired holds are returned to search (default 1 s)
+	// MaxAddressHolds is the live holds all clients behind one address
+	// may have together (default 50): many times MaxLiveHolds, so that
+	// the patients behind one NAT or proxy each keep their own few, while
+	// one machine that drops its cookies or mints browser ids stays
+	// bounded.
+	MaxAddressHolds int
+	SweepEvery      time.Duration // how often expired holds are returned to search (default 1 s)
 }
 
 func (c *Config) defaults() {
@@ -31,6 +37,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxLiveHolds <= 0 {
 		c.MaxLiveHolds = 3
+	}
+	if c.MaxAddressHolds <= 0 {
+		c.MaxAddressHolds = 50
 	}
 	if c.SweepEvery <= 0 {
 		c.SweepEvery = time.Second
@@ -98,8 +107,14 @@ func (e *Engine) Hold(ctx context.Context, slotID int64, clientKey string, idem 
 
 // HoldInput asks for a hold on behalf of someone.
 type HoldInput struct {
-	SlotID    int64
-	ClientKey string // who asks, for the cap on live holds
+	SlotID int64
+	// ClientKey is who asks (a browser, an account), capped at
+	// MaxLiveHolds; "" when unknown, such as a script that keeps no
+	// cookies: only the address's ceiling then applies.
+	ClientKey string
+	// Address is the network address asked from, capped at
+	// MaxAddressHolds; "" for none (staff holding for a caller).
+	Address string
 	// AllowRostered lets clinic staff and phone agents hold slots kept for
 	// a clinic's own patients; patients searching alone never may.
 	AllowRostered bool
@@ -111,7 +126,7 @@ func (e *Engine) HoldFor(ctx context.Context, in HoldInput, idem *rdv.IdemKey) (
 	if err != nil {
 		return rdv.Hold{}, err
 	}
-	h, ch, err := e.store.PlaceHold(ctx, rdv.HoldRequest{
+	req := rdv.HoldRequest{
 		HoldID:        "h_" + id,
 		SlotID:        in.SlotID,
 		ClientKey:     in.ClientKey,
@@ -120,7 +135,16 @@ func (e *Engine) HoldFor(ctx context.Context, in HoldInput, idem *rdv.IdemKey) (
 		Now:           e.Now(),
 		AllowRostered: in.AllowRostered,
 		Idem:          idem,
-	})
+	}
+	if in.Address != "" {
+		req.AddressKey, req.MaxAddressHolds = in.Address, e.cfg.MaxAddressHolds
+		if in.ClientKey == "" {
+			// Nobody to cap but the address: the hold is filed under it,
+			// and only its ceiling counts.
+			req.ClientKey, req.MaxLiveHolds = "a:"+in.Address, 0
+		}
+	}
+	h, ch, err := e.store.PlaceHold(ctx, req)
 	if err != nil {
 		return rdv.Hold{}, err
 	}

@@ -314,3 +314,12 @@ func setCookie(w http.ResponseWriter, r *http.Request, name, value string, ttl t
 	}
 	http.SetCookie(w, c)
 }
+
+// Browser returns the id that req's signed browser cookie carries. An id
+// whose signature fails counts as none. The room gives every browser
+// viewing pages an id (see Middleware), so the rest of the platform keys
+// what belongs to one browser (its live holds) by it rather than by an
+// address that many people may share.
+func (r *Room) Browser(req *http.Request) (string, bool) {
+	return r.sign.readBrowser(cookieValue(req, browserCookie))
+}

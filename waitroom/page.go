@@ -2,6 +2,8 @@ package waitroom
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -12,9 +14,16 @@ import (
 	"time"
 )
 
-// The waiting page is light on purpose: no script, no style sheet to
-// fetch, a few hundred bytes, refreshed by the browser itself. It is what
-// a crowd downloads over and over.
+// The waiting page is light on purpose: no file to fetch, its style and
+// script inline (allowed by their hashes in its Content-Security-Policy),
+// a couple of kilobytes. It is what a crowd downloads over and over.
+//
+// It does not reload itself with a timed refresh: people using a screen
+// reader lose their place at each reload and cannot stop it (WCAG 2.2.1).
+// The script asks for the page again when the server said to come back
+// (Retry-After), updates the place in line in a polite live region, and
+// goes to the site once let in; a button pauses and resumes it. Without
+// the script, a link asks again by hand.
 
 // texts are the page's strings, French first.
 var texts = map[string][2]string{
@@ -27,6 +36,10 @@ var texts = map[string][2]string{
 	"arriving":  {"Nous vous donnons une place dans la file d'attente…", "Getting you a place in line…"},
 	"noticket":  {"Nous ne pouvons pas vous donner de place pour l'instant. La page réessaiera toute seule.", "We cannot give you a place in line right now. The page will try again by itself."},
 	"keep":      {"Cette page se met à jour toute seule. Gardez-la ouverte : vous gardez votre place.", "This page updates itself. Keep it open: you keep your place."},
+	"check":     {"Voir ma place maintenant", "Check my place now"},
+	"pause":     {"Suspendre la mise à jour", "Pause updates"},
+	"resume":    {"Reprendre la mise à jour", "Resume updates"},
+	"language":  {"Langue", "Language"},
 	"request":   {"Vous préférez ne pas attendre ? Laissez une demande de rendez-vous et on vous rappellera.", "Rather not wait? Leave an appointment request and you will be called back."},
 	"urgent":    {"Urgence : composez le 911. Conseils santé (Info-Santé) : 811.", "Emergency: call 911. Health advice (Info-Santé): 811."},
 	"other":     {"English", "Français"},
@@ -58,33 +71,71 @@ func minutes(d time.Duration, lang string) string {
 	return fmt.Sprintf("%d heures", (m+30)/60)
 }
 
+// pageStyle and pageScript are the page's inline style and script; the
+// page's Content-Security-Policy allows exactly these by their hashes.
+const pageStyle = `body{font:1.1rem/1.5 system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}strong{font-size:1.4rem}a{color:#0b4f9c}button{font:inherit;padding:.4rem .9rem}`
+
+const pageScript = `"use strict";(function(){
+var box=document.getElementById("place"),btn=document.getElementById("pause"),timer=0,paused=false;
+if(!box||!btn||!window.fetch||!window.DOMParser)return;
+function after(el){var s=parseInt(el.getAttribute("data-after"),10);return isNaN(s)?10:s}
+function later(s){clearTimeout(timer);if(!paused)timer=setTimeout(check,s*1000)}
+function check(){fetch(box.getAttribute("data-next"),{credentials:"same-origin",cache:"no-store",headers:{Accept:"text/html"}}).then(function(r){
+if(r.ok){location.reload();return}
+if(r.status!==503){later(30);return}
+return r.text().then(function(t){var n=new DOMParser().parseFromString(t,"text/html").getElementById("place");
+if(!n){later(30);return}
+box.setAttribute("data-next",n.getAttribute("data-next"));
+if(box.innerHTML!==n.innerHTML)box.innerHTML=n.innerHTML;
+later(after(n))})}).catch(function(){later(30)})}
+btn.hidden=false;
+btn.addEventListener("click",function(){paused=!paused;btn.textContent=btn.getAttribute(paused?"data-resume":"data-pause");if(paused)clearTimeout(timer);else check()});
+later(after(box))})();`
+
+// pagePolicy lets the page run its own style and script and ask for
+// itself again, nothing else.
+var pagePolicy = "default-src 'none'; style-src '" + sha256Source(pageStyle) + "'; script-src '" + sha256Source(pageScript) +
+	"'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+func sha256Source(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+}
+
 var pageTemplate = template.Must(template.New("wait").Parse(`<!doctype html>
 <html lang="{{.Lang}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-{{if .RefreshURL}}<meta http-equiv="refresh" content="{{.Refresh}};url={{.RefreshURL}}">{{else}}<meta http-equiv="refresh" content="{{.Refresh}}">{{end}}
 <title>{{.Title}}</title>
-<style>body{font:1.1rem/1.5 system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}strong{font-size:1.4rem}a{color:#0b4f9c}</style>
+<style>{{.Style}}</style>
 </head>
 <body>
-<p><a href="{{.SwitchURL}}" lang="{{.Other}}" hreflang="{{.Other}}">{{.OtherName}}</a></p>
+<header><nav aria-label="{{.LangLabel}}"><a href="{{.SwitchURL}}" lang="{{.Other}}" hreflang="{{.Other}}">{{.OtherName}}</a></nav></header>
 <main>
 <h1>{{.Title}}</h1>
 <p>{{.Intro}}</p>
-<p role="status"><strong>{{.Place}}</strong>{{with .Wait}}<br>{{.}}{{end}}</p>
+<div id="place" role="status" data-next="{{.NextURL}}" data-after="{{.Refresh}}"><p><strong>{{.Place}}</strong>{{with .Wait}}<br>{{.}}{{end}}</p></div>
 <p>{{.Keep}}</p>
+<p><button type="button" id="pause" data-pause="{{.Pause}}" data-resume="{{.Resume}}" hidden>{{.Pause}}</button></p>
+<noscript><p><a href="{{.NextURL}}">{{.Check}}</a></p></noscript>
 <p><a href="/demande">{{.Request}}</a></p>
 </main>
 <footer><p>{{.Urgent}}</p></footer>
+<script>{{.Script}}</script>
 </body>
 </html>
 `))
 
 type pageData struct {
-	Lang, Other, OtherName, SwitchURL, Title, Intro, Place, Wait, Keep, Request, Urgent string
-	Refresh                                                                             int
-	RefreshURL                                                                          string // empty: this page
+	Lang, Other, OtherName, LangLabel, SwitchURL, Title, Intro, Place, Wait, Keep, Request, Urgent string
+	Check, Pause, Resume                                                                           string
+	Refresh                                                                                        int
+	// NextURL is where the page asks again: this page, or for a browser
+	// just arriving the same page marked (see noCookies).
+	NextURL string
+	Style   template.CSS
+	Script  template.JS
 }
 
 // refreshAfter is how soon the page comes back: often when the turn is
@@ -121,8 +172,10 @@ func (r *Room) writeWaiting(w http.ResponseWriter, req *http.Request, seq, ahead
 		_ = json.NewEncoder(w).Encode(body)
 		return
 	}
-	d := pageData{Lang: lang, Other: "en", OtherName: tr(lang, "other"), Title: tr(lang, "title"), Intro: tr(lang, "intro"),
-		Keep: tr(lang, "keep"), Request: tr(lang, "request"), Urgent: tr(lang, "urgent"), Refresh: int(retry.Seconds())}
+	d := pageData{Lang: lang, Other: "en", OtherName: tr(lang, "other"), LangLabel: tr(lang, "language"), Title: tr(lang, "title"), Intro: tr(lang, "intro"),
+		Keep: tr(lang, "keep"), Request: tr(lang, "request"), Urgent: tr(lang, "urgent"), Refresh: int(retry.Seconds()),
+		Check: tr(lang, "check"), Pause: tr(lang, "pause"), Resume: tr(lang, "resume"), NextURL: req.URL.RequestURI(),
+		Style: template.CSS(pageStyle), Script: template.JS(pageScript)}
 	if lang == "en" {
 		d.Other = "fr"
 	}
@@ -136,7 +189,7 @@ func (r *Room) writeWaiting(w http.ResponseWriter, req *http.Request, seq, ahead
 		// keep the id can be told why it does not move (see noCookies).
 		back := req.URL.Query()
 		back.Set(returnParam, "1")
-		d.RefreshURL = req.URL.Path + "?" + back.Encode()
+		d.NextURL = req.URL.Path + "?" + back.Encode()
 	case ahead == noCookies:
 		d.Place = tr(lang, "nocookies")
 	case ahead < 0:
@@ -152,6 +205,9 @@ func (r *Room) writeWaiting(w http.ResponseWriter, req *http.Request, seq, ahead
 		panic("waitroom: render the waiting page: " + err.Error())
 	}
 	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", pagePolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(http.StatusServiceUnavailable)
 	w.Write(buf.Bytes())
 }

@@ -23,7 +23,6 @@ func init() {
 		"portal.exc.confirm.title":   {"Confirmer le congé ou la fermeture de %s", "Confirm the leave or closure of %s"},
 		"portal.exc.withdrawn":       {"Plages libres retirées de la réservation : %d.", "Free times withdrawn from booking: %d."},
 		"portal.exc.withdrawn.none":  {"Aucune plage libre n'est retirée.", "No free time is withdrawn."},
-		"portal.exc.kept":            {"Impossible pour l'instant : %d rendez-vous pris ou en cours de réservation tombent dans cette période. Déplacez-les ou annulez-les d'abord depuis l'agenda ; une fermeture n'annule jamais un rendez-vous.", "Not possible yet: %d booked or being-booked appointments fall in this period. Move or cancel them first from the agenda; a closure never cancels an appointment."},
 		"portal.exc.confirm":         {"Confirmer et retirer les plages", "Confirm and withdraw the times"},
 		"portal.exc.notice.added":    {"Le congé ou la fermeture est enregistré ; ses plages ne sont plus offertes.", "The leave or closure is saved; its times are no longer offered."},
 		"portal.exc.notice.removed":  {"Le congé ou la fermeture est retiré ; ses plages sont de nouveau offertes.", "The leave or closure is removed; its times are offered again."},
@@ -31,5 +30,13 @@ func init() {
 		"portal.exc.err.until":       {"Inscrivez un dernier jour après le premier, au plus un an plus tard.", "Enter a last day after the first, at most a year later."},
 		"portal.exc.err.past":        {"Cette période est déjà passée.", "This period is already over."},
 		"portal.exc.err.reason":      {"Inscrivez un motif plus court (200 caractères au plus).", "Enter a shorter reason (200 characters at most)."},
+	})
+	addPlurals(map[string]plural{
+		"portal.exc.kept": {
+			[2]string{"Impossible pour l'instant : %d rendez-vous pris ou en cours de réservation tombe dans cette période. Déplacez-le ou annulez-le d'abord depuis l'agenda ; une fermeture n'annule jamais un rendez-vous.",
+				"Impossible pour l'instant : %d rendez-vous pris ou en cours de réservation tombent dans cette période. Déplacez-les ou annulez-les d'abord depuis l'agenda ; une fermeture n'annule jamais un rendez-vous."},
+			[2]string{"Not possible yet: %d booked or being-booked appointment falls in this period. Move or cancel it first from the agenda; a closure never cancels an appointment.",
+				"Not possible yet: %d booked or being-booked appointments fall in this period. Move or cancel them first from the agenda; a closure never cancels an appointment."},
+		},
 	})
 }

@@ -5,7 +5,12 @@ func init() {
 	addTexts(map[string]text{
 		"load.title":                 {"Charge en direct", "Live load"},
 		"load.link":                  {"Charge en direct (limite, files, salle d'attente)", "Live load (limit, queues, waiting room)"},
-		"load.intro":                 {"Chiffres de cette instance depuis son démarrage ; la page se recharge toutes les %d\u00a0s.", "Figures of this instance since it started; the page reloads every %d\u00a0s."},
+		"load.intro":                 {"Chiffres de cette instance depuis son démarrage ; ils se mettent à jour toutes les %d\u00a0s.", "Figures of this instance since it started; they update every %d\u00a0s."},
+		"load.pause":                 {"Suspendre la mise à jour", "Pause updates"},
+		"load.resume":                {"Reprendre la mise à jour", "Resume updates"},
+		"load.paused":                {"Mise à jour suspendue.", "Updates paused."},
+		"load.resumed":               {"Mise à jour reprise.", "Updates resumed."},
+		"load.refresh":               {"Mettre les chiffres à jour", "Update the figures"},
 		"load.updated":               {"Mis à jour à %s.", "Updated at %s."},
 		"load.limit.title":           {"Contrôle d'admission", "Admission control"},
 		"load.limit.none":            {"Le contrôle d'admission ne rend pas compte de son état sur cette instance.", "Admission control does not report its state on this instance."},

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"rdv"
+	"rdv/booking"
 )
 
 // hold holds the chosen slot for the person and sends them to the booking
@@ -28,7 +29,7 @@ func (s *Server) hold(w http.ResponseWriter, r *http.Request) {
 	if r.PostForm.Get("cle") == "" {
 		idem = nil
 	}
-	h, err := s.d.Engine.Hold(r.Context(), slotID, s.clientAddr(r), idem)
+	h, err := s.d.Engine.HoldFor(r.Context(), s.holdInput(r, slotID), idem)
 	switch rdv.ErrorCode(err) {
 	case "":
 		http.Redirect(w, r, "/reservation/"+url.PathEscape(h.ID), http.StatusSeeOther)
@@ -41,4 +42,22 @@ func (s *Server) hold(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.fail(w, r, err)
 	}
+}
+
+// holdInput says who asks for a hold: the signed-in account, else the
+// browser its signed cookie names, each capped at a few live holds; and
+// the address asked from, whose ceiling is many times higher, so that the
+// patients behind one NAT or proxy do not share a few holds. A browser
+// without a valid id (a script that drops cookies) is capped by its
+// address alone.
+func (s *Server) holdInput(r *http.Request, slotID int64) booking.HoldInput {
+	in := booking.HoldInput{SlotID: slotID, Address: s.clientAddr(r)}
+	if a, ok := s.account(r); ok {
+		in.ClientKey = "account:" + strconv.FormatInt(a.ID, 10)
+	} else if s.d.Browser != nil {
+		if id, ok := s.d.Browser(r); ok {
+			in.ClientKey = "browser:" + id
+		}
+	}
+	return in
 }

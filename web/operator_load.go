@@ -11,12 +11,15 @@ import (
 )
 
 // The operators' live load page: what admission control and the waiting
-// room are doing on this instance right now, refreshed by the browser
-// every loadRefresh without a script. It reads only memory, never the
+// room are doing on this instance right now. The script (app.js) asks for
+// the page again every loadRefresh and puts the new figures in place; it
+// never reloads the page, which would throw a screen reader back to the
+// top, and a button pauses it. Without the script a link updates the
+// figures by hand. The page reads only memory, never the
 // database, so that it keeps answering in the flood it is there to watch
 // (admission control never sheds /operateur paths).
 
-// loadRefresh is how often the page reloads itself, in seconds.
+// loadRefresh is how often the script updates the figures, in seconds.
 const loadRefresh = 2
 
 // LoadSnapshot is admission control's live state, as the load page
@@ -105,7 +108,7 @@ func (s *Server) operatorLoad(w http.ResponseWriter, r *http.Request) {
 		d.RoomRate = formatDecimal(d.Room.AdmissionRate, lang)
 		d.RoomWait = formatWait(estimatedWait(d.Room), lang)
 	}
-	// The browser reloads the page; no one should keep an old copy.
+	// The script asks for the page again; no one should keep an old copy.
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, http.StatusOK, "operator_load", &page{Title: "load.title", Data: d})
 }

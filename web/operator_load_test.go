@@ -50,13 +50,13 @@ func TestOperatorLoadPage(t *testing.T) {
 		want   []string
 	}{
 		{"operator in French", rdv.Operator, "fr", http.StatusOK, []string{
-			`<meta http-equiv="refresh" content="2">`, translate("fr", "load.title"), "<td>37</td>", "<td>35</td>", "<td>12</td>",
+			`<div id="live" data-every="2">`, `id="live-toggle"`, `<noscript><p><a href="/operateur/charge">`, translate("fr", "load.title"), "<td>37</td>", "<td>35</td>", "<td>12</td>",
 			"412,3", "48,5\u00a0ms", translate("fr", "load.class.search"), "<td>4242</td>", "<td>5151</td>", "<td>33</td>",
 			translate("fr", "load.room.open_auto"), "<td>375</td>", "<td>1125</td>", "2,5", "2\u00a0min\u00a030\u00a0s",
 			"<td>" + strconv.Itoa(s.index.Len()) + "</td>",
 		}},
 		{"operator in English", rdv.Operator, "en", http.StatusOK, []string{
-			`<meta http-equiv="refresh" content="2">`, translate("en", "load.title"), "412.3", "48.5\u00a0ms",
+			`<div id="live" data-every="2">`, translate("en", "load.pause"), translate("en", "load.title"), "412.3", "48.5\u00a0ms",
 			translate("en", "load.class.critical"), translate("en", "load.shed"), translate("en", "load.room.wait"),
 		}},
 		{"agent is refused", rdv.PhoneAgent, "fr", http.StatusForbidden, []string{translate("fr", "error.403.role")}},

@@ -252,7 +252,9 @@ func TestHoldRefusals(t *testing.T) {
 			}
 		})
 	}
-	// The cap on live holds per person.
+	// The cap on live holds per person: the test's requests are all one
+	// browser's.
+	s.srv.d.Browser = func(*http.Request) (string, bool) { return "one browser", true }
 	res := s.get(s.searchQuery(), "en").want(t, http.StatusOK)
 	var last string
 	for range s.engine.Config().MaxLiveHolds + 1 {

@@ -55,7 +55,11 @@ func (s *Server) staffHold(w http.ResponseWriter, r *http.Request) {
 	h, err := s.d.Engine.HoldFor(r.Context(), booking.HoldInput{SlotID: id, ClientKey: "staff:" + strconv.FormatInt(a.ID, 10), AllowRostered: true}, nil)
 	switch rdv.ErrorCode(err) {
 	case "":
-		http.Redirect(w, r, m.prefix+"/reservation/"+url.PathEscape(h.ID), http.StatusSeeOther)
+		target := m.prefix + "/reservation/" + url.PathEscape(h.ID)
+		if req, ok := s.requestFor(r, r.PostForm.Get("demande")); ok && m.clinic == 0 {
+			target += "?demande=" + strconv.FormatInt(req.ID, 10)
+		}
+		http.Redirect(w, r, target, http.StatusSeeOther)
 	case rdv.ESLOTTAKEN, rdv.ECONFLICT, rdv.ETOOMANYHOLDS:
 		if m.clinic != 0 {
 			backToDay(w, r, rdv.DateOf(sl.Start).String(), "conflict")
@@ -101,6 +105,14 @@ func (s *Server) staffBookingForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := newForm(url.Values{"language": {"fr"}, "channel": {string(rdv.Phone)}})
+	if req, ok := s.requestFor(r, r.URL.Query().Get("demande")); ok && m.clinic == 0 {
+		// Booking for a request: the caller's details as the request
+		// gave them, for the agent to check with the caller.
+		for k, v := range map[string]string{"demande": strconv.FormatInt(req.ID, 10), "first_name": req.FirstName, "last_name": req.LastName,
+			"birth_date": req.BirthDate.String(), "health_number": req.HealthNumber, "phone": req.Phone, "email": req.Email, "language": req.Language} {
+			f.Values.Set(k, v)
+		}
+	}
 	s.renderStaffBooking(w, r, http.StatusOK, m, h, sl, f)
 }
 
@@ -151,10 +163,21 @@ func (s *Server) staffConfirm(w http.ResponseWriter, r *http.Request) {
 		s.renderStaffBooking(w, r, http.StatusUnprocessableEntity, m, h, sl, f)
 		return
 	}
+	if m.clinic == 0 {
+		in.ForRequest, _ = strconv.ParseInt(values.Get("demande"), 10, 64)
+	}
 	a, err := s.d.Engine.Confirm(r.Context(), in, idem)
+	if rdv.ErrorField(err) == "request" {
+		// Another agent ended the request first: nothing was booked.
+		http.Redirect(w, r, "/agent/demandes/"+strconv.FormatInt(in.ForRequest, 10)+"?avis=not_open", http.StatusSeeOther)
+		return
+	}
 	switch rdv.ErrorCode(err) {
 	case "":
 		v := url.Values{"token": {a.CancelToken}}
+		if in.ForRequest != 0 {
+			v.Set("demande", strconv.FormatInt(in.ForRequest, 10))
+		}
 		http.Redirect(w, r, m.prefix+"/confirmation/"+strconv.FormatInt(a.ID, 10)+"?"+v.Encode(), http.StatusSeeOther)
 	case rdv.EINVALID:
 		fieldError(f, err, "")
@@ -177,6 +200,8 @@ type staffBookedData struct {
 	CancelURL string // the full link of the appointment page
 	BackURL   string
 	Channel   string
+	// RequestURL is the page of the request the booking answered.
+	RequestURL string
 }
 
 // staffBooked shows the confirmation and the link that lets the caller
@@ -199,7 +224,13 @@ func (s *Server) staffBooked(w http.ResponseWriter, r *http.Request) {
 	if m.clinic != 0 {
 		back = "/clinique?date=" + rdv.DateOf(a.Slot.Start).String()
 	}
-	s.render(w, r, http.StatusOK, "portal_booked", &page{Title: "portal.booked.title", Data: staffBookedData{
+	var requestURL, notice string
+	if id, err := strconv.ParseInt(r.URL.Query().Get("demande"), 10, 64); err == nil && m.clinic == 0 && s.d.RequestList != nil {
+		if req, err := s.d.RequestList.Request(r.Context(), id); err == nil && req.AppointmentID == a.ID {
+			requestURL, notice = "/agent/demandes/"+strconv.FormatInt(id, 10), translate(langOf(r.Context()), "req.notice.booked")
+		}
+	}
+	s.render(w, r, http.StatusOK, "portal_booked", &page{Title: "portal.booked.title", Notice: notice, Data: staffBookedData{RequestURL: requestURL,
 		Slot: s.viewSlot(a.Slot), Patient: a.Patient.FirstName + " " + a.Patient.LastName, ID: a.ID,
 		CancelURL: s.publicURL + appointmentURL(a.ID, token, ""), BackURL: back,
 		Channel: translate(langOf(r.Context()), "portal.channel."+string(a.Channel)),
@@ -210,6 +241,8 @@ func (s *Server) staffBooked(w http.ResponseWriter, r *http.Request) {
 type agentData struct {
 	searchData
 	Clinics []option
+	// For is the open request the agent books for, if any.
+	For *rdv.AppointmentRequest
 }
 
 // agentSearch is the phone console: the patients' search over every
@@ -224,6 +257,9 @@ func (s *Server) agentSearch(w http.ResponseWriter, r *http.Request) {
 	s.fillSearchDefaults(f)
 	lang := langOf(r.Context())
 	data := agentData{searchData: s.searchData(r, f)}
+	if req, ok := s.requestFor(r, r.URL.Query().Get("demande")); ok {
+		data.For = &req
+	}
 	rostered, _ := strconv.ParseInt(f.Values.Get("inscrit"), 10, 64)
 	data.Clinics = append(data.Clinics, option{Value: "", Label: translate(lang, "agent.rostered.none")})
 	for _, c := range s.d.Index.Clinics() {

@@ -86,7 +86,7 @@ func TestPortalExceptions(t *testing.T) {
 	// The first morning holds an appointment (slot 2): listed, refused.
 	meeting := url.Values{"practitioner": {"1"}, "from": {s.start.String()}, "start": {"09:00"}, "end": {"10:00"}}
 	kept := b.post(list, "/clinique/horaire/exceptions/apercu", cloneValues(meeting)).want(t, http.StatusOK)
-	kept.contains(t, translate("fr", "portal.exc.kept", 1), translate("fr", "portal.state.booked"))
+	kept.contains(t, pluralize("fr", "portal.exc.kept", 1), translate("fr", "portal.state.booked"))
 	if strings.Contains(kept.body, `action="/clinique/horaire/exceptions"`) {
 		t.Fatal("the preview offers to confirm an exception over an appointment")
 	}

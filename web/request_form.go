@@ -161,21 +161,3 @@ func validRadius(km int) bool {
 	}
 	return false
 }
-
-// agentRequests lists the appointment requests for the phone agents who
-// call people back: oldest first, so the newest are last.
-func (s *Server) agentRequests(w http.ResponseWriter, r *http.Request) {
-	if s.d.RequestList == nil {
-		s.renderError(w, r, http.StatusServiceUnavailable)
-		return
-	}
-	list, err := s.d.RequestList.Requests(r.Context(), "", agentRequestsShown)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "agent_requests", &page{Title: "req.list.title", Data: list})
-}
-
-// agentRequestsShown bounds the list: a page an agent can read.
-const agentRequestsShown = 500

@@ -179,7 +179,7 @@ func (s *Server) rescheduleHold(w http.ResponseWriter, r *http.Request) {
 	}
 	slot := strconv.FormatInt(slotID, 10)
 	idem := idemKey("web POST /rendez-vous/changer", r.PostForm.Get("cle")+":"+slot, url.Values{"slot_id": {slot}})
-	h, err := s.d.Engine.Hold(r.Context(), slotID, s.clientAddr(r), idem)
+	h, err := s.d.Engine.HoldFor(r.Context(), s.holdInput(r, slotID), idem)
 	switch rdv.ErrorCode(err) {
 	case "":
 		http.Redirect(w, r, rescheduleFormURL(a.ID, h.ID, token), http.StatusSeeOther)

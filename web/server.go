@@ -64,6 +64,10 @@ type Deps struct {
 	// admission control does: set it with admission's setting, never
 	// alone.
 	TrustForwardedFor bool
+	// Browser returns the id of the browser a request's signed cookie
+	// names (the waiting room's), which keys the cap on its live holds;
+	// nil, or no valid id: holds are capped by address alone.
+	Browser func(*http.Request) (string, bool)
 }
 
 // placeSuggestions is how many of the most populous places the place field
@@ -171,7 +175,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /operateur/charge", s.requireRole(s.operatorLoad, rdv.Operator))
 	mux.HandleFunc("GET /demande", s.requestForm)
 	mux.HandleFunc("POST /demande", s.submitRequest)
-	mux.HandleFunc("GET /agent/demandes", s.requireRole(s.agentRequests, rdv.PhoneAgent))
+	s.agentRequestRoutes(mux)
 	if s.d.API != nil {
 		mux.Handle("/api/", s.d.API)
 		mux.Handle("GET /healthz", s.d.API)

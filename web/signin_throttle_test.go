@@ -25,23 +25,44 @@ func (c *countedAccounts) AccountByEmail(ctx context.Context, email string) (rdv
 	return c.AccountStore.AccountByEmail(ctx, email)
 }
 
-// signinRequest is a sign-in form post from addr, forwarded for xff when
-// it is not empty.
-func signinRequest(email, password, addr, xff string) *http.Request {
-	form := url.Values{"email": {email}, "password": {password}, "csrf": {testCSRFToken}}
-	r := httptest.NewRequest(http.MethodPost, "/connexion", strings.NewReader(form.Encode()))
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	r.AddCookie(&http.Cookie{Name: csrfCookieName, Value: testCSRFToken})
+// signinForm is what a browser at addr, forwarded for xff when not
+// empty, needs to post the sign-in form: the page's cookies and form
+// token.
+type signinForm struct {
+	addr, xff string
+	cookies   []*http.Cookie
+	csrf      string
+}
+
+func (s *site) signinForm(t *testing.T, addr, xff string) signinForm {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodGet, "/connexion", nil)
 	r.RemoteAddr = addr
 	if xff != "" {
 		r.Header.Set("X-Forwarded-For", xff)
 	}
-	return r
+	w := httptest.NewRecorder()
+	s.srv.ServeHTTP(w, r)
+	if w.Code != http.StatusOK {
+		t.Fatalf("sign-in page: %d", w.Code)
+	}
+	return signinForm{addr: addr, xff: xff, cookies: w.Result().Cookies(), csrf: hiddenValue(t, w.Body.String(), "csrf")}
 }
 
-func (s *site) signinStatus(email, password, addr, xff string) int {
+// post signs in with email and password and returns the status.
+func (f signinForm) post(s *site, email, password string) int {
+	form := url.Values{"email": {email}, "password": {password}, "csrf": {f.csrf}}
+	r := httptest.NewRequest(http.MethodPost, "/connexion", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for _, c := range f.cookies {
+		r.AddCookie(c)
+	}
+	r.RemoteAddr = f.addr
+	if f.xff != "" {
+		r.Header.Set("X-Forwarded-For", f.xff)
+	}
 	w := httptest.NewRecorder()
-	s.srv.ServeHTTP(w, signinRequest(email, password, addr, xff))
+	s.srv.ServeHTTP(w, r)
 	return w.Code
 }
 
@@ -58,10 +79,11 @@ func TestSignInGuessesRacedCheckFiveAtMost(t *testing.T) {
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	codes := make([]int, tries)
+	guesser := s.signinForm(t, "198.51.100.50:40000", "")
 	for i := range tries {
 		wg.Go(func() {
 			<-start
-			codes[i] = s.signinStatus("operator@reseau.example", "devinette", "198.51.100.50:40000", "")
+			codes[i] = guesser.post(s, "operator@reseau.example", "devinette")
 		})
 	}
 	close(start)
@@ -101,20 +123,21 @@ func TestSignInFailuresFromOneAddressKeepNoOneElseOut(t *testing.T) {
 			s := mustOpenSite(t)
 			withStaff(t, s)
 			s.srv.d.TrustForwardedFor = tt.trust
+			guesser := s.signinForm(t, tt.guesser[0], tt.guesser[1])
 			last := 0
 			for range 30 { // past both the email's and the address's allowance
-				last = s.signinStatus(email, "devinette", tt.guesser[0], tt.guesser[1])
+				last = guesser.post(s, email, "devinette")
 			}
 			if last != http.StatusTooManyRequests {
 				t.Fatalf("the guesser's 30th try got %d, want 429", last)
 			}
-			if got := s.signinStatus(email, testPassword, tt.guesser[0], tt.guesser[1]); got != http.StatusTooManyRequests {
+			if got := guesser.post(s, email, testPassword); got != http.StatusTooManyRequests {
 				t.Errorf("the right password from the guesser's address got %d, want 429: a guesser must learn nothing", got)
 			}
-			if got := s.signinStatus(email, testPassword, tt.owner[0], tt.owner[1]); got != http.StatusSeeOther {
+			if got := s.signinForm(t, tt.owner[0], tt.owner[1]).post(s, email, testPassword); got != http.StatusSeeOther {
 				t.Errorf("the operator's right password from another address got %d, want 303", got)
 			}
-			if got := s.signinStatus("agent@reseau.example", testPassword, tt.owner[0], tt.owner[1]); got != http.StatusSeeOther {
+			if got := s.signinForm(t, tt.owner[0], tt.owner[1]).post(s, "agent@reseau.example", testPassword); got != http.StatusSeeOther {
 				t.Errorf("another account from another address got %d, want 303", got)
 			}
 		})

@@ -7,8 +7,12 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"rdv"
+	"rdv/sqlite"
 )
 
 // axeEnv names the file of axe-core (axe.min.js) that the accessibility
@@ -116,4 +120,74 @@ func TestBrowserPatientPagesAccessible(t *testing.T) {
 			step("not-found")
 		})
 	}
+}
+
+// TestBrowserLivePagesAccessible audits the pages that update themselves,
+// in both languages: the operators' live load page and the waiting room.
+// Neither reloads itself (axe-core's meta-refresh rule); both update in
+// place, and their pause button stops the updates.
+func TestBrowserLivePagesAccessible(t *testing.T) {
+	script := axeScript(t)
+	for _, lang := range []string{"fr", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			_, base := startServer(t)
+			mustCreateOperator(t, base)
+			op := newBrowser(t, withAcceptLanguage(lang+"-CA"))
+			visit(t, op, base+"/connexion?retour=/operateur/charge")
+			fill(t, op, "email", "operateur@reseau.example", "password", operatorPassword)
+			submit(t, op, `form.signin button[type=submit]`)
+			if loc := location(t, op); !strings.HasSuffix(loc, "/operateur/charge") {
+				t.Fatalf("signed in to %s", loc)
+			}
+			audit(t, op, script, "load")
+			shot(t, op, "load")
+			// The figures change in place: the time stamp moves on while
+			// the page (and a mark left on it) stays.
+			if err := chromedp.Do(op, chromedp.Evaluate[chromedp.Void](`document.body.setAttribute("data-mark", "1")`)); err != nil {
+				t.Fatal(err)
+			}
+			first := text(t, op, "#live p.hint")
+			waitFor(t, op, "the figures updated in place", `document.querySelector("#live p.hint").textContent !== `+jsString(first)+` && document.body.getAttribute("data-mark") === "1"`)
+			click(t, op, "#live-toggle")
+			mustContain(t, op, "#live-state", map[string]string{"fr": "suspendue", "en": "paused"}[lang])
+			paused := text(t, op, "#live p.hint")
+			time.Sleep(3 * time.Second)
+			if got := text(t, op, "#live p.hint"); got != paused {
+				t.Errorf("the figures changed while paused: %q then %q", paused, got)
+			}
+			audit(t, op, script, "load paused")
+		})
+	}
+}
+
+// TestBrowserWaitingRoomAccessible audits the waiting page in both
+// languages, with its landmarks and live region.
+func TestBrowserWaitingRoomAccessible(t *testing.T) {
+	script := axeScript(t)
+	path := smallNetworkDB(t, func(s *sqlite.Store) error {
+		return s.SetModes(context.Background(), rdv.Modes{WaitingRoom: true})
+	})
+	_, base := startMain(t, "--db", path, "--waitroom-secret", strings.Repeat("s", 32), "--waitroom-rate", "0.001")
+	for _, lang := range []string{"fr", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			ctx := newBrowser(t, withAcceptLanguage(lang+"-CA"))
+			if st := visit(t, ctx, base+"/recherche?lang="+lang); st != 503 {
+				t.Fatalf("status %d, want the waiting page", st)
+			}
+			// The arrival page asks again within a second, in place: the
+			// place in line replaces "getting you a place".
+			arriving := text(t, ctx, "#place strong")
+			waitFor(t, ctx, "the place asked again in place", `document.querySelector("#place strong").textContent !== `+jsString(arriving))
+			if n := count(t, ctx, "main #place[role=status]"); n != 1 {
+				t.Fatalf("no live place in main")
+			}
+			audit(t, ctx, script, "waiting room")
+			shot(t, ctx, "waiting room")
+		})
+	}
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

@@ -43,7 +43,7 @@ func TestOperatorLoadEndToEnd(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("load page: status %d\n%s", status, page)
 	}
-	for _, want := range []string{`<meta http-equiv="refresh" content="2">`, "Concurrency limit", "Operators and probes", "Waiting room", "Closed", "Bookable slots in the index"} {
+	for _, want := range []string{`<div id="live" data-every="2">`, "Concurrency limit", "Operators and probes", "Waiting room", "Closed", "Bookable slots in the index"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the load page lacks %q", want)
 		}

@@ -31,6 +31,10 @@ type Deps struct {
 	// admission control does: set it with admission's setting, never
 	// alone.
 	TrustForwardedFor bool
+	// Browser returns the id of the browser a request's signed cookie
+	// names, which the site's own scripts send; nil, or no valid id: holds
+	// are capped by address alone.
+	Browser func(*http.Request) (string, bool)
 }
 
 // server holds the dependencies every handler shares.

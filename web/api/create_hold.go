@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/booking"
 )
 
 type holdRequest struct {
@@ -21,8 +22,12 @@ type holdResponse struct {
 // while the person fills in the booking form.
 func (s *server) createHold(w http.ResponseWriter, r *http.Request) {
 	var in holdRequest
-	client := s.clientAddr(r)
-	idem, err := readKeyedJSON(w, r, &in, client)
+	who := s.holdInput(r)
+	owner := who.ClientKey
+	if owner == "" {
+		owner = who.Address
+	}
+	idem, err := readKeyedJSON(w, r, &in, owner)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -31,7 +36,8 @@ func (s *server) createHold(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, rdv.FieldError("slot_id", "slot_id is required"))
 		return
 	}
-	h, err := s.Engine.Hold(r.Context(), in.SlotID, client, idem)
+	who.SlotID = in.SlotID
+	h, err := s.Engine.HoldFor(r.Context(), who, idem)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -41,4 +47,19 @@ func (s *server) createHold(w http.ResponseWriter, r *http.Request) {
 		SlotID:    h.SlotID,
 		ExpiresAt: h.ExpiresAt.In(rdv.Toronto).Truncate(time.Second),
 	})
+}
+
+// holdInput says who asks for a hold: the browser that the site's own
+// scripts' cookie names, capped at a few live holds, and the address
+// asked from. The API keeps no cookies of its own, so other clients are
+// capped by their address alone, at a ceiling many times higher (see
+// booking.Config.MaxAddressHolds).
+func (s *server) holdInput(r *http.Request) booking.HoldInput {
+	in := booking.HoldInput{Address: s.clientAddr(r)}
+	if s.Browser != nil {
+		if id, ok := s.Browser(r); ok {
+			in.ClientKey = "browser:" + id
+		}
+	}
+	return in
 }

@@ -1,7 +1,7 @@
 // Improvements to pages that work without this file: the countdown of a
-// held time, place suggestions as one types, and a search near the
-// person's position. Each one looks for its elements and does nothing when
-// they are absent. The words come from the page (data-* attributes), in
+// held time, place suggestions as one types, a search near the person's
+// position, and live figures on the operators' load page. Each one looks
+// for its elements and does nothing when they are absent. The words come from the page (data-* attributes), in
 // its language.
 "use strict";
 
@@ -105,7 +105,39 @@
     });
   }
 
+  // Live figures (the operators' load page): every data-every seconds,
+  // ask for the same page and put its #live part in place, without a
+  // reload; the button pauses and resumes, and says so in a live region.
+  function liveFigures() {
+    var live = document.getElementById("live");
+    var button = document.getElementById("live-toggle");
+    var state = document.getElementById("live-state");
+    if (!live || !button || !state || !window.fetch || !window.DOMParser) return;
+    var every = parseInt(live.getAttribute("data-every"), 10) * 1000 || 5000;
+    var timer = 0, paused = false;
+    function later() { clearTimeout(timer); if (!paused) timer = setTimeout(update, every); }
+    function update() {
+      fetch(location.href, { credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (text) {
+          var fresh = text && new DOMParser().parseFromString(text, "text/html").getElementById("live");
+          if (fresh && !paused) live.innerHTML = fresh.innerHTML;
+          later();
+        })
+        .catch(later);
+    }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      paused = !paused;
+      button.textContent = button.getAttribute(paused ? "data-resume" : "data-pause");
+      state.textContent = button.getAttribute(paused ? "data-paused" : "data-resumed");
+      if (paused) clearTimeout(timer); else update();
+    });
+    later();
+  }
+
   countdown();
   suggestPlaces();
   nearMe();
+  liveFigures();
 })();

@@ -12,6 +12,12 @@ func init() {
 		"portal.week":              {"Vue de la semaine", "Week view"},
 		"portal.day":               {"Vue du jour", "Day view"},
 		"portal.csv":               {"Exporter la journée (CSV)", "Export the day (CSV)"},
+		"portal.filter.label":      {"Professionnel", "Practitioner"},
+		"portal.filter.all":        {"Tous les professionnels", "All practitioners"},
+		"portal.filter.submit":     {"Afficher", "Show"},
+		"portal.glance":            {"N'afficher que le libre, le réservé et l'arrivé", "Show only free, booked and arrived"},
+		"portal.more":              {"Plus", "More"},
+		"portal.more.label":        {"Détails et autres actions, %s", "Details and other actions, %s"},
 		"portal.col.time":          {"Heure", "Time"},
 		"portal.col.state":         {"État", "State"},
 		"portal.col.patient":       {"Patient", "Patient"},
@@ -103,5 +109,6 @@ func init() {
 		"portal.week.booked": {[2]string{"%d réservé", "%d réservés"}, [2]string{"%d booked", "%d booked"}},
 		"portal.week.free":   {[2]string{"%d libre", "%d libres"}, [2]string{"%d free", "%d free"}},
 		"portal.week.closed": {[2]string{"%d bloqué", "%d bloqués"}, [2]string{"%d blocked", "%d blocked"}},
+		"portal.show_all":    {[2]string{"Afficher aussi %d plage bloquée, passée ou terminée", "Afficher aussi les %d plages bloquées, passées ou terminées"}, [2]string{"Also show %d blocked, past or finished time", "Also show the %d blocked, past or finished times"}},
 	})
 }

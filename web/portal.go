@@ -95,6 +95,15 @@ type portalDayData struct {
 	Practitioners []practitionerDay
 	Services      []option
 	Admin         bool
+
+	// The view's narrowing (see portal_day_view.go): the practitioner
+	// select, every practitioner for the add form, how many rows are one
+	// link away and the links that show or hide them.
+	View      dayView
+	Choices   []option
+	Everyone  []practitionerDay
+	Hidden    int
+	ToggleURL string
 }
 
 // portalDate reads the day a portal page shows (?date=YYYY-MM-DD), today
@@ -164,12 +173,18 @@ func (s *Server) renderDay(w http.ResponseWriter, r *http.Request, status int, d
 		return
 	}
 	lang := langOf(r.Context())
+	view := dayViewOf(r.URL.Query())
 	data := portalDayData{
 		Clinic: c, Day: FormatDay(day.At(12*60, rdv.Toronto), lang), Date: day.String(),
-		Prev: "/clinique?date=" + day.AddDays(-1).String(), Next: "/clinique?date=" + day.AddDays(1).String(),
+		Prev: view.url(day.AddDays(-1)), Next: view.url(day.AddDays(1)),
 		WeekURL: "/clinique/semaine?date=" + day.String(), CSVURL: "/clinique/journee.csv?date=" + day.String(),
-		Practitioners: s.practitionerDays(c.ID, entries, lang), Admin: a.Role == rdv.ClinicAdmin,
+		Everyone: s.practitionerDays(c.ID, entries, lang), Admin: a.Role == rdv.ClinicAdmin, View: view,
 	}
+	data.Practitioners, data.Hidden = view.narrow(data.Everyone)
+	data.Choices = view.choices(data.Everyone, lang)
+	toggle := view
+	toggle.All = !view.All
+	data.ToggleURL = toggle.url(day)
 	if f == nil {
 		f = newForm(url.Values{"date": {day.String()}, "service": {string(rdv.General)}, "minutes": {"15"}})
 	}

@@ -78,7 +78,7 @@ func TestPortalCancel(t *testing.T) {
 	if !strings.Contains(res.location(t), "avis=not_cancelled") {
 		t.Fatalf("cancelling a no-show led to %s", res.location(t))
 	}
-	b.do(http.MethodGet, res.location(t), nil).want(t, http.StatusOK).contains(t, translate("fr", "portal.notice.not_cancelled"), translate("fr", "portal.status.noshow"))
+	b.do(http.MethodGet, res.location(t)+"&tout=1", nil).want(t, http.StatusOK).contains(t, translate("fr", "portal.notice.not_cancelled"), translate("fr", "portal.status.noshow"))
 }
 
 // TestPortalCancelNeedsClinicRole: the phone console cannot cancel through

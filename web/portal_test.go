@@ -102,7 +102,11 @@ func TestPortalDay(t *testing.T) {
 		t.Fatalf("another clinic's appointment is %s after a receptionist's post", a.Status)
 	}
 	b.post(page, "/clinique/reserver", url.Values{"slot_id": {"68"}}).want(t, http.StatusNotFound)
-	b.do(http.MethodGet, target, nil).want(t, http.StatusOK).contains(t, translate("fr", "portal.status.noshow"))
+	// A no-show is no longer at a glance: it is one link away.
+	if strings.Contains(b.do(http.MethodGet, target, nil).want(t, http.StatusOK).body, translate("fr", "portal.status.noshow")) {
+		t.Fatal("the day at a glance shows a no-show")
+	}
+	b.do(http.MethodGet, target+"&tout=1", nil).want(t, http.StatusOK).contains(t, translate("fr", "portal.status.noshow"))
 }
 
 func TestPortalAddSlotsKeepsInput(t *testing.T) {

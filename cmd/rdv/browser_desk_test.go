@@ -87,10 +87,19 @@ func TestBrowserReceptionistNoShow(t *testing.T) {
 	mustContain(t, ctx, row, "Attendu")
 	shot(t, ctx, "agenda")
 
+	// One primary action shows; the others are in the row's details.
+	click(t, ctx, row+" details.more summary")
+	shot(t, ctx, "details")
 	if st := submit(t, ctx, row+` button[name=status][value=noshow]`); st != 200 {
 		t.Fatalf("mark no-show: status %d", st)
 	}
 	mustContain(t, ctx, ".notice", "Le rendez-vous est mis à jour")
+	if n := count(t, ctx, row); n != 0 {
+		t.Error("a no-show still shows at a glance")
+	}
+	if st := visit(t, ctx, base+"/clinique?date="+tomorrow+"&tout=1"); st != 200 {
+		t.Fatalf("whole day: status %d", st)
+	}
 	mustContain(t, ctx, row, "Absent")
 	if n := count(t, ctx, row+" button[name=status]"); n != 0 {
 		t.Errorf("a no-show still offers %d status buttons", n)
@@ -102,6 +111,7 @@ func TestBrowserReceptionistNoShow(t *testing.T) {
 
 	other := "#slot-15"
 	mustContain(t, ctx, other, "Étienne Pelletier")
+	click(t, ctx, other+" details.more summary")
 	click(t, ctx, other+" details.cancel summary")
 	shot(t, ctx, "cancel asked")
 	if st := submit(t, ctx, other+` form[action$="/annuler"] button[type=submit]`); st != 200 {
@@ -115,7 +125,7 @@ func TestBrowserReceptionistNoShow(t *testing.T) {
 	shot(t, ctx, "cancelled")
 
 	phone := newBrowser(t)
-	signInAt(t, phone, base+"/clinique?date="+tomorrow, "accueil@plateau.example", "Agenda de la clinique")
+	signInAt(t, phone, base+"/clinique?date="+tomorrow+"&tout=1", "accueil@plateau.example", "Agenda de la clinique")
 	mustContain(t, phone, row, "Absent")
 	shot(t, phone, "agenda on a phone")
 

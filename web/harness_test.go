@@ -52,6 +52,7 @@ func mustOpenSite(t testing.TB) *site {
 		Store:  store,
 		API:    api.New(api.Deps{Engine: engine, Index: index, Store: store, Log: log}),
 		Log:    log,
+		Secret: testSecret,
 	})
 	if err != nil {
 		t.Fatalf("new server: %v", err)
@@ -76,7 +77,7 @@ func (s *site) do(method, target string, form url.Values, lang string) answer {
 	autoToken := form != nil && !ownToken && !strings.HasPrefix(target, "/api/")
 	if autoToken {
 		form = cloneValues(form)
-		form.Set("csrf", testCSRFToken)
+		form.Set("csrf", testCSRFField)
 	}
 	if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -100,8 +101,20 @@ func (s *site) do(method, target string, form url.Values, lang string) answer {
 	return answer{res, string(b)}
 }
 
-// testCSRFToken is the browser token of test posts, as long as a real one.
-var testCSRFToken = strings.Repeat("t", 43)
+// testCSRFToken is the browser ID of test posts, as long as a real one,
+// and testCSRFField the form token the test servers, all made with
+// testSecret, bind to it.
+var (
+	testSecret    = []byte(strings.Repeat("s", 32))
+	testCSRFToken = strings.Repeat("t", 43)
+	testCSRFField = func() string {
+		key, err := deriveKey(testSecret, "rdv form tokens")
+		if err != nil {
+			panic(err)
+		}
+		return mac(key, "browser", testCSRFToken)
+	}()
+)
 
 func cloneValues(v url.Values) url.Values {
 	c := url.Values{}

@@ -34,7 +34,7 @@ func (b *lockedBuffer) String() string {
 func TestLogsKeepNoPatientData(t *testing.T) {
 	s := mustOpenSite(t)
 	var logged lockedBuffer
-	srv, err := New(Deps{Engine: s.engine, Index: s.index, Store: s.store, API: http.NotFoundHandler(),
+	srv, err := New(Deps{Engine: s.engine, Index: s.index, Store: s.store, API: http.NotFoundHandler(), Secret: testSecret,
 		Log: slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)

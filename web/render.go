@@ -138,10 +138,12 @@ type page struct {
 	Modes      []modeNotice // the modes in force, shown above the banner
 	Account    *rdv.Account // the signed-in staff account, if any
 
-	// csrf is the token of the page's forms (see CSRF); csrfNew is set
-	// when the page issued it and render must give it to the browser.
-	csrf    string
-	csrfNew bool
+	// csrf is the token of the page's forms (see CSRF). newCSRF makes one
+	// for a browser ID when the browser has none; csrfCookie is then the
+	// new ID, which render must give to the browser.
+	csrf       string
+	newCSRF    func(browserID string) string
+	csrfCookie string
 }
 
 // T returns the string of key in the page's language.
@@ -234,7 +236,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	p.CSS = s.cssURL
 	p.JS = assetURL(s.assets, "app.js")
 	p.Title = p.T(p.Title)
-	p.csrf = csrfToken(r)
+	p.csrf, p.newCSRF = s.expectedCSRF(r), s.browserCSRF
 	if si := signedInOf(r); si != nil {
 		p.Account = &si.acct
 	}
@@ -248,8 +250,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		panic(fmt.Sprintf("web: render %s: %v", name, err))
 	}
 	h := w.Header()
-	if p.csrfNew {
-		setCSRFCookie(w, r, p.csrf)
+	if p.csrfCookie != "" {
+		setCSRFCookie(w, r, p.csrfCookie)
 	}
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))

@@ -32,6 +32,11 @@ type Deps struct {
 	// probes; Ready answers them only when no API is given.
 	Ready func(ctx context.Context) error
 	Log   *slog.Logger
+	// Secret is the server's secret, from which the keys of form tokens
+	// and operator passes derive: at least 32 bytes, the same on every
+	// instance behind one load balancer; nil: made at start, for this
+	// instance alone.
+	Secret []byte
 	// PublicURL is the site's address as people reach it (see
 	// ParsePublicURL), in front of the links shown whole; "": those
 	// links are shown as paths.
@@ -97,6 +102,8 @@ type Server struct {
 	signins *signinGuard
 	// publicURL is Deps.PublicURL, checked.
 	publicURL string
+	// csrfKey signs form tokens (see csrf.go).
+	csrfKey []byte
 }
 
 // New parses the templates, fingerprints the static files and routes the
@@ -115,6 +122,13 @@ func New(d Deps) (*Server, error) {
 		s.clinicDesk = booking.NewDesk(d.Engine, ds)
 	}
 	s.health.ttl = healthTTL
+	if d.Secret == nil {
+		d.Secret = NewSecret()
+	}
+	var err error
+	if s.csrfKey, err = deriveKey(d.Secret, "rdv form tokens"); err != nil {
+		return nil, err
+	}
 	if d.PublicURL != "" {
 		u, err := ParsePublicURL(d.PublicURL)
 		if err != nil {
@@ -125,7 +139,6 @@ func New(d Deps) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
 	}

@@ -13,9 +13,10 @@ package web
 //     clinic it shows).
 //   - Every form that posts carries {{template "csrf" .}} (the hidden input
 //     "csrf", from page.CSRF). checkCSRF refuses with the 403 page every
-//     POST outside /api/ whose token matches neither the session's token
-//     (staff) nor the browser's own token cookie (anyone, double-submit).
-//     Nothing else is needed in handlers; GET forms need no token.
+//     POST outside /api/ whose token is not the one of its session (staff,
+//     an HMAC of the session's ID) or, with no session, of its browser
+//     (an HMAC of the ID in the browser's cookie): see csrf.go. Nothing
+//     else is needed in handlers; GET forms need no token.
 
 import (
 	"context"
@@ -145,35 +146,24 @@ func safeReturn(p string) string {
 	return p
 }
 
-// csrfToken returns the token a form of this request must carry: the
-// session's when signed in, else the browser's cookie (or "" when the
-// browser has none yet; the page then issues one).
-func csrfToken(r *http.Request) string {
-	if si := signedInOf(r); si != nil {
-		return si.sess.CSRFToken
-	}
-	if c, err := r.Cookie(cookieName(r, csrfCookieName)); err == nil && len(c.Value) == len(auth.NewToken()) {
-		return c.Value
-	}
-	return ""
-}
-
-// CSRF returns the token of the page's forms. A browser without one gets
-// a new token, set in a cookie by render only when a page shows a form, so
-// that pages without forms stay free of cookies and cacheable.
+// CSRF returns the token of the page's forms. A browser with neither a
+// session nor an ID gets a new ID, set in a cookie by render only when a
+// page shows a form, so that pages without forms stay free of cookies and
+// cacheable.
 func (p *page) CSRF() string {
-	if p.csrf == "" {
-		p.csrf = auth.NewCSRFToken()
-		p.csrfNew = true
+	if p.csrf == "" && p.newCSRF != nil {
+		p.csrfCookie = auth.NewToken()
+		p.csrf = p.newCSRF(p.csrfCookie)
 	}
 	return p.csrf
 }
 
-// setCSRFCookie gives the browser its double-submit token.
-func setCSRFCookie(w http.ResponseWriter, r *http.Request, token string) {
+// setCSRFCookie gives the browser its ID, which its form tokens are
+// bound to.
+func setCSRFCookie(w http.ResponseWriter, r *http.Request, id string) {
 	http.SetCookie(w, &http.Cookie{
 		Name:     cookieName(r, csrfCookieName),
-		Value:    token,
+		Value:    id,
 		Path:     "/",
 		HttpOnly: true,
 		Secure:   r.TLS != nil,
@@ -181,9 +171,11 @@ func setCSRFCookie(w http.ResponseWriter, r *http.Request, token string) {
 	})
 }
 
-// checkCSRF refuses every form post outside the API whose token matches
-// neither the session's nor the browser's cookie. The API is exempt: it
-// takes no cookies, so a foreign page cannot post with someone's rights.
+// checkCSRF refuses every form post outside the API whose token is not
+// the one its session, or without a session its browser ID, vouches for.
+// A signed-in person's post is judged by the session alone: a CSRF cookie
+// planted beside it changes nothing. The API is exempt: it takes no
+// cookies, so a foreign page cannot post with someone's rights.
 func (s *Server) checkCSRF(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
@@ -198,15 +190,7 @@ func (s *Server) checkCSRF(next http.Handler) http.Handler {
 		if !s.parseForm(w, r) {
 			return
 		}
-		got := r.PostFormValue(csrfField)
-		ok := false
-		if si := signedInOf(r); si != nil && auth.TokensEqual(got, si.sess.CSRFToken) {
-			ok = true
-		}
-		if c, err := r.Cookie(cookieName(r, csrfCookieName)); err == nil && auth.TokensEqual(got, c.Value) {
-			ok = true
-		}
-		if !ok {
+		if !auth.TokensEqual(r.PostFormValue(csrfField), s.expectedCSRF(r)) {
 			s.log.InfoContext(r.Context(), "form refused: CSRF token missing or wrong", "path_kind", routeKind(r.URL.Path))
 			s.renderMessage(w, r, http.StatusForbidden, "error.403.csrf")
 			return

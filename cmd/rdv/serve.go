@@ -167,7 +167,8 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	if requests != nil {
 		defer requests.Close()
 	}
-	room, err := m.openWaitroom(f.Waitroom, store, admit, reg)
+	secret := m.serverSecret(f.Waitroom)
+	room, err := m.openWaitroom(f.Waitroom, secret, store, admit, reg)
 	if err != nil {
 		return err
 	}
@@ -182,7 +183,7 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	if publicURL == "" {
 		publicURL = listenURL(ln.Addr())
 	}
-	site, err := m.site(store, index, engine, requests, admit, room, publicURL)
+	site, err := m.site(store, index, engine, requests, admit, room, publicURL, secret)
 	if err != nil {
 		return err
 	}
@@ -318,7 +319,7 @@ func buildIndex(ctx context.Context, store rdv.Store, now time.Time) (*availabil
 }
 
 // site assembles the pages and the JSON API.
-func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.Engine, requests *spool.Spool, admit *admission.Controller, room *waitroom.Room, publicURL string) (http.Handler, error) {
+func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.Engine, requests *spool.Spool, admit *admission.Controller, room *waitroom.Room, publicURL string, secret []byte) (http.Handler, error) {
 	ready := func(ctx context.Context) error {
 		_, err := store.Empty(ctx)
 		return err
@@ -340,7 +341,7 @@ func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.
 	wd.Network, _ = store.(rdv.NetworkAdminStore)
 	wd.Modes, _ = store.(rdv.ModeStore)
 	wd.RequestList, _ = store.(rdv.RequestStore)
-	wd.PublicURL = publicURL
+	wd.PublicURL, wd.Secret = publicURL, secret
 	if requests != nil {
 		wd.Requests = requests
 	}

@@ -23,7 +23,7 @@ type waitroomFlags struct {
 }
 
 func (f *waitroomFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.Secret, "waitroom-secret", envOr("RDV_WAITROOM_SECRET", ""), "secret signing waiting-room tickets, at least 32 characters; instances behind one load balancer must share it (default: made at start, for this instance only) (env RDV_WAITROOM_SECRET)")
+	fs.StringVar(&f.Secret, "waitroom-secret", envOr("RDV_WAITROOM_SECRET", ""), "the server's secret, at least 32 characters: it signs waiting-room tickets, and form (CSRF) tokens and operator passes derive their keys from it; instances behind one load balancer must share it (default: made at start, for this instance only) (env RDV_WAITROOM_SECRET)")
 	fs.Float64Var(&f.PerSecond, "waitroom-rate", envFloat("RDV_WAITROOM_RATE", 50), "visitors the waiting room lets in per second at most, across every instance; fewer while admission control is refusing work (env RDV_WAITROOM_RATE)")
 	fs.DurationVar(&f.Session, "waitroom-session", envDuration("RDV_WAITROOM_SESSION", 15*time.Minute), "how long a visitor let in from the waiting room may browse (env RDV_WAITROOM_SESSION)")
 	fs.DurationVar(&f.AutoAfter, "waitroom-auto-after", envDuration("RDV_WAITROOM_AUTO_AFTER", 30*time.Second), "open the waiting room by itself once admission control has been shedding this long; 0: only operators open it (env RDV_WAITROOM_AUTO_AFTER)")
@@ -37,18 +37,25 @@ func envFloat(name string, def float64) float64 {
 	return def
 }
 
+// serverSecret returns the server's one secret: --waitroom-secret, which
+// signs the waiting room's tickets and from which the pages derive the
+// keys of form tokens and operator passes, or, when none is given, one
+// made for this instance alone.
+func (m *Main) serverSecret(f waitroomFlags) []byte {
+	if f.Secret != "" {
+		return []byte(f.Secret)
+	}
+	m.Log.Warn("no --waitroom-secret given; made one for this instance only. Instances behind one load balancer must share one, or a waiting-room ticket, a form or an operator's pass from one is refused by the others")
+	return waitroom.NewSecret()
+}
+
 // openWaitroom builds the waiting room over the store, opened by the
 // operators' switch and, unless turned off, by sustained shedding. It
 // returns nil when the store keeps no ticket queue.
-func (m *Main) openWaitroom(f waitroomFlags, store rdv.Store, admit *admission.Controller, reg prometheus.Registerer) (*waitroom.Room, error) {
+func (m *Main) openWaitroom(f waitroomFlags, secret []byte, store rdv.Store, admit *admission.Controller, reg prometheus.Registerer) (*waitroom.Room, error) {
 	tickets, ok := store.(rdv.TicketStore)
 	if !ok {
 		return nil, nil
-	}
-	secret := []byte(f.Secret)
-	if f.Secret == "" {
-		secret = waitroom.NewSecret()
-		m.Log.Warn("waiting room: no --waitroom-secret given; made one for this instance only. Instances behind one load balancer must share one, or a ticket from one is refused by the others")
 	}
 	shed := func() uint64 {
 		var n uint64

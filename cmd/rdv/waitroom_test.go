@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,8 +17,9 @@ import (
 )
 
 // TestWaitingRoomEndToEnd: with the operators' switch on, the real server
-// holds a new visitor in the waiting room, lets the probes through, answers API clients in JSON, and lets the visitor in once the
-// line has moved.
+// holds a new visitor in the waiting room, lets the probes through,
+// answers API clients in JSON, and lets the visitor in once the line has
+// moved.
 func TestWaitingRoomEndToEnd(t *testing.T) {
 	path := smallNetworkDB(t, func(s *sqlite.Store) error {
 		return s.SetModes(context.Background(), rdv.Modes{WaitingRoom: true})
@@ -101,22 +103,20 @@ func TestWaitingRoomLetsBookingsBeFinished(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		return res, string(b)
 	}
-	csrf := func() string {
+	// csrf is the form token of a page, bound to the browser's ID cookie.
+	csrf := func(page string) string {
 		t.Helper()
-		u, _ := url.Parse(base)
-		for _, c := range jar.Cookies(u) {
-			if c.Name == "rdv_csrf" {
-				return c.Value
-			}
+		m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("the page has no form token:\n%s", page)
 		}
-		t.Fatal("the browser has no CSRF cookie")
-		return ""
+		return m[1]
 	}
 
 	// Room closed: the patient holds a slot on the site, an API client
 	// another.
-	send(http.MethodGet, "/recherche?service=general&lieu=Montr%C3%A9al", nil)
-	res, body := send(http.MethodPost, "/reserver", url.Values{"slot_id": {fmt.Sprint(slots[0].(map[string]any)["id"])}, "csrf": {csrf()}})
+	_, results := send(http.MethodGet, "/recherche?service=general&lieu=Montr%C3%A9al", nil)
+	res, body := send(http.MethodPost, "/reserver", url.Values{"slot_id": {fmt.Sprint(slots[0].(map[string]any)["id"])}, "csrf": {csrf(results)}})
 	form := res.Request.URL.Path
 	if res.StatusCode != http.StatusOK || !strings.HasPrefix(form, "/reservation/") {
 		t.Fatalf("hold on the site: status %d at %s\n%s", res.StatusCode, form, body)
@@ -156,13 +156,13 @@ func TestWaitingRoomLetsBookingsBeFinished(t *testing.T) {
 	if res, body = send(http.MethodGet, form, nil); res.StatusCode != http.StatusOK || !strings.Contains(body, `action="`+form+`"`) {
 		t.Fatalf("the held slot's form with the room open: status %d\n%s", res.StatusCode, body)
 	}
-	res, body = send(http.MethodPost, form, url.Values{"csrf": {csrf()}, "language": {"fr"},
+	res, body = send(http.MethodPost, form, url.Values{"csrf": {csrf(body)}, "language": {"fr"},
 		"first_name": {"Léa"}, "last_name": {"Tremblay"}, "birth_date": {"1985-04-07"}, "health_number": {"TREL85540712"}, "email": {"lea@example.org"}})
 	page := res.Request.URL
 	if res.StatusCode != http.StatusOK || !strings.HasPrefix(page.Path, "/rendez-vous/") || page.Query().Get("token") == "" {
 		t.Fatalf("confirm on the site with the room open: status %d at %s\n%s", res.StatusCode, page, body)
 	}
-	res, body = send(http.MethodPost, page.Path+"/annuler", url.Values{"csrf": {csrf()}, "token": {page.Query().Get("token")}})
+	res, body = send(http.MethodPost, page.Path+"/annuler", url.Values{"csrf": {csrf(body)}, "token": {page.Query().Get("token")}})
 	if res.StatusCode != http.StatusOK || res.Request.URL.Query().Get("avis") != "cancelled" {
 		t.Fatalf("cancel on the site with the room open: status %d at %s\n%s", res.StatusCode, res.Request.URL, body)
 	}

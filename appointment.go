@@ -65,6 +65,11 @@ type Appointment struct {
 	Channel   Channel
 	FeeCents  int64
 	CreatedAt time.Time
+	// Revision counts the changes since the booking: each reschedule,
+	// cancellation and status change adds one, in the transaction that
+	// makes it. It only grows, so a calendar file's SEQUENCE is taken
+	// from it and a calendar keeps the latest version of the event.
+	Revision int
 	// CancelToken is the secret that lets the patient cancel or reschedule.
 	// Stores keep only its hash; it is filled in only in the answer to the
 	// confirmation (and in replays of that answer).

@@ -129,7 +129,7 @@ func (s *Store) Cancel(ctx context.Context, r rdv.CancelRequest) (rdv.Appointmen
 			return rdv.Appointment{}, rdv.Errorf(rdv.ECONFLICT, "appointment %d has started", r.AppointmentID)
 		default:
 			rows, err := tx.Query(ctx, `WITH cancelled AS (
-					UPDATE appointments SET status = 'cancelled' WHERE id = $1),
+					UPDATE appointments SET status = 'cancelled', revision = revision + 1 WHERE id = $1),
 				freed AS (
 					UPDATE slots s SET state = 'free', hold_id = NULL, hold_expires = NULL
 					WHERE s.id = $2 AND s.state = 'booked' RETURNING `+slotColumns+`),
@@ -185,7 +185,7 @@ func (s *Store) Reschedule(ctx context.Context, r rdv.RescheduleRequest) (rdv.Ap
 		}
 		ch.Taken = []rdv.Slot{x.slot()}
 		rows, err := tx.Query(ctx, `WITH moved AS (
-				UPDATE appointments SET slot_id = $2 WHERE id = $1),
+				UPDATE appointments SET slot_id = $2, revision = revision + 1 WHERE id = $1),
 			freed AS (
 				UPDATE slots s SET state = 'free', hold_id = NULL, hold_expires = NULL
 				WHERE s.id = $3 AND s.state = 'booked' RETURNING `+slotColumns+`),

@@ -296,7 +296,7 @@ func (s *Store) SetAppointmentStatus(ctx context.Context, r rdv.AppointmentStatu
 			return err
 		}
 		if current.Status != r.Status {
-			if _, err := tx.Exec(ctx, `UPDATE appointments SET status = $2,
+			if _, err := tx.Exec(ctx, `UPDATE appointments SET status = $2, revision = revision + 1,
 					arrived_at = CASE WHEN $2 = 'arrived' THEN $3 ELSE arrived_at END,
 					closed_at = CASE WHEN $2 <> 'arrived' THEN $3 ELSE closed_at END
 				WHERE id = $1`, r.AppointmentID, string(r.Status), dbTime(r.Now)); err != nil {

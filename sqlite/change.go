@@ -65,13 +65,14 @@ func cancel(tx *wtx, r rdv.CancelRequest) (rdv.Appointment, rdv.SlotChanges, err
 	if !r.Now.Before(a.Slot.Start) {
 		return rdv.Appointment{}, rdv.SlotChanges{}, rdv.Errorf(rdv.ECONFLICT, "appointment %d already started", a.ID)
 	}
-	if _, err := tx.exec(`UPDATE appointments SET status = 'cancelled', updated_at = ? WHERE id = ?`, millis(r.Now), a.ID); err != nil {
+	if _, err := tx.exec(`UPDATE appointments SET status = 'cancelled', updated_at = ?, revision = revision + 1 WHERE id = ?`, millis(r.Now), a.ID); err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, fmt.Errorf("mark cancelled: %w", mapError(err))
 	}
 	if err := freeSlot(tx, a.Slot.ID); err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, err
 	}
 	a.Status = rdv.Cancelled
+	a.Revision++
 	a.Slot.State = rdv.SlotFree
 	return a, rdv.SlotChanges{Freed: []rdv.Slot{a.Slot}}, nil
 }
@@ -123,7 +124,7 @@ func reschedule(tx *wtx, r rdv.RescheduleRequest) (rdv.Appointment, rdv.SlotChan
 	if slot.ID == a.Slot.ID {
 		return rdv.Appointment{}, rdv.SlotChanges{}, rdv.Errorf(rdv.ECONFLICT, "appointment %d is already on slot %d", a.ID, slot.ID)
 	}
-	if _, err := tx.exec(`UPDATE appointments SET slot_id = ?, updated_at = ? WHERE id = ?`, slot.ID, millis(r.Now), a.ID); err != nil {
+	if _, err := tx.exec(`UPDATE appointments SET slot_id = ?, updated_at = ?, revision = revision + 1 WHERE id = ?`, slot.ID, millis(r.Now), a.ID); err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, fmt.Errorf("move appointment: %w", uniqueAs(err, rdv.ESLOTTAKEN, "slot %d already booked", slot.ID))
 	}
 	if err := bookSlot(tx, h.ID, slot.ID); err != nil {
@@ -136,6 +137,7 @@ func reschedule(tx *wtx, r rdv.RescheduleRequest) (rdv.Appointment, rdv.SlotChan
 	old.State = rdv.SlotFree
 	slot.State, slot.HoldID, slot.HoldExpires = rdv.SlotBooked, "", time.Time{}
 	a.Slot = slot
+	a.Revision++
 	return a, rdv.SlotChanges{Freed: []rdv.Slot{old}, Taken: []rdv.Slot{slot}}, nil
 }
 

@@ -302,12 +302,13 @@ func setAppointmentStatus(tx *wtx, r rdv.AppointmentStatusRequest) (rdv.Appointm
 		return a, nil
 	}
 	now := millis(r.Now)
-	if _, err := tx.exec(`UPDATE appointments SET status = ?1, updated_at = ?2,
+	if _, err := tx.exec(`UPDATE appointments SET status = ?1, updated_at = ?2, revision = revision + 1,
 			arrived_at = CASE WHEN ?1 = 'arrived' THEN ?2 ELSE arrived_at END,
 			closed_at = CASE WHEN ?1 <> 'arrived' THEN ?2 ELSE closed_at END
 		WHERE id = ?3`, r.Status, now, a.ID); err != nil {
 		return rdv.Appointment{}, fmt.Errorf("write status: %w", mapError(err))
 	}
 	a.Status = r.Status
+	a.Revision++
 	return a, nil
 }

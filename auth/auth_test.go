@@ -67,6 +67,18 @@ func TestNeedsRehash(t *testing.T) {
 	}
 }
 
+// TestRandomToken pins the shape every random token has: n bytes in
+// URL-safe base64 without padding, never twice the same.
+func TestRandomToken(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int]int{16: 22, 18: 24, 24: 32, 32: 43} {
+		a, b := RandomToken(n), RandomToken(n)
+		if len(a) != want || a == b || strings.ContainsAny(a, "+/=") {
+			t.Errorf("RandomToken(%d) = %q, %q: want %d URL-safe characters, distinct", n, a, b, want)
+		}
+	}
+}
+
 func TestTokens(t *testing.T) {
 	tok, hash := NewSessionToken()
 	if len(tok) != 43 || len(hash) != 64 || HashToken(tok) != hash || strings.Contains(hash, tok) {

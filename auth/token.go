@@ -12,8 +12,14 @@ import (
 const TokenBytes = 32
 
 // NewToken returns a random token of TokenBytes bytes, URL-safe base64.
-func NewToken() string {
-	b := make([]byte, TokenBytes)
+func NewToken() string { return RandomToken(TokenBytes) }
+
+// RandomToken returns n random bytes in URL-safe base64 without padding:
+// the one way the platform makes its secrets and identifiers that must
+// not be guessed (sessions, cancel tokens, hold ids, form nonces, browser
+// ids), so that none is made with a weaker source or encoding.
+func RandomToken(n int) string {
+	b := make([]byte, n)
 	rand.Read(b) // never fails (crypto/rand, Go 1.24+)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
@@ -26,7 +32,9 @@ func NewSessionToken() (token, hash string) {
 	return token, HashToken(token)
 }
 
-// HashToken returns the hex SHA-256 of a token, as stores keep it.
+// HashToken returns the hex SHA-256 of a token, as stores keep it: tokens
+// are long and random, so a fast hash suffices, and a leaked table gives
+// away no session and no appointment.
 func HashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])

@@ -6,15 +6,12 @@ package booking
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"rdv"
+	"rdv/auth"
 	"rdv/availability"
 )
 
@@ -122,12 +119,8 @@ type HoldInput struct {
 
 // HoldFor reserves a slot as in asks, for the hold time.
 func (e *Engine) HoldFor(ctx context.Context, in HoldInput, idem *rdv.IdemKey) (rdv.Hold, error) {
-	id, err := randomToken(18)
-	if err != nil {
-		return rdv.Hold{}, err
-	}
 	req := rdv.HoldRequest{
-		HoldID:        "h_" + id,
+		HoldID:        "h_" + auth.RandomToken(18),
 		SlotID:        in.SlotID,
 		ClientKey:     in.ClientKey,
 		MaxLiveHolds:  e.cfg.MaxLiveHolds,
@@ -189,10 +182,7 @@ func (e *Engine) Confirm(ctx context.Context, in ConfirmInput, idem *rdv.IdemKey
 	if in.Channel == "" {
 		in.Channel = rdv.API
 	}
-	token, err := randomToken(24)
-	if err != nil {
-		return rdv.Appointment{}, err
-	}
+	token := auth.RandomToken(24)
 	a, ch, err := e.store.ConfirmHold(ctx, rdv.ConfirmRequest{
 		HoldID:          in.HoldID,
 		Patient:         in.Patient,
@@ -200,7 +190,7 @@ func (e *Engine) Confirm(ctx context.Context, in ConfirmInput, idem *rdv.IdemKey
 		BookedBy:        in.BookedBy,
 		Channel:         in.Channel,
 		CancelToken:     token,
-		CancelTokenHash: HashToken(token),
+		CancelTokenHash: auth.HashToken(token),
 		Now:             now,
 		Idem:            idem,
 		ForRequest:      in.ForRequest,
@@ -225,7 +215,7 @@ func (e *Engine) Cancel(ctx context.Context, id int64, token string, idem *rdv.I
 	if token == "" {
 		return rdv.Appointment{}, rdv.FieldError("token", "token is required")
 	}
-	a, ch, err := e.store.Cancel(ctx, rdv.CancelRequest{AppointmentID: id, TokenHash: HashToken(token), Now: e.Now(), Idem: idem})
+	a, ch, err := e.store.Cancel(ctx, rdv.CancelRequest{AppointmentID: id, TokenHash: auth.HashToken(token), Now: e.Now(), Idem: idem})
 	if err != nil {
 		return rdv.Appointment{}, err
 	}
@@ -242,7 +232,7 @@ func (e *Engine) Reschedule(ctx context.Context, id int64, token, holdID string,
 	case holdID == "":
 		return rdv.Appointment{}, rdv.FieldError("hold_id", "hold_id is required")
 	}
-	a, ch, err := e.store.Reschedule(ctx, rdv.RescheduleRequest{AppointmentID: id, TokenHash: HashToken(token), HoldID: holdID, Now: e.Now(), Idem: idem})
+	a, ch, err := e.store.Reschedule(ctx, rdv.RescheduleRequest{AppointmentID: id, TokenHash: auth.HashToken(token), HoldID: holdID, Now: e.Now(), Idem: idem})
 	if err != nil {
 		return rdv.Appointment{}, err
 	}
@@ -256,20 +246,5 @@ func (e *Engine) Appointment(ctx context.Context, id int64, token string) (rdv.A
 	if token == "" {
 		return rdv.Appointment{}, rdv.Errorf(rdv.ENOTFOUND, "appointment %d", id)
 	}
-	return e.store.AppointmentByToken(ctx, id, HashToken(token))
-}
-
-// HashToken returns the hex SHA-256 of a secret token: tokens are long and
-// random, so a fast hash suffices and stores never keep the token itself.
-func HashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
-func randomToken(n int) (string, error) {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("random token: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
+	return e.store.AppointmentByToken(ctx, id, auth.HashToken(token))
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/auth"
 	"rdv/storetest"
 )
 
@@ -47,7 +48,7 @@ func TestConnectionLossDuringBookings(t *testing.T) {
 				var a rdv.Appointment
 				if err == nil {
 					a, _, err = st.ConfirmHold(ctx, rdv.ConfirmRequest{HoldID: holdID, Patient: storetest.TestPatient(i), BookedBy: rdv.BySelf,
-						Channel: rdv.API, CancelTokenHash: storetest.HashToken(holdID), Now: now})
+						Channel: rdv.API, CancelTokenHash: auth.HashToken(holdID), Now: now})
 				}
 				mu.Lock()
 				if err != nil {

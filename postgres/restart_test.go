@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/auth"
 	"rdv/postgres/pgtest"
 	"rdv/storetest"
 )
@@ -140,7 +141,7 @@ func (s *bookingStream) book(ctx context.Context, slot int64) (rdv.Appointment, 
 		return rdv.Appointment{}, err
 	}
 	a, _, err := s.st.ConfirmHold(ctx, rdv.ConfirmRequest{HoldID: holdID, Patient: storetest.TestPatient(int(slot)), BookedBy: rdv.BySelf,
-		Channel: rdv.API, CancelTokenHash: storetest.HashToken(holdID), Now: now})
+		Channel: rdv.API, CancelTokenHash: auth.HashToken(holdID), Now: now})
 	return a, err
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"rdv"
+	"rdv/auth"
 	"rdv/storetest"
 )
 
@@ -107,7 +108,7 @@ func mustBook(t *testing.T, s *Store, slotID int64, i int) rdv.Appointment {
 		t.Fatalf("hold slot %d: %v", slotID, err)
 	}
 	a, _, err := s.ConfirmHold(ctx, rdv.ConfirmRequest{HoldID: h.ID, Patient: storetest.TestPatient(i), BookedBy: rdv.BySelf, Channel: rdv.API,
-		CancelTokenHash: storetest.HashToken(fmt.Sprint(i)), Now: now})
+		CancelTokenHash: auth.HashToken(fmt.Sprint(i)), Now: now})
 	if err != nil {
 		t.Fatalf("confirm slot %d: %v", slotID, err)
 	}
@@ -201,7 +202,7 @@ func bookRetrying(t *testing.T, s *Store, slotID int64, i int) {
 			Idem: &rdv.IdemKey{Scope: "hold", Key: holdID, BodyHash: "x"}})
 		if err == nil {
 			_, _, err = s.ConfirmHold(ctx, rdv.ConfirmRequest{HoldID: holdID, Patient: storetest.TestPatient(i), BookedBy: rdv.BySelf, Channel: rdv.API,
-				CancelTokenHash: storetest.HashToken(fmt.Sprint(i)), Now: now, Idem: &rdv.IdemKey{Scope: "confirm", Key: holdID, BodyHash: "x"}})
+				CancelTokenHash: auth.HashToken(fmt.Sprint(i)), Now: now, Idem: &rdv.IdemKey{Scope: "confirm", Key: holdID, BodyHash: "x"}})
 		}
 		if err == nil {
 			return

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/auth"
 	"rdv/sqlite"
 	"rdv/storetest"
 )
@@ -79,7 +80,7 @@ func BenchmarkDurableBookings(b *testing.B) {
 				if err == nil {
 					token := fmt.Sprintf("t%d", id)
 					_, _, err = s.ConfirmHold(b.Context(), rdv.ConfirmRequest{HoldID: h.ID, Patient: storetest.TestPatient(int(id % 30000)),
-						BookedBy: rdv.BySelf, Channel: rdv.API, CancelToken: token, CancelTokenHash: storetest.HashToken(token), Now: now})
+						BookedBy: rdv.BySelf, Channel: rdv.API, CancelToken: token, CancelTokenHash: auth.HashToken(token), Now: now})
 				}
 				if err != nil {
 					failed.Add(1)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/auth"
 	"rdv/sqlite"
 	"rdv/storetest"
 )
@@ -146,7 +147,7 @@ func TestCrashChild(t *testing.T) {
 				}
 				token := fmt.Sprintf("t%d", n)
 				a, _, err := s.ConfirmHold(ctx, rdv.ConfirmRequest{HoldID: h.ID, Patient: storetest.TestPatient(int(n % 30000)),
-					BookedBy: rdv.BySelf, Channel: rdv.API, CancelToken: token, CancelTokenHash: storetest.HashToken(token), Now: crashNow})
+					BookedBy: rdv.BySelf, Channel: rdv.API, CancelToken: token, CancelTokenHash: auth.HashToken(token), Now: crashNow})
 				if err != nil {
 					t.Errorf("confirm a live hold: %v", err)
 					return

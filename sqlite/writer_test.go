@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/auth"
 	"rdv/storetest"
 )
 
@@ -79,7 +80,7 @@ func TestBatchSavepointsIsolateWrites(t *testing.T) {
 		{ctx: cancelled, run: func(tx *wtx) error { t.Error("ran a command whose context was done"); return nil }},
 		{run: func(tx *wtx) error {
 			_, _, err := confirmHold(tx, rdv.ConfirmRequest{HoldID: "a", Patient: storetest.TestPatient(1), BookedBy: rdv.BySelf,
-				Channel: rdv.API, CancelTokenHash: storetest.HashToken("x"), Now: now})
+				Channel: rdv.API, CancelTokenHash: auth.HashToken("x"), Now: now})
 			return err
 		}},
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/auth"
 )
 
 func testConfirmHold(t *testing.T, f *fixture) {
@@ -87,15 +88,15 @@ func testConfirmGuardian(t *testing.T, f *fixture) {
 
 func testAppointmentByToken(t *testing.T, f *fixture) {
 	a := f.mustBook(f.freePublic(1)[0])
-	got, err := f.store.AppointmentByToken(f.ctx, a.ID, HashToken(a.CancelToken))
+	got, err := f.store.AppointmentByToken(f.ctx, a.ID, auth.HashToken(a.CancelToken))
 	if err != nil || got.ID != a.ID {
 		t.Fatalf("by token: %+v, %v; want appointment %d", got, err, a.ID)
 	}
-	for _, hash := range []string{HashToken("wrong"), "", HashToken(a.CancelToken)[:10]} {
+	for _, hash := range []string{auth.HashToken("wrong"), "", auth.HashToken(a.CancelToken)[:10]} {
 		_, err = f.store.AppointmentByToken(f.ctx, a.ID, hash)
 		wantCode(t, "wrong token hash "+hash, err, rdv.ENOTFOUND)
 	}
-	_, err = f.store.AppointmentByToken(f.ctx, 1_000_000, HashToken(a.CancelToken))
+	_, err = f.store.AppointmentByToken(f.ctx, 1_000_000, auth.HashToken(a.CancelToken))
 	wantCode(t, "unknown appointment", err, rdv.ENOTFOUND)
 	// Appointments written by the load have no token: no hash opens them.
 	_, err = f.store.AppointmentByToken(f.ctx, 1, "")
@@ -105,9 +106,9 @@ func testAppointmentByToken(t *testing.T, f *fixture) {
 func testCancel(t *testing.T, f *fixture) {
 	free := f.freePublic(2)
 	a := f.mustBook(free[0])
-	hash := HashToken(a.CancelToken)
+	hash := auth.HashToken(a.CancelToken)
 
-	_, _, err := f.store.Cancel(f.ctx, rdv.CancelRequest{AppointmentID: a.ID, TokenHash: HashToken("wrong"), Now: f.now})
+	_, _, err := f.store.Cancel(f.ctx, rdv.CancelRequest{AppointmentID: a.ID, TokenHash: auth.HashToken("wrong"), Now: f.now})
 	wantCode(t, "cancel with a wrong token", err, rdv.ENOTFOUND)
 	_, _, err = f.store.Cancel(f.ctx, rdv.CancelRequest{AppointmentID: 1_000_000, TokenHash: hash, Now: f.now})
 	wantCode(t, "cancel unknown", err, rdv.ENOTFOUND)
@@ -148,7 +149,7 @@ func testReschedule(t *testing.T, f *fixture) {
 	free := f.freePublic(2)
 	a := f.mustBook(free[0])
 	h := f.mustHold(free[1], "me")
-	r, ch, err := f.store.Reschedule(f.ctx, rdv.RescheduleRequest{AppointmentID: a.ID, TokenHash: HashToken(a.CancelToken), HoldID: h.ID, Now: f.now})
+	r, ch, err := f.store.Reschedule(f.ctx, rdv.RescheduleRequest{AppointmentID: a.ID, TokenHash: auth.HashToken(a.CancelToken), HoldID: h.ID, Now: f.now})
 	if err != nil {
 		t.Fatalf("reschedule: %v", err)
 	}
@@ -169,7 +170,7 @@ func testReschedule(t *testing.T, f *fixture) {
 	_, _, err = f.store.ConfirmHold(f.ctx, f.confirmReq(h.ID, TestPatient(5)))
 	wantCode(t, "confirm the hold used by a reschedule", err, rdv.ECONFLICT)
 	// The token still works after the move.
-	if _, err := f.store.AppointmentByToken(f.ctx, a.ID, HashToken(a.CancelToken)); err != nil {
+	if _, err := f.store.AppointmentByToken(f.ctx, a.ID, auth.HashToken(a.CancelToken)); err != nil {
 		t.Fatalf("by token after reschedule: %v", err)
 	}
 	// The old slot books again.
@@ -179,7 +180,7 @@ func testReschedule(t *testing.T, f *fixture) {
 func testRescheduleFailure(t *testing.T, f *fixture) {
 	free := f.freePublic(6)
 	a := f.mustBook(free[0])
-	hash := HashToken(a.CancelToken)
+	hash := auth.HashToken(a.CancelToken)
 	live := f.mustHold(free[1], "me")
 	runOut := f.mustHold(free[2], "me")
 	cancelled := f.mustBook(free[4])
@@ -197,12 +198,12 @@ func testRescheduleFailure(t *testing.T, f *fixture) {
 		r    rdv.RescheduleRequest
 		want string
 	}{
-		{"wrong token", rdv.RescheduleRequest{AppointmentID: a.ID, TokenHash: HashToken("x"), HoldID: live.ID, Now: f.now}, rdv.ENOTFOUND},
+		{"wrong token", rdv.RescheduleRequest{AppointmentID: a.ID, TokenHash: auth.HashToken("x"), HoldID: live.ID, Now: f.now}, rdv.ENOTFOUND},
 		{"unknown appointment", rdv.RescheduleRequest{AppointmentID: 1_000_000, TokenHash: hash, HoldID: live.ID, Now: f.now}, rdv.ENOTFOUND},
 		{"unknown hold", rdv.RescheduleRequest{AppointmentID: a.ID, TokenHash: hash, HoldID: "no-such-hold", Now: f.now}, rdv.ENOTFOUND},
 		{"run-out hold", rdv.RescheduleRequest{AppointmentID: a.ID, TokenHash: hash, HoldID: runOut.ID, Now: runOut.ExpiresAt}, rdv.EGONE},
 		{"confirmed hold", rdv.RescheduleRequest{AppointmentID: a.ID, TokenHash: hash, HoldID: confirmedHold.ID, Now: f.now}, rdv.ECONFLICT},
-		{"cancelled appointment", rdv.RescheduleRequest{AppointmentID: cancelled.ID, TokenHash: HashToken(cancelled.CancelToken), HoldID: live.ID, Now: f.now}, rdv.ECONFLICT},
+		{"cancelled appointment", rdv.RescheduleRequest{AppointmentID: cancelled.ID, TokenHash: auth.HashToken(cancelled.CancelToken), HoldID: live.ID, Now: f.now}, rdv.ECONFLICT},
 		{"started appointment", rdv.RescheduleRequest{AppointmentID: a.ID, TokenHash: hash, HoldID: live.ID, Now: a.Slot.Start}, rdv.ECONFLICT},
 	}
 	for _, tc := range cases {

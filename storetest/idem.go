@@ -5,10 +5,11 @@ import (
 	"testing"
 
 	"rdv"
+	"rdv/auth"
 )
 
 func idem(scope, key, body string) *rdv.IdemKey {
-	return &rdv.IdemKey{Scope: scope, Key: key, BodyHash: HashToken(body)}
+	return &rdv.IdemKey{Scope: scope, Key: key, BodyHash: auth.HashToken(body)}
 }
 
 func testIdempotentHold(t *testing.T, f *fixture) {
@@ -78,7 +79,7 @@ func testIdempotentConfirm(t *testing.T, f *fixture) {
 	if a2.ID != a.ID || a2.CancelToken != a.CancelToken || a2.Slot.ID != a.Slot.ID || a2.Patient.ID != a.Patient.ID || a2.Status != rdv.Booked {
 		t.Fatalf("replayed appointment %+v, want %+v", a2, a)
 	}
-	if _, err := f.store.AppointmentByToken(f.ctx, a.ID, HashToken(retry.CancelToken)); !isCode(err, rdv.ENOTFOUND) {
+	if _, err := f.store.AppointmentByToken(f.ctx, a.ID, auth.HashToken(retry.CancelToken)); !isCode(err, rdv.ENOTFOUND) {
 		t.Fatalf("the replay's token opens the appointment: %v", err)
 	}
 	h2 := f.mustHold(free[1], "me")
@@ -92,7 +93,7 @@ func testIdempotentConfirm(t *testing.T, f *fixture) {
 func testIdempotentCancel(t *testing.T, f *fixture) {
 	free := f.freePublic(2)
 	a := f.mustBook(free[0])
-	r := rdv.CancelRequest{AppointmentID: a.ID, TokenHash: HashToken(a.CancelToken), Now: f.now,
+	r := rdv.CancelRequest{AppointmentID: a.ID, TokenHash: auth.HashToken(a.CancelToken), Now: f.now,
 		Idem: idem("POST /api/v1/appointments/{id}/cancel", "x1", "cancel")}
 	c, ch, err := f.store.Cancel(f.ctx, r)
 	if err != nil || len(ch.Freed) != 1 {
@@ -119,7 +120,7 @@ func testIdempotentReschedule(t *testing.T, f *fixture) {
 	free := f.freePublic(3)
 	a := f.mustBook(free[0])
 	h := f.mustHold(free[1], "me")
-	r := rdv.RescheduleRequest{AppointmentID: a.ID, TokenHash: HashToken(a.CancelToken), HoldID: h.ID, Now: f.now,
+	r := rdv.RescheduleRequest{AppointmentID: a.ID, TokenHash: auth.HashToken(a.CancelToken), HoldID: h.ID, Now: f.now,
 		Idem: idem("POST /api/v1/appointments/{id}/reschedule", "r1", "move")}
 	m, _, err := f.store.Reschedule(f.ctx, r)
 	if err != nil {
@@ -160,7 +161,7 @@ func testFailedWriteStoresNoKey(t *testing.T, f *fixture) {
 	}
 	// No row was kept: the key is free for a request that succeeds.
 	ok := f.holdReq(f.freePublic(1)[0], "me")
-	ok.Idem = &rdv.IdemKey{Scope: key.Scope, Key: key.Key, BodyHash: HashToken("other body")}
+	ok.Idem = &rdv.IdemKey{Scope: key.Scope, Key: key.Key, BodyHash: auth.HashToken("other body")}
 	if _, _, err := f.store.PlaceHold(f.ctx, ok); err != nil {
 		t.Fatalf("key of a failed write reused: %v", err)
 	}

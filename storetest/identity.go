@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/auth"
 )
 
 // testBookingKeepsPatients is the attack of someone who knows a patient's
@@ -49,7 +50,7 @@ func testBookingKeepsPatients(t *testing.T, f *fixture) {
 		f.wantAgendaPatient(d, theirs.Slot, theirs.Patient)
 	}
 	// Cancelling the booking leaves nothing behind either.
-	if _, _, err := f.store.Cancel(f.ctx, rdv.CancelRequest{AppointmentID: theirs.ID, TokenHash: HashToken(theirs.CancelToken), Now: f.now}); err != nil {
+	if _, _, err := f.store.Cancel(f.ctx, rdv.CancelRequest{AppointmentID: theirs.ID, TokenHash: auth.HashToken(theirs.CancelToken), Now: f.now}); err != nil {
 		t.Fatalf("cancel: %v", err)
 	}
 	if got := f.patient(mine.Patient.ID); got != stored {

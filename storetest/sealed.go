@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"rdv"
+	"rdv/auth"
 )
 
 // RawRows reads every row of a store's idempotency table straight from
@@ -64,7 +65,7 @@ func testNothingReadableAtRest(t *testing.T, f *fixture, raw RawRows) {
 	confirmKey := idem("POST /api/v1/appointments", "cle-de-reprise-confirmation-9c1e", "confirm "+p.HealthNumber)
 	cr := f.confirmReq(h.ID, p)
 	cr.CancelToken = "jeton-d-annulation-tres-secret-7d3b"
-	cr.CancelTokenHash = HashToken(cr.CancelToken)
+	cr.CancelTokenHash = auth.HashToken(cr.CancelToken)
 	cr.Idem = confirmKey
 	a, _, err := f.store.ConfirmHold(f.ctx, cr)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"rdv"
+	"rdv/auth"
 )
 
 // RunStaffCancel runs the conformance suite of cancellations by staff:
@@ -87,7 +88,7 @@ func testStaffCancelClinicIgnoredWithToken(t *testing.T, f *fixture) {
 	a := f.mustBook(5)
 	// The patient's own cancellation carries no clinic; a stray one
 	// changes nothing.
-	got, _, err := f.store.Cancel(f.ctx, rdv.CancelRequest{AppointmentID: a.ID, TokenHash: HashToken(a.CancelToken), ClinicID: 2, Now: f.now})
+	got, _, err := f.store.Cancel(f.ctx, rdv.CancelRequest{AppointmentID: a.ID, TokenHash: auth.HashToken(a.CancelToken), ClinicID: 2, Now: f.now})
 	if err != nil || got.Status != rdv.Cancelled {
 		t.Fatalf("cancel with the token: %v, %s", err, got.Status)
 	}

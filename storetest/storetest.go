@@ -8,14 +8,13 @@ package storetest
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"testing"
 	"time"
 
 	"rdv"
+	"rdv/auth"
 )
 
 // Start is the first day of the network that the suite loads.
@@ -141,7 +140,7 @@ func (f *fixture) mustHold(slotID int64, client string) rdv.Hold {
 func (f *fixture) confirmReq(holdID string, p rdv.Patient) rdv.ConfirmRequest {
 	token := f.nextID("token")
 	return rdv.ConfirmRequest{HoldID: holdID, Patient: p, BookedBy: rdv.BySelf, Channel: rdv.API,
-		CancelToken: token, CancelTokenHash: HashToken(token), Now: f.now}
+		CancelToken: token, CancelTokenHash: auth.HashToken(token), Now: f.now}
 }
 
 // mustBook holds and confirms slotID for a new patient.
@@ -171,13 +170,6 @@ func (f *fixture) appointment(id int64) rdv.Appointment {
 		f.t.Fatalf("read appointment %d: %v", id, err)
 	}
 	return a
-}
-
-// HashToken returns the hex SHA-256 of a cancel token, as the booking
-// engine stores it.
-func HashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
 }
 
 // TestPatient returns a distinct adult patient for each i in [0, 36500),
@@ -230,5 +222,5 @@ func (f *fixture) holdTTL() time.Duration { return 5 * time.Minute }
 func (f *fixture) raceConfirm(holdID string, i int) rdv.ConfirmRequest {
 	token := fmt.Sprintf("race-token-%d", i)
 	return rdv.ConfirmRequest{HoldID: holdID, Patient: TestPatient(i), BookedBy: rdv.BySelf, Channel: rdv.API,
-		CancelToken: token, CancelTokenHash: HashToken(token), Now: f.now}
+		CancelToken: token, CancelTokenHash: auth.HashToken(token), Now: f.now}
 }

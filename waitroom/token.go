@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"rdv/auth"
 )
 
 // A ticket and a pass are small signed strings: base64url of the payload,
@@ -130,11 +132,7 @@ func (s signer) readBrowser(token string) (string, bool) {
 }
 
 // newBrowserID returns a fresh random browser id.
-func newBrowserID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
+func newBrowserID() string { return auth.RandomToken(16) }
 
 // validBrowserID reports whether id has the shape newBrowserID gives.
 func validBrowserID(id string) bool {

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"rdv"
-	"rdv/storetest"
+	"rdv/auth"
 )
 
 // TestControlCharactersKeptOutOfTheCSV: a walk-in booked at the desk with
@@ -49,7 +49,7 @@ func TestControlCharactersKeptOutOfTheCSV(t *testing.T) {
 	old := rdv.Patient{FirstName: "Ab\u202edcba", LastName: "A\r\nSet-Cookie: x=1\x00", BirthDate: rdv.Date{Year: 1985, Month: 4, Day: 7},
 		HealthNumber: "ABXA85040712", Phone: "514-555-0123", Language: "fr"}
 	if _, _, err := s.store.ConfirmHold(ctx, rdv.ConfirmRequest{HoldID: h.ID, Patient: old, BookedBy: rdv.ByStaff, Channel: rdv.Phone,
-		CancelTokenHash: storetest.HashToken("t"), Now: now}); err != nil {
+		CancelTokenHash: auth.HashToken("t"), Now: now}); err != nil {
 		t.Fatalf("confirm: %v", err)
 	}
 	csv := b.do(http.MethodGet, "/clinique/journee.csv?date="+date, nil).want(t, http.StatusOK).body

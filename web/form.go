@@ -1,9 +1,7 @@
 package web
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"net/http"
@@ -12,6 +10,7 @@ import (
 
 	"rdv"
 	"rdv/admission"
+	"rdv/auth"
 )
 
 // maxFormBytes bounds what a form post may send: the longest form is a
@@ -123,11 +122,7 @@ func (s *Server) clientAddr(r *http.Request) string {
 
 // newNonce returns a random value for a form's idempotency key: the same
 // form posted twice (a double click, a reload) has one effect.
-func newNonce() string {
-	b := make([]byte, 16)
-	rand.Read(b) // never fails (crypto/rand, Go 1.24+)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func newNonce() string { return auth.RandomToken(16) }
 
 // idemKey returns the idempotency key of a form post, or nil when the form
 // carries no usable nonce.

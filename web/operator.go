@@ -44,10 +44,7 @@ func (s *Server) renderOperator(w http.ResponseWriter, r *http.Request, status i
 		s.fail(w, r, err)
 		return
 	}
-	p := &page{Title: "op.title", Form: f, Data: operatorData{Clinics: clinics, Levels: bannerLevels, Services: rdv.Services}}
-	if notice != "" {
-		p.Notice = p.T(notice)
-	}
+	p := &page{Title: "op.title", Form: f, Data: operatorData{Clinics: clinics, Levels: bannerLevels, Services: rdv.Services}, NoticeKey: notice}
 	s.render(w, r, status, "operator", p)
 }
 

@@ -191,10 +191,7 @@ func (s *Server) renderDay(w http.ResponseWriter, r *http.Request, status int, d
 	for _, sv := range c.Services {
 		data.Services = append(data.Services, option{Value: string(sv), Label: sv.Name(lang), Selected: f.Values.Get("service") == string(sv)})
 	}
-	p := &page{Title: "portal.title", Form: f, Data: data}
-	if notice != "" {
-		p.Notice = p.T(notice)
-	}
+	p := &page{Title: "portal.title", Form: f, Data: data, NoticeKey: notice}
 	s.render(w, r, status, "portal_day", p)
 }
 

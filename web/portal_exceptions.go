@@ -114,10 +114,7 @@ func (s *Server) renderExceptions(w http.ResponseWriter, r *http.Request, status
 			}
 		}
 	}
-	pg := &page{Title: "portal.exc.title", Form: f, Data: data}
-	if notice != "" {
-		pg.Notice = pg.T(notice)
-	}
+	pg := &page{Title: "portal.exc.title", Form: f, Data: data, NoticeKey: notice}
 	s.render(w, r, status, template, pg)
 }
 

@@ -138,6 +138,10 @@ type page struct {
 	Modes      []modeNotice // the modes in force, shown above the banner
 	Account    *rdv.Account // the signed-in staff account, if any
 
+	// NoticeKey is the catalog key of Notice when the handler has one:
+	// render translates it once the page's language is known.
+	NoticeKey string
+
 	// csrf is the token of the page's forms (see CSRF). newCSRF makes one
 	// for a browser ID when the browser has none; csrfCookie is then the
 	// new ID, which render must give to the browser.
@@ -236,6 +240,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	p.CSS = s.cssURL
 	p.JS = assetURL(s.assets, "app.js")
 	p.Title = p.T(p.Title)
+	if p.NoticeKey != "" {
+		p.Notice = p.T(p.NoticeKey)
+	}
 	p.csrf, p.newCSRF = s.expectedCSRF(r), s.browserCSRF
 	if si := signedInOf(r); si != nil {
 		p.Account = &si.acct

@@ -9,16 +9,17 @@ import (
 // first and shed last.
 type Class int
 
-// Priority classes, highest first. Exempt requests (operators, health
-// probes) bypass the limit entirely: they must keep answering when
-// everything else is shed, so that people can see and steer the overload.
+// Priority classes, highest first. Exempt requests (health probes, and
+// operators whose pass Config.Operator verified) bypass the limit
+// entirely: they must keep answering when everything else is shed, so
+// that people can see and steer the overload.
 // Metrics are served on a listener of their own, outside admission.
 const (
 	Critical Class = iota // confirm, cancel, reschedule: a person is finishing a booking
 	Hold                  // a person has chosen a slot
 	Search                // a person is looking
 	Browse                // everything else
-	Exempt                // operator pages, health probes: never shed
+	Exempt                // health probes, verified operators: never shed
 )
 
 // classes lists the limited classes in priority order.
@@ -41,14 +42,20 @@ func (c Class) String() string {
 	return "unknown"
 }
 
+// OperatorPath reports whether p is an operators' page. Its path alone
+// exempts nothing: anyone can type it, with any cookie.
+func OperatorPath(p string) bool {
+	return p == "/operateur" || strings.HasPrefix(p, "/operateur/") ||
+		p == "/operator" || strings.HasPrefix(p, "/operator/")
+}
+
 // Classify returns the priority class of a request from its method and
 // path. It must stay cheap: it runs before every admission decision.
+// Operators' pages are browsing here; the controller exempts them only
+// for a verified operator (Config.Operator).
 func Classify(r *http.Request) Class {
 	p := r.URL.Path
-	switch {
-	case p == "/healthz" || p == "/readyz" ||
-		p == "/operateur" || strings.HasPrefix(p, "/operateur/") ||
-		p == "/operator" || strings.HasPrefix(p, "/operator/"):
+	if p == "/healthz" || p == "/readyz" {
 		return Exempt
 	}
 	if r.Method == http.MethodPost {

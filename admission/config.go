@@ -35,6 +35,11 @@ type Config struct {
 	// AccountOf returns the account a request belongs to ("" for none), from
 	// a session cookie or header. Nil means no per-account limit.
 	AccountOf func(*http.Request) string `json:"-"`
+	// Operator reports whether a request carries a verified operator's
+	// pass; such a request to an operators' page skips the limit. It must
+	// decide without I/O (a signature, not a session look-up): it runs
+	// before admission, for anyone. Nil: no one skips it.
+	Operator func(*http.Request) bool `json:"-"`
 
 	// Adaptive turns the adaptive concurrency limit and priority queue on.
 	// Off, every request is admitted at once (the comparison run).

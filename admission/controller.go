@@ -66,6 +66,9 @@ func New(cfg Config, reg prometheus.Registerer, log *slog.Logger) (*Controller, 
 func (c *Controller) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		class := Classify(r)
+		if c.cfg.Operator != nil && OperatorPath(r.URL.Path) && c.cfg.Operator(r) {
+			class = Exempt
+		}
 		if class == Exempt {
 			c.count(class, Admitted)
 			next.ServeHTTP(w, r)

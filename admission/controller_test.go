@@ -3,9 +3,11 @@ package admission
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -67,9 +69,9 @@ func TestClassify(t *testing.T) {
 		{"POST", "/api/v1/slots", Browse},
 		{"GET", "/healthz", Exempt},
 		{"GET", "/readyz", Exempt},
-		{"GET", "/metrics", Browse}, // served apart, outside admission: here a 404 like any other
-		{"GET", "/operateur", Exempt},
-		{"POST", "/operateur/banniere", Exempt},
+		{"GET", "/metrics", Browse},   // served apart, outside admission: here a 404 like any other
+		{"GET", "/operateur", Browse}, // exempt only for a verified operator
+		{"POST", "/operateur/banniere", Browse},
 	}
 	for _, tt := range tests {
 		r := httptest.NewRequest(tt.method, tt.path+"?x=1", nil)
@@ -103,6 +105,7 @@ func TestProbesAndOperatorsAreNeverShed(t *testing.T) {
 	c := newController(t, func(cfg *Config) {
 		cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit = 1, 1, 1
 		cfg.MaxQueue = 1 // only a confirmation may wait
+		cfg.Operator = func(*http.Request) bool { return true }
 	})
 	h, unblock := saturate(t, c, "/api/v1/appointments")
 	defer unblock()
@@ -365,5 +368,53 @@ func TestConfirmationWaitsForAPlace(t *testing.T) {
 	}
 	if s := c.Snapshot(); s.Classes[Critical].Admitted != 2 || s.Classes[Search].Shed != 1 || s.Queued != 0 {
 		t.Fatalf("snapshot %+v: want two confirmations admitted, one search shed, none queued", s)
+	}
+}
+
+// An operators' page skips the limit only for a verified operator: 80
+// anonymous requests with a made-up session cookie, under a saturated
+// limit, are refused like any browsing, and the check that runs before
+// admission is the configured one (no session look-up).
+func TestOperatorPathsNeedAVerifiedOperator(t *testing.T) {
+	var checked, verified atomic.Int64
+	c := newController(t, func(cfg *Config) {
+		cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit = 1, 1, 1
+		cfg.MaxQueue = 1
+		cfg.ClientLimits = false
+		cfg.Operator = func(r *http.Request) bool {
+			checked.Add(1)
+			pass, err := r.Cookie("pass")
+			ok := err == nil && pass.Value == "signed"
+			if ok {
+				verified.Add(1)
+			}
+			return ok
+		}
+	})
+	h, unblock := saturate(t, c, "/api/v1/appointments")
+	defer unblock()
+	refused := 0
+	for i := range 80 {
+		w := do(t, h, "GET", fmt.Sprintf("/operateur/charge?n=%d", i), func(r *http.Request) {
+			r.AddCookie(&http.Cookie{Name: "rdv_session", Value: fmt.Sprintf("made-up-%d", i)})
+			r.AddCookie(&http.Cookie{Name: "pass", Value: "forged"})
+		})
+		if w.Code == http.StatusServiceUnavailable {
+			refused++
+		}
+	}
+	if refused != 80 {
+		t.Errorf("%d of 80 anonymous requests to /operateur refused under saturation, want all", refused)
+	}
+	w := do(t, h, "GET", "/operateur/charge", func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "pass", Value: "signed"}) })
+	if w.Code != http.StatusOK {
+		t.Errorf("verified operator under saturation: %d, want 200", w.Code)
+	}
+	// The pass is looked at only on operators' pages.
+	if w := do(t, h, "GET", "/recherche", func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "pass", Value: "signed"}) }); w.Code != http.StatusServiceUnavailable {
+		t.Errorf("an operator's search under saturation: %d, want 503 like anyone's", w.Code)
+	}
+	if checked.Load() != 81 || verified.Load() != 1 {
+		t.Errorf("operator check ran %d times (%d verified), want 81 (1)", checked.Load(), verified.Load())
 	}
 }

@@ -102,8 +102,9 @@ type Server struct {
 	signins *signinGuard
 	// publicURL is Deps.PublicURL, checked.
 	publicURL string
-	// csrfKey signs form tokens (see csrf.go).
-	csrfKey []byte
+	// csrfKey signs form tokens (see csrf.go), opKey operators' passes
+	// (see operator_pass.go).
+	csrfKey, opKey []byte
 }
 
 // New parses the templates, fingerprints the static files and routes the
@@ -127,6 +128,9 @@ func New(d Deps) (*Server, error) {
 	}
 	var err error
 	if s.csrfKey, err = deriveKey(d.Secret, "rdv form tokens"); err != nil {
+		return nil, err
+	}
+	if s.opKey, err = operatorPassKey(d.Secret); err != nil {
 		return nil, err
 	}
 	if d.PublicURL != "" {

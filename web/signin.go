@@ -156,6 +156,9 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		Secure:   r.TLS != nil,
 		SameSite: http.SameSiteLaxMode,
 	})
+	if a.Role == rdv.Operator {
+		s.setOperatorPass(w, r, hash, now.Add(sessionTTL), int(sessionTTL/time.Second))
+	}
 	s.log.InfoContext(r.Context(), "signed in", "account", a.ID, "role", string(a.Role))
 	http.Redirect(w, r, landing(a, ret), http.StatusSeeOther)
 }
@@ -202,5 +205,6 @@ func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
 		Name: cookieName(r, sessionCookieName), Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode,
 	})
+	s.setOperatorPass(w, r, "", time.Time{}, -1)
 	http.Redirect(w, r, "/connexion?avis=signed_out", http.StatusSeeOther)
 }

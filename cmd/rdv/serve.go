@@ -156,6 +156,10 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	engine := booking.New(store, index, booking.Config{HoldTTL: f.HoldTTL, MaxLiveHolds: f.MaxLiveHolds, MaxAddressHolds: f.AddressHolds}, m.Log)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	secret := m.serverSecret(f.Waitroom)
+	if f.Admission.Operator, err = web.OperatorPass(secret); err != nil {
+		return fmt.Errorf("--waitroom-secret: %w", err)
+	}
 	admit, err := admission.New(f.Admission, reg, m.Log)
 	if err != nil {
 		return fmt.Errorf("admission control: %w", err)
@@ -167,7 +171,6 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	if requests != nil {
 		defer requests.Close()
 	}
-	secret := m.serverSecret(f.Waitroom)
 	room, err := m.openWaitroom(f.Waitroom, secret, store, admit, reg)
 	if err != nil {
 		return err

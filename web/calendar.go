@@ -21,8 +21,27 @@ type calendarEvent struct {
 	Stamp, Start, End time.Time
 	Summary, Location string
 	Description       string
-	Cancelled         bool
+	// URL is the appointment's page, absolute; "" leaves it out (a
+	// relative link is no URI to a calendar).
+	URL string
+	// Sequence is the appointment's revision: a calendar replaces an
+	// event it has by one of the same UID only when this is higher.
+	Sequence  int
+	Alarms    []calendarAlarm // none once cancelled
+	Cancelled bool
 }
+
+// calendarAlarm is a reminder that the calendar shows a while before the
+// appointment.
+type calendarAlarm struct {
+	Before      time.Duration // whole minutes
+	Description string
+}
+
+// reminders are how long before an appointment its calendar file asks
+// for a reminder: the day before, to arrange the time off, and two hours
+// before, to leave.
+var reminders = []time.Duration{24 * time.Hour, 2 * time.Hour}
 
 // writeICS writes the event as an iCalendar object (RFC 5545): CRLF line
 // endings, text values escaped, lines folded at 75 octets.
@@ -44,14 +63,35 @@ func writeICS(ev calendarEvent) string {
 	if ev.Description != "" {
 		line("DESCRIPTION", escapeICS(ev.Description))
 	}
+	if ev.URL != "" {
+		line("URL", ev.URL)
+	}
+	line("SEQUENCE", strconv.Itoa(ev.Sequence))
 	if ev.Cancelled {
 		line("STATUS", "CANCELLED")
 	} else {
 		line("STATUS", "CONFIRMED")
+		for _, a := range ev.Alarms {
+			line("BEGIN", "VALARM")
+			line("ACTION", "DISPLAY")
+			line("DESCRIPTION", escapeICS(a.Description))
+			line("TRIGGER", "-"+icsDuration(a.Before))
+			line("END", "VALARM")
+		}
 	}
 	line("END", "VEVENT")
 	line("END", "VCALENDAR")
 	return b.String()
+}
+
+// icsDuration writes a positive duration as an iCalendar DURATION
+// (RFC 5545 §3.3.6) in hours, or in minutes when it is not whole hours:
+// PT24H, PT90M.
+func icsDuration(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return "PT" + strconv.FormatInt(int64(d/time.Hour), 10) + "H"
+	}
+	return "PT" + strconv.FormatInt(int64(d/time.Minute), 10) + "M"
 }
 
 // escapeICS escapes a TEXT value (RFC 5545 §3.3.11): backslash, comma,
@@ -87,7 +127,8 @@ func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
 // calendar serves the appointment as an .ics file, to the holder of its
 // link only: the token comes in the query, as on the appointment page.
 func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.linkedAppointment(w, r, r.URL.Query().Get("token"))
+	token := r.URL.Query().Get("token")
+	a, ok := s.linkedAppointment(w, r, token)
 	if !ok {
 		return
 	}
@@ -101,7 +142,7 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 	if v.ClinicPhone != "" {
 		desc += "\n" + v.ClinicPhone
 	}
-	body := writeICS(calendarEvent{
+	ev := calendarEvent{
 		UID:         fmt.Sprintf("rdv-%d@rdv", a.ID),
 		Stamp:       s.d.Engine.Now(),
 		Start:       a.Slot.Start,
@@ -109,8 +150,20 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 		Summary:     summary,
 		Location:    v.ClinicName + ", " + v.Address + ", " + v.City,
 		Description: desc,
+		Sequence:    a.Revision,
 		Cancelled:   a.Status == rdv.Cancelled,
-	})
+	}
+	if s.publicURL != "" {
+		// The person's own page, token included, as the link of the
+		// confirmation: the file is theirs, like the page it came from.
+		// Built from the configured address, never the Host header.
+		ev.URL = s.publicURL + appointmentURL(a.ID, token, "")
+	}
+	alarm := translate(lang, "ics.alarm", FormatDateTime(a.Slot.Start, lang), v.ClinicName)
+	for _, before := range reminders {
+		ev.Alarms = append(ev.Alarms, calendarAlarm{Before: before, Description: alarm})
+	}
+	body := writeICS(ev)
 	h := w.Header()
 	h.Set("Content-Type", "text/calendar; charset=utf-8")
 	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="rendez-vous-%d.ics"`, a.ID))

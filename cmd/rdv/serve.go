@@ -91,7 +91,7 @@ func (m *Main) parseServe(args []string) (*serveFlags, error) {
 	fs.StringVar(&f.Start, "start", "", "with --demo: first day of slots, YYYY-MM-DD (default today)")
 	fs.DurationVar(&f.HoldTTL, "hold-ttl", envDuration("RDV_HOLD_TTL", 5*time.Minute), "how long a hold keeps a slot for the person filling in the form (env RDV_HOLD_TTL)")
 	fs.IntVar(&f.MaxLiveHolds, "max-live-holds", envInt("RDV_MAX_LIVE_HOLDS", 3), "live holds one browser (or account) may have at once (env RDV_MAX_LIVE_HOLDS)")
-	fs.IntVar(&f.AddressHolds, "max-live-holds-per-address", envInt("RDV_MAX_LIVE_HOLDS_PER_ADDRESS", 50), "live holds all browsers behind one address may have at once, for a NAT or a proxy; clients that keep no cookies have only this (env RDV_MAX_LIVE_HOLDS_PER_ADDRESS)")
+	fs.IntVar(&f.AddressHolds, "max-live-holds-per-address", envInt("RDV_MAX_LIVE_HOLDS_PER_ADDRESS", 50), "live holds all browsers behind one address may have at once, for a NAT or a proxy; clients that keep no cookies have only this; none with --client-limits=off (env RDV_MAX_LIVE_HOLDS_PER_ADDRESS)")
 	fs.StringVar(&f.Spool, "spool", envOr("RDV_SPOOL", ""), "appointment requests' durable spool file (default: the database file + .requests.spool, or rdv-requests.spool for PostgreSQL) (env RDV_SPOOL)")
 	fs.BoolVar(&f.HTTPSProxy, "https-proxy", envOr("RDV_HTTPS_PROXY", "") == "true", "a proxy in front serves the platform over HTTPS: mark cookies Secure and send HSTS (env RDV_HTTPS_PROXY=true)")
 	fs.StringVar(&f.PublicURL, "public-url", envOr("RDV_PUBLIC_URL", ""), "the site's address as people reach it, such as https://rdv.example.org: links shown whole (the appointment link staff read to a caller) start with it, never with the request's Host header (default: the listen address) (env RDV_PUBLIC_URL)")
@@ -105,7 +105,7 @@ func (m *Main) parseServe(args []string) (*serveFlags, error) {
 		return nil, fmt.Errorf("--hold-ttl %s: want between 10s and 1h", f.HoldTTL)
 	case f.MaxLiveHolds < 1:
 		return nil, fmt.Errorf("--max-live-holds %d: want at least 1", f.MaxLiveHolds)
-	case f.AddressHolds < f.MaxLiveHolds:
+	case f.Admission.ClientLimits && f.AddressHolds < f.MaxLiveHolds:
 		return nil, fmt.Errorf("--max-live-holds-per-address %d: want at least --max-live-holds (%d)", f.AddressHolds, f.MaxLiveHolds)
 	}
 	addr, err := checkMetricsAddr(f.MetricsAddr)
@@ -153,7 +153,13 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	m.mu.Unlock()
 	m.Log.Info("availability index loaded", "bookable_slots", index.Len(), "clinics", len(index.Clinics()), "took", time.Since(began).Round(time.Millisecond))
 
-	engine := booking.New(store, index, booking.Config{HoldTTL: f.HoldTTL, MaxLiveHolds: f.MaxLiveHolds, MaxAddressHolds: f.AddressHolds}, m.Log)
+	addressHolds := f.AddressHolds
+	if !f.Admission.ClientLimits {
+		// Load tests send every client from one address: without per-client
+		// limits there is no per-address ceiling either.
+		addressHolds = -1
+	}
+	engine := booking.New(store, index, booking.Config{HoldTTL: f.HoldTTL, MaxLiveHolds: f.MaxLiveHolds, MaxAddressHolds: addressHolds}, m.Log)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	secret := m.serverSecret(f.Waitroom)

@@ -5,15 +5,7 @@ import (
 	"time"
 
 	"rdv"
-	"rdv/storetest"
 )
-
-func TestDeskConformance(t *testing.T) {
-	serverURL(t)
-	storetest.RunDesk(t, func(t *testing.T) rdv.Store {
-		return mustOpen(t, mustCreateDB(t), Options{})
-	})
-}
 
 // TestDeskChangesReachOtherInstances: blocks, reopenings, added slots and
 // plan changes made through one store reach the other's watcher, so every

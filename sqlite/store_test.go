@@ -1,6 +1,8 @@
 package sqlite_test
 
 import (
+	"database/sql"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -13,7 +15,14 @@ import (
 // closes it when the test ends.
 func MustOpen(t testing.TB, opts sqlite.Options) *sqlite.Store {
 	t.Helper()
-	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "rdv.db"), opts)
+	return mustOpenAt(t, filepath.Join(t.TempDir(), "rdv.db"), opts)
+}
+
+// mustOpenAt opens a store on the database file at path and closes it
+// when the test ends.
+func mustOpenAt(t testing.TB, path string, opts sqlite.Options) *sqlite.Store {
+	t.Helper()
+	s, err := sqlite.Open(t.Context(), path, opts)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
@@ -26,5 +35,66 @@ func MustOpen(t testing.TB, opts sqlite.Options) *sqlite.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) rdv.Store { return MustOpen(t, sqlite.Options{}) })
+	storetest.Run(t, func(t *testing.T) rdv.Store {
+		path := filepath.Join(t.TempDir(), "rdv.db")
+		return rawStore{mustOpenAt(t, path, sqlite.Options{}), path}
+	})
+}
+
+// rawStore is a store that the conformance suite can also read at rest,
+// through a connection of its own to the database file.
+type rawStore struct {
+	*sqlite.Store
+	path string
+}
+
+func (s rawStore) IdempotencyRows(t *testing.T) [][][]byte {
+	return rawRows(t, s.path, "idempotency")
+}
+
+// rawRows reads every row of table in the database file at path through
+// a connection of its own, each column as its bytes.
+func rawRows(t *testing.T, path, table string) [][][]byte {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(t.Context(), `SELECT * FROM `+table)
+	if err != nil {
+		t.Fatalf("read %s: %v", table, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatalf("read %s: %v", table, err)
+	}
+	var out [][][]byte
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		dest := make([]any, len(cols))
+		for i := range vals {
+			dest[i] = &vals[i]
+		}
+		if err := rows.Scan(dest...); err != nil {
+			t.Fatalf("read %s: %v", table, err)
+		}
+		row := make([][]byte, len(cols))
+		for i, v := range vals {
+			switch v := v.(type) {
+			case []byte:
+				row[i] = v
+			case string:
+				row[i] = []byte(v)
+			default:
+				row[i] = fmt.Append(nil, v)
+			}
+		}
+		out = append(out, row)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("read %s: %v", table, err)
+	}
+	return out
 }

@@ -239,28 +239,3 @@ func TestReopen(t *testing.T) {
 		t.Fatalf("reopened store Empty() = %v, %v; want false", empty, err)
 	}
 }
-
-// TestExpireHoldsForgetsOldKeys: idempotency keys last a day; the sweep
-// forgets older ones, after which the key runs as new.
-func TestExpireHoldsForgetsOldKeys(t *testing.T) {
-	s, _ := openLoaded(t)
-	now := storetest.Start.AddDays(-3).At(8*60, rdv.Toronto)
-	key := &rdv.IdemKey{Scope: "POST /api/v1/holds", Key: "k", BodyHash: "h"}
-	if _, _, err := s.PlaceHold(t.Context(), rdv.HoldRequest{HoldID: "a", SlotID: 1, ClientKey: "c", TTL: time.Minute, Now: now, Idem: key}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.ExpireHolds(t.Context(), now.Add(23*time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	_, ch, err := s.PlaceHold(t.Context(), rdv.HoldRequest{HoldID: "b", SlotID: 3, ClientKey: "c", TTL: time.Minute, Now: now.Add(23 * time.Hour), Idem: key})
-	if err != nil || !ch.Replayed {
-		t.Fatalf("retry within a day: %+v, %v; want a replay", ch, err)
-	}
-	if _, err := s.ExpireHolds(t.Context(), now.Add(25*time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	_, ch, err = s.PlaceHold(t.Context(), rdv.HoldRequest{HoldID: "c", SlotID: 3, ClientKey: "c", TTL: time.Minute, Now: now.Add(25 * time.Hour), Idem: key})
-	if err != nil || ch.Replayed {
-		t.Fatalf("same key after a day: %+v, %v; want a new hold", ch, err)
-	}
-}

@@ -10,10 +10,10 @@ import (
 	"rdv/auth"
 )
 
-// RunAccounts runs the conformance suite of rdv.AccountStore,
+// runAccounts runs the conformance suite of rdv.AccountStore,
 // rdv.SettingsStore and rdv.NetworkAdminStore. open returns a fresh,
 // empty, migrated store that must implement all three.
-func RunAccounts(t *testing.T, open func(t *testing.T) rdv.Store) {
+func runAccounts(t *testing.T, open func(t *testing.T) rdv.Store) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, f *fixture, s accountsStore)

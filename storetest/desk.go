@@ -7,7 +7,7 @@ import (
 	"rdv"
 )
 
-// RunDesk runs the conformance suite of rdv.DeskStore: what clinic staff
+// runDesk runs the conformance suite of rdv.DeskStore: what clinic staff
 // do with their agenda, always confined to their own clinic. open returns
 // a fresh, empty, migrated store that must implement rdv.DeskStore.
 //
@@ -15,7 +15,7 @@ import (
 // day: 1–8 general from 09:00 every 15 minutes (2 booked), 9–11 rostered
 // pediatrics from 11:00 every 20 minutes; practitioner 2 (clinic 1) has
 // 34–66, practitioner 3 (clinic 2) 67–99.
-func RunDesk(t *testing.T, open func(t *testing.T) rdv.Store) {
+func runDesk(t *testing.T, open func(t *testing.T) rdv.Store) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, f *fixture, d rdv.DeskStore)

@@ -3,6 +3,7 @@ package storetest
 import (
 	"reflect"
 	"testing"
+	"time"
 
 	"rdv"
 	"rdv/auth"
@@ -164,5 +165,44 @@ func testFailedWriteStoresNoKey(t *testing.T, f *fixture) {
 	ok.Idem = &rdv.IdemKey{Scope: key.Scope, Key: key.Key, BodyHash: auth.HashToken("other body")}
 	if _, _, err := f.store.PlaceHold(f.ctx, ok); err != nil {
 		t.Fatalf("key of a failed write reused: %v", err)
+	}
+}
+
+// testIdempotencyKeysForgotten: keys last a day. Within it a retry gets
+// the first answer; ExpireHolds then forgets older keys, so that the key
+// table stays small, and the same key runs as new, whatever its body.
+func testIdempotencyKeysForgotten(t *testing.T, f *fixture) {
+	free := f.freePublic(4)
+	start := f.now.Add(-48 * time.Hour)
+	hold := func(slotID int64, at time.Time, key *rdv.IdemKey) (rdv.SlotChanges, error) {
+		r := f.holdReq(slotID, "c")
+		r.TTL, r.Now, r.Idem = time.Minute, at, key
+		_, ch, err := f.store.PlaceHold(f.ctx, r)
+		return ch, err
+	}
+	expire := func(at time.Time) {
+		t.Helper()
+		if _, err := f.store.ExpireHolds(f.ctx, at); err != nil {
+			t.Fatalf("expire holds at %s: %v", at, err)
+		}
+	}
+	same := idem("POST /api/v1/holds", "k", "first")
+	other := idem("POST /api/v1/holds", "k2", "first")
+	for i, key := range []*rdv.IdemKey{same, other} {
+		if _, err := hold(free[i], start, key); err != nil {
+			t.Fatalf("hold with key %s: %v", key.Key, err)
+		}
+	}
+	expire(start.Add(23 * time.Hour))
+	if ch, err := hold(free[2], start.Add(23*time.Hour), same); err != nil || !ch.Replayed {
+		t.Fatalf("retry within a day: %+v, %v; want a replay", ch, err)
+	}
+	expire(start.Add(25 * time.Hour))
+	if ch, err := hold(free[2], start.Add(25*time.Hour), same); err != nil || ch.Replayed {
+		t.Fatalf("same key after a day: %+v, %v; want a new hold", ch, err)
+	}
+	reused := idem("POST /api/v1/holds", "k2", "second")
+	if _, err := hold(free[3], start.Add(25*time.Hour), reused); err != nil {
+		t.Fatalf("key reused with another body after a day: %v", err)
 	}
 }

@@ -8,9 +8,9 @@ import (
 	"rdv"
 )
 
-// RunRequests is the conformance suite of rdv.RequestStore. open returns a
+// runRequests is the conformance suite of rdv.RequestStore. open returns a
 // fresh, empty, migrated store and registers its cleanup with t.
-func RunRequests(t *testing.T, open func(t *testing.T) rdv.Store) {
+func runRequests(t *testing.T, open func(t *testing.T) rdv.Store) {
 	requests := func(t *testing.T) rdv.RequestStore { return openAs[rdv.RequestStore](t, open) }
 	t.Run("AddAndList", func(t *testing.T) { testAddAndListRequests(t, requests(t)) })
 	t.Run("AddTwiceStoresOnce", func(t *testing.T) { testAddRequestTwice(t, requests(t)) })

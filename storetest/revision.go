@@ -7,7 +7,7 @@ import (
 	"rdv/auth"
 )
 
-// RunRevision runs the conformance suite of appointment revisions: a
+// runRevision runs the conformance suite of appointment revisions: a
 // booking starts at 0 and every change of the appointment (reschedule,
 // cancellation, status change) adds one in its own transaction; a write
 // that changes nothing (refused, replayed or repeated) adds nothing.
@@ -17,7 +17,7 @@ import (
 //
 // In SmallNetwork slot 5 is a free public slot of clinic 1 on the first
 // day.
-func RunRevision(t *testing.T, open func(t *testing.T) rdv.Store) {
+func runRevision(t *testing.T, open func(t *testing.T) rdv.Store) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, f *fixture)

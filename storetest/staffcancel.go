@@ -7,14 +7,14 @@ import (
 	"rdv/auth"
 )
 
-// RunStaffCancel runs the conformance suite of cancellations by staff:
+// runStaffCancel runs the conformance suite of cancellations by staff:
 // rdv.CancelRequest with ByStaff needs no token, and with a ClinicID it
 // reaches that clinic's appointments only. open returns a fresh, empty,
 // migrated store; the refusal after a recorded visit needs rdv.DeskStore.
 //
 // In SmallNetwork slot 5 is a free public slot of clinic 1 (practitioner
 // 1) on the first day; clinic 2's practitioner 3 has slots 67–99.
-func RunStaffCancel(t *testing.T, open func(t *testing.T) rdv.Store) {
+func runStaffCancel(t *testing.T, open func(t *testing.T) rdv.Store) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, f *fixture)

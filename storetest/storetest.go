@@ -20,9 +20,36 @@ import (
 // Start is the first day of the network that the suite loads.
 var Start = rdv.Date{Year: 2031, Month: time.March, Day: 3}
 
-// Run runs the whole suite. open returns a fresh, empty, migrated store and
-// registers its cleanup with t.
+// Run runs the whole suite, each part as a subtest. open returns a fresh,
+// empty, migrated store and registers its cleanup with t; the store must
+// implement every optional interface of package rdv that the parts test
+// (desk, accounts, requests, tickets and modes) and RawReader. The parts
+// run in parallel: each test opens a store of its own.
 func Run(t *testing.T, open func(t *testing.T) rdv.Store) {
+	parts := []struct {
+		name string
+		run  func(t *testing.T, open func(t *testing.T) rdv.Store)
+	}{
+		{"Booking", runBooking},
+		{"Accounts", runAccounts},
+		{"Desk", runDesk},
+		{"Requests", runRequests},
+		{"Waitroom", runWaitroom},
+		{"StaffCancel", runStaffCancel},
+		{"SealedReplays", runSealedReplays},
+		{"Revision", runRevision},
+	}
+	for _, p := range parts {
+		t.Run(p.name, func(t *testing.T) {
+			t.Parallel()
+			p.run(t, open)
+		})
+	}
+}
+
+// runBooking runs the suite of slots, holds, bookings, cancellations,
+// reschedules and idempotency keys.
+func runBooking(t *testing.T, open func(t *testing.T) rdv.Store) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, f *fixture)
@@ -37,10 +64,13 @@ func Run(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"AddressHoldCeilingRaced", testAddressHoldCeilingRaced},
 		{"ExpiredHoldFreesSlot", testExpiredHoldFreesSlot},
 		{"ExpireHolds", testExpireHolds},
+		{"ReleaseHold", testReleaseHold},
 		{"ConfirmHold", testConfirmHold},
 		{"ConfirmGuardian", testConfirmGuardian},
 		{"BookingKeepsPatients", testBookingKeepsPatients},
 		{"BookingKeepsGuardianLink", testBookingKeepsGuardianLink},
+		{"NoCardWalkIn", testNoCardWalkIn},
+		{"NewbornOnGuardianCard", testNewbornOnGuardianCard},
 		{"AppointmentByToken", testAppointmentByToken},
 		{"Cancel", testCancel},
 		{"Reschedule", testReschedule},
@@ -50,6 +80,7 @@ func Run(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"IdempotentCancel", testIdempotentCancel},
 		{"IdempotentReschedule", testIdempotentReschedule},
 		{"FailedWriteStoresNoKey", testFailedWriteStoresNoKey},
+		{"IdempotencyKeysForgottenAfterADay", testIdempotencyKeysForgotten},
 		{"RaceOneBookingPerSlot", testRaceOneBookingPerSlot},
 		{"RaceHoldsAndCancels", testRaceHoldsAndCancels},
 	}

@@ -8,10 +8,10 @@ import (
 	"rdv"
 )
 
-// RunWaitroom is the conformance suite of rdv.TicketStore and
+// runWaitroom is the conformance suite of rdv.TicketStore and
 // rdv.ModeStore. open returns a fresh, empty, migrated store and registers
 // its cleanup with t.
-func RunWaitroom(t *testing.T, open func(t *testing.T) rdv.Store) {
+func runWaitroom(t *testing.T, open func(t *testing.T) rdv.Store) {
 	tickets := func(t *testing.T) rdv.TicketStore { return openAs[rdv.TicketStore](t, open) }
 	t.Run("TicketsIncrease", func(t *testing.T) { testTicketsIncrease(t, tickets(t)) })
 	t.Run("ConcurrentTicketsDistinct", func(t *testing.T) { testConcurrentTickets(t, tickets(t)) })

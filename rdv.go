@@ -2,6 +2,58 @@
 // practitioners, services, working plans, slots, patients and appointments,
 // the errors every layer shares, and the interfaces that the adapters
 // (stores, HTTP, index) meet through. It does no I/O.
+//
+// # Invariants
+//
+// The platform keeps seven promises, whatever the load, the faults or the
+// attacks. Comments elsewhere cite them by number; each names the tests
+// that try to break it (conformance tests run on both stores, as
+// TestConformance/<part>/<name> in packages sqlite and postgres).
+//
+//  1. A slot has at most one booked appointment, whatever the
+//     concurrency, the number of instances, retries or crashes. The
+//     database enforces it (a unique index over active bookings), not
+//     only the code. Tests: storetest's Booking/RaceOneBookingPerSlot and
+//     Booking/RaceHoldsAndCancels; sqlite's
+//     TestDatabaseForbidsSecondActiveBooking and
+//     TestCrashKeepsAcknowledgedBookings; postgres' TestTwoInstances and
+//     TestServerCrashDuringBookings.
+//  2. A confirmed booking survives a crash (kill -9) and a restart: a
+//     booking the client saw confirmed is durable. Tests: sqlite's
+//     TestCrashKeepsAcknowledgedBookings; postgres'
+//     TestServerCrashDuringBookings and TestConnectionLossDuringBookings.
+//  3. A retried request with the same idempotency key has exactly one
+//     effect; the same key with another body is refused, and a key is
+//     forgotten after a day. Tests: storetest's Booking/IdempotentHold,
+//     Booking/IdempotentConfirm, Booking/IdempotentCancel,
+//     Booking/IdempotentReschedule, Booking/FailedWriteStoresNoKey,
+//     Booking/IdempotencyKeysForgottenAfterADay and
+//     SealedReplays/NothingReadableAtRest.
+//  4. A hold expires on time; an expired hold never blocks a slot. Tests:
+//     storetest's Booking/ExpiredHoldFreesSlot and Booking/ExpireHolds;
+//     booking's TestHoldLeavesSearchAndExpiryBringsItBack; web's
+//     TestExpiredHold.
+//  5. Clinic staff see and change only their clinic's data; a patient
+//     only their own and their dependents'. Tests: storetest's
+//     Desk/AgendaOfOneClinic and StaffCancel/OtherClinicIsNotFound;
+//     booking's TestDeskEntryConfined and TestAppointmentNeedsItsToken;
+//     web's TestPortalRoles, TestPortalItemConfined and
+//     TestPortalCancelNeedsClinicRole. The design also asks that every
+//     read or write of patient data leave an audit event: the audit trail
+//     is not built yet, so no test holds that part.
+//  6. A request is never matched twice, never matched to a slot outside
+//     its criteria, and never skipped by a later request of equal
+//     priority. No matcher runs yet: agents book for a request by hand,
+//     once. Tests: storetest's Requests/BookFor and
+//     Requests/BookForEndedBooksNothing.
+//  7. Under any load, the platform answers: either the work, or a fast,
+//     honest "not now" (503 with Retry-After, or a place in the waiting
+//     room). It never hangs, and the work it admits finishes within its
+//     deadline. Tests: admission's TestLowerClassesAreShedFirst,
+//     TestQueueIsBoundedByExpectedWait, TestDeadlinesPropagate and
+//     TestRefusalsSayWhenAndInWhichLanguage; waitroom's
+//     TestOrderAndAdmission; web/api's TestSheddingAnswerIsDocumented and
+//     TestWaitingRoomAnswerIsDocumented.
 package rdv
 
 import (

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"rdv"
 )
@@ -15,7 +14,7 @@ type appointmentData struct {
 	Patient    string
 	Guardian   string // who booked for a child, if anyone
 	Token      string
-	Cancel     string // where the cancel form posts
+	Cancel     string // the page that asks to confirm the cancellation
 	Cancelable bool
 	Calendar   string // the .ics file of the appointment
 	Reschedule string // the list of other times to move it to
@@ -49,7 +48,7 @@ func (s *Server) appointment(w http.ResponseWriter, r *http.Request) {
 			Patient:    a.Patient.FirstName + " " + a.Patient.LastName,
 			Guardian:   guardian,
 			Token:      token,
-			Cancel:     "/rendez-vous/" + strconv.FormatInt(a.ID, 10) + "/annuler",
+			Cancel:     cancelURL(a.ID, token),
 			Cancelable: s.movable(a),
 			Calendar:   calendarURL(a.ID, token),
 			Reschedule: rescheduleURL(a.ID, token, ""),

@@ -37,7 +37,10 @@ func (s *site) everyPage(t *testing.T, lang string) map[string]answer {
 	add("appointment", appt)
 	add("appointment, not cancellable", s.get(done+"&avis=not_cancelled", lang).want(t, http.StatusOK))
 	id := strings.TrimPrefix(strings.Split(done, "?")[0], "/rendez-vous/")
-	cancelled := s.post("/rendez-vous/"+id+"/annuler", url.Values{"token": {hiddenValue(t, appt.body, "token")}}, lang).location(t)
+	num, token := linkParts(t, done)
+	ask := s.get(cancelURL(num, token), lang).want(t, http.StatusOK)
+	add("cancel confirmation", ask)
+	cancelled := s.post("/rendez-vous/"+id+"/annuler", url.Values{"token": {hiddenValue(t, ask.body, "token")}}, lang).location(t)
 	add("appointment cancelled", s.get(cancelled, lang).want(t, http.StatusOK))
 
 	add("not found", s.get("/nulle-part", lang).want(t, http.StatusNotFound))

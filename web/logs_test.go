@@ -44,9 +44,10 @@ func TestLogsKeepNoPatientData(t *testing.T) {
 	formURL := s.holdFirst("fr")
 	s.post(formURL, url.Values{"first_name": {"Julie"}}, "fr").want(t, http.StatusUnprocessableEntity)
 	appt := s.post(formURL, adult("fr"), "fr").want(t, http.StatusSeeOther).location(t)
-	page := s.get(appt, "fr").want(t, http.StatusOK)
-	token := hiddenValue(t, page.body, "token")
+	s.get(appt, "fr").want(t, http.StatusOK)
+	num, token := linkParts(t, appt)
 	id := strings.TrimPrefix(strings.Split(appt, "?")[0], "/rendez-vous/")
+	s.get(cancelURL(num, token), "fr").want(t, http.StatusOK)
 	s.post("/rendez-vous/"+id+"/annuler", url.Values{"token": {token}}, "fr").want(t, http.StatusSeeOther)
 
 	log := logged.String()

@@ -199,8 +199,8 @@ func TestBrowserAgentBooksByPhone(t *testing.T) {
 		t.Fatalf("the caller's link: status %d", st)
 	}
 	mustContain(t, caller, "main", "Rosalie")
-	if n := count(t, caller, `form[action$="/annuler"]`); n != 1 {
-		t.Fatalf("the caller's page has %d cancel forms, want 1", n)
+	if n := count(t, caller, `a[href*="/annuler?"]`); n != 1 {
+		t.Fatalf("the caller's page has %d links to cancel, want 1", n)
 	}
 	shot(t, caller, "caller's page")
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 )
 
 // patientPageTexts are what the patient pages say at each step, by
@@ -107,27 +109,97 @@ func TestBrowserPatientBookingForChild(t *testing.T) {
 	mustContain(t, ctx, "main", "Marie Gagnon")
 }
 
-// TestBrowserPatientCancel cancels from the confirmation's link and sees
-// the slot offered again.
+// cancelTexts are what the cancel confirmation says, by language.
+var cancelTexts = map[string]struct{ title, yes, no, notice string }{
+	"fr": {"Annuler ce rendez-vous ?", "Oui, annuler", "Non, garder", "annulé"},
+	"en": {"Cancel this appointment?", "Yes, cancel", "No, keep it", "cancelled"},
+}
+
+// TestBrowserPatientCancel cancels from the confirmation's link at phone
+// width (390 px), with JavaScript off in French and on in English:
+// « Annuler » asks once on a page that says what will be cancelled;
+// « Non, garder » goes back to the appointment, still booked; « Oui,
+// annuler » cancels and shows the appointment cancelled. Screenshots of
+// each step are saved under testoutput/.
 func TestBrowserPatientCancel(t *testing.T) {
-	_, base := startServer(t)
-	ctx := newBrowser(t)
-	searchAndChoose(t, ctx, base, "fr")
-	fill(t, ctx,
-		"first_name", "Léa", "last_name", "Tremblay", "birth_date", "1985-04-07",
-		"health_number", "TREL85540712", "email", "lea@example.org")
-	link := confirmBooking(t, ctx, "fr", "Léa Tremblay")
-	if status := submit(t, ctx, `form[action$="/annuler"] button[type=submit]`); status != 200 {
-		t.Fatalf("cancel: status %d", status)
+	for _, tc := range []struct {
+		lang string
+		opts []browserOption
+	}{
+		{"fr", []browserOption{withWindow(390, 844), withoutJavaScript()}},
+		{"en", []browserOption{withWindow(390, 844), withAcceptLanguage("en-CA,en;q=0.9")}},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			want, says := patientPageTexts[tc.lang], cancelTexts[tc.lang]
+			_, base := startServer(t)
+			ctx := newBrowser(t, tc.opts...)
+			// Headless Chromium keeps its window at least 500 px wide: the
+			// phone's width is emulated.
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+				t.Fatal(err)
+			}
+			searchAndChoose(t, ctx, base, tc.lang)
+			fill(t, ctx,
+				"first_name", "Léa", "last_name", "Tremblay", "birth_date", "1985-04-07",
+				"health_number", "TREL85540712", "email", "lea@example.org")
+			link := confirmBooking(t, ctx, tc.lang, "Léa Tremblay")
+			when := text(t, ctx, "dl.slot-details dd")
+			if n := count(t, ctx, `form[action$="/annuler"]`); n != 0 {
+				t.Fatalf("the appointment page has %d forms that cancel at once", n)
+			}
+
+			// « Annuler » asks, and « Non, garder » keeps it.
+			if status := submit(t, ctx, `a[href*="/annuler?"]`); status != 200 {
+				t.Fatalf("cancel confirmation: status %d", status)
+			}
+			mustContain(t, ctx, "h1", says.title)
+			mustContain(t, ctx, "main", when)
+			mustContain(t, ctx, "main", "Clinique")
+			mustContain(t, ctx, "main", "Léa Tremblay")
+			if w := evalInt(t, ctx, `window.innerWidth`); w != 390 {
+				t.Fatalf("the window is %d px wide, want a 390 px phone", w)
+			}
+			noWiderThanWindow(t, ctx)
+			shot(t, ctx, "cancel-asks")
+			mustContain(t, ctx, "form.confirm-cancel a", says.no)
+			if status := submit(t, ctx, `form.confirm-cancel a`); status != 200 {
+				t.Fatalf("keep: status %d", status)
+			}
+			mustContain(t, ctx, "h1", want.booked)
+			shot(t, ctx, "kept")
+
+			// Asked again, « Oui, annuler » cancels.
+			submit(t, ctx, `a[href*="/annuler?"]`)
+			mustContain(t, ctx, "form.confirm-cancel button[type=submit]", says.yes)
+			if status := submit(t, ctx, `form.confirm-cancel button[type=submit]`); status != 200 {
+				t.Fatalf("cancel: status %d", status)
+			}
+			mustContain(t, ctx, "h1", want.cancelled)
+			mustContain(t, ctx, ".notice", says.notice)
+			if n := count(t, ctx, `a[href*="/annuler?"]`); n != 0 {
+				t.Fatal("a cancelled appointment still offers to cancel")
+			}
+			if !strings.Contains(location(t, ctx), "/rendez-vous/") || strings.Contains(location(t, ctx), "/annuler") {
+				t.Fatalf("after the cancel the tab is at %s, want the appointment page (303 after the post)", location(t, ctx))
+			}
+			shot(t, ctx, "cancelled")
+			// The link still shows the appointment, cancelled, without the notice.
+			visit(t, ctx, link)
+			mustContain(t, ctx, "h1", want.cancelled)
+			shot(t, ctx, "link-after-cancel")
+		})
 	}
-	mustContain(t, ctx, "h1", patientPageTexts["fr"].cancelled)
-	mustContain(t, ctx, ".notice", "annulé")
-	if n := count(t, ctx, `form[action$="/annuler"]`); n != 0 {
-		t.Fatal("a cancelled appointment still offers to cancel")
+}
+
+// noWiderThanWindow fails the test when the page scrolls sideways: on a
+// phone every control must be reachable without it.
+func noWiderThanWindow(t *testing.T, ctx context.Context) {
+	t.Helper()
+	width, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, window.innerWidth]`))
+	if err != nil {
+		t.Fatalf("page width: %v", err)
 	}
-	shot(t, ctx, "cancelled")
-	// The link still shows the appointment, cancelled, without the notice.
-	visit(t, ctx, link)
-	mustContain(t, ctx, "h1", patientPageTexts["fr"].cancelled)
-	shot(t, ctx, "link-after-cancel")
+	if width[0] > width[1] {
+		t.Errorf("the page at %s is %d px wide in a %d px window", location(t, ctx), width[0], width[1])
+	}
 }

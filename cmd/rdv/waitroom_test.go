@@ -162,6 +162,10 @@ func TestWaitingRoomLetsBookingsBeFinished(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.HasPrefix(page.Path, "/rendez-vous/") || page.Query().Get("token") == "" {
 		t.Fatalf("confirm on the site with the room open: status %d at %s\n%s", res.StatusCode, page, body)
 	}
+	// Cancelling asks once: the confirmation page, then its post.
+	if res, body = send(http.MethodGet, page.Path+"/annuler?"+page.RawQuery, nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("the cancel confirmation with the room open: status %d\n%s", res.StatusCode, body)
+	}
 	res, body = send(http.MethodPost, page.Path+"/annuler", url.Values{"csrf": {csrf(body)}, "token": {page.Query().Get("token")}})
 	if res.StatusCode != http.StatusOK || res.Request.URL.Query().Get("avis") != "cancelled" {
 		t.Fatalf("cancel on the site with the room open: status %d at %s\n%s", res.StatusCode, res.Request.URL, body)

@@ -51,6 +51,10 @@ type ExceptionRequest struct {
 	ExceptionID    int64         // to remove
 	// DryRun reports what adding would do and changes nothing.
 	DryRun bool
+	// Idem makes adding an exception retryable (invariant 3): a retry
+	// with the same key and body replays the first effect, adds no
+	// second exception and withdraws nothing more. Ignored with DryRun.
+	Idem *IdemKey
 	// Until is the end of the rolling horizon (exclusive): removing an
 	// exception makes its slots again up to it, not beyond.
 	Until Date

@@ -10,6 +10,7 @@ import (
 
 	"rdv"
 	"rdv/desk"
+	"rdv/replay"
 )
 
 // readPlan reads the practitioner's plan at the clinic, its exceptions
@@ -42,8 +43,14 @@ func readPlan(ctx context.Context, tx pgx.Tx, practitionerID, clinicID int64) (r
 func (s *Store) AddException(ctx context.Context, r rdv.ExceptionRequest) (rdv.ExceptionEffect, rdv.SlotChanges, error) {
 	var eff rdv.ExceptionEffect
 	var ch rdv.SlotChanges
-	err := s.inTx(ctx, "add exception", func(tx pgx.Tx) error {
-		eff, ch = rdv.ExceptionEffect{}, rdv.SlotChanges{}
+	var rk *replay.Key
+	if r.Idem != nil && !r.DryRun {
+		var err error
+		if rk, err = replay.New(r.Idem); err != nil {
+			return eff, rdv.SlotChanges{}, fmt.Errorf("add exception: %w", err)
+		}
+	}
+	add := func(tx pgx.Tx) error {
 		e, err := desk.CheckException(r.Exception, r.Now)
 		if err != nil {
 			return err
@@ -102,6 +109,19 @@ func (s *Store) AddException(ctx context.Context, r rdv.ExceptionRequest) (rdv.E
 		}
 		ch.Taken = eff.Withdrawn
 		return nil
+	}
+	err := s.inTx(ctx, "add exception", func(tx pgx.Tx) error {
+		eff, ch = rdv.ExceptionEffect{}, rdv.SlotChanges{}
+		// A retry waits on the key's row, then replays the first effect.
+		replayed, err := claimKey(ctx, tx, r.Idem, rk, r.Now, &eff)
+		if err != nil || replayed {
+			ch.Replayed = replayed
+			return err
+		}
+		if err := add(tx); err != nil {
+			return err
+		}
+		return saveAnswer(ctx, tx, rk, eff)
 	})
 	if err != nil {
 		return eff, rdv.SlotChanges{}, fmt.Errorf("practitioner %d: %w", r.PractitionerID, err)

@@ -38,8 +38,19 @@ func readPlan(tx *wtx, practitionerID, clinicID int64) (rdv.WorkingPlan, error) 
 func (s *Store) AddException(ctx context.Context, r rdv.ExceptionRequest) (rdv.ExceptionEffect, rdv.SlotChanges, error) {
 	var eff rdv.ExceptionEffect
 	var ch rdv.SlotChanges
-	err := s.writer.submit(ctx, &command{run: func(tx *wtx) (err error) {
-		eff, ch, err = addException(tx, r)
+	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+		if r.DryRun {
+			var err error
+			eff, ch, err = addException(tx, r)
+			return err
+		}
+		replayed, err := idempotent(tx, r.Idem, r.Now, &eff, func() (err error) {
+			eff, ch, err = addException(tx, r)
+			return err
+		})
+		if replayed {
+			ch = rdv.SlotChanges{Replayed: true}
+		}
 		return err
 	}})
 	if err != nil {

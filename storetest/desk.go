@@ -31,6 +31,7 @@ func runDesk(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"SavePlanKeepsExceptions", testSavePlanKeepsExceptions},
 		{"AddAndRemoveException", testAddAndRemoveException},
 		{"ExceptionKeepsAppointments", testExceptionKeepsAppointments},
+		{"IdempotentException", testIdempotentException},
 		{"AppointmentStatus", testAppointmentStatus},
 		{"AppointmentStatusRefused", testAppointmentStatusRefused},
 	}

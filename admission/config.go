@@ -5,9 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"os"
-	"strconv"
 	"time"
+
+	"rdv/flagenv"
 )
 
 // Config holds every limit of admission control. The zero value is not
@@ -109,29 +109,29 @@ func DefaultConfig() Config {
 // environment (RDV_CLIENT_LIMITS, RDV_ADMISSION, ...) when set.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	*c = DefaultConfig()
-	e := &envReader{}
+	e := &flagenv.Reader{}
+	c.ClientLimits = e.Bool("RDV_CLIENT_LIMITS", c.ClientLimits)
 	fs.Var(onOff{&c.ClientLimits}, "client-limits", "per-client rate limits on|off (RDV_CLIENT_LIMITS)")
-	e.onOff("RDV_CLIENT_LIMITS", &c.ClientLimits)
-	fs.Float64Var(&c.AddressRate, "rate-per-address", e.float("RDV_RATE_PER_ADDRESS", c.AddressRate), "requests per second allowed to one address (RDV_RATE_PER_ADDRESS)")
-	fs.IntVar(&c.AddressBurst, "burst-per-address", e.int("RDV_BURST_PER_ADDRESS", c.AddressBurst), "burst allowed to one address (RDV_BURST_PER_ADDRESS)")
-	fs.Float64Var(&c.AccountRate, "rate-per-account", e.float("RDV_RATE_PER_ACCOUNT", c.AccountRate), "requests per second allowed to one account (RDV_RATE_PER_ACCOUNT)")
-	fs.IntVar(&c.AccountBurst, "burst-per-account", e.int("RDV_BURST_PER_ACCOUNT", c.AccountBurst), "burst allowed to one account (RDV_BURST_PER_ACCOUNT)")
-	fs.BoolVar(&c.TrustForwardedFor, "trust-forwarded-for", e.bool("RDV_TRUST_FORWARDED_FOR", false), "take client addresses from X-Forwarded-For; only behind a proxy (RDV_TRUST_FORWARDED_FOR)")
-	fs.IntVar(&c.MaxClients, "max-clients", e.int("RDV_MAX_CLIENTS", c.MaxClients), "rate-limit buckets kept in memory (RDV_MAX_CLIENTS)")
+	fs.Float64Var(&c.AddressRate, "rate-per-address", e.Float("RDV_RATE_PER_ADDRESS", c.AddressRate), "requests per second allowed to one address (RDV_RATE_PER_ADDRESS)")
+	fs.IntVar(&c.AddressBurst, "burst-per-address", e.Int("RDV_BURST_PER_ADDRESS", c.AddressBurst), "burst allowed to one address (RDV_BURST_PER_ADDRESS)")
+	fs.Float64Var(&c.AccountRate, "rate-per-account", e.Float("RDV_RATE_PER_ACCOUNT", c.AccountRate), "requests per second allowed to one account (RDV_RATE_PER_ACCOUNT)")
+	fs.IntVar(&c.AccountBurst, "burst-per-account", e.Int("RDV_BURST_PER_ACCOUNT", c.AccountBurst), "burst allowed to one account (RDV_BURST_PER_ACCOUNT)")
+	fs.BoolVar(&c.TrustForwardedFor, "trust-forwarded-for", e.Bool("RDV_TRUST_FORWARDED_FOR", false), "take client addresses from X-Forwarded-For; only behind a proxy (RDV_TRUST_FORWARDED_FOR)")
+	fs.IntVar(&c.MaxClients, "max-clients", e.Int("RDV_MAX_CLIENTS", c.MaxClients), "rate-limit buckets kept in memory (RDV_MAX_CLIENTS)")
+	c.Adaptive = e.Bool("RDV_ADMISSION", c.Adaptive)
 	fs.Var(onOff{&c.Adaptive}, "admission", "adaptive concurrency limit and priority queue on|off (RDV_ADMISSION)")
-	e.onOff("RDV_ADMISSION", &c.Adaptive)
-	fs.IntVar(&c.InitialLimit, "concurrency-initial", e.int("RDV_CONCURRENCY_INITIAL", c.InitialLimit), "initial concurrency limit (RDV_CONCURRENCY_INITIAL)")
-	fs.IntVar(&c.MinLimit, "concurrency-min", e.int("RDV_CONCURRENCY_MIN", c.MinLimit), "lowest concurrency limit (RDV_CONCURRENCY_MIN)")
-	fs.IntVar(&c.MaxLimit, "concurrency-max", e.int("RDV_CONCURRENCY_MAX", c.MaxLimit), "highest concurrency limit (RDV_CONCURRENCY_MAX)")
-	fs.DurationVar(&c.LatencyTarget, "concurrency-latency-target", e.duration("RDV_CONCURRENCY_LATENCY_TARGET", c.LatencyTarget), "mean latency of admitted work the limit aims at (RDV_CONCURRENCY_LATENCY_TARGET)")
-	fs.IntVar(&c.MaxQueue, "queue-max", e.int("RDV_QUEUE_MAX", c.MaxQueue), "requests waiting for capacity at most; 0: the current limit (RDV_QUEUE_MAX)")
-	fs.DurationVar(&c.QueueWait, "queue-wait-max", e.duration("RDV_QUEUE_WAIT_MAX", c.QueueWait), "expected queue wait at most, at the measured throughput; 0: no bound (RDV_QUEUE_WAIT_MAX)")
-	fs.DurationVar(&c.Deadline[Critical], "deadline-critical", e.duration("RDV_DEADLINE_CRITICAL", c.Deadline[Critical]), "time budget of confirmations and cancellations (RDV_DEADLINE_CRITICAL)")
-	fs.DurationVar(&c.Deadline[Hold], "deadline-hold", e.duration("RDV_DEADLINE_HOLD", c.Deadline[Hold]), "time budget of holds (RDV_DEADLINE_HOLD)")
-	fs.DurationVar(&c.Deadline[Search], "deadline-search", e.duration("RDV_DEADLINE_SEARCH", c.Deadline[Search]), "time budget of searches (RDV_DEADLINE_SEARCH)")
-	fs.DurationVar(&c.Deadline[Browse], "deadline-browse", e.duration("RDV_DEADLINE_BROWSE", c.Deadline[Browse]), "time budget of other pages (RDV_DEADLINE_BROWSE)")
-	fs.DurationVar(&c.RetryAfter, "retry-after", e.duration("RDV_RETRY_AFTER", c.RetryAfter), "Retry-After hint sent with refusals (RDV_RETRY_AFTER)")
-	c.envErr = errors.Join(e.errs...)
+	fs.IntVar(&c.InitialLimit, "concurrency-initial", e.Int("RDV_CONCURRENCY_INITIAL", c.InitialLimit), "initial concurrency limit (RDV_CONCURRENCY_INITIAL)")
+	fs.IntVar(&c.MinLimit, "concurrency-min", e.Int("RDV_CONCURRENCY_MIN", c.MinLimit), "lowest concurrency limit (RDV_CONCURRENCY_MIN)")
+	fs.IntVar(&c.MaxLimit, "concurrency-max", e.Int("RDV_CONCURRENCY_MAX", c.MaxLimit), "highest concurrency limit (RDV_CONCURRENCY_MAX)")
+	fs.DurationVar(&c.LatencyTarget, "concurrency-latency-target", e.Duration("RDV_CONCURRENCY_LATENCY_TARGET", c.LatencyTarget), "mean latency of admitted work the limit aims at (RDV_CONCURRENCY_LATENCY_TARGET)")
+	fs.IntVar(&c.MaxQueue, "queue-max", e.Int("RDV_QUEUE_MAX", c.MaxQueue), "requests waiting for capacity at most; 0: the current limit (RDV_QUEUE_MAX)")
+	fs.DurationVar(&c.QueueWait, "queue-wait-max", e.Duration("RDV_QUEUE_WAIT_MAX", c.QueueWait), "expected queue wait at most, at the measured throughput; 0: no bound (RDV_QUEUE_WAIT_MAX)")
+	fs.DurationVar(&c.Deadline[Critical], "deadline-critical", e.Duration("RDV_DEADLINE_CRITICAL", c.Deadline[Critical]), "time budget of confirmations and cancellations (RDV_DEADLINE_CRITICAL)")
+	fs.DurationVar(&c.Deadline[Hold], "deadline-hold", e.Duration("RDV_DEADLINE_HOLD", c.Deadline[Hold]), "time budget of holds (RDV_DEADLINE_HOLD)")
+	fs.DurationVar(&c.Deadline[Search], "deadline-search", e.Duration("RDV_DEADLINE_SEARCH", c.Deadline[Search]), "time budget of searches (RDV_DEADLINE_SEARCH)")
+	fs.DurationVar(&c.Deadline[Browse], "deadline-browse", e.Duration("RDV_DEADLINE_BROWSE", c.Deadline[Browse]), "time budget of other pages (RDV_DEADLINE_BROWSE)")
+	fs.DurationVar(&c.RetryAfter, "retry-after", e.Duration("RDV_RETRY_AFTER", c.RetryAfter), "Retry-After hint sent with refusals (RDV_RETRY_AFTER)")
+	c.envErr = e.Err()
 }
 
 // validate checks the limits and fills the derived defaults.
@@ -186,84 +186,10 @@ func (o onOff) String() string {
 }
 
 func (o onOff) Set(s string) error {
-	b, err := parseOnOff(s)
+	b, err := flagenv.ParseOnOff(s)
 	if err != nil {
 		return err
 	}
 	*o.v = b
 	return nil
-}
-
-func parseOnOff(s string) (bool, error) {
-	switch s {
-	case "on", "true", "1", "yes":
-		return true, nil
-	case "off", "false", "0", "no":
-		return false, nil
-	}
-	return false, fmt.Errorf("%q is neither on nor off", s)
-}
-
-// envReader reads environment fallbacks and keeps the parse errors, since
-// flag registration cannot fail.
-type envReader struct{ errs []error }
-
-func (e *envReader) fail(name string, err error) {
-	e.errs = append(e.errs, fmt.Errorf("%s: %w", name, err))
-}
-
-func (e *envReader) onOff(name string, v *bool) {
-	if s, ok := os.LookupEnv(name); ok {
-		b, err := parseOnOff(s)
-		if err != nil {
-			e.fail(name, err)
-			return
-		}
-		*v = b
-	}
-}
-
-func (e *envReader) bool(name string, def bool) bool {
-	v := def
-	e.onOff(name, &v)
-	return v
-}
-
-func (e *envReader) int(name string, def int) int {
-	s, ok := os.LookupEnv(name)
-	if !ok {
-		return def
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		e.fail(name, err)
-		return def
-	}
-	return n
-}
-
-func (e *envReader) float(name string, def float64) float64 {
-	s, ok := os.LookupEnv(name)
-	if !ok {
-		return def
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		e.fail(name, err)
-		return def
-	}
-	return f
-}
-
-func (e *envReader) duration(name string, def time.Duration) time.Duration {
-	s, ok := os.LookupEnv(name)
-	if !ok {
-		return def
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		e.fail(name, err)
-		return def
-	}
-	return d
 }

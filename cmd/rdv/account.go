@@ -11,6 +11,7 @@ import (
 
 	"rdv"
 	"rdv/auth"
+	"rdv/flagenv"
 )
 
 // stdin is where rdv account create reads the password: a flag would
@@ -26,13 +27,14 @@ func (m *Main) Account(ctx context.Context, args []string) error {
 	}
 	fs := newFlagSet("account create", m.Stderr)
 	var sf storeFlags
-	sf.register(fs)
+	env := &flagenv.Reader{}
+	sf.register(fs, env)
 	email := fs.String("email", "", "the account's email, its sign-in name")
 	role := fs.String("role", "", "operator, agent, receptionist or clinic_admin")
 	clinic := fs.Int64("clinic", 0, "the clinic of a receptionist or clinic_admin")
 	name := fs.String("name", "", "the person's name")
 	lang := fs.String("lang", "fr", "the account's language: fr or en")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, env, args[1:]); err != nil {
 		return err
 	}
 	password, err := readPassword(stdin)

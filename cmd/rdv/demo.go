@@ -8,6 +8,7 @@ import (
 	"rdv"
 	"rdv/auth"
 	"rdv/demo"
+	"rdv/flagenv"
 )
 
 // demoFlags choose the demo network to build.
@@ -37,11 +38,12 @@ func (m *Main) Demo(ctx context.Context, args []string) error {
 	fs := newFlagSet("demo", m.Stderr)
 	var sf storeFlags
 	var df demoFlags
-	sf.register(fs)
+	env := &flagenv.Reader{}
+	sf.register(fs, env)
 	fs.Int64Var(&df.Seed, "seed", 1, "seed of the demo network: the same seed builds the same network")
 	fs.StringVar(&df.Start, "start", "", "first day of slots, YYYY-MM-DD (default today)")
 	fs.IntVar(&df.Weeks, "weeks", demo.DefaultWeeks, "weeks of slots from the first day")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
 	opts, err := df.options(time.Now())
@@ -114,8 +116,9 @@ func (m *Main) createDemoStaff(ctx context.Context, store rdv.Store) error {
 func (m *Main) Migrate(ctx context.Context, args []string) error {
 	fs := newFlagSet("migrate", m.Stderr)
 	var sf storeFlags
-	sf.register(fs)
-	if err := fs.Parse(args); err != nil {
+	env := &flagenv.Reader{}
+	sf.register(fs, env)
+	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
 	if err := sf.migrate(ctx); err != nil {

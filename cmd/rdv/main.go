@@ -10,9 +10,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strconv"
 	"syscall"
-	"time"
+
+	"rdv/flagenv"
 )
 
 func main() {
@@ -81,29 +81,15 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 }
 
-// envOr returns the environment variable's value, or def when it is unset.
-func envOr(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok && v != "" {
-		return v
+// parseFlags parses args, then reports the malformed environment fallbacks
+// that env met while the flags were registered: a bad RDV_… value stops
+// the command at start, naming the variable, rather than giving way to a
+// default silently.
+func parseFlags(fs *flag.FlagSet, env *flagenv.Reader, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
 	}
-	return def
-}
-
-// envInt returns the environment variable as an int, or def when it is
-// unset or not a number (the flag's validation then reports bad values).
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
-		return v
-	}
-	return def
-}
-
-// envDuration returns the environment variable as a duration, or def.
-func envDuration(name string, def time.Duration) time.Duration {
-	if v, err := time.ParseDuration(os.Getenv(name)); err == nil {
-		return v
-	}
-	return def
+	return env.Err()
 }
 
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {

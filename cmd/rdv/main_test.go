@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -202,6 +203,41 @@ func TestServeRejectsBadFlags(t *testing.T) {
 		if err := m.Run(context.Background(), args); err == nil {
 			t.Errorf("%v: no error", args)
 		}
+	}
+}
+
+// TestBadEnvironmentStopsStart: a malformed RDV_… value is an error at
+// start that names the variable, for every command that reads it, rather
+// than a default taken silently. Each command fails before it opens a
+// database.
+func TestBadEnvironmentStopsStart(t *testing.T) {
+	tests := []struct {
+		name, value string
+		args        []string
+	}{
+		{"RDV_HOLD_TTL", "5", []string{"serve"}},
+		{"RDV_MAX_LIVE_HOLDS", "three", []string{"serve"}},
+		{"RDV_HTTPS_PROXY", "yes please", []string{"serve"}},
+		{"RDV_WAITROOM_RATE", "fast", []string{"serve"}},
+		{"RDV_WAITROOM_SESSION", "15", []string{"serve"}},
+		{"RDV_SQLITE_READ_CONNS", "many", []string{"migrate"}},
+		{"RDV_PG_MAX_CONNS", "lots", []string{"demo"}},
+		{"RDV_PG_MIN_CONNS", "-", []string{"account", "create", "--email", "a@example.org", "--role", "operator"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("RDV_DB", filepath.Join(t.TempDir(), "never.db"))
+			t.Setenv(tt.name, tt.value)
+			m := NewMain()
+			m.Stdout, m.Stderr = io.Discard, io.Discard
+			err := m.Run(t.Context(), tt.args)
+			if err == nil || !strings.Contains(err.Error(), tt.name) {
+				t.Fatalf("%s=%q: %v; want an error naming it", tt.name, tt.value, err)
+			}
+			if _, statErr := os.Stat(os.Getenv("RDV_DB")); statErr == nil {
+				t.Fatal("the command opened its database before refusing")
+			}
+		})
 	}
 }
 

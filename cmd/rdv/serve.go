@@ -21,6 +21,7 @@ import (
 	"rdv/admission"
 	"rdv/availability"
 	"rdv/booking"
+	"rdv/flagenv"
 	"rdv/flood"
 	"rdv/spool"
 	"rdv/waitroom"
@@ -81,23 +82,24 @@ type serveFlags struct {
 
 func (m *Main) parseServe(args []string) (*serveFlags, error) {
 	fs := newFlagSet("serve", m.Stderr)
+	env := &flagenv.Reader{}
 	f := &serveFlags{}
-	f.storeFlags.register(fs)
+	f.storeFlags.register(fs, env)
 	f.Admission.RegisterFlags(fs)
-	f.Waitroom.register(fs)
-	fs.StringVar(&f.Addr, "addr", envOr("RDV_ADDR", ":8080"), "address to listen on (env RDV_ADDR)")
+	f.Waitroom.register(fs, env)
+	fs.StringVar(&f.Addr, "addr", env.String("RDV_ADDR", ":8080"), "address to listen on (env RDV_ADDR)")
 	fs.BoolVar(&f.Demo, "demo", false, "build the demo network first when the database is empty")
 	fs.Int64Var(&f.Seed, "seed", 1, "with --demo: seed of the demo network")
 	fs.StringVar(&f.Start, "start", "", "with --demo: first day of slots, YYYY-MM-DD (default today)")
-	fs.DurationVar(&f.HoldTTL, "hold-ttl", envDuration("RDV_HOLD_TTL", 5*time.Minute), "how long a hold keeps a slot for the person filling in the form (env RDV_HOLD_TTL)")
-	fs.IntVar(&f.MaxLiveHolds, "max-live-holds", envInt("RDV_MAX_LIVE_HOLDS", 3), "live holds one browser (or account) may have at once (env RDV_MAX_LIVE_HOLDS)")
-	fs.IntVar(&f.AddressHolds, "max-live-holds-per-address", envInt("RDV_MAX_LIVE_HOLDS_PER_ADDRESS", 50), "live holds all browsers behind one address may have at once, for a NAT or a proxy; clients that keep no cookies have only this; none with --client-limits=off (env RDV_MAX_LIVE_HOLDS_PER_ADDRESS)")
-	fs.StringVar(&f.Spool, "spool", envOr("RDV_SPOOL", ""), "appointment requests' durable spool file (default: the database file + .requests.spool, or rdv-requests.spool for PostgreSQL) (env RDV_SPOOL)")
-	fs.BoolVar(&f.HTTPSProxy, "https-proxy", envOr("RDV_HTTPS_PROXY", "") == "true", "a proxy in front serves the platform over HTTPS: mark cookies Secure and send HSTS (env RDV_HTTPS_PROXY=true)")
-	fs.StringVar(&f.PublicURL, "public-url", envOr("RDV_PUBLIC_URL", ""), "the site's address as people reach it, such as https://rdv.example.org: links shown whole (the appointment link staff read to a caller) start with it, never with the request's Host header (default: the listen address) (env RDV_PUBLIC_URL)")
-	fs.StringVar(&f.MetricsAddr, "metrics-addr", envOr("RDV_METRICS_ADDR", defaultMetricsAddr), "address serving /metrics (Prometheus), apart from the site, whose address answers 404 there; keep it private; off: no metrics (env RDV_METRICS_ADDR)")
-	fs.DurationVar(&f.ShutdownGrace, "shutdown-grace", envDuration("RDV_SHUTDOWN_GRACE", 10*time.Second), "how long requests in flight may finish on shutdown (env RDV_SHUTDOWN_GRACE)")
-	if err := fs.Parse(args); err != nil {
+	fs.DurationVar(&f.HoldTTL, "hold-ttl", env.Duration("RDV_HOLD_TTL", 5*time.Minute), "how long a hold keeps a slot for the person filling in the form (env RDV_HOLD_TTL)")
+	fs.IntVar(&f.MaxLiveHolds, "max-live-holds", env.Int("RDV_MAX_LIVE_HOLDS", 3), "live holds one browser (or account) may have at once (env RDV_MAX_LIVE_HOLDS)")
+	fs.IntVar(&f.AddressHolds, "max-live-holds-per-address", env.Int("RDV_MAX_LIVE_HOLDS_PER_ADDRESS", 50), "live holds all browsers behind one address may have at once, for a NAT or a proxy; clients that keep no cookies have only this; none with --client-limits=off (env RDV_MAX_LIVE_HOLDS_PER_ADDRESS)")
+	fs.StringVar(&f.Spool, "spool", env.String("RDV_SPOOL", ""), "appointment requests' durable spool file (default: the database file + .requests.spool, or rdv-requests.spool for PostgreSQL) (env RDV_SPOOL)")
+	fs.BoolVar(&f.HTTPSProxy, "https-proxy", env.Bool("RDV_HTTPS_PROXY", false), "a proxy in front serves the platform over HTTPS: mark cookies Secure and send HSTS (env RDV_HTTPS_PROXY=true|false)")
+	fs.StringVar(&f.PublicURL, "public-url", env.String("RDV_PUBLIC_URL", ""), "the site's address as people reach it, such as https://rdv.example.org: links shown whole (the appointment link staff read to a caller) start with it, never with the request's Host header (default: the listen address) (env RDV_PUBLIC_URL)")
+	fs.StringVar(&f.MetricsAddr, "metrics-addr", env.String("RDV_METRICS_ADDR", defaultMetricsAddr), "address serving /metrics (Prometheus), apart from the site, whose address answers 404 there; keep it private; off: no metrics (env RDV_METRICS_ADDR)")
+	fs.DurationVar(&f.ShutdownGrace, "shutdown-grace", env.Duration("RDV_SHUTDOWN_GRACE", 10*time.Second), "how long requests in flight may finish on shutdown (env RDV_SHUTDOWN_GRACE)")
+	if err := parseFlags(fs, env, args); err != nil {
 		return nil, err
 	}
 	switch {

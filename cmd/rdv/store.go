@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"rdv"
+	"rdv/flagenv"
 	"rdv/postgres"
 	"rdv/sqlite"
 )
@@ -20,11 +21,11 @@ type storeFlags struct {
 	PGMinConns int
 }
 
-func (f *storeFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.DB, "db", envOr("RDV_DB", "rdv.db"), "database: a file path for embedded SQLite, or a postgres:// URL (env RDV_DB)")
-	fs.IntVar(&f.ReadConns, "sqlite-read-conns", envInt("RDV_SQLITE_READ_CONNS", 4), "SQLite: connections for reads (env RDV_SQLITE_READ_CONNS)")
-	fs.IntVar(&f.PGMaxConns, "pg-max-conns", envInt("RDV_PG_MAX_CONNS", 32), "PostgreSQL: most connections this instance opens, besides one for change notifications (env RDV_PG_MAX_CONNS)")
-	fs.IntVar(&f.PGMinConns, "pg-min-conns", envInt("RDV_PG_MIN_CONNS", 4), "PostgreSQL: connections kept open when idle (env RDV_PG_MIN_CONNS)")
+func (f *storeFlags) register(fs *flag.FlagSet, env *flagenv.Reader) {
+	fs.StringVar(&f.DB, "db", env.String("RDV_DB", "rdv.db"), "database: a file path for embedded SQLite, or a postgres:// URL (env RDV_DB)")
+	fs.IntVar(&f.ReadConns, "sqlite-read-conns", env.Int("RDV_SQLITE_READ_CONNS", 4), "SQLite: connections for reads (env RDV_SQLITE_READ_CONNS)")
+	fs.IntVar(&f.PGMaxConns, "pg-max-conns", env.Int("RDV_PG_MAX_CONNS", 32), "PostgreSQL: most connections this instance opens, besides one for change notifications (env RDV_PG_MAX_CONNS)")
+	fs.IntVar(&f.PGMinConns, "pg-min-conns", env.Int("RDV_PG_MIN_CONNS", 4), "PostgreSQL: connections kept open when idle (env RDV_PG_MIN_CONNS)")
 }
 
 func (f *storeFlags) isPostgres() bool {

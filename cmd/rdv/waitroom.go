@@ -3,14 +3,13 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
-	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"rdv"
 	"rdv/admission"
+	"rdv/flagenv"
 	"rdv/waitroom"
 )
 
@@ -22,19 +21,11 @@ type waitroomFlags struct {
 	AutoAfter time.Duration
 }
 
-func (f *waitroomFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.Secret, "waitroom-secret", envOr("RDV_WAITROOM_SECRET", ""), "the server's secret, at least 32 characters: it signs waiting-room tickets, and form (CSRF) tokens and operator passes derive their keys from it; instances behind one load balancer must share it (default: made at start, for this instance only) (env RDV_WAITROOM_SECRET)")
-	fs.Float64Var(&f.PerSecond, "waitroom-rate", envFloat("RDV_WAITROOM_RATE", 50), "visitors the waiting room lets in per second at most, across every instance; fewer while admission control is refusing work (env RDV_WAITROOM_RATE)")
-	fs.DurationVar(&f.Session, "waitroom-session", envDuration("RDV_WAITROOM_SESSION", 15*time.Minute), "how long a visitor let in from the waiting room may browse (env RDV_WAITROOM_SESSION)")
-	fs.DurationVar(&f.AutoAfter, "waitroom-auto-after", envDuration("RDV_WAITROOM_AUTO_AFTER", 30*time.Second), "open the waiting room by itself once admission control has been shedding this long; 0: only operators open it (env RDV_WAITROOM_AUTO_AFTER)")
-}
-
-// envFloat returns the environment variable as a float, or def.
-func envFloat(name string, def float64) float64 {
-	if v, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil {
-		return v
-	}
-	return def
+func (f *waitroomFlags) register(fs *flag.FlagSet, env *flagenv.Reader) {
+	fs.StringVar(&f.Secret, "waitroom-secret", env.String("RDV_WAITROOM_SECRET", ""), "the server's secret, at least 32 characters: it signs waiting-room tickets, and form (CSRF) tokens and operator passes derive their keys from it; instances behind one load balancer must share it (default: made at start, for this instance only) (env RDV_WAITROOM_SECRET)")
+	fs.Float64Var(&f.PerSecond, "waitroom-rate", env.Float("RDV_WAITROOM_RATE", 50), "visitors the waiting room lets in per second at most, across every instance; fewer while admission control is refusing work (env RDV_WAITROOM_RATE)")
+	fs.DurationVar(&f.Session, "waitroom-session", env.Duration("RDV_WAITROOM_SESSION", 15*time.Minute), "how long a visitor let in from the waiting room may browse (env RDV_WAITROOM_SESSION)")
+	fs.DurationVar(&f.AutoAfter, "waitroom-auto-after", env.Duration("RDV_WAITROOM_AUTO_AFTER", 30*time.Second), "open the waiting room by itself once admission control has been shedding this long; 0: only operators open it (env RDV_WAITROOM_AUTO_AFTER)")
 }
 
 // serverSecret returns the server's one secret: --waitroom-secret, which

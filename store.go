@@ -71,6 +71,16 @@ type ConfirmRequest struct {
 	ForRequest int64
 }
 
+// ReleaseRequest gives a live hold back before it runs out, so that its
+// slot is free at once (a person who goes back to choose another time).
+// Only who placed the hold may release it: ClientKey must be the hold's,
+// else the hold reads as not found.
+type ReleaseRequest struct {
+	HoldID    string
+	ClientKey string
+	Now       time.Time
+}
+
 // CancelRequest cancels an appointment. TokenHash must match unless
 // ByStaff is set (clinic staff cancel without the patient's token).
 type CancelRequest struct {
@@ -141,6 +151,12 @@ type Store interface {
 	ConfirmHold(ctx context.Context, r ConfirmRequest) (Appointment, SlotChanges, error)
 	Cancel(ctx context.Context, r CancelRequest) (Appointment, SlotChanges, error)
 	Reschedule(ctx context.Context, r RescheduleRequest) (Appointment, SlotChanges, error)
+	// ReleaseHold ends a hold before it runs out and frees its slot in
+	// the same transaction, reporting the slot freed. A hold already
+	// confirmed, released or run out changes nothing (no error: a booked
+	// slot stays booked); an unknown one, or another client's, is
+	// ENOTFOUND.
+	ReleaseHold(ctx context.Context, r ReleaseRequest) (SlotChanges, error)
 	// ExpireHolds releases the holds that ran out before now and reports
 	// the slots that became free.
 	ExpireHolds(ctx context.Context, now time.Time) (SlotChanges, error)

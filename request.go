@@ -108,6 +108,13 @@ func ErrRequestNotOpen(id int64) error {
 	return &Error{Code: ECONFLICT, Field: "request", Detail: fmt.Sprintf("request %d is not open", id)}
 }
 
+// RequestAcceptor takes appointment requests durably, even while the
+// database is down (the spool), and gives each its reference at once: the
+// request form and the JSON API both hand requests to it.
+type RequestAcceptor interface {
+	Accept(ctx context.Context, r AppointmentRequest) (AppointmentRequest, error)
+}
+
 // RequestStore keeps appointment requests.
 type RequestStore interface {
 	// AddRequest stores a request once: adding the same Reference again

@@ -2,6 +2,7 @@ package rdv
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -57,6 +58,34 @@ func (d Date) Before(e Date) bool {
 // does not exist is moved forward by the gap, as the clocks themselves do.
 func (d Date) At(minute int, loc *time.Location) time.Time {
 	return time.Date(d.Year, d.Month, d.Day, minute/60, minute%60, 0, 0, loc)
+}
+
+// ParseClock reads a wall-clock time "HH:MM" (or "H:MM") as minutes after
+// midnight, from 00:00 to 24:00: 24:00 is the end of the day, so that a
+// stretch can run to midnight; callers that want a start refuse it. It is
+// the one rule for every form and query that takes a time of day.
+func ParseClock(s string) (int, bool) {
+	h, m, ok := strings.Cut(s, ":")
+	if !ok || len(h) < 1 || len(h) > 2 || len(m) != 2 {
+		return 0, false
+	}
+	hour, minute := 0, 0
+	for _, c := range h {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		hour = hour*10 + int(c-'0')
+	}
+	for _, c := range m {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		minute = minute*10 + int(c-'0')
+	}
+	if minute > 59 || hour > 24 || (hour == 24 && minute != 0) {
+		return 0, false
+	}
+	return hour*60 + minute, true
 }
 
 // Start returns the first instant of day d in loc.

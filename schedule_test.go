@@ -156,3 +156,36 @@ func TestPlanValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestParseClock pins the one rule for times of day that forms and queries
+// send: HH:MM or H:MM, from 00:00 to 24:00, nothing around it.
+func TestParseClock(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want int
+		ok   bool
+	}{
+		{"00:00", 0, true},
+		{"09:30", 570, true},
+		{"9:30", 570, true},
+		{"23:59", 1439, true},
+		{"24:00", 1440, true},
+		{"24:01", 0, false},
+		{"25:00", 0, false},
+		{"12:60", 0, false},
+		{"9:5", 0, false},
+		{"123:00", 0, false},
+		{"", 0, false},
+		{"09:30 ", 0, false},
+		{"+9:30", 0, false},
+		{"ab:cd", 0, false},
+		{"0930", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := ParseClock(tt.in)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("ParseClock(%q) = %d, %v; want %d, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}

@@ -27,6 +27,14 @@ import (
 // [StartMinute, EndMinute).
 type Window struct{ StartMinute, EndMinute int }
 
+// The parts of the day that searches offer by name, in the page's form and
+// in the API alike.
+var (
+	Morning   = Window{StartMinute: 0, EndMinute: 12 * 60}
+	Afternoon = Window{StartMinute: 12 * 60, EndMinute: 17 * 60}
+	Evening   = Window{StartMinute: 17 * 60, EndMinute: 24 * 60}
+)
+
 // Query asks for the earliest bookable slots near a point.
 type Query struct {
 	Lat, Lon        float64

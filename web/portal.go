@@ -245,7 +245,8 @@ func noticeKeyPortal(avis string) string {
 	return ""
 }
 
-// backToDay sends the person back to the day view with a notice.
+// backToDay sends the person back to the day view with a notice, and to
+// the practitioner and rows the form was posted from (see dayView).
 func backToDay(w http.ResponseWriter, r *http.Request, date, notice string) {
 	if _, err := rdv.ParseDate(date); err != nil {
 		date = ""
@@ -253,6 +254,13 @@ func backToDay(w http.ResponseWriter, r *http.Request, date, notice string) {
 	v := url.Values{"avis": {notice}}
 	if date != "" {
 		v.Set("date", date)
+	}
+	view := dayViewOf(r.PostForm)
+	if view.Practitioner != 0 {
+		v.Set("praticien", strconv.FormatInt(view.Practitioner, 10))
+	}
+	if view.All {
+		v.Set("tout", "1")
 	}
 	http.Redirect(w, r, "/clinique?"+v.Encode(), http.StatusSeeOther)
 }

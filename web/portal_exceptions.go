@@ -163,8 +163,8 @@ func (s *Server) exceptionForm(c rdv.Clinic, f *form) (rdv.Practitioner, rdv.Pla
 	if start == "" && end == "" {
 		e.AllDay = true
 	} else {
-		a, ok1 := parseClock(start)
-		b, ok2 := parseClock(end)
+		a, ok1 := rdv.ParseClock(start)
+		b, ok2 := rdv.ParseClock(end)
 		if end == "00:00" || end == "24:00" {
 			b, ok2 = 24*60, true
 		}

@@ -140,8 +140,8 @@ func (s *Server) portalSavePlan(w http.ResponseWriter, r *http.Request) {
 			if get(px+"start") == "" && get(px+"end") == "" {
 				continue
 			}
-			start, ok1 := parseClock(get(px + "start"))
-			end, ok2 := parseClock(get(px + "end"))
+			start, ok1 := rdv.ParseClock(get(px + "start"))
+			end, ok2 := rdv.ParseClock(get(px + "end"))
 			if !ok1 || !ok2 || end <= start {
 				f.Fail(px+"start", "portal.err.block")
 				continue

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -16,12 +15,6 @@ import (
 // time, or who would rather be called. It goes through the durable spool
 // as the API's does, so it is taken, and its reference given at once, even
 // while the database is down.
-
-// RequestAcceptor accepts appointment requests durably and gives each its
-// reference at once (the spool).
-type RequestAcceptor interface {
-	Accept(ctx context.Context, r rdv.AppointmentRequest) (rdv.AppointmentRequest, error)
-}
 
 // requestRadii are the distances the form offers, in km.
 var requestRadii = []int{10, 25, 50, 100}

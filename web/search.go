@@ -29,9 +29,9 @@ var moments = []struct {
 	value, labelKey string
 	window          availability.Window
 }{
-	{"matin", "search.moment.matin", availability.Window{StartMinute: 0, EndMinute: 12 * 60}},
-	{"apres-midi", "search.moment.pm", availability.Window{StartMinute: 12 * 60, EndMinute: 17 * 60}},
-	{"soir", "search.moment.soir", availability.Window{StartMinute: 17 * 60, EndMinute: 24 * 60}},
+	{"matin", "search.moment.matin", availability.Morning},
+	{"apres-midi", "search.moment.pm", availability.Afternoon},
+	{"soir", "search.moment.soir", availability.Evening},
 }
 
 // searchKeys are the parameters of a search, in the form and in links.

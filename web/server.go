@@ -56,7 +56,7 @@ type Deps struct {
 	WaitingRoomOpen func(now time.Time) bool
 	// Requests takes the appointment-request form (the spool); without
 	// it the form answers 503.
-	Requests RequestAcceptor
+	Requests rdv.RequestAcceptor
 	// RequestList lists the requests for agents.
 	RequestList rdv.RequestStore
 	// Load reports admission control's live state for the operators'

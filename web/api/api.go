@@ -26,7 +26,7 @@ type Deps struct {
 	Log   *slog.Logger
 	// Requests accepts appointment requests (POST /api/v1/requests); nil
 	// answers 503.
-	Requests RequestAcceptor
+	Requests rdv.RequestAcceptor
 	// TrustForwardedFor takes client addresses from X-Forwarded-For, as
 	// admission control does: set it with admission's setting, never
 	// alone.

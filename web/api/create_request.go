@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"math"
 	"net/http"
 	"strings"
@@ -9,12 +8,6 @@ import (
 
 	"rdv"
 )
-
-// RequestAcceptor accepts appointment requests durably, even while the
-// database is down (the spool), and gives each its reference at once.
-type RequestAcceptor interface {
-	Accept(ctx context.Context, r rdv.AppointmentRequest) (rdv.AppointmentRequest, error)
-}
 
 func init() {
 	fieldNames["availability"] = text{"La description de vos disponibilités", "description of when you are free"}

@@ -215,9 +215,9 @@ func parseWeekdays(s string) (uint8, bool) {
 
 // namedWindows are the parts of the day people pick in the search form.
 var namedWindows = map[string]availability.Window{
-	"morning":   {StartMinute: 0, EndMinute: 12 * 60},
-	"afternoon": {StartMinute: 12 * 60, EndMinute: 17 * 60},
-	"evening":   {StartMinute: 17 * 60, EndMinute: 24 * 60},
+	"morning":   availability.Morning,
+	"afternoon": availability.Afternoon,
+	"evening":   availability.Evening,
 }
 
 // parseTimes appends to dst the windows listed in s and returns how many.
@@ -229,8 +229,8 @@ func parseTimes(s string, dst []availability.Window) (int, bool) {
 		w, ok := namedWindows[item]
 		if !ok {
 			a, b, found := strings.Cut(item, "-")
-			start, ok1 := parseClock(a)
-			end, ok2 := parseClock(b)
+			start, ok1 := rdv.ParseClock(a)
+			end, ok2 := rdv.ParseClock(b)
 			if !found || !ok1 || !ok2 || end <= start {
 				return 0, false
 			}
@@ -242,22 +242,4 @@ func parseTimes(s string, dst []availability.Window) (int, bool) {
 		dst = append(dst, w)
 	}
 	return len(dst), len(dst) > 0
-}
-
-// parseClock reads HH:MM (00:00 to 24:00) as minutes after midnight.
-func parseClock(s string) (int, bool) {
-	if len(s) != 5 || s[2] != ':' {
-		return 0, false
-	}
-	for _, i := range []int{0, 1, 3, 4} {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
-	}
-	h := int(s[0]-'0')*10 + int(s[1]-'0')
-	m := int(s[3]-'0')*10 + int(s[4]-'0')
-	if m > 59 || h > 24 || (h == 24 && m != 0) {
-		return 0, false
-	}
-	return h*60 + m, true
 }

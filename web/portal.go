@@ -346,8 +346,8 @@ func (s *Server) portalAddSlot(w http.ResponseWriter, r *http.Request) {
 	if err != nil || !c.Offers(service) {
 		f.Fail("service", "err.service")
 	}
-	start, okStart := parseClock(f.Values.Get("start"))
-	if !okStart {
+	start, okStart := rdv.ParseClock(f.Values.Get("start"))
+	if !okStart || start == 24*60 { // the day's end starts no slot
 		f.Fail("start", "portal.err.time")
 	}
 	minutes, err := strconv.Atoi(f.Values.Get("minutes"))
@@ -399,13 +399,4 @@ func (s *Server) portalAddSlot(w http.ResponseWriter, r *http.Request) {
 var addSlotFields = []labelled{
 	{"practitioner", "portal.add.practitioner"}, {"date", "portal.add.date"}, {"service", "search.service"},
 	{"start", "portal.add.start"}, {"minutes", "portal.add.minutes"}, {"count", "portal.add.count"},
-}
-
-// parseClock reads a time of day "HH:MM" as minutes after midnight.
-func parseClock(s string) (int, bool) {
-	t, err := time.Parse("15:04", s)
-	if err != nil {
-		return 0, false
-	}
-	return t.Hour()*60 + t.Minute(), true
 }

@@ -56,10 +56,16 @@ type Hold struct {
 // person's booking cannot rewrite another's identity, and an answer never
 // shows anything of a patient that its caller did not send.
 type Appointment struct {
-	ID        int64
-	Slot      Slot
-	Patient   Patient  // GuardianID is the guardian of this booking
-	Guardian  *Patient // who booked for a child, if anyone
+	ID       int64
+	Slot     Slot
+	Patient  Patient  // GuardianID is the guardian of this booking
+	Guardian *Patient // who booked for a child, if anyone
+	// Relationship is the guardian's to the child ("" without guardian).
+	Relationship Relationship
+	// Card is the card the booking was made with: the patient's own, the
+	// guardian's for a newborn without one yet, or none for a walk-in
+	// seen without a card. The agenda and its export show it.
+	Card      Card
 	Status    AppointmentStatus
 	BookedBy  BookedBy
 	Channel   Channel

@@ -35,60 +35,96 @@ type Patient struct {
 	GuardianID   int64  // 0 for an adult booking for themselves
 }
 
-// Validate checks the patient's fields and normalises them in place. The
-// first invalid field is reported with its JSON name.
+// Validate checks the patient's fields and normalises them in place. It
+// reports every invalid field at once (FieldErrors), each with its JSON
+// name; the first is the one a single message shows.
 func (p *Patient) Validate(today Date) error {
+	return p.check("patient", today, true, true).err()
+}
+
+// check validates a person's fields for owner ("patient" or "guardian"),
+// naming each invalid field owner.name. needBirth and needNumber say
+// whether the birth date and the health number must be given: a guardian
+// needs neither, a newborn booked on the parent's card or a walk-in seen
+// without a card has no number. A number given is always checked, against
+// the name's letters and, when there is one, the birth date.
+func (p *Patient) check(owner string, today Date, needBirth, needNumber bool) FieldErrors {
+	var errs FieldErrors
 	p.FirstName = strings.TrimSpace(p.FirstName)
 	p.LastName = strings.TrimSpace(p.LastName)
 	p.Email = strings.TrimSpace(p.Email)
 	p.Phone = strings.TrimSpace(p.Phone)
+	p.HealthNumber = strings.TrimSpace(p.HealthNumber)
 	for _, f := range []struct{ name, value string }{
-		{"patient.first_name", p.FirstName}, {"patient.last_name", p.LastName}, {"patient.health_number", p.HealthNumber},
-		{"patient.phone", p.Phone}, {"patient.email", p.Email}, {"patient.language", p.Language},
+		{"first_name", p.FirstName}, {"last_name", p.LastName}, {"health_number", p.HealthNumber},
+		{"phone", p.Phone}, {"email", p.Email}, {"language", p.Language},
 	} {
-		if err := CheckText(f.name, f.value); err != nil {
-			return err
-		}
+		errs.add(CheckText(owner+"."+f.name, f.value))
 	}
-	switch {
-	case p.FirstName == "" || len(p.FirstName) > 100:
-		return FieldError("patient.first_name", "first name missing or too long")
-	case p.LastName == "" || len(p.LastName) > 100:
-		return FieldError("patient.last_name", "last name missing or too long")
-	case p.BirthDate == Date{} || today.Before(p.BirthDate) || p.BirthDate.Year < today.Year-130:
-		return FieldError("patient.birth_date", "birth date missing, in the future or too old")
+	if p.FirstName == "" || len(p.FirstName) > 100 {
+		errs.add(FieldError(owner+".first_name", "first name missing or too long"))
 	}
-	hn, err := NormalizeHealthNumber(p.HealthNumber)
-	if err != nil {
-		return err
+	if p.LastName == "" || len(p.LastName) > 100 {
+		errs.add(FieldError(owner+".last_name", "last name missing or too long"))
 	}
-	if err := CheckHealthNumberBirthDate(hn, p.BirthDate); err != nil {
-		return err
+	birthKnown := p.BirthDate != Date{}
+	if birthKnown && (today.Before(p.BirthDate) || p.BirthDate.Year < today.Year-130) || !birthKnown && needBirth {
+		errs.add(FieldError(owner+".birth_date", "birth date missing, in the future or too old"))
+		birthKnown = false
 	}
-	if err := CheckHealthNumberName(hn, p.FirstName, p.LastName); err != nil {
-		return err
+	if p.HealthNumber != "" || needNumber {
+		errs.add(p.checkNumber(owner, birthKnown))
 	}
-	p.HealthNumber = hn
 	if p.Email != "" {
 		a, err := mail.ParseAddress(p.Email)
 		if err != nil || a.Address != p.Email || !strings.Contains(a.Address[strings.LastIndexByte(a.Address, '@'):], ".") {
-			return FieldError("patient.email", "not an email address")
+			errs.add(FieldError(owner+".email", "not an email address"))
 		}
 	}
 	if p.Phone != "" && !validPhone(p.Phone) {
-		return FieldError("patient.phone", "not a phone number")
+		errs.add(FieldError(owner+".phone", "not a phone number"))
 	}
 	if p.Email == "" && p.Phone == "" {
-		return FieldError("patient.phone", "a phone number or an email is needed to reach the patient")
+		errs.add(FieldError(owner+".phone", "a phone number or an email is needed to reach the %s", owner))
 	}
 	switch p.Language {
 	case "":
 		p.Language = "fr"
 	case "fr", "en":
 	default:
-		return FieldError("patient.language", "language must be fr or en")
+		errs.add(FieldError(owner+".language", "language must be fr or en"))
 	}
+	return errs
+}
+
+// checkNumber checks and normalises the health number: its shape, the
+// name's letters and, when birthKnown, the birth date it encodes.
+func (p *Patient) checkNumber(owner string, birthKnown bool) error {
+	hn, err := NormalizeHealthNumber(p.HealthNumber)
+	if err == nil && birthKnown {
+		err = CheckHealthNumberBirthDate(hn, p.BirthDate)
+	}
+	if err == nil && p.FirstName != "" && p.LastName != "" {
+		err = CheckHealthNumberName(hn, p.FirstName, p.LastName)
+	}
+	if err != nil {
+		return ownedBy(owner, err)
+	}
+	p.HealthNumber = hn
 	return nil
+}
+
+// ownedBy names a "patient." field error as owner's field.
+func ownedBy(owner string, err error) error {
+	var e *Error
+	if owner == "patient" || !errors.As(err, &e) {
+		return err
+	}
+	c := *e
+	if name, ok := strings.CutPrefix(c.Field, "patient."); ok {
+		c.Field = owner + "." + name
+	}
+	return &c
 }
 
 // validPhone accepts North American numbers as people write them:

@@ -33,20 +33,20 @@ type SlotChanges struct {
 
 // HoldRequest asks to hold a slot.
 type HoldRequest struct {
-	HoldID        string // chosen by the caller, random
-	SlotID        int64
-	ClientKey     string // who asks (a browser, an account), for the cap on live holds
-	MaxLiveHolds  int    // 0: no cap
+	HoldID       string // chosen by the caller, random
+	SlotID       int64
+	ClientKey    string // who asks (a browser, an account), for the cap on live holds
+	MaxLiveHolds int    // 0: no cap
 	// AddressKey is the network address asked from, for a ceiling shared
 	// by everyone behind it ("": none), and MaxAddressHolds that ceiling
 	// (0: none). Both caps count live holds in the same transaction as
 	// the hold, so concurrent holds cannot pass them together.
 	AddressKey      string
 	MaxAddressHolds int
-	TTL           time.Duration
-	Now           time.Time
-	AllowRostered bool // the caller may hold rostered-only slots
-	Idem          *IdemKey
+	TTL             time.Duration
+	Now             time.Time
+	AllowRostered   bool // the caller may hold rostered-only slots
+	Idem            *IdemKey
 }
 
 // ConfirmRequest turns a live hold into a booked appointment. The store
@@ -54,9 +54,16 @@ type HoldRequest struct {
 // these details; it never changes a patient it finds. The details given
 // are kept on the appointment, and the answer shows only them.
 type ConfirmRequest struct {
-	HoldID          string
-	Patient         Patient  // validated by the caller
-	Guardian        *Patient // who books for a child, validated by the caller
+	HoldID   string
+	Patient  Patient  // validated by the caller
+	Guardian *Patient // who books for a child, validated by the caller
+	// Relationship is the guardian's to the child. Card is the card the
+	// booking is made with (rdv.BookingPeople.Validate decides it): with
+	// GuardianCard the only number given is the guardian's, with NoCard
+	// there is none, and the patient is filed under a new row without a
+	// number that no other booking ever finds.
+	Relationship    Relationship
+	Card            Card
 	BookedBy        BookedBy
 	Channel         Channel
 	FeeCents        int64

@@ -23,7 +23,8 @@ type Config struct {
 	// may have together (default 50): many times MaxLiveHolds, so that
 	// the patients behind one NAT or proxy each keep their own few, while
 	// one machine that drops its cookies or mints browser ids stays
-	// bounded.
+	// bounded. Negative: no ceiling, for load tests that send every
+	// client from one address.
 	MaxAddressHolds int
 	SweepEvery      time.Duration // how often expired holds are returned to search (default 1 s)
 }
@@ -35,7 +36,7 @@ func (c *Config) defaults() {
 	if c.MaxLiveHolds <= 0 {
 		c.MaxLiveHolds = 3
 	}
-	if c.MaxAddressHolds <= 0 {
+	if c.MaxAddressHolds == 0 {
 		c.MaxAddressHolds = 50
 	}
 	if c.SweepEvery <= 0 {
@@ -130,11 +131,17 @@ func (e *Engine) HoldFor(ctx context.Context, in HoldInput, idem *rdv.IdemKey) (
 		Idem:          idem,
 	}
 	if in.Address != "" {
-		req.AddressKey, req.MaxAddressHolds = in.Address, e.cfg.MaxAddressHolds
+		ceiling := e.cfg.MaxAddressHolds > 0
+		if ceiling {
+			req.AddressKey, req.MaxAddressHolds = in.Address, e.cfg.MaxAddressHolds
+		}
 		if in.ClientKey == "" {
 			// Nobody to cap but the address: the hold is filed under it,
-			// and only its ceiling counts.
-			req.ClientKey, req.MaxLiveHolds = "a:"+in.Address, 0
+			// and only its ceiling counts (or, with none, the client cap).
+			req.ClientKey = "a:" + in.Address
+			if ceiling {
+				req.MaxLiveHolds = 0
+			}
 		}
 	}
 	h, ch, err := e.store.PlaceHold(ctx, req)
@@ -152,6 +159,11 @@ type ConfirmInput struct {
 	Guardian *rdv.Patient // set when a parent books for a child
 	BookedBy rdv.BookedBy // default self, or guardian when Guardian is set
 	Channel  rdv.Channel  // default api
+	// Relationship is the guardian's to the child.
+	Relationship rdv.Relationship
+	// WithoutCard books a walk-in seen without a health number. Only the
+	// clinic's desk sets it; the public web and the API never do.
+	WithoutCard bool
 	// ForRequest is the appointment request an agent books for, or 0: the
 	// booking and the request's new status commit together.
 	ForRequest int64
@@ -161,20 +173,23 @@ type ConfirmInput struct {
 // cancel token, the only time it is ever shown.
 func (e *Engine) Confirm(ctx context.Context, in ConfirmInput, idem *rdv.IdemKey) (rdv.Appointment, error) {
 	now := e.Now()
-	today := rdv.DateOf(now)
 	if in.HoldID == "" {
 		return rdv.Appointment{}, rdv.FieldError("hold_id", "hold_id is required")
 	}
-	if err := in.Patient.Validate(today); err != nil {
+	sl, err := e.heldSlot(ctx, in.HoldID)
+	if err != nil {
 		return rdv.Appointment{}, err
 	}
-	if in.Guardian != nil {
-		if err := in.Guardian.Validate(today); err != nil {
-			return rdv.Appointment{}, guardianField(err)
-		}
-		if in.BookedBy == "" {
-			in.BookedBy = rdv.ByGuardian
-		}
+	people := rdv.BookingPeople{Patient: in.Patient, Guardian: in.Guardian, Relationship: in.Relationship, WithoutCard: in.WithoutCard}
+	card, err := people.Validate(sl, now)
+	if err != nil {
+		return rdv.Appointment{}, err
+	}
+	in.Patient = people.Patient
+	if in.Guardian == nil {
+		in.Relationship = ""
+	} else if in.BookedBy == "" {
+		in.BookedBy = rdv.ByGuardian
 	}
 	if in.BookedBy == "" {
 		in.BookedBy = rdv.BySelf
@@ -187,6 +202,8 @@ func (e *Engine) Confirm(ctx context.Context, in ConfirmInput, idem *rdv.IdemKey
 		HoldID:          in.HoldID,
 		Patient:         in.Patient,
 		Guardian:        in.Guardian,
+		Relationship:    in.Relationship,
+		Card:            card,
 		BookedBy:        in.BookedBy,
 		Channel:         in.Channel,
 		CancelToken:     token,
@@ -202,12 +219,20 @@ func (e *Engine) Confirm(ctx context.Context, in ConfirmInput, idem *rdv.IdemKey
 	return a, nil
 }
 
-// guardianField renames a patient field error as the guardian's.
-func guardianField(err error) error {
-	if f := rdv.ErrorField(err); len(f) > len("patient.") {
-		return &rdv.Error{Code: rdv.EINVALID, Field: "guardian." + f[len("patient."):], Err: err}
+// heldSlot returns the slot of a hold, whatever the hold's state: the
+// rules of who may book depend on its service and day. A slot's service
+// and start never change, so the store's transaction need not read them
+// again; it alone decides whether the hold is still live.
+func (e *Engine) heldSlot(ctx context.Context, holdID string) (rdv.Slot, error) {
+	h, err := e.store.Hold(ctx, holdID)
+	if err != nil {
+		return rdv.Slot{}, fmt.Errorf("hold %s: %w", holdID, err)
 	}
-	return err
+	sl, err := e.store.Slot(ctx, h.SlotID)
+	if err != nil {
+		return rdv.Slot{}, fmt.Errorf("slot of hold %s: %w", holdID, err)
+	}
+	return sl, nil
 }
 
 // Cancel cancels an appointment with the token given at confirmation.

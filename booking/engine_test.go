@@ -56,6 +56,12 @@ func patient() rdv.Patient {
 		HealthNumber: "TREL85540712", Phone: "514-555-0123"}
 }
 
+// child is seven years old in 2027.
+func child() rdv.Patient {
+	return rdv.Patient{FirstName: "Léo", LastName: "Tremblay", BirthDate: rdv.Date{Year: 2019, Month: 4, Day: 7},
+		HealthNumber: "TREL19040712", Phone: "514-555-0123"}
+}
+
 func mustCode(t *testing.T, err error, code string) {
 	t.Helper()
 	if got := rdv.ErrorCode(err); got != code {
@@ -96,7 +102,9 @@ func TestConfirmRejectsBadPatientWithoutWriting(t *testing.T) {
 	}{
 		{"no hold", booking.ConfirmInput{Patient: patient()}, "hold_id"},
 		{"health number", booking.ConfirmInput{HoldID: h.ID, Patient: func() rdv.Patient { p := patient(); p.HealthNumber = "TREL85540812"; return p }()}, "patient.health_number"},
-		{"guardian", booking.ConfirmInput{HoldID: h.ID, Patient: patient(), Guardian: &rdv.Patient{FirstName: "Paul"}}, "guardian.last_name"},
+		{"guardian", booking.ConfirmInput{HoldID: h.ID, Patient: child(), Guardian: &rdv.Patient{FirstName: "Paul"}, Relationship: rdv.Parent}, "guardian.last_name"},
+		{"guardian of an adult", booking.ConfirmInput{HoldID: h.ID, Patient: patient(), Guardian: &rdv.Patient{FirstName: "Paul", LastName: "Roy", Phone: "514-555-0100"}, Relationship: rdv.Parent}, "guardian"},
+		{"child without guardian", booking.ConfirmInput{HoldID: h.ID, Patient: child()}, "guardian"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := w.engine.Confirm(ctx, tc.in, nil)

@@ -16,7 +16,8 @@ import (
 // (peopleJoins). Nothing else is read from a patient row: a stored
 // patient's details never stand for what a booking said.
 const peopleColumns = `a.patient_id, a.first_name, a.last_name, a.birth_date, p.health_number, a.phone, a.email, a.language, a.guardian_id,
-	a.guardian_first_name, a.guardian_last_name, a.guardian_birth_date, g.health_number, a.guardian_phone, a.guardian_email, a.guardian_language`
+	a.guardian_first_name, a.guardian_last_name, a.guardian_birth_date, g.health_number, a.guardian_phone, a.guardian_email, a.guardian_language,
+	a.guardian_relationship, a.card`
 
 const peopleJoins = ` LEFT JOIN patients p ON p.id = a.patient_id LEFT JOIN patients g ON g.id = a.guardian_id`
 
@@ -29,11 +30,21 @@ type peopleScan struct {
 	healthNumber, guardianHealthNumber           *string
 	gFirstName, gLastName, gPhone, gEmail, gLang *string
 	birth, guardianBirth                         *time.Time
+	relationship, card                           *string
 }
 
 func (x *peopleScan) dest() []any {
 	return []any{&x.id, &x.firstName, &x.lastName, &x.birth, &x.healthNumber, &x.phone, &x.email, &x.language, &x.guardianID,
-		&x.gFirstName, &x.gLastName, &x.guardianBirth, &x.guardianHealthNumber, &x.gPhone, &x.gEmail, &x.gLang}
+		&x.gFirstName, &x.gLastName, &x.guardianBirth, &x.guardianHealthNumber, &x.gPhone, &x.gEmail, &x.gLang, &x.relationship, &x.card}
+}
+
+// fill sets the appointment's people, the guardian's relationship and the
+// card it was booked with.
+func (x *peopleScan) fill(a *rdv.Appointment) {
+	a.Patient, a.Guardian, a.Card, a.Relationship = x.patient(), x.guardian(), rdv.Card(deref(x.card)), ""
+	if a.Guardian != nil {
+		a.Relationship = rdv.Relationship(deref(x.relationship))
+	}
 }
 
 // patient is the appointment's patient as booked.
@@ -99,8 +110,7 @@ func readAppointment(ctx context.Context, q querier, id int64, tokenHash string,
 	a.Status, a.BookedBy, a.Channel = rdv.AppointmentStatus(status), rdv.BookedBy(bookedBy), rdv.Channel(channel)
 	a.CreatedAt = a.CreatedAt.UTC()
 	a.Slot = sl.slot()
-	a.Patient = people.patient()
-	a.Guardian = people.guardian()
+	people.fill(&a)
 	return a, nil
 }
 
@@ -110,7 +120,7 @@ func (s *Store) Patient(ctx context.Context, id int64) (rdv.Patient, error) {
 	err := s.withConn(ctx, "patient", func(c *pgx.Conn) error {
 		var hn *string
 		var guardian *int64
-		var birth time.Time
+		var birth *time.Time // none for a guardian who gave none
 		err := c.QueryRow(ctx, `SELECT id, first_name, last_name, birth_date, health_number, phone, email, language, guardian_id
 			FROM patients WHERE id = $1`, id).Scan(&p.ID, &p.FirstName, &p.LastName, &birth, &hn, &p.Phone, &p.Email, &p.Language, &guardian)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -119,7 +129,7 @@ func (s *Store) Patient(ctx context.Context, id int64) (rdv.Patient, error) {
 		if err != nil {
 			return fmt.Errorf("read patient %d: %w", id, err)
 		}
-		p.BirthDate, p.HealthNumber, p.GuardianID = dateOf(&birth), deref(hn), deref(guardian)
+		p.BirthDate, p.HealthNumber, p.GuardianID = dateOf(birth), deref(hn), deref(guardian)
 		return nil
 	})
 	return p, err
@@ -157,6 +167,19 @@ func (s *Store) AppointmentByToken(ctx context.Context, id int64, tokenHash stri
 func findOrAddPatient(ctx context.Context, tx pgx.Tx, p rdv.Patient) (int64, error) {
 	const find = `SELECT id FROM patients WHERE health_number = $1`
 	var id int64
+	if p.HealthNumber == "" {
+		// Without a number (a walk-in seen without a card, a newborn on
+		// the parent's card, a guardian who gave none) a person gets a
+		// row of their own that no look-up ever finds: a name alone never
+		// files a booking under someone else.
+		err := tx.QueryRow(ctx, `INSERT INTO patients (first_name, last_name, birth_date, health_number, phone, email, language, guardian_id)
+			VALUES ($1, $2, $3, NULL, $4, $5, $6, $7) RETURNING id`,
+			p.FirstName, p.LastName, nullDate(p.BirthDate), p.Phone, p.Email, p.Language, nullID(p.GuardianID)).Scan(&id)
+		if err != nil {
+			return 0, fmt.Errorf("add patient without a number: %w", err)
+		}
+		return id, nil
+	}
 	err := tx.QueryRow(ctx, find, p.HealthNumber).Scan(&id)
 	switch {
 	case err == nil:
@@ -166,7 +189,7 @@ func findOrAddPatient(ctx context.Context, tx pgx.Tx, p rdv.Patient) (int64, err
 	}
 	err = tx.QueryRow(ctx, `INSERT INTO patients (first_name, last_name, birth_date, health_number, phone, email, language, guardian_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (health_number) DO NOTHING RETURNING id`,
-		p.FirstName, p.LastName, dateValue(p.BirthDate), nullText(p.HealthNumber), p.Phone, p.Email, p.Language, nullID(p.GuardianID)).Scan(&id)
+		p.FirstName, p.LastName, nullDate(p.BirthDate), nullText(p.HealthNumber), p.Phone, p.Email, p.Language, nullID(p.GuardianID)).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		// Added by a booking that committed since the look-up: this
 		// statement's snapshot is newer and sees it.

@@ -46,7 +46,7 @@ func (s *Store) ConfirmHold(ctx context.Context, r rdv.ConfirmRequest) (rdv.Appo
 // was filed under: nothing of a stored patient.
 func book(ctx context.Context, tx pgx.Tx, sl rdv.Slot, r rdv.ConfirmRequest, now time.Time) (rdv.Appointment, error) {
 	a := rdv.Appointment{Slot: sl, Status: rdv.Booked, BookedBy: r.BookedBy, Channel: r.Channel,
-		FeeCents: r.FeeCents, CreatedAt: now, CancelToken: r.CancelToken, Patient: r.Patient}
+		FeeCents: r.FeeCents, CreatedAt: now, CancelToken: r.CancelToken, Patient: r.Patient, Card: r.Card}
 	a.Patient.GuardianID = 0
 	var g rdv.Patient
 	if r.Guardian != nil {
@@ -58,6 +58,7 @@ func book(ctx context.Context, tx pgx.Tx, sl rdv.Slot, r rdv.ConfirmRequest, now
 		}
 		a.Guardian = &g
 		a.Patient.GuardianID = g.ID
+		a.Relationship = r.Relationship
 	}
 	p := &a.Patient
 	var err error
@@ -66,11 +67,13 @@ func book(ctx context.Context, tx pgx.Tx, sl rdv.Slot, r rdv.ConfirmRequest, now
 	}
 	err = tx.QueryRow(ctx, `INSERT INTO appointments (slot_id, patient_id, guardian_id, status, booked_by, channel, fee_cents, created_at, cancel_token_hash,
 			first_name, last_name, birth_date, phone, email, language,
-			guardian_first_name, guardian_last_name, guardian_birth_date, guardian_phone, guardian_email, guardian_language)
-		VALUES ($1, $2, $3, 'booked', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id`,
+			guardian_first_name, guardian_last_name, guardian_birth_date, guardian_phone, guardian_email, guardian_language,
+			guardian_relationship, card)
+		VALUES ($1, $2, $3, 'booked', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id`,
 		sl.ID, p.ID, nullID(p.GuardianID), string(r.BookedBy), string(r.Channel), r.FeeCents, now, r.CancelTokenHash,
 		p.FirstName, p.LastName, dateValue(p.BirthDate), p.Phone, p.Email, p.Language,
-		g.FirstName, g.LastName, nullDate(g.BirthDate), g.Phone, g.Email, g.Language).Scan(&a.ID)
+		g.FirstName, g.LastName, nullDate(g.BirthDate), g.Phone, g.Email, g.Language,
+		string(a.Relationship), string(r.Card)).Scan(&a.ID)
 	if err != nil {
 		return rdv.Appointment{}, fmt.Errorf("write appointment: %w", err)
 	}

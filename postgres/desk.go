@@ -44,7 +44,8 @@ func (s *Store) Agenda(ctx context.Context, clinicID int64, from, to time.Time) 
 			if id != nil {
 				e.Appointment = &rdv.Appointment{ID: *id, Slot: e.Slot, Status: rdv.AppointmentStatus(deref(status)),
 					BookedBy: rdv.BookedBy(deref(bookedBy)), Channel: rdv.Channel(deref(channel)), FeeCents: deref(fee),
-					CreatedAt: deref(created).UTC(), Patient: people.patient(), Guardian: people.guardian()}
+					CreatedAt: deref(created).UTC()}
+				people.fill(e.Appointment)
 			}
 			out = append(out, e)
 		}

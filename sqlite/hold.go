@@ -138,7 +138,7 @@ func confirmHold(tx *wtx, r rdv.ConfirmRequest) (rdv.Appointment, rdv.SlotChange
 	// The answer is what the request gave, with the IDs of the rows it
 	// was filed under: nothing of a stored patient.
 	a := rdv.Appointment{Status: rdv.Booked, BookedBy: r.BookedBy, Channel: r.Channel, FeeCents: r.FeeCents,
-		CreatedAt: fromMillis(millis(r.Now)), CancelToken: r.CancelToken, Patient: r.Patient}
+		CreatedAt: fromMillis(millis(r.Now)), CancelToken: r.CancelToken, Patient: r.Patient, Card: r.Card}
 	a.Patient.GuardianID = 0
 	var g rdv.Patient
 	if r.Guardian != nil {
@@ -149,6 +149,7 @@ func confirmHold(tx *wtx, r rdv.ConfirmRequest) (rdv.Appointment, rdv.SlotChange
 		}
 		a.Guardian = &g
 		a.Patient.GuardianID = g.ID
+		a.Relationship = r.Relationship
 	}
 	if a.Patient.ID, err = findOrAddPatient(tx, a.Patient); err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, err
@@ -157,11 +158,13 @@ func confirmHold(tx *wtx, r rdv.ConfirmRequest) (rdv.Appointment, rdv.SlotChange
 	p := a.Patient
 	if err := tx.row(`INSERT INTO appointments (slot_id, patient_id, guardian_id, status, booked_by, channel, fee_cents, cancel_token_hash, created_at, updated_at,
 			first_name, last_name, birth_date, phone, email, language,
-			guardian_first_name, guardian_last_name, guardian_birth_date, guardian_phone, guardian_email, guardian_language)
-		VALUES (?, ?, ?, 'booked', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			guardian_first_name, guardian_last_name, guardian_birth_date, guardian_phone, guardian_email, guardian_language,
+			guardian_relationship, card)
+		VALUES (?, ?, ?, 'booked', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		slot.ID, p.ID, nullID(p.GuardianID), r.BookedBy, r.Channel, r.FeeCents, r.CancelTokenHash, now, now,
 		p.FirstName, p.LastName, p.BirthDate.String(), p.Phone, p.Email, p.Language,
-		g.FirstName, g.LastName, dateText(g.BirthDate), g.Phone, g.Email, g.Language).Scan(&a.ID); err != nil {
+		g.FirstName, g.LastName, dateText(g.BirthDate), g.Phone, g.Email, g.Language,
+		string(a.Relationship), string(r.Card)).Scan(&a.ID); err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, fmt.Errorf("insert appointment: %w", uniqueAs(err, rdv.ESLOTTAKEN, "slot %d already booked", slot.ID))
 	}
 	if err := bookSlot(tx, h.ID, slot.ID); err != nil {
@@ -191,19 +194,24 @@ func bookSlot(tx *wtx, holdID string, slotID int64) error {
 // found is left exactly as stored: a booking never changes anyone's
 // identity, contact details or guardian (the booking's details live on
 // the appointment). The store's single writer runs this, so nothing adds
-// the same number between the look-up and the insert.
+// the same number between the look-up and the insert. A person without a
+// number (a walk-in seen without a card, a newborn on the parent's card,
+// a guardian who gave none) gets a row of their own that no look-up ever
+// finds: a name alone never files a booking under someone else.
 func findOrAddPatient(tx *wtx, p rdv.Patient) (int64, error) {
 	var id int64
-	err := tx.row(`SELECT id FROM patients WHERE health_number = ?`, p.HealthNumber).Scan(&id)
-	switch {
-	case err == nil:
-		return id, nil
-	case !isNoRows(err):
-		return 0, fmt.Errorf("find patient: %w", mapError(err))
+	if p.HealthNumber != "" {
+		err := tx.row(`SELECT id FROM patients WHERE health_number = ?`, p.HealthNumber).Scan(&id)
+		switch {
+		case err == nil:
+			return id, nil
+		case !isNoRows(err):
+			return 0, fmt.Errorf("find patient: %w", mapError(err))
+		}
 	}
-	err = tx.row(`INSERT INTO patients (first_name, last_name, birth_date, health_number, phone, email, language, guardian_id)
+	err := tx.row(`INSERT INTO patients (first_name, last_name, birth_date, health_number, phone, email, language, guardian_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		p.FirstName, p.LastName, p.BirthDate.String(), nullString(p.HealthNumber), p.Phone, p.Email, p.Language, nullID(p.GuardianID)).Scan(&id)
+		p.FirstName, p.LastName, dateText(p.BirthDate), nullString(p.HealthNumber), p.Phone, p.Email, p.Language, nullID(p.GuardianID)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("add patient: %w", mapError(err))
 	}

@@ -261,6 +261,9 @@ func (s *Store) Patient(ctx context.Context, id int64) (rdv.Patient, error) {
 	if err != nil {
 		return rdv.Patient{}, fmt.Errorf("read patient %d: %w", id, mapError(err))
 	}
+	if birth == "" {
+		return p, nil // a guardian who gave no birth date
+	}
 	if p.BirthDate, err = rdv.ParseDate(birth); err != nil {
 		return rdv.Patient{}, fmt.Errorf("read patient %d: %w", id, err)
 	}
@@ -275,7 +278,8 @@ func (s *Store) Patient(ctx context.Context, id int64) (rdv.Patient, error) {
 const peopleColumns = `coalesce(a.patient_id, 0), coalesce(a.first_name, ''), coalesce(a.last_name, ''), coalesce(a.birth_date, ''),
 	coalesce(p.health_number, ''), coalesce(a.phone, ''), coalesce(a.email, ''), coalesce(a.language, ''), coalesce(a.guardian_id, 0),
 	coalesce(a.guardian_first_name, ''), coalesce(a.guardian_last_name, ''), coalesce(a.guardian_birth_date, ''),
-	coalesce(g.health_number, ''), coalesce(a.guardian_phone, ''), coalesce(a.guardian_email, ''), coalesce(a.guardian_language, '')`
+	coalesce(g.health_number, ''), coalesce(a.guardian_phone, ''), coalesce(a.guardian_email, ''), coalesce(a.guardian_language, ''),
+	coalesce(a.guardian_relationship, ''), coalesce(a.card, '')`
 
 const peopleJoins = ` LEFT JOIN patients p ON p.id = a.patient_id LEFT JOIN patients g ON g.id = a.guardian_id`
 
@@ -283,12 +287,13 @@ const peopleJoins = ` LEFT JOIN patients p ON p.id = a.patient_id LEFT JOIN pati
 type peopleScan struct {
 	patient, guardian    rdv.Patient
 	birth, guardianBirth string
+	relationship, card   string
 }
 
 func (x *peopleScan) dest() []any {
 	p, g := &x.patient, &x.guardian
 	return []any{&p.ID, &p.FirstName, &p.LastName, &x.birth, &p.HealthNumber, &p.Phone, &p.Email, &p.Language, &p.GuardianID,
-		&g.FirstName, &g.LastName, &x.guardianBirth, &g.HealthNumber, &g.Phone, &g.Email, &g.Language}
+		&g.FirstName, &g.LastName, &x.guardianBirth, &g.HealthNumber, &g.Phone, &g.Email, &g.Language, &x.relationship, &x.card}
 }
 
 // fill sets the appointment's patient and guardian from the scan.
@@ -298,8 +303,9 @@ func (x *peopleScan) fill(a *rdv.Appointment) error {
 	if a.Patient.BirthDate, err = rdv.ParseDate(x.birth); err != nil {
 		return fmt.Errorf("birth date of appointment %d: %w", a.ID, err)
 	}
-	a.Guardian = nil
+	a.Guardian, a.Relationship, a.Card = nil, "", rdv.Card(x.card)
 	if a.Patient.GuardianID != 0 {
+		a.Relationship = rdv.Relationship(x.relationship)
 		g := x.guardian
 		g.ID = a.Patient.GuardianID
 		if x.guardianBirth != "" {

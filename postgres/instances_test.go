@@ -40,7 +40,7 @@ func startInstance(t *testing.T, dbURL string, n rdv.NetworkLoad) *instance {
 	}
 	startWatchInto(t, st, ix.Apply)
 	// Every test client comes from 127.0.0.1: lift the per-client cap.
-	eng := booking.New(st, ix, booking.Config{MaxLiveHolds: 1 << 20}, nil)
+	eng := booking.New(st, ix, booking.Config{MaxLiveHolds: 1 << 20, MaxAddressHolds: -1}, nil)
 	srv := httptest.NewServer(api.New(api.Deps{Engine: eng, Index: ix, Store: st}))
 	t.Cleanup(srv.Close)
 	return &instance{store: st, index: ix, srv: srv}

@@ -40,10 +40,8 @@ func TestCreateRequest(t *testing.T) {
 	if !strings.HasPrefix(ref, "D-") || got["status"] != "open" {
 		t.Fatalf("answer %v, want a reference and status open", got)
 	}
-	for sp.Pending() > 0 {
-		// the replayer is woken by the append; wait for it
-		waitBriefly()
-	}
+	// The replayer is woken by the append; wait for it, but not forever.
+	waitFor(t, 10*time.Second, "the spool to hand the request to the store", func() bool { return sp.Pending() == 0 })
 	list, err := a.store.(rdv.RequestStore).Requests(t.Context(), rdv.RequestOpen, 10)
 	if err != nil || len(list) != 1 || list[0].Reference != ref || list[0].HealthNumber != "TREE88041299" {
 		t.Fatalf("stored %+v (%v), want the request %s with its number normalised", list, err, ref)
@@ -85,5 +83,16 @@ func TestCreateRequestWithoutSpoolIsUnavailable(t *testing.T) {
 	a.call(request{method: "POST", url: "/api/v1/requests", body: validRequest}, 503)
 }
 
-// waitBriefly yields to the replayer between checks of a condition.
-func waitBriefly() { time.Sleep(5 * time.Millisecond) }
+// waitFor polls done until it holds, and fails the test, naming what it
+// waited for, if it still does not after limit: a stuck replayer must
+// fail the test, not hang it until the suite's timeout.
+func waitFor(t *testing.T, limit time.Duration, what string, done func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !done() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %v for %s", limit, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

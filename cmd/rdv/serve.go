@@ -233,9 +233,9 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 		wg.Go(func() { _ = requests.Run(bg) })
 	}
 	if w, ok := store.(rdv.SlotWatcher); ok {
-		learner := &networkLearner{ctx: bg, store: store, index: index, log: m.Log}
+		learner := availability.NewLearner(index, store, m.Log)
 		wg.Go(func() {
-			if err := w.WatchSlots(bg, learner.apply); err != nil && bg.Err() == nil {
+			if err := learner.Follow(bg, w); err != nil && bg.Err() == nil {
 				m.Log.Error("slot watcher stopped", "err", err)
 			}
 		})

@@ -78,6 +78,7 @@ const (
 	EIDEMPOTENCY  = "idempotency_mismatch" // 422: key reused with another body
 	EUNAVAILABLE  = "unavailable"          // 503
 	ETOOEARLY     = "too_early"            // 409: the visit's day has not come
+	EUNAUTHORIZED = "unauthorized"         // 401: no staff session
 )
 
 // Error is a domain error: a machine code, the field it concerns (for

@@ -58,6 +58,9 @@ func Classify(r *http.Request) Class {
 	if p == "/healthz" || p == "/readyz" {
 		return Exempt
 	}
+	if StaffAPIPath(p) {
+		return Hold
+	}
 	if r.Method == http.MethodPost {
 		switch {
 		case p == "/api/v1/appointments":
@@ -89,4 +92,24 @@ func Classify(r *http.Request) Class {
 		}
 	}
 	return Browse
+}
+
+// StaffAPIPath reports whether p is a clinic staff route of the JSON API
+// (/api/v1/clinics/{clinic}/practitioners/{practitioner}/exceptions...):
+// an admin at work on the clinic's schedule. Classify puts it above
+// searching and browsing, so that overload does not shut staff out of
+// their own schedule before it turns searchers away, and below people
+// finishing a booking. Its path alone opens nothing: the handlers check
+// the session and its role.
+func StaffAPIPath(p string) bool {
+	rest, ok := strings.CutPrefix(p, "/api/v1/clinics/")
+	if !ok {
+		return false
+	}
+	_, rest, ok = strings.Cut(rest, "/")
+	if rest, ok = strings.CutPrefix(rest, "practitioners/"); !ok {
+		return false
+	}
+	_, rest, ok = strings.Cut(rest, "/")
+	return ok && (rest == "exceptions" || strings.HasPrefix(rest, "exceptions/"))
 }

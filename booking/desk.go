@@ -35,6 +35,44 @@ func (d *Desk) Agenda(ctx context.Context, clinicID int64, from, to rdv.Date) ([
 	return d.store.Agenda(ctx, clinicID, from.Start(rdv.Toronto), to.Start(rdv.Toronto))
 }
 
+// Entry returns one slot of the clinic with its appointment, as the
+// agenda shows it. Another clinic's slot is ENOTFOUND, like an unknown
+// one, so that staff cannot tell them apart.
+func (d *Desk) Entry(ctx context.Context, clinicID, slotID int64) (rdv.AgendaEntry, error) {
+	sl, err := d.engine.store.Slot(ctx, slotID)
+	if err == nil && sl.ClinicID != clinicID {
+		err = rdv.Errorf(rdv.ENOTFOUND, "slot %d of clinic %d", slotID, clinicID)
+	}
+	if err != nil {
+		return rdv.AgendaEntry{}, fmt.Errorf("agenda entry: %w", err)
+	}
+	// The agenda of the slot's start instant: the store joins the slot's
+	// appointment exactly as the day view does.
+	entries, err := d.store.Agenda(ctx, clinicID, sl.Start, sl.Start.Add(time.Nanosecond))
+	if err != nil {
+		return rdv.AgendaEntry{}, fmt.Errorf("agenda entry of slot %d: %w", slotID, err)
+	}
+	for _, e := range entries {
+		if e.Slot.ID == slotID {
+			return e, nil
+		}
+	}
+	return rdv.AgendaEntry{}, rdv.Errorf(rdv.ENOTFOUND, "slot %d of clinic %d", slotID, clinicID)
+}
+
+// Appointment returns an appointment of the clinic, whatever its status,
+// with its slot. Another clinic's appointment is ENOTFOUND.
+func (d *Desk) Appointment(ctx context.Context, clinicID, appointmentID int64) (rdv.Appointment, error) {
+	a, err := d.engine.store.Appointment(ctx, appointmentID)
+	if err == nil && a.Slot.ClinicID != clinicID {
+		err = rdv.Errorf(rdv.ENOTFOUND, "appointment %d of clinic %d", appointmentID, clinicID)
+	}
+	if err != nil {
+		return rdv.Appointment{}, fmt.Errorf("appointment at the desk: %w", err)
+	}
+	return a, nil
+}
+
 // Block takes a free slot of the clinic out of booking.
 func (d *Desk) Block(ctx context.Context, clinicID, slotID int64) (rdv.Slot, error) {
 	return d.setState(ctx, clinicID, slotID, rdv.SlotBlocked)
@@ -118,9 +156,10 @@ func (d *Desk) PreviewException(ctx context.Context, clinicID, practitionerID in
 
 // AddException adds the exception and takes the free slots inside it out
 // of search at once. With appointments or live holds inside it, it is
-// ECONFLICT and the effect lists them.
-func (d *Desk) AddException(ctx context.Context, clinicID, practitionerID int64, e rdv.PlanException) (rdv.ExceptionEffect, error) {
-	eff, ch, err := d.store.AddException(ctx, rdv.ExceptionRequest{ClinicID: clinicID, PractitionerID: practitionerID, Exception: e, Now: d.now()})
+// ECONFLICT and the effect lists them. A retry with the same idempotency
+// key (nil: none) replays the first effect and adds nothing.
+func (d *Desk) AddException(ctx context.Context, clinicID, practitionerID int64, e rdv.PlanException, idem *rdv.IdemKey) (rdv.ExceptionEffect, error) {
+	eff, ch, err := d.store.AddException(ctx, rdv.ExceptionRequest{ClinicID: clinicID, PractitionerID: practitionerID, Exception: e, Idem: idem, Now: d.now()})
 	if err != nil {
 		return eff, err
 	}

@@ -109,9 +109,9 @@ func TestDeskExceptionInSearch(t *testing.T) {
 	if err != nil || len(preview.Withdrawn) == 0 || onDay() != before {
 		t.Fatalf("preview: %d withdrawn, %v; search offers %d of %d", len(preview.Withdrawn), err, onDay(), before)
 	}
-	eff, err := d.AddException(ctx, sl.ClinicID+1, sl.PractitionerID, holiday)
+	eff, err := d.AddException(ctx, sl.ClinicID+1, sl.PractitionerID, holiday, nil)
 	mustCode(t, err, rdv.ENOTFOUND)
-	if eff, err = d.AddException(ctx, sl.ClinicID, sl.PractitionerID, holiday); err != nil {
+	if eff, err = d.AddException(ctx, sl.ClinicID, sl.PractitionerID, holiday, nil); err != nil {
 		t.Fatalf("add a holiday: %v", err)
 	}
 	if got := onDay(); before == 0 || got != 0 {

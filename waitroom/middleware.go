@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"rdv/admission"
 )
 
 // Cookie names. Over TLS they carry the __Host- prefix, which browsers
@@ -43,7 +45,9 @@ func DefaultBypass(r *http.Request) bool {
 			return true
 		}
 	}
-	return finishing(r.Method, p)
+	// The JSON API's clinic staff routes, like the staff pages under
+	// /clinique: they need a staff session of their own.
+	return admission.StaffAPIPath(p) || finishing(r.Method, p)
 }
 
 // finishing reports whether a request confirms a held slot, or reads,

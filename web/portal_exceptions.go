@@ -233,7 +233,7 @@ func (s *Server) exceptionStep(w http.ResponseWriter, r *http.Request, apply boo
 		var eff rdv.ExceptionEffect
 		var err error
 		if apply {
-			eff, err = d.AddException(r.Context(), a.ClinicID, p.ID, e)
+			eff, err = d.AddException(r.Context(), a.ClinicID, p.ID, e, nil)
 		} else {
 			eff, err = d.PreviewException(r.Context(), a.ClinicID, p.ID, e)
 		}

@@ -343,6 +343,10 @@ func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.
 	if requests != nil {
 		deps.Requests = requests
 	}
+	// The API's clinic routes take the pages' staff sessions and form
+	// tokens: the same accounts, the same secret.
+	deps.Accounts, _ = store.(rdv.AccountStore)
+	deps.Secret = secret
 	apiHandler := api.New(deps)
 	wd := web.Deps{Engine: engine, Index: index, Store: store, API: apiHandler, Ready: ready, Log: m.Log, TrustForwardedFor: trust, Browser: deps.Browser}
 	// Stores that keep accounts and settings enable sign-in, the banner

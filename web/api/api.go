@@ -11,6 +11,7 @@ import (
 	"net/http"
 
 	"rdv"
+	"rdv/auth"
 	"rdv/availability"
 	"rdv/booking"
 )
@@ -35,12 +36,21 @@ type Deps struct {
 	// names, which the site's own scripts send; nil, or no valid id: holds
 	// are capped by address alone.
 	Browser func(*http.Request) (string, bool)
+	// Accounts finds the staff session of the clinic routes (see
+	// staff.go); nil: every such request is 401.
+	Accounts rdv.AccountStore
+	// Secret is the server's secret, the pages' own (web.Deps.Secret):
+	// staff writes carry the session's form token derived from it. nil
+	// or too short: every staff write is refused (403).
+	Secret []byte
 }
 
 // server holds the dependencies every handler shares.
 type server struct {
 	Deps
 	fragments fragments
+	desk      *booking.Desk // nil when the store keeps no clinic desk
+	formKey   []byte        // nil: no staff write passes
 }
 
 // route is one method and path that the API serves. The OpenAPI test walks
@@ -65,6 +75,10 @@ var routes = []route{
 	{"POST /api/v1/appointments/{id}/cancel", (*server).cancelAppointment},
 	{"POST /api/v1/appointments/{id}/reschedule", (*server).rescheduleAppointment},
 	{"POST /api/v1/requests", (*server).createRequest},
+	{"GET /api/v1/clinics/{clinic}/practitioners/{practitioner}/exceptions", (*server).listExceptions},
+	{"POST /api/v1/clinics/{clinic}/practitioners/{practitioner}/exceptions/preview", (*server).previewException},
+	{"POST /api/v1/clinics/{clinic}/practitioners/{practitioner}/exceptions", (*server).addException},
+	{"DELETE /api/v1/clinics/{clinic}/practitioners/{practitioner}/exceptions/{id}", (*server).removeException},
 }
 
 // New returns the handler of the API. It serves /healthz, /readyz and
@@ -74,6 +88,16 @@ func New(d Deps) http.Handler {
 		d.Log = slog.Default()
 	}
 	s := &server{Deps: d, fragments: newFragments(d.Index)}
+	if ds, ok := d.Store.(rdv.DeskStore); ok && d.Engine != nil {
+		s.desk = booking.NewDesk(d.Engine, ds)
+	}
+	if len(d.Secret) > 0 {
+		key, err := auth.FormKey(d.Secret)
+		if err != nil {
+			d.Log.Error("api: staff writes refused", "err", err)
+		}
+		s.formKey = key
+	}
 	mux := http.NewServeMux()
 	for _, rt := range routes {
 		h := rt.handle
@@ -85,4 +109,12 @@ func New(d Deps) http.Handler {
 		s.fail(w, r, rdv.Errorf(rdv.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path))
 	})
 	return mux
+}
+
+// clinicDesk returns the desk of the clinic routes.
+func (s *server) clinicDesk() (*booking.Desk, error) {
+	if s.desk == nil {
+		return nil, rdv.Errorf(rdv.ENOTFOUND, "the store keeps no clinic desk")
+	}
+	return s.desk, nil
 }

@@ -27,6 +27,8 @@ func statusOf(code string) int {
 		return http.StatusTooManyRequests
 	case rdv.EFORBIDDEN:
 		return http.StatusForbidden
+	case rdv.EUNAUTHORIZED:
+		return http.StatusUnauthorized
 	case rdv.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
 	default:
@@ -53,6 +55,9 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if m, ok := reasonMessage(Lang(r), err); ok {
 		msg = m
 	}
+	if m, ok := staffMessage(Lang(r), err); ok {
+		msg = m
+	}
 	b := make([]byte, 0, 128+len(msg))
 	b = append(b, `{"error":{"code":`...)
 	b = appendString(b, code)
@@ -62,7 +67,11 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		b = append(b, `,"field":`...)
 		b = appendString(b, field)
 	}
-	b = append(b, "}}\n"...)
+	b = append(b, '}')
+	if code == rdv.EINVALID {
+		b = appendFieldErrors(b, Lang(r), err)
+	}
+	b = append(b, "}\n"...)
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
@@ -73,4 +82,32 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	w.WriteHeader(status)
 	w.Write(b) //nolint:errcheck // the client went away; nothing to do
+}
+
+// appendFieldErrors adds "errors", every invalid field of the request with
+// its message, so that a client shows them all at once; "error" stays the
+// first of them, as before the list existed.
+func appendFieldErrors(b []byte, lang string, err error) []byte {
+	all := rdv.AllFieldErrors(err)
+	if len(all) == 0 {
+		return b
+	}
+	b = append(b, `,"errors":[`...)
+	for i, e := range all {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		msg := message(lang, e.Code, e.Field)
+		if m, ok := reasonMessage(lang, e); ok {
+			msg = m
+		}
+		b = append(b, `{"code":`...)
+		b = appendString(b, e.Code)
+		b = append(b, `,"message":`...)
+		b = appendString(b, msg)
+		b = append(b, `,"field":`...)
+		b = appendString(b, e.Field)
+		b = append(b, '}')
+	}
+	return append(b, ']')
 }

@@ -31,6 +31,7 @@ var messages = map[string]text{
 	rdv.EUNAVAILABLE:  {"Le service est momentanément indisponible. Réessayez dans un instant.", "The service is temporarily unavailable. Please try again shortly."},
 	rdv.ETOOEARLY:     {"Ce rendez-vous est à venir : son statut se note à partir du jour du rendez-vous.", "This appointment is still to come: its status can be recorded from the day of the appointment on."},
 	rdv.EINTERNAL:     {"Une erreur interne est survenue. Réessayez plus tard.", "An internal error occurred. Please try again later."},
+	rdv.EUNAUTHORIZED: {"Connectez-vous pour accéder à cette ressource.", "Sign in to use this resource."},
 }
 
 // fieldNames name input fields in words, with their article in French.
@@ -42,6 +43,7 @@ var fieldNames = map[string]text{
 	"phone":           {"Le numéro de téléphone", "phone number"},
 	"email":           {"L'adresse courriel", "email address"},
 	"language":        {"La langue", "language"},
+	"relationship":    {"Le lien avec l'enfant", "relationship"},
 	"hold_id":         {"L'identifiant de la réservation temporaire", "hold ID"},
 	"slot_id":         {"L'identifiant de la plage horaire", "slot ID"},
 	"token":           {"Le jeton d'annulation", "cancellation token"},
@@ -59,6 +61,12 @@ var fieldNames = map[string]text{
 	"weekdays":        {"Les jours de la semaine (weekdays)", "weekdays"},
 	"times":           {"Les heures (times)", "times of day (times)"},
 	"q":               {"Le texte recherché (q)", "search text (q)"},
+	"date":            {"Le premier jour de l'exception (date)", "first day of the exception (date)"},
+	"until":           {"Le dernier jour de l'exception (until)", "last day of the exception (until)"},
+	"start":           {"L'heure de début (start)", "start time (start)"},
+	"end":             {"L'heure de fin (end)", "end time (end)"},
+	"reason":          {"Le motif (reason)", "reason"},
+	"all_day":         {"La journée entière (all_day)", "whole day (all_day)"},
 }
 
 // message returns the message for an error code in lang. Invalid fields

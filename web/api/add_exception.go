@@ -1,0 +1,76 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"rdv"
+)
+
+// exceptionAdded is what adding an exception did.
+type exceptionAdded struct {
+	Exception exceptionJSON       `json:"exception"`
+	Withdrawn []exceptionSlotJSON `json:"withdrawn"`
+}
+
+// addException answers POST /api/v1/clinics/{clinic}/practitioners/
+// {practitioner}/exceptions: it adds the exception and takes the free
+// slots inside it out of search (201). With appointments or live holds
+// inside it, nothing changes and the answer is 409 with those slots
+// (blocking): an exception never cancels an appointment.
+func (s *server) addException(w http.ResponseWriter, r *http.Request) {
+	a, p, err := s.clinicAdmin(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in exceptionInput
+	// One key serves one account and one practitioner: the body alone
+	// (a date) is guessable.
+	owner := "account:" + strconv.FormatInt(a.ID, 10) + "/practitioner:" + strconv.FormatInt(p.ID, 10)
+	idem, err := readKeyedJSON(w, r, &in, owner)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	e, err := in.exception()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d, err := s.clinicDesk()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	eff, err := d.AddException(r.Context(), a.ClinicID, p.ID, e, idem)
+	switch {
+	case rdv.ErrorCode(err) == rdv.ECONFLICT && len(eff.Kept) > 0:
+		s.failBlocked(w, r, eff.Kept)
+		return
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusCreated, exceptionAdded{Exception: exceptionOf(eff.Exception), Withdrawn: exceptionSlotsOf(eff.Withdrawn)})
+}
+
+// blockedMessage says why an exception was refused over appointments.
+var blockedMessage = text{
+	"Des rendez-vous ou des plages retenues se trouvent dans cette exception (voir blocking) : déplacez-les ou annulez-les d'abord, puis réessayez.",
+	"Appointments or held slots lie inside this exception (see blocking): move or cancel them first, then try again.",
+}
+
+// failBlocked answers 409 in the API's error format, with the booked and
+// held slots that stop an exception.
+func (s *server) failBlocked(w http.ResponseWriter, r *http.Request, kept []rdv.Slot) {
+	type apiError struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}
+	w.Header().Set("Content-Language", Lang(r))
+	s.writeJSON(w, r, http.StatusConflict, struct {
+		Error    apiError            `json:"error"`
+		Blocking []exceptionSlotJSON `json:"blocking"`
+	}{apiError{rdv.ECONFLICT, blockedMessage.in(Lang(r))}, exceptionSlotsOf(kept)})
+}

@@ -1,0 +1,101 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"rdv"
+	"rdv/auth"
+)
+
+// Staff routes (a clinic's plan exceptions) take the session of the staff
+// pages: the cookie set at sign-in (auth.SessionCookie), checked in the
+// store on every request. A cookie goes along with any request the
+// browser makes, including one a foreign page makes it send, so every
+// write must also carry the session's form token in the X-CSRF-Token
+// header: a foreign page cannot read it (it is in the portal's pages
+// only) and cannot set a custom header on a cross-site request without
+// the site's consent, which the API never gives (no CORS).
+//
+// The policy is the portal's: a clinic's plan and its exceptions are its
+// admins' alone. Receptionists, agents and operators are refused (403),
+// as is an admin of another clinic; a practitioner who does not work at
+// the path's clinic is not found (404), like an unknown one.
+
+// csrfHeader carries a staff write's form token.
+const csrfHeader = "X-CSRF-Token"
+
+// Refusals of staff routes, each with its own words (staffMessage).
+var (
+	errNoSession      = &rdv.Error{Code: rdv.EUNAUTHORIZED, Detail: "no staff session"}
+	errCSRF           = &rdv.Error{Code: rdv.EFORBIDDEN, Field: csrfHeader, Detail: "form token missing or wrong"}
+	errNotClinicAdmin = &rdv.Error{Code: rdv.EFORBIDDEN, Detail: "not an admin of the clinic"}
+)
+
+var staffMessages = map[*rdv.Error]text{
+	errNoSession: {"Connectez-vous avec un compte du personnel de la clinique pour accéder à cette ressource.",
+		"Sign in with a clinic staff account to use this resource."},
+	errCSRF: {"L'en-tête X-CSRF-Token est absent ou ne correspond pas à votre session. Rechargez la page et réessayez.",
+		"The X-CSRF-Token header is missing or does not match your session. Reload the page and try again."},
+	errNotClinicAdmin: {"Seuls les administrateurs de cette clinique peuvent gérer les exceptions à l'horaire de ses praticiens.",
+		"Only this clinic's administrators can manage its practitioners' schedule exceptions."},
+}
+
+// staffMessage says why a staff route refused, when it did.
+func staffMessage(lang string, err error) (string, bool) {
+	for e, t := range staffMessages {
+		if err == e {
+			return t.in(lang), true
+		}
+	}
+	return "", false
+}
+
+// staffSession returns the account signed in with r's session cookie
+// and the session's ID (the hash of its token).
+func (s *server) staffSession(r *http.Request) (rdv.Account, string, error) {
+	c, err := r.Cookie(auth.CookieName(r, auth.SessionCookie))
+	if s.Accounts == nil || err != nil || c.Value == "" || len(c.Value) > 100 {
+		return rdv.Account{}, "", errNoSession
+	}
+	hash := auth.HashToken(c.Value)
+	_, a, err := s.Accounts.SessionByTokenHash(r.Context(), hash, time.Now())
+	switch {
+	case rdv.ErrorCode(err) == rdv.ENOTFOUND:
+		return rdv.Account{}, "", errNoSession
+	case err != nil:
+		return rdv.Account{}, "", err
+	}
+	return a, hash, nil
+}
+
+// clinicAdmin admits a request on /clinics/{clinic}/practitioners/
+// {practitioner}/...: a signed-in admin of that clinic, with the
+// session's form token on a write. It returns the account and the
+// practitioner, who works at that clinic.
+func (s *server) clinicAdmin(r *http.Request) (rdv.Account, rdv.Practitioner, error) {
+	a, sessionHash, err := s.staffSession(r)
+	if err != nil {
+		return rdv.Account{}, rdv.Practitioner{}, err
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		want := ""
+		if s.formKey != nil {
+			want = auth.SessionFormToken(s.formKey, sessionHash)
+		}
+		if !auth.TokensEqual(r.Header.Get(csrfHeader), want) {
+			return rdv.Account{}, rdv.Practitioner{}, errCSRF
+		}
+	}
+	clinicID, err := strconv.ParseInt(r.PathValue("clinic"), 10, 64)
+	if a.Role != rdv.ClinicAdmin || err != nil || a.ClinicID == 0 || clinicID != a.ClinicID {
+		return rdv.Account{}, rdv.Practitioner{}, errNotClinicAdmin
+	}
+	id, err := strconv.ParseInt(r.PathValue("practitioner"), 10, 64)
+	p, ok := s.Index.Practitioner(id)
+	if err != nil || !ok || p.ClinicID != a.ClinicID {
+		return rdv.Account{}, rdv.Practitioner{}, rdv.Errorf(rdv.ENOTFOUND, "practitioner %q of clinic %d", r.PathValue("practitioner"), a.ClinicID)
+	}
+	return a, p, nil
+}

@@ -39,7 +39,14 @@ type bookingData struct {
 	Action      string
 	Nonce       string
 	Today       string
-	BackURL     string
+	// Query is the search the hold was made from, which the form keeps
+	// (see release_hold.go); OtherAction gives the hold back and returns
+	// to it; PageURL is the form's own address, which a page answering a
+	// post puts in the history in its place (app.js), so that Back
+	// never asks to post again.
+	Query       string
+	OtherAction string
+	PageURL     string
 }
 
 // slotView is a slot with the names people need to find their way there.
@@ -51,9 +58,6 @@ type slotView struct {
 	ClinicPhone   string
 	Practitioner  string
 }
-
-// expiredData is what the page of a run-out hold shows.
-type expiredData struct{ SearchURL string }
 
 func (s *Server) viewSlot(sl rdv.Slot) slotView {
 	v := slotView{Start: sl.Start, Service: sl.Service}
@@ -101,31 +105,6 @@ func (s *Server) findHold(ctx context.Context, id string) (rdv.Hold, rdv.Slot, h
 	return h, sl, holdLive, nil
 }
 
-// answerUnusable answers a page whose hold cannot be used.
-func (s *Server) answerUnusable(w http.ResponseWriter, r *http.Request, sl rdv.Slot, state holdState) {
-	if state == holdExpired {
-		s.renderExpired(w, r, sl)
-		return
-	}
-	s.renderMessage(w, r, http.StatusNotFound, "error.hold_missing")
-}
-
-// renderExpired tells the person the hold ran out and offers the same
-// search again, from the slot's day, near its clinic's town.
-func (s *Server) renderExpired(w http.ResponseWriter, r *http.Request, sl rdv.Slot) {
-	v := url.Values{"service": {string(sl.Service)}, "du": {rdv.DateOf(sl.Start).String()}}
-	if today := rdv.DateOf(s.d.Engine.Now()); rdv.DateOf(sl.Start).Before(today) {
-		v.Set("du", today.String())
-	}
-	if c, ok := s.d.Index.Clinic(sl.ClinicID); ok {
-		v.Set("lieu", c.City)
-	}
-	s.render(w, r, http.StatusGone, "expired", &page{
-		Title: "expired.title",
-		Data:  expiredData{SearchURL: searchURL(v, "")},
-	})
-}
-
 // bookingForm shows the form that turns a hold into an appointment.
 func (s *Server) bookingForm(w http.ResponseWriter, r *http.Request) {
 	h, sl, state, err := s.findHold(r.Context(), r.PathValue("hold"))
@@ -134,7 +113,21 @@ func (s *Server) bookingForm(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	case state != holdLive:
-		s.answerUnusable(w, r, sl, state)
+		var d draft
+		s.holdCookie(r, draftCookieName, h.ID, &d)
+		s.answerUnusable(w, r, h, sl, state, d.Values)
+		return
+	}
+	// What was typed before (a reload, Back, the next time held after a
+	// hold ran out) is shown again, with its messages.
+	var d draft
+	if s.holdCookie(r, draftCookieName, h.ID, &d) && d.Values != nil {
+		f := newForm(d.Values)
+		for k, v := range d.Errors {
+			f.Fail(k, v)
+		}
+		f.summarize(bookingFields)
+		s.renderBooking(w, r, http.StatusOK, h, sl, f)
 		return
 	}
 	f := newForm(url.Values{"language": {langOf(r.Context())}})
@@ -142,7 +135,8 @@ func (s *Server) bookingForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderBooking(w http.ResponseWriter, r *http.Request, status int, h rdv.Hold, sl rdv.Slot, f *form) {
-	action := "/reservation/" + url.PathEscape(h.ID)
+	action := holdPath(h.ID)
+	back := s.carriedSearch(r, h.ID)
 	s.render(w, r, status, "booking", &page{
 		Title:      "book.title",
 		Form:       f,
@@ -155,7 +149,9 @@ func (s *Server) renderBooking(w http.ResponseWriter, r *http.Request, status in
 			Action:      action,
 			Nonce:       newNonce(),
 			Today:       rdv.DateOf(s.d.Engine.Now()).String(),
-			BackURL:     searchURL(url.Values{"service": {string(sl.Service)}, "lieu": {s.viewSlot(sl).City}}, ""),
+			Query:       back.Encode(),
+			OtherAction: action + "/autre-creneau",
+			PageURL:     action,
 		},
 	})
 }
@@ -172,7 +168,7 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 	}
 	values := url.Values{}
 	for k, v := range r.PostForm {
-		if k != "cle" {
+		if k != "cle" && k != "q" {
 			values[k] = v
 		}
 	}
@@ -191,11 +187,11 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 		// confirmation, so the person still gets the appointment's link.
 		if idem != nil && len(f.Errors) == 0 {
 			if a, err := s.d.Engine.Confirm(r.Context(), in, idem); err == nil {
-				http.Redirect(w, r, appointmentURL(a.ID, a.CancelToken, ""), http.StatusSeeOther)
+				s.booked(w, r, h.ID, a)
 				return
 			}
 		}
-		s.answerUnusable(w, r, sl, state)
+		s.answerUnusable(w, r, h, sl, state, typedValues(r.PostForm))
 		return
 	}
 	// Check each person here too, so that one answer shows a message for
@@ -216,21 +212,26 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(f.Errors) > 0 {
 		f.summarize(bookingFields)
+		s.keepDraft(w, r, h.ID, f)
 		s.renderBooking(w, r, http.StatusUnprocessableEntity, h, sl, f)
 		return
 	}
 	a, err := s.d.Engine.Confirm(r.Context(), in, idem)
 	switch rdv.ErrorCode(err) {
 	case "":
-		http.Redirect(w, r, appointmentURL(a.ID, a.CancelToken, ""), http.StatusSeeOther)
+		s.booked(w, r, h.ID, a)
 	case rdv.EINVALID:
 		fieldError(f, err, "")
 		f.summarize(bookingFields)
+		s.keepDraft(w, r, h.ID, f)
 		s.renderBooking(w, r, http.StatusUnprocessableEntity, h, sl, f)
 	case rdv.EGONE:
-		s.renderExpired(w, r, sl)
+		s.renderExpired(w, r, h, sl, typedValues(r.PostForm), "")
 	case rdv.ESLOTTAKEN, rdv.ECONFLICT:
-		back := url.Values{"service": {string(sl.Service)}, "lieu": {s.viewSlot(sl).City}}
+		back := s.carriedSearch(r, h.ID)
+		if len(back) == 0 {
+			back = url.Values{"service": {string(sl.Service)}, "lieu": {s.viewSlot(sl).City}}
+		}
 		http.Redirect(w, r, searchURL(back, "slot_taken"), http.StatusSeeOther)
 	case rdv.ENOTFOUND:
 		s.renderMessage(w, r, http.StatusNotFound, "error.hold_missing")

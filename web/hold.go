@@ -21,7 +21,7 @@ func (s *Server) hold(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusBadRequest)
 		return
 	}
-	back, _ := url.ParseQuery(r.PostForm.Get("q"))
+	back := searchBack(r.PostForm.Get("q"))
 	// One key per results page and slot: a double click or a reload holds
 	// once, while choosing another slot from the same page is a new hold.
 	idem := idemKey("web POST /reserver", r.PostForm.Get("cle")+":"+strconv.FormatInt(slotID, 10),
@@ -32,7 +32,8 @@ func (s *Server) hold(w http.ResponseWriter, r *http.Request) {
 	h, err := s.d.Engine.HoldFor(r.Context(), s.holdInput(r, slotID), idem)
 	switch rdv.ErrorCode(err) {
 	case "":
-		http.Redirect(w, r, "/reservation/"+url.PathEscape(h.ID), http.StatusSeeOther)
+		s.carrySearch(w, r, h.ID, back)
+		http.Redirect(w, r, holdPath(h.ID), http.StatusSeeOther)
 	case rdv.ESLOTTAKEN, rdv.ENOTFOUND, rdv.ECONFLICT, rdv.EGONE, rdv.EFORBIDDEN:
 		// EFORBIDDEN: a slot kept for a clinic's own patients, which search
 		// never offers; to the person it is simply not available.

@@ -27,7 +27,7 @@ func (s *Server) switchBookingLanguage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	case state != holdLive:
-		s.answerUnusable(w, r, sl, state)
+		s.answerUnusable(w, r, h, sl, state, typedValues(r.PostForm))
 		return
 	}
 	s.renderBooking(w, r, http.StatusOK, h, sl, newForm(typedValues(r.PostForm)))
@@ -39,7 +39,7 @@ func typedValues(posted url.Values) url.Values {
 	v := url.Values{}
 	for k, vs := range posted {
 		switch k {
-		case "csrf", "cle", switchField:
+		case "csrf", "cle", "q", switchField:
 			continue
 		}
 		v[k] = vs

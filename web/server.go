@@ -105,6 +105,8 @@ type Server struct {
 	// csrfKey signs form tokens (see csrf.go), opKey operators' passes
 	// (see operator_pass.go).
 	csrfKey, opKey []byte
+	// cookieKey seals the booking flow's cookies (see held_cookies.go).
+	cookieKey []byte
 }
 
 // New parses the templates, fingerprints the static files and routes the
@@ -131,6 +133,9 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	if s.opKey, err = operatorPassKey(d.Secret); err != nil {
+		return nil, err
+	}
+	if s.cookieKey, err = deriveKey(d.Secret, "rdv booking flow cookies"); err != nil {
 		return nil, err
 	}
 	if d.PublicURL != "" {
@@ -175,6 +180,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /reserver", s.hold)
 	mux.HandleFunc("GET /reservation/{hold}", s.bookingForm)
 	mux.HandleFunc("POST /reservation/{hold}", s.confirm)
+	s.holdFlowRoutes(mux)
 	mux.HandleFunc("GET /rendez-vous/{id}", s.appointment)
 	mux.HandleFunc("POST /rendez-vous/{id}/annuler", s.cancel)
 	s.patientRoutes(mux)

@@ -136,7 +136,20 @@
     later();
   }
 
+  // A page that answers a form post (the booking form with its messages,
+  // a hold that ran out) names its own address: put in the history in
+  // place of the post, Back and reload come to it by a plain GET and
+  // never ask to send the form again. The server keeps what was typed.
+  function ownAddress() {
+    var el = document.querySelector("[data-page-url]");
+    var url = el && el.getAttribute("data-page-url");
+    if (url && url.charAt(0) === "/" && url.charAt(1) !== "/" && window.history && history.replaceState) {
+      history.replaceState(null, "", url);
+    }
+  }
+
   countdown();
+  ownAddress();
   suggestPlaces();
   nearMe();
   liveFigures();

@@ -2,6 +2,8 @@ package rdv
 
 import (
 	"context"
+	"net/mail"
+	"strings"
 	"time"
 )
 
@@ -40,6 +42,47 @@ type Account struct {
 	Language     string
 	Disabled     bool
 	CreatedAt    time.Time
+}
+
+// Validate checks an account before a store adds it and normalises it in
+// place: its email trimmed and in lower case (emails are unique whatever
+// their case), French when it names no language. It reports the first
+// invalid field. The password hash must be there; its format is the
+// business of package auth (auth.CheckHash).
+func (a *Account) Validate() error {
+	a.Email = strings.ToLower(strings.TrimSpace(a.Email))
+	a.Name = strings.TrimSpace(a.Name)
+	if a.Language == "" {
+		a.Language = "fr"
+	}
+	if err := CheckText("name", a.Name); err != nil {
+		return err
+	}
+	if err := CheckText("email", a.Email); err != nil {
+		return err
+	}
+	switch {
+	case a.Email == "" || len(a.Email) > 254:
+		return FieldError("email", "email missing or too long")
+	case !validAccountEmail(a.Email):
+		return FieldError("email", "email not valid")
+	case !a.Role.Valid():
+		return FieldError("role", "unknown role %q", a.Role)
+	case a.Role.ClinicBound() && a.ClinicID <= 0:
+		return FieldError("clinic_id", "role %s needs a clinic", a.Role)
+	case !a.Role.ClinicBound() && a.ClinicID != 0:
+		return FieldError("clinic_id", "role %s works for no one clinic", a.Role)
+	case a.PasswordHash == "":
+		return FieldError("password", "password hash missing")
+	case a.Language != "fr" && a.Language != "en":
+		return FieldError("language", "language %q", a.Language)
+	}
+	return nil
+}
+
+func validAccountEmail(s string) bool {
+	addr, err := mail.ParseAddress(s)
+	return err == nil && addr.Address == s && strings.Contains(s, "@")
 }
 
 // Session is a signed-in account's session. Stores keep only the hash of

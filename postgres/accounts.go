@@ -11,7 +11,6 @@ import (
 
 	"rdv"
 	"rdv/auth"
-	"rdv/onboard"
 )
 
 var (
@@ -51,15 +50,17 @@ func clinicExists(ctx context.Context, tx pgx.Tx, id int64) error {
 // CreateAccount adds an account; ECONFLICT if the email is taken in any
 // case, ENOTFOUND if its clinic does not exist.
 func (s *Store) CreateAccount(ctx context.Context, a rdv.Account) (rdv.Account, error) {
-	a, err := auth.CheckAccount(a)
-	if err != nil {
+	if err := a.Validate(); err != nil {
+		return rdv.Account{}, fmt.Errorf("create account: %w", err)
+	}
+	if err := auth.CheckHash(a.PasswordHash); err != nil {
 		return rdv.Account{}, fmt.Errorf("create account: %w", err)
 	}
 	if a.CreatedAt.IsZero() {
 		a.CreatedAt = time.Now()
 	}
 	a.CreatedAt = a.CreatedAt.UTC().Truncate(time.Microsecond)
-	err = s.inTx(ctx, "create account", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, "create account", func(tx pgx.Tx) error {
 		if a.ClinicID != 0 {
 			if err := clinicExists(ctx, tx, a.ClinicID); err != nil {
 				return err
@@ -222,7 +223,7 @@ func (s *Store) writeSetting(ctx context.Context, key string, v any) error {
 // from the demo network's load, not a sequence: the next one is taken
 // under a lock, which onboarding, a rare act, can afford.
 func (s *Store) CreateClinic(ctx context.Context, c rdv.Clinic) (rdv.Clinic, error) {
-	if err := onboard.CheckClinic(&c); err != nil {
+	if err := c.Validate(); err != nil {
 		return rdv.Clinic{}, fmt.Errorf("create clinic: %w", err)
 	}
 	err := s.inTx(ctx, "create clinic", func(tx pgx.Tx) error {
@@ -241,7 +242,7 @@ func (s *Store) CreateClinic(ctx context.Context, c rdv.Clinic) (rdv.Clinic, err
 
 // CreatePractitioner adds a practitioner to an existing clinic.
 func (s *Store) CreatePractitioner(ctx context.Context, p rdv.Practitioner) (rdv.Practitioner, error) {
-	if err := onboard.CheckPractitioner(&p); err != nil {
+	if err := p.Validate(); err != nil {
 		return rdv.Practitioner{}, fmt.Errorf("create practitioner: %w", err)
 	}
 	err := s.inTx(ctx, "create practitioner", func(tx pgx.Tx) error {

@@ -8,7 +8,6 @@ import (
 
 	"rdv"
 	"rdv/auth"
-	"rdv/onboard"
 )
 
 var (
@@ -30,14 +29,16 @@ func scanAccount(r interface{ Scan(...any) error }) (rdv.Account, error) {
 // CreateAccount adds an account; ECONFLICT if the email is taken in any
 // case, ENOTFOUND if its clinic does not exist.
 func (s *Store) CreateAccount(ctx context.Context, a rdv.Account) (rdv.Account, error) {
-	a, err := auth.CheckAccount(a)
-	if err != nil {
+	if err := a.Validate(); err != nil {
+		return rdv.Account{}, fmt.Errorf("create account: %w", err)
+	}
+	if err := auth.CheckHash(a.PasswordHash); err != nil {
 		return rdv.Account{}, fmt.Errorf("create account: %w", err)
 	}
 	if a.CreatedAt.IsZero() {
 		a.CreatedAt = time.Now()
 	}
-	err = s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
 		if a.ClinicID != 0 {
 			var n int
 			if err := tx.row(`SELECT count(*) FROM clinics WHERE id = ?`, a.ClinicID).Scan(&n); err != nil {
@@ -211,7 +212,7 @@ func (s *Store) writeSetting(ctx context.Context, key string, v any) error {
 
 // CreateClinic adds a clinic and returns it with its ID.
 func (s *Store) CreateClinic(ctx context.Context, c rdv.Clinic) (rdv.Clinic, error) {
-	if err := onboard.CheckClinic(&c); err != nil {
+	if err := c.Validate(); err != nil {
 		return rdv.Clinic{}, fmt.Errorf("create clinic: %w", err)
 	}
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
@@ -232,7 +233,7 @@ func (s *Store) CreateClinic(ctx context.Context, c rdv.Clinic) (rdv.Clinic, err
 
 // CreatePractitioner adds a practitioner to an existing clinic.
 func (s *Store) CreatePractitioner(ctx context.Context, p rdv.Practitioner) (rdv.Practitioner, error) {
-	if err := onboard.CheckPractitioner(&p); err != nil {
+	if err := p.Validate(); err != nil {
 		return rdv.Practitioner{}, fmt.Errorf("create practitioner: %w", err)
 	}
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {

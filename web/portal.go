@@ -24,6 +24,8 @@ func (s *Server) deskRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /clinique", s.requireRole(s.portalDay, clinic...))
 	mux.HandleFunc("GET /clinique/semaine", s.requireRole(s.portalWeek, clinic...))
 	mux.HandleFunc("GET /clinique/journee.csv", s.requireRole(s.portalCSV, clinic...))
+	mux.HandleFunc("GET /clinique/creneau/{id}", s.requireRole(s.portalSlot, clinic...))
+	mux.HandleFunc("GET /clinique/rendez-vous/{id}", s.requireRole(s.portalAppointment, clinic...))
 	mux.HandleFunc("POST /clinique/creneaux/{id}/bloquer", s.requireRole(s.portalSlotState(rdv.SlotBlocked), clinic...))
 	mux.HandleFunc("POST /clinique/creneaux/{id}/rouvrir", s.requireRole(s.portalSlotState(rdv.SlotFree), clinic...))
 	mux.HandleFunc("POST /clinique/rendez-vous/{id}/statut", s.requireRole(s.portalStatus, clinic...))
@@ -104,6 +106,7 @@ type portalDayData struct {
 	Everyone  []practitionerDay
 	Hidden    int
 	ToggleURL string
+	ItemQuery string // the view's query, carried to a row's own page
 }
 
 // portalDate reads the day a portal page shows (?date=YYYY-MM-DD), today
@@ -185,6 +188,7 @@ func (s *Server) renderDay(w http.ResponseWriter, r *http.Request, status int, d
 	toggle := view
 	toggle.All = !view.All
 	data.ToggleURL = toggle.url(day)
+	data.ItemQuery = view.query()
 	if f == nil {
 		f = newForm(url.Values{"date": {day.String()}, "service": {string(rdv.General)}, "minutes": {"15"}})
 	}

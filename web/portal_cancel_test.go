@@ -11,14 +11,16 @@ import (
 )
 
 // TestPortalCancel: the receptionist of clinic 1 cancels its appointment
-// from the day view and the slot is offered again; another clinic's
+// from its page at the desk and the slot is offered again; another clinic's
 // appointment, or one whose visit is recorded, stays as it is.
 func TestPortalCancel(t *testing.T) {
 	s := mustOpenSite(t)
 	accts := withStaff(t, s)
 	b := staffBrowser(t, s, accts, rdv.Receptionist)
 	date := s.start.String()
-	page := b.do(http.MethodGet, "/clinique?date="+date, nil).want(t, http.StatusOK)
+	// The day's row leads to the appointment's page, which offers to cancel.
+	b.do(http.MethodGet, "/clinique?date="+date, nil).want(t, http.StatusOK).contains(t, `href="/clinique/rendez-vous/1"`)
+	page := b.do(http.MethodGet, "/clinique/rendez-vous/1", nil).want(t, http.StatusOK)
 	page.contains(t, `action="/clinique/rendez-vous/1/annuler"`, translate("fr", "portal.cancel.confirm"))
 
 	tests := []struct {

@@ -11,7 +11,8 @@ import (
 // or all (?praticien=, a select that works without JavaScript), and only
 // the times still free, booked and arrived; blocked times, past free
 // ones and finished visits are one link away (?tout=1). Each row carries
-// one primary action; details and the other actions open in place.
+// one primary action; details and the other actions are on the row's own
+// page (portal_item.go).
 
 // dayView is how the day view is narrowed, kept in its links.
 type dayView struct {
@@ -30,14 +31,31 @@ func dayViewOf(q url.Values) dayView {
 
 // url returns the day view of day with v's narrowing.
 func (v dayView) url(day rdv.Date) string {
-	q := url.Values{"date": {day.String()}}
+	q := v.values()
+	q.Set("date", day.String())
+	return "/clinique?" + q.Encode()
+}
+
+// values returns v's narrowing as query parameters.
+func (v dayView) values() url.Values {
+	q := url.Values{}
 	if v.Practitioner != 0 {
 		q.Set("praticien", strconv.FormatInt(v.Practitioner, 10))
 	}
 	if v.All {
 		q.Set("tout", "1")
 	}
-	return "/clinique?" + q.Encode()
+	return q
+}
+
+// query returns v's narrowing as a query string ("?praticien=1"), "" when
+// the view is the whole clinic at a glance: a row's own page takes it
+// back to the day it came from.
+func (v dayView) query() string {
+	if q := v.values(); len(q) > 0 {
+		return "?" + q.Encode()
+	}
+	return ""
 }
 
 // atGlance reports whether a row is one the desk acts on now: a free time

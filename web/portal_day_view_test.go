@@ -28,16 +28,33 @@ func TestPortalDayAtAGlance(t *testing.T) {
 	if strings.Contains(one.body, `<h3 id="p2">`) {
 		t.Fatal("the view of practitioner 1 shows practitioner 2")
 	}
-	if len(one.body)*3 > len(all.body)*2 {
-		t.Fatalf("one practitioner's day is %d bytes, the clinic's %d", len(one.body), len(all.body))
+	if rows1, rowsAll := strings.Count(one.body, `<tr id="slot-`), strings.Count(all.body, `<tr id="slot-`); rows1 == 0 || rows1 >= rowsAll || len(one.body) >= len(all.body) {
+		t.Fatalf("one practitioner's day is %d rows, %d bytes; the clinic's %d rows, %d bytes", rows1, len(one.body), rowsAll, len(all.body))
+	}
+	// The page carries one form token whatever its number of rows.
+	if n := strings.Count(all.body, `name="csrf"`); n > 4 {
+		t.Fatalf("the day carries %d form tokens", n)
 	}
 	t.Logf("day of clinic 1: %d bytes; of its practitioner 1: %d bytes", len(all.body), len(one.body))
-	// Slot 2 holds a loaded appointment: its row has one primary action,
-	// the others are in its details.
-	row := rowOf(t, one.body, 2)
-	if n := strings.Count(row[:strings.Index(row, "<details")], "<button"); n > 1 {
-		t.Fatalf("a booked row shows %d buttons before its details, want one", n)
+	// Slot 2 holds a loaded appointment: its row has at most one primary
+	// action and one link, to its own page; the details and the other
+	// actions are there, not in the row.
+	for _, slot := range []int{2, 3} {
+		row := rowOf(t, one.body, slot)
+		if n := strings.Count(row, "<button"); n > 1 {
+			t.Fatalf("row of slot %d shows %d buttons, want one at most", slot, n)
+		}
+		if n := strings.Count(row, "<a "); n != 1 {
+			t.Fatalf("row of slot %d has %d links, want one", slot, n)
+		}
+		for _, elsewhere := range []string{"<details", "514-555-0111", "/annuler", "/bloquer", `value="noshow"`} {
+			if strings.Contains(row, elsewhere) {
+				t.Fatalf("row of slot %d carries %q", slot, elsewhere)
+			}
+		}
 	}
+	one.contains(t, `<a href="/clinique/rendez-vous/1?praticien=1">`, `<a href="/clinique/creneau/3?praticien=1">`)
+	all.contains(t, `<a href="/clinique/rendez-vous/1">`, `<a href="/clinique/creneau/3">`)
 
 	// A blocked time leaves the glance, and is one link away.
 	b.post(one, "/clinique/creneaux/3/bloquer", url.Values{"date": {day}}).want(t, http.StatusSeeOther)
@@ -55,7 +72,7 @@ func TestPortalDayAtAGlance(t *testing.T) {
 	if strings.Contains(other.body, "Léa Roy") {
 		t.Fatal("another clinic's practitioner shows")
 	}
-	b.do(http.MethodGet, "/clinique?date="+day+"&praticien=1&lang=en", nil).want(t, http.StatusOK).contains(t, "All practitioners", "More")
+	b.do(http.MethodGet, "/clinique?date="+day+"&praticien=1&lang=en", nil).want(t, http.StatusOK).contains(t, "All practitioners", "Book")
 }
 
 // rowOf returns the markup of a slot's row of the day view.
@@ -67,4 +84,3 @@ func rowOf(t *testing.T, page string, slot int) string {
 	}
 	return page[i : i+strings.Index(page[i:], "</tr>")]
 }
-

@@ -66,55 +66,81 @@ func bookByAPI(t *testing.T, base string, slotID int64, first, last, birth, hn s
 	return fmt.Sprint(appt["id"])
 }
 
-// TestBrowserReceptionistNoShow: a receptionist signs in, opens
-// tomorrow's agenda of the clinic, marks a patient booked through the API
-// as a no-show, and cancels another patient's appointment; the agenda
-// shows both.
+// TestBrowserReceptionistNoShow: a receptionist signs in to today's
+// agenda of the clinic, marks a patient of today arrived from the day's
+// row, then a no-show from the appointment's page, and cancels another
+// patient's appointment of tomorrow from its page; the agenda shows both.
+// Visits are recorded from their day on, so the no-show is today's.
 func TestBrowserReceptionistNoShow(t *testing.T) {
 	_, base := startServer(t)
 	mustCreateStaff(t, "accueil@plateau.example", rdv.Receptionist, 1)
-	// The network's slots start today; tomorrow's are all in the future.
-	// Practitioner 1 of clinic 1 has 11 slots a day, IDs 12–22 tomorrow,
-	// general from 09:00 every 15 minutes.
+	// The network's slots start today. Practitioner 1 of clinic 1 has 11
+	// slots a day, general from 09:00 every 15 minutes: IDs 1–11 today,
+	// 12–22 tomorrow. Slot 2 holds appointment 1, Marie Lavoie's, today.
+	today := rdv.DateOf(time.Now()).String()
 	tomorrow := rdv.DateOf(time.Now()).AddDays(1).String()
-	noShow := bookByAPI(t, base, 14, "Gabrielle", "Bouchard", "1990-06-21", "BOUG90562114")
 	cancelled := bookByAPI(t, base, 15, "Étienne", "Pelletier", "1978-02-09", "PELE78020912")
 
 	ctx := newBrowser(t, withWindow(1280, 900))
-	signInAt(t, ctx, base+"/clinique?date="+tomorrow, "accueil@plateau.example", "Agenda de la clinique")
-	row := "#slot-14"
-	mustContain(t, ctx, row, "Gabrielle Bouchard")
+	signInAt(t, ctx, base+"/clinique?date="+today, "accueil@plateau.example", "Agenda de la clinique")
+	row := "#slot-2"
+	mustContain(t, ctx, row, "Marie Lavoie")
 	mustContain(t, ctx, row, "Attendu")
 	shot(t, ctx, "agenda")
 
-	// One primary action shows; the others are in the row's details.
-	click(t, ctx, row+" details.more summary")
-	shot(t, ctx, "details")
-	if st := submit(t, ctx, row+` button[name=status][value=noshow]`); st != 200 {
+	// The row's one action: arrived.
+	if n := count(t, ctx, row+" button"); n != 1 {
+		t.Fatalf("today's booked row shows %d buttons, want one", n)
+	}
+	if st := submit(t, ctx, row+` button[name=status][value=arrived]`); st != 200 {
+		t.Fatalf("mark arrived: status %d", st)
+	}
+	mustContain(t, ctx, ".notice", "Le rendez-vous est mis à jour")
+	mustContain(t, ctx, row, "Arrivé")
+
+	// The rest is one link away, on the appointment's own page.
+	if st := submit(t, ctx, row+" td.time a"); st != 200 {
+		t.Fatalf("open the appointment: status %d", st)
+	}
+	mustContain(t, ctx, "h1", "Rendez-vous à la clinique")
+	mustContain(t, ctx, "main", "514-555-0111")
+	shot(t, ctx, "appointment")
+	if st := submit(t, ctx, `button[name=status][value=noshow]`); st != 200 {
 		t.Fatalf("mark no-show: status %d", st)
 	}
 	mustContain(t, ctx, ".notice", "Le rendez-vous est mis à jour")
 	if n := count(t, ctx, row); n != 0 {
 		t.Error("a no-show still shows at a glance")
 	}
-	if st := visit(t, ctx, base+"/clinique?date="+tomorrow+"&tout=1"); st != 200 {
+	if st := visit(t, ctx, base+"/clinique?date="+today+"&tout=1"); st != 200 {
 		t.Fatalf("whole day: status %d", st)
 	}
 	mustContain(t, ctx, row, "Absent")
-	if n := count(t, ctx, row+" button[name=status]"); n != 0 {
-		t.Errorf("a no-show still offers %d status buttons", n)
+	if n := count(t, ctx, row+" button"); n != 0 {
+		t.Errorf("a no-show's row still offers %d buttons", n)
 	}
-	if n := count(t, ctx, row+" details.cancel"); n != 0 {
-		t.Errorf("a no-show can still be cancelled")
+	if st := submit(t, ctx, row+" td.time a"); st != 200 {
+		t.Fatalf("open the no-show: status %d", st)
+	}
+	if n := count(t, ctx, "main button[name=status], main details.cancel"); n != 0 {
+		t.Errorf("a no-show's page still offers %d actions", n)
 	}
 	shot(t, ctx, "no-show")
 
 	other := "#slot-15"
+	if st := visit(t, ctx, base+"/clinique?date="+tomorrow); st != 200 {
+		t.Fatalf("tomorrow: status %d", st)
+	}
 	mustContain(t, ctx, other, "Étienne Pelletier")
-	click(t, ctx, other+" details.more summary")
-	click(t, ctx, other+" details.cancel summary")
+	if n := count(t, ctx, other+" button"); n != 0 {
+		t.Errorf("tomorrow's visit offers %d buttons: it cannot be recorded yet", n)
+	}
+	if st := submit(t, ctx, other+" td.time a"); st != 200 {
+		t.Fatalf("open the appointment: status %d", st)
+	}
+	click(t, ctx, "details.cancel summary")
 	shot(t, ctx, "cancel asked")
-	if st := submit(t, ctx, other+` form[action$="/annuler"] button[type=submit]`); st != 200 {
+	if st := submit(t, ctx, `form[action$="/annuler"] button[type=submit]`); st != 200 {
 		t.Fatalf("cancel: status %d", st)
 	}
 	mustContain(t, ctx, ".notice", "Le rendez-vous est annulé")
@@ -125,7 +151,7 @@ func TestBrowserReceptionistNoShow(t *testing.T) {
 	shot(t, ctx, "cancelled")
 
 	phone := newBrowser(t)
-	signInAt(t, phone, base+"/clinique?date="+tomorrow+"&tout=1", "accueil@plateau.example", "Agenda de la clinique")
+	signInAt(t, phone, base+"/clinique?date="+today+"&tout=1", "accueil@plateau.example", "Agenda de la clinique")
 	mustContain(t, phone, row, "Absent")
 	shot(t, phone, "agenda on a phone")
 
@@ -134,7 +160,7 @@ func TestBrowserReceptionistNoShow(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	for id, want := range map[string]rdv.AppointmentStatus{noShow: rdv.NoShow, cancelled: rdv.Cancelled} {
+	for id, want := range map[string]rdv.AppointmentStatus{"1": rdv.NoShow, cancelled: rdv.Cancelled} {
 		var n int64
 		fmt.Sscan(id, &n)
 		if a, err := s.Appointment(context.Background(), n); err != nil || a.Status != want {

@@ -79,11 +79,11 @@ func (s *Server) renderExpired(w http.ResponseWriter, r *http.Request, h rdv.Hol
 		v := s.viewSlot(next)
 		d.Next, d.NextID = &v, next.ID
 	}
-	s.render(w, r, http.StatusGone, "expired", &page{
-		Title:  "expired.title",
-		Notice: translate(langOf(r.Context()), noticeKey),
-		Data:   d,
-	})
+	p := &page{Title: "expired.title", Data: d}
+	if noticeKey != "" {
+		p.Notice = translate(langOf(r.Context()), noticeKey)
+	}
+	s.render(w, r, http.StatusGone, "expired", p)
 }
 
 // typedSomething reports whether a person's field holds anything.

@@ -192,6 +192,9 @@ func TestExpiredHoldKeepsTypedAndOffersNext(t *testing.T) {
 	typed.Set("q", hiddenValue(t, form.body, "q"))
 	page := b.post(form, holdPath(h.ID), typed).want(t, http.StatusGone)
 	page.contains(t, translate("fr", "expired.kept"), translate("fr", "expired.hold_next"), translate("fr", "expired.again"))
+	if strings.Contains(page.body, translate("fr", "expired.next_taken")) || strings.Contains(page.body, "[[") {
+		t.Error("the page of a run-out hold shows a notice it was not asked for")
+	}
 	for _, secret := range []string{"GAGL", "GAGM", "Marie", "555-0142"} {
 		if strings.Contains(page.body, secret) {
 			t.Fatalf("the page of a run-out hold carries %q", secret)

@@ -20,6 +20,15 @@ type SlotStateRequest struct {
 	Now      time.Time
 }
 
+// Validate refuses a state that staff cannot set by hand: only free
+// (reopen) and blocked.
+func (r SlotStateRequest) Validate() error {
+	if r.State != SlotFree && r.State != SlotBlocked {
+		return FieldError("state", "a slot can only be opened or blocked, not set %q", r.State)
+	}
+	return nil
+}
+
 // AppointmentStatusRequest records what happened to an appointment at the
 // clinic: arrived, fulfilled or no-show.
 type AppointmentStatusRequest struct {
@@ -40,6 +49,24 @@ type PlanChange struct {
 	Plan     WorkingPlan
 	From, To Date // the horizon to regenerate, [From, To)
 	Now      time.Time
+}
+
+// maxPlanHorizon caps the days one plan change regenerates: a year.
+const maxPlanHorizon = 366
+
+// Validate checks a plan change before any store reads: a practitioner, a
+// horizon of one day to a year, and the plan's blocks.
+func (c PlanChange) Validate() error {
+	if c.Plan.PractitionerID == 0 {
+		return FieldError("practitioner", "practitioner missing")
+	}
+	if !c.From.Before(c.To) {
+		return FieldError("to", "horizon end %s not after its start %s", c.To, c.From)
+	}
+	if c.From.AddDays(maxPlanHorizon).Before(c.To) {
+		return FieldError("to", "horizon longer than a year")
+	}
+	return c.Plan.Validate()
 }
 
 // ExceptionRequest adds an exception to a practitioner's plan, or removes

@@ -131,8 +131,21 @@ func (e PlanException) LastDay() Date {
 }
 
 // Validate checks that the exception names days and, unless it takes them
-// whole, a stretch of minutes within each.
-func (e PlanException) Validate() error {
+// whole, a stretch of minutes within each, and normalises it in place:
+// one day has no Until, the reason is trimmed, a window that spans the
+// whole day is the whole day. Whether it is still to come is the desk's
+// rule (desk.CheckException), which knows the clock.
+func (e *PlanException) Validate() error {
+	e.Reason = strings.TrimSpace(e.Reason)
+	if e.Until == e.Date {
+		e.Until = Date{}
+	}
+	if !e.AllDay && e.StartMinute == 0 && e.EndMinute == 24*60 {
+		e.AllDay = true
+	}
+	if e.AllDay {
+		e.StartMinute, e.EndMinute = 0, 0
+	}
 	if err := CheckText("reason", e.Reason); err != nil {
 		return err
 	}
@@ -196,22 +209,35 @@ type WorkingPlan struct {
 	Exceptions     []PlanException
 }
 
-// Validate checks that the plan's blocks make sense.
+// Validate checks that the plan's blocks make sense. A block's field
+// errors are named after its place in the plan: blocks[2].end.
 func (p WorkingPlan) Validate() error {
 	for i, b := range p.Blocks {
-		field := fmt.Sprintf("blocks[%d]", i)
-		switch {
-		case !b.Service.Valid():
-			return FieldError(field+".service", "unknown service %q", b.Service)
-		case b.SlotMinutes < 5 || b.SlotMinutes > 240:
-			return FieldError(field+".slot_minutes", "slot length %d out of 5..240", b.SlotMinutes)
-		case b.StartMinute < 0 || b.StartMinute >= 24*60:
-			return FieldError(field+".start", "start %d outside the day", b.StartMinute)
-		case b.EndMinute <= b.StartMinute || b.EndMinute > b.StartMinute+24*60:
-			return FieldError(field+".end", "end %d not after start %d", b.EndMinute, b.StartMinute)
-		case b.Audience != Public && b.Audience != Rostered:
-			return FieldError(field+".audience", "unknown audience %q", b.Audience)
+		if err := b.Validate(); err != nil {
+			if e, ok := err.(*Error); ok {
+				e.Field = fmt.Sprintf("blocks[%d].%s", i, e.Field)
+			}
+			return err
 		}
+	}
+	return nil
+}
+
+// Validate checks one block: a known service and audience, slots of 5 to
+// 240 minutes, a start within the day and an end after it, less than a
+// day later (a night block runs past midnight).
+func (b PlanBlock) Validate() error {
+	switch {
+	case !b.Service.Valid():
+		return FieldError("service", "unknown service %q", b.Service)
+	case b.SlotMinutes < 5 || b.SlotMinutes > 240:
+		return FieldError("slot_minutes", "slot length %d out of 5..240", b.SlotMinutes)
+	case b.StartMinute < 0 || b.StartMinute >= 24*60:
+		return FieldError("start", "start %d outside the day", b.StartMinute)
+	case b.EndMinute <= b.StartMinute || b.EndMinute > b.StartMinute+24*60:
+		return FieldError("end", "end %d not after start %d", b.EndMinute, b.StartMinute)
+	case b.Audience != Public && b.Audience != Rostered:
+		return FieldError("audience", "unknown audience %q", b.Audience)
 	}
 	return nil
 }

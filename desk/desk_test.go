@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -27,9 +28,6 @@ func TestCanSetSlotState(t *testing.T) {
 				t.Fatalf("code %q, want %q", got, tc.code)
 			}
 		})
-	}
-	if rdv.ErrorCode(CheckSlotState(rdv.SlotBooked)) != rdv.EINVALID {
-		t.Error("staff may set a slot booked by hand")
 	}
 }
 
@@ -115,6 +113,33 @@ func TestCheckNewSlots(t *testing.T) {
 				if s.ClinicID != 7 || s.State != rdv.SlotFree || s.Audience != rdv.Public {
 					t.Errorf("not normalised: %+v", s)
 				}
+			}
+		})
+	}
+}
+
+// TestCheckException: the exception's own fields are its type's rule;
+// the desk adds the clock's: one that ended before today is refused.
+func TestCheckException(t *testing.T) {
+	now := time.Date(2027, 2, 10, 14, 0, 0, 0, rdv.Toronto)
+	today := rdv.DateOf(now)
+	for _, tc := range []struct {
+		name  string
+		e     rdv.PlanException
+		field string
+	}{
+		{"today", rdv.PlanException{ID: 9, Date: today, AllDay: true, Reason: " congé "}, ""},
+		{"a stretch that is not over", rdv.PlanException{Date: today.AddDays(-3), Until: today, AllDay: true}, ""},
+		{"ended yesterday", rdv.PlanException{Date: today.AddDays(-3), Until: today.AddDays(-1), AllDay: true}, "date"},
+		{"its own fields", rdv.PlanException{Date: today, StartMinute: 600, EndMinute: 600}, "end"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := CheckException(tc.e, now)
+			if got := rdv.ErrorField(err); got != tc.field {
+				t.Fatalf("field %q, want %q (%v)", got, tc.field, err)
+			}
+			if err == nil && (e.ID != 0 || e.Reason != strings.TrimSpace(tc.e.Reason)) {
+				t.Fatalf("not normalised: %+v", e)
 			}
 		})
 	}

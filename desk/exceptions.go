@@ -1,7 +1,6 @@
 package desk
 
 import (
-	"strings"
 	"time"
 
 	"rdv"
@@ -14,24 +13,11 @@ import (
 // ground, so both decide the same way.
 
 // CheckException validates an exception to add at now and returns it
-// normalised: one day has no Until, the reason is trimmed, a window that
-// spans the whole day is the whole day. An exception that ended before
-// today is refused: it would change nothing.
+// normalised (rdv.PlanException.Validate), without an ID: the store gives
+// it one. An exception that ended before today is refused: it would
+// change nothing.
 func CheckException(e rdv.PlanException, now time.Time) (rdv.PlanException, error) {
 	e.ID = 0
-	e.Reason = strings.TrimSpace(e.Reason)
-	if e.Until == e.Date {
-		e.Until = rdv.Date{}
-	}
-	if !e.AllDay && e.StartMinute == 0 && e.EndMinute == 24*60 {
-		e.AllDay = true
-	}
-	if e.AllDay {
-		e.StartMinute, e.EndMinute = 0, 0
-	}
-	if strings.ContainsFunc(e.Reason, func(r rune) bool { return r < ' ' || r == 0x7f }) {
-		return rdv.PlanException{}, rdv.FieldError("reason", "control character in the reason")
-	}
 	if err := e.Validate(); err != nil {
 		return rdv.PlanException{}, err
 	}

@@ -1,7 +1,9 @@
 // Package desk holds the rules of what clinic staff may change in their
-// agenda: which slot states they may set, which appointment statuses they
-// may record, what exceptional slots are acceptable, and how a new weekly
-// plan turns into slots to create and slots to withdraw. Both stores apply
+// agenda that weigh more than one record or the clock: which slots may
+// change state now, which appointment statuses may be recorded on the day,
+// which exceptional slots fit together, and how a new weekly plan turns
+// into slots to create and slots to withdraw. A record's own fields are
+// checked by its type in package rdv (Validate). Both stores apply
 // these rules inside their own transactions, so they decide the same way;
 // the package does no I/O.
 package desk
@@ -14,15 +16,6 @@ import (
 
 	"rdv"
 )
-
-// CheckSlotState refuses a state that staff cannot set by hand: only free
-// (reopen) and blocked.
-func CheckSlotState(state rdv.SlotState) error {
-	if state != rdv.SlotFree && state != rdv.SlotBlocked {
-		return rdv.FieldError("state", "a slot can only be opened or blocked, not set %q", state)
-	}
-	return nil
-}
 
 // CanSetSlotState reports whether sl may become state at now: a booked slot,
 // a slot under a live hold and a slot that has started cannot change.
@@ -69,7 +62,8 @@ func CanSetAppointmentStatus(a rdv.Appointment, status rdv.AppointmentStatus, no
 
 // CheckNewSlots validates exceptional slots for a clinic and returns them
 // normalised: placed at the clinic, free, public unless said otherwise, in
-// time order. Slots that overlap each other are a conflict.
+// time order. Each slot's own fields are rdv.Slot.Validate's; slots that
+// overlap each other are a conflict.
 func CheckNewSlots(clinicID int64, slots []rdv.Slot) ([]rdv.Slot, error) {
 	if len(slots) == 0 {
 		return nil, rdv.FieldError("slots", "no slot to add")
@@ -81,17 +75,8 @@ func CheckNewSlots(clinicID int64, slots []rdv.Slot) ([]rdv.Slot, error) {
 		if sl.Audience == "" {
 			sl.Audience = rdv.Public
 		}
-		switch {
-		case sl.PractitionerID == 0:
-			return nil, rdv.FieldError("practitioner", "practitioner missing")
-		case !sl.Service.Valid():
-			return nil, rdv.FieldError("service", "unknown service %q", sl.Service)
-		case sl.Audience != rdv.Public && sl.Audience != rdv.Rostered:
-			return nil, rdv.FieldError("audience", "unknown audience %q", sl.Audience)
-		case !sl.End.After(sl.Start):
-			return nil, rdv.FieldError("end", "end %v not after start %v", sl.End, sl.Start)
-		case sl.End.Sub(sl.Start) > 4*time.Hour:
-			return nil, rdv.FieldError("end", "slot longer than four hours")
+		if err := sl.Validate(); err != nil {
+			return nil, err
 		}
 		out[i] = sl
 	}
@@ -104,20 +89,6 @@ func CheckNewSlots(clinicID int64, slots []rdv.Slot) ([]rdv.Slot, error) {
 		}
 	}
 	return out, nil
-}
-
-// CheckPlanChange validates a plan change before any store reads.
-func CheckPlanChange(c rdv.PlanChange) error {
-	if c.Plan.PractitionerID == 0 {
-		return rdv.FieldError("practitioner", "practitioner missing")
-	}
-	if !c.From.Before(c.To) {
-		return rdv.FieldError("to", "horizon end %s not after its start %s", c.To, c.From)
-	}
-	if c.From.AddDays(366).Before(c.To) {
-		return rdv.FieldError("to", "horizon longer than a year")
-	}
-	return c.Plan.Validate()
 }
 
 // PlanWindow is the stretch of time a plan change regenerates: its days,

@@ -65,7 +65,7 @@ func (s *Store) SetSlotState(ctx context.Context, r rdv.SlotStateRequest) (rdv.S
 	var ch rdv.SlotChanges
 	err := s.inTx(ctx, "set slot state", func(tx pgx.Tx) error {
 		sl, ch = rdv.Slot{}, rdv.SlotChanges{}
-		if err := desk.CheckSlotState(r.State); err != nil {
+		if err := r.Validate(); err != nil {
 			return err
 		}
 		var err error
@@ -217,7 +217,7 @@ func (s *Store) SavePlan(ctx context.Context, c rdv.PlanChange) (rdv.SlotChanges
 	var ch rdv.SlotChanges
 	err := s.inTx(ctx, "save plan", func(tx pgx.Tx) error {
 		ch = rdv.SlotChanges{}
-		if err := desk.CheckPlanChange(c); err != nil {
+		if err := c.Validate(); err != nil {
 			return err
 		}
 		plan := c.Plan

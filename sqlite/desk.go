@@ -95,7 +95,7 @@ func (s *Store) SetSlotState(ctx context.Context, r rdv.SlotStateRequest) (rdv.S
 }
 
 func setSlotState(tx *wtx, r rdv.SlotStateRequest) (rdv.Slot, rdv.SlotChanges, error) {
-	if err := desk.CheckSlotState(r.State); err != nil {
+	if err := r.Validate(); err != nil {
 		return rdv.Slot{}, rdv.SlotChanges{}, err
 	}
 	sl, err := deskSlot(tx, r.ClinicID, r.SlotID)
@@ -229,7 +229,7 @@ func (s *Store) SavePlan(ctx context.Context, c rdv.PlanChange) (rdv.SlotChanges
 }
 
 func savePlan(tx *wtx, c rdv.PlanChange) (rdv.SlotChanges, error) {
-	if err := desk.CheckPlanChange(c); err != nil {
+	if err := c.Validate(); err != nil {
 		return rdv.SlotChanges{}, err
 	}
 	plan := c.Plan

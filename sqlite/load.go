@@ -135,7 +135,7 @@ func loadPlaces(ctx context.Context, conn *sql.Conn, n rdv.NetworkLoad) error {
 	for _, c := range n.Clinics {
 		tz := c.TimeZone
 		if tz == "" {
-			tz = "America/Toronto"
+			tz = rdv.Toronto.String()
 		}
 		if err := clinics.add(c.ID, c.Name, c.Address, c.City, c.Lat, c.Lon, c.Phone, mustJSON(c.Services), mustJSON(c.Languages), tz); err != nil {
 			return fmt.Errorf("insert clinic %d: %w", c.ID, err)

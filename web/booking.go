@@ -173,7 +173,7 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	f := newForm(values)
-	in, borrowed := readBooking(f)
+	in := readBooking(f)
 	in.HoldID = r.PathValue("hold")
 	idem := idemKey("web POST /reservation", r.PostForm.Get("cle"), values)
 	h, sl, state, err := s.findHold(r.Context(), in.HoldID)
@@ -194,22 +194,9 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 		s.answerUnusable(w, r, h, sl, state, typedValues(r.PostForm))
 		return
 	}
-	// Check each person here too, so that one answer shows a message for
-	// each of them; the engine checks again and has the last word.
-	today := rdv.DateOf(s.d.Engine.Now())
-	if p := in.Patient; !f.hasErrors("") {
-		err := p.Validate(today)
-		contact := rdv.ErrorField(err) == "patient.phone" || rdv.ErrorField(err) == "patient.email"
-		if err != nil && !(borrowed && contact) { // the guardian's fields get that message
-			fieldError(f, err, "")
-		}
-	}
-	if in.Guardian != nil && !f.hasErrors(guardianPrefix) {
-		g := *in.Guardian
-		if err := g.Validate(today); err != nil {
-			fieldError(f, err, guardianPrefix)
-		}
-	}
+	// Check the people here too, so that one answer shows every message
+	// by its field; the engine checks again and has the last word.
+	s.checkPeople(f, in, sl)
 	if len(f.Errors) > 0 {
 		f.summarize(bookingFields)
 		s.keepDraft(w, r, h.ID, f)
@@ -241,33 +228,22 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 }
 
 // readBooking reads the patient and, for a child, the guardian from the
-// booking form. borrowed is true when the child is reached through the
-// guardian's phone or email.
-func readBooking(f *form) (in booking.ConfirmInput, borrowed bool) {
+// booking form.
+func readBooking(f *form) (in booking.ConfirmInput) {
 	in.Channel = rdv.Web
-	in.Patient = readPatient(f, "")
-	forChild := f.Values.Get("for_child") != ""
-	for _, pf := range patientFields {
-		forChild = forChild || strings.TrimSpace(f.Values.Get(guardianPrefix+pf.name)) != ""
-	}
-	if forChild {
-		g := readPatient(f, guardianPrefix)
-		// A child is reached through the parent who books.
-		if in.Patient.Phone == "" && in.Patient.Email == "" {
-			in.Patient.Phone, in.Patient.Email = g.Phone, g.Email
-			borrowed = true
-		}
-		in.Guardian = &g
-	}
-	return in, borrowed
+	readPeople(f, &in)
+	return in
 }
 
-// readPatient reads one person from the form, recording missing required
-// fields and unreadable dates; the engine checks the rest.
+// readPatient reads one person from the form, recording missing names
+// (and the patient's missing birth date) and unreadable dates; the rules
+// check the rest, a health number among them (a newborn on the parent's
+// card has none, and a guardian gives none but by choice).
 func readPatient(f *form, prefix string) rdv.Patient {
 	get := func(name string) string { return strings.TrimSpace(f.Values.Get(prefix + name)) }
 	for _, pf := range patientFields {
-		if !pf.optional && get(pf.name) == "" {
+		needed := pf.name == "first_name" || pf.name == "last_name" || pf.name == "birth_date" && prefix == ""
+		if needed && get(pf.name) == "" {
 			f.Fail(prefix+pf.name, "err.required")
 		}
 	}
@@ -300,9 +276,14 @@ func fieldError(f *form, err error, prefix string) {
 			prefix = guardianPrefix
 		}
 	}
+	if field == "guardian" {
+		name, prefix = "guardian", ""
+	}
 	get := func(n string) string { return strings.TrimSpace(f.Values.Get(prefix + n)) }
 	key := "err.invalid"
 	switch name {
+	case "relationship":
+		key = "err.relationship"
 	case "first_name", "last_name":
 		key = "err.too_long"
 	case "birth_date":
@@ -330,18 +311,30 @@ func fieldError(f *form, err error, prefix string) {
 	if errors.Is(err, rdv.ErrControlCharacter) {
 		key = "err.control"
 	}
+	switch name {
+	case "first_name", "last_name", "birth_date", "health_number", "relationship":
+		if get(name) == "" {
+			key = "err.required"
+		}
+	}
+	if k := reasonKey(err); k != "" {
+		key = k
+	}
 	f.Fail(prefix+name, key)
 }
 
 // bookingFields are the booking form's fields with their labels, in order.
 var bookingFields = func() []labelled {
 	var out []labelled
-	for _, prefix := range []string{"", guardianPrefix} {
-		for _, pf := range patientFields {
-			out = append(out, labelled{prefix + pf.name, pf.labelKey})
-		}
+	for _, pf := range patientFields {
+		out = append(out, labelled{pf.name, pf.labelKey})
 	}
-	return append(out, labelled{"language", "book.language"}, labelled{"form", "book.title"})
+	out = append(out, labelled{"language", "book.language"}, labelled{"guardian", "book.guardian"},
+		labelled{relationshipField, "book.relationship"})
+	for _, pf := range patientFields {
+		out = append(out, labelled{guardianPrefix + pf.name, pf.labelKey})
+	}
+	return append(out, labelled{"form", "book.title"})
 }()
 
 // fieldID is the HTML id of a field's input.

@@ -98,12 +98,12 @@ func TestBadBookingInput(t *testing.T) {
 		{"bad email", "en", map[string]string{"email": "julie@"}, "email", "err.email"},
 		{"bad phone", "fr", map[string]string{"phone": "555-01"}, "phone", "err.phone"},
 		{"no way to reach", "fr", map[string]string{"phone": "", "email": ""}, "phone", "err.contact"},
-		{"child without guardian birth date", "fr", map[string]string{"for_child": "1", "guardian_first_name": "Luc"}, "guardian_birth_date", "err.required"},
-		{"guardian's bad email", "en", withGuardian(map[string]string{"guardian_email": "luc@", "phone": ""}), "guardian_email", "err.email"},
-		{"guardian's health number", "fr", withGuardian(map[string]string{"guardian_health_number": "BOUL88082114"}), "guardian_health_number", "err.hn_birth"},
+		{"child's guardian without last name", "fr", asChild(map[string]string{"for_child": "1", "guardian_first_name": "Luc", "guardian_relationship": "parent"}), "guardian_last_name", "err.required"},
+		{"guardian's bad email", "en", asChild(withGuardian(map[string]string{"guardian_email": "luc@", "phone": ""})), "guardian_email", "err.email"},
+		{"guardian's health number", "fr", asChild(withGuardian(map[string]string{"guardian_health_number": "BOUL88082114"})), "guardian_health_number", "err.hn_birth"},
 		// Errors of both people show at once.
-		{"both people wrong: patient", "fr", withGuardian(map[string]string{"email": "julie@", "guardian_birth_date": "2999-01-01"}), "email", "err.email"},
-		{"both people wrong: guardian", "fr", withGuardian(map[string]string{"email": "julie@", "guardian_birth_date": "2999-01-01"}), "guardian_birth_date", "err.birth_date"},
+		{"both people wrong: patient", "fr", asChild(withGuardian(map[string]string{"email": "julie@", "guardian_birth_date": "2999-01-01"})), "email", "err.email"},
+		{"both people wrong: guardian", "fr", asChild(withGuardian(map[string]string{"email": "julie@", "guardian_birth_date": "2999-01-01"})), "guardian_birth_date", "err.birth_date"},
 	}
 	s := mustOpenSite(t)
 	for _, tt := range tests {
@@ -140,11 +140,22 @@ func TestBadBookingInput(t *testing.T) {
 	}
 }
 
+// asChild makes the patient of a change a child of 7 (a guardian books
+// for them), Julie Tremblay born on 2019-05-17.
+func asChild(change map[string]string) map[string]string {
+	out := map[string]string{"birth_date": "2019-05-17", "health_number": "TREJ 1955 1712"}
+	for k, v := range change {
+		out[k] = v
+	}
+	return out
+}
+
 // withGuardian adds a valid guardian to a change of the adult's form.
 func withGuardian(change map[string]string) map[string]string {
 	out := map[string]string{
 		"for_child": "1", "guardian_first_name": "Luc", "guardian_last_name": "Bouchard",
 		"guardian_birth_date": "1988-07-21", "guardian_health_number": "BOUL88072114", "guardian_phone": "418 555-0144",
+		"guardian_relationship": "parent",
 	}
 	for k, v := range change {
 		out[k] = v
@@ -178,7 +189,7 @@ func TestBookForChild(t *testing.T) {
 		"first_name": {"Léo"}, "last_name": {"Bouchard"}, "birth_date": {"2019-03-02"}, "health_number": {"BOUL19030211"},
 		"for_child": {"1"}, "language": {"fr"},
 		"guardian_first_name": {"Chloé"}, "guardian_last_name": {"Bouchard"}, "guardian_birth_date": {"1988-07-21"},
-		"guardian_health_number": {"BOUC88572114"}, "guardian_email": {"chloe@example.org"},
+		"guardian_health_number": {"BOUC88572114"}, "guardian_email": {"chloe@example.org"}, "guardian_relationship": {"parent"},
 	}
 	loc := s.post(formURL, v, "fr").want(t, http.StatusSeeOther).location(t)
 	m := appointmentPath.FindStringSubmatch(loc)

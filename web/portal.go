@@ -77,6 +77,9 @@ type agendaRow struct {
 	Patient       string
 	Phone         string
 	BookedBy      string
+	// Card says when the booking was not made on the patient's own card
+	// (« Sans carte », « Carte du parent »), for the desk to ask for it.
+	Card string
 }
 
 // practitionerDay is one practitioner's column of the day.
@@ -236,6 +239,9 @@ func agendaRowOf(e rdv.AgendaEntry, now time.Time, lang string) agendaRow {
 		row.Patient = a.Patient.FirstName + " " + a.Patient.LastName
 		row.Phone = a.Patient.Phone
 		row.BookedBy = translate(lang, "portal.by."+string(a.BookedBy))
+		if a.Card != rdv.OwnCard {
+			row.Card = translate(lang, "card."+string(a.Card))
+		}
 	}
 	return row
 }

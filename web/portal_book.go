@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"rdv"
 	"rdv/availability"
@@ -78,6 +77,9 @@ type staffBookingData struct {
 	Action    string
 	Nonce     string
 	Agent     bool
+	// Desk is the clinic's own desk, which may book a walk-in seen
+	// without a card.
+	Desk bool
 }
 
 // staffHoldOf finds the live hold of a staff booking page, within reach.
@@ -119,12 +121,13 @@ func (s *Server) staffBookingForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderStaffBooking(w http.ResponseWriter, r *http.Request, status int, m staffMode, h rdv.Hold, sl rdv.Slot, f *form) {
 	s.render(w, r, status, "portal_book", &page{Title: "portal.book.title", Form: f, Data: staffBookingData{
 		Slot: s.viewSlot(sl), HeldUntil: FormatClock(h.ExpiresAt, langOf(r.Context())),
-		Action: m.prefix + "/reservation/" + url.PathEscape(h.ID), Nonce: newNonce(), Agent: m.bookedBy == rdv.ByAgent,
+		Action: m.prefix + "/reservation/" + url.PathEscape(h.ID), Nonce: newNonce(), Agent: m.bookedBy == rdv.ByAgent, Desk: m.clinic != 0,
 	}})
 }
 
-// staffFields are the staff booking form's fields, in order.
-var staffFields = append(bookingFields[:len(patientFields):len(patientFields)], labelled{"language", "book.language"}, labelled{"form", "book.title"})
+// staffFields are the staff booking form's fields, in order: the same
+// people as the web's form, with its guardian section.
+var staffFields = bookingFields
 
 // staffConfirm books the held slot for the caller.
 func (s *Server) staffConfirm(w http.ResponseWriter, r *http.Request) {
@@ -134,12 +137,15 @@ func (s *Server) staffConfirm(w http.ResponseWriter, r *http.Request) {
 	m := s.staffMode(r)
 	values := url.Values{}
 	for k, v := range r.PostForm {
-		if k != "cle" && k != csrfField && !strings.HasPrefix(k, guardianPrefix) {
+		if k != "cle" && k != csrfField {
 			values[k] = v
 		}
 	}
 	f := newForm(values)
-	in := booking.ConfirmInput{HoldID: r.PathValue("hold"), Patient: readPatient(f, ""), BookedBy: m.bookedBy, Channel: rdv.Phone}
+	in := booking.ConfirmInput{HoldID: r.PathValue("hold"), BookedBy: m.bookedBy, Channel: rdv.Phone}
+	readPeople(f, &in)
+	// Only the clinic's own desk sees a patient without a card.
+	in.WithoutCard = m.clinic != 0 && values.Get(noCardField) == "1"
 	if m.bookedBy == rdv.ByStaff && values.Get("channel") == "sur_place" {
 		in.Channel = rdv.Web // a walk-in booked at the desk's screen
 	}
@@ -153,10 +159,8 @@ func (s *Server) staffConfirm(w http.ResponseWriter, r *http.Request) {
 		s.renderMessage(w, r, http.StatusNotFound, "error.hold_missing")
 		return
 	}
-	if len(f.Errors) == 0 {
-		if err := in.Patient.Validate(rdv.DateOf(s.d.Engine.Now())); err != nil && state == holdLive {
-			fieldError(f, err, "")
-		}
+	if state == holdLive {
+		s.checkPeople(f, in, sl)
 	}
 	if len(f.Errors) > 0 {
 		f.summarize(staffFields)
@@ -180,7 +184,7 @@ func (s *Server) staffConfirm(w http.ResponseWriter, r *http.Request) {
 		}
 		http.Redirect(w, r, m.prefix+"/confirmation/"+strconv.FormatInt(a.ID, 10)+"?"+v.Encode(), http.StatusSeeOther)
 	case rdv.EINVALID:
-		fieldError(f, err, "")
+		placeErrors(f, err)
 		f.summarize(staffFields)
 		s.renderStaffBooking(w, r, http.StatusUnprocessableEntity, m, h, sl, f)
 	case rdv.EGONE:

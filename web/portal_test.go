@@ -162,8 +162,9 @@ func TestAgentBooksByPhone(t *testing.T) {
 	slot := hiddenValue(t, res.body, "slot_id")
 	res = b.post(res, "/agent/reserver", url.Values{"slot_id": {slot}}).want(t, http.StatusSeeOther)
 	form := b.do(http.MethodGet, res.location(t), nil).want(t, http.StatusOK)
-	bad := url.Values{"first_name": {"Léa"}, "last_name": {""}, "birth_date": {"1985-04-07"}, "health_number": {"TREL85540712"}, "phone": {"514-555-0123"}, "language": {"fr"}, "cle": {hiddenValue(t, form.body, "cle")}}
-	b.post(form, res.location(t), bad).want(t, http.StatusUnprocessableEntity).contains(t, `value="TREL85540712"`, translate("fr", "err.required"))
+	// Pediatrics: a patient of 15, who may book for herself.
+	bad := url.Values{"first_name": {"Léa"}, "last_name": {""}, "birth_date": {"2011-04-07"}, "health_number": {"TREL11540712"}, "phone": {"514-555-0123"}, "language": {"fr"}, "cle": {hiddenValue(t, form.body, "cle")}}
+	b.post(form, res.location(t), bad).want(t, http.StatusUnprocessableEntity).contains(t, `value="TREL11540712"`, translate("fr", "err.required"))
 	good := cloneValues(bad)
 	good.Set("last_name", "Tremblay")
 	done := b.post(form, res.location(t), good).want(t, http.StatusSeeOther)

@@ -120,7 +120,7 @@ func (s *Server) portalCSV(w http.ResponseWriter, r *http.Request) {
 	cw := csv.NewWriter(&buf)
 	cw.UseCRLF = true
 	head := []string{"portal.csv.start", "portal.csv.end", "portal.csv.practitioner", "portal.csv.service", "portal.csv.state",
-		"portal.csv.status", "portal.csv.patient", "portal.csv.birth", "portal.csv.phone", "portal.csv.booked_by"}
+		"portal.csv.status", "portal.csv.patient", "portal.csv.birth", "portal.csv.phone", "portal.csv.booked_by", "portal.csv.card"}
 	for i, k := range head {
 		head[i] = translate(lang, k)
 	}
@@ -137,7 +137,7 @@ func (s *Server) portalCSV(w http.ResponseWriter, r *http.Request) {
 			birth = e.Appointment.Patient.BirthDate.String()
 		}
 		rec := []string{e.Slot.Start.In(rdv.Toronto).Format("2006-01-02 15:04"), e.Slot.End.In(rdv.Toronto).Format("15:04"),
-			name, row.Service, row.StateText, row.StatusText, row.Patient, birth, row.Phone, row.BookedBy}
+			name, row.Service, row.StateText, row.StatusText, row.Patient, birth, row.Phone, row.BookedBy, row.Card}
 		for i := range rec {
 			rec[i] = csvSafe(rec[i])
 		}

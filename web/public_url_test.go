@@ -55,8 +55,8 @@ func TestStaffCancelLinkIgnoresHostHeader(t *testing.T) {
 	res := b.do(http.MethodGet, "/agent?service=pediatrics&lieu=Montr%C3%A9al&rayon=25&inscrit=1", nil).want(t, http.StatusOK)
 	held := b.post(res, "/agent/reserver", url.Values{"slot_id": {hiddenValue(t, res.body, "slot_id")}}).want(t, http.StatusSeeOther).location(t)
 	form := b.do(http.MethodGet, held, nil).want(t, http.StatusOK)
-	done := b.post(form, held, url.Values{"first_name": {"Léa"}, "last_name": {"Tremblay"}, "birth_date": {"1985-04-07"},
-		"health_number": {"TREL85540712"}, "phone": {"514-555-0123"}, "language": {"fr"}, "cle": {hiddenValue(t, form.body, "cle")}}).
+	done := b.post(form, held, url.Values{"first_name": {"Léa"}, "last_name": {"Tremblay"}, "birth_date": {"2011-04-07"},
+		"health_number": {"TREL11540712"}, "phone": {"514-555-0123"}, "language": {"fr"}, "cle": {hiddenValue(t, form.body, "cle")}}).
 		want(t, http.StatusSeeOther).location(t)
 	for _, host := range []string{"evil.example", "rdv.example.org.evil.example", "localhost:1"} {
 		r := httptest.NewRequest(http.MethodGet, done, nil)

@@ -93,7 +93,8 @@ func (s *site) staffPages(t *testing.T, lang string) map[string]answer {
 	held = agent.post(results, "/agent/reserver", url.Values{"slot_id": {hiddenValue(t, results.body, "slot_id")}}).want(t, http.StatusSeeOther).location(t)
 	form = get(agent, held, http.StatusOK)
 	add("agent booking form", form)
-	good := url.Values{"first_name": {"Léa"}, "last_name": {"Tremblay"}, "birth_date": {"1985-04-07"}, "health_number": {"TREL85540712"},
+	// Pediatrics: a patient of 15, who may book for herself.
+	good := url.Values{"first_name": {"Léa"}, "last_name": {"Tremblay"}, "birth_date": {"2011-04-07"}, "health_number": {"TREL11540712"},
 		"phone": {"514-555-0123"}, "language": {lang}, "cle": {hiddenValue(t, form.body, "cle")}}
 	done = agent.post(form, held, good).want(t, http.StatusSeeOther).location(t)
 	if !strings.HasPrefix(done, "/agent/confirmation/") {

@@ -127,7 +127,7 @@ func TestBadInput(t *testing.T) {
 			want: []string{`"field":"patient.health_number"`}},
 		{name: "bad birth date", req: request{method: "POST", url: "/api/v1/appointments", body: confirm(with(patientJSON, "birth_date", "15/06/1990"))}, wantStatus: 422, want: []string{`"field":"patient.birth_date"`}},
 		{name: "bad email", req: request{method: "POST", url: "/api/v1/appointments", body: confirm(with(patientJSON, "email", "camille@"))}, wantStatus: 422, want: []string{`"field":"patient.email"`, "L'adresse courriel est invalide."}},
-		{name: "bad guardian", req: request{method: "POST", url: "/api/v1/appointments", body: jsonOf(t, map[string]any{"hold_id": holdID, "patient": patientJSON, "guardian": with(patientJSON, "phone", "abc")})},
+		{name: "bad guardian", req: request{method: "POST", url: "/api/v1/appointments", body: jsonOf(t, map[string]any{"hold_id": holdID, "patient": childJSON, "guardian": with(patientJSON, "phone", "abc")})},
 			wantStatus: 422, want: []string{`"field":"guardian.phone"`, "du parent ou tuteur"}},
 		{name: "unknown patient field", req: request{method: "POST", url: "/api/v1/appointments", body: confirm(with(patientJSON, "ssn", "1"))}, wantStatus: 400},
 		{name: "appointment not a number", req: request{method: "GET", url: "/api/v1/appointments/abc?token=" + token}, wantStatus: 404},
@@ -248,14 +248,16 @@ func TestFlow(t *testing.T) {
 func TestGuardianBooksForChild(t *testing.T) {
 	a := newTestAPI(t)
 	holdID := a.hold(slotFree, "")
-	child := map[string]any{"first_name": "Léo", "last_name": "Bouchard", "birth_date": "2024-02-29", "health_number": "BOUL24022919"}
-	body := jsonOf(t, map[string]any{"hold_id": holdID, "patient": child, "guardian": patientJSON})
+	child := childJSON
+	body := jsonOf(t, map[string]any{"hold_id": holdID, "patient": child})
 	got := a.call(request{method: "POST", url: "/api/v1/appointments", body: body}, 422)
-	if got["error"].(map[string]any)["field"] != "patient.phone" {
-		t.Fatalf("a child without contact: %v", got)
+	if got["error"].(map[string]any)["field"] != "guardian" {
+		t.Fatalf("a child of 6 without guardian: %v", got)
 	}
-	child["phone"] = "514-555-0142"
-	booked := a.call(request{method: "POST", url: "/api/v1/appointments", body: jsonOf(t, map[string]any{"hold_id": holdID, "patient": child, "guardian": patientJSON})}, 201)
+	// The guardian is the contact; their number and birth date are not
+	// needed, and a client that sends no relationship is still served.
+	guardian := map[string]any{"first_name": "Camille", "last_name": "Bouchard", "phone": "514-555-0142"}
+	booked := a.call(request{method: "POST", url: "/api/v1/appointments", body: jsonOf(t, map[string]any{"hold_id": holdID, "patient": child, "guardian": guardian})}, 201)
 	if booked["booked_by"] != "guardian" || booked["guardian"].(map[string]any)["first_name"] != "Camille" {
 		t.Fatalf("booked by guardian: %v", booked)
 	}

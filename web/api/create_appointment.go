@@ -3,13 +3,25 @@ package api
 import (
 	"net/http"
 
+	"rdv"
 	"rdv/booking"
 )
 
 type appointmentRequest struct {
-	HoldID   string        `json:"hold_id"`
-	Patient  *patientInput `json:"patient"`
-	Guardian *patientInput `json:"guardian"`
+	HoldID   string         `json:"hold_id"`
+	Patient  *patientInput  `json:"patient"`
+	Guardian *guardianInput `json:"guardian"`
+}
+
+// guardianInput is the parent or guardian who books for a child: a
+// person whose birth date and health number are optional, and the
+// relationship to the child.
+type guardianInput struct {
+	patientInput
+	// Relationship is parent, legal_guardian or other. A client written
+	// before the field existed sends none: it reads as "other", which
+	// claims nothing the client did not say.
+	Relationship *string `json:"relationship"`
 }
 
 // createAppointment answers POST /api/v1/appointments: it turns a live hold
@@ -51,6 +63,10 @@ func (in appointmentRequest) confirmInput() (booking.ConfirmInput, error) {
 			return ci, err
 		}
 		ci.Guardian = &g
+		ci.Relationship = rdv.OtherRelation
+		if r := in.Guardian.Relationship; r != nil {
+			ci.Relationship = rdv.Relationship(*r)
+		}
 	}
 	return ci, nil
 }

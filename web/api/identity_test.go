@@ -34,7 +34,7 @@ func TestBookingUnderAnotherPatientsNumber(t *testing.T) {
 		{name: "another name in English", req: request{method: "POST", url: "/api/v1/appointments", body: confirmBody(t, holdID, mallory), headers: en}, wantStatus: 422,
 			want: []string{`"field":"patient.health_number"`, "does not match the name"}},
 		{name: "guardian of another name", req: request{method: "POST", url: "/api/v1/appointments", headers: en,
-			body: jsonOf(t, map[string]any{"hold_id": holdID, "patient": patientJSON, "guardian": mallory})}, wantStatus: 422,
+			body: jsonOf(t, map[string]any{"hold_id": holdID, "patient": childJSON, "guardian": mallory})}, wantStatus: 422,
 			want: []string{`"field":"guardian.health_number"`, "guardian's health insurance number does not match"}},
 	})
 

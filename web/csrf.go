@@ -1,11 +1,7 @@
 package web
 
 import (
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"errors"
 	"net/http"
 
 	"rdv/auth"
@@ -24,43 +20,25 @@ import (
 // every instance behind one load balancer, so that a form loaded from one
 // instance posts to another.
 
-// minSecret is the shortest server secret taken: 256 bits.
-const minSecret = 32
-
 // NewSecret returns a random server secret, for one instance alone.
 func NewSecret() []byte {
-	b := make([]byte, minSecret)
+	b := make([]byte, auth.MinSecret)
 	rand.Read(b) // never fails (crypto/rand, Go 1.24+)
 	return b
 }
 
-// deriveKey returns the key of one purpose: a token made for one purpose
-// is worth nothing for another.
-func deriveKey(secret []byte, purpose string) ([]byte, error) {
-	if len(secret) < minSecret {
-		return nil, errors.New("web: the server secret must be at least 32 bytes")
-	}
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(purpose))
-	return m.Sum(nil), nil
-}
-
-// mac returns the URL-safe HMAC of a kind of value and the value.
-func mac(key []byte, kind, value string) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(kind))
-	m.Write([]byte{0})
-	m.Write([]byte(value))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-}
-
 // sessionCSRF is the form token of a signed-in session, from the hash of
-// its token (the session's ID in the store).
-func (s *Server) sessionCSRF(tokenHash string) string { return mac(s.csrfKey, "session", tokenHash) }
+// its token (the session's ID in the store). The JSON API takes the same
+// token in its X-CSRF-Token header (see auth.SessionFormToken).
+func (s *Server) sessionCSRF(tokenHash string) string {
+	return auth.SessionFormToken(s.csrfKey, tokenHash)
+}
 
 // browserCSRF is the form token of a browser not signed in, from the ID
 // in its cookie.
-func (s *Server) browserCSRF(browserID string) string { return mac(s.csrfKey, "browser", browserID) }
+func (s *Server) browserCSRF(browserID string) string {
+	return auth.MAC(s.csrfKey, "browser", browserID)
+}
 
 // browserID returns the ID in the browser's CSRF cookie, "" when it has
 // none that could be one of ours.

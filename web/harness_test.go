@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/auth"
 	"rdv/availability"
 	"rdv/booking"
 	"rdv/sqlite"
@@ -108,11 +109,11 @@ var (
 	testSecret    = []byte(strings.Repeat("s", 32))
 	testCSRFToken = strings.Repeat("t", 43)
 	testCSRFField = func() string {
-		key, err := deriveKey(testSecret, "rdv form tokens")
+		key, err := auth.FormKey(testSecret)
 		if err != nil {
 			panic(err)
 		}
-		return mac(key, "browser", testCSRFToken)
+		return auth.MAC(key, "browser", testCSRFToken)
 	}()
 )
 

@@ -25,7 +25,9 @@ import (
 const operatorCookieName = "rdv_op"
 
 // operatorPassKey derives the key of operator passes from the secret.
-func operatorPassKey(secret []byte) ([]byte, error) { return deriveKey(secret, "rdv operator passes") }
+func operatorPassKey(secret []byte) ([]byte, error) {
+	return auth.DeriveKey(secret, "rdv operator passes")
+}
 
 // OperatorPass returns the check admission control runs on requests to
 // the operators' pages (admission.Config.Operator): whether the request
@@ -43,7 +45,7 @@ func OperatorPass(secret []byte) (func(*http.Request) bool, error) {
 // hashes to tokenHash, good until expires.
 func operatorPass(key []byte, tokenHash string, expires time.Time) string {
 	exp := strconv.FormatInt(expires.Unix(), 10)
-	return exp + "." + mac(key, "operator", tokenHash+"|"+exp)
+	return exp + "." + auth.MAC(key, "operator", tokenHash+"|"+exp)
 }
 
 // validOperatorPass checks r's pass against its session cookie.
@@ -64,7 +66,7 @@ func validOperatorPass(key []byte, r *http.Request, now time.Time) bool {
 	if err != nil || now.Unix() >= until {
 		return false
 	}
-	return auth.TokensEqual(sig, mac(key, "operator", auth.HashToken(sess.Value)+"|"+exp))
+	return auth.TokensEqual(sig, auth.MAC(key, "operator", auth.HashToken(sess.Value)+"|"+exp))
 }
 
 // setOperatorPass gives a signed-in operator's browser its pass; maxAge

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/auth"
 	"rdv/availability"
 	"rdv/booking"
 	"rdv/places"
@@ -129,13 +130,13 @@ func New(d Deps) (*Server, error) {
 		d.Secret = NewSecret()
 	}
 	var err error
-	if s.csrfKey, err = deriveKey(d.Secret, "rdv form tokens"); err != nil {
+	if s.csrfKey, err = auth.FormKey(d.Secret); err != nil {
 		return nil, err
 	}
 	if s.opKey, err = operatorPassKey(d.Secret); err != nil {
 		return nil, err
 	}
-	if s.cookieKey, err = deriveKey(d.Secret, "rdv booking flow cookies"); err != nil {
+	if s.cookieKey, err = auth.DeriveKey(d.Secret, "rdv booking flow cookies"); err != nil {
 		return nil, err
 	}
 	if d.PublicURL != "" {

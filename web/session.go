@@ -34,21 +34,15 @@ import (
 // signed out by the next shift.
 const sessionTTL = 8 * time.Hour
 
-// Cookie names. Over TLS they carry the __Host- prefix, which browsers
-// accept only when Secure, without Domain and with Path=/: no sibling
-// host can plant or read them.
+// Cookie names. Over TLS they carry the __Host- prefix (see
+// auth.CookieName).
 const (
-	sessionCookieName = "rdv_session"
+	sessionCookieName = auth.SessionCookie
 	csrfCookieName    = "rdv_csrf"
 	csrfField         = "csrf"
 )
 
-func cookieName(r *http.Request, name string) string {
-	if r.TLS != nil {
-		return "__Host-" + name
-	}
-	return name
-}
+func cookieName(r *http.Request, name string) string { return auth.CookieName(r, name) }
 
 // signedIn is the account and session of a request, in its context.
 type signedIn struct {
@@ -155,7 +149,9 @@ func (p *page) CSRF() string {
 		p.csrfCookie = auth.NewToken()
 		p.csrf = p.newCSRF(p.csrfCookie)
 	}
-	return p.csrf
+	// Masked afresh at every use: compressed pages must not carry the
+	// same secret bytes twice (see auth.MaskToken).
+	return auth.MaskToken(p.csrf)
 }
 
 // setCSRFCookie gives the browser its ID, which its form tokens are
@@ -190,7 +186,7 @@ func (s *Server) checkCSRF(next http.Handler) http.Handler {
 		if !s.parseForm(w, r) {
 			return
 		}
-		if !auth.TokensEqual(r.PostFormValue(csrfField), s.expectedCSRF(r)) {
+		if !auth.MaskedTokenEqual(r.PostFormValue(csrfField), s.expectedCSRF(r)) {
 			s.log.InfoContext(r.Context(), "form refused: CSRF token missing or wrong", "path_kind", routeKind(r.URL.Path))
 			s.renderMessage(w, r, http.StatusForbidden, "error.403.csrf")
 			return

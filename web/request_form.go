@@ -99,11 +99,9 @@ func readRequest(f *form, today rdv.Date) rdv.AppointmentRequest {
 	if p.Language != "fr" && p.Language != "en" {
 		f.Fail("language", "err.language")
 	}
-	if len(f.Errors) == 0 {
-		if err := p.Validate(today); err != nil {
-			fieldError(f, err, "")
-		}
-	}
+	// Every error at once; a field already refused (left empty, a date
+	// that does not read) keeps its message.
+	placeErrors(f, p.Validate(today))
 	out := rdv.AppointmentRequest{
 		FirstName: p.FirstName, LastName: p.LastName, BirthDate: p.BirthDate, HealthNumber: p.HealthNumber,
 		Phone: p.Phone, Email: p.Email, Language: p.Language,

@@ -125,3 +125,17 @@ func TestRequestFormLinkedFromHomeAndNoResults(t *testing.T) {
 	none := "/recherche?" + url.Values{"service": {"general"}, "lieu": {"Gaspé"}, "rayon": {"10"}}.Encode()
 	s.get(none, "fr").want(t, http.StatusOK).contains(t, `href="/demande?service=general&amp;lieu=Gasp%c3%a9"`)
 }
+
+// TestRequestFormShowsEveryPersonError: a future birth date and a short
+// health number show together, not one submit after the other.
+func TestRequestFormShowsEveryPersonError(t *testing.T) {
+	s := mustOpenSite(t)
+	withRequests(t, s)
+	b := newBrowser(t, s)
+	form := b.do(http.MethodGet, "/demande", nil).want(t, http.StatusOK)
+	bad := requestForm("fr")
+	bad.Set("birth_date", "2999-01-01")
+	bad.Set("health_number", "TREJ 9055 171")
+	page := b.post(form, "/demande", bad).want(t, http.StatusUnprocessableEntity)
+	page.contains(t, `id="f-birth-date-error"`, `id="f-health-number-error"`, `href="#f-birth-date"`, `href="#f-health-number"`)
+}

@@ -87,7 +87,6 @@ var catalog = map[string]text{
 	"appt.card":            {"Apportez votre carte d'assurance maladie.", "Bring your health insurance card."},
 	"appt.cancel.title":    {"Annuler le rendez-vous", "Cancel the appointment"},
 	"appt.cancel.text":     {"Vous ne pouvez pas venir ? Annulez pour libérer la place pour quelqu'un d'autre.", "Cannot come? Cancel to free the time for someone else."},
-	"appt.cancel.submit":   {"Annuler ce rendez-vous", "Cancel this appointment"},
 	"appt.new":             {"Prendre un autre rendez-vous", "Book another appointment"},
 	"status.booked":        {"Confirmé", "Booked"},
 	"status.arrived":       {"Arrivé à la clinique", "Checked in"},

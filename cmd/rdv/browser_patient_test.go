@@ -103,7 +103,8 @@ func TestBrowserPatientBookingForChild(t *testing.T) {
 	fill(t, ctx,
 		"first_name", "Jacob", "last_name", "Gagnon", "birth_date", "2019-06-15", "health_number", "GAGJ19061512",
 		"guardian_first_name", "Marie", "guardian_last_name", "Gagnon", "guardian_birth_date", "1988-03-02",
-		"guardian_health_number", "GAGM88530211", "guardian_phone", "438 555-0199")
+		"guardian_health_number", "GAGM88530211", "guardian_phone", "438 555-0199",
+		"guardian_relationship", "parent")
 	click(t, ctx, `input[name=for_child]`)
 	confirmBooking(t, ctx, "fr", "Jacob Gagnon")
 	mustContain(t, ctx, "main", "Marie Gagnon")

@@ -52,7 +52,8 @@ func (s *Server) answerUsed(w http.ResponseWriter, r *http.Request, h rdv.Hold) 
 }
 
 // keepDraft remembers what was typed on the form of a hold, with its
-// messages, for the form shown again.
-func (s *Server) keepDraft(w http.ResponseWriter, r *http.Request, holdID string, f *form) {
-	s.setHoldCookie(w, r, draftCookieName, holdID, draft{Values: typedValues(f.Values), Errors: f.Errors})
+// messages, for the form shown again. It reports whether the browser
+// was given it (a draft too big for a cookie is not).
+func (s *Server) keepDraft(w http.ResponseWriter, r *http.Request, holdID string, f *form) bool {
+	return s.setHoldCookie(w, r, draftCookieName, holdID, draft{Values: typedValues(f.Values), Errors: f.Errors})
 }

@@ -119,7 +119,8 @@ func (s *Server) bookingForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// What was typed before (a reload, Back, the next time held after a
-	// hold ran out) is shown again, with its messages.
+	// hold ran out) is shown again; the messages of a form just sent
+	// back are shown once (see form_sent_back.go).
 	var d draft
 	if s.holdCookie(r, draftCookieName, h.ID, &d) && d.Values != nil {
 		f := newForm(d.Values)
@@ -127,6 +128,9 @@ func (s *Server) bookingForm(w http.ResponseWriter, r *http.Request) {
 			f.Fail(k, v)
 		}
 		f.summarize(bookingFields)
+		if len(d.Errors) > 0 {
+			s.setHoldCookie(w, r, draftCookieName, h.ID, draft{Values: d.Values})
+		}
 		s.renderBooking(w, r, http.StatusOK, h, sl, f)
 		return
 	}
@@ -198,9 +202,7 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 	// by its field; the engine checks again and has the last word.
 	s.checkPeople(f, in, sl)
 	if len(f.Errors) > 0 {
-		f.summarize(bookingFields)
-		s.keepDraft(w, r, h.ID, f)
-		s.renderBooking(w, r, http.StatusUnprocessableEntity, h, sl, f)
+		s.sendBookingBack(w, r, h, sl, f)
 		return
 	}
 	a, err := s.d.Engine.Confirm(r.Context(), in, idem)
@@ -209,9 +211,7 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 		s.booked(w, r, h.ID, a)
 	case rdv.EINVALID:
 		fieldError(f, err, "")
-		f.summarize(bookingFields)
-		s.keepDraft(w, r, h.ID, f)
-		s.renderBooking(w, r, http.StatusUnprocessableEntity, h, sl, f)
+		s.sendBookingBack(w, r, h, sl, f)
 	case rdv.EGONE:
 		s.renderExpired(w, r, h, sl, typedValues(r.PostForm), "")
 	case rdv.ESLOTTAKEN, rdv.ECONFLICT:

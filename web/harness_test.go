@@ -68,8 +68,8 @@ type answer struct {
 }
 
 // do sends one request the way a browser would, from one address, with
-// the language cookie if any.
-func (s *site) do(method, target string, form url.Values, lang string) answer {
+// the language cookie if any and the cookies given.
+func (s *site) do(method, target string, form url.Values, lang string, cookies ...*http.Cookie) answer {
 	s.t.Helper()
 	var body io.Reader
 	// A browser posts its forms with their CSRF token; a test that sets
@@ -93,6 +93,9 @@ func (s *site) do(method, target string, form url.Values, lang string) answer {
 	}
 	if lang != "" {
 		r.AddCookie(&http.Cookie{Name: langCookie, Value: lang})
+	}
+	for _, c := range cookies {
+		r.AddCookie(c)
 	}
 	w := httptest.NewRecorder()
 	s.srv.ServeHTTP(w, r)
@@ -133,6 +136,19 @@ func (s *site) get(target, lang string) answer {
 func (s *site) post(target string, form url.Values, lang string) answer {
 	s.t.Helper()
 	return s.do(http.MethodPost, target, form, lang)
+}
+
+// sentBack follows a form sent back with messages (post/redirect/get):
+// the post answers 303 to the form's own page, whose GET, with the
+// cookies the post set, shows what was typed and every message.
+func (s *site) sentBack(a answer, lang string) answer {
+	s.t.Helper()
+	a.want(s.t, http.StatusSeeOther)
+	loc := a.location(s.t)
+	if loc != a.Request.URL.Path {
+		s.t.Fatalf("%s %s: sent to %s, want the form's own page", a.Request.Method, a.Request.URL, loc)
+	}
+	return s.do(http.MethodGet, loc, nil, lang, a.Cookies()...).want(s.t, http.StatusOK)
 }
 
 // want fails the test unless the answer has the status.

@@ -65,21 +65,23 @@ func holdCookieName(r *http.Request, name string) string {
 func holdPath(holdID string) string { return "/reservation/" + url.PathEscape(holdID) }
 
 // setHoldCookie seals v for the hold and sets it on the hold's pages.
-// A value too big to keep is not set: the flow works without it.
-func (s *Server) setHoldCookie(w http.ResponseWriter, r *http.Request, name, holdID string, v any) {
+// A value too big to keep is not set: the flow works without it. It
+// reports whether the cookie was set.
+func (s *Server) setHoldCookie(w http.ResponseWriter, r *http.Request, name, holdID string, v any) bool {
 	plain, err := json.Marshal(v)
 	if err != nil {
 		s.log.ErrorContext(r.Context(), "seal flow cookie", "err", err)
-		return
+		return false
 	}
 	sealed := s.seal(name+"\x00"+holdID, plain)
 	if len(sealed) > maxCookie {
-		return
+		return false
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: holdCookieName(r, name), Value: sealed, Path: holdPath(holdID),
 		MaxAge: int(heldCookieTTL / time.Second), HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
 	})
+	return true
 }
 
 // dropHoldCookie removes a flow cookie of the hold.

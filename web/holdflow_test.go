@@ -128,11 +128,19 @@ func TestBackAfterBookingLeadsToAppointment(t *testing.T) {
 		bad := adult(lang)
 		bad.Set("health_number", "")
 		bad.Set("q", hiddenValue(t, form.body, "q"))
-		b.post(form, holdPath(id), bad).want(t, http.StatusUnprocessableEntity)
-		// Reloaded or come back to by a GET: what was typed and its
-		// message are there.
+		// Sent back by a redirect to the form (post/redirect/get): what
+		// was typed and its message are there.
+		if got := b.post(form, holdPath(id), bad).want(t, http.StatusSeeOther).location(t); got != loc {
+			t.Fatalf("a form with errors is sent to %s, want %s", got, loc)
+		}
 		again := b.do(http.MethodGet, loc, nil).want(t, http.StatusOK)
 		again.contains(t, `value="Julie"`, translate(lang, "err.required"))
+		// Reloaded: what was typed stays, the message was shown once.
+		reloaded := b.do(http.MethodGet, loc, nil).want(t, http.StatusOK)
+		reloaded.contains(t, `value="Julie"`)
+		if strings.Contains(reloaded.body, `class="summary"`) {
+			t.Error("a reload shows the messages again")
+		}
 
 		good := adult(lang)
 		good.Set("q", hiddenValue(t, again.body, "q"))
@@ -242,7 +250,7 @@ func TestExpiredHoldGetKeepsDraft(t *testing.T) {
 	h, _ := s.store.Hold(context.Background(), holdIDOf(loc))
 	bad := childAndGuardian()
 	bad.Set("first_name", "")
-	b.post(form, holdPath(h.ID), bad).want(t, http.StatusUnprocessableEntity)
+	b.post(form, holdPath(h.ID), bad).want(t, http.StatusSeeOther)
 	s.engine.Now = func() time.Time { return h.ExpiresAt.Add(time.Minute) }
 	page := b.do(http.MethodGet, loc, nil).want(t, http.StatusGone)
 	page.contains(t, translate("fr", "expired.kept"))

@@ -30,7 +30,15 @@ func (s *Server) switchBookingLanguage(w http.ResponseWriter, r *http.Request) {
 		s.answerUnusable(w, r, h, sl, state, typedValues(r.PostForm))
 		return
 	}
-	s.renderBooking(w, r, http.StatusOK, h, sl, newForm(typedValues(r.PostForm)))
+	// The form comes back by a redirect, as a form with messages does
+	// (form_sent_back.go): Back never asks to post the switch again.
+	typed := typedValues(r.PostForm)
+	if s.setHoldCookie(w, r, draftCookieName, h.ID, draft{Values: typed}) {
+		s.carrySearch(w, r, h.ID, s.carriedSearch(r, h.ID))
+		http.Redirect(w, r, holdPath(h.ID), http.StatusSeeOther)
+		return
+	}
+	s.renderBooking(w, r, http.StatusOK, h, sl, newForm(typed))
 }
 
 // typedValues are a posted form's fields without the ones the page writes

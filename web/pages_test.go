@@ -113,7 +113,7 @@ func TestBadBookingInput(t *testing.T) {
 			for k, x := range tt.change {
 				v.Set(k, x)
 			}
-			page := s.post(formURL, v, tt.lang).want(t, http.StatusUnprocessableEntity)
+			page := s.sentBack(s.post(formURL, v, tt.lang), tt.lang)
 			id := fieldID(tt.field)
 			msg := htmlText(translate(tt.lang, tt.msgKey))
 			if !strings.Contains(page.body, `<p class="error" id="`+id+`-error">`+msg+`</p>`) {

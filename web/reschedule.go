@@ -35,6 +35,7 @@ func (s *Server) rescheduleRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /rendez-vous/{id}/changer", s.rescheduleHold)
 	mux.HandleFunc("GET /rendez-vous/{id}/changer/{hold}", s.rescheduleForm)
 	mux.HandleFunc("POST /rendez-vous/{id}/changer/{hold}", s.rescheduleConfirm)
+	mux.HandleFunc("POST /rendez-vous/{id}/changer/{hold}/autre-creneau", s.rescheduleOther)
 }
 
 // rescheduleTimesData is what the list of other times shows.
@@ -56,7 +57,7 @@ type rescheduleFormData struct {
 	Action      string
 	Token       string
 	Nonce       string
-	Back        string // the list of other times
+	Other       string // gives the hold back for the list of other times
 }
 
 // rescheduleURL is the list of other times of an appointment.
@@ -228,7 +229,7 @@ func (s *Server) rescheduleForm(w http.ResponseWriter, r *http.Request) {
 			Action:      "/rendez-vous/" + strconv.FormatInt(a.ID, 10) + "/changer/" + url.PathEscape(h.ID),
 			Token:       token,
 			Nonce:       newNonce(),
-			Back:        rescheduleURL(a.ID, token, ""),
+			Other:       rescheduleOtherPath(a.ID, h.ID),
 		},
 	})
 }

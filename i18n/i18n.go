@@ -23,24 +23,40 @@ import (
 	"slices"
 )
 
-// Text is one string in both languages, French first.
-type Text struct{ FR, EN string }
+// Text is one string in both languages, French first: [0] French, [1]
+// English. It is a pair rather than a struct so that each area writes its
+// texts as plain pairs ({"…", "…"}) from any package.
+type Text [2]string
+
+// FR returns the French text.
+func (t Text) FR() string { return t[0] }
+
+// EN returns the English text.
+func (t Text) EN() string { return t[1] }
 
 // In returns the text in lang: English for "en", French otherwise.
 func (t Text) In(lang string) string {
 	if lang == "en" {
-		return t.EN
+		return t[1]
 	}
-	return t.FR
+	return t[0]
 }
 
 // Catalog is a set of texts by key.
 type Catalog map[string]Text
 
-// Plural is a text that shows a count, in its two forms in each language:
-// [0] the singular, [1] the plural, each with a %d for the count (and any
-// other verbs after it).
-type Plural struct{ FR, EN [2]string }
+// Plural is a text that shows a count, French first, in its two forms in
+// each language: [0] the singular, [1] the plural, each with a %d for the
+// count (and any other verbs after it).
+type Plural [2][2]string
+
+// Forms returns the two forms of the count text in lang.
+func (p Plural) Forms(lang string) [2]string {
+	if lang == "en" {
+		return p[1]
+	}
+	return p[0]
+}
 
 // Plurals is a set of count texts by key.
 type Plurals map[string]Plural
@@ -108,10 +124,7 @@ func N(lang, key string, n int, args ...any) string {
 	if !ok {
 		return "[[" + key + "]]"
 	}
-	forms := p.FR
-	if lang == "en" {
-		forms = p.EN
-	}
+	forms := p.Forms(lang)
 	all := append([]any{n}, args...)
 	return fmt.Sprintf(oneFinalPeriod(forms[PluralForm(lang, n)], all), all...)
 }

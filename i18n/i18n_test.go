@@ -98,10 +98,10 @@ func TestFormat(t *testing.T) {
 // tests can see: both languages, the same arguments.
 func TestEveryText(t *testing.T) {
 	for key, s := range All() {
-		if strings.TrimSpace(s.FR) == "" || strings.TrimSpace(s.EN) == "" {
+		if strings.TrimSpace(s.FR()) == "" || strings.TrimSpace(s.EN()) == "" {
 			t.Errorf("%s: missing a language", key)
 		}
-		if strings.Count(s.FR, "%") != strings.Count(s.EN, "%") {
+		if strings.Count(s.FR(), "%") != strings.Count(s.EN(), "%") {
 			t.Errorf("%s: the languages take different arguments", key)
 		}
 	}

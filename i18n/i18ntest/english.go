@@ -43,15 +43,15 @@ func English(extra map[string]i18n.Text) Probes {
 		}
 	}
 	for key, t := range i18n.All() {
-		add(key, t.FR, t.EN)
+		add(key, t.FR(), t.EN())
 	}
 	for key, p := range i18n.AllPlurals() {
-		for i := range p.EN {
-			add(key, p.FR[i], p.EN[i])
+		for i := range 2 {
+			add(key, p[0][i], p[1][i])
 		}
 	}
 	for key, t := range extra {
-		add(key, t.FR, t.EN)
+		add(key, t.FR(), t.EN())
 	}
 	return ps
 }

@@ -5,13 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"html/template"
 	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"rdv/i18n"
 )
 
 // The waiting page is light on purpose: no file to fetch, its style and
@@ -25,50 +26,19 @@ import (
 // goes to the site once let in; a button pauses and resumes it. Without
 // the script, a link asks again by hand.
 
-// texts are the page's strings, French first.
-var texts = map[string][2]string{
-	"title":     {"Salle d'attente virtuelle", "Virtual waiting room"},
-	"intro":     {"Beaucoup de personnes cherchent un rendez-vous en ce moment. Pour que le site reste rapide pour tous, nous faisons entrer les visiteurs dans leur ordre d'arrivée.", "Many people are looking for an appointment right now. To keep the site fast for everyone, visitors come in in the order they arrived."},
-	"ahead":     {"Personnes devant vous : %d", "People ahead of you: %d"},
-	"next":      {"Vous êtes le prochain. Vous entrerez dans quelques secondes.", "You are next. You will be in within seconds."},
-	"wait":      {"Attente estimée : environ %s.", "Estimated wait: about %s."},
-	"nocookies": {"Votre navigateur n'a pas gardé notre témoin (cookie) : sans lui, nous ne pouvons pas vous garder de place dans la file. Autorisez les témoins pour ce site, ou laissez une demande de rendez-vous.", "Your browser did not keep our cookie: without it we cannot keep your place in line. Allow cookies for this site, or leave an appointment request."},
-	"arriving":  {"Nous vous donnons une place dans la file d'attente…", "Getting you a place in line…"},
-	"noticket":  {"Nous ne pouvons pas vous donner de place pour l'instant. La page réessaiera toute seule.", "We cannot give you a place in line right now. The page will try again by itself."},
-	"keep":      {"Cette page se met à jour toute seule. Gardez-la ouverte : vous gardez votre place.", "This page updates itself. Keep it open: you keep your place."},
-	"check":     {"Voir ma place maintenant", "Check my place now"},
-	"pause":     {"Suspendre la mise à jour", "Pause updates"},
-	"resume":    {"Reprendre la mise à jour", "Resume updates"},
-	"language":  {"Langue", "Language"},
-	"request":   {"Vous préférez ne pas attendre ? Laissez une demande de rendez-vous et on vous rappellera.", "Rather not wait? Leave an appointment request and you will be called back."},
-	"urgent":    {"Urgence : composez le 911. Conseils santé (Info-Santé) : 811.", "Emergency: call 911. Health advice (Info-Santé): 811."},
-	"other":     {"English", "Français"},
-	"api":       {"Salle d'attente : réessayez après le délai indiqué, avec les témoins reçus.", "Waiting room: try again after the delay given, with the cookies received."},
-}
-
-func tr(lang, key string, args ...any) string {
-	t := texts[key][0]
-	if lang == "en" {
-		t = texts[key][1]
-	}
-	if len(args) > 0 {
-		return fmt.Sprintf(t, args...)
-	}
-	return t
-}
+// tr returns the page's text of key (texts.go) in lang.
+func tr(lang, key string, args ...any) string { return i18n.T(lang, "waitroom."+key, args...) }
 
 // minutes writes a wait the way people say it.
 func minutes(d time.Duration, lang string) string {
 	m := int(math.Ceil(d.Minutes()))
 	switch {
 	case m <= 1:
-		return "1 minute"
+		return i18n.N(lang, "waitroom.minutes", 1)
 	case m < 120:
-		return strconv.Itoa(m) + " minutes"
-	case lang == "en":
-		return fmt.Sprintf("%d hours", (m+30)/60)
+		return i18n.N(lang, "waitroom.minutes", m)
 	}
-	return fmt.Sprintf("%d heures", (m+30)/60)
+	return i18n.N(lang, "waitroom.hours", (m+30)/60)
 }
 
 // pageStyle and pageScript are the page's inline style and script; the
@@ -148,7 +118,7 @@ func refreshAfter(wait time.Duration) time.Duration {
 // API a JSON error with the place in line. ahead < 0 means no ticket
 // could be issued.
 func (r *Room) writeWaiting(w http.ResponseWriter, req *http.Request, seq, ahead int64, wait time.Duration) {
-	lang := pickLang(req)
+	lang, _ := i18n.Lang(req)
 	retry := refreshAfter(wait)
 	switch ahead {
 	case arriving:
@@ -172,15 +142,12 @@ func (r *Room) writeWaiting(w http.ResponseWriter, req *http.Request, seq, ahead
 		_ = json.NewEncoder(w).Encode(body)
 		return
 	}
-	d := pageData{Lang: lang, Other: "en", OtherName: tr(lang, "other"), LangLabel: tr(lang, "language"), Title: tr(lang, "title"), Intro: tr(lang, "intro"),
-		Keep: tr(lang, "keep"), Request: tr(lang, "request"), Urgent: tr(lang, "urgent"), Refresh: int(retry.Seconds()),
+	d := pageData{Lang: lang, Other: i18n.Other(lang), OtherName: i18n.Name(i18n.Other(lang)), LangLabel: i18n.LanguageNav.In(lang), Title: tr(lang, "title"), Intro: tr(lang, "intro"),
+		Keep: tr(lang, "keep"), Request: tr(lang, "request"), Urgent: i18n.Emergency.In(lang), Refresh: int(retry.Seconds()),
 		Check: tr(lang, "check"), Pause: tr(lang, "pause"), Resume: tr(lang, "resume"), NextURL: req.URL.RequestURI(),
 		Style: template.CSS(pageStyle), Script: template.JS(pageScript)}
-	if lang == "en" {
-		d.Other = "fr"
-	}
 	q := req.URL.Query()
-	q.Set("lang", d.Other)
+	q.Set(i18n.Query, d.Other)
 	d.SwitchURL = req.URL.Path + "?" + q.Encode()
 	switch {
 	case ahead == arriving:
@@ -210,26 +177,4 @@ func (r *Room) writeWaiting(w http.ResponseWriter, req *http.Request, seq, ahead
 	h.Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(http.StatusServiceUnavailable)
 	w.Write(buf.Bytes())
-}
-
-// pickLang is the language of the request as the pages choose it: the
-// switch (?lang=), then the cookie it set, then Accept-Language, then
-// French.
-func pickLang(r *http.Request) string {
-	if l := r.URL.Query().Get("lang"); l == "fr" || l == "en" {
-		return l
-	}
-	if c, err := r.Cookie("lang"); err == nil && (c.Value == "fr" || c.Value == "en") {
-		return c.Value
-	}
-	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
-		tag := strings.ToLower(strings.TrimSpace(part))
-		switch {
-		case strings.HasPrefix(tag, "fr"):
-			return "fr"
-		case strings.HasPrefix(tag, "en"):
-			return "en"
-		}
-	}
-	return "fr"
 }

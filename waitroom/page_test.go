@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"rdv/i18n"
 )
 
 // TestWaitingPageUpdatesWithoutReload: the waiting page has no timed
@@ -27,7 +29,7 @@ func TestWaitingPageUpdatesWithoutReload(t *testing.T) {
 			t.Errorf("%s: the waiting page still reloads itself:\n%s", lang, body)
 		}
 		for _, want := range []string{
-			`<header><nav aria-label="` + tr(lang, "language") + `">`, "<main>", "</main>\n<footer>",
+			`<header><nav aria-label="` + i18n.LanguageNav.In(lang) + `">`, "<main>", "</main>\n<footer>",
 			`<div id="place" role="status" data-next="/recherche?lang=` + lang + `" data-after="`,
 			`<button type="button" id="pause" data-pause="` + tr(lang, "pause") + `"`, " hidden>",
 			`<noscript><p><a href="/recherche?lang=` + lang + `">` + tr(lang, "check") + `</a></p></noscript>`,

@@ -45,6 +45,17 @@ var requestFields = func() []labelled {
 // requestForm shows the empty form, with the search's service and place
 // when it comes from a search without results.
 func (s *Server) requestForm(w http.ResponseWriter, r *http.Request) {
+	if d, ok := s.requestDraft(w, r); ok {
+		// What was typed, and the messages of a form just sent back
+		// (request_sent_back.go).
+		f := newForm(d.Values)
+		for k, v := range d.Errors {
+			f.Fail(k, v)
+		}
+		f.summarize(requestFields)
+		s.renderRequestForm(w, r, http.StatusOK, f)
+		return
+	}
 	q := r.URL.Query()
 	f := newForm(url.Values{"language": {langOf(r.Context())}, "radius": {"25"},
 		"service": {q.Get("service")}, "place": {q.Get("lieu")}})
@@ -78,6 +89,10 @@ func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
 	f := newForm(r.PostForm)
 	req := readRequest(f, rdv.DateOf(time.Now()))
 	if len(f.Errors) > 0 {
+		if s.keepRequestDraft(w, r, draft{Values: typedValues(f.Values), Errors: f.Errors}) {
+			http.Redirect(w, r, requestPath, http.StatusSeeOther)
+			return
+		}
 		f.summarize(requestFields)
 		s.renderRequestForm(w, r, http.StatusUnprocessableEntity, f)
 		return
@@ -87,6 +102,7 @@ func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	dropRequestDraft(w, r)
 	s.log.InfoContext(r.Context(), "appointment request accepted", "reference", got.Reference)
 	s.render(w, r, http.StatusOK, "request_sent", &page{Title: "req.sent.title", Data: got})
 }

@@ -14,17 +14,15 @@ import (
 	"rdv/storetest"
 )
 
-// withRequests gives the site the spool in front of its store and the
-// agents' list.
+// withRequests gives the site the spool in front of its store.
 func withRequests(t *testing.T, s *site) *spool.Spool {
 	t.Helper()
-	sp, err := spool.Open(filepath.Join(t.TempDir(), "requests.spool"), s.store.(rdv.RequestStore), spool.Options{})
+	sp, err := spool.Open(filepath.Join(t.TempDir(), "requests.spool"), s.store, spool.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sp.Close() })
 	s.srv.d.Requests = sp
-	s.srv.d.RequestList = s.store.(rdv.RequestStore)
 	return sp
 }
 
@@ -67,7 +65,11 @@ func TestRequestFormKeepsBadInputWithMessages(t *testing.T) {
 	bad.Set("radius", "7")
 	back := b.do(http.MethodGet, "/demande?lang=en", nil)
 	_ = form
-	page := b.post(back, "/demande", bad).want(t, http.StatusUnprocessableEntity)
+	// Sent back by a redirect to the form's page, which shows it all.
+	if loc := b.post(back, "/demande", bad).want(t, http.StatusSeeOther).location(t); loc != "/demande" {
+		t.Fatalf("a form with mistakes is sent to %s", loc)
+	}
+	page := b.do(http.MethodGet, "/demande", nil).want(t, http.StatusOK)
 	page.contains(t, `value="Julie"`, `value="Sherbrooke"`, `id="f-availability-error"`, `id="f-service-error"`, `id="f-radius-error"`, "Some fields need correcting")
 	if referenceRE.MatchString(page.body) {
 		t.Fatal("a reference was given for a form with mistakes")
@@ -103,7 +105,7 @@ func TestAgentRequestList(t *testing.T) {
 	s := mustOpenSite(t)
 	accts := withStaff(t, s)
 	withRequests(t, s)
-	rs := s.store.(rdv.RequestStore)
+	rs := s.store
 	at := time.Date(2031, time.March, 3, 14, 0, 0, 0, time.UTC)
 	for i, ref := range []string{"D-AAAA-AAAA-AAA2", "D-AAAA-AAAA-AAA1"} {
 		if _, err := rs.AddRequest(t.Context(), storetest.SampleRequest(ref, at.Add(-time.Duration(i)*time.Hour))); err != nil {
@@ -136,6 +138,7 @@ func TestRequestFormShowsEveryPersonError(t *testing.T) {
 	bad := requestForm("fr")
 	bad.Set("birth_date", "2999-01-01")
 	bad.Set("health_number", "TREJ 9055 171")
-	page := b.post(form, "/demande", bad).want(t, http.StatusUnprocessableEntity)
+	b.post(form, "/demande", bad).want(t, http.StatusSeeOther)
+	page := b.do(http.MethodGet, "/demande", nil).want(t, http.StatusOK)
 	page.contains(t, `id="f-birth-date-error"`, `id="f-health-number-error"`, `href="#f-birth-date"`, `href="#f-health-number"`)
 }

@@ -328,23 +328,6 @@ func TestFlagsAndEnvironment(t *testing.T) {
 	}
 }
 
-func TestLanguage(t *testing.T) {
-	tests := map[string]string{
-		"":                        "fr",
-		"en":                      "en",
-		"en-US,en;q=0.9":          "en",
-		"fr-CA,fr;q=0.9,en;q=0.8": "fr",
-		"en;q=0.4,fr;q=0.6":       "fr",
-		"de,en;q=0.5":             "en",
-		"de":                      "fr",
-	}
-	for in, want := range tests {
-		if got := Language(in); got != want {
-			t.Errorf("Language(%q) = %s, want %s", in, got, want)
-		}
-	}
-}
-
 // With the server full, a confirmation waits for the place its
 // predecessor frees instead of being refused, while a search, whose part
 // of the queue is empty, is refused at once.

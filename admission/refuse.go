@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"rdv"
+	"rdv/i18n"
 )
 
 // CodeRateLimited is the JSON error code of a request refused because its
@@ -18,17 +18,12 @@ const (
 	codeUnavailable = "unavailable"
 )
 
-// refusal texts per kind and language. They are rendered once, at start:
-// a refusal must cost next to nothing.
-var refusalText = map[int]map[string]struct{ title, message string }{
-	http.StatusServiceUnavailable: {
-		"fr": {"Service très sollicité", "Le service reçoit beaucoup de demandes en ce moment. Votre demande n'a pas été traitée : réessayez dans quelques secondes."},
-		"en": {"Service busy", "The service is receiving many requests right now. Your request was not processed: please try again in a few seconds."},
-	},
-	http.StatusTooManyRequests: {
-		"fr": {"Trop de demandes", "Nous avons reçu trop de demandes de votre part en peu de temps. Réessayez dans quelques secondes."},
-		"en": {"Too many requests", "We received too many requests from you in a short time. Please try again in a few seconds."},
-	},
+// refusalCodes are the JSON error codes of the refusals, by status; their
+// texts are in texts.go. They are rendered once, at start: a refusal must
+// cost next to nothing.
+var refusalCodes = map[int]string{
+	http.StatusServiceUnavailable: codeUnavailable,
+	http.StatusTooManyRequests:    CodeRateLimited,
 }
 
 var refusalPage = template.Must(template.New("refusal").Parse(`<!doctype html>
@@ -46,32 +41,27 @@ type refusals map[int]map[string]refusal
 
 func renderRefusals() refusals {
 	out := refusals{}
-	for status, langs := range refusalText {
+	for status, code := range refusalCodes {
 		out[status] = map[string]refusal{}
-		code := codeUnavailable
-		if status == http.StatusTooManyRequests {
-			code = CodeRateLimited
-		}
-		for lang, t := range langs {
-			home := "Retour à l'accueil"
-			if lang == "en" {
-				home = "Back to the home page"
-			}
+		for _, lang := range []string{"fr", "en"} {
+			key := "refusal." + strconv.Itoa(status) + "."
+			title, message := i18n.T(lang, key+"title"), i18n.T(lang, key+"message")
 			var page strings.Builder
-			if err := refusalPage.Execute(&page, map[string]string{"Lang": lang, "Title": t.title, "Message": t.message, "Home": home}); err != nil {
+			if err := refusalPage.Execute(&page, map[string]string{"Lang": lang, "Title": title, "Message": message, "Home": i18n.BackHome.In(lang)}); err != nil {
 				panic(err) // a fixed template over fixed data
 			}
-			js := `{"error":{"code":"` + code + `","message":` + strconv.Quote(t.message) + `}}` + "\n"
+			js := `{"error":{"code":"` + code + `","message":` + strconv.Quote(message) + `}}` + "\n"
 			out[status][lang] = refusal{json: []byte(js), html: []byte(page.String())}
 		}
 	}
 	return out
 }
 
-// write answers with a refusal in the person's language: JSON for the API,
-// a small page otherwise.
+// write answers with a refusal in the person's language, chosen as the
+// pages choose it (i18n.Lang): JSON for the API, a small page otherwise.
 func (rs refusals) write(w http.ResponseWriter, r *http.Request, status int, retryAfter time.Duration) {
-	ref := rs[status][Language(r.Header.Get("Accept-Language"))]
+	lang, _ := i18n.Lang(r)
+	ref := rs[status][lang]
 	h := w.Header()
 	secs := int((retryAfter + time.Second - 1) / time.Second)
 	if secs < 1 {
@@ -90,7 +80,3 @@ func (rs refusals) write(w http.ResponseWriter, r *http.Request, status int, ret
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
-
-// Language returns "en" when an Accept-Language header prefers English to
-// French, and "fr" otherwise: French is the default.
-func Language(accept string) string { return rdv.PreferredLanguage(accept) }

@@ -126,10 +126,27 @@ type NetworkLoad struct {
 	Slots         iter.Seq2[Slot, int64]
 }
 
-// Store keeps the network, its slots and its appointments. It is the
-// authority: the in-memory index is only a cache of it. Every write is one
-// transaction; a write that fails leaves nothing behind.
+// Store is the whole store: everything the platform keeps, in one
+// interface that both stores (sqlite and postgres) implement and assert at
+// compile time. The platform is wired with it once; the smaller interfaces
+// it is made of name what a consumer needs when it needs only a part (the
+// booking engine a BookingStore, the spool a RequestStore).
 type Store interface {
+	BookingStore
+	SlotWatcher
+	DeskStore
+	AccountStore
+	SettingsStore
+	NetworkAdminStore
+	RequestStore
+	TicketStore
+	ModeStore
+}
+
+// BookingStore keeps the network, its slots and its appointments. It is
+// the authority: the in-memory index is only a cache of it. Every write is
+// one transaction; a write that fails leaves nothing behind.
+type BookingStore interface {
 	// Empty reports whether no network has been loaded.
 	Empty(ctx context.Context) (bool, error)
 	// LoadNetwork writes a whole network into an empty store, calling
@@ -171,12 +188,15 @@ type Store interface {
 	Close() error
 }
 
-// SlotWatcher is implemented by stores that several rdv instances share.
+// SlotWatcher follows the slot changes that other rdv instances commit.
 // WatchSlots calls apply, in commit order, with the current state of every
 // slot whose availability any instance changed, until ctx is done. A
 // notification lost while disconnected is repaired by a resync, so an
 // index fed by it is never stale for long. It returns ctx.Err() when ctx
-// ends, or an error it cannot recover from.
+// ends, or an error it cannot recover from. A store that only one instance
+// can open (SQLite) has no other instance to hear from: its WatchSlots
+// calls apply never and returns ctx.Err() when ctx ends, since the
+// instance's own engine already applies every change it commits.
 type SlotWatcher interface {
 	WatchSlots(ctx context.Context, apply func(SlotChanges)) error
 }

@@ -12,8 +12,6 @@ import (
 	"rdv/desk"
 )
 
-var _ rdv.DeskStore = (*Store)(nil)
-
 // Agenda lists the clinic's slots that start in [from, to) by practitioner
 // and time, each with its active appointment. Slots withdrawn by a plan
 // change are left out.

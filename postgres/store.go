@@ -1,8 +1,9 @@
 // Package postgres keeps the network, its slots and its appointments in
 // PostgreSQL, so that several rdv instances can share one database. It
-// implements rdv.Store and rdv.SlotWatcher: every write that changes a
-// slot's availability is recorded in a change log in its own transaction,
-// and each instance follows that log to keep its index fresh.
+// implements rdv.Store, whose SlotWatcher part is what lets them share it:
+// every write that changes a slot's availability is recorded in a change
+// log in its own transaction, and each instance follows that log to keep
+// its index fresh.
 package postgres
 
 import (
@@ -55,7 +56,6 @@ type Store struct {
 }
 
 var _ rdv.Store = (*Store)(nil)
-var _ rdv.SlotWatcher = (*Store)(nil)
 
 // Open connects to the database at url (postgres://...). It does not
 // migrate: run Migrate first.

@@ -10,11 +10,6 @@ import (
 	"rdv"
 )
 
-var (
-	_ rdv.TicketStore = (*Store)(nil)
-	_ rdv.ModeStore   = (*Store)(nil)
-)
-
 // waitroomRoom names the queue's row in waitroom_admitted. Numbers come
 // from the waitroom_tickets sequence: drawing one takes no lock that
 // another visitor waits on.

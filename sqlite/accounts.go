@@ -10,12 +10,6 @@ import (
 	"rdv/auth"
 )
 
-var (
-	_ rdv.AccountStore      = (*Store)(nil)
-	_ rdv.SettingsStore     = (*Store)(nil)
-	_ rdv.NetworkAdminStore = (*Store)(nil)
-)
-
 const accountColumns = `id, email, name, role, coalesce(clinic_id, 0), password_hash, language, disabled, created_at`
 
 func scanAccount(r interface{ Scan(...any) error }) (rdv.Account, error) {

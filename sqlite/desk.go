@@ -9,8 +9,6 @@ import (
 	"rdv/desk"
 )
 
-var _ rdv.DeskStore = (*Store)(nil)
-
 // deskSlotColumns is slotColumns qualified by the alias s.
 const deskSlotColumns = `s.id, s.clinic_id, s.practitioner_id, s.service, s.start_utc, s.end_utc, s.audience, s.state, coalesce(s.hold_id, ''), s.hold_expires`
 

@@ -10,8 +10,6 @@ import (
 	"rdv"
 )
 
-var _ rdv.RequestStore = (*Store)(nil)
-
 const requestColumns = `id, reference, first_name, last_name, birth_date, health_number, phone, email, language,
 	service, place, lat, lon, radius_km, availability, child, urgent, status, received_at,
 	coalesce(appointment_id, 0), close_reason, close_note, handled_by, handled_at`

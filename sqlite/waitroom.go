@@ -8,11 +8,6 @@ import (
 	"rdv"
 )
 
-var (
-	_ rdv.TicketStore = (*Store)(nil)
-	_ rdv.ModeStore   = (*Store)(nil)
-)
-
 // The waiting room's queue is one row: the ticket counter, the highest
 // admitted number and the instant admission is accounted up to. Drawing a
 // number is a one-row update through the group-commit writer, so a crowd

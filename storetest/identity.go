@@ -45,10 +45,8 @@ func testBookingKeepsPatients(t *testing.T, f *fixture) {
 	if got := f.appointment(theirs.ID).Patient; got != theirs.Patient {
 		t.Fatalf("the second booking reads back as\n%+v\nwant what it gave\n%+v", got, theirs.Patient)
 	}
-	if d, ok := f.store.(rdv.DeskStore); ok {
-		f.wantAgendaPatient(d, mine.Slot, mine.Patient)
-		f.wantAgendaPatient(d, theirs.Slot, theirs.Patient)
-	}
+	f.wantAgendaPatient(f.store, mine.Slot, mine.Patient)
+	f.wantAgendaPatient(f.store, theirs.Slot, theirs.Patient)
 	// Cancelling the booking leaves nothing behind either.
 	if _, _, err := f.store.Cancel(f.ctx, rdv.CancelRequest{AppointmentID: theirs.ID, TokenHash: auth.HashToken(theirs.CancelToken), Now: f.now}); err != nil {
 		t.Fatalf("cancel: %v", err)

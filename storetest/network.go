@@ -88,7 +88,7 @@ func SmallNetwork(start rdv.Date) rdv.NetworkLoad {
 }
 
 // MustLoad writes n into an empty store and fails the test on error.
-func MustLoad(t testing.TB, s rdv.Store, n rdv.NetworkLoad) {
+func MustLoad(t testing.TB, s rdv.BookingStore, n rdv.NetworkLoad) {
 	t.Helper()
 	if err := s.LoadNetwork(context.Background(), n, nil); err != nil {
 		t.Fatalf("load network: %v", err)
@@ -98,7 +98,7 @@ func MustLoad(t testing.TB, s rdv.Store, n rdv.NetworkLoad) {
 // MustBuildIndex builds the availability index over s as a server does at
 // start: its clinics, its practitioners and the slots bookable at now. It
 // fails the test on error.
-func MustBuildIndex(t testing.TB, s rdv.Store, now time.Time) *availability.Index {
+func MustBuildIndex(t testing.TB, s rdv.BookingStore, now time.Time) *availability.Index {
 	t.Helper()
 	ctx := context.Background()
 	clinics, err := s.Clinics(ctx)

@@ -98,7 +98,7 @@ func testCloseRequestRefused(t *testing.T, rs rdv.RequestStore) {
 }
 
 func testBookForRequest(t *testing.T, f *fixture) {
-	rs := f.store.(rdv.RequestStore)
+	rs := f.store
 	r := mustAddRequest(t, rs, "D-BOOK")
 	slot := f.freePublic(1)[0]
 	h := f.mustHold(slot, "agent")
@@ -127,7 +127,7 @@ func testBookForRequest(t *testing.T, f *fixture) {
 // agent has ended books nothing: the slot stays held for a retry, no
 // appointment is written and the request keeps its first end.
 func testBookForEndedRequest(t *testing.T, f *fixture) {
-	rs := f.store.(rdv.RequestStore)
+	rs := f.store
 	r := mustAddRequest(t, rs, "D-RACE")
 	slots := f.freePublic(3)
 	first := f.confirmReq(f.mustHold(slots[0], "agent-1").ID, TestPatient(4))

@@ -22,9 +22,8 @@ var Start = rdv.Date{Year: 2031, Month: time.March, Day: 3}
 
 // Run runs the whole suite, each part as a subtest. open returns a fresh,
 // empty, migrated store and registers its cleanup with t; the store must
-// implement every optional interface of package rdv that the parts test
-// (desk, accounts, requests, tickets and modes) and RawReader. The parts
-// run in parallel: each test opens a store of its own.
+// also be a RawReader. The parts run in parallel: each test opens a store
+// of its own.
 func Run(t *testing.T, open func(t *testing.T) rdv.Store) {
 	parts := []struct {
 		name string
@@ -38,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"StaffCancel", runStaffCancel},
 		{"SealedReplays", runSealedReplays},
 		{"Revision", runRevision},
+		{"Watch", runWatch},
 	}
 	for _, p := range parts {
 		t.Run(p.name, func(t *testing.T) {

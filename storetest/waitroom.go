@@ -12,13 +12,13 @@ import (
 // rdv.ModeStore. open returns a fresh, empty, migrated store and registers
 // its cleanup with t.
 func runWaitroom(t *testing.T, open func(t *testing.T) rdv.Store) {
-	tickets := func(t *testing.T) rdv.TicketStore { return openAs[rdv.TicketStore](t, open) }
+	tickets := func(t *testing.T) rdv.TicketStore { return open(t) }
 	t.Run("TicketsIncrease", func(t *testing.T) { testTicketsIncrease(t, tickets(t)) })
 	t.Run("ConcurrentTicketsDistinct", func(t *testing.T) { testConcurrentTickets(t, tickets(t)) })
 	t.Run("AdvanceAtRate", func(t *testing.T) { testAdvanceAtRate(t, tickets(t)) })
 	t.Run("ConcurrentAdvanceAdmitsOnce", func(t *testing.T) { testConcurrentAdvance(t, tickets(t)) })
 	t.Run("ClosedRoomAdmitsAll", func(t *testing.T) { testClosedRoomAdmitsAll(t, tickets(t)) })
-	t.Run("Modes", func(t *testing.T) { testModes(t, openAs[rdv.ModeStore](t, open)) })
+	t.Run("Modes", func(t *testing.T) { testModes(t, open(t)) })
 }
 
 func mustIssue(t *testing.T, ts rdv.TicketStore, n int) []int64 {

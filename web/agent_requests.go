@@ -46,17 +46,13 @@ type agentRequestsData struct {
 // agentRequests lists the appointment requests for the phone agents who
 // call people back, oldest first: the open ones unless asked otherwise.
 func (s *Server) agentRequests(w http.ResponseWriter, r *http.Request) {
-	if s.d.RequestList == nil {
-		s.renderError(w, r, http.StatusServiceUnavailable)
-		return
-	}
 	chosen := requestFilters[0]
 	for _, f := range requestFilters {
 		if f.value == r.URL.Query().Get("etat") {
 			chosen = f
 		}
 	}
-	list, err := s.d.RequestList.Requests(r.Context(), chosen.status, agentRequestsShown)
+	list, err := s.d.Store.Requests(r.Context(), chosen.status, agentRequestsShown)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -112,16 +108,12 @@ func (s *Server) renderAgentRequest(w http.ResponseWriter, r *http.Request, stat
 // requestOf reads the request named by the path; on false the answer is
 // written.
 func (s *Server) requestOf(w http.ResponseWriter, r *http.Request) (rdv.AppointmentRequest, bool) {
-	if s.d.RequestList == nil {
-		s.renderError(w, r, http.StatusServiceUnavailable)
-		return rdv.AppointmentRequest{}, false
-	}
 	id, ok := pathID(r)
 	if !ok {
 		s.renderError(w, r, http.StatusNotFound)
 		return rdv.AppointmentRequest{}, false
 	}
-	req, err := s.d.RequestList.Request(r.Context(), id)
+	req, err := s.d.Store.Request(r.Context(), id)
 	switch rdv.ErrorCode(err) {
 	case "":
 		return req, true
@@ -170,7 +162,7 @@ func (s *Server) closeRequest(w http.ResponseWriter, r *http.Request) {
 	in := rdv.CloseRequestInput{ID: req.ID, Reason: rdv.CloseReason(f.Values.Get("reason")), Note: f.Values.Get("note"), By: a.ID, Now: time.Now()}
 	err := in.Validate()
 	if err == nil {
-		_, err = s.d.RequestList.CloseRequest(r.Context(), in)
+		_, err = s.d.Store.CloseRequest(r.Context(), in)
 	}
 	back := "/agent/demandes/" + strconv.FormatInt(req.ID, 10)
 	switch {
@@ -205,9 +197,9 @@ var closeFields = []labelled{{"reason", "req.close.reason"}, {"note", "req.close
 // none, or a request that is no longer open.
 func (s *Server) requestFor(r *http.Request, value string) (rdv.AppointmentRequest, bool) {
 	id, err := strconv.ParseInt(value, 10, 64)
-	if err != nil || id <= 0 || s.d.RequestList == nil {
+	if err != nil || id <= 0 {
 		return rdv.AppointmentRequest{}, false
 	}
-	req, err := s.d.RequestList.Request(r.Context(), id)
+	req, err := s.d.Store.Request(r.Context(), id)
 	return req, err == nil && req.Status == rdv.RequestOpen
 }

@@ -18,7 +18,7 @@ func addRequest(t *testing.T, s *site, ref string) rdv.AppointmentRequest {
 	t.Helper()
 	r := storetest.SampleRequest(ref, time.Now().Add(-time.Hour))
 	r.Place, r.Lat, r.Lon = "Montréal", 45.5017, -73.5673
-	got, err := s.store.(rdv.RequestStore).AddRequest(t.Context(), r)
+	got, err := s.store.AddRequest(t.Context(), r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestAgentBooksForRequest(t *testing.T) {
 		fields.Set(k, v)
 	}
 	done := b.post(form, strings.SplitN(loc, "?", 2)[0], fields).want(t, http.StatusSeeOther).location(t)
-	got, err := s.store.(rdv.RequestStore).Request(t.Context(), req.ID)
+	got, err := s.store.Request(t.Context(), req.ID)
 	if err != nil || got.Status != rdv.RequestBooked || got.AppointmentID == 0 {
 		t.Fatalf("request after the booking: %+v, %v; want booked with its appointment", got, err)
 	}
@@ -116,7 +116,7 @@ func TestAgentBooksForRequest(t *testing.T) {
 	if !strings.HasSuffix(res.location(t), "/agent/demandes/"+id+"?avis=not_open") {
 		t.Fatalf("booking for a booked request led to %s", res.location(t))
 	}
-	if again, _ := s.store.(rdv.RequestStore).Request(t.Context(), req.ID); again.AppointmentID != got.AppointmentID {
+	if again, _ := s.store.Request(t.Context(), req.ID); again.AppointmentID != got.AppointmentID {
 		t.Fatalf("the request now points at appointment %d, want %d", again.AppointmentID, got.AppointmentID)
 	}
 	sid, _ := strconv.ParseInt(slot.Get("slot_id"), 10, 64)
@@ -152,7 +152,7 @@ func TestAgentClosesRequest(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res := b.post(page, target, tt.form).want(t, http.StatusUnprocessableEntity)
 			res.contains(t, translate("fr", tt.message), translate("fr", "form.errors"))
-			if got, _ := s.store.(rdv.RequestStore).Request(t.Context(), req.ID); got.Status != rdv.RequestOpen {
+			if got, _ := s.store.Request(t.Context(), req.ID); got.Status != rdv.RequestOpen {
 				t.Fatalf("a refused closing left the request %s", got.Status)
 			}
 		})
@@ -168,7 +168,7 @@ func TestAgentClosesRequest(t *testing.T) {
 	if res.location(t) != "/agent/demandes/"+id+"?avis=closed" {
 		t.Fatalf("closing led to %s", res.location(t))
 	}
-	got, _ := s.store.(rdv.RequestStore).Request(t.Context(), req.ID)
+	got, _ := s.store.Request(t.Context(), req.ID)
 	if got.Status != rdv.RequestClosed || got.CloseReason != rdv.CloseOther || got.HandledBy != accts[rdv.PhoneAgent].ID {
 		t.Fatalf("closed request %+v", got)
 	}

@@ -17,10 +17,7 @@ const bannerTTL = 2 * time.Second
 // banner they have; a failed read keeps the old banner and is retried
 // after bannerTTL.
 func (s *Server) banner(ctx context.Context) rdv.Banner {
-	if s.d.Settings == nil {
-		return rdv.Banner{}
-	}
-	return s.banners.get(ctx, bannerTTL, s.d.Settings.Banner, s.log, "status banner read failed; showing the last one")
+	return s.banners.get(ctx, bannerTTL, s.d.Store.Banner, s.log, "status banner read failed; showing the last one")
 }
 
 // setBannerCached makes this instance show b at once, after it was

@@ -113,7 +113,7 @@ func TestCalendarFileLinkNeedsPublicURL(t *testing.T) {
 	}
 	mustParseICS(t, req.body)
 	// A status change at the desk raises the SEQUENCE too.
-	d := rs.s.store.(rdv.DeskStore)
+	d := rs.s.store
 	if _, err := d.SetAppointmentStatus(context.Background(), rdv.AppointmentStatusRequest{ClinicID: rs.before.Slot.ClinicID,
 		AppointmentID: rs.id, Status: rdv.Arrived, Now: rs.before.Slot.Start.Add(-time.Minute)}); err != nil {
 		t.Fatalf("mark arrived: %v", err)

@@ -6,8 +6,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-
-	"rdv"
 )
 
 // A cookie planted from a sibling host (no __Host- prefix without HTTPS)
@@ -47,12 +45,12 @@ func TestCSRFPlantedCookieRefused(t *testing.T) {
 			op.do(http.MethodPost, "/operateur/bandeau", form).want(t, http.StatusForbidden).contains(t, translate("fr", "error.403.csrf"))
 		})
 	}
-	if b, _ := s.store.(rdv.SettingsStore).Banner(context.Background()); b.TextFR != "" {
+	if b, _ := s.store.Banner(context.Background()); b.TextFR != "" {
 		t.Fatalf("a forged post set the banner %+v", b)
 	}
 	// The planted cookie is still there: the genuine form works anyway.
 	op.post(console, "/operateur/bandeau", banner("Vrai")).want(t, http.StatusSeeOther)
-	if b, _ := s.store.(rdv.SettingsStore).Banner(context.Background()); b.TextFR != "Vrai" {
+	if b, _ := s.store.Banner(context.Background()); b.TextFR != "Vrai" {
 		t.Fatalf("the genuine form did not set the banner: %+v", b)
 	}
 }
@@ -61,7 +59,7 @@ func TestCSRFPlantedCookieRefused(t *testing.T) {
 // secret gives the same session: worth nothing on this one.
 func mustOtherServerToken(t *testing.T, s *site, b *browser) string {
 	t.Helper()
-	otherSrv, err := New(Deps{Engine: s.engine, Index: s.index, Store: s.store, Accounts: s.srv.d.Accounts, Settings: s.srv.d.Settings})
+	otherSrv, err := New(Deps{Engine: s.engine, Index: s.index, Store: s.store})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,8 +14,6 @@ import (
 // last one rather than wait on the database.
 func TestSearchAnswersWhileDatabaseIsDown(t *testing.T) {
 	s := mustOpenSite(t)
-	s.srv.d.Settings = s.store.(rdv.SettingsStore)
-	s.srv.d.Modes = s.store.(rdv.ModeStore)
 	before := s.get(s.searchQuery(), "fr").want(t, http.StatusOK)
 	if err := s.store.Close(); err != nil {
 		t.Fatal(err)

@@ -22,10 +22,7 @@ const modesTTL = 2 * time.Second
 // modes returns the operators' switches, read again when older than
 // modesTTL; while the store cannot be read, the last ones hold.
 func (s *Server) modes(ctx context.Context) rdv.Modes {
-	if s.d.Modes == nil {
-		return rdv.Modes{}
-	}
-	return s.modeCache.get(ctx, modesTTL, s.d.Modes.Modes, s.log, "modes read failed; keeping the last ones")
+	return s.modeCache.get(ctx, modesTTL, s.d.Store.Modes, s.log, "modes read failed; keeping the last ones")
 }
 
 // setModesCached makes this instance follow m at once, after it was
@@ -164,10 +161,6 @@ func (s *Server) modesPage(w http.ResponseWriter, r *http.Request) {
 
 // setModes writes the operators' switches from the console.
 func (s *Server) setModes(w http.ResponseWriter, r *http.Request) {
-	if s.d.Modes == nil {
-		s.renderError(w, r, http.StatusServiceUnavailable)
-		return
-	}
 	if !s.parseForm(w, r) {
 		return
 	}
@@ -178,7 +171,7 @@ func (s *Server) setModes(w http.ResponseWriter, r *http.Request) {
 		SetBy:       a.ID,
 		SetAt:       time.Now(),
 	}
-	if err := s.d.Modes.SetModes(r.Context(), m); err != nil {
+	if err := s.d.Store.SetModes(r.Context(), m); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -18,8 +18,7 @@ import (
 func TestReadOnlyMode(t *testing.T) {
 	s := mustOpenSite(t)
 	accts := withStaff(t, s)
-	s.srv.d.Modes = s.store.(rdv.ModeStore)
-	if err := s.store.(rdv.SettingsStore).SetBanner(t.Context(), rdv.Banner{TextFR: "Texte de l'opérateur", TextEN: "Operator text", Level: "info"}); err != nil {
+	if err := s.store.SetBanner(t.Context(), rdv.Banner{TextFR: "Texte de l'opérateur", TextEN: "Operator text", Level: "info"}); err != nil {
 		t.Fatal(err)
 	}
 	// A results page someone had open before the mode came on: read-only
@@ -30,7 +29,7 @@ func TestReadOnlyMode(t *testing.T) {
 	console.contains(t, `href="/operateur/modes"`)
 	modes := op.do(http.MethodGet, "/operateur/modes", nil).want(t, http.StatusOK)
 	op.post(modes, "/operateur/modes", url.Values{"read_only": {"on"}}).want(t, http.StatusSeeOther)
-	if m, err := s.store.(rdv.ModeStore).Modes(t.Context()); err != nil || !m.ReadOnly || m.WaitingRoom || m.SetBy != accts[rdv.Operator].ID {
+	if m, err := s.store.Modes(t.Context()); err != nil || !m.ReadOnly || m.WaitingRoom || m.SetBy != accts[rdv.Operator].ID {
 		t.Fatalf("stored modes = %+v, %v", m, err)
 	}
 
@@ -70,11 +69,10 @@ func TestReadOnlyMode(t *testing.T) {
 func TestModesSwitchIsForOperators(t *testing.T) {
 	s := mustOpenSite(t)
 	accts := withStaff(t, s)
-	s.srv.d.Modes = s.store.(rdv.ModeStore)
 	staffBrowser(t, s, accts, rdv.PhoneAgent).do(http.MethodGet, "/operateur/modes", nil).want(t, http.StatusForbidden)
 	newBrowser(t, s).do(http.MethodGet, "/operateur/modes", nil).want(t, http.StatusSeeOther)
 	s.post("/operateur/modes", url.Values{"read_only": {"on"}}, "").want(t, http.StatusSeeOther) // to sign-in
-	if m, _ := s.store.(rdv.ModeStore).Modes(t.Context()); m.ReadOnly {
+	if m, _ := s.store.Modes(t.Context()); m.ReadOnly {
 		t.Fatal("someone not signed in switched read-only mode on")
 	}
 }

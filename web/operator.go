@@ -82,11 +82,7 @@ func (s *Server) clearBanner(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) writeBanner(w http.ResponseWriter, r *http.Request, b rdv.Banner, notice string) {
-	if s.d.Settings == nil {
-		s.renderError(w, r, http.StatusServiceUnavailable)
-		return
-	}
-	if err := s.d.Settings.SetBanner(r.Context(), b); err != nil {
+	if err := s.d.Store.SetBanner(r.Context(), b); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -153,11 +149,7 @@ func (s *Server) createClinic(w http.ResponseWriter, r *http.Request) {
 		s.renderOperator(w, r, http.StatusUnprocessableEntity, f, "")
 		return
 	}
-	if s.d.Network == nil {
-		s.renderError(w, r, http.StatusServiceUnavailable)
-		return
-	}
-	c, err := s.d.Network.CreateClinic(r.Context(), c)
+	c, err := s.d.Store.CreateClinic(r.Context(), c)
 	if err != nil {
 		s.fail(w, r, err)
 		return

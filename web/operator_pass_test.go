@@ -18,13 +18,13 @@ import (
 
 // countedSessions counts session look-ups in the store.
 type countedSessions struct {
-	rdv.AccountStore
+	rdv.Store
 	lookups atomic.Int64
 }
 
 func (c *countedSessions) SessionByTokenHash(ctx context.Context, hash string, now time.Time) (rdv.Session, rdv.Account, error) {
 	c.lookups.Add(1)
-	return c.AccountStore.SessionByTokenHash(ctx, hash, now)
+	return c.Store.SessionByTokenHash(ctx, hash, now)
 }
 
 // withCookies returns a request to target carrying cookies.
@@ -88,8 +88,8 @@ func TestOperatorPass(t *testing.T) {
 func TestOperatorPagesUnderSaturation(t *testing.T) {
 	s := mustOpenSite(t)
 	withStaff(t, s)
-	sessions := &countedSessions{AccountStore: s.srv.d.Accounts}
-	s.srv.d.Accounts = sessions
+	sessions := &countedSessions{Store: s.store}
+	s.srv.d.Store = sessions
 	op := newBrowser(t, s)
 	op.signIn("operator@reseau.example", testPassword).want(t, http.StatusSeeOther)
 

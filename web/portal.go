@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"rdv"
-	"rdv/booking"
 	"rdv/desk"
 )
 
@@ -47,17 +46,6 @@ func (s *Server) deskRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /agent/reservation/{hold}", s.requireRole(s.staffBookingForm, rdv.PhoneAgent))
 	mux.HandleFunc("POST /agent/reservation/{hold}", s.requireRole(s.staffConfirm, rdv.PhoneAgent))
 	mux.HandleFunc("GET /agent/confirmation/{id}", s.requireRole(s.staffBooked, rdv.PhoneAgent))
-}
-
-// desk returns the clinic desk, or answers 404 when the store keeps none
-// and returns false.
-func (s *Server) desk(w http.ResponseWriter, r *http.Request) (*booking.Desk, bool) {
-	d := s.clinicDesk
-	if d == nil {
-		s.renderError(w, r, http.StatusNotFound)
-		return nil, false
-	}
-	return d, true
 }
 
 // agendaRow is one slot of the day view, its words in the page's language.
@@ -169,10 +157,7 @@ func (s *Server) renderDay(w http.ResponseWriter, r *http.Request, status int, d
 	if !ok {
 		return
 	}
-	d, ok := s.desk(w, r)
-	if !ok {
-		return
-	}
+	d := s.clinicDesk
 	entries, err := d.Agenda(r.Context(), c.ID, day, day.AddDays(1))
 	if err != nil {
 		s.fail(w, r, err)
@@ -306,10 +291,7 @@ func (s *Server) portalSlotState(state rdv.SlotState) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		d, ok := s.desk(w, r)
-		if !ok {
-			return
-		}
+		d := s.clinicDesk
 		var err error
 		done := "blocked"
 		if state == rdv.SlotBlocked {
@@ -328,10 +310,7 @@ func (s *Server) portalStatus(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d, ok := s.desk(w, r)
-	if !ok {
-		return
-	}
+	d := s.clinicDesk
 	_, err := d.SetStatus(r.Context(), a.ClinicID, id, rdv.AppointmentStatus(r.PostForm.Get("status")))
 	s.deskOutcome(w, r, err, "status")
 }
@@ -379,10 +358,7 @@ func (s *Server) portalAddSlot(w http.ResponseWriter, r *http.Request) {
 			slots = append(slots, rdv.Slot{PractitionerID: practitioner, Service: service, Audience: audience,
 				Start: at, End: at.Add(time.Duration(minutes) * time.Minute)})
 		}
-		d, ok := s.desk(w, r)
-		if !ok {
-			return
-		}
+		d := s.clinicDesk
 		_, err := d.AddSlots(r.Context(), a.ClinicID, slots)
 		switch rdv.ErrorCode(err) {
 		case "":

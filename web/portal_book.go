@@ -229,8 +229,8 @@ func (s *Server) staffBooked(w http.ResponseWriter, r *http.Request) {
 		back = "/clinique?date=" + rdv.DateOf(a.Slot.Start).String()
 	}
 	var requestURL, notice string
-	if id, err := strconv.ParseInt(r.URL.Query().Get("demande"), 10, 64); err == nil && m.clinic == 0 && s.d.RequestList != nil {
-		if req, err := s.d.RequestList.Request(r.Context(), id); err == nil && req.AppointmentID == a.ID {
+	if id, err := strconv.ParseInt(r.URL.Query().Get("demande"), 10, 64); err == nil && m.clinic == 0 {
+		if req, err := s.d.Store.Request(r.Context(), id); err == nil && req.AppointmentID == a.ID {
 			requestURL, notice = "/agent/demandes/"+strconv.FormatInt(id, 10), translate(langOf(r.Context()), "req.notice.booked")
 		}
 	}

@@ -79,10 +79,7 @@ func (s *Server) portalExceptions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderExceptions(w http.ResponseWriter, r *http.Request, status int, c rdv.Clinic, p rdv.Practitioner, f *form, preview *rdv.ExceptionEffect, notice string) {
-	d, ok := s.desk(w, r)
-	if !ok {
-		return
-	}
+	d := s.clinicDesk
 	lang := langOf(r.Context())
 	data := portalExceptionsData{Practitioner: p.ID, Name: p.Name}
 	for _, q := range s.d.Index.Practitioners() {
@@ -223,10 +220,7 @@ func (s *Server) exceptionStep(w http.ResponseWriter, r *http.Request, apply boo
 	if !ok {
 		return
 	}
-	d, ok := s.desk(w, r)
-	if !ok {
-		return
-	}
+	d := s.clinicDesk
 	f := newForm(r.PostForm)
 	p, e := s.exceptionForm(c, f)
 	if len(f.Errors) == 0 {
@@ -263,10 +257,7 @@ func (s *Server) portalRemoveException(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d, ok := s.desk(w, r)
-	if !ok {
-		return
-	}
+	d := s.clinicDesk
 	practitioner, _ := strconv.ParseInt(r.PostForm.Get("practitioner"), 10, 64)
 	if _, err := d.RemoveException(r.Context(), a.ClinicID, practitioner, id); err != nil {
 		s.fail(w, r, err)

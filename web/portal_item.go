@@ -32,10 +32,7 @@ func (s *Server) portalSlot(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d, ok := s.desk(w, r)
-	if !ok {
-		return
-	}
+	d := s.clinicDesk
 	e, err := d.Entry(r.Context(), a.ClinicID, id)
 	if err != nil {
 		s.fail(w, r, err)
@@ -51,10 +48,7 @@ func (s *Server) portalAppointment(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d, ok := s.desk(w, r)
-	if !ok {
-		return
-	}
+	d := s.clinicDesk
 	appt, err := d.Appointment(r.Context(), a.ClinicID, id)
 	if err != nil {
 		s.fail(w, r, err)

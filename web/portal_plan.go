@@ -164,10 +164,7 @@ func (s *Server) portalSavePlan(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(f.Errors) == 0 {
-		d, ok := s.desk(w, r)
-		if !ok {
-			return
-		}
+		d := s.clinicDesk
 		_, _, err := d.SavePlan(r.Context(), a.ClinicID, plan)
 		switch rdv.ErrorCode(err) {
 		case "":

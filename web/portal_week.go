@@ -39,10 +39,7 @@ func (s *Server) portalWeek(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d, ok := s.desk(w, r)
-	if !ok {
-		return
-	}
+	d := s.clinicDesk
 	day := s.portalDate(r)
 	monday := day.AddDays(-((int(day.Weekday()) + 6) % 7))
 	entries, err := d.Agenda(r.Context(), c.ID, monday, monday.AddDays(7))
@@ -104,10 +101,7 @@ func (s *Server) portalCSV(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d, ok := s.desk(w, r)
-	if !ok {
-		return
-	}
+	d := s.clinicDesk
 	day := s.portalDate(r)
 	entries, err := d.Agenda(r.Context(), c.ID, day, day.AddDays(1))
 	if err != nil {

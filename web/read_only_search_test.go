@@ -12,9 +12,8 @@ import (
 // readOnly switches read-only mode on for the site, as an operator does.
 func readOnly(t *testing.T, s *site) {
 	t.Helper()
-	s.srv.d.Modes = s.store.(rdv.ModeStore)
 	m := rdv.Modes{ReadOnly: true}
-	if err := s.srv.d.Modes.SetModes(t.Context(), m); err != nil {
+	if err := s.store.SetModes(t.Context(), m); err != nil {
 		t.Fatal(err)
 	}
 	s.srv.setModesCached(m)

@@ -15,8 +15,9 @@ import (
 	"rdv"
 )
 
-// alwaysReadOnly is a switch stuck on read-only mode.
-type alwaysReadOnly struct{}
+// alwaysReadOnly is a store whose switch is stuck on read-only mode; it
+// answers nothing else.
+type alwaysReadOnly struct{ rdv.Store }
 
 func (alwaysReadOnly) Modes(context.Context) (rdv.Modes, error) {
 	return rdv.Modes{ReadOnly: true}, nil
@@ -79,7 +80,7 @@ func TestReadOnlyAnswerIsDocumented(t *testing.T) {
 	}
 	enum := codes.Properties.Code.Enum
 
-	s := &Server{d: Deps{Modes: alwaysReadOnly{}}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	s := &Server{d: Deps{Store: alwaysReadOnly{}}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	h := s.refuseWritesWhenReadOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusTeapot) // let through
 	}))

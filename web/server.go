@@ -26,7 +26,10 @@ import (
 type Deps struct {
 	Engine *booking.Engine
 	Index  *availability.Index
-	Store  rdv.Store
+	// Store is the whole store. Staff sign in with its accounts; it keeps
+	// the status banner, the operators' switches, onboarded clinics, the
+	// clinics' desks and the appointment requests agents work on.
+	Store rdv.Store
 	// API serves /api/, /healthz and /readyz.
 	API http.Handler
 	// Ready reports whether the platform can serve. The API answers the
@@ -42,24 +45,12 @@ type Deps struct {
 	// ParsePublicURL), in front of the links shown whole; "": those
 	// links are shown as paths.
 	PublicURL string
-	// Accounts signs staff in; without it no one can sign in and staff
-	// pages send people to a sign-in page that refuses everyone.
-	Accounts rdv.AccountStore
-	// Settings holds the status banner; without it no banner shows.
-	Settings rdv.SettingsStore
-	// Network lets operators onboard clinics.
-	Network rdv.NetworkAdminStore
-	// Modes holds the operators' switches (read-only mode, the waiting
-	// room); without it neither can be switched on.
-	Modes rdv.ModeStore
 	// WaitingRoomOpen reports whether the waiting room is open, for the
 	// banner; nil: never.
 	WaitingRoomOpen func(now time.Time) bool
 	// Requests takes the appointment-request form (the spool); without
 	// it the form answers 503.
 	Requests rdv.RequestAcceptor
-	// RequestList lists the requests for agents.
-	RequestList rdv.RequestStore
 	// Load reports admission control's live state for the operators'
 	// load page; nil: the page says it is not reported.
 	Load func() LoadSnapshot
@@ -83,7 +74,7 @@ const placeSuggestions = 40
 // Server serves the pages and mounts the API. It is an http.Handler, safe
 // for concurrent use.
 type Server struct {
-	clinicDesk *booking.Desk // nil when the store keeps no clinic desk
+	clinicDesk *booking.Desk
 	d          Deps
 	log        *slog.Logger
 	handler    http.Handler
@@ -121,10 +112,7 @@ func New(d Deps) (*Server, error) {
 	case d.Store == nil:
 		return nil, errors.New("web: no store")
 	}
-	s := &Server{d: d, log: d.Log, signins: newSigninGuard()}
-	if ds, ok := d.Store.(rdv.DeskStore); ok {
-		s.clinicDesk = booking.NewDesk(d.Engine, ds)
-	}
+	s := &Server{d: d, log: d.Log, signins: newSigninGuard(), clinicDesk: booking.NewDesk(d.Engine, d.Store)}
 	s.health.ttl = healthTTL
 	if d.Secret == nil {
 		d.Secret = NewSecret()

@@ -56,7 +56,7 @@ type sessionKey struct{}
 // context. Requests without a session cookie (patients) cost nothing.
 func (s *Server) withSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.d.Accounts == nil || strings.HasPrefix(r.URL.Path, "/static/") || strings.HasPrefix(r.URL.Path, "/api/") {
+		if strings.HasPrefix(r.URL.Path, "/static/") || strings.HasPrefix(r.URL.Path, "/api/") {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -65,7 +65,7 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		sess, acct, err := s.d.Accounts.SessionByTokenHash(r.Context(), auth.HashToken(c.Value), time.Now())
+		sess, acct, err := s.d.Store.SessionByTokenHash(r.Context(), auth.HashToken(c.Value), time.Now())
 		if err != nil {
 			if rdv.ErrorCode(err) != rdv.ENOTFOUND {
 				s.log.WarnContext(r.Context(), "session lookup failed", "err", err)

@@ -16,13 +16,13 @@ import (
 // countedAccounts counts the accounts looked up by email: every sign-in
 // that reaches the password check looks its email up once.
 type countedAccounts struct {
-	rdv.AccountStore
+	rdv.Store
 	lookups atomic.Int64
 }
 
 func (c *countedAccounts) AccountByEmail(ctx context.Context, email string) (rdv.Account, error) {
 	c.lookups.Add(1)
-	return c.AccountStore.AccountByEmail(ctx, email)
+	return c.Store.AccountByEmail(ctx, email)
 }
 
 // signinForm is what a browser at addr, forwarded for xff when not
@@ -73,8 +73,8 @@ func (f signinForm) post(s *site, email, password string) int {
 func TestSignInGuessesRacedCheckFiveAtMost(t *testing.T) {
 	s := mustOpenSite(t)
 	withStaff(t, s)
-	counted := &countedAccounts{AccountStore: s.srv.d.Accounts}
-	s.srv.d.Accounts = counted
+	counted := &countedAccounts{Store: s.store}
+	s.srv.d.Store = counted
 	const tries = 25
 	start := make(chan struct{})
 	var wg sync.WaitGroup

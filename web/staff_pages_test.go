@@ -18,11 +18,6 @@ import (
 // both.
 func (s *site) staffPages(t *testing.T, lang string) map[string]answer {
 	t.Helper()
-	if s.srv.d.Accounts == nil {
-		s.srv.d.Accounts = s.store.(rdv.AccountStore)
-		s.srv.d.Settings = s.store.(rdv.SettingsStore)
-		s.srv.d.Network = s.store.(rdv.NetworkAdminStore)
-	}
 	hash, err := auth.HashPassword(testPassword, fastParams)
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +28,7 @@ func (s *site) staffPages(t *testing.T, lang string) map[string]answer {
 		if role.ClinicBound() {
 			a.ClinicID = 1
 		}
-		if _, err := s.srv.d.Accounts.CreateAccount(context.Background(), a); err != nil {
+		if _, err := s.store.CreateAccount(context.Background(), a); err != nil {
 			t.Fatalf("create %s: %v", role, err)
 		}
 		b := newBrowser(t, s)

@@ -19,14 +19,10 @@ const testPassword = "un mot de passe assez long"
 // parameters a hash carries.
 var fastParams = auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
-// withStaff gives the site its account and settings stores, and one
-// account per role (the clinic roles at clinic 1).
+// withStaff gives the site one account per role (the clinic roles at
+// clinic 1).
 func withStaff(t *testing.T, s *site) map[rdv.Role]rdv.Account {
 	t.Helper()
-	accounts := s.store.(rdv.AccountStore)
-	s.srv.d.Accounts = accounts
-	s.srv.d.Settings = s.store.(rdv.SettingsStore)
-	s.srv.d.Network = s.store.(rdv.NetworkAdminStore)
 	hash, err := auth.HashPassword(testPassword, fastParams)
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +33,7 @@ func withStaff(t *testing.T, s *site) map[rdv.Role]rdv.Account {
 		if role.ClinicBound() {
 			a.ClinicID = 1
 		}
-		if a, err = accounts.CreateAccount(context.Background(), a); err != nil {
+		if a, err = s.store.CreateAccount(context.Background(), a); err != nil {
 			t.Fatalf("create %s: %v", role, err)
 		}
 		out[role] = a
@@ -230,7 +226,7 @@ func TestCSRF(t *testing.T) {
 			res.contains(t, translate(tt.lang, "error.403.csrf"))
 		})
 	}
-	if b, _ := s.store.(rdv.SettingsStore).Banner(context.Background()); b.TextFR != "" {
+	if b, _ := s.store.Banner(context.Background()); b.TextFR != "" {
 		t.Errorf("a refused post set the banner %+v", b)
 	}
 }

@@ -50,11 +50,7 @@ func (m *Main) Account(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	accounts, ok := store.(rdv.AccountStore)
-	if !ok {
-		return fmt.Errorf("rdv account: the %T store keeps no accounts", store)
-	}
-	a, err := accounts.CreateAccount(ctx, rdv.Account{
+	a, err := store.CreateAccount(ctx, rdv.Account{
 		Email: *email, Name: *name, Role: rdv.Role(*role), ClinicID: *clinic, PasswordHash: hash, Language: *lang,
 	})
 	if err != nil {

@@ -92,10 +92,6 @@ var demoStaff = []rdv.Account{
 // passwords, shown once on the terminal: a demo database must not carry
 // passwords anyone could read in the source.
 func (m *Main) createDemoStaff(ctx context.Context, store rdv.Store) error {
-	accounts, ok := store.(rdv.AccountStore)
-	if !ok {
-		return nil
-	}
 	fmt.Fprintln(m.Stderr, "demo staff accounts (sign in at /connexion; passwords are shown only now):")
 	for _, a := range demoStaff {
 		password := auth.NewToken()[:16]
@@ -104,7 +100,7 @@ func (m *Main) createDemoStaff(ctx context.Context, store rdv.Store) error {
 			return err
 		}
 		a.PasswordHash, a.Language = hash, "fr"
-		if _, err := accounts.CreateAccount(ctx, a); err != nil {
+		if _, err := store.CreateAccount(ctx, a); err != nil {
 			return fmt.Errorf("create demo account %s: %w", a.Email, err)
 		}
 		fmt.Fprintf(m.Stderr, "  %-13s %-24s %s\n", a.Role, a.Email, password)

@@ -176,9 +176,7 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if requests != nil {
-		defer requests.Close()
-	}
+	defer requests.Close()
 	room, err := m.openWaitroom(f.Waitroom, secret, store, admit, reg)
 	if err != nil {
 		return err
@@ -203,11 +201,9 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 		return err
 	}
 	handler := admit.Middleware(site)
-	if room != nil {
-		// In front of admission control: a waiting visitor's page costs
-		// none of the capacity kept for those let in.
-		handler = room.Middleware(handler)
-	}
+	// In front of admission control: a waiting visitor's page costs
+	// none of the capacity kept for those let in.
+	handler = room.Middleware(handler)
 	if f.HTTPSProxy {
 		handler = behindHTTPSProxy(handler)
 	}
@@ -226,20 +222,16 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = engine.Run(bg) })
 	wg.Go(func() { _ = admit.Run(bg) })
-	if room != nil {
-		wg.Go(func() { _ = room.Run(bg) })
-	}
-	if requests != nil {
-		wg.Go(func() { _ = requests.Run(bg) })
-	}
-	if w, ok := store.(rdv.SlotWatcher); ok {
-		learner := availability.NewLearner(index, store, m.Log)
-		wg.Go(func() {
-			if err := learner.Follow(bg, w); err != nil && bg.Err() == nil {
-				m.Log.Error("slot watcher stopped", "err", err)
-			}
-		})
-	}
+	wg.Go(func() { _ = room.Run(bg) })
+	wg.Go(func() { _ = requests.Run(bg) })
+	// Other instances' changes reach the index through the store's
+	// watcher; SQLite, which no other instance shares, has none to bring.
+	learner := availability.NewLearner(index, store, m.Log)
+	wg.Go(func() {
+		if err := learner.Follow(bg, store); err != nil && bg.Err() == nil {
+			m.Log.Error("slot watcher stopped", "err", err)
+		}
+	})
 	defer func() { stopBG(); wg.Wait() }()
 
 	serveErr := make(chan error, 1)
@@ -337,34 +329,18 @@ func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.
 	}
 	trust := admit.TrustForwardedFor()
 	deps := api.Deps{Engine: engine, Index: index, Store: store, Ready: ready, Log: m.Log, TrustForwardedFor: trust}
-	if room != nil {
-		deps.Browser = room.Browser
-	}
-	if requests != nil {
-		deps.Requests = requests
-	}
+	deps.Browser = room.Browser
+	deps.Requests = requests
 	// The API's clinic routes take the pages' staff sessions and form
-	// tokens: the same accounts, the same secret.
-	deps.Accounts, _ = store.(rdv.AccountStore)
+	// tokens: the same store's accounts, the same secret.
 	deps.Secret = secret
 	apiHandler := api.New(deps)
 	wd := web.Deps{Engine: engine, Index: index, Store: store, API: apiHandler, Ready: ready, Log: m.Log, TrustForwardedFor: trust, Browser: deps.Browser}
-	// Stores that keep accounts and settings enable sign-in, the banner
-	// and onboarding.
-	wd.Accounts, _ = store.(rdv.AccountStore)
-	wd.Settings, _ = store.(rdv.SettingsStore)
-	wd.Network, _ = store.(rdv.NetworkAdminStore)
-	wd.Modes, _ = store.(rdv.ModeStore)
-	wd.RequestList, _ = store.(rdv.RequestStore)
 	wd.PublicURL, wd.Secret = publicURL, secret
-	if requests != nil {
-		wd.Requests = requests
-	}
+	wd.Requests = requests
 	wd.Load = loadSnapshot(admit)
-	if room != nil {
-		wd.WaitingRoomOpen = room.Open
-		wd.WaitingRoom = waitingRoomSnapshot(room)
-	}
+	wd.WaitingRoomOpen = room.Open
+	wd.WaitingRoom = waitingRoomSnapshot(room)
 	site, err := web.New(wd)
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -378,12 +354,8 @@ func (m *Main) Flood(ctx context.Context, args []string) error {
 }
 
 // openSpool opens the durable spool of appointment requests in front of
-// the store, or returns nil when the store cannot keep requests.
+// the store.
 func (m *Main) openSpool(f *serveFlags, store rdv.Store) (*spool.Spool, error) {
-	rs, ok := store.(rdv.RequestStore)
-	if !ok {
-		return nil, nil
-	}
 	path := f.Spool
 	if path == "" {
 		path = "rdv-requests.spool"
@@ -391,7 +363,7 @@ func (m *Main) openSpool(f *serveFlags, store rdv.Store) (*spool.Spool, error) {
 			path = f.DB + ".requests.spool"
 		}
 	}
-	sp, err := spool.Open(path, rs, spool.Options{Log: m.Log})
+	sp, err := spool.Open(path, store, spool.Options{Log: m.Log})
 	if err != nil {
 		return nil, fmt.Errorf("appointment requests: %w", err)
 	}

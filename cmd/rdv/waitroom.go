@@ -41,13 +41,8 @@ func (m *Main) serverSecret(f waitroomFlags) []byte {
 }
 
 // openWaitroom builds the waiting room over the store, opened by the
-// operators' switch and, unless turned off, by sustained shedding. It
-// returns nil when the store keeps no ticket queue.
+// operators' switch and, unless turned off, by sustained shedding.
 func (m *Main) openWaitroom(f waitroomFlags, secret []byte, store rdv.Store, admit *admission.Controller, reg prometheus.Registerer) (*waitroom.Room, error) {
-	tickets, ok := store.(rdv.TicketStore)
-	if !ok {
-		return nil, nil
-	}
 	shed := func() uint64 {
 		var n uint64
 		for _, c := range admit.Snapshot().Classes {
@@ -59,8 +54,7 @@ func (m *Main) openWaitroom(f waitroomFlags, secret []byte, store rdv.Store, adm
 	if f.AutoAfter > 0 {
 		cfg.Auto = waitroom.Sustained(shed, f.AutoAfter)
 	}
-	modes, _ := store.(rdv.ModeStore)
-	room, err := waitroom.New(tickets, modes, cfg, reg, m.Log)
+	room, err := waitroom.New(store, store, cfg, reg, m.Log)
 	if err != nil {
 		return nil, fmt.Errorf("--waitroom-*: %w", err)
 	}

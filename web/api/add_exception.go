@@ -38,12 +38,7 @@ func (s *server) addException(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d, err := s.clinicDesk()
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	eff, err := d.AddException(r.Context(), a.ClinicID, p.ID, e, idem)
+	eff, err := s.desk.AddException(r.Context(), a.ClinicID, p.ID, e, idem)
 	switch {
 	case rdv.ErrorCode(err) == rdv.ECONFLICT && len(eff.Kept) > 0:
 		s.failBlocked(w, r, eff.Kept)

@@ -20,7 +20,9 @@ import (
 type Deps struct {
 	Engine *booking.Engine
 	Index  *availability.Index
-	Store  rdv.Store
+	// Store is the whole store: the clinic routes' desk and the staff
+	// sessions (see staff.go) are parts of it.
+	Store rdv.Store
 	// Ready reports whether the platform can serve (database reachable,
 	// index loaded); nil means always ready.
 	Ready func(ctx context.Context) error
@@ -36,9 +38,6 @@ type Deps struct {
 	// names, which the site's own scripts send; nil, or no valid id: holds
 	// are capped by address alone.
 	Browser func(*http.Request) (string, bool)
-	// Accounts finds the staff session of the clinic routes (see
-	// staff.go); nil: every such request is 401.
-	Accounts rdv.AccountStore
 	// Secret is the server's secret, the pages' own (web.Deps.Secret):
 	// staff writes carry the session's form token derived from it. nil
 	// or too short: every staff write is refused (403).
@@ -49,8 +48,8 @@ type Deps struct {
 type server struct {
 	Deps
 	fragments fragments
-	desk      *booking.Desk // nil when the store keeps no clinic desk
-	formKey   []byte        // nil: no staff write passes
+	desk      *booking.Desk
+	formKey   []byte // nil: no staff write passes
 }
 
 // route is one method and path that the API serves. The OpenAPI test walks
@@ -88,9 +87,7 @@ func New(d Deps) http.Handler {
 		d.Log = slog.Default()
 	}
 	s := &server{Deps: d, fragments: newFragments(d.Index)}
-	if ds, ok := d.Store.(rdv.DeskStore); ok && d.Engine != nil {
-		s.desk = booking.NewDesk(d.Engine, ds)
-	}
+	s.desk = booking.NewDesk(d.Engine, d.Store)
 	if len(d.Secret) > 0 {
 		key, err := auth.FormKey(d.Secret)
 		if err != nil {
@@ -109,12 +106,4 @@ func New(d Deps) http.Handler {
 		s.fail(w, r, rdv.Errorf(rdv.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path))
 	})
 	return mux
-}
-
-// clinicDesk returns the desk of the clinic routes.
-func (s *server) clinicDesk() (*booking.Desk, error) {
-	if s.desk == nil {
-		return nil, rdv.Errorf(rdv.ENOTFOUND, "the store keeps no clinic desk")
-	}
-	return s.desk, nil
 }

@@ -16,7 +16,7 @@ import (
 // its replayer running until the test ends.
 func withRequests(t *testing.T, a *testAPI) *spool.Spool {
 	t.Helper()
-	sp, err := spool.Open(filepath.Join(t.TempDir(), "requests.spool"), a.store.(rdv.RequestStore), spool.Options{Log: a.log})
+	sp, err := spool.Open(filepath.Join(t.TempDir(), "requests.spool"), a.store, spool.Options{Log: a.log})
 	if err != nil {
 		t.Fatalf("open spool: %v", err)
 	}
@@ -42,7 +42,7 @@ func TestCreateRequest(t *testing.T) {
 	}
 	// The replayer is woken by the append; wait for it, but not forever.
 	waitFor(t, 10*time.Second, "the spool to hand the request to the store", func() bool { return sp.Pending() == 0 })
-	list, err := a.store.(rdv.RequestStore).Requests(t.Context(), rdv.RequestOpen, 10)
+	list, err := a.store.Requests(t.Context(), rdv.RequestOpen, 10)
 	if err != nil || len(list) != 1 || list[0].Reference != ref || list[0].HealthNumber != "TREE88041299" {
 		t.Fatalf("stored %+v (%v), want the request %s with its number normalised", list, err, ref)
 	}

@@ -27,15 +27,14 @@ func (c staffCreds) headers(write bool) map[string]string {
 	return h
 }
 
-// withStaffAPI gives the API the store's accounts and a server secret,
+// withStaffAPI gives the API a server secret,
 // and signs in one account per name: receptionist, admin and operator
 // of clinic 1 (the operator of none), and admin2, the admin of clinic 2.
 func withStaffAPI(a *testAPI) map[string]staffCreds {
 	a.t.Helper()
 	ctx := context.Background()
-	accounts := a.store.(rdv.AccountStore)
 	secret := []byte(strings.Repeat("s", auth.MinSecret))
-	a.handler = New(Deps{Engine: a.engine, Index: a.index, Store: a.store, Log: a.log, Accounts: accounts, Secret: secret})
+	a.handler = New(Deps{Engine: a.engine, Index: a.index, Store: a.store, Log: a.log, Secret: secret})
 	key, err := auth.FormKey(secret)
 	if err != nil {
 		a.t.Fatal(err)
@@ -50,13 +49,13 @@ func withStaffAPI(a *testAPI) map[string]staffCreds {
 		role   rdv.Role
 		clinic int64
 	}{{"receptionist", rdv.Receptionist, 1}, {"admin", rdv.ClinicAdmin, 1}, {"admin2", rdv.ClinicAdmin, 2}, {"operator", rdv.Operator, 0}} {
-		acct, err := accounts.CreateAccount(ctx, rdv.Account{Email: s.name + "@reseau.example", Name: s.name, Role: s.role, ClinicID: s.clinic, PasswordHash: hash})
+		acct, err := a.store.CreateAccount(ctx, rdv.Account{Email: s.name + "@reseau.example", Name: s.name, Role: s.role, ClinicID: s.clinic, PasswordHash: hash})
 		if err != nil {
 			a.t.Fatalf("create %s: %v", s.name, err)
 		}
 		token, tokenHash := auth.NewSessionToken()
 		now := time.Now()
-		if err := accounts.CreateSession(ctx, rdv.Session{TokenHash: tokenHash, AccountID: acct.ID, CSRFToken: auth.NewCSRFToken(), CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		if err := a.store.CreateSession(ctx, rdv.Session{TokenHash: tokenHash, AccountID: acct.ID, CSRFToken: auth.NewCSRFToken(), CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 			a.t.Fatalf("session of %s: %v", s.name, err)
 		}
 		out[s.name] = staffCreds{cookie: token, csrf: auth.SessionFormToken(key, tokenHash)}
@@ -221,7 +220,7 @@ func TestExceptionAccess(t *testing.T) {
 func TestExceptionWritesNeedASecret(t *testing.T) {
 	a := newTestAPI(t)
 	admin := withStaffAPI(a)["admin"]
-	a.handler = New(Deps{Engine: a.engine, Index: a.index, Store: a.store, Log: a.log, Accounts: a.store.(rdv.AccountStore)})
+	a.handler = New(Deps{Engine: a.engine, Index: a.index, Store: a.store, Log: a.log})
 	a.call(request{method: "GET", url: exceptionsURL, headers: admin.headers(false)}, http.StatusOK)
 	for _, token := range []string{"", admin.csrf} {
 		h := admin.headers(true)

@@ -19,12 +19,7 @@ func (s *server) listExceptions(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d, err := s.clinicDesk()
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	list, err := d.Exceptions(r.Context(), a.ClinicID, p.ID)
+	list, err := s.desk.Exceptions(r.Context(), a.ClinicID, p.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return

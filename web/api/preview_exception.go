@@ -31,12 +31,7 @@ func (s *server) previewException(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d, err := s.clinicDesk()
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	eff, err := d.PreviewException(r.Context(), a.ClinicID, p.ID, e)
+	eff, err := s.desk.PreviewException(r.Context(), a.ClinicID, p.ID, e)
 	if err != nil {
 		s.fail(w, r, err)
 		return

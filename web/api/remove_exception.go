@@ -25,12 +25,7 @@ func (s *server) removeException(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d, err := s.clinicDesk()
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	eff, err := d.RemoveException(r.Context(), a.ClinicID, p.ID, id)
+	eff, err := s.desk.RemoveException(r.Context(), a.ClinicID, p.ID, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -56,11 +56,11 @@ func staffMessage(lang string, err error) (string, bool) {
 // and the session's ID (the hash of its token).
 func (s *server) staffSession(r *http.Request) (rdv.Account, string, error) {
 	c, err := r.Cookie(auth.CookieName(r, auth.SessionCookie))
-	if s.Accounts == nil || err != nil || c.Value == "" || len(c.Value) > 100 {
+	if err != nil || c.Value == "" || len(c.Value) > 100 {
 		return rdv.Account{}, "", errNoSession
 	}
 	hash := auth.HashToken(c.Value)
-	_, a, err := s.Accounts.SessionByTokenHash(r.Context(), hash, time.Now())
+	_, a, err := s.Store.SessionByTokenHash(r.Context(), hash, time.Now())
 	switch {
 	case rdv.ErrorCode(err) == rdv.ENOTFOUND:
 		return rdv.Account{}, "", errNoSession

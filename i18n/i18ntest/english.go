@@ -5,6 +5,7 @@ package i18ntest
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -12,8 +13,9 @@ import (
 )
 
 // hiddenOrURL matches what a person never reads: hidden fields (random
-// keys and tokens) and link targets.
-var hiddenOrURL = regexp.MustCompile(`<input type="hidden"[^>]*>|(href|action)="[^"]*"`)
+// keys and tokens), link targets, and the names pages give their parts
+// (a class "free" is no English word on a French page).
+var hiddenOrURL = regexp.MustCompile(`<input type="hidden"[^>]*>|\b(href|action|class|id|name|for)="[^"]*"`)
 
 type probe struct {
 	key, part string // part: the English text, a cheap first filter
@@ -23,37 +25,60 @@ type probe struct {
 // Probes are the English pieces of every text whose English differs from
 // its French, with extra texts (names that come from the domain, such as
 // services'). A text with arguments gives one piece per stretch between
-// them; pieces shorter than three letters say nothing.
+// them; pieces shorter than three letters say nothing, nor does a piece
+// that some French text holds as well (an API field's name such as
+// « (guardian) », a word both languages write alike).
 type Probes []probe
 
 // English builds the probes from the one set of texts, its count texts
 // and extra.
 func English(extra map[string]i18n.Text) Probes {
-	var ps Probes
-	add := func(key, fr, en string) {
-		if en == fr {
-			return
+	all := map[string]i18n.Text{}
+	for key, t := range i18n.All() {
+		all[key] = t
+	}
+	for key, p := range i18n.AllPlurals() {
+		for i := range 2 {
+			all[key+"#"+strconv.Itoa(i)] = i18n.Text{p[0][i], p[1][i]}
 		}
-		for _, part := range regexp.MustCompile(`%[a-z]`).Split(en, -1) {
+	}
+	for key, t := range extra {
+		all[key] = t
+	}
+	var french []string
+	for _, t := range all {
+		french = append(french, t.FR())
+	}
+	var ps Probes
+	for key, t := range all {
+		if t.EN() == t.FR() {
+			continue
+		}
+		for _, part := range verb.Split(t.EN(), -1) {
 			part = strings.TrimSpace(strings.Trim(part, " .:;,"))
 			if len(part) < 3 || strings.EqualFold(part, "km") {
 				continue
 			}
-			ps = append(ps, probe{key, part, regexp.MustCompile(`(^|[^\pL])` + regexp.QuoteMeta(part) + `($|[^\pL])`)})
+			p := probe{key, part, regexp.MustCompile(`(^|[^\pL])` + regexp.QuoteMeta(part) + `($|[^\pL])`)}
+			if !p.foundIn(french) {
+				ps = append(ps, p)
+			}
 		}
-	}
-	for key, t := range i18n.All() {
-		add(key, t.FR(), t.EN())
-	}
-	for key, p := range i18n.AllPlurals() {
-		for i := range 2 {
-			add(key, p[0][i], p[1][i])
-		}
-	}
-	for key, t := range extra {
-		add(key, t.FR(), t.EN())
 	}
 	return ps
+}
+
+// verb matches a formatting verb of a text.
+var verb = regexp.MustCompile(`%[a-z]`)
+
+// foundIn reports whether some French text holds the probe's piece.
+func (p probe) foundIn(french []string) bool {
+	for _, fr := range french {
+		if strings.Contains(fr, p.part) && p.re.MatchString(fr) {
+			return true
+		}
+	}
+	return false
 }
 
 // NoEnglish fails t for every English piece found in body, a French page

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"rdv"
+	"rdv/i18n"
 )
 
 // exceptionAdded is what adding an exception did.
@@ -50,12 +51,6 @@ func (s *server) addException(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusCreated, exceptionAdded{Exception: exceptionOf(eff.Exception), Withdrawn: exceptionSlotsOf(eff.Withdrawn)})
 }
 
-// blockedMessage says why an exception was refused over appointments.
-var blockedMessage = text{
-	"Des rendez-vous ou des plages retenues se trouvent dans cette exception (voir blocking) : déplacez-les ou annulez-les d'abord, puis réessayez.",
-	"Appointments or held slots lie inside this exception (see blocking): move or cancel them first, then try again.",
-}
-
 // failBlocked answers 409 in the API's error format, with the booked and
 // held slots that stop an exception.
 func (s *server) failBlocked(w http.ResponseWriter, r *http.Request, kept []rdv.Slot) {
@@ -67,5 +62,5 @@ func (s *server) failBlocked(w http.ResponseWriter, r *http.Request, kept []rdv.
 	s.writeJSON(w, r, http.StatusConflict, struct {
 		Error    apiError            `json:"error"`
 		Blocking []exceptionSlotJSON `json:"blocking"`
-	}{apiError{rdv.ECONFLICT, blockedMessage.in(Lang(r))}, exceptionSlotsOf(kept)})
+	}{apiError{rdv.ECONFLICT, i18n.T(Lang(r), "api.exception.blocked")}, exceptionSlotsOf(kept)})
 }

@@ -9,12 +9,6 @@ import (
 	"rdv"
 )
 
-func init() {
-	fieldNames["availability"] = text{"La description de vos disponibilités", "description of when you are free"}
-	fieldNames["lat"] = text{"La latitude", "latitude"}
-	fieldNames["lon"] = text{"La longitude", "longitude"}
-}
-
 // appointmentRequestInput is the body of POST /api/v1/requests.
 type appointmentRequestInput struct {
 	Patient      *patientInput `json:"patient"`

@@ -1,9 +1,11 @@
 package api
 
 import (
+	"strings"
 	"testing"
 
 	"rdv"
+	"rdv/i18n"
 )
 
 func TestMessage(t *testing.T) {
@@ -26,12 +28,24 @@ func TestMessage(t *testing.T) {
 		}
 	}
 	// Every code has both languages.
-	for code, m := range messages {
-		if m.fr == "" || m.en == "" {
+	for _, code := range errorCodes() {
+		m, _ := i18n.Lookup("api.error." + code)
+		if m.FR() == "" || m.EN() == "" {
 			t.Errorf("code %s lacks a message", code)
 		}
 		if statusOf(code) == 500 && code != rdv.EINTERNAL {
 			t.Errorf("code %s maps to 500", code)
 		}
 	}
+}
+
+// errorCodes are the codes the API has a message for (texts.go).
+func errorCodes() []string {
+	var codes []string
+	for key := range i18n.All() {
+		if code, ok := strings.CutPrefix(key, "api.error."); ok {
+			codes = append(codes, code)
+		}
+	}
+	return codes
 }

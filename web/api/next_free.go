@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"rdv/availability"
+	"rdv/i18n"
 	"rdv/places"
 )
 
@@ -22,16 +23,13 @@ func (s *server) appendNextFree(b []byte, q availability.Query) []byte {
 
 // placeMessages say why a place could not be used when it is a postal
 // code: the error keeps the code and field of an unknown place.
+// Their texts are in texts.go.
 var placeMessages = []struct {
 	err error
-	t   text
+	key string
 }{
-	{places.ErrPostalCodeOutside, text{
-		"Ce code postal (place) n'est pas au Québec : entrez un code postal qui commence par G, H ou J, ou le nom d'une ville.",
-		"This postal code (place) is not in Québec: use a postal code starting with G, H or J, or a town's name."}},
-	{places.ErrPostalCodeUnknown, text{
-		"Ce code postal (place) ne peut pas encore être situé : entrez plutôt le nom d'une ville.",
-		"This postal code (place) cannot be placed yet: use a town's name instead."}},
+	{places.ErrPostalCodeOutside, "api.place.outside"},
+	{places.ErrPostalCodeUnknown, "api.place.unknown"},
 }
 
 // placeMessage returns the message for a postal code that a search could
@@ -39,7 +37,7 @@ var placeMessages = []struct {
 func placeMessage(lang string, err error) (string, bool) {
 	for _, m := range placeMessages {
 		if errors.Is(err, m.err) {
-			return m.t.in(lang), true
+			return i18n.T(lang, m.key), true
 		}
 	}
 	return "", false

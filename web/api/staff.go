@@ -7,6 +7,7 @@ import (
 
 	"rdv"
 	"rdv/auth"
+	"rdv/i18n"
 )
 
 // Staff routes (a clinic's plan exceptions) take the session of the staff
@@ -33,20 +34,18 @@ var (
 	errNotClinicAdmin = &rdv.Error{Code: rdv.EFORBIDDEN, Detail: "not an admin of the clinic"}
 )
 
-var staffMessages = map[*rdv.Error]text{
-	errNoSession: {"Connectez-vous avec un compte du personnel de la clinique pour accéder à cette ressource.",
-		"Sign in with a clinic staff account to use this resource."},
-	errCSRF: {"L'en-tête X-CSRF-Token est absent ou ne correspond pas à votre session. Rechargez la page et réessayez.",
-		"The X-CSRF-Token header is missing or does not match your session. Reload the page and try again."},
-	errNotClinicAdmin: {"Seuls les administrateurs de cette clinique peuvent gérer les exceptions à l'horaire de ses praticiens.",
-		"Only this clinic's administrators can manage its practitioners' schedule exceptions."},
+// staffMessages are the keys of their texts (texts.go).
+var staffMessages = map[*rdv.Error]string{
+	errNoSession:      "api.staff.no_session",
+	errCSRF:           "api.staff.csrf",
+	errNotClinicAdmin: "api.staff.not_clinic_admin",
 }
 
 // staffMessage says why a staff route refused, when it did.
 func staffMessage(lang string, err error) (string, bool) {
-	for e, t := range staffMessages {
+	for e, key := range staffMessages {
 		if err == e {
-			return t.in(lang), true
+			return i18n.T(lang, key), true
 		}
 	}
 	return "", false

@@ -1,0 +1,62 @@
+package api
+
+import (
+	"strings"
+	"testing"
+
+	"rdv"
+	"rdv/i18n"
+	"rdv/i18n/i18ntest"
+)
+
+// TestFrenchMessagesHaveNoEnglish says every message of the API in
+// French, each error code, each field invalid or holding a control
+// character (the patient's, the guardian's, an unknown one), each reason
+// the domain gives, each staff refusal and place refusal, and runs them
+// through the site's no-English check; in English every text is found.
+func TestFrenchMessagesHaveNoEnglish(t *testing.T) {
+	probes := i18ntest.English(nil)
+	mustSay := func(s string, ok bool) string {
+		t.Helper()
+		if !ok {
+			t.Error("no message")
+		}
+		return s
+	}
+	for _, lang := range []string{"fr", "en"} {
+		said := map[string]string{}
+		for _, code := range errorCodes() {
+			said["code "+code] = message(lang, code, "")
+		}
+		fields := []string{"mystery", "blocks[0].service"}
+		for key := range i18n.All() {
+			if name, ok := strings.CutPrefix(key, "api.field."); ok && name != "unknown" {
+				fields = append(fields, name, "patient."+name, "guardian."+name)
+			}
+		}
+		for _, field := range fields {
+			said["invalid "+field] = message(lang, rdv.EINVALID, field)
+			said["control "+field] = mustSay(reasonMessage(lang, &rdv.Error{Code: rdv.EINVALID, Field: field, Err: rdv.ErrControlCharacter}))
+		}
+		for _, r := range reasons {
+			for _, field := range []string{"patient.health_number", "guardian.health_number"} {
+				said[r.key+" "+field] = mustSay(reasonMessage(lang, &rdv.Error{Code: rdv.EINVALID, Field: field, Err: r.err}))
+			}
+		}
+		for e, key := range staffMessages {
+			said[key] = mustSay(staffMessage(lang, e))
+		}
+		for _, p := range placeMessages {
+			said[p.key] = mustSay(placeMessage(lang, p.err))
+		}
+		said["exception blocked"] = i18n.T(lang, "api.exception.blocked")
+		for name, s := range said {
+			if s == "" || strings.Contains(s, "[[") {
+				t.Errorf("%s %s: a text is missing: %q", lang, name, s)
+			}
+			if lang == "fr" {
+				probes.NoEnglish(t, name, s)
+			}
+		}
+	}
+}

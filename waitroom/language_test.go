@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -78,5 +81,38 @@ func TestWaitingPageHasNoEnglish(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestEveryKeyInCode walks every key the package's code names and checks
+// that the site's texts hold it.
+func TestEveryKeyInCode(t *testing.T) {
+	text := regexp.MustCompile(`tr\([a-z]+, "([a-z]+)"`)
+	count := regexp.MustCompile(`i18n\.N\([a-z]+, "([a-z.]+)"`)
+	files, _ := filepath.Glob("*.go")
+	seen := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range text.FindAllStringSubmatch(string(b), -1) {
+			seen++
+			if _, ok := i18n.Lookup("waitroom." + m[1]); !ok {
+				t.Errorf("%s names the text %q, which does not exist", name, m[1])
+			}
+		}
+		for _, m := range count.FindAllStringSubmatch(string(b), -1) {
+			seen++
+			if strings.HasPrefix(i18n.N("fr", m[1], 2), "[[") {
+				t.Errorf("%s names the count text %q, which does not exist", name, m[1])
+			}
+		}
+	}
+	if seen < 10 {
+		t.Errorf("only %d keys found in the code: the walk has lost its way", seen)
 	}
 }

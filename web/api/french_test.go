@@ -1,6 +1,9 @@
 package api
 
 import (
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -58,5 +61,34 @@ func TestFrenchMessagesHaveNoEnglish(t *testing.T) {
 				probes.NoEnglish(t, name, s)
 			}
 		}
+	}
+}
+
+// TestEveryKeyInCode walks every key of the API's texts that its code
+// names and checks that the site's texts hold it.
+func TestEveryKeyInCode(t *testing.T) {
+	key := regexp.MustCompile(`"(api\.[A-Za-z0-9_.-]+)"`)
+	files, _ := filepath.Glob("*.go")
+	seen := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") || name == "texts.go" {
+			continue
+		}
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range key.FindAllStringSubmatch(string(b), -1) {
+			if strings.HasSuffix(m[1], ".") {
+				continue // a prefix, completed at run time
+			}
+			seen++
+			if _, ok := i18n.Lookup(m[1]); !ok {
+				t.Errorf("%s names the text %q, which does not exist", name, m[1])
+			}
+		}
+	}
+	if seen < 8 {
+		t.Errorf("only %d keys found in the code: the walk has lost its way", seen)
 	}
 }

@@ -9,6 +9,9 @@ var (
 	// BackHome is the link to the home page from a page that has no
 	// other way on (a refusal under load).
 	BackHome = Text{"Retour à l'accueil", "Back to the home page"}
+	// Busy titles the page of a request refused under load, whether the
+	// edge refused it (admission) or a page could not be served.
+	Busy = Text{"Service très sollicité", "Service busy"}
 	// LanguageNav names the navigation that holds the language switch.
 	LanguageNav = Text{"Langue", "Language"}
 )

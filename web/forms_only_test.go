@@ -44,6 +44,7 @@ func expireHealth(s *site) {
 // once per TTL, not once per view; and the notice goes once the database
 // is back.
 func TestFormsOnlyNotice(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	withRequests(t, s)
 	accts := withStaff(t, s)
@@ -63,7 +64,8 @@ func TestFormsOnlyNotice(t *testing.T) {
 		t.Errorf("%d probes of the database for three pages within the TTL, want 1", n)
 	}
 
-	sent := s.post("/demande", requestForm("fr"), "fr").want(t, http.StatusOK)
+	sent := s.post("/demande", requestForm("fr"), "fr").want(t, http.StatusSeeOther)
+	sent = s.do(http.MethodGet, sent.location(t), nil, "fr", sent.Cookies()...).want(t, http.StatusOK)
 	if !referenceRE.MatchString(sent.body) {
 		t.Fatalf("no reference in forms-only mode:\n%s", sent.body)
 	}
@@ -98,6 +100,7 @@ func TestFormsOnlyNoticeOnSlowDatabase(t *testing.T) {
 // TestNoFormsOnlyNoticeWithoutSpool: without the spool the form cannot
 // take requests, so the banner does not send patients to it.
 func TestNoFormsOnlyNoticeWithoutSpool(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	down, _ := withHealth(s)
 	down.Store(true)

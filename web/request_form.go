@@ -104,7 +104,7 @@ func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
 	}
 	dropRequestDraft(w, r)
 	s.log.InfoContext(r.Context(), "appointment request accepted", "reference", got.Reference)
-	s.render(w, r, http.StatusOK, "request_sent", &page{Title: "req.sent.title", Data: got})
+	s.requestSent(w, r, got.Reference)
 }
 
 // readRequest reads and checks the form, recording each problem by its

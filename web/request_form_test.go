@@ -39,21 +39,51 @@ func requestForm(lang string) url.Values {
 var referenceRE = regexp.MustCompile(`D-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}`)
 
 func TestRequestFormAnswersWithReference(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	sp := withRequests(t, s)
 	b := newBrowser(t, s)
 	form := b.do(http.MethodGet, "/demande?service=general&lieu=Sherbrooke", nil).want(t, http.StatusOK)
 	form.contains(t, `action="/demande"`, `name="csrf"`, `value="Sherbrooke"`)
-	sent := b.post(form, "/demande", requestForm("fr")).want(t, http.StatusOK)
-	if !referenceRE.MatchString(sent.body) {
-		t.Fatalf("no reference on the answer:\n%s", sent.body)
+	// Answered by a redirect to the confirmation's page, which a reload
+	// (or Back) shows again without sending the request twice.
+	sent := b.post(form, "/demande", requestForm("fr")).want(t, http.StatusSeeOther)
+	if loc := sent.location(t); loc != "/demande/envoyee" {
+		t.Fatalf("a request taken leads to %s", loc)
+	}
+	if referenceRE.MatchString(sent.body) || referenceRE.MatchString(sent.Header.Get("Location")) {
+		t.Fatal("the reference travels in the redirect")
+	}
+	var refs []string
+	for range 2 {
+		page := b.do(http.MethodGet, "/demande/envoyee", nil).want(t, http.StatusOK)
+		page.contains(t, translate("fr", "req.sent.reference"))
+		refs = append(refs, referenceRE.FindString(page.body))
+	}
+	if refs[0] == "" || refs[0] != refs[1] {
+		t.Fatalf("references %q on the confirmation and its reload", refs)
 	}
 	if sp.Pending() != 1 {
 		t.Fatalf("%d requests spooled, want 1", sp.Pending())
 	}
+	// Someone who only knows the address sees no reference.
+	other := newBrowser(t, s).do(http.MethodGet, "/demande/envoyee", nil).want(t, http.StatusNotFound)
+	other.contains(t, translate("fr", "req.sent.gone"))
+	if referenceRE.MatchString(other.body) {
+		t.Fatal("another browser sees the reference")
+	}
+	// Nor does a cookie sealed for another page, put under its name.
+	forged := newBrowser(t, s)
+	for _, c := range b.cookies {
+		forged.cookies[requestSentCookie] = &http.Cookie{Name: requestSentCookie, Value: c.Value}
+		if referenceRE.MatchString(forged.do(http.MethodGet, "/demande/envoyee", nil).body) && c.Name != requestSentCookie {
+			t.Fatalf("cookie %s opens the confirmation", c.Name)
+		}
+	}
 }
 
 func TestRequestFormKeepsBadInputWithMessages(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	withRequests(t, s)
 	b := newBrowser(t, s)
@@ -77,6 +107,7 @@ func TestRequestFormKeepsBadInputWithMessages(t *testing.T) {
 }
 
 func TestRequestFormNeedsCSRF(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	sp := withRequests(t, s)
 	f := requestForm("fr")
@@ -90,18 +121,21 @@ func TestRequestFormNeedsCSRF(t *testing.T) {
 // TestRequestFormWhileDatabaseDown: the form goes through the spool, so a
 // closed store does not stop it.
 func TestRequestFormWhileDatabaseDown(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	sp := withRequests(t, s)
 	if err := s.store.Close(); err != nil {
 		t.Fatal(err)
 	}
-	page := s.post("/demande", requestForm("fr"), "fr").want(t, http.StatusOK)
+	sent := s.post("/demande", requestForm("fr"), "fr").want(t, http.StatusSeeOther)
+	page := s.do(http.MethodGet, sent.location(t), nil, "fr", sent.Cookies()...).want(t, http.StatusOK)
 	if !referenceRE.MatchString(page.body) || sp.Pending() != 1 {
 		t.Fatalf("no reference while the database is down (pending %d):\n%s", sp.Pending(), page.body)
 	}
 }
 
 func TestAgentRequestList(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	accts := withStaff(t, s)
 	withRequests(t, s)
@@ -122,6 +156,7 @@ func TestAgentRequestList(t *testing.T) {
 }
 
 func TestRequestFormLinkedFromHomeAndNoResults(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	s.get("/", "fr").want(t, http.StatusOK).contains(t, `href="/demande"`)
 	none := "/recherche?" + url.Values{"service": {"general"}, "lieu": {"Gaspé"}, "rayon": {"10"}}.Encode()
@@ -131,6 +166,7 @@ func TestRequestFormLinkedFromHomeAndNoResults(t *testing.T) {
 // TestRequestFormShowsEveryPersonError: a future birth date and a short
 // health number show together, not one submit after the other.
 func TestRequestFormShowsEveryPersonError(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	withRequests(t, s)
 	b := newBrowser(t, s)

@@ -187,6 +187,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /operateur/charge", s.requireRole(s.operatorLoad, rdv.Operator))
 	mux.HandleFunc("GET /demande", s.requestForm)
 	mux.HandleFunc("POST /demande", s.submitRequest)
+	mux.HandleFunc("GET /demande/envoyee", s.requestSentPage)
 	s.agentRequestRoutes(mux)
 	if s.d.API != nil {
 		mux.Handle("/api/", s.d.API)

@@ -50,8 +50,19 @@ func TestMissingKeyShows(t *testing.T) {
 	}
 }
 
+// The tests' own texts are added at init, as every area's are: the set
+// is read-only once the tests run, in parallel or not.
+func init() {
+	Add(Catalog{
+		"i18n.test.twice": {"Une fois", "Once"},
+		"i18n.test.until": {"Jusqu'à %s.", "Until %s."},
+	})
+	AddPlurals(Plurals{"i18n.test.free": {[2]string{"%d libre", "%d libres"}, [2]string{"%d free time", "%d free times"}}})
+}
+
+// TestKeyDefinedTwicePanics: a key defined again, as a text or a count
+// text, panics before anything is written.
 func TestKeyDefinedTwicePanics(t *testing.T) {
-	Add(Catalog{"i18n.test.twice": {"Une fois", "Once"}})
 	for name, add := range map[string]func(){
 		"text twice":          func() { Add(Catalog{"i18n.test.twice": {"Deux fois", "Twice"}}) },
 		"text as count":       func() { AddPlurals(Plurals{"i18n.test.twice": {}}) },
@@ -72,7 +83,6 @@ func TestKeyDefinedTwicePanics(t *testing.T) {
 }
 
 func TestFormat(t *testing.T) {
-	Add(Catalog{"i18n.test.until": {"Jusqu'à %s.", "Until %s."}})
 	if got := T("en", "i18n.test.until", "3:00 p.m."); got != "Until 3:00 p.m." {
 		t.Errorf("T: %q", got)
 	}
@@ -82,7 +92,6 @@ func TestFormat(t *testing.T) {
 	if got := oneFinalPeriod("100 %% %s.", []any{"p.m."}); got != "100 %% %s" {
 		t.Errorf("oneFinalPeriod after %%%%: %q", got)
 	}
-	AddPlurals(Plurals{"i18n.test.free": {[2]string{"%d libre", "%d libres"}, [2]string{"%d free time", "%d free times"}}})
 	for _, c := range []struct {
 		lang string
 		n    int

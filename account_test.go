@@ -6,6 +6,7 @@ import (
 )
 
 func TestAccountValidate(t *testing.T) {
+	t.Parallel()
 	// Any hash will do here: its format is checked by auth.CheckHash.
 	const h = "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5aw"
 	tests := []struct {

@@ -6,6 +6,7 @@ import (
 )
 
 func TestClinicValidate(t *testing.T) {
+	t.Parallel()
 	valid := func() Clinic {
 		return Clinic{Name: " Clinique du Parc ", City: "Montréal", Lat: 45.52, Lon: -73.60, Services: []Service{General}}
 	}
@@ -46,6 +47,7 @@ func TestClinicValidate(t *testing.T) {
 }
 
 func TestPractitionerValidate(t *testing.T) {
+	t.Parallel()
 	valid := func() Practitioner {
 		return Practitioner{ClinicID: 7, Name: " Dre Roy ", Services: []Service{General, Pediatrics}}
 	}

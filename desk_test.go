@@ -6,6 +6,7 @@ import (
 )
 
 func TestSlotStateRequestValidate(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		state SlotState
 		field string
@@ -23,6 +24,7 @@ func TestSlotStateRequestValidate(t *testing.T) {
 }
 
 func TestSlotValidate(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2027, 2, 1, 14, 0, 0, 0, time.UTC)
 	ok := Slot{PractitionerID: 1, Service: General, Audience: Public, Start: at, End: at.Add(15 * time.Minute)}
 	for _, tc := range []struct {
@@ -55,6 +57,7 @@ func TestSlotValidate(t *testing.T) {
 }
 
 func TestPlanChangeValidate(t *testing.T) {
+	t.Parallel()
 	day := Date{2027, 2, 1}
 	block := PlanBlock{Weekday: time.Monday, StartMinute: 540, EndMinute: 600, Service: General, SlotMinutes: 15, Audience: Public}
 	ok := PlanChange{ClinicID: 7, Plan: WorkingPlan{PractitionerID: 1, Blocks: []PlanBlock{block}}, From: day, To: day.AddDays(56)}
@@ -86,6 +89,7 @@ func TestPlanChangeValidate(t *testing.T) {
 // TestPlanBlockValidate: a block alone names its fields bare; the plan
 // names them after the block's place (TestPlanValidate).
 func TestPlanBlockValidate(t *testing.T) {
+	t.Parallel()
 	b := PlanBlock{Weekday: time.Monday, StartMinute: 22 * 60, EndMinute: 30 * 60, Service: Urgent, SlotMinutes: 30, Audience: Rostered}
 	if err := b.Validate(); err != nil {
 		t.Fatalf("a night block: %v", err)
@@ -110,6 +114,7 @@ func TestPlanBlockValidate(t *testing.T) {
 // TestPlanExceptionNormalised: Validate leaves an exception in the one
 // form stores keep.
 func TestPlanExceptionNormalised(t *testing.T) {
+	t.Parallel()
 	day := Date{2027, 2, 1}
 	for _, tc := range []struct {
 		name      string

@@ -10,6 +10,7 @@ import (
 // web form, the desk, the phone agent and the API all call this one
 // validation.
 func TestBookingPeopleRules(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 28, 9, 0, 0, 0, Toronto)
 	slot := func(s Service) Slot { return Slot{Service: s, Start: time.Date(2026, 12, 2, 10, 0, 0, 0, Toronto)} }
 	adult := func() Patient {
@@ -91,6 +92,7 @@ func containsReason(err, reason error) bool {
 }
 
 func TestFieldErrorsReadAsTheFirst(t *testing.T) {
+	t.Parallel()
 	p := Patient{FirstName: "Léa", LastName: "Tremblay", BirthDate: Date{2030, 1, 1}, HealthNumber: "TREL1954071", Phone: "514-555-0123"}
 	err := p.Validate(Date{2026, 11, 28})
 	if ErrorField(err) != "patient.birth_date" || ErrorCode(err) != EINVALID {

@@ -3,6 +3,7 @@ package rdv
 import "testing"
 
 func TestPreferredLanguage(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		header, want string
 	}{

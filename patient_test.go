@@ -6,6 +6,7 @@ import (
 )
 
 func TestPatientValidate(t *testing.T) {
+	t.Parallel()
 	today := Date{2026, 11, 28}
 	valid := func() Patient {
 		return Patient{FirstName: "Léa", LastName: "Tremblay", BirthDate: Date{2019, 4, 7},
@@ -48,6 +49,7 @@ func TestPatientValidate(t *testing.T) {
 }
 
 func TestHealthNumberLetters(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ first, last, want string }{
 		{"Léa", "Tremblay", "TREL"},
 		{"Émile", "Côté", "COTE"},
@@ -71,6 +73,7 @@ func TestHealthNumberLetters(t *testing.T) {
 }
 
 func TestHealthNumberName(t *testing.T) {
+	t.Parallel()
 	today := Date{2026, 11, 28}
 	for _, tc := range []struct {
 		name        string

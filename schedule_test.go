@@ -6,6 +6,7 @@ import (
 )
 
 func TestExpandKeepsWallClockAcrossDST(t *testing.T) {
+	t.Parallel()
 	// 2026-11-01: clocks fall back at 02:00; 2027-03-14: they spring forward.
 	for _, tc := range []struct {
 		name     string
@@ -42,6 +43,7 @@ func TestExpandKeepsWallClockAcrossDST(t *testing.T) {
 }
 
 func TestExpandNightBlockAcrossDST(t *testing.T) {
+	t.Parallel()
 	// A night shift 22:00–06:00 spans the change: slots follow each other in
 	// real time, so none overlaps and none is missing.
 	for _, tc := range []struct {
@@ -77,6 +79,7 @@ func TestExpandNightBlockAcrossDST(t *testing.T) {
 }
 
 func TestExpandExceptions(t *testing.T) {
+	t.Parallel()
 	day := Date{2026, 12, 7} // a Monday
 	plan := WorkingPlan{
 		Blocks: []PlanBlock{{Weekday: time.Monday, StartMinute: 9 * 60, EndMinute: 12 * 60, Service: General, SlotMinutes: 30, Audience: Public}},
@@ -95,6 +98,7 @@ func TestExpandExceptions(t *testing.T) {
 // TestExpandExceptionRanges: a stretch of days, taken whole or in the
 // afternoon only, and the checks an exception passes.
 func TestExpandExceptionRanges(t *testing.T) {
+	t.Parallel()
 	day := Date{2026, 12, 21} // a Monday
 	var blocks []PlanBlock
 	for wd := time.Sunday; wd <= time.Saturday; wd++ {
@@ -134,6 +138,7 @@ func TestExpandExceptionRanges(t *testing.T) {
 }
 
 func TestPlanValidate(t *testing.T) {
+	t.Parallel()
 	ok := PlanBlock{Weekday: time.Monday, StartMinute: 540, EndMinute: 600, Service: General, SlotMinutes: 15, Audience: Public}
 	for _, tc := range []struct {
 		name  string

@@ -6,6 +6,7 @@ import (
 )
 
 func TestCheckText(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, s string
 		ok, okLong bool

@@ -35,6 +35,7 @@ func feedRate(t *testing.T, l *Limiter, now *time.Time, windows, perWindow int, 
 }
 
 func TestLimiterGrowsWhileUsedAndWithinTarget(t *testing.T) {
+	t.Parallel()
 	l := NewLimiter(10, 2, 200, target)
 	now := time.Unix(0, 0)
 	prev := l.Limit()
@@ -53,6 +54,7 @@ func TestLimiterGrowsWhileUsedAndWithinTarget(t *testing.T) {
 }
 
 func TestLimiterFollowsTheLatencyTarget(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		rtt      time.Duration
@@ -85,6 +87,7 @@ func TestLimiterFollowsTheLatencyTarget(t *testing.T) {
 }
 
 func TestLimiterCutsAtMostHalfAWindow(t *testing.T) {
+	t.Parallel()
 	l := NewLimiter(400, 2, 1000, target)
 	now := time.Unix(0, 0)
 	got := feed(t, l, &now, 2, 10*time.Second, 1000, false)
@@ -94,6 +97,7 @@ func TestLimiterCutsAtMostHalfAWindow(t *testing.T) {
 }
 
 func TestLimiterRecoversAfterCongestion(t *testing.T) {
+	t.Parallel()
 	l := NewLimiter(100, 2, 1000, target)
 	now := time.Unix(0, 0)
 	feed(t, l, &now, 3, 10*time.Millisecond, 1000, false)
@@ -106,6 +110,7 @@ func TestLimiterRecoversAfterCongestion(t *testing.T) {
 }
 
 func TestLimiterStaysWithinBounds(t *testing.T) {
+	t.Parallel()
 	l := NewLimiter(50, 5, 60, target)
 	now := time.Unix(0, 0)
 	for _, got := range feed(t, l, &now, 50, time.Millisecond, 1000, false) {
@@ -124,6 +129,7 @@ func TestLimiterStaysWithinBounds(t *testing.T) {
 }
 
 func TestLimiterHoldsWhenUnused(t *testing.T) {
+	t.Parallel()
 	l := NewLimiter(40, 2, 1000, target)
 	now := time.Unix(0, 0)
 	feed(t, l, &now, 30, 10*time.Millisecond, 3, false) // only 3 of 40 ever used
@@ -140,6 +146,7 @@ func TestLimiterHoldsWhenUnused(t *testing.T) {
 // the disk) does not read as a slowdown: each class is compared with its
 // own baseline.
 func TestLimiterJudgesEachClassByItsOwnBaseline(t *testing.T) {
+	t.Parallel()
 	l := NewLimiter(50, 2, 1000, target)
 	now := time.Unix(0, 0)
 	observe := func(c Class, rtt time.Duration, n int) {
@@ -166,6 +173,7 @@ func TestLimiterJudgesEachClassByItsOwnBaseline(t *testing.T) {
 }
 
 func TestLimiterNeedsEnoughSamples(t *testing.T) {
+	t.Parallel()
 	l := NewLimiter(10, 2, 100, target)
 	now := time.Unix(0, 0)
 	for i := 0; i < windowSamples-1; i++ {
@@ -182,6 +190,7 @@ func TestLimiterNeedsEnoughSamples(t *testing.T) {
 // within the target (Little's law: throughput × latency), or goodput falls
 // with it.
 func TestLimiterKeepsTheConcurrencyOfPeakThroughput(t *testing.T) {
+	t.Parallel()
 	l := NewLimiter(30, 2, 1000, target)
 	now := time.Unix(0, 0)
 	// 1000/s at 20 ms: 20 in flight deliver the peak.
@@ -205,6 +214,7 @@ func TestLimiterKeepsTheConcurrencyOfPeakThroughput(t *testing.T) {
 // peak throughput fades, and the limit follows latency down. When latency
 // is back within target, the limit grows again from where it is.
 func TestLimiterFloorFadesWhenLatencyStaysOverTarget(t *testing.T) {
+	t.Parallel()
 	l := NewLimiter(30, 2, 1000, target)
 	now := time.Unix(0, 0)
 	feedRate(t, l, &now, 20, 100, 20*time.Millisecond, 1000, false)
@@ -228,6 +238,7 @@ func TestLimiterFloorFadesWhenLatencyStaysOverTarget(t *testing.T) {
 // Windows over the target that are interrupted by one within it start the
 // patience afresh: the floor fades only when latency stays high.
 func TestLimiterFloorHoldsThroughShortSpells(t *testing.T) {
+	t.Parallel()
 	l := NewLimiter(30, 2, 1000, target)
 	now := time.Unix(0, 0)
 	feedRate(t, l, &now, 20, 100, 20*time.Millisecond, 1000, false)

@@ -17,6 +17,7 @@ import (
 // alike, as every page answers it; the switch and its cookie win over the
 // browser, as on the pages.
 func TestRefusalWeighsQValues(t *testing.T) {
+	t.Parallel()
 	c := newController(t, func(cfg *Config) {
 		cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit = 1, 1, 1
 		cfg.MaxQueue = 1
@@ -58,6 +59,7 @@ func TestRefusalWeighsQValues(t *testing.T) {
 // TestRefusalsHaveNoEnglish runs every refusal, page and JSON, through the
 // site's no-English check in French; in English each text is found.
 func TestRefusalsHaveNoEnglish(t *testing.T) {
+	t.Parallel()
 	rs := renderRefusals()
 	probes := i18ntest.English(nil)
 	for status := range refusalCodes {

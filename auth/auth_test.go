@@ -10,6 +10,7 @@ import (
 var cheap = Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 func TestVerifyPassword(t *testing.T) {
+	t.Parallel()
 	h, err := HashPassword("correct horse battery", cheap)
 	if err != nil {
 		t.Fatal(err)
@@ -49,6 +50,7 @@ func TestVerifyPassword(t *testing.T) {
 }
 
 func TestNeedsRehash(t *testing.T) {
+	t.Parallel()
 	cur, _ := HashPassword("p", cheap)
 	older, _ := HashPassword("p", Params{Memory: 32, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
 	tests := []struct {
@@ -80,6 +82,7 @@ func TestRandomToken(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	tok, hash := NewSessionToken()
 	if len(tok) != 43 || len(hash) != 64 || HashToken(tok) != hash || strings.Contains(hash, tok) {
 		t.Fatalf("token %q hash %q", tok, hash)
@@ -106,6 +109,7 @@ func TestTokens(t *testing.T) {
 // TestCheckHash: a store refuses an account whose hash is not one that
 // HashPassword makes (the account's other fields: rdv.Account.Validate).
 func TestCheckHash(t *testing.T) {
+	t.Parallel()
 	h, _ := HashPassword("p", cheap)
 	tests := []struct {
 		name, hash string

@@ -3,6 +3,7 @@ package auth
 import "testing"
 
 func TestMaskToken(t *testing.T) {
+	t.Parallel()
 	tok, other := NewCSRFToken(), NewCSRFToken()
 	a, b := MaskToken(tok), MaskToken(tok)
 	if a == b {

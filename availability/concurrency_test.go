@@ -13,6 +13,7 @@ import (
 // and free slots; under -race it checks the locking, and every answer must
 // stay well formed while the slots move.
 func TestConcurrentSearchAndWrites(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(9, 9))
 	n := randomNetwork(rng)
 	for len(n.slots) < 500 {

@@ -51,6 +51,7 @@ func smallNetwork() *network {
 }
 
 func TestSearchFilters(t *testing.T) {
+	t.Parallel()
 	n := smallNetwork()
 	ix := mustBuild(t, n)
 	week := Query{
@@ -106,6 +107,7 @@ func TestSearchFilters(t *testing.T) {
 }
 
 func TestSearchResultFields(t *testing.T) {
+	t.Parallel()
 	n := smallNetwork()
 	ix := mustBuild(t, n)
 	q := Query{Lat: 45.50884, Lon: -73.58781, RadiusKm: 25, Service: rdv.General,
@@ -135,6 +137,7 @@ func TestSearchResultFields(t *testing.T) {
 // TestSearchDST checks that a 09:00 slot matches the 09:00 window on both
 // sides of the spring and autumn changes.
 func TestSearchDST(t *testing.T) {
+	t.Parallel()
 	days := []time.Time{
 		time.Date(2026, time.March, 6, 9, 0, 0, 0, rdv.Toronto),    // Friday before the spring change (EST)
 		time.Date(2026, time.March, 9, 9, 0, 0, 0, rdv.Toronto),    // Monday after (EDT)
@@ -183,6 +186,7 @@ func TestSearchDST(t *testing.T) {
 }
 
 func TestAddRemoveApplyPrune(t *testing.T) {
+	t.Parallel()
 	n := smallNetwork()
 	ix := mustBuild(t, n)
 	const indexed = 9 // the three slots of unknown clinic, practitioner or service are left out
@@ -243,6 +247,7 @@ func TestAddRemoveApplyPrune(t *testing.T) {
 }
 
 func TestBuild(t *testing.T) {
+	t.Parallel()
 	n := smallNetwork()
 	t.Run("scan error is wrapped", func(t *testing.T) {
 		boom := errors.New("disk on fire")
@@ -299,6 +304,7 @@ func TestBuild(t *testing.T) {
 }
 
 func TestEntryIsSmall(t *testing.T) {
+	t.Parallel()
 	if size := unsafe.Sizeof(entry{}); size > 32 {
 		t.Fatalf("entry is %d bytes, want at most 32", size)
 	}

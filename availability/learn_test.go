@@ -40,6 +40,7 @@ func (r replay) WatchSlots(ctx context.Context, apply func(rdv.SlotChanges)) err
 // does when another instance onboarded it: the index learns the clinic
 // from the store and the slot is found.
 func TestLearnerTeachesOnboardedClinics(t *testing.T) {
+	t.Parallel()
 	n := smallNetwork()
 	index := mustBuild(t, n)
 	// Onboarded through another instance: in the store, not in the index.
@@ -82,6 +83,7 @@ func TestLearnerTeachesOnboardedClinics(t *testing.T) {
 // index, and a reload runs under Follow's context, so that one stopped
 // with it teaches nothing.
 func TestLearnerFollow(t *testing.T) {
+	t.Parallel()
 	n := smallNetwork()
 	c := rdv.Clinic{ID: 40, Name: "Verdun", Lat: 45.4585, Lon: -73.5698, Services: []rdv.Service{rdv.General}}
 	p := rdv.Practitioner{ID: 41, ClinicID: c.ID, Languages: []string{"fr"}}

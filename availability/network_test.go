@@ -175,6 +175,7 @@ func spreadByPopulation(ps []places.Place, total int) []int {
 }
 
 func TestFullNetworkShape(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the full network")
 	}

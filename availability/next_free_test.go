@@ -8,6 +8,7 @@ import (
 )
 
 func TestNextFree(t *testing.T) {
+	t.Parallel()
 	n := smallNetwork()
 	ix := mustBuild(t, n)
 	montreal := Query{Lat: 45.50884, Lon: -73.58781, RadiusKm: 5, Service: rdv.General, Limit: 20}

@@ -14,6 +14,7 @@ import (
 // TestAddClinic onboards clinics and practitioners into a built index and
 // checks that their slots are then found, and only then.
 func TestAddClinic(t *testing.T) {
+	t.Parallel()
 	n := smallNetwork()
 	near := Query{
 		Lat: 45.50884, Lon: -73.58781, RadiusKm: 25, Service: rdv.General,
@@ -99,6 +100,7 @@ func TestAddClinic(t *testing.T) {
 // TestAddClinicLookups checks what Clinic, Clinics, Practitioner, Knows
 // and AddPractitioner answer once a clinic is onboarded.
 func TestAddClinicLookups(t *testing.T) {
+	t.Parallel()
 	ix := mustBuild(t, smallNetwork())
 	// An ID below the known ones: Clinics stays ordered by ID.
 	c := rdv.Clinic{ID: 5, Name: "Verdun", Lat: 45.4585, Lon: -73.5698, Services: []rdv.Service{rdv.General}}
@@ -135,6 +137,7 @@ func TestAddClinicLookups(t *testing.T) {
 // them while searches run; under -race it checks the copy-on-write
 // directory, and every answer must stay well formed.
 func TestAddClinicWhileSearching(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(11, 11))
 	n := randomNetwork(rng)
 	for len(n.slots) < 300 {

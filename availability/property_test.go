@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -126,7 +127,9 @@ func randomNetwork(rng *rand.Rand) *network {
 	return n
 }
 
-var nextRandomSlotID int64 = 1
+// nextRandomSlotID numbers the random slots of every test, which run in
+// parallel: IDs stay unique across networks.
+var nextRandomSlotID atomic.Int64
 
 func randomSlot(rng *rand.Rand, n *network) rdv.Slot {
 	p := n.practitioners[rng.IntN(len(n.practitioners))]
@@ -138,8 +141,7 @@ func randomSlot(rng *rand.Rand, n *network) rdv.Slot {
 	if rng.IntN(5) == 0 {
 		aud = rdv.Rostered
 	}
-	nextRandomSlotID++
-	s := rdv.Slot{ID: nextRandomSlotID, ClinicID: p.ClinicID, PractitionerID: p.ID,
+	s := rdv.Slot{ID: 1 + nextRandomSlotID.Add(1), ClinicID: p.ClinicID, PractitionerID: p.ID,
 		Service: rdv.Services[rng.IntN(3)], Start: start.UTC(), End: start.Add(time.Duration(5+rng.IntN(40)) * time.Minute).UTC(),
 		Audience: aud, State: rdv.SlotFree}
 	if rng.IntN(50) == 0 {
@@ -181,6 +183,7 @@ func randomQuery(rng *rand.Rand, n *network, langs []string) Query {
 }
 
 func TestSearchMatchesReference(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(42, 2))
 	var queries, found, full int
 	defer func() { t.Logf("%d queries: %d found something, %d hit their limit", queries, found, full) }()

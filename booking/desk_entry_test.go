@@ -12,6 +12,7 @@ import (
 // staff member's clinic, with what the agenda shows of it, and another
 // clinic's is not found, like an unknown one.
 func TestDeskEntryConfined(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	d := booking.NewDesk(w.engine, w.store)

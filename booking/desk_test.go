@@ -13,6 +13,7 @@ import (
 // TestDeskKeepsSearchInStep: what the desk blocks, reopens, adds and
 // withdraws shows in search at once, and the past cannot be added to.
 func TestDeskKeepsSearchInStep(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	d := booking.NewDesk(w.engine, w.store)
@@ -85,6 +86,7 @@ func TestDeskKeepsSearchInStep(t *testing.T) {
 // TestDeskExceptionInSearch: a holiday takes its public slots out of
 // search at once; removing it brings them back.
 func TestDeskExceptionInSearch(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	d := booking.NewDesk(w.engine, w.store)

@@ -14,6 +14,7 @@ import (
 // only the browser (or, without one, the address) that placed it can
 // give it back.
 func TestReleaseOffersSlotAtOnce(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	mine := booking.HoldInput{ClientKey: "browser:parent", Address: "192.0.2.1"}

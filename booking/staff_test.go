@@ -13,6 +13,7 @@ import (
 // slot comes back to search; another clinic's staff, or no clinic, reach
 // nothing.
 func TestCancelByStaff(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	slot := w.offered()[0]

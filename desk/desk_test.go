@@ -9,6 +9,7 @@ import (
 )
 
 func TestCanSetSlotState(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2027, 2, 1, 14, 0, 0, 0, time.UTC)
 	later := now.Add(time.Hour)
 	for _, tc := range []struct {
@@ -32,6 +33,7 @@ func TestCanSetSlotState(t *testing.T) {
 }
 
 func TestCanSetAppointmentStatus(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2027, 2, 1, 14, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		from, to rdv.AppointmentStatus
@@ -57,6 +59,7 @@ func TestCanSetAppointmentStatus(t *testing.T) {
 // TestStatusBeforeTheDay: a visit is recorded from its day on, the day
 // being the clinics' (America/Toronto), not UTC's.
 func TestStatusBeforeTheDay(t *testing.T) {
+	t.Parallel()
 	at := func(day, hour, minute int) time.Time { return time.Date(2027, 2, day, hour, minute, 0, 0, rdv.Toronto) }
 	visit := at(2, 9, 0) // Tuesday 2 February, 09:00 in Montréal
 	for _, tc := range []struct {
@@ -88,6 +91,7 @@ func TestStatusBeforeTheDay(t *testing.T) {
 }
 
 func TestCheckNewSlots(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2027, 2, 1, 14, 0, 0, 0, time.UTC)
 	slot := func(start time.Time, minutes int) rdv.Slot {
 		return rdv.Slot{PractitionerID: 1, Service: rdv.General, Start: start, End: start.Add(time.Duration(minutes) * time.Minute)}
@@ -121,6 +125,7 @@ func TestCheckNewSlots(t *testing.T) {
 // TestCheckException: the exception's own fields are its type's rule;
 // the desk adds the clock's: one that ended before today is refused.
 func TestCheckException(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2027, 2, 10, 14, 0, 0, 0, rdv.Toronto)
 	today := rdv.DateOf(now)
 	for _, tc := range []struct {

@@ -6,6 +6,7 @@ import (
 )
 
 func TestAll(t *testing.T) {
+	t.Parallel()
 	all := All()
 	if len(all) != 350 {
 		t.Fatalf("All() has %d places, want 350", len(all))
@@ -32,6 +33,7 @@ func TestAll(t *testing.T) {
 }
 
 func TestLookup(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want string // "" for not found
@@ -75,6 +77,7 @@ func TestLookup(t *testing.T) {
 }
 
 func TestLookupDuplicateNamePrefersMostPopulous(t *testing.T) {
+	t.Parallel()
 	var best Place
 	for _, p := range All() {
 		if p.Name == "Sainte-Catherine" {
@@ -89,6 +92,7 @@ func TestLookupDuplicateNamePrefersMostPopulous(t *testing.T) {
 }
 
 func TestSuggest(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		prefix   string
 		n        int
@@ -133,6 +137,7 @@ func TestSuggest(t *testing.T) {
 }
 
 func TestSuggestAbbreviationStillMatchesLiteralPrefix(t *testing.T) {
+	t.Parallel()
 	// "st" starts "Stanstead"-like names as well as abbreviating "Saint".
 	got := Suggest("st", 400)
 	var saint, literal bool

@@ -7,6 +7,7 @@ import (
 )
 
 func TestParsePostalCode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in, code, fsa string // code "" when not a postal code
 	}{
@@ -54,6 +55,7 @@ const sampleFSA = "# comment\n" +
 	"CA\tK1A\tOttawa\tOntario\tON\t\t\t\t\t45.41117\t-75.69812\t1\n"
 
 func TestParseFSA(t *testing.T) {
+	t.Parallel()
 	m, err := parseFSA(strings.NewReader(sampleFSA))
 	if err != nil {
 		t.Fatal(err)
@@ -80,6 +82,7 @@ func TestParseFSA(t *testing.T) {
 // TestEmbeddedFSA checks the table the binary carries: every area in
 // Québec, within its bounds.
 func TestEmbeddedFSA(t *testing.T) {
+	t.Parallel()
 	m, err := parseFSA(strings.NewReader(fsaText))
 	if err != nil {
 		t.Fatal(err)
@@ -95,6 +98,7 @@ func TestEmbeddedFSA(t *testing.T) {
 }
 
 func TestResolve(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in      string
 		want    string // the place's name when found
@@ -191,6 +195,7 @@ func withTable(t *testing.T, m map[string]PostalArea) {
 // short form never hides a place; at most two places share a name, and
 // the more populous wins.
 func TestEveryPlaceFoundByItsName(t *testing.T) {
+	t.Parallel()
 	key := func(s string) string { return strings.Join(foldWords(s, false), "") }
 	for _, p := range All() {
 		got, ok := Lookup(p.Name)
@@ -207,6 +212,7 @@ func TestEveryPlaceFoundByItsName(t *testing.T) {
 }
 
 func TestSuggestShortForms(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ prefix, first string }{
 		{"mtl", "Montréal"},
 		{"St-Jér", "Saint-Jérôme"},

@@ -24,6 +24,7 @@ func mustNew(t *testing.T, scope, key, body string) *replay.Key {
 }
 
 func TestSealOpen(t *testing.T) {
+	t.Parallel()
 	k := mustNew(t, "POST /api/v1/appointments", "c1", "hash")
 	want := answer{Token: "secret-token", Name: "Tremblay"}
 	sealed, err := k.Seal(want)
@@ -49,6 +50,7 @@ func TestSealOpen(t *testing.T) {
 // TestOtherKeysOpenNothing: an answer opens under its own key and scope
 // only, and not once altered.
 func TestOtherKeysOpenNothing(t *testing.T) {
+	t.Parallel()
 	k := mustNew(t, "POST /api/v1/appointments", "c1", "hash")
 	sealed, err := k.Seal(answer{Token: "secret-token"})
 	if err != nil {
@@ -86,6 +88,7 @@ func TestOtherKeysOpenNothing(t *testing.T) {
 // is not the body's hash nor the same check under another key, so a table
 // does not confirm a guessed body without the key.
 func TestBodyCheck(t *testing.T) {
+	t.Parallel()
 	body := hex.EncodeToString(bytes.Repeat([]byte{7}, 32))
 	k := mustNew(t, "s", "k", body)
 	if !k.SameBody(mustNew(t, "s", "k", body).BodyCheck()) {
@@ -106,6 +109,7 @@ func TestBodyCheck(t *testing.T) {
 }
 
 func TestNoKey(t *testing.T) {
+	t.Parallel()
 	if _, err := replay.New(nil); err == nil {
 		t.Fatal("a nil key derived")
 	}

@@ -31,6 +31,7 @@ func (rs *rescheduling) downloadICS(t *testing.T) *icsComponent {
 // SEQUENCE, the cancelled one with STATUS:CANCELLED and no reminder. Every
 // file passes a strict RFC 5545 reading. In both languages.
 func TestCalendarFileFollowsChanges(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"fr", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			rs := newRescheduling(t, lang)
@@ -105,6 +106,7 @@ func TestCalendarFileFollowsChanges(t *testing.T) {
 // the file carries no URL (a path is no URI to a calendar), and a
 // request's Host header never stands in for it.
 func TestCalendarFileLinkNeedsPublicURL(t *testing.T) {
+	t.Parallel()
 	rs := newRescheduling(t, "fr")
 	r := calendarURL(rs.id, rs.token)
 	req := rs.s.get(r, "fr").want(t, http.StatusOK)

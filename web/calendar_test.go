@@ -10,6 +10,7 @@ import (
 )
 
 func TestWriteICS(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2026, 12, 8, 14, 30, 0, 0, time.UTC)
 	got := writeICS(calendarEvent{
 		UID:         "rdv-42@rdv",
@@ -69,6 +70,7 @@ func utf8Valid(s string) bool {
 }
 
 func TestFoldICS(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{0, 74, 75, 76, 150, 151, 400} {
 		line := strings.Repeat("x", n)
 		got := foldICS(line)
@@ -105,6 +107,7 @@ func bookFirst(t *testing.T, s *site, lang string) (string, string) {
 }
 
 func TestCalendarDownload(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	_, page := bookFirst(t, s, "fr")
 	m := calendarLink.FindStringSubmatch(page)

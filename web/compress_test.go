@@ -52,6 +52,7 @@ func hasVary(h http.Header, v string) bool {
 // document go out gzipped to a client that accepts it, and as they are to
 // one that does not.
 func TestCompressedAnswers(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	targets := map[string]string{
 		"results": s.searchQuery(),
@@ -97,6 +98,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // TestNotCompressed: HEAD, q=0, identity, small bodies, probes and types
 // that gain nothing go out as they are.
 func TestNotCompressed(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	cases := []struct{ name, method, target, ae string }{
 		{"HEAD", http.MethodHead, "/", "gzip"},
@@ -123,6 +125,7 @@ func TestNotCompressed(t *testing.T) {
 // TestCompressWrapper checks the wrapper's decisions on handlers that
 // write in the ways handlers do.
 func TestCompressWrapper(t *testing.T) {
+	t.Parallel()
 	big := strings.Repeat("<p>Rendez-vous santé Québec</p>\n", 200)
 	cases := []struct {
 		name    string

@@ -12,6 +12,7 @@ import (
 // the form token is masked afresh on every page, every mask of it works,
 // and the token whole never appears in a page.
 func TestCSRFTokenMaskedOnEveryPage(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	withStaff(t, s)
 	op := newBrowser(t, s)

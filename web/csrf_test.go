@@ -13,6 +13,7 @@ import (
 // session is bound to the session, and the planted cookie is not looked
 // at. The genuine form still works.
 func TestCSRFPlantedCookieRefused(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	withStaff(t, s)
 	op := newBrowser(t, s)
@@ -73,6 +74,7 @@ func mustOtherServerToken(t *testing.T, s *site, b *browser) string {
 // a planted cookie whose value is also the form field is refused, the
 // token the page gave works, on every server that shares the secret.
 func TestCSRFBrowserTokens(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	planted := strings.Repeat("p", 43)
 	s.do(http.MethodPost, "/reserver", url.Values{"slot_id": {"1"}, "csrf": {planted}}, "fr").want(t, http.StatusForbidden)
@@ -95,6 +97,7 @@ func TestCSRFBrowserTokens(t *testing.T) {
 }
 
 func TestServerSecretTooShort(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	if _, err := New(Deps{Engine: s.engine, Index: s.index, Store: s.store, Secret: []byte("court")}); err == nil {
 		t.Error("a 5-byte secret was taken")

@@ -8,6 +8,7 @@ import (
 )
 
 func TestFormatDateTime(t *testing.T) {
+	t.Parallel()
 	at := func(y int, m time.Month, d, h, min int) time.Time {
 		// Built in local time, handed over in UTC, as stores keep them.
 		return time.Date(y, m, d, h, min, 0, 0, rdv.Toronto).UTC()
@@ -42,6 +43,7 @@ func TestFormatDateTime(t *testing.T) {
 }
 
 func TestFormatKm(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		km     float64
 		fr, en string

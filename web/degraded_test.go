@@ -13,6 +13,7 @@ import (
 // results, once the store is closed; pages that show the banner keep the
 // last one rather than wait on the database.
 func TestSearchAnswersWhileDatabaseIsDown(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	before := s.get(s.searchQuery(), "fr").want(t, http.StatusOK)
 	if err := s.store.Close(); err != nil {

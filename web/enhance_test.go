@@ -11,6 +11,7 @@ import (
 // TestScriptServed: the script has a checksum URL, its type, a long cache
 // life, and the policy lets only the site's own script and requests run.
 func TestScriptServed(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	jsURL := assetURL(s.srv.assets, "app.js")
 	if !regexp.MustCompile(`^/static/app\.[0-9a-f]{12}\.js$`).MatchString(jsURL) {
@@ -37,6 +38,7 @@ func TestScriptServed(t *testing.T) {
 // hidden "near" field, and falls back on the place name when the
 // position is unreadable.
 func TestSearchNearMe(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	tests := []struct {
 		name   string
@@ -70,6 +72,7 @@ func TestSearchNearMe(t *testing.T) {
 
 // TestBookingCountdown: the booking form gives the script the time left.
 func TestBookingCountdown(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	for _, lang := range []string{"fr", "en"} {
 		form := s.get(s.holdFirst(lang), lang).want(t, http.StatusOK)

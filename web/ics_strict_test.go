@@ -235,6 +235,7 @@ func unescapeICSStrict(name, v string) string {
 // TestParseICSStrictRefuses checks that the checker can fail: each broken
 // calendar is refused.
 func TestParseICSStrictRefuses(t *testing.T) {
+	t.Parallel()
 	good := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:u\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260102T000000Z\r\n" +
 		"SEQUENCE:0\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:r\r\nTRIGGER:-PT2H\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 	if _, err := parseICSStrict(good); err != nil {

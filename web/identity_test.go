@@ -16,6 +16,7 @@ import (
 // another name is refused in the person's language, and a name with the
 // same letters books without changing anything of the patient.
 func TestBookingUnderAnotherPatientsNumber(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	victim := s.bookForm(s.holdFirst("fr"), adult("fr"))
 	stored, err := s.store.Patient(context.Background(), victim.Patient.ID)

@@ -32,6 +32,7 @@ func (b *lockedBuffer) String() string {
 // and fails if the log holds a name, a health number, a phone, a hold ID
 // or a cancel token.
 func TestLogsKeepNoPatientData(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	var logged lockedBuffer
 	srv, err := New(Deps{Engine: s.engine, Index: s.index, Store: s.store, API: http.NotFoundHandler(), Secret: testSecret,
@@ -63,6 +64,7 @@ func TestLogsKeepNoPatientData(t *testing.T) {
 
 // TestSearchByTimeOfDay: the test network works mornings only.
 func TestSearchByTimeOfDay(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	tests := []struct {
 		moments []string

@@ -16,6 +16,7 @@ import (
 // bookings and desk writes are refused with a clear message, and the
 // banner says so above the operator's own text.
 func TestReadOnlyMode(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	accts := withStaff(t, s)
 	if err := s.store.SetBanner(t.Context(), rdv.Banner{TextFR: "Texte de l'opérateur", TextEN: "Operator text", Level: "info"}); err != nil {
@@ -67,6 +68,7 @@ func TestReadOnlyMode(t *testing.T) {
 }
 
 func TestModesSwitchIsForOperators(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	accts := withStaff(t, s)
 	staffBrowser(t, s, accts, rdv.PhoneAgent).do(http.MethodGet, "/operateur/modes", nil).want(t, http.StatusForbidden)
@@ -78,6 +80,7 @@ func TestModesSwitchIsForOperators(t *testing.T) {
 }
 
 func TestWaitingRoomShowsInBanner(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	s.srv.d.WaitingRoomOpen = func(time.Time) bool { return true }
 	s.get("/", "en").want(t, http.StatusOK).contains(t, "Waiting room in use")

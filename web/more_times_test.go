@@ -10,6 +10,7 @@ import (
 var moreLink = regexp.MustCompile(`<a href="(/recherche/clinique/(\d+)\?[^"]*)">`)
 
 func TestMoreTimes(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	for _, lang := range []string{"fr", "en"} {
 		res := s.get(s.searchQuery(), lang).want(t, http.StatusOK)

@@ -39,6 +39,7 @@ func withLoad(s *site) {
 }
 
 func TestOperatorLoadPage(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	accts := withStaff(t, s)
 	withLoad(s)
@@ -98,6 +99,7 @@ func TestOperatorLoadPage(t *testing.T) {
 // TestOperatorLoadWithoutSnapshots: an instance that reports neither
 // admission control nor a waiting room still shows the page, saying so.
 func TestOperatorLoadWithoutSnapshots(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	accts := withStaff(t, s)
 	op := staffBrowser(t, s, accts, rdv.Operator)
@@ -107,6 +109,7 @@ func TestOperatorLoadWithoutSnapshots(t *testing.T) {
 }
 
 func TestFormatWait(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		room WaitingRoomSnapshot
 		lang string

@@ -37,6 +37,7 @@ func withCookies(target string, cookies map[string]*http.Cookie) *http.Request {
 }
 
 func TestOperatorPass(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	withStaff(t, s)
 	check, err := OperatorPass(testSecret)
@@ -86,6 +87,7 @@ func TestOperatorPass(t *testing.T) {
 // with a made-up session cookie are refused before any session look-up,
 // and a signed-in operator still gets in.
 func TestOperatorPagesUnderSaturation(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	withStaff(t, s)
 	sessions := &countedSessions{Store: s.store}

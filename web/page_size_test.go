@@ -48,6 +48,7 @@ func (s *site) sent(t *testing.T, target, lang string) (wire, plain int) {
 // style sheet and script as sent, against the budget; it logs the
 // figures uncompressed too.
 func TestPatientPageSizes(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	var static, staticPlain int
 	for served := range s.srv.assets {

@@ -19,6 +19,7 @@ var cancelDetails = regexp.MustCompile(`(?s)<details class="cancel"><summary[^>]
 // its one cancel form inside a <details>: a first click opens it, the
 // button inside confirms. In both languages.
 func TestPortalCancelAsksOnce(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"fr", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			s := mustOpenSite(t)

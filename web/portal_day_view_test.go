@@ -15,6 +15,7 @@ import (
 // arrived times with one primary action each, and keeps the rest one
 // link away.
 func TestPortalDayAtAGlance(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	accts := withStaff(t, s)
 	b := staffBrowser(t, s, accts, rdv.Receptionist)

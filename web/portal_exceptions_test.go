@@ -30,6 +30,7 @@ func (s *site) offeredOn(day rdv.Date) int {
 // it (search offers them again); an exception over an appointment is
 // refused; receptionists and other clinics reach nothing.
 func TestPortalExceptions(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	accts := withStaff(t, s)
 	recep := staffBrowser(t, s, accts, rdv.Receptionist)

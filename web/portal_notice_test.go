@@ -11,6 +11,7 @@ import (
 // of the plan's exceptions and of the operators' console come in the page's language, not always in
 // French: they are translated once the language is known.
 func TestPortalNoticesInPageLanguage(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	accts := withStaff(t, s)
 	for _, lang := range []string{"fr", "en"} {

@@ -13,6 +13,7 @@ import (
 )
 
 func TestParsePublicURL(t *testing.T) {
+	t.Parallel()
 	good := map[string]string{
 		"https://rdv.example.org":       "https://rdv.example.org",
 		"https://rdv.example.org/":      "https://rdv.example.org",
@@ -45,6 +46,7 @@ var cancelLink = regexp.MustCompile(`id="cancel-link" href="([^"]+)"`)
 // address, whatever Host header the request carried: a client that sends
 // "Host: evil.example" does not get its host in front of a cancel token.
 func TestStaffCancelLinkIgnoresHostHeader(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	accts := withStaff(t, s)
 	var err error

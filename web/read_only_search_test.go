@@ -25,6 +25,7 @@ func readOnly(t *testing.T, s *site) {
 // place; a booking attempt all the same gets a page that says so, not
 // "Service busy", with the same link.
 func TestReadOnlySearchOffersNoDeadEnd(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	accts := withStaff(t, s)
 	withRequests(t, s)

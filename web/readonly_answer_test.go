@@ -32,6 +32,7 @@ func (alwaysReadOnly) SetModes(context.Context, rdv.Modes) error { return nil }
 // is documented, the code is listed, no property is undocumented, the
 // required ones are present.
 func TestReadOnlyAnswerIsDocumented(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile("api/openapi.json")
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ var rescheduleOtherRE = regexp.MustCompile(`<form class="other" method="post" ac
 // never locks the person out by the cap on live holds; a link that does
 // not open the appointment releases nothing.
 func TestRescheduleOtherReleasesHold(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"fr", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			rs := newRescheduling(t, lang)

@@ -17,6 +17,7 @@ import (
 // forms people type and postal codes, and says which postal codes it
 // cannot use.
 func TestSearchShortFormsAndPostalCodes(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	tests := []struct {
 		lieu   string
@@ -60,6 +61,7 @@ func TestSearchShortFormsAndPostalCodes(t *testing.T) {
 // TestEmptySearchShowsNextFreeTime: a search that finds nothing says when
 // and where the next free time is, and links to it.
 func TestEmptySearchShowsNextFreeTime(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	// Sherbrooke has no clinic: the nearest with a free time is the
 	// Plateau's in Montréal, about 130 km away, at 9:00 on the first day
@@ -104,6 +106,7 @@ func TestEmptySearchShowsNextFreeTime(t *testing.T) {
 // TestEmptySearchNothingAnywhere: past the slots' horizon there is no
 // next free time to show, and the page says so.
 func TestEmptySearchNothingAnywhere(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	later := rdv.DateOf(time.Now()).AddDays(20)
 	q := url.Values{"service": {"general"}, "lieu": {"Montréal"}, "rayon": {"25"}, "du": {later.String()}}

@@ -44,6 +44,7 @@ var returnBypasses = []string{
 }
 
 func TestSafeReturnRefusesBypasses(t *testing.T) {
+	t.Parallel()
 	for _, p := range returnBypasses {
 		if got := safeReturn(p); got != "" {
 			t.Errorf("safeReturn(%q) = %q, want refused", p, got)
@@ -52,6 +53,7 @@ func TestSafeReturnRefusesBypasses(t *testing.T) {
 }
 
 func TestSafeReturnKeepsLocalPaths(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"/operateur", "/operateur"},
 		{"/clinique?date=2026-03-02", "/clinique?date=2026-03-02"},
@@ -72,6 +74,7 @@ func TestSafeReturnKeepsLocalPaths(t *testing.T) {
 // A signed-in person sent to the sign-in page with a crafted return path
 // lands on their console, never off-site; so does one signing in.
 func TestSignInRedirectStaysOnSite(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	withStaff(t, s)
 	b := newBrowser(t, s)

@@ -71,6 +71,7 @@ func (f signinForm) post(s *site, email, password string) int {
 // allowed one after the other. They used to be checked before any was
 // counted: 25 at once got 16 checks.
 func TestSignInGuessesRacedCheckFiveAtMost(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	withStaff(t, s)
 	counted := &countedAccounts{Store: s.store}
@@ -109,6 +110,7 @@ func TestSignInGuessesRacedCheckFiveAtMost(t *testing.T) {
 // operator signs in from another, whether the addresses are connections'
 // or, behind a trusted proxy, the proxy's X-Forwarded-For entries.
 func TestSignInFailuresFromOneAddressKeepNoOneElseOut(t *testing.T) {
+	t.Parallel()
 	const email = "operator@reseau.example"
 	tests := []struct {
 		name           string

@@ -12,6 +12,7 @@ import (
 // role to its own workspace, and every staff page's header says who is
 // signed in, links that workspace and offers sign-out.
 func TestSignInLandsOnRoleHome(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	accts := withStaff(t, s)
 	tests := []struct {

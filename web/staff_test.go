@@ -104,6 +104,7 @@ func (b *browser) signIn(email, password string) answer {
 }
 
 func TestSignIn(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	accts := withStaff(t, s)
 	tests := []struct {
@@ -140,6 +141,7 @@ func TestSignIn(t *testing.T) {
 }
 
 func TestSignInSlowsDownGuessing(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	withStaff(t, s)
 	b := newBrowser(t, s)
@@ -153,6 +155,7 @@ func TestSignInSlowsDownGuessing(t *testing.T) {
 }
 
 func TestSignOut(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	withStaff(t, s)
 	b := newBrowser(t, s)
@@ -165,6 +168,7 @@ func TestSignOut(t *testing.T) {
 }
 
 func TestRoles(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	withStaff(t, s)
 	tests := []struct {
@@ -199,6 +203,7 @@ func TestRoles(t *testing.T) {
 }
 
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	withStaff(t, s)
 	op := newBrowser(t, s)
@@ -232,6 +237,7 @@ func TestCSRF(t *testing.T) {
 }
 
 func TestBanner(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	withStaff(t, s)
 	op := newBrowser(t, s)
@@ -268,6 +274,7 @@ func sep(u string) string {
 }
 
 func TestOnboardClinic(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	withStaff(t, s)
 	op := newBrowser(t, s)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestThrottleReservesBeforeTheWork(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2030, 3, 4, 9, 0, 0, 0, time.UTC)
 	th := newThrottle(3, time.Second, 8*time.Second)
 	for i := range 3 {

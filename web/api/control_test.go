@@ -23,6 +23,7 @@ var controlCases = []struct{ name, value string }{
 // of a booking and of an appointment request: every one is a 422 on that
 // field that says why, in French and in English, and nothing is booked.
 func TestControlCharactersRefused(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t)
 	withRequests(t, a)
 	holdID := a.hold(slotFree, "")

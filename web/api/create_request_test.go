@@ -33,6 +33,7 @@ const validRequest = `{"patient":{"first_name":"Émilie","last_name":"Tremblay",
 	"service":"general","place":"Trois-Rivières","radius_km":25,"availability":"les matins","urgent":true}`
 
 func TestCreateRequest(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t)
 	sp := withRequests(t, a)
 	got := a.call(request{method: "POST", url: "/api/v1/requests", body: validRequest}, 202)
@@ -49,6 +50,7 @@ func TestCreateRequest(t *testing.T) {
 }
 
 func TestCreateRequestValidation(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t)
 	withRequests(t, a)
 	tests := []struct {
@@ -79,6 +81,7 @@ func TestCreateRequestValidation(t *testing.T) {
 }
 
 func TestCreateRequestWithoutSpoolIsUnavailable(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t)
 	a.call(request{method: "POST", url: "/api/v1/requests", body: validRequest}, 503)
 }

@@ -85,6 +85,7 @@ const exceptionsURL = "/api/v1/clinics/1/practitioners/1/exceptions"
 // retry with the same key replays it), and removes it (search offers
 // them again); the list follows.
 func TestExceptionRoundTrip(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t)
 	admin := withStaffAPI(a)["admin"]
 	day := testStart.AddDays(1)
@@ -143,6 +144,7 @@ func TestExceptionRoundTrip(t *testing.T) {
 // TestExceptionOverAppointment: an exception over a booked slot is
 // refused whole, 409 with the slot that blocks it, and changes nothing.
 func TestExceptionOverAppointment(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t)
 	admin := withStaffAPI(a)["admin"]
 	morning := fmt.Sprintf(`{"date":%q,"start":"09:00","end":"10:00","reason":"réunion"}`, testStart.String())
@@ -173,6 +175,7 @@ func TestExceptionOverAppointment(t *testing.T) {
 // TestExceptionAccess: only a signed-in admin of the clinic reaches its
 // practitioners' exceptions, and writes need the session's form token.
 func TestExceptionAccess(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t)
 	staff := withStaffAPI(a)
 	admin := staff["admin"]
@@ -218,6 +221,7 @@ func TestExceptionAccess(t *testing.T) {
 // TestExceptionWritesNeedASecret: an API given no server secret refuses
 // every staff write, whatever header comes with it.
 func TestExceptionWritesNeedASecret(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t)
 	admin := withStaffAPI(a)["admin"]
 	a.handler = New(Deps{Engine: a.engine, Index: a.index, Store: a.store, Log: a.log})

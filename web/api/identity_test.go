@@ -13,6 +13,7 @@ import (
 // is refused in the caller's language; a name with the same letters books,
 // shows only what was sent, and changes nothing of the patient.
 func TestBookingUnderAnotherPatientsNumber(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t)
 	ctx := context.Background()
 	id, token := a.book(slotFree, "192.0.2.10:1")

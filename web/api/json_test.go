@@ -9,6 +9,7 @@ import (
 )
 
 func TestAppendStringMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
 	tests := []string{
 		"", "Clinique du Plateau", "Montréal", `quote " and \ backslash`,
 		"line\nbreak\ttab\rreturn", "\x00\x01\x1f", "<script>&</script>",
@@ -36,6 +37,7 @@ func FuzzAppendString(f *testing.F) {
 }
 
 func TestAppendTimeUsesTorontoOffset(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		utc  time.Time
 		want string
@@ -72,6 +74,7 @@ func TestAppendTimeUsesTorontoOffset(t *testing.T) {
 }
 
 func TestAppendKm(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		km   float64
 		want string

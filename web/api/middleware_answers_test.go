@@ -80,6 +80,7 @@ func guardedOperations(doc *openAPI) (ops [][2]string) {
 }
 
 func TestWaitingRoomAnswerIsDocumented(t *testing.T) {
+	t.Parallel()
 	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "rdv.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
@@ -155,6 +156,7 @@ func TestWaitingRoomAnswerIsDocumented(t *testing.T) {
 }
 
 func TestRateLimitedAnswerIsDocumented(t *testing.T) {
+	t.Parallel()
 	doc := loadDocument(t)
 	ops := guardedOperations(doc)
 	if len(ops) == 0 {
@@ -190,6 +192,7 @@ func TestRateLimitedAnswerIsDocumented(t *testing.T) {
 }
 
 func TestSheddingAnswerIsDocumented(t *testing.T) {
+	t.Parallel()
 	doc := loadDocument(t)
 	cfg := admission.DefaultConfig()
 	cfg.ClientLimits = false

@@ -13,6 +13,7 @@ var childJSON = map[string]any{"first_name": "Léo", "last_name": "Bouchard", "b
 // desk, and lists every invalid field in "errors" while "error" stays the
 // first of them.
 func TestPeopleRulesInTheAPI(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t)
 	en := map[string]string{"Accept-Language": "en"}
 	guardian := map[string]any{"first_name": "Camille", "last_name": "Bouchard", "phone": "514-555-0142", "relationship": "parent"}

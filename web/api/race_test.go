@@ -12,6 +12,7 @@ import (
 // same few slots: each slot ends with exactly one booking, and every loser
 // is told so with 409.
 func TestRacingHoldsAndBookings(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t)
 	slots := []int64{3, 4, 5}
 	const clients = 60

@@ -9,6 +9,7 @@ import (
 )
 
 func TestParseSearch(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2030, 3, 4, 15, 30, 0, 0, rdv.Toronto) // a Monday afternoon
 	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, rdv.Toronto) }
 	tests := []struct {

@@ -9,6 +9,7 @@ import (
 // TestSearchWhatPeopleType: the place parameter and the type-ahead read
 // short forms and postal codes; an empty search names the next free slot.
 func TestSearchWhatPeopleType(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t)
 	en := map[string]string{"Accept-Language": "en"}
 	scenarios := []scenario{

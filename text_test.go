@@ -8,7 +8,7 @@ import (
 func TestCheckText(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name, s string
+		name, s    string
 		ok, okLong bool
 	}{
 		{"plain", "Jean-François D'Amour", true, true},

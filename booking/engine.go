@@ -27,6 +27,10 @@ type Config struct {
 	// client from one address.
 	MaxAddressHolds int
 	SweepEvery      time.Duration // how often expired holds are returned to search (default 1 s)
+	// Now is the engine's clock (default time.Now). It is given at
+	// construction and never replaced: handlers read it while the server
+	// runs, so a test that moves time passes a clock it can move safely.
+	Now func() time.Time
 }
 
 func (c *Config) defaults() {
@@ -42,25 +46,33 @@ func (c *Config) defaults() {
 	if c.SweepEvery <= 0 {
 		c.SweepEvery = time.Second
 	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
 }
 
 // Engine books appointments. It is safe for concurrent use.
 type Engine struct {
-	store rdv.Store
+	store rdv.BookingStore
 	index *availability.Index
 	cfg   Config
 	log   *slog.Logger
-	// Now is the clock; tests replace it.
+	// Now is the clock, Config.Now.
+	//
+	// Deprecated: give the clock in Config.Now at construction; the
+	// field goes once no test replaces it.
 	Now func() time.Time
 }
 
-// New returns an engine over a store and the index that caches it.
-func New(store rdv.Store, index *availability.Index, cfg Config, log *slog.Logger) *Engine {
+// New returns an engine over a store and the index that caches it. Only
+// the booking part of the store is needed: the desk (NewDesk) takes its
+// own part.
+func New(store rdv.BookingStore, index *availability.Index, cfg Config, log *slog.Logger) *Engine {
 	cfg.defaults()
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Engine{store: store, index: index, cfg: cfg, log: log, Now: time.Now}
+	return &Engine{store: store, index: index, cfg: cfg, log: log, Now: cfg.Now}
 }
 
 // Config returns the engine's rules.

@@ -35,8 +35,7 @@ func newWorld(t *testing.T) *world {
 	storetest.MustLoad(t, s, storetest.SmallNetwork(start))
 	w := &world{store: s, now: start.At(7*60, rdv.Toronto)}
 	w.index = storetest.MustBuildIndex(t, s, w.now)
-	w.engine = booking.New(s, w.index, booking.Config{HoldTTL: 5 * time.Minute, MaxLiveHolds: 3}, nil)
-	w.engine.Now = func() time.Time { return w.now }
+	w.engine = booking.New(s, w.index, booking.Config{HoldTTL: 5 * time.Minute, MaxLiveHolds: 3, Now: func() time.Time { return w.now }}, nil)
 	return w
 }
 
@@ -70,6 +69,7 @@ func mustCode(t *testing.T, err error, code string) {
 }
 
 func TestHoldLeavesSearchAndExpiryBringsItBack(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	slot := w.offered()[0]
@@ -89,6 +89,7 @@ func TestHoldLeavesSearchAndExpiryBringsItBack(t *testing.T) {
 }
 
 func TestConfirmRejectsBadPatientWithoutWriting(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	h, err := w.engine.Hold(ctx, w.offered()[0], "a", nil)
@@ -124,6 +125,7 @@ func TestConfirmRejectsBadPatientWithoutWriting(t *testing.T) {
 }
 
 func TestCancelReplayDoesNotOfferARebookedSlot(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	slot := w.offered()[0]
@@ -153,6 +155,7 @@ func TestCancelReplayDoesNotOfferARebookedSlot(t *testing.T) {
 }
 
 func TestRescheduleMovesTheSlotInSearch(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	ids := w.offered()
@@ -182,6 +185,7 @@ func TestRescheduleMovesTheSlotInSearch(t *testing.T) {
 }
 
 func TestAppointmentNeedsItsToken(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	h, _ := w.engine.Hold(ctx, w.offered()[0], "a", nil)
@@ -200,6 +204,7 @@ func TestAppointmentNeedsItsToken(t *testing.T) {
 }
 
 func TestHoldForRosteredSlots(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	// In the small network every day has rostered-only pediatrics from 11:00.

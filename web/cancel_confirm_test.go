@@ -34,6 +34,7 @@ func linkParts(t *testing.T, apptURL string) (int64, string) {
 // answers 303 to the appointment page showing it cancelled, and the page
 // then sends back to it. In both languages.
 func TestCancelAsksOnce(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"fr", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			T := func(key string, args ...any) string { return translate(lang, key, args...) }
@@ -100,6 +101,7 @@ func TestCancelAsksOnce(t *testing.T) {
 // appointment that has begun cannot be cancelled online and its page
 // says so.
 func TestCancelConfirmRefusals(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	apptURL, _ := bookFirst(t, s, "en")
 	id, token := linkParts(t, apptURL)
@@ -113,7 +115,7 @@ func TestCancelConfirmRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.engine.Now = func() time.Time { return a.Slot.Start.Add(time.Minute) }
+	s.clock.Set(a.Slot.Start.Add(time.Minute))
 	loc := s.get(cancelURL(id, token), "en").want(t, http.StatusSeeOther).location(t)
 	if loc != appointmentURL(id, token, "not_cancelled") {
 		t.Fatalf("the confirmation of a begun appointment led to %s", loc)

@@ -29,8 +29,10 @@ type site struct {
 	srv    *Server
 	store  rdv.Store
 	engine *booking.Engine
-	index  *availability.Index
-	start  rdv.Date
+	// clock is the engine's: the real time until a test sets it.
+	clock *storetest.Clock
+	index *availability.Index
+	start rdv.Date
 }
 
 // mustOpenSite builds the whole stack as the binary does.
@@ -46,7 +48,8 @@ func mustOpenSite(t testing.TB) *site {
 	storetest.MustLoad(t, store, storetest.SmallNetwork(start))
 	index := storetest.MustBuildIndex(t, store, time.Now())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	engine := booking.New(store, index, booking.Config{}, log)
+	clock := &storetest.Clock{}
+	engine := booking.New(store, index, booking.Config{Now: clock.Now}, log)
 	srv, err := New(Deps{
 		Engine: engine,
 		Index:  index,
@@ -58,7 +61,7 @@ func mustOpenSite(t testing.TB) *site {
 	if err != nil {
 		t.Fatalf("new server: %v", err)
 	}
-	return &site{t: t, srv: srv, store: store, engine: engine, index: index, start: start}
+	return &site{t: t, srv: srv, store: store, engine: engine, clock: clock, index: index, start: start}
 }
 
 // answer is a response with its body read.

@@ -57,6 +57,7 @@ func holdIDOf(loc string) string {
 // never locked out by the cap of 3 live holds, and returns to the very
 // search it came from.
 func TestChooseAnotherTimeReleasesHold(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	b := flowBrowser(t, s, "parent")
 	search := "/recherche?" + flowSearch(s).Encode()
@@ -87,6 +88,7 @@ func TestChooseAnotherTimeReleasesHold(t *testing.T) {
 // TestReleaseOnlyByItsBrowser: a hold's ID alone does not give it back,
 // and the way back cannot be turned into a link elsewhere.
 func TestReleaseOnlyByItsBrowser(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	b := flowBrowser(t, s, "parent")
 	form, loc := b.holdFrom(b.do(http.MethodGet, "/recherche?"+flowSearch(s).Encode(), nil))
@@ -118,6 +120,7 @@ var apptLinkRE = regexp.MustCompile(`href="(/rendez-vous/\d+\?token=[^"]+)"`)
 // browser that booked only; a form sent back with messages keeps what
 // was typed for the form shown again.
 func TestBackAfterBookingLeadsToAppointment(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	for _, lang := range []string{"fr", "en"} {
 		b := flowBrowser(t, s, "parent-"+lang)
@@ -188,12 +191,13 @@ func childAndGuardian() url.Values {
 // the next free time at the same clinic; holding it opens its form
 // filled in, and personal data never travels in a URL or in the page.
 func TestExpiredHoldKeepsTypedAndOffersNext(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	b := flowBrowser(t, s, "parent")
 	form, loc := b.holdFrom(b.do(http.MethodGet, "/recherche?"+flowSearch(s).Encode(), nil))
 	h, _ := s.store.Hold(context.Background(), holdIDOf(loc))
 	held, _ := s.store.Slot(context.Background(), h.SlotID)
-	s.engine.Now = func() time.Time { return h.ExpiresAt.Add(time.Minute) }
+	s.clock.Set(h.ExpiresAt.Add(time.Minute))
 	s.engine.Sweep(context.Background())
 
 	typed := childAndGuardian()
@@ -244,6 +248,7 @@ func TestExpiredHoldKeepsTypedAndOffersNext(t *testing.T) {
 // TestExpiredHoldGetKeepsDraft: a form sent back with messages, then
 // left until the hold runs out, still keeps what was typed.
 func TestExpiredHoldGetKeepsDraft(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	b := flowBrowser(t, s, "parent")
 	form, loc := b.holdFrom(b.do(http.MethodGet, "/recherche?"+flowSearch(s).Encode(), nil))
@@ -251,7 +256,7 @@ func TestExpiredHoldGetKeepsDraft(t *testing.T) {
 	bad := childAndGuardian()
 	bad.Set("first_name", "")
 	b.post(form, holdPath(h.ID), bad).want(t, http.StatusSeeOther)
-	s.engine.Now = func() time.Time { return h.ExpiresAt.Add(time.Minute) }
+	s.clock.Set(h.ExpiresAt.Add(time.Minute))
 	page := b.do(http.MethodGet, loc, nil).want(t, http.StatusGone)
 	page.contains(t, translate("fr", "expired.kept"))
 	newLoc := b.post(page, holdPath(h.ID)+"/prochain", url.Values{"slot_id": {hiddenValue(t, page.body, "slot_id")}, "q": {hiddenValue(t, page.body, "q")}}).

@@ -18,6 +18,7 @@ var appointmentPath = regexp.MustCompile(`^/rendez-vous/(\d+)\?token=[A-Za-z0-9_
 // TestBookingFlow walks search → hold → form → confirm → appointment →
 // cancel with plain form posts, in each language.
 func TestBookingFlow(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"fr", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			s := mustOpenSite(t)
@@ -82,6 +83,7 @@ func TestBookingFlow(t *testing.T) {
 // TestBadBookingInput sends the form back with the data kept and each
 // message next to its field.
 func TestBadBookingInput(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		lang   string
@@ -166,6 +168,7 @@ func withGuardian(change map[string]string) map[string]string {
 // TestDoubleSubmit: the booking form posted twice (a double click, a
 // reload) books once and gives the same appointment link both times.
 func TestDoubleSubmit(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	formURL := s.holdFirst("fr")
 	form := s.get(formURL, "fr").want(t, http.StatusOK)
@@ -183,6 +186,7 @@ func TestDoubleSubmit(t *testing.T) {
 
 // TestBookForChild books with a guardian, who is the child's contact.
 func TestBookForChild(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	formURL := s.holdFirst("fr")
 	v := url.Values{
@@ -210,6 +214,7 @@ func TestBookForChild(t *testing.T) {
 // TestSlotTakenGoesBackToResults: a slot someone else got first sends the
 // person back to the same results with a message.
 func TestSlotTakenGoesBackToResults(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"fr", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			s := mustOpenSite(t)
@@ -235,6 +240,7 @@ func TestSlotTakenGoesBackToResults(t *testing.T) {
 // TestHoldRefusals: slots that cannot be held send the person back to the
 // results with a message, never to an error page.
 func TestHoldRefusals(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	slots, _ := storetestSlots(s)
 	var rostered, booked int64
@@ -284,9 +290,10 @@ func TestHoldRefusals(t *testing.T) {
 // TestExpiredHold: the form of a run-out hold says so and offers to search
 // again.
 func TestExpiredHold(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	formURL := s.holdFirst("fr")
-	s.engine.Now = func() time.Time { return time.Now().Add(s.engine.Config().HoldTTL + time.Minute) }
+	s.clock.Set(time.Now().Add(s.engine.Config().HoldTTL + time.Minute))
 	for _, method := range []string{http.MethodGet, http.MethodPost} {
 		page := s.do(method, formURL, adult("fr"), "fr").want(t, http.StatusGone)
 		page.contains(t, translate("fr", "expired.title"), translate("fr", "expired.again"), `href="/recherche?`)
@@ -295,6 +302,7 @@ func TestExpiredHold(t *testing.T) {
 
 // TestBadSearch keeps the search and shows the message by the field.
 func TestBadSearch(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, query, field, msgKey string
 	}{
@@ -329,6 +337,7 @@ func TestBadSearch(t *testing.T) {
 // TestNotFoundPages answers unknown pages, holds and appointments with the
 // friendly page in the person's language.
 func TestNotFoundPages(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	for _, target := range []string{"/nulle-part", "/reservation/h_nope", "/rendez-vous/1?token=wrong", "/rendez-vous/abc", "/static/app.css"} {
 		for _, lang := range []string{"fr", "en"} {

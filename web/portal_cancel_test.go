@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"rdv"
 )
@@ -14,6 +13,7 @@ import (
 // from its page at the desk and the slot is offered again; another clinic's
 // appointment, or one whose visit is recorded, stays as it is.
 func TestPortalCancel(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	accts := withStaff(t, s)
 	b := staffBrowser(t, s, accts, rdv.Receptionist)
@@ -72,7 +72,7 @@ func TestPortalCancel(t *testing.T) {
 		id, _, _ = strings.Cut(rest, "?")
 	}
 	// Visits are recorded from their day on: the clock moves to that morning.
-	s.engine.Now = func() time.Time { return s.start.At(8*60, rdv.Toronto) }
+	s.clock.Set(s.start.At(8*60, rdv.Toronto))
 	if res := b.post(page, "/clinique/rendez-vous/"+id+"/statut", url.Values{"status": {"noshow"}, "date": {date}}).want(t, http.StatusSeeOther); !strings.Contains(res.location(t), "avis=status") {
 		t.Fatalf("recording a no-show led to %s", res.location(t))
 	}
@@ -86,6 +86,7 @@ func TestPortalCancel(t *testing.T) {
 // TestPortalCancelNeedsClinicRole: the phone console cannot cancel through
 // the clinic's route.
 func TestPortalCancelNeedsClinicRole(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	accts := withStaff(t, s)
 	b := staffBrowser(t, s, accts, rdv.PhoneAgent)

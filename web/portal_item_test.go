@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"rdv"
 )
@@ -15,6 +14,7 @@ import (
 // actions; acting there leads back to the day and the practitioner it
 // came from.
 func TestPortalItemPages(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	accts := withStaff(t, s)
 	b := staffBrowser(t, s, accts, rdv.Receptionist)
@@ -48,7 +48,7 @@ func TestPortalItemPages(t *testing.T) {
 
 	// On the appointment's day, the visit is recorded from its page, and
 	// then nothing more can be done with it.
-	s.engine.Now = func() time.Time { return s.start.At(8*60, rdv.Toronto) }
+	s.clock.Set(s.start.At(8*60, rdv.Toronto))
 	appt = b.do(http.MethodGet, "/clinique/rendez-vous/1", nil).want(t, http.StatusOK)
 	appt.contains(t, `action="/clinique/rendez-vous/1/statut"`, `value="arrived"`, `value="fulfilled"`, `value="noshow"`)
 	res = b.post(appt, "/clinique/rendez-vous/1/statut", url.Values{"status": {"noshow"}, "date": {date}}).want(t, http.StatusSeeOther)
@@ -68,6 +68,7 @@ func TestPortalItemPages(t *testing.T) {
 // appointments; another clinic's, an unknown or a malformed ID is not
 // found, and other roles are refused.
 func TestPortalItemConfined(t *testing.T) {
+	t.Parallel()
 	s := mustOpenSite(t)
 	accts := withStaff(t, s)
 	tests := []struct {

@@ -98,6 +98,7 @@ func confirmAction(formURL string) string { return strings.SplitN(formURL, "?", 
 // both languages: the appointment page then shows the new time and the
 // old one is offered again.
 func TestReschedule(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"fr", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			rs := newRescheduling(t, lang)
@@ -131,6 +132,7 @@ func TestReschedule(t *testing.T) {
 // TestRescheduleErrors answers each bad case clearly, in the person's
 // language, and leaves the appointment where it was.
 func TestRescheduleErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		// act does the bad thing and returns the answer to check.
@@ -168,13 +170,13 @@ func TestRescheduleErrors(t *testing.T) {
 		}, http.StatusSeeOther, "notice.slot_taken", ""},
 		{"hold ran out before the confirm page", func(t *testing.T, rs *rescheduling) answer {
 			formURL, _ := rs.hold(t)
-			rs.s.engine.Now = func() time.Time { return time.Now().Add(rs.s.engine.Config().HoldTTL + time.Minute) }
+			rs.s.clock.Set(time.Now().Add(rs.s.engine.Config().HoldTTL + time.Minute))
 			return rs.s.get(formURL, rs.lang)
 		}, http.StatusSeeOther, "notice.hold_expired", ""},
 		{"hold ran out before confirming", func(t *testing.T, rs *rescheduling) answer {
 			formURL, _ := rs.hold(t)
 			v := rs.confirmForm(t, formURL)
-			rs.s.engine.Now = func() time.Time { return time.Now().Add(rs.s.engine.Config().HoldTTL + time.Minute) }
+			rs.s.clock.Set(time.Now().Add(rs.s.engine.Config().HoldTTL + time.Minute))
 			return rs.s.post(confirmAction(formURL), v, rs.lang)
 		}, http.StatusSeeOther, "notice.hold_expired", ""},
 		{"unknown hold", func(t *testing.T, rs *rescheduling) answer {
@@ -216,7 +218,7 @@ func TestRescheduleErrors(t *testing.T) {
 					res.contains(t, translate(lang, tt.text))
 				}
 				if tt.notice != "" {
-					rs.s.engine.Now = time.Now
+					rs.s.clock.Set(time.Time{})
 					next := rs.s.get(res.location(t), lang).want(t, http.StatusOK)
 					next.contains(t, translate(lang, tt.notice))
 				}

@@ -11,6 +11,7 @@ import (
 )
 
 func TestProbes(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t)
 	a.runScenarios(t, []scenario{
 		{name: "alive", req: request{method: "GET", url: "/healthz"}, wantStatus: 200, want: []string{`"ok"`}},
@@ -21,6 +22,7 @@ func TestProbes(t *testing.T) {
 }
 
 func TestNotReady(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t)
 	a.handler = New(Deps{Engine: a.engine, Index: a.index, Store: a.store, Log: a.log,
 		Ready: func(context.Context) error { return fmt.Errorf("database down") }})
@@ -31,6 +33,7 @@ func TestNotReady(t *testing.T) {
 }
 
 func TestClinics(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t)
 	a.runScenarios(t, []scenario{
 		{name: "list", req: request{method: "GET", url: "/api/v1/clinics"}, wantStatus: 200,
@@ -43,6 +46,7 @@ func TestClinics(t *testing.T) {
 }
 
 func TestSearch(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t)
 	const mtl = "/api/v1/slots?near=45.5017,-73.5673&service=general"
 	a.runScenarios(t, []scenario{
@@ -80,6 +84,7 @@ func TestSearch(t *testing.T) {
 }
 
 func TestPlaces(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t)
 	a.runScenarios(t, []scenario{
 		{name: "type-ahead", req: request{method: "GET", url: "/api/v1/places?q=mont"}, wantStatus: 200, want: []string{`{"places":[{"name":"Montréal"`, `"population":`}},
@@ -91,6 +96,7 @@ func TestPlaces(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t)
 	holdID := a.hold(slotFree+1+1, "") // slot 3: a live hold to confirm against
 	apptID, token := a.book(slotFree+3, "198.51.100.7:1")
@@ -162,6 +168,7 @@ func slotID(appt map[string]any) int64 {
 }
 
 func TestHoldLimitsAndExpiry(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t)
 	const client = "203.0.113.50:1000"
 	for _, id := range []int64{4, 5, 6} {
@@ -173,7 +180,7 @@ func TestHoldLimitsAndExpiry(t *testing.T) {
 			wantStatus: 429, want: []string{`"code":"too_many_holds"`, "too many"}},
 	})
 	holdID := a.hold(8, "")
-	a.engine.Now = func() time.Time { return testNow.Add(a.engine.Config().HoldTTL + time.Second) }
+	a.clock.Set(testNow.Add(a.engine.Config().HoldTTL + time.Second))
 	a.runScenarios(t, []scenario{
 		{name: "expired hold", req: request{method: "POST", url: "/api/v1/appointments", body: confirmBody(t, holdID, patientJSON)}, wantStatus: 410,
 			want: []string{`"code":"hold_expired"`, "a expiré"}},
@@ -182,6 +189,7 @@ func TestHoldLimitsAndExpiry(t *testing.T) {
 }
 
 func TestFlow(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t)
 	const search = "/api/v1/slots?place=Montr%C3%A9al&service=general&radius_km=5&limit=2"
 	found := a.call(request{method: "GET", url: search}, 200)["slots"].([]any)
@@ -246,6 +254,7 @@ func TestFlow(t *testing.T) {
 }
 
 func TestGuardianBooksForChild(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t)
 	holdID := a.hold(slotFree, "")
 	child := childJSON
@@ -264,6 +273,7 @@ func TestGuardianBooksForChild(t *testing.T) {
 }
 
 func TestIdempotentReplay(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t)
 	key := map[string]string{"Idempotency-Key": "hold-1"}
 	first := a.call(request{method: "POST", url: "/api/v1/holds", body: `{"slot_id":4}`, headers: key}, 201)

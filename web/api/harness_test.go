@@ -45,6 +45,7 @@ type testAPI struct {
 	store   rdv.Store
 	index   *availability.Index
 	engine  *booking.Engine
+	clock   *storetest.Clock // the engine's, stopped at testNow
 	log     *slog.Logger
 
 	mu   sync.Mutex
@@ -72,9 +73,9 @@ func newTestAPI(t *testing.T) *testAPI {
 	// The API's clients keep no cookies: their address's ceiling is all
 	// that caps them, set as low as a browser's cap so that the scenarios
 	// can reach it (hold_cap_test.go tests the two apart).
-	engine := booking.New(store, index, booking.Config{MaxLiveHolds: 3, MaxAddressHolds: 3}, log)
-	engine.Now = func() time.Time { return testNow }
-	a := &testAPI{t: t, store: store, index: index, engine: engine, log: log}
+	clock := storetest.NewClock(testNow)
+	engine := booking.New(store, index, booking.Config{MaxLiveHolds: 3, MaxAddressHolds: 3, Now: clock.Now}, log)
+	a := &testAPI{t: t, store: store, index: index, engine: engine, clock: clock, log: log}
 	a.handler = New(Deps{Engine: engine, Index: index, Store: store, Log: log,
 		Ready: func(ctx context.Context) error { _, err := store.Empty(ctx); return err }})
 	t.Cleanup(func() { checkAgainstDocument(t, a.exchanges()) })

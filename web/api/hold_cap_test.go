@@ -16,9 +16,9 @@ import (
 // API never asks for, have only their address's ceiling. Holds from
 // different X-Forwarded-For addresses used to share the proxy's three.
 func TestHoldCapKeysBrowserAndAddress(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t)
-	engine := booking.New(a.store, a.index, booking.Config{MaxLiveHolds: 3, MaxAddressHolds: 5}, a.log)
-	engine.Now = a.engine.Now
+	engine := booking.New(a.store, a.index, booking.Config{MaxLiveHolds: 3, MaxAddressHolds: 5, Now: a.clock.Now}, a.log)
 	a.handler = New(Deps{Engine: engine, Index: a.index, Store: a.store, Log: a.log, TrustForwardedFor: true,
 		Browser: func(r *http.Request) (string, bool) {
 			c, err := r.Cookie("test_browser")

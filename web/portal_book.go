@@ -54,7 +54,7 @@ func (s *Server) staffHold(w http.ResponseWriter, r *http.Request) {
 	h, err := s.d.Engine.HoldFor(r.Context(), booking.HoldInput{SlotID: id, ClientKey: "staff:" + strconv.FormatInt(a.ID, 10), AllowRostered: true}, nil)
 	switch rdv.ErrorCode(err) {
 	case "":
-		target := m.prefix + "/reservation/" + url.PathEscape(h.ID)
+		target := m.bookingPath(h.ID)
 		if req, ok := s.requestFor(r, r.PostForm.Get("demande")); ok && m.clinic == 0 {
 			target += "?demande=" + strconv.FormatInt(req.ID, 10)
 		}
@@ -106,6 +106,12 @@ func (s *Server) staffBookingForm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if f, ok := s.staffBookingDraft(w, r, m, h.ID); ok {
+		// What was typed, and the messages of a form just sent back
+		// (staff_sent_back.go).
+		s.renderStaffBooking(w, r, http.StatusOK, m, h, sl, f)
+		return
+	}
 	f := newForm(url.Values{"language": {"fr"}, "channel": {string(rdv.Phone)}})
 	if req, ok := s.requestFor(r, r.URL.Query().Get("demande")); ok && m.clinic == 0 {
 		// Booking for a request: the caller's details as the request
@@ -121,7 +127,7 @@ func (s *Server) staffBookingForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderStaffBooking(w http.ResponseWriter, r *http.Request, status int, m staffMode, h rdv.Hold, sl rdv.Slot, f *form) {
 	s.render(w, r, status, "portal_book", &page{Title: "portal.book.title", Form: f, Data: staffBookingData{
 		Slot: s.viewSlot(sl), HeldUntil: FormatClock(h.ExpiresAt, langOf(r.Context())),
-		Action: m.prefix + "/reservation/" + url.PathEscape(h.ID), Nonce: newNonce(), Agent: m.bookedBy == rdv.ByAgent, Desk: m.clinic != 0,
+		Action: m.bookingPath(h.ID), Nonce: newNonce(), Agent: m.bookedBy == rdv.ByAgent, Desk: m.clinic != 0,
 	}})
 }
 
@@ -163,8 +169,7 @@ func (s *Server) staffConfirm(w http.ResponseWriter, r *http.Request) {
 		s.checkPeople(f, in, sl)
 	}
 	if len(f.Errors) > 0 {
-		f.summarize(staffFields)
-		s.renderStaffBooking(w, r, http.StatusUnprocessableEntity, m, h, sl, f)
+		s.sendStaffBookingBack(w, r, m, h, sl, f)
 		return
 	}
 	if m.clinic == 0 {
@@ -178,6 +183,7 @@ func (s *Server) staffConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	switch rdv.ErrorCode(err) {
 	case "":
+		dropPageCookie(w, r, staffDraftCookie, m.bookingPath(h.ID))
 		v := url.Values{"token": {a.CancelToken}}
 		if in.ForRequest != 0 {
 			v.Set("demande", strconv.FormatInt(in.ForRequest, 10))
@@ -185,8 +191,7 @@ func (s *Server) staffConfirm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, m.prefix+"/confirmation/"+strconv.FormatInt(a.ID, 10)+"?"+v.Encode(), http.StatusSeeOther)
 	case rdv.EINVALID:
 		placeErrors(f, err)
-		f.summarize(staffFields)
-		s.renderStaffBooking(w, r, http.StatusUnprocessableEntity, m, h, sl, f)
+		s.sendStaffBookingBack(w, r, m, h, sl, f)
 	case rdv.EGONE:
 		s.renderMessage(w, r, http.StatusGone, "portal.hold_expired")
 	case rdv.ENOTFOUND, rdv.ECONFLICT, rdv.ESLOTTAKEN:

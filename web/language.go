@@ -5,11 +5,11 @@ import (
 	"net/http"
 	"strings"
 
-	"rdv"
+	"rdv/i18n"
 )
 
 // langCookie keeps the language a person chose with the switch.
-const langCookie = "lang"
+const langCookie = i18n.Cookie
 
 type langKey struct{}
 
@@ -22,25 +22,13 @@ func langOf(ctx context.Context) string {
 }
 
 // otherLang returns the language the switch offers.
-func otherLang(lang string) string {
-	if lang == "en" {
-		return "fr"
-	}
-	return "en"
-}
+func otherLang(lang string) string { return i18n.Other(lang) }
 
-// pickLang decides the language of a request: the switch (?lang=) first,
-// then the cookie it set, then Accept-Language, then French. chosen is true
-// when the request carries the switch, so that the choice is remembered.
-func pickLang(r *http.Request) (lang string, chosen bool) {
-	if l := r.URL.Query().Get("lang"); l == "fr" || l == "en" {
-		return l, true
-	}
-	if c, err := r.Cookie(langCookie); err == nil && (c.Value == "fr" || c.Value == "en") {
-		return c.Value, false
-	}
-	return rdv.PreferredLanguage(r.Header.Get("Accept-Language")), false
-}
+// pickLang decides the language of a request by the site's one rule
+// (i18n.Lang): the switch (?lang=) first, then the cookie it set, then
+// Accept-Language, then French. chosen is true when the request carries
+// the switch, so that the choice is remembered.
+func pickLang(r *http.Request) (lang string, chosen bool) { return i18n.Lang(r) }
 
 // withLanguage puts the request's language in its context, remembers a
 // choice made with the switch in a cookie, and tells caches that pages

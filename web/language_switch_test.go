@@ -83,12 +83,6 @@ func TestEnglishTimeEndsSentenceOnce(t *testing.T) {
 			t.Errorf("%s %s: %q, want %q", c.lang, c.key, got, c.want)
 		}
 	}
-	if got := oneFinalPeriod("%d. %s. %s.", []any{3, "a.m.", "b"}); got != "%d. %s %s." {
-		t.Errorf("oneFinalPeriod: %q", got)
-	}
-	if got := oneFinalPeriod("100 %% %s.", []any{"p.m."}); got != "100 %% %s" {
-		t.Errorf("oneFinalPeriod after %%%%: %q", got)
-	}
 	s := mustOpenSite(t)
 	for _, lang := range []string{"en", "fr"} {
 		page := s.get(s.holdFirst(lang), lang).want(t, http.StatusOK)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/i18n"
 	"rdv/storetest"
 )
 
@@ -44,17 +45,16 @@ func TestPluralForms(t *testing.T) {
 // from one to many, and no plain catalog text writes a count before a
 // word (it would read « 1 libres » one day).
 func TestEveryCountText(t *testing.T) {
-	if len(plurals) == 0 {
-		t.Fatal("no count text")
-	}
-	for key, p := range plurals {
-		if _, dup := catalog[key]; dup {
+	counted := 0
+	for key, p := range i18n.AllPlurals() {
+		counted++
+		if _, dup := i18n.Lookup(key); dup {
 			t.Errorf("%s is both a count text and a catalog text", key)
 		}
-		if p.fr[0] == p.fr[1] {
-			t.Errorf("%s: French singular and plural are the same: %q", key, p.fr[0])
+		if fr := p.Forms("fr"); fr[0] == fr[1] {
+			t.Errorf("%s: French singular and plural are the same: %q", key, fr[0])
 		}
-		for lang, forms := range map[string][2]string{"fr": p.fr, "en": p.en} {
+		for lang, forms := range map[string][2]string{"fr": p.Forms("fr"), "en": p.Forms("en")} {
 			for _, f := range forms {
 				if strings.Count(f, "%d") != 1 {
 					t.Errorf("%s %s %q: want one %%d", key, lang, f)
@@ -75,9 +75,12 @@ func TestEveryCountText(t *testing.T) {
 			}
 		}
 	}
+	if counted == 0 {
+		t.Fatal("no count text")
+	}
 	countWord := regexp.MustCompile(`%d\s+\pL`)
-	for key, tx := range catalog {
-		for _, s := range []string{tx.fr, tx.en} {
+	for key, tx := range i18n.All() {
+		for _, s := range tx {
 			if countWord.MatchString(s) {
 				t.Errorf("catalog text %s writes a count before a word without plural forms: %q", key, s)
 			}

@@ -35,8 +35,14 @@ type Config struct {
 	// AccountOf returns the account a request belongs to ("" for none), from
 	// a session cookie or header. Nil means no per-account limit.
 	AccountOf func(*http.Request) string `json:"-"`
+	// Classify returns the priority class of a request. It runs before
+	// every admission decision and must stay cheap; the routes' owner
+	// builds it from its route table, so that this package knows no
+	// paths. Nil: every request is browsing.
+	Classify func(*http.Request) Class `json:"-"`
 	// Operator reports whether a request carries a verified operator's
-	// pass; such a request to an operators' page skips the limit. It must
+	// pass; such a request to an operators' page (Classify answers
+	// OperatorPage) skips the limit. It must
 	// decide without I/O (a signature, not a session look-up): it runs
 	// before admission, for anyone. Nil: no one skips it.
 	Operator func(*http.Request) bool `json:"-"`
@@ -141,6 +147,9 @@ func (c *Config) validate() error {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Classify == nil {
+		c.Classify = func(*http.Request) Class { return Browse }
 	}
 	switch {
 	case c.ClientLimits && (c.AddressRate <= 0 || c.AddressBurst < 1):

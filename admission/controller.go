@@ -65,9 +65,12 @@ func New(cfg Config, reg prometheus.Registerer, log *slog.Logger) (*Controller, 
 // Middleware returns next guarded by admission control.
 func (c *Controller) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		class := Classify(r)
-		if c.cfg.Operator != nil && OperatorPath(r.URL.Path) && c.cfg.Operator(r) {
-			class = Exempt
+		class := c.cfg.Classify(r)
+		if class == OperatorPage {
+			class = Browse
+			if c.cfg.Operator != nil && c.cfg.Operator(r) {
+				class = Exempt
+			}
 		}
 		if class == Exempt {
 			c.count(class, Admitted)

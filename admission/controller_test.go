@@ -19,6 +19,7 @@ import (
 func newController(t *testing.T, edit func(*Config)) *Controller {
 	t.Helper()
 	cfg := DefaultConfig()
+	cfg.Classify = testClassify
 	frozen := time.Date(2026, 3, 8, 12, 0, 0, 0, time.UTC)
 	cfg.Now = func() time.Time { return frozen }
 	if edit != nil {
@@ -44,40 +45,40 @@ func do(t *testing.T, h http.Handler, method, target string, edit func(*http.Req
 
 var ok = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
 
-func TestClassify(t *testing.T) {
-	tests := []struct {
-		method, path string
-		want         Class
-	}{
-		{"POST", "/api/v1/appointments", Critical},
-		{"POST", "/api/v1/appointments/42/cancel", Critical},
-		{"POST", "/api/v1/appointments/42/reschedule", Critical},
-		{"POST", "/reservation/h_abc", Critical},
-		{"POST", "/rendez-vous/42/annuler", Critical},
-		{"POST", "/rendez-vous/42/changer/h_abc", Critical},
-		{"POST", "/rendez-vous/42/changer", Hold},
-		{"GET", "/reservation/h_abc", Hold},
-		{"GET", "/rendez-vous/42", Hold},
-		{"GET", "/rendez-vous/42/changer", Hold},
-		{"POST", "/api/v1/holds", Hold},
-		{"POST", "/reserver", Hold},
-		{"GET", "/api/v1/slots", Search},
-		{"GET", "/recherche", Search},
-		{"GET", "/api/v1/appointments/42", Hold},
-		{"GET", "/api/v1/clinics", Browse},
-		{"GET", "/", Browse},
-		{"POST", "/api/v1/slots", Browse},
-		{"GET", "/healthz", Exempt},
-		{"GET", "/readyz", Exempt},
-		{"GET", "/metrics", Browse},   // served apart, outside admission: here a 404 like any other
-		{"GET", "/operateur", Browse}, // exempt only for a verified operator
-		{"POST", "/operateur/banniere", Browse},
-	}
-	for _, tt := range tests {
-		r := httptest.NewRequest(tt.method, tt.path+"?x=1", nil)
-		if got := Classify(r); got != tt.want {
-			t.Errorf("%s %s: %s, want %s", tt.method, tt.path, got, tt.want)
+// TestClassifyComesFromConfig: the class is the configured function's,
+// whatever the path, and a nil function makes everything browsing.
+func TestClassifyComesFromConfig(t *testing.T) {
+	var asked atomic.Int64
+	c := newController(t, func(cfg *Config) {
+		cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit = 1, 1, 1
+		cfg.MaxQueue = 1 // only a confirmation may wait
+		cfg.Classify = func(r *http.Request) Class {
+			asked.Add(1)
+			if r.URL.Path == "/anything/critical" || r.URL.Query().Get("block") != "" {
+				return Critical
+			}
+			return Search
 		}
+	})
+	h, unblock := saturate(t, c, "/somewhere")
+	defer unblock()
+	// A confirmation may queue behind the saturated limit; a search may
+	// not, though its path is the one the test classify calls critical
+	// only by name.
+	if w := do(t, h, "GET", "/api/v1/appointments", nil); w.Code != http.StatusServiceUnavailable {
+		t.Errorf("a path classed as search under saturation: %d, want 503", w.Code)
+	}
+	if asked.Load() != 2 {
+		t.Errorf("classify asked %d times, want 2", asked.Load())
+	}
+	s := c.Snapshot()
+	if s.Classes[Search].Shed != 1 || s.Classes[Critical].Admitted != 1 {
+		t.Errorf("classes %+v, want one search shed and one critical admitted", s.Classes)
+	}
+	nilClassify := newController(t, func(cfg *Config) { cfg.Classify = nil })
+	w := do(t, nilClassify.Middleware(ok), "GET", "/healthz", nil)
+	if w.Code != http.StatusOK || nilClassify.Snapshot().Classes[Browse].Admitted != 1 {
+		t.Errorf("without a classify function /healthz was not admitted as browsing: %d %+v", w.Code, nilClassify.Snapshot().Classes)
 	}
 }
 
@@ -275,6 +276,7 @@ func TestAdmissionOffAdmitsEverything(t *testing.T) {
 func TestSnapshotAndMetrics(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	cfg := DefaultConfig()
+	cfg.Classify = testClassify
 	cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit = 1, 1, 1
 	c, err := New(cfg, reg, nil)
 	if err != nil {

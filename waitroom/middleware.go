@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"rdv/admission"
 )
 
 // Cookie names. Over TLS they carry the __Host- prefix, which browsers
@@ -21,103 +19,6 @@ const (
 // page refreshes far more often; a ticket kept to come back later is
 // refused and its holder waits again.
 const redeemWindow = 10 * time.Minute
-
-// bypassPrefixes are the paths the room never holds back: probes,
-// static files, the staff consoles (which need a sign-in of
-// their own) and the appointment-request form, which the waiting page
-// offers as the way to be called back instead of waiting.
-var bypassPrefixes = []string{"/static/", "/operateur", "/operator", "/connexion", "/deconnexion", "/clinique", "/agent", "/demande", "/api/v1/requests"}
-
-// DefaultBypass reports whether a request goes past the room whatever its
-// state: health probes, static files, staff pages, the request
-// form, and the requests that finish or undo a booking (see finishing).
-// It runs on every request: it only compares strings and allocates
-// nothing.
-func DefaultBypass(r *http.Request) bool {
-	p := r.URL.Path
-	switch p {
-	case "/healthz", "/readyz", "/favicon.ico", "/robots.txt":
-		return true
-	}
-	for _, pre := range bypassPrefixes {
-		if strings.HasSuffix(pre, "/") && strings.HasPrefix(p, pre) ||
-			p == pre || strings.HasPrefix(p, pre+"/") {
-			return true
-		}
-	}
-	// The JSON API's clinic staff routes, like the staff pages under
-	// /clinique: they need a staff session of their own.
-	return admission.StaffAPIPath(p) || finishing(r.Method, p)
-}
-
-// finishing reports whether a request confirms a held slot, or reads,
-// cancels or moves a booking: POST /api/v1/appointments, GET
-// /api/v1/appointments/{id}, POST /api/v1/appointments/{id}/cancel and
-// /reschedule; GET and POST /reservation/{hold}; /rendez-vous/{id} and its
-// pages (cancel, calendar file, reschedule).
-//
-// The room exists to hand out new demand in turn. These requests are not
-// new demand: a hold lasts minutes, and a person who held a slot just
-// before the room opened (no pass is given while it is closed) would
-// otherwise be sent to the back of the line and lose the slot; and a
-// cancellation gives capacity back, so making it wait works against the
-// room. Making a new hold (POST /reserver, POST /api/v1/holds) and
-// searching still wait.
-//
-// What keeps the bypass from being a way around the line: each of these
-// needs a hold id or an appointment's token that only a visitor already
-// let in could have got. Hold ids are 144 random bits and appointment
-// tokens 192 (package booking); an appointment's number is sequential
-// but opens nothing without its token, which the handlers check before
-// any search or hold (a wrong one reads as not found). The paths are
-// matched by shape only, so a made-up one gets past the room but earns
-// only a refusal after a lookup by key (for a write, inside a store
-// transaction): what it would get with the room closed. Everything
-// passed here still goes through admission control behind the room, with
-// its per-client limits and priorities (confirmations and cancellations
-// are its highest class), and through CSRF checks on the forms.
-func finishing(method, p string) bool {
-	get := method == http.MethodGet || method == http.MethodHead
-	post := method == http.MethodPost
-	if !get && !post {
-		return false
-	}
-	if p == "/api/v1/appointments" {
-		return post
-	}
-	if rest, ok := strings.CutPrefix(p, "/api/v1/appointments/"); ok {
-		id, sub, more := strings.Cut(rest, "/")
-		switch {
-		case !number(id):
-			return false
-		case !more:
-			return get
-		}
-		return post && (sub == "cancel" || sub == "reschedule")
-	}
-	if hold, ok := strings.CutPrefix(p, "/reservation/"); ok {
-		return hold != "" && !strings.Contains(hold, "/")
-	}
-	if rest, ok := strings.CutPrefix(p, "/rendez-vous/"); ok {
-		id, _, _ := strings.Cut(rest, "/")
-		return number(id)
-	}
-	return false
-}
-
-// number reports whether s is a non-empty run of ASCII digits, the shape
-// of an appointment's number in a path.
-func number(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
 
 // Middleware returns next behind the room. While the room is open, a
 // request passes with a valid pass of its browser, or with a ticket whose
@@ -138,7 +39,7 @@ func number(s string) bool {
 func (r *Room) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		now := r.cfg.Now()
-		if r.cfg.Bypass(req) {
+		if r.cfg.Through(req) {
 			next.ServeHTTP(w, req)
 			return
 		}

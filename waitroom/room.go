@@ -53,9 +53,22 @@ type Config struct {
 	// operators say, typically because admission control has been
 	// shedding for a sustained time (see Sustained). Nil: never.
 	Auto func(now time.Time) bool
-	// Bypass lets a request past the room; nil: DefaultBypass.
-	Bypass func(r *http.Request) bool
-	Now    func() time.Time
+	// Through reports whether a request goes past the room whatever its
+	// state. The routes' owner builds it from its route table, so that
+	// the room knows no paths: probes and static files, the staff
+	// consoles (which need a sign-in of their own), the request form
+	// (the waiting page offers it instead of waiting), and the requests
+	// that finish or undo a booking. The room exists to hand out new
+	// demand in turn, and those are not new demand: a hold lasts
+	// minutes, and a person who held a slot just before the room opened
+	// would otherwise lose it; a cancellation gives capacity back. What
+	// keeps them from being a way around the line is that each needs a
+	// hold id or an appointment's token only a visitor already let in
+	// could have got, and everything let through still goes through
+	// admission control behind the room. It runs on every request: it
+	// must be cheap. Nil: nothing goes past the room.
+	Through func(r *http.Request) bool
+	Now     func() time.Time
 }
 
 // Room is the waiting room of one instance. It is safe for concurrent
@@ -105,8 +118,8 @@ func New(tickets rdv.TicketStore, modes rdv.ModeStore, cfg Config, reg prometheu
 	if cfg.Tick <= 0 {
 		cfg.Tick = time.Second
 	}
-	if cfg.Bypass == nil {
-		cfg.Bypass = DefaultBypass
+	if cfg.Through == nil {
+		cfg.Through = func(*http.Request) bool { return false }
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -69,6 +69,9 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 		cfg.Session = 10 * time.Minute
 	}
 	cfg.Now = f.clock.Now
+	if cfg.Through == nil {
+		cfg.Through = testThrough
+	}
 	room, err := New(f.store, f.store, cfg, nil, quietLog())
 	if err != nil {
 		t.Fatalf("new room: %v", err)
@@ -421,9 +424,10 @@ func TestPeopleInsideWhenTheRoomOpensCarryOn(t *testing.T) {
 }
 
 // TestFinishingABookingPassesTheRoom: while the room is open, by the
-// operators' switch or by itself, confirming a held slot and reading,
-// cancelling or moving a booking go through without a ticket; a new
-// hold, a search and the home page still wait.
+// operators' switch or by itself, what Config.Through lets past goes
+// through without a ticket (here, finishing a booking); anything else
+// waits. Which routes those are is the route table's (its tests walk
+// every route).
 func TestFinishingABookingPassesTheRoom(t *testing.T) {
 	requests := []struct {
 		method, path string
@@ -432,45 +436,21 @@ func TestFinishingABookingPassesTheRoom(t *testing.T) {
 		{"POST", "/api/v1/appointments", true},
 		{"GET", "/api/v1/appointments/42?token=t", true},
 		{"HEAD", "/api/v1/appointments/42", true},
-		{"POST", "/api/v1/appointments/42/cancel", true},
-		{"POST", "/api/v1/appointments/42/reschedule", true},
 		{"GET", "/reservation/h_0123456789abcdefABCDEF_-", true},
 		{"POST", "/reservation/h_0123456789abcdefABCDEF_-", true},
 		{"GET", "/reservation/h_x?lang=en", true},
-		{"GET", "/rendez-vous/42?token=t", true},
 		{"POST", "/rendez-vous/42/annuler", true},
-		{"GET", "/rendez-vous/42/calendrier.ics?token=t", true},
-		{"GET", "/rendez-vous/42/changer?token=t", true},
-		{"POST", "/rendez-vous/42/changer", true},
-		{"GET", "/rendez-vous/42/changer/h_x?token=t", true},
-		{"POST", "/rendez-vous/42/changer/h_x", true},
 
 		// New demand and looking around wait their turn.
 		{"POST", "/reserver", false},
 		{"POST", "/api/v1/holds", false},
 		{"GET", "/recherche?service=general&lieu=Montr%C3%A9al", false},
-		{"GET", "/recherche/clinique/3", false},
 		{"GET", "/api/v1/slots?service=general", false},
-		{"GET", "/api/v1/clinics/3", false},
 		{"GET", "/", false},
-		// Only the shapes and methods of the routes above pass.
 		{"GET", "/api/v1/appointments", false},
-		{"POST", "/api/v1/appointments/", false},
-		{"POST", "/api/v1/appointments/42", false},
 		{"DELETE", "/api/v1/appointments/42", false},
-		{"GET", "/api/v1/appointments/42/cancel", false},
-		{"POST", "/api/v1/appointments/42/other", false},
-		{"POST", "/api/v1/appointments/x/cancel", false},
-		{"POST", "/api/v1/appointmentsx", false},
-		{"GET", "/reservation/", false},
 		{"GET", "/reservation/h_x/y", false},
 		{"PUT", "/reservation/h_x", false},
-		{"GET", "/reserver", false},
-		{"GET", "/rendez-vous/", false},
-		{"GET", "/rendez-vous/x", false},
-		{"GET", "/rendez-vous/42x/annuler", false},
-		{"DELETE", "/rendez-vous/42", false},
-		{"GET", "/rendez-vous-42", false},
 	}
 	for _, how := range []string{"operator", "automatic"} {
 		t.Run(how, func(t *testing.T) {
@@ -494,23 +474,6 @@ func TestFinishingABookingPassesTheRoom(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// TestDefaultBypassAllocatesNothing: it runs on every request.
-func TestDefaultBypassAllocatesNothing(t *testing.T) {
-	reqs := []*http.Request{
-		httptest.NewRequest("GET", "/recherche?service=general", nil),
-		httptest.NewRequest("POST", "/reservation/h_x", nil),
-		httptest.NewRequest("GET", "/rendez-vous/42/changer/h_x", nil),
-		httptest.NewRequest("POST", "/api/v1/appointments/42/cancel", nil),
-	}
-	if n := testing.AllocsPerRun(100, func() {
-		for _, r := range reqs {
-			DefaultBypass(r)
-		}
-	}); n != 0 {
-		t.Fatalf("%v allocations per run", n)
 	}
 }
 

@@ -15,13 +15,6 @@ import (
 // the phone console (the booking marks it booked in its own transaction,
 // see ConfirmRequest.ForRequest) and closing it with a reason.
 
-// agentRequestRoutes adds the agents' request pages.
-func (s *Server) agentRequestRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /agent/demandes", s.requireRole(s.agentRequests, rdv.PhoneAgent))
-	mux.HandleFunc("GET /agent/demandes/{id}", s.requireRole(s.agentRequest, rdv.PhoneAgent))
-	mux.HandleFunc("POST /agent/demandes/{id}/fermer", s.requireRole(s.closeRequest, rdv.PhoneAgent))
-}
-
 // agentRequestsShown bounds the list: a page an agent can read.
 const agentRequestsShown = 500
 
@@ -81,7 +74,10 @@ func (s *Server) agentRequest(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f := newForm(nil)
+	f, ok := s.closeDraft(w, r, req.ID)
+	if !ok || req.Status != rdv.RequestOpen {
+		f = newForm(nil)
+	} // else a closing sent back with its messages (staff_sent_back.go)
 	s.renderAgentRequest(w, r, http.StatusOK, req, f, noticeKeyRequest(r.URL.Query().Get("avis")))
 }
 
@@ -164,12 +160,14 @@ func (s *Server) closeRequest(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		_, err = s.d.Store.CloseRequest(r.Context(), in)
 	}
-	back := "/agent/demandes/" + strconv.FormatInt(req.ID, 10)
+	back := requestPagePath(req.ID)
 	switch {
 	case err == nil:
+		dropPageCookie(w, r, closeDraftCookie, back)
 		s.log.InfoContext(r.Context(), "request closed", "request", req.ID, "reason", string(in.Reason), "account", a.ID)
 		http.Redirect(w, r, back+"?avis=closed", http.StatusSeeOther)
 	case rdv.ErrorField(err) == "request":
+		dropPageCookie(w, r, closeDraftCookie, back)
 		http.Redirect(w, r, back+"?avis=not_open", http.StatusSeeOther)
 	case rdv.ErrorCode(err) == rdv.EINVALID:
 		switch rdv.ErrorField(err) {
@@ -182,8 +180,7 @@ func (s *Server) closeRequest(w http.ResponseWriter, r *http.Request) {
 		default:
 			f.Fail("reason", "req.err.reason")
 		}
-		f.summarize(closeFields)
-		s.renderAgentRequest(w, r, http.StatusUnprocessableEntity, req, f, "")
+		s.sendCloseBack(w, r, req, f)
 	default:
 		s.fail(w, r, err)
 	}

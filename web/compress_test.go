@@ -20,7 +20,7 @@ func (s *site) fetch(method, target, acceptEncoding string) *httptest.ResponseRe
 		r.Header.Set("Accept-Encoding", acceptEncoding)
 	}
 	w := httptest.NewRecorder()
-	s.srv.ServeHTTP(w, r)
+	s.mounted().ServeHTTP(w, r)
 	return w
 }
 

@@ -17,6 +17,7 @@ import (
 	"rdv/auth"
 	"rdv/availability"
 	"rdv/booking"
+	"rdv/route"
 	"rdv/sqlite"
 	"rdv/storetest"
 	"rdv/web/api"
@@ -25,8 +26,11 @@ import (
 // site is a server over a real SQLite store loaded with the small test
 // network, whose slots start tomorrow.
 type site struct {
-	t      testing.TB
-	srv    *Server
+	t   testing.TB
+	srv *Server
+	// api is the JSON API, mounted beside srv as the binary mounts it
+	// (see mounted).
+	api    http.Handler
 	store  rdv.Store
 	engine *booking.Engine
 	// clock is the engine's: the real time until a test sets it.
@@ -54,14 +58,50 @@ func mustOpenSite(t testing.TB) *site {
 		Engine: engine,
 		Index:  index,
 		Store:  store,
-		API:    api.New(api.Deps{Engine: engine, Index: index, Store: store, Log: log}),
 		Log:    log,
 		Secret: testSecret,
 	})
 	if err != nil {
 		t.Fatalf("new server: %v", err)
 	}
-	return &site{t: t, srv: srv, store: store, engine: engine, clock: clock, index: index, start: start}
+	api := api.New(api.Deps{Engine: engine, Index: index, Store: store, Log: log})
+	return &site{t: t, srv: srv, api: api, store: store, engine: engine, clock: clock, index: index, start: start}
+}
+
+// apiRoutes is the API's route table, which read-only mode refuses its
+// writes by.
+var apiRoutes = func() *route.Table {
+	t, err := route.NewTable(api.Routes())
+	if err != nil {
+		panic(err)
+	}
+	return t
+}()
+
+// siteRoutes is the whole site's route table, which admission control
+// and the waiting room go by.
+var siteRoutes = func() *route.Table {
+	t, err := route.NewTable(Routes(), api.Routes())
+	if err != nil {
+		panic(err)
+	}
+	return t
+}()
+
+// mounted serves the pages and the API side by side, each behind its own
+// middleware, as the binary does (cmd/rdv's mount).
+func (s *site) mounted() http.Handler {
+	mux := http.NewServeMux()
+	a := s.api
+	if a == nil {
+		a = http.NotFoundHandler()
+	}
+	a = s.srv.API(a, apiRoutes)
+	mux.Handle("/api/", a)
+	mux.Handle("GET /healthz", a)
+	mux.Handle("GET /readyz", a)
+	mux.Handle("/", s.srv)
+	return mux
 }
 
 // answer is a response with its body read.
@@ -101,7 +141,7 @@ func (s *site) do(method, target string, form url.Values, lang string, cookies .
 		r.AddCookie(c)
 	}
 	w := httptest.NewRecorder()
-	s.srv.ServeHTTP(w, r)
+	s.mounted().ServeHTTP(w, r)
 	res := w.Result()
 	res.Request = r
 	b, _ := io.ReadAll(res.Body)

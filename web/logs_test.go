@@ -35,12 +35,12 @@ func TestLogsKeepNoPatientData(t *testing.T) {
 	t.Parallel()
 	s := mustOpenSite(t)
 	var logged lockedBuffer
-	srv, err := New(Deps{Engine: s.engine, Index: s.index, Store: s.store, API: http.NotFoundHandler(), Secret: testSecret,
+	srv, err := New(Deps{Engine: s.engine, Index: s.index, Store: s.store, Secret: testSecret,
 		Log: slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.srv = srv
+	s.srv, s.api = srv, http.NotFoundHandler()
 
 	formURL := s.holdFirst("fr")
 	s.sentBack(s.post(formURL, url.Values{"first_name": {"Julie"}}, "fr"), "fr")

@@ -4,10 +4,10 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"rdv"
+	"rdv/route"
 )
 
 // The platform's degraded modes as pages see them: read-only mode, which
@@ -60,44 +60,33 @@ func (s *Server) modeNotices(ctx context.Context) []modeNotice {
 	return notices
 }
 
-// writesInReadOnly are the posts read-only mode still takes: signing in
-// and out, the operators' console (to switch the mode off) and
-// appointment requests, which go to the durable spool, not to bookings.
-var writesInReadOnly = []string{"/connexion", "/deconnexion", "/operateur", "/demande", "/api/v1/requests"}
+// refuseReadOnly answers a page's write that read-only mode refuses
+// (its route's rule, see routes.go): 503 with the page that says what
+// still works. Reads, search first, go on as usual.
+func (s *Server) refuseReadOnly(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Retry-After", "60")
+	s.render(w, r, http.StatusServiceUnavailable, "read_only", &page{Title: "mode.read_only.title",
+		Data: readOnlyData{RequestURL: s.requestFormURL(nil)}})
+}
 
-// refuseWritesWhenReadOnly answers 503 to every write but those above
-// while read-only mode is on. Reads, search first, go on as usual.
-func (s *Server) refuseWritesWhenReadOnly(next http.Handler) http.Handler {
+// refuseAPIWritesWhenReadOnly answers 503 in the API's JSON error format
+// to every request whose route read-only mode refuses (the API's table:
+// every write but the appointment requests, which go to the durable
+// spool, not to bookings), while the mode is on.
+func (s *Server) refuseAPIWritesWhenReadOnly(routes *route.Table, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.Method {
-		case http.MethodGet, http.MethodHead, http.MethodOptions:
-			next.ServeHTTP(w, r)
-			return
-		}
-		p := r.URL.Path
-		for _, ok := range writesInReadOnly {
-			if p == ok || strings.HasPrefix(p, ok+"/") {
-				next.ServeHTTP(w, r)
-				return
-			}
-		}
-		if !s.modes(r.Context()).ReadOnly {
+		if routes.Lookup(r).ReadOnly != route.Refused || !s.modes(r.Context()).ReadOnly {
 			next.ServeHTTP(w, r)
 			return
 		}
 		w.Header().Set("Retry-After", "60")
-		if strings.HasPrefix(p, "/api/") {
-			lang := langOf(r.Context())
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
-			w.Header().Set("Cache-Control", "no-store")
-			w.WriteHeader(http.StatusServiceUnavailable)
-			b := []byte(`{"error":{"code":"read_only","message":`)
-			b = appendJSONString(b, translate(lang, "mode.read_only.refused"))
-			w.Write(append(b, "}}\n"...))
-			return
-		}
-		s.render(w, r, http.StatusServiceUnavailable, "read_only", &page{Title: "mode.read_only.title",
-			Data: readOnlyData{RequestURL: s.requestFormURL(nil)}})
+		lang := langOf(r.Context())
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		b := []byte(`{"error":{"code":"read_only","message":`)
+		b = appendJSONString(b, translate(lang, "mode.read_only.refused"))
+		w.Write(append(b, "}}\n"...))
 	})
 }
 

@@ -98,6 +98,7 @@ func TestOperatorPagesUnderSaturation(t *testing.T) {
 	cfg := admission.DefaultConfig()
 	cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit, cfg.MaxQueue = 1, 1, 1, 1
 	cfg.ClientLimits = false
+	cfg.Classify = siteRoutes.Class
 	var err error
 	if cfg.Operator, err = OperatorPass(testSecret); err != nil {
 		t.Fatal(err)

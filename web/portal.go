@@ -17,35 +17,13 @@ import (
 // URL or a form: a receptionist who edits an ID in a form reaches nothing
 // of another clinic (the store answers not found).
 
-// deskRoutes adds the portal's and the phone console's pages.
-func (s *Server) deskRoutes(mux *http.ServeMux) {
-	clinic := []rdv.Role{rdv.Receptionist, rdv.ClinicAdmin}
-	mux.HandleFunc("GET /clinique", s.requireRole(s.portalDay, clinic...))
-	mux.HandleFunc("GET /clinique/semaine", s.requireRole(s.portalWeek, clinic...))
-	mux.HandleFunc("GET /clinique/journee.csv", s.requireRole(s.portalCSV, clinic...))
-	mux.HandleFunc("GET /clinique/creneau/{id}", s.requireRole(s.portalSlot, clinic...))
-	mux.HandleFunc("GET /clinique/rendez-vous/{id}", s.requireRole(s.portalAppointment, clinic...))
-	mux.HandleFunc("POST /clinique/creneaux/{id}/bloquer", s.requireRole(s.portalSlotState(rdv.SlotBlocked), clinic...))
-	mux.HandleFunc("POST /clinique/creneaux/{id}/rouvrir", s.requireRole(s.portalSlotState(rdv.SlotFree), clinic...))
-	mux.HandleFunc("POST /clinique/rendez-vous/{id}/statut", s.requireRole(s.portalStatus, clinic...))
-	mux.HandleFunc("POST /clinique/rendez-vous/{id}/annuler", s.requireRole(s.portalCancel, clinic...))
-	mux.HandleFunc("POST /clinique/creneaux", s.requireRole(s.portalAddSlot, clinic...))
-	mux.HandleFunc("GET /clinique/horaire", s.requireRole(s.portalPlanForm, rdv.ClinicAdmin))
-	mux.HandleFunc("POST /clinique/horaire", s.requireRole(s.portalSavePlan, rdv.ClinicAdmin))
-	mux.HandleFunc("GET /clinique/horaire/exceptions", s.requireRole(s.portalExceptions, rdv.ClinicAdmin))
-	mux.HandleFunc("POST /clinique/horaire/exceptions/apercu", s.requireRole(s.portalPreviewException, rdv.ClinicAdmin))
-	mux.HandleFunc("POST /clinique/horaire/exceptions", s.requireRole(s.portalAddException, rdv.ClinicAdmin))
-	mux.HandleFunc("POST /clinique/horaire/exceptions/{id}/retirer", s.requireRole(s.portalRemoveException, rdv.ClinicAdmin))
-	mux.HandleFunc("POST /clinique/reserver", s.requireRole(s.staffHold, clinic...))
-	mux.HandleFunc("GET /clinique/reservation/{hold}", s.requireRole(s.staffBookingForm, clinic...))
-	mux.HandleFunc("POST /clinique/reservation/{hold}", s.requireRole(s.staffConfirm, clinic...))
-	mux.HandleFunc("GET /clinique/confirmation/{id}", s.requireRole(s.staffBooked, clinic...))
+// portalBlock blocks a slot, portalReopen frees it again.
+func (s *Server) portalBlock(w http.ResponseWriter, r *http.Request) {
+	s.portalSlotState(rdv.SlotBlocked)(w, r)
+}
 
-	mux.HandleFunc("GET /agent", s.requireRole(s.agentSearch, rdv.PhoneAgent))
-	mux.HandleFunc("POST /agent/reserver", s.requireRole(s.staffHold, rdv.PhoneAgent))
-	mux.HandleFunc("GET /agent/reservation/{hold}", s.requireRole(s.staffBookingForm, rdv.PhoneAgent))
-	mux.HandleFunc("POST /agent/reservation/{hold}", s.requireRole(s.staffConfirm, rdv.PhoneAgent))
-	mux.HandleFunc("GET /agent/confirmation/{id}", s.requireRole(s.staffBooked, rdv.PhoneAgent))
+func (s *Server) portalReopen(w http.ResponseWriter, r *http.Request) {
+	s.portalSlotState(rdv.SlotFree)(w, r)
 }
 
 // agendaRow is one slot of the day view, its words in the page's language.
@@ -109,7 +87,7 @@ func (s *Server) portalDate(r *http.Request) rdv.Date {
 	return rdv.DateOf(s.d.Engine.Now())
 }
 
-// staffClinic returns the signed-in account's clinic; requireRole has let
+// staffClinic returns the signed-in account's clinic; the route's policy has let
 // only clinic roles through.
 func (s *Server) staffClinic(w http.ResponseWriter, r *http.Request) (rdv.Account, rdv.Clinic, bool) {
 	a, _ := s.account(r)

@@ -82,7 +82,7 @@ func TestReadOnlyAnswerIsDocumented(t *testing.T) {
 	enum := codes.Properties.Code.Enum
 
 	s := &Server{d: Deps{Store: alwaysReadOnly{}}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	h := s.refuseWritesWhenReadOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := s.refuseAPIWritesWhenReadOnly(apiRoutes, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusTeapot) // let through
 	}))
 	refused := 0

@@ -83,11 +83,3 @@ func (s *Server) holdSearch(r *http.Request, holdID string) url.Values {
 	}
 	return url.Values{"service": {string(sl.Service)}, "lieu": {s.viewSlot(sl).City}}
 }
-
-// holdFlowRoutes adds the steps of the booking form besides confirming:
-// giving the hold back to choose another time, and holding the next free
-// time when the hold ran out.
-func (s *Server) holdFlowRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /reservation/{hold}/autre-creneau", s.releaseHold)
-	mux.HandleFunc("POST /reservation/{hold}/prochain", s.holdNext)
-}

@@ -29,15 +29,6 @@ func init() {
 	notices["hold_expired"] = "notice.hold_expired"
 }
 
-// rescheduleRoutes adds the pages of rescheduling.
-func (s *Server) rescheduleRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /rendez-vous/{id}/changer", s.rescheduleTimes)
-	mux.HandleFunc("POST /rendez-vous/{id}/changer", s.rescheduleHold)
-	mux.HandleFunc("GET /rendez-vous/{id}/changer/{hold}", s.rescheduleForm)
-	mux.HandleFunc("POST /rendez-vous/{id}/changer/{hold}", s.rescheduleConfirm)
-	mux.HandleFunc("POST /rendez-vous/{id}/changer/{hold}/autre-creneau", s.rescheduleOther)
-}
-
 // rescheduleTimesData is what the list of other times shows.
 type rescheduleTimesData struct {
 	Current slotView

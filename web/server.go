@@ -2,7 +2,8 @@
 // booking form, the appointment page and its cancellation, in French first
 // and English second. Pages are rendered on the server from templates
 // parsed once at start and work with plain forms, without JavaScript. The
-// JSON API (package web/api) is mounted under /api/.
+// JSON API (package web/api) is mounted beside them, under /api/, behind
+// its own middleware (Server.API).
 package web
 
 import (
@@ -20,6 +21,7 @@ import (
 	"rdv/availability"
 	"rdv/booking"
 	"rdv/places"
+	"rdv/route"
 )
 
 // Deps are what the pages work with.
@@ -30,10 +32,8 @@ type Deps struct {
 	// the status banner, the operators' switches, onboarded clinics, the
 	// clinics' desks and the appointment requests agents work on.
 	Store rdv.Store
-	// API serves /api/, /healthz and /readyz.
-	API http.Handler
-	// Ready reports whether the platform can serve. The API answers the
-	// probes; Ready answers them only when no API is given.
+	// Ready reports whether the platform can serve: the forms-only
+	// notice shows while it fails (the API answers the probes).
 	Ready func(ctx context.Context) error
 	Log   *slog.Logger
 	// Secret is the server's secret, from which the keys of form tokens
@@ -71,8 +71,8 @@ type Deps struct {
 // suggests: enough to cover the big towns, few enough to keep pages light.
 const placeSuggestions = 40
 
-// Server serves the pages and mounts the API. It is an http.Handler, safe
-// for concurrent use.
+// Server serves the pages. It is an http.Handler, safe for concurrent
+// use.
 type Server struct {
 	clinicDesk *booking.Desk
 	d          Deps
@@ -102,7 +102,7 @@ type Server struct {
 }
 
 // New parses the templates, fingerprints the static files and routes the
-// pages and the API.
+// pages.
 func New(d Deps) (*Server, error) {
 	switch {
 	case d.Engine == nil:
@@ -151,66 +151,21 @@ func New(d Deps) (*Server, error) {
 		options.WriteString(`<option value="` + template.HTMLEscapeString(p.Name) + `">`)
 	}
 	s.places = template.HTML(options.String())
-	s.handler = compress(withLanguage(s.logRequests(s.recoverPanics(secureHeaders(s.withSession(s.checkCSRF(s.refuseWritesWhenReadOnly(s.routes()))))))))
+	s.handler = compress(withLanguage(s.logRequests(s.recoverPanics(secureHeaders(s.withSession(s.checkCSRF(s.routes())))))))
 	return s, nil
 }
 
-// ServeHTTP serves a page, a static file or the API.
+// ServeHTTP serves a page or a static file.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
 
-// routes maps the pages' URLs. The French paths are part of the
-// interface: links people keep (the appointment page) must keep working.
-func (s *Server) routes() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", s.home)
-	mux.HandleFunc("GET /recherche", s.search)
-	mux.HandleFunc("POST /reserver", s.hold)
-	mux.HandleFunc("GET /reservation/{hold}", s.bookingForm)
-	mux.HandleFunc("POST /reservation/{hold}", s.confirm)
-	s.holdFlowRoutes(mux)
-	mux.HandleFunc("GET /rendez-vous/{id}", s.appointment)
-	mux.HandleFunc("POST /rendez-vous/{id}/annuler", s.cancel)
-	s.patientRoutes(mux)
-	mux.HandleFunc("GET /static/{file}", s.static)
-	mux.HandleFunc("GET /connexion", s.signinForm)
-	mux.HandleFunc("POST /connexion", s.signin)
-	mux.HandleFunc("POST /deconnexion", s.signout)
-	s.deskRoutes(mux)
-	mux.HandleFunc("GET /operateur", s.requireRole(s.operatorHome, rdv.Operator))
-	mux.HandleFunc("POST /operateur/bandeau", s.requireRole(s.setBanner, rdv.Operator))
-	mux.HandleFunc("POST /operateur/bandeau/retirer", s.requireRole(s.clearBanner, rdv.Operator))
-	mux.HandleFunc("POST /operateur/cliniques", s.requireRole(s.createClinic, rdv.Operator))
-	mux.HandleFunc("GET /operateur/modes", s.requireRole(s.modesPage, rdv.Operator))
-	mux.HandleFunc("POST /operateur/modes", s.requireRole(s.setModes, rdv.Operator))
-	mux.HandleFunc("GET /operateur/charge", s.requireRole(s.operatorLoad, rdv.Operator))
-	mux.HandleFunc("GET /demande", s.requestForm)
-	mux.HandleFunc("POST /demande", s.submitRequest)
-	mux.HandleFunc("GET /demande/envoyee", s.requestSentPage)
-	s.agentRequestRoutes(mux)
-	if s.d.API != nil {
-		mux.Handle("/api/", s.d.API)
-		mux.Handle("GET /healthz", s.d.API)
-		mux.Handle("GET /readyz", s.d.API)
-	} else {
-		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
-		mux.HandleFunc("GET /readyz", s.readyz)
-	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.renderError(w, r, http.StatusNotFound)
-	})
-	return mux
-}
-
-// readyz answers the readiness probe when no API is mounted.
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	if s.d.Ready != nil {
-		if err := s.d.Ready(r.Context()); err != nil {
-			s.log.Warn("not ready", "err", err)
-			http.Error(w, "not ready", http.StatusServiceUnavailable)
-			return
-		}
-	}
-	w.Write([]byte("ready\n"))
+// API returns the JSON API behind its own middleware, to mount beside
+// the pages (under /api/, with the probes): compression, the language,
+// the request log, panics caught, the security headers, and writes that
+// read-only mode refuses by routes (the API's table) answered in JSON.
+// No session, no form token of the pages: the API's staff routes check
+// their session and the token in a header themselves.
+func (s *Server) API(api http.Handler, routes *route.Table) http.Handler {
+	return compress(withLanguage(s.logRequests(s.recoverPanics(secureHeaders(s.refuseAPIWritesWhenReadOnly(routes, api))))))
 }

@@ -2,18 +2,17 @@ package web
 
 // Staff accounts and CSRF, as pages use them:
 //
-//   - A staff page is wrapped in requireRole when routed:
-//       mux.HandleFunc("GET /portail", s.requireRole(s.portal, rdv.Receptionist, rdv.ClinicAdmin))
+//   - A staff page names its roles in its route's policy (routes.go):
+//       at("GET /clinique", ..., route.Roles(rdv.Receptionist, rdv.ClinicAdmin), (*Server).portalDay)
 //     Someone not signed in is sent (303) to /connexion?retour=<path>, and
 //     comes back after signing in; a signed-in account of another role gets
-//     the 403 page in its language. With no roles given, any signed-in
-//     account passes.
+//     the 403 page in its language (requirePolicy).
 //   - Inside, s.account(r) returns the signed-in account (its Role and, for
 //     clinic roles, its ClinicID, which the page must check against the
 //     clinic it shows).
 //   - Every form that posts carries {{template "csrf" .}} (the hidden input
 //     "csrf", from page.CSRF). checkCSRF refuses with the 403 page every
-//     POST outside /api/ whose token is not the one of its session (staff,
+//     page's POST whose token is not the one of its session (staff,
 //     an HMAC of the session's ID) or, with no session, of its browser
 //     (an HMAC of the ID in the browser's cookie): see csrf.go. Nothing
 //     else is needed in handlers; GET forms need no token.
@@ -22,12 +21,12 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
 	"rdv"
 	"rdv/auth"
+	"rdv/route"
 )
 
 // sessionTTL caps a session's life: a forgotten shared desk computer is
@@ -56,7 +55,10 @@ type sessionKey struct{}
 // context. Requests without a session cookie (patients) cost nothing.
 func (s *Server) withSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/static/") || strings.HasPrefix(r.URL.Path, "/api/") {
+		if strings.HasPrefix(r.URL.Path, "/static/") {
+			// A signed-in page loads its style sheet and script with the
+			// session's cookie: they need no session, and must not cost
+			// a look-up each.
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -91,20 +93,23 @@ func (s *Server) account(r *http.Request) (rdv.Account, bool) {
 	return rdv.Account{}, false
 }
 
-// requireRole lets through only signed-in accounts of one of roles (any
-// role when none is given).
-func (s *Server) requireRole(h http.HandlerFunc, roles ...rdv.Role) http.HandlerFunc {
+// requirePolicy lets through only the signed-in accounts a staff
+// route's policy allows (see enforce).
+func (s *Server) requirePolicy(p route.Policy, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		a, ok := s.account(r)
-		if !ok {
+		var acct *rdv.Account
+		if a, ok := s.account(r); ok {
+			acct = &a
+		}
+		switch p.Check(acct, r) {
+		case route.SignIn:
 			target := "/connexion?" + url.Values{"retour": {r.URL.RequestURI()}}.Encode()
 			if r.Method != http.MethodGet && r.Method != http.MethodHead {
 				target = "/connexion" // a post cannot be replayed after signing in
 			}
 			http.Redirect(w, r, target, http.StatusSeeOther)
 			return
-		}
-		if len(roles) > 0 && !slices.Contains(roles, a.Role) {
+		case route.Forbidden:
 			s.renderMessage(w, r, http.StatusForbidden, "error.403.role")
 			return
 		}
@@ -167,19 +172,15 @@ func setCSRFCookie(w http.ResponseWriter, r *http.Request, id string) {
 	})
 }
 
-// checkCSRF refuses every form post outside the API whose token is not
-// the one its session, or without a session its browser ID, vouches for.
-// A signed-in person's post is judged by the session alone: a CSRF cookie
-// planted beside it changes nothing. The API is exempt: it takes no
-// cookies, so a foreign page cannot post with someone's rights.
+// checkCSRF refuses every form post whose token is not the one its
+// session, or without a session its browser ID, vouches for. A signed-in
+// person's post is judged by the session alone: a CSRF cookie planted
+// beside it changes nothing. The JSON API is mounted beside the pages,
+// outside this chain: its staff writes carry the token in a header.
 func (s *Server) checkCSRF(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
-			next.ServeHTTP(w, r)
-			return
-		}
-		if strings.HasPrefix(r.URL.Path, "/api/") {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -23,6 +23,7 @@ import (
 	"rdv/booking"
 	"rdv/flagenv"
 	"rdv/flood"
+	"rdv/route"
 	"rdv/spool"
 	"rdv/waitroom"
 	"rdv/web"
@@ -165,6 +166,13 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	secret := m.serverSecret(f.Waitroom)
+	// One table of the pages' and the API's routes tells admission
+	// control and the waiting room what each request is.
+	routes, err := route.NewTable(web.Routes(), api.Routes())
+	if err != nil {
+		return err
+	}
+	f.Admission.Classify = routes.Class
 	if f.Admission.Operator, err = web.OperatorPass(secret); err != nil {
 		return fmt.Errorf("--waitroom-secret: %w", err)
 	}
@@ -177,7 +185,7 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer requests.Close()
-	room, err := m.openWaitroom(f.Waitroom, secret, store, admit, reg)
+	room, err := m.openWaitroom(f.Waitroom, secret, store, admit, routes, reg)
 	if err != nil {
 		return err
 	}
@@ -321,7 +329,7 @@ func buildIndex(ctx context.Context, store rdv.Store, now time.Time) (*availabil
 	return ix, nil
 }
 
-// site assembles the pages and the JSON API.
+// site assembles the pages and the JSON API, mounted side by side.
 func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.Engine, requests *spool.Spool, admit *admission.Controller, room *waitroom.Room, publicURL string, secret []byte) (http.Handler, error) {
 	ready := func(ctx context.Context) error {
 		_, err := store.Empty(ctx)
@@ -335,7 +343,7 @@ func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.
 	// tokens: the same store's accounts, the same secret.
 	deps.Secret = secret
 	apiHandler := api.New(deps)
-	wd := web.Deps{Engine: engine, Index: index, Store: store, API: apiHandler, Ready: ready, Log: m.Log, TrustForwardedFor: trust, Browser: deps.Browser}
+	wd := web.Deps{Engine: engine, Index: index, Store: store, Ready: ready, Log: m.Log, TrustForwardedFor: trust, Browser: deps.Browser}
 	wd.PublicURL, wd.Secret = publicURL, secret
 	wd.Requests = requests
 	wd.Load = loadSnapshot(admit)
@@ -345,7 +353,23 @@ func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	return site, nil
+	apiRoutes, err := route.NewTable(api.Routes())
+	if err != nil {
+		return nil, err
+	}
+	return mount(site, site.API(apiHandler, apiRoutes)), nil
+}
+
+// mount serves the pages and the JSON API side by side, each behind its
+// own middleware: the API under /api/ and the probes, the pages
+// everywhere else.
+func mount(pages, api http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/api/", api)
+	mux.Handle("GET /healthz", api)
+	mux.Handle("GET /readyz", api)
+	mux.Handle("/", pages)
+	return mux
 }
 
 // Flood runs the open-loop load generator against a running server.

@@ -10,6 +10,7 @@ import (
 	"rdv"
 	"rdv/admission"
 	"rdv/flagenv"
+	"rdv/route"
 	"rdv/waitroom"
 )
 
@@ -42,7 +43,7 @@ func (m *Main) serverSecret(f waitroomFlags) []byte {
 
 // openWaitroom builds the waiting room over the store, opened by the
 // operators' switch and, unless turned off, by sustained shedding.
-func (m *Main) openWaitroom(f waitroomFlags, secret []byte, store rdv.Store, admit *admission.Controller, reg prometheus.Registerer) (*waitroom.Room, error) {
+func (m *Main) openWaitroom(f waitroomFlags, secret []byte, store rdv.Store, admit *admission.Controller, routes *route.Table, reg prometheus.Registerer) (*waitroom.Room, error) {
 	shed := func() uint64 {
 		var n uint64
 		for _, c := range admit.Snapshot().Classes {
@@ -50,7 +51,7 @@ func (m *Main) openWaitroom(f waitroomFlags, secret []byte, store rdv.Store, adm
 		}
 		return n
 	}
-	cfg := waitroom.Config{Secret: secret, PerSecond: f.PerSecond, Session: f.Session, Shed: shed}
+	cfg := waitroom.Config{Secret: secret, PerSecond: f.PerSecond, Session: f.Session, Shed: shed, Through: routes.Through}
 	if f.AutoAfter > 0 {
 		cfg.Auto = waitroom.Sustained(shed, f.AutoAfter)
 	}

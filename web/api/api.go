@@ -11,9 +11,11 @@ import (
 	"net/http"
 
 	"rdv"
+	"rdv/admission"
 	"rdv/auth"
 	"rdv/availability"
 	"rdv/booking"
+	"rdv/route"
 )
 
 // Deps are what the API works with.
@@ -52,32 +54,79 @@ type server struct {
 	formKey   []byte // nil: no staff write passes
 }
 
-// route is one method and path that the API serves. The OpenAPI test walks
-// the same table, so a route cannot be served without being documented.
-type route struct {
-	pattern string // Go 1.22 mux pattern: "METHOD /path/{param}"
-	handle  func(s *server, w http.ResponseWriter, r *http.Request)
+// apiRoute is one method and path that the API serves, with what the
+// platform does to it (see package route). The OpenAPI test walks the
+// same table, so a route cannot be served without being documented, and
+// the route table's test walks its attributes.
+type apiRoute struct {
+	route.Route
+	handle func(s *server, w http.ResponseWriter, r *http.Request)
 }
 
-// routes lists every route the API serves.
-var routes = []route{
-	{"GET /healthz", (*server).healthz},
-	{"GET /readyz", (*server).readyz},
-	{"GET /api/v1/openapi.json", (*server).openAPI},
-	{"GET /api/v1/clinics", (*server).listClinics},
-	{"GET /api/v1/clinics/{id}", (*server).getClinic},
-	{"GET /api/v1/slots", (*server).searchSlots},
-	{"GET /api/v1/places", (*server).suggestPlaces},
-	{"POST /api/v1/holds", (*server).createHold},
-	{"POST /api/v1/appointments", (*server).createAppointment},
-	{"GET /api/v1/appointments/{id}", (*server).getAppointment},
-	{"POST /api/v1/appointments/{id}/cancel", (*server).cancelAppointment},
-	{"POST /api/v1/appointments/{id}/reschedule", (*server).rescheduleAppointment},
-	{"POST /api/v1/requests", (*server).createRequest},
-	{"GET /api/v1/clinics/{clinic}/practitioners/{practitioner}/exceptions", (*server).listExceptions},
-	{"POST /api/v1/clinics/{clinic}/practitioners/{practitioner}/exceptions/preview", (*server).previewException},
-	{"POST /api/v1/clinics/{clinic}/practitioners/{practitioner}/exceptions", (*server).addException},
-	{"DELETE /api/v1/clinics/{clinic}/practitioners/{practitioner}/exceptions/{id}", (*server).removeException},
+// at is one entry of the table.
+func at(pattern string, class admission.Class, room route.Room, readOnly, formsOnly route.Mode, policy route.Policy,
+	handle func(*server, http.ResponseWriter, *http.Request)) apiRoute {
+	return apiRoute{route.Route{Pattern: pattern, Class: class, Room: room, ReadOnly: readOnly, FormsOnly: formsOnly, Policy: policy}, handle}
+}
+
+// Short names for the table's columns.
+const (
+	critical  = admission.Critical
+	holding   = admission.Hold
+	searching = admission.Search
+	browsing  = admission.Browse
+	exempt    = admission.Exempt
+
+	held    = route.Held
+	through = route.Through
+
+	allowed = route.Allowed
+	refused = route.Refused
+)
+
+// clinicAdmins may work on a clinic's plan: its own admins only.
+var clinicAdmins = route.Policy{Access: route.Staff, Roles: []rdv.Role{rdv.ClinicAdmin}, ClinicInPath: true}
+
+// routes lists every route the API serves. Columns: pattern, admission
+// class, waiting room, read-only mode, forms-only mode (the database
+// unreachable), who may call it, handler. Confirming, reading, cancelling
+// and moving a booking need its hold id or token, and go past the
+// waiting room; so do the request form's requests (the waiting page
+// offers it) and the staff routes, which need a staff session. Read-only
+// mode refuses every write but the appointment requests, which go to
+// the durable spool, not to bookings.
+var routes = []apiRoute{
+	at("GET /healthz", exempt, through, allowed, allowed, route.Public, (*server).healthz),
+	at("GET /readyz", exempt, through, allowed, allowed, route.Public, (*server).readyz),
+	at("GET /api/v1/openapi.json", browsing, held, allowed, allowed, route.Public, (*server).openAPI),
+	at("GET /api/v1/clinics", browsing, held, allowed, allowed, route.Public, (*server).listClinics),
+	at("GET /api/v1/clinics/{id}", browsing, held, allowed, allowed, route.Public, (*server).getClinic),
+	at("GET /api/v1/slots", searching, held, allowed, allowed, route.Public, (*server).searchSlots),
+	at("GET /api/v1/places", browsing, held, allowed, allowed, route.Public, (*server).suggestPlaces),
+	at("POST /api/v1/holds", holding, held, refused, refused, route.Public, (*server).createHold),
+	at("POST /api/v1/appointments", critical, through, refused, refused, route.PatientLink, (*server).createAppointment),
+	at("GET /api/v1/appointments/{id}", holding, through, allowed, refused, route.PatientLink, (*server).getAppointment),
+	at("POST /api/v1/appointments/{id}/cancel", critical, through, refused, refused, route.PatientLink, (*server).cancelAppointment),
+	at("POST /api/v1/appointments/{id}/reschedule", critical, through, refused, refused, route.PatientLink, (*server).rescheduleAppointment),
+	at("POST /api/v1/requests", browsing, through, allowed, allowed, route.Public, (*server).createRequest),
+	// A clinic admin at work on the clinic's schedule: above searching
+	// and browsing, so that overload does not shut staff out of their
+	// own schedule before it turns searchers away, and below people
+	// finishing a booking.
+	at("GET /api/v1/clinics/{clinic}/practitioners/{practitioner}/exceptions", holding, through, allowed, refused, clinicAdmins, (*server).listExceptions),
+	at("POST /api/v1/clinics/{clinic}/practitioners/{practitioner}/exceptions/preview", holding, through, refused, refused, clinicAdmins, (*server).previewException),
+	at("POST /api/v1/clinics/{clinic}/practitioners/{practitioner}/exceptions", holding, through, refused, refused, clinicAdmins, (*server).addException),
+	at("DELETE /api/v1/clinics/{clinic}/practitioners/{practitioner}/exceptions/{id}", holding, through, refused, refused, clinicAdmins, (*server).removeException),
+}
+
+// Routes returns the API's route table, for admission control, the
+// waiting room and the read-only mode.
+func Routes() []route.Route {
+	rs := make([]route.Route, len(routes))
+	for i, rt := range routes {
+		rs[i] = rt.Route
+	}
+	return rs
 }
 
 // New returns the handler of the API. It serves /healthz, /readyz and
@@ -98,7 +147,11 @@ func New(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range routes {
 		h := rt.handle
-		mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) { h(s, w, r) })
+		var serve http.HandlerFunc = func(w http.ResponseWriter, r *http.Request) { h(s, w, r) }
+		if rt.Policy.Access == route.Staff {
+			serve = s.requireStaff(rt.Policy, serve)
+		}
+		mux.HandleFunc(rt.Pattern, serve)
 	}
 	// Unknown API paths answer in the API's error format rather than the
 	// mux's plain text.

@@ -61,7 +61,7 @@ func TestDocumentMatchesRoutes(t *testing.T) {
 	doc := loadDocument(t)
 	served := map[string]bool{}
 	for _, rt := range routes {
-		served[rt.pattern] = true
+		served[rt.Pattern] = true
 	}
 	documented := map[string]bool{}
 	for path, ops := range doc.Paths {

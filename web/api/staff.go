@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"rdv"
 	"rdv/auth"
 	"rdv/i18n"
+	"rdv/route"
 )
 
 // Staff routes (a clinic's plan exceptions) take the session of the staff
@@ -69,23 +71,48 @@ func (s *server) staffSession(r *http.Request) (rdv.Account, string, error) {
 	return a, hash, nil
 }
 
-// clinicAdmin admits a request on /clinics/{clinic}/practitioners/
-// {practitioner}/...: a signed-in admin of that clinic, with the
-// session's form token on a write. It returns the account and the
-// practitioner, who works at that clinic.
-func (s *server) clinicAdmin(r *http.Request) (rdv.Account, rdv.Practitioner, error) {
-	a, sessionHash, err := s.staffSession(r)
-	if err != nil {
-		return rdv.Account{}, rdv.Practitioner{}, err
+// staffKey keys the account a staff route's policy admitted, in the
+// request's context.
+type staffKey struct{}
+
+// requireStaff applies a staff route's policy (its entry in routes)
+// before h: a signed-in account (401), the session's form token on a
+// write (403), and a role and clinic the policy allows (403). The
+// admitted account goes to h in the request's context.
+func (s *server) requireStaff(p route.Policy, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a, sessionHash, err := s.staffSession(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			want := ""
+			if s.formKey != nil {
+				want = auth.SessionFormToken(s.formKey, sessionHash)
+			}
+			if !auth.MaskedTokenEqual(r.Header.Get(csrfHeader), want) {
+				s.fail(w, r, errCSRF)
+				return
+			}
+		}
+		if p.Check(&a, r) != route.Allow {
+			s.fail(w, r, errNotClinicAdmin)
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), staffKey{}, a)))
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		want := ""
-		if s.formKey != nil {
-			want = auth.SessionFormToken(s.formKey, sessionHash)
-		}
-		if !auth.MaskedTokenEqual(r.Header.Get(csrfHeader), want) {
-			return rdv.Account{}, rdv.Practitioner{}, errCSRF
-		}
+}
+
+// clinicAdmin returns, for a request on /clinics/{clinic}/practitioners/
+// {practitioner}/..., the account its route's policy admitted (see
+// requireStaff) and the practitioner, who works at that clinic. The
+// account is checked again here, without I/O: a handler routed without
+// its policy opens nothing.
+func (s *server) clinicAdmin(r *http.Request) (rdv.Account, rdv.Practitioner, error) {
+	a, ok := r.Context().Value(staffKey{}).(rdv.Account)
+	if !ok {
+		return rdv.Account{}, rdv.Practitioner{}, errNoSession
 	}
 	clinicID, err := strconv.ParseInt(r.PathValue("clinic"), 10, 64)
 	if a.Role != rdv.ClinicAdmin || err != nil || a.ClinicID == 0 || clinicID != a.ClinicID {

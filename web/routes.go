@@ -1,0 +1,184 @@
+package web
+
+import (
+	"net/http"
+
+	"rdv"
+	"rdv/admission"
+	"rdv/route"
+)
+
+// pageRoute is one page's route: what the platform does to it (see
+// package route) and its handler.
+type pageRoute struct {
+	route.Route
+	handle func(s *Server, w http.ResponseWriter, r *http.Request)
+}
+
+// at is one entry of the pages' table.
+func at(pattern string, class admission.Class, room route.Room, readOnly, formsOnly route.Mode, policy route.Policy,
+	handle func(*Server, http.ResponseWriter, *http.Request)) pageRoute {
+	return pageRoute{route.Route{Pattern: pattern, Class: class, Room: room, ReadOnly: readOnly, FormsOnly: formsOnly, Policy: policy}, handle}
+}
+
+// Short names for the table's columns.
+const (
+	critical  = admission.Critical // confirming, cancelling, giving a hold back
+	holding   = admission.Hold     // a booking under way, and a clinic's staff at work on its schedule
+	searching = admission.Search
+	browsing  = admission.Browse
+	exempt    = admission.Exempt
+	operator  = admission.OperatorPage // exempt for a verified operator's pass only
+
+	held    = route.Held
+	through = route.Through
+
+	allowed = route.Allowed
+	refused = route.Refused
+)
+
+var (
+	public     = route.Public
+	link       = route.PatientLink
+	clinicDesk = route.Roles(rdv.Receptionist, rdv.ClinicAdmin)
+	clinicPlan = route.Roles(rdv.ClinicAdmin)
+	agents     = route.Roles(rdv.PhoneAgent)
+	operators  = route.Roles(rdv.Operator)
+)
+
+// pageRoutes is every page the site serves. The French paths are part
+// of the interface: links people keep (the appointment page) must keep
+// working.
+//
+// Columns: pattern, admission class, waiting room, read-only mode,
+// forms-only mode (the database unreachable: what works from memory and
+// the request form's spool), who may call it, handler. The staff pages
+// and the steps that finish or undo a booking go past the waiting room
+// (see waitroom.Config.Through); read-only mode takes signing in and
+// out, the operators' console (to switch it off) and the request form,
+// which goes to the spool, not to bookings.
+var pageRoutes = []pageRoute{
+	at("GET /{$}", browsing, held, allowed, allowed, public, (*Server).home),
+	at("GET /static/{file}", exempt, through, allowed, allowed, public, (*Server).static),
+	at("GET /recherche", searching, held, allowed, allowed, public, (*Server).search),
+	at("GET /recherche/clinique/{clinic}", searching, held, allowed, allowed, public, (*Server).moreTimes),
+
+	// The booking flow: a new hold waits in the room; the hold's own
+	// steps need its id, which only a visitor let in could have.
+	at("POST /reserver", holding, held, refused, refused, public, (*Server).hold),
+	at("GET /reservation/{hold}", holding, through, allowed, refused, link, (*Server).bookingForm),
+	at("POST /reservation/{hold}", critical, through, refused, refused, link, (*Server).confirm),
+	at("POST /reservation/{hold}/autre-creneau", critical, through, refused, refused, link, (*Server).releaseHold),
+	at("POST /reservation/{hold}/prochain", holding, through, refused, refused, link, (*Server).holdNext),
+
+	// A booking's pages, opened by its link's token.
+	at("GET /rendez-vous/{id}", holding, through, allowed, refused, link, (*Server).appointment),
+	at("GET /rendez-vous/{id}/calendrier.ics", holding, through, allowed, refused, link, (*Server).calendar),
+	at("GET /rendez-vous/{id}/annuler", holding, through, allowed, refused, link, (*Server).cancelForm),
+	at("POST /rendez-vous/{id}/annuler", critical, through, refused, refused, link, (*Server).cancel),
+	at("GET /rendez-vous/{id}/changer", holding, through, allowed, refused, link, (*Server).rescheduleTimes),
+	at("POST /rendez-vous/{id}/changer", holding, through, refused, refused, link, (*Server).rescheduleHold),
+	at("GET /rendez-vous/{id}/changer/{hold}", holding, through, allowed, refused, link, (*Server).rescheduleForm),
+	at("POST /rendez-vous/{id}/changer/{hold}", critical, through, refused, refused, link, (*Server).rescheduleConfirm),
+	at("POST /rendez-vous/{id}/changer/{hold}/autre-creneau", critical, through, refused, refused, link, (*Server).rescheduleOther),
+
+	at("GET /connexion", browsing, through, allowed, refused, public, (*Server).signinForm),
+	at("POST /connexion", browsing, through, allowed, refused, public, (*Server).signin),
+	at("POST /deconnexion", browsing, through, allowed, refused, public, (*Server).signout),
+
+	// The appointment-request form: the waiting page and both degraded
+	// modes send people there.
+	at("GET /demande", browsing, through, allowed, allowed, public, (*Server).requestForm),
+	at("POST /demande", browsing, through, allowed, allowed, public, (*Server).submitRequest),
+	at("GET /demande/envoyee", browsing, through, allowed, allowed, public, (*Server).requestSentPage),
+
+	// The clinic portal. The clinic always comes from the account, never
+	// from the URL (see portal.go). Booking for a caller or a walk-in is
+	// a booking like a patient's, in the same classes.
+	at("GET /clinique", browsing, through, allowed, refused, clinicDesk, (*Server).portalDay),
+	at("GET /clinique/semaine", browsing, through, allowed, refused, clinicDesk, (*Server).portalWeek),
+	at("GET /clinique/journee.csv", browsing, through, allowed, refused, clinicDesk, (*Server).portalCSV),
+	at("GET /clinique/creneau/{id}", browsing, through, allowed, refused, clinicDesk, (*Server).portalSlot),
+	at("GET /clinique/rendez-vous/{id}", browsing, through, allowed, refused, clinicDesk, (*Server).portalAppointment),
+	at("POST /clinique/creneaux/{id}/bloquer", holding, through, refused, refused, clinicDesk, (*Server).portalBlock),
+	at("POST /clinique/creneaux/{id}/rouvrir", holding, through, refused, refused, clinicDesk, (*Server).portalReopen),
+	at("POST /clinique/rendez-vous/{id}/statut", holding, through, refused, refused, clinicDesk, (*Server).portalStatus),
+	at("POST /clinique/rendez-vous/{id}/annuler", critical, through, refused, refused, clinicDesk, (*Server).portalCancel),
+	at("POST /clinique/creneaux", holding, through, refused, refused, clinicDesk, (*Server).portalAddSlot),
+	at("POST /clinique/reserver", holding, through, refused, refused, clinicDesk, (*Server).staffHold),
+	at("GET /clinique/reservation/{hold}", holding, through, allowed, refused, clinicDesk, (*Server).staffBookingForm),
+	at("POST /clinique/reservation/{hold}", critical, through, refused, refused, clinicDesk, (*Server).staffConfirm),
+	at("GET /clinique/confirmation/{id}", holding, through, allowed, refused, clinicDesk, (*Server).staffBooked),
+	// A clinic's plan and its exceptions are its admins' alone, in the
+	// class of the API's routes for the same work.
+	at("GET /clinique/horaire", browsing, through, allowed, refused, clinicPlan, (*Server).portalPlanForm),
+	at("POST /clinique/horaire", holding, through, refused, refused, clinicPlan, (*Server).portalSavePlan),
+	at("GET /clinique/horaire/exceptions", holding, through, allowed, refused, clinicPlan, (*Server).portalExceptions),
+	at("POST /clinique/horaire/exceptions/apercu", holding, through, refused, refused, clinicPlan, (*Server).portalPreviewException),
+	at("POST /clinique/horaire/exceptions", holding, through, refused, refused, clinicPlan, (*Server).portalAddException),
+	at("POST /clinique/horaire/exceptions/{id}/retirer", holding, through, refused, refused, clinicPlan, (*Server).portalRemoveException),
+
+	// The phone console, and the requests that need a human.
+	at("GET /agent", searching, through, allowed, allowed, agents, (*Server).agentSearch),
+	at("POST /agent/reserver", holding, through, refused, refused, agents, (*Server).staffHold),
+	at("GET /agent/reservation/{hold}", holding, through, allowed, refused, agents, (*Server).staffBookingForm),
+	at("POST /agent/reservation/{hold}", critical, through, refused, refused, agents, (*Server).staffConfirm),
+	at("GET /agent/confirmation/{id}", holding, through, allowed, refused, agents, (*Server).staffBooked),
+	at("GET /agent/demandes", browsing, through, allowed, refused, agents, (*Server).agentRequests),
+	at("GET /agent/demandes/{id}", browsing, through, allowed, refused, agents, (*Server).agentRequest),
+	at("POST /agent/demandes/{id}/fermer", holding, through, refused, refused, agents, (*Server).closeRequest),
+
+	// The operators' console stays open in read-only mode: it is where
+	// the mode is switched off.
+	at("GET /operateur", operator, through, allowed, refused, operators, (*Server).operatorHome),
+	at("POST /operateur/bandeau", operator, through, allowed, refused, operators, (*Server).setBanner),
+	at("POST /operateur/bandeau/retirer", operator, through, allowed, refused, operators, (*Server).clearBanner),
+	at("POST /operateur/cliniques", operator, through, allowed, refused, operators, (*Server).createClinic),
+	at("GET /operateur/modes", operator, through, allowed, refused, operators, (*Server).modesPage),
+	at("POST /operateur/modes", operator, through, allowed, refused, operators, (*Server).setModes),
+	at("GET /operateur/charge", operator, through, allowed, refused, operators, (*Server).operatorLoad),
+}
+
+// Routes returns the pages' route table, for admission control and the
+// waiting room.
+func Routes() []route.Route {
+	rs := make([]route.Route, len(pageRoutes))
+	for i, p := range pageRoutes {
+		rs[i] = p.Route
+	}
+	return rs
+}
+
+// routes builds the pages' mux from the table: each handler behind its
+// route's read-only rule, then its policy. Any other path is the 404
+// page.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	for _, p := range pageRoutes {
+		h, rt := p.handle, p.Route
+		mux.Handle(p.Pattern, s.enforce(rt, func(w http.ResponseWriter, r *http.Request) { h(s, w, r) }))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.renderError(w, r, http.StatusNotFound)
+	})
+	return mux
+}
+
+// enforce applies a route's read-only rule and its policy before h: a
+// write refused in read-only mode gets the read-only page whoever sends
+// it; someone not signed in is sent to sign in (303 to /connexion, with
+// the page to come back to on a GET); a signed-in account the policy
+// does not name gets the 403 page in its language.
+func (s *Server) enforce(rt route.Route, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rt.ReadOnly == route.Refused && s.modes(r.Context()).ReadOnly {
+			s.refuseReadOnly(w, r)
+			return
+		}
+		if rt.Policy.Access == route.Staff {
+			s.requirePolicy(rt.Policy, h)(w, r)
+			return
+		}
+		h(w, r)
+	})
+}

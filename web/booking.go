@@ -213,7 +213,7 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 		fieldError(f, err, "")
 		s.sendBookingBack(w, r, h, sl, f)
 	case rdv.EGONE:
-		s.renderExpired(w, r, h, sl, typedValues(r.PostForm), "")
+		s.sendExpiredBack(w, r, h, typedValues(r.PostForm), "")
 	case rdv.ESLOTTAKEN, rdv.ECONFLICT:
 		back := s.carriedSearch(r, h.ID)
 		if len(back) == 0 {

@@ -42,11 +42,34 @@ type expiredData struct {
 // answerUnusable answers a page whose hold cannot be used. typed is what
 // the person typed, if anything, which a run-out hold keeps.
 func (s *Server) answerUnusable(w http.ResponseWriter, r *http.Request, h rdv.Hold, sl rdv.Slot, state holdState, typed url.Values) {
-	if state == holdExpired {
-		s.renderExpired(w, r, h, sl, typed, "")
+	if state != holdExpired {
+		s.answerUsed(w, r, h)
 		return
 	}
-	s.answerUsed(w, r, h)
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		s.sendExpiredBack(w, r, h, typed, "")
+		return
+	}
+	notice := ""
+	if r.URL.Query().Get("avis") == "next_taken" {
+		notice = notices["next_taken"]
+	}
+	s.renderExpired(w, r, h, sl, typed, notice)
+}
+
+// sendExpiredBack answers a form posted to a run-out hold with a redirect
+// to the hold's page (post/redirect/get: Back and reload never post the
+// person's details again), keeping what was typed in the hold's sealed
+// draft cookie, where that page finds it.
+func (s *Server) sendExpiredBack(w http.ResponseWriter, r *http.Request, h rdv.Hold, typed url.Values, notice string) {
+	if typed = typedValues(typed); typedSomething(typed) {
+		s.setHoldCookie(w, r, draftCookieName, h.ID, draft{Values: typed})
+	}
+	target := holdPath(h.ID)
+	if notice != "" {
+		target += "?avis=" + notice
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
 // renderExpired tells the person the hold ran out, keeps what they typed
@@ -150,12 +173,12 @@ func (s *Server) holdNext(w http.ResponseWriter, r *http.Request) {
 		s.carrySearch(w, r, h.ID, back)
 		http.Redirect(w, r, holdPath(h.ID), http.StatusSeeOther)
 	case rdv.ESLOTTAKEN, rdv.ENOTFOUND, rdv.ECONFLICT, rdv.EGONE, rdv.EFORBIDDEN:
-		oh, sl, _, err := s.findHold(r.Context(), old)
+		oh, _, _, err := s.findHold(r.Context(), old)
 		if err != nil || oh.ID == "" {
 			http.Redirect(w, r, searchURL(back, "slot_taken"), http.StatusSeeOther)
 			return
 		}
-		s.renderExpired(w, r, oh, sl, d.Values, "expired.next_taken")
+		s.sendExpiredBack(w, r, oh, d.Values, "next_taken")
 	case rdv.ETOOMANYHOLDS:
 		http.Redirect(w, r, searchURL(back, "too_many"), http.StatusSeeOther)
 	default:

@@ -202,7 +202,12 @@ func TestExpiredHoldKeepsTypedAndOffersNext(t *testing.T) {
 
 	typed := childAndGuardian()
 	typed.Set("q", hiddenValue(t, form.body, "q"))
-	page := b.post(form, holdPath(h.ID), typed).want(t, http.StatusGone)
+	// The post is sent to the hold's page (post/redirect/get): Back and
+	// reload never post the details again.
+	if loc := b.post(form, holdPath(h.ID), typed).want(t, http.StatusSeeOther).location(t); loc != holdPath(h.ID) {
+		t.Fatalf("a form posted to a run-out hold is sent to %s", loc)
+	}
+	page := b.do(http.MethodGet, holdPath(h.ID), nil).want(t, http.StatusGone)
 	page.contains(t, translate("fr", "expired.kept"), translate("fr", "expired.hold_next"), translate("fr", "expired.again"))
 	if strings.Contains(page.body, translate("fr", "expired.next_taken")) || strings.Contains(page.body, "[[") {
 		t.Error("the page of a run-out hold shows a notice it was not asked for")
@@ -226,8 +231,10 @@ func TestExpiredHoldKeepsTypedAndOffersNext(t *testing.T) {
 	if _, err := s.engine.Hold(context.Background(), nextSlot.ID, "someone", nil); err != nil {
 		t.Fatal(err)
 	}
-	taken := b.post(page, holdPath(h.ID)+"/prochain", url.Values{"slot_id": {next}, "q": {hiddenValue(t, page.body, "q")}, "cle": {"k1"}})
-	taken.want(t, http.StatusGone).contains(t, translate("fr", "expired.next_taken"))
+	sentTo := b.post(page, holdPath(h.ID)+"/prochain", url.Values{"slot_id": {next}, "q": {hiddenValue(t, page.body, "q")}, "cle": {"k1"}}).
+		want(t, http.StatusSeeOther).location(t)
+	taken := b.do(http.MethodGet, sentTo, nil).want(t, http.StatusGone)
+	taken.contains(t, translate("fr", "expired.next_taken"))
 	next2 := hiddenValue(t, taken.body, "slot_id")
 	if next2 == next {
 		t.Fatal("the time taken meanwhile is offered again")

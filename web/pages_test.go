@@ -294,10 +294,14 @@ func TestExpiredHold(t *testing.T) {
 	s := mustOpenSite(t)
 	formURL := s.holdFirst("fr")
 	s.clock.Set(time.Now().Add(s.engine.Config().HoldTTL + time.Minute))
-	for _, method := range []string{http.MethodGet, http.MethodPost} {
-		page := s.do(method, formURL, adult("fr"), "fr").want(t, http.StatusGone)
-		page.contains(t, translate("fr", "expired.title"), translate("fr", "expired.again"), `href="/recherche?`)
+	// A form posted to it is sent to the hold's page (post/redirect/get),
+	// which says so.
+	sent := s.do(http.MethodPost, formURL, adult("fr"), "fr").want(t, http.StatusSeeOther)
+	if loc := sent.location(t); loc != sent.Request.URL.Path {
+		t.Fatalf("a form posted to a run-out hold is sent to %s", loc)
 	}
+	page := s.do(http.MethodGet, formURL, nil, "fr", sent.Cookies()...).want(t, http.StatusGone)
+	page.contains(t, translate("fr", "expired.title"), translate("fr", "expired.again"), `href="/recherche?`)
 }
 
 // TestBadSearch keeps the search and shows the message by the field.

@@ -57,11 +57,6 @@ type Engine struct {
 	index *availability.Index
 	cfg   Config
 	log   *slog.Logger
-	// Now is the clock, Config.Now.
-	//
-	// Deprecated: give the clock in Config.Now at construction; the
-	// field goes once no test replaces it.
-	Now func() time.Time
 }
 
 // New returns an engine over a store and the index that caches it. Only
@@ -72,8 +67,12 @@ func New(store rdv.BookingStore, index *availability.Index, cfg Config, log *slo
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Engine{store: store, index: index, cfg: cfg, log: log, Now: cfg.Now}
+	return &Engine{store: store, index: index, cfg: cfg, log: log}
 }
+
+// Now reads the engine's clock (Config.Now): what every hold, booking and
+// cancellation takes as the present.
+func (e *Engine) Now() time.Time { return e.cfg.Now() }
 
 // Config returns the engine's rules.
 func (e *Engine) Config() Config { return e.cfg }

@@ -97,7 +97,7 @@ func TestCountsAgreeOnPages(t *testing.T) {
 	s := mustOpenSite(t)
 	accts := withStaff(t, s)
 	withRequests(t, s)
-	rs := s.store.(rdv.RequestStore)
+	rs := s.store
 	if _, err := rs.AddRequest(t.Context(), storetest.SampleRequest("D-AAAA-AAAA-AAA1", time.Date(2031, time.March, 3, 14, 0, 0, 0, time.UTC))); err != nil {
 		t.Fatal(err)
 	}

@@ -24,18 +24,12 @@ func langOf(ctx context.Context) string {
 // otherLang returns the language the switch offers.
 func otherLang(lang string) string { return i18n.Other(lang) }
 
-// pickLang decides the language of a request by the site's one rule
-// (i18n.Lang): the switch (?lang=) first, then the cookie it set, then
-// Accept-Language, then French. chosen is true when the request carries
-// the switch, so that the choice is remembered.
-func pickLang(r *http.Request) (lang string, chosen bool) { return i18n.Lang(r) }
-
 // withLanguage puts the request's language in its context, remembers a
 // choice made with the switch in a cookie, and tells caches that pages
 // vary with both.
 func withLanguage(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		lang, chosen := pickLang(r)
+		lang, chosen := i18n.Lang(r) // the site's one rule
 		if chosen {
 			http.SetCookie(w, &http.Cookie{
 				Name:     langCookie,

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,37 +10,6 @@ import (
 
 	"rdv/i18n"
 )
-
-func TestPickLang(t *testing.T) {
-	tests := []struct {
-		name, target, cookie, accept string
-		want                         string
-		chosen                       bool
-	}{
-		{"default", "/", "", "", "fr", false},
-		{"browser", "/", "", "en-CA", "en", false},
-		{"browser by q-value", "/", "", "en;q=0.1, fr", "fr", false},
-		{"cookie beats browser", "/", "fr", "en-CA", "fr", false},
-		{"switch beats cookie", "/?lang=en", "fr", "", "en", true},
-		{"unknown switch ignored", "/?lang=de", "en", "", "en", false},
-		{"forged cookie ignored", "/", "xx", "en", "en", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := httptest.NewRequest(http.MethodGet, tt.target, nil)
-			if tt.cookie != "" {
-				r.AddCookie(&http.Cookie{Name: langCookie, Value: tt.cookie})
-			}
-			if tt.accept != "" {
-				r.Header.Set("Accept-Language", tt.accept)
-			}
-			got, chosen := pickLang(r)
-			if got != tt.want || chosen != tt.chosen {
-				t.Errorf("pickLang = %s, %v; want %s, %v", got, chosen, tt.want, tt.chosen)
-			}
-		})
-	}
-}
 
 // TestCatalog checks that every string exists in both languages and that
 // every key the templates use is in the catalog.

@@ -1,6 +1,9 @@
 package admission
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // testRoutes are the classes of the paths these tests send, as the
 // routes' owner would give them (the real table is tested where it is
@@ -28,6 +31,10 @@ type classHandler Class
 func (classHandler) ServeHTTP(http.ResponseWriter, *http.Request) {}
 
 // testClassify classifies by testRoutes: browsing when none matches.
+// testJSON answers in JSON what the test routes' API would: the route
+// table's owner decides it in the platform (route.Table.JSON).
+func testJSON(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+
 func testClassify(r *http.Request) Class {
 	if h, pattern := testRoutes.Handler(r); pattern != "" {
 		if c, ok := h.(classHandler); ok {

@@ -40,6 +40,10 @@ type Config struct {
 	// builds it from its route table, so that this package knows no
 	// paths. Nil: every request is browsing.
 	Classify func(*http.Request) Class `json:"-"`
+	// JSON reports whether a refusal of the request is answered in JSON
+	// (the API's routes) rather than with a page, from the same route
+	// table. Nil: always a page.
+	JSON func(*http.Request) bool `json:"-"`
 	// Operator reports whether a request carries a verified operator's
 	// pass; such a request to an operators' page (Classify answers
 	// OperatorPage) skips the limit. It must
@@ -150,6 +154,9 @@ func (c *Config) validate() error {
 	}
 	if c.Classify == nil {
 		c.Classify = func(*http.Request) Class { return Browse }
+	}
+	if c.JSON == nil {
+		c.JSON = func(*http.Request) bool { return false }
 	}
 	switch {
 	case c.ClientLimits && (c.AddressRate <= 0 || c.AddressBurst < 1):

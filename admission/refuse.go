@@ -59,7 +59,7 @@ func renderRefusals() refusals {
 
 // write answers with a refusal in the person's language, chosen as the
 // pages choose it (i18n.Lang): JSON for the API, a small page otherwise.
-func (rs refusals) write(w http.ResponseWriter, r *http.Request, status int, retryAfter time.Duration) {
+func (rs refusals) write(w http.ResponseWriter, r *http.Request, json bool, status int, retryAfter time.Duration) {
 	lang, _ := i18n.Lang(r)
 	ref := rs[status][lang]
 	h := w.Header()
@@ -70,7 +70,7 @@ func (rs refusals) write(w http.ResponseWriter, r *http.Request, status int, ret
 	h.Set("Retry-After", strconv.Itoa(secs))
 	h.Set("Cache-Control", "no-store")
 	body := ref.html
-	if strings.HasPrefix(r.URL.Path, "/api/") {
+	if json {
 		h.Set("Content-Type", "application/json; charset=utf-8")
 		body = ref.json
 	} else {

@@ -67,7 +67,7 @@ func TestRefusalsHaveNoEnglish(t *testing.T) {
 			for _, path := range []string{"/recherche", "/api/v1/slots"} {
 				r := httptest.NewRequest(http.MethodGet, path+"?lang="+lang, nil)
 				w := httptest.NewRecorder()
-				rs.write(w, r, status, time.Second)
+				rs.write(w, r, strings.HasPrefix(path, "/api/"), status, time.Second)
 				body := w.Body.String()
 				if strings.HasPrefix(path, "/api/") {
 					var e struct{ Error struct{ Message string } }

@@ -129,6 +129,9 @@ type Route struct {
 	ReadOnly  Mode // while operators keep the platform read-only
 	FormsOnly Mode // while the database is unreachable and only the request form works
 	Policy    Policy
+	// JSON is true for the API's routes: what admission control and the
+	// waiting room answer in front of them is JSON too, not a page.
+	JSON bool
 }
 
 // Check reports what rt lacks, nil when every attribute is set.

@@ -2,7 +2,6 @@ package waitroom
 
 import (
 	"net/http"
-	"strings"
 	"time"
 )
 
@@ -44,7 +43,7 @@ func (r *Room) Middleware(next http.Handler) http.Handler {
 			return
 		}
 		if !r.Open(now) {
-			if pageView(req) {
+			if r.pageView(req) {
 				r.keepInside(w, req, now)
 			}
 			next.ServeHTTP(w, req)
@@ -53,7 +52,7 @@ func (r *Room) Middleware(next http.Handler) http.Handler {
 		bid, known := r.sign.readBrowser(cookieValue(req, browserCookie))
 		if !known {
 			setCookie(w, req, browserCookie, r.sign.browser(newBrowserID()), r.cfg.TicketTTL)
-			if req.URL.Query().Get(returnParam) != "" && !strings.HasPrefix(req.URL.Path, "/api/") {
+			if req.URL.Query().Get(returnParam) != "" && !r.cfg.JSON(req) {
 				// The arrival page came back without the id it gave:
 				// this browser keeps no cookies, and would wait forever.
 				r.writeWaiting(w, req, 0, noCookies, 0)
@@ -101,9 +100,8 @@ func (r *Room) Middleware(next http.Handler) http.Handler {
 // a pass is handed out on while the room is closed. API calls from the
 // site's own scripts carry the page's cookies; other API clients keep
 // none, and a Set-Cookie on each of their answers would be wasted.
-func pageView(req *http.Request) bool {
-	return (req.Method == http.MethodGet || req.Method == http.MethodHead) &&
-		!strings.HasPrefix(req.URL.Path, "/api/")
+func (r *Room) pageView(req *http.Request) bool {
+	return (req.Method == http.MethodGet || req.Method == http.MethodHead) && !r.cfg.JSON(req)
 }
 
 // keepInside gives a browser without a valid pass one for a session from

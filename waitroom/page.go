@@ -9,7 +9,6 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"rdv/i18n"
@@ -129,7 +128,7 @@ func (r *Room) writeWaiting(w http.ResponseWriter, req *http.Request, seq, ahead
 	h := w.Header()
 	h.Set("Retry-After", strconv.Itoa(int(retry.Seconds())))
 	h.Set("Cache-Control", "no-store")
-	if strings.HasPrefix(req.URL.Path, "/api/") {
+	if r.cfg.JSON(req) {
 		body := map[string]any{
 			"error": map[string]string{"code": "waiting_room", "message": tr(lang, "api")},
 			"waiting_room": map[string]any{

@@ -68,7 +68,11 @@ type Config struct {
 	// admission control behind the room. It runs on every request: it
 	// must be cheap. Nil: nothing goes past the room.
 	Through func(r *http.Request) bool
-	Now     func() time.Time
+	// JSON reports whether the room answers the request in JSON (the
+	// API's routes) rather than with its page, from the same route
+	// table. Nil: always the page.
+	JSON func(r *http.Request) bool
+	Now  func() time.Time
 }
 
 // Room is the waiting room of one instance. It is safe for concurrent
@@ -120,6 +124,9 @@ func New(tickets rdv.TicketStore, modes rdv.ModeStore, cfg Config, reg prometheu
 	}
 	if cfg.Through == nil {
 		cfg.Through = func(*http.Request) bool { return false }
+	}
+	if cfg.JSON == nil {
+		cfg.JSON = func(*http.Request) bool { return false }
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

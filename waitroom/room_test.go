@@ -69,6 +69,9 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 		cfg.Session = 10 * time.Minute
 	}
 	cfg.Now = f.clock.Now
+	if cfg.JSON == nil {
+		cfg.JSON = testJSON
+	}
 	if cfg.Through == nil {
 		cfg.Through = testThrough
 	}

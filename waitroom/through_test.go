@@ -1,6 +1,9 @@
 package waitroom
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // throughRoutes are the routes these tests send past the room, as the
 // routes' owner would give them (the real table is tested where it is
@@ -17,6 +20,10 @@ var throughRoutes = func() *http.ServeMux {
 	}
 	return mux
 }()
+
+// testJSON answers in JSON what the test routes' API would: the route
+// table's owner decides it in the platform (route.Table.JSON).
+func testJSON(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
 
 // testThrough lets past the room what throughRoutes match.
 func testThrough(r *http.Request) bool {

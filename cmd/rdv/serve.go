@@ -172,7 +172,7 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	f.Admission.Classify = routes.Class
+	f.Admission.Classify, f.Admission.JSON = routes.Class, routes.JSON
 	if f.Admission.Operator, err = web.OperatorPass(secret); err != nil {
 		return fmt.Errorf("--waitroom-secret: %w", err)
 	}

@@ -125,6 +125,7 @@ func Routes() []route.Route {
 	rs := make([]route.Route, len(routes))
 	for i, rt := range routes {
 		rs[i] = rt.Route
+		rs[i].JSON = true
 	}
 	return rs
 }

@@ -155,6 +155,23 @@ func (s *Server) holdNext(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusBadRequest)
 		return
 	}
+	// The route goes past the waiting room because only someone let in
+	// holds a hold id: it holds nothing unless that hold exists and ran
+	// out, and only the time its page offers, at the same clinic for the
+	// same service. Otherwise any made-up id would jump the line.
+	oh, oldSlot, state, err := s.findHold(r.Context(), old)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if oh.ID == "" || state != holdExpired {
+		s.renderMessage(w, r, http.StatusNotFound, "error.hold_missing")
+		return
+	}
+	if sl, err := s.d.Store.Slot(r.Context(), slotID); err != nil || sl.ClinicID != oldSlot.ClinicID || sl.Service != oldSlot.Service {
+		s.renderError(w, r, http.StatusBadRequest)
+		return
+	}
 	back := searchBack(r.PostForm.Get("q"))
 	var d draft
 	s.holdCookie(r, draftCookieName, old, &d)
@@ -173,11 +190,6 @@ func (s *Server) holdNext(w http.ResponseWriter, r *http.Request) {
 		s.carrySearch(w, r, h.ID, back)
 		http.Redirect(w, r, holdPath(h.ID), http.StatusSeeOther)
 	case rdv.ESLOTTAKEN, rdv.ENOTFOUND, rdv.ECONFLICT, rdv.EGONE, rdv.EFORBIDDEN:
-		oh, _, _, err := s.findHold(r.Context(), old)
-		if err != nil || oh.ID == "" {
-			http.Redirect(w, r, searchURL(back, "slot_taken"), http.StatusSeeOther)
-			return
-		}
 		s.sendExpiredBack(w, r, oh, d.Values, "next_taken")
 	case rdv.ETOOMANYHOLDS:
 		http.Redirect(w, r, searchURL(back, "too_many"), http.StatusSeeOther)

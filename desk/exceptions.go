@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"math/rand/v2"
 	"time"
 
 	"rdv"
@@ -40,6 +41,20 @@ func NumberExceptions(ex []rdv.PlanException) []rdv.PlanException {
 		}
 	}
 	return ex
+}
+
+// NewExceptionID returns the ID of an exception being added: random, and
+// none of ex's, so that an ID is never given again after a removal (the
+// next free number would be): a retried or stale removal then finds
+// nothing rather than the exception added since. It stays below 2^53, so
+// that scripts reading it from JSON keep it whole.
+func NewExceptionID(ex []rdv.PlanException) int64 {
+	for {
+		id := rand.Int64N(1<<53-1) + 1
+		if ExceptionIndex(ex, id) < 0 {
+			return id
+		}
+	}
 }
 
 // NextExceptionID returns an ID that no exception of ex has.

@@ -62,7 +62,7 @@ func (s *Store) AddException(ctx context.Context, r rdv.ExceptionRequest) (rdv.E
 		if err != nil {
 			return err
 		}
-		e.ID = desk.NextExceptionID(plan.Exceptions)
+		e.ID = desk.NewExceptionID(plan.Exceptions)
 		lo, hi := desk.ExceptionWindow(e, r.Now)
 		existing, err := practitionerSlots(ctx, tx, r.PractitionerID, lo, hi)
 		if err != nil {

@@ -71,7 +71,7 @@ func addException(tx *wtx, r rdv.ExceptionRequest) (rdv.ExceptionEffect, rdv.Slo
 	if err != nil {
 		return rdv.ExceptionEffect{}, rdv.SlotChanges{}, err
 	}
-	e.ID = desk.NextExceptionID(plan.Exceptions)
+	e.ID = desk.NewExceptionID(plan.Exceptions)
 	lo, hi := desk.ExceptionWindow(e, r.Now)
 	existing, err := practitionerSlots(tx, r.PractitionerID, lo, hi)
 	if err != nil {

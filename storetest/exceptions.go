@@ -146,6 +146,20 @@ func testAddAndRemoveException(t *testing.T, f *fixture, d rdv.DeskStore) {
 	if err != nil || len(rm.Restored) != 0 {
 		t.Fatalf("remove the leave beyond the horizon: %d restored, %v", len(rm.Restored), err)
 	}
+	// An ID is never given again: a retried or stale removal of the
+	// holiday must not remove an exception added since.
+	again, _, err := d.AddException(f.ctx, rdv.ExceptionRequest{ClinicID: 1, PractitionerID: 1, Exception: holiday, Now: f.now})
+	if err != nil {
+		t.Fatalf("add the holiday again: %v", err)
+	}
+	if again.Exception.ID == eff.Exception.ID || again.Exception.ID == leave.ID {
+		t.Fatalf("a new exception took the ID %d of a removed one", again.Exception.ID)
+	}
+	_, _, err = d.RemoveException(f.ctx, rdv.ExceptionRequest{ClinicID: 1, PractitionerID: 1, ExceptionID: eff.Exception.ID, Until: Start.AddDays(3), Now: f.now})
+	wantCode(t, "remove the removed holiday again", err, rdv.ENOTFOUND)
+	if ex := f.planOf(1).Exceptions; len(ex) != 1 || ex[0].ID != again.Exception.ID {
+		t.Fatalf("a stale removal touched the new exception: %+v", ex)
+	}
 }
 
 // testExceptionKeepsAppointments: an exception over a booked slot or a

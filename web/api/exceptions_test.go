@@ -130,7 +130,7 @@ func TestExceptionRoundTrip(t *testing.T) {
 		t.Fatalf("after an add and its retry the list has %d exceptions, want 2", n)
 	}
 
-	del := request{method: "DELETE", url: fmt.Sprintf("%s/%v", exceptionsURL, ex["id"]), headers: admin.headers(true)}
+	del := request{method: "DELETE", url: fmt.Sprintf("%s/%.0f", exceptionsURL, ex["id"]), headers: admin.headers(true)}
 	removed := a.call(del, http.StatusOK)
 	if r := removed["restored"].([]any); len(r) != 11 || r[0].(map[string]any)["state"] != "free" {
 		t.Fatalf("restored %v, want 11 free slots", r)

@@ -28,7 +28,13 @@ func (s *Server) staffMode(r *http.Request) staffMode {
 	if a.Role == rdv.PhoneAgent {
 		return staffMode{prefix: "/agent", bookedBy: rdv.ByAgent}
 	}
-	return staffMode{prefix: "/clinique", bookedBy: rdv.ByStaff, clinic: a.ClinicID}
+	clinic := a.ClinicID
+	if clinic <= 0 {
+		// A clinic's staff without a clinic (an account stored wrongly)
+		// reaches none, never every one: 0 would mean the agent's any.
+		clinic = -1
+	}
+	return staffMode{prefix: "/clinique", bookedBy: rdv.ByStaff, clinic: clinic}
 }
 
 // reachable reports whether the mode may book slot sl.

@@ -1,6 +1,8 @@
 package desk
 
 import (
+	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -26,6 +28,19 @@ func CheckException(e rdv.PlanException, now time.Time) (rdv.PlanException, erro
 		return rdv.PlanException{}, rdv.FieldError("date", "exception ended on %s, before today", e.LastDay())
 	}
 	return e, nil
+}
+
+// DecodePlan fills p's blocks and exceptions from the JSON a store keeps
+// them in, and numbers the exceptions stored without an ID.
+func DecodePlan(p *rdv.WorkingPlan, blocks, exceptions []byte) error {
+	if err := json.Unmarshal(blocks, &p.Blocks); err != nil {
+		return fmt.Errorf("plan %d blocks: %w", p.ID, err)
+	}
+	if err := json.Unmarshal(exceptions, &p.Exceptions); err != nil {
+		return fmt.Errorf("plan %d exceptions: %w", p.ID, err)
+	}
+	p.Exceptions = NumberExceptions(p.Exceptions)
+	return nil
 }
 
 // NumberExceptions gives an ID to each exception stored without one (the

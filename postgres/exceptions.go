@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -27,13 +26,9 @@ func readPlan(ctx context.Context, tx pgx.Tx, practitionerID, clinicID int64) (r
 	if err != nil {
 		return rdv.WorkingPlan{}, fmt.Errorf("read plan of practitioner %d: %w", practitionerID, err)
 	}
-	if err := json.Unmarshal(blocks, &p.Blocks); err != nil {
-		return rdv.WorkingPlan{}, fmt.Errorf("plan %d blocks: %w", p.ID, err)
+	if err := desk.DecodePlan(&p, blocks, exceptions); err != nil {
+		return rdv.WorkingPlan{}, err
 	}
-	if err := json.Unmarshal(exceptions, &p.Exceptions); err != nil {
-		return rdv.WorkingPlan{}, fmt.Errorf("plan %d exceptions: %w", p.ID, err)
-	}
-	p.Exceptions = desk.NumberExceptions(p.Exceptions)
 	return p, nil
 }
 

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"rdv"
+	"rdv/desk"
 )
 
 // Clinics returns every clinic, ordered by ID.
@@ -76,11 +76,8 @@ func (s *Store) Plans(ctx context.Context, clinicID int64) ([]rdv.WorkingPlan, e
 			if err := rows.Scan(&p.ID, &p.PractitionerID, &p.ClinicID, &blocks, &exceptions); err != nil {
 				return err
 			}
-			if err := json.Unmarshal(blocks, &p.Blocks); err != nil {
-				return fmt.Errorf("plan %d blocks: %w", p.ID, err)
-			}
-			if err := json.Unmarshal(exceptions, &p.Exceptions); err != nil {
-				return fmt.Errorf("plan %d exceptions: %w", p.ID, err)
+			if err := desk.DecodePlan(&p, blocks, exceptions); err != nil {
+				return err
 			}
 			out = append(out, p)
 		}

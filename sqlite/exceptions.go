@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"rdv"
@@ -23,13 +22,9 @@ func readPlan(tx *wtx, practitionerID, clinicID int64) (rdv.WorkingPlan, error) 
 	if err != nil {
 		return rdv.WorkingPlan{}, fmt.Errorf("read plan of practitioner %d: %w", practitionerID, mapError(err))
 	}
-	if err := json.Unmarshal(blocks, &p.Blocks); err != nil {
-		return rdv.WorkingPlan{}, fmt.Errorf("plan %d blocks: %w", p.ID, err)
+	if err := desk.DecodePlan(&p, blocks, exceptions); err != nil {
+		return rdv.WorkingPlan{}, err
 	}
-	if err := json.Unmarshal(exceptions, &p.Exceptions); err != nil {
-		return rdv.WorkingPlan{}, fmt.Errorf("plan %d exceptions: %w", p.ID, err)
-	}
-	p.Exceptions = desk.NumberExceptions(p.Exceptions)
 	return p, nil
 }
 

@@ -31,7 +31,7 @@ func CheckException(e rdv.PlanException, now time.Time) (rdv.PlanException, erro
 }
 
 // DecodePlan fills p's blocks and exceptions from the JSON a store keeps
-// them in, and numbers the exceptions stored without an ID.
+// them in, as stored (NumberExceptions names the ones without an ID).
 func DecodePlan(p *rdv.WorkingPlan, blocks, exceptions []byte) error {
 	if err := json.Unmarshal(blocks, &p.Blocks); err != nil {
 		return fmt.Errorf("plan %d blocks: %w", p.ID, err)
@@ -39,7 +39,6 @@ func DecodePlan(p *rdv.WorkingPlan, blocks, exceptions []byte) error {
 	if err := json.Unmarshal(exceptions, &p.Exceptions); err != nil {
 		return fmt.Errorf("plan %d exceptions: %w", p.ID, err)
 	}
-	p.Exceptions = NumberExceptions(p.Exceptions)
 	return nil
 }
 

@@ -29,6 +29,7 @@ func readPlan(ctx context.Context, tx pgx.Tx, practitionerID, clinicID int64) (r
 	if err := desk.DecodePlan(&p, blocks, exceptions); err != nil {
 		return rdv.WorkingPlan{}, err
 	}
+	p.Exceptions = desk.NumberExceptions(p.Exceptions)
 	return p, nil
 }
 

@@ -25,6 +25,7 @@ func readPlan(tx *wtx, practitionerID, clinicID int64) (rdv.WorkingPlan, error) 
 	if err := desk.DecodePlan(&p, blocks, exceptions); err != nil {
 		return rdv.WorkingPlan{}, err
 	}
+	p.Exceptions = desk.NumberExceptions(p.Exceptions)
 	return p, nil
 }
 

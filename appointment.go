@@ -76,6 +76,10 @@ type Appointment struct {
 	// makes it. It only grows, so a calendar file's SEQUENCE is taken
 	// from it and a calendar keeps the latest version of the event.
 	Revision int
+	// Notify is the channels chosen at booking, and AccountID the patient
+	// account the appointment belongs to (0: none).
+	Notify    Notify
+	AccountID int64
 	// CancelToken is the secret that lets the patient cancel or reschedule.
 	// Stores keep only its hash; it is filled in only in the answer to the
 	// confirmation (and in replays of that answer).

@@ -76,13 +76,18 @@ func (p *Patient) check(owner string, today Date, needBirth, needNumber bool) Fi
 		errs.add(p.checkNumber(owner, birthKnown))
 	}
 	if p.Email != "" {
-		a, err := mail.ParseAddress(p.Email)
-		if err != nil || a.Address != p.Email || !strings.Contains(a.Address[strings.LastIndexByte(a.Address, '@'):], ".") {
+		if e, ok := NormalizeEmail(p.Email); ok {
+			p.Email = e
+		} else {
 			errs.add(FieldError(owner+".email", "not an email address"))
 		}
 	}
-	if p.Phone != "" && !validPhone(p.Phone) {
-		errs.add(FieldError(owner+".phone", "not a phone number"))
+	if p.Phone != "" {
+		if n, ok := NormalizePhone(p.Phone); ok {
+			p.Phone = n
+		} else {
+			errs.add(FieldError(owner+".phone", "not a phone number"))
+		}
 	}
 	if p.Email == "" && p.Phone == "" {
 		errs.add(FieldError(owner+".phone", "a phone number or an email is needed to reach the %s", owner))
@@ -127,20 +132,44 @@ func ownedBy(owner string, err error) error {
 	return &c
 }
 
-// validPhone accepts North American numbers as people write them:
-// 514-555-0123, (514) 555 0123, +1 514 555 0123.
-func validPhone(s string) bool {
-	digits := 0
-	for _, r := range s {
+// NormalizePhone checks a North American phone number as people write
+// it (514-555-0123, (514) 555 0123, +1 514 555 0123) and returns it in
+// E.164 form (+15145550123), the one form that text messages are sent to
+// and that finds a person's bookings whatever way they typed it.
+func NormalizePhone(s string) (string, bool) {
+	var digits []byte
+	for _, r := range strings.TrimSpace(s) {
 		switch {
-		case unicode.IsDigit(r):
-			digits++
+		case r >= '0' && r <= '9':
+			digits = append(digits, byte(r))
 		case strings.ContainsRune(" -().+", r):
 		default:
-			return false
+			return "", false
 		}
 	}
-	return digits == 10 || (digits == 11 && strings.TrimLeft(s, " +(")[0] == '1')
+	if len(digits) == 11 && digits[0] == '1' {
+		digits = digits[1:]
+	}
+	// A North American number: area code and exchange start with 2–9.
+	if len(digits) != 10 || digits[0] < '2' || digits[3] < '2' {
+		return "", false
+	}
+	return "+1" + string(digits), true
+}
+
+// NormalizeEmail checks an email address and returns it trimmed and in
+// lower case, the form accounts and bookings are matched in.
+func NormalizeEmail(s string) (string, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || len(s) > 254 {
+		return "", false
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || !strings.Contains(s[at:], ".") {
+		return "", false
+	}
+	return s, true
 }
 
 // NormalizeHealthNumber checks the shape of a Québec health insurance

@@ -76,6 +76,16 @@ type ConfirmRequest struct {
 	// answers: the same transaction marks it booked with the appointment,
 	// and a request no longer open books nothing (ErrRequestNotOpen).
 	ForRequest int64
+
+	// Notify is the channels the booking chose to hear on. The same
+	// transaction writes the confirmation for each (the outbox) and, when
+	// RemindBefore is not 0 and the appointment is further away than it,
+	// a reminder due RemindBefore before the start.
+	Notify       Notify
+	RemindBefore time.Duration
+	// AccountID is the signed-in patient account the booking belongs to
+	// (0: none; it joins one when its contact is verified).
+	AccountID int64
 }
 
 // ReleaseRequest gives a live hold back before it runs out, so that its
@@ -111,6 +121,10 @@ type RescheduleRequest struct {
 	HoldID        string
 	Now           time.Time
 	Idem          *IdemKey
+	// RemindBefore is as in ConfirmRequest: the move writes its notice and
+	// a new reminder on the appointment's channels; the reminder written
+	// for the old time is skipped when due (its revision is stale).
+	RemindBefore time.Duration
 }
 
 // NetworkLoad is a whole network written at once into an empty store (the
@@ -141,6 +155,8 @@ type Store interface {
 	RequestStore
 	TicketStore
 	ModeStore
+	MessageStore
+	PatientStore
 }
 
 // BookingStore keeps the network, its slots and its appointments. It is

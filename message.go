@@ -1,0 +1,163 @@
+package rdv
+
+import (
+	"context"
+	"time"
+)
+
+// MessageKind is what a message tells its reader.
+type MessageKind string
+
+// Message kinds. Every change that a patient must hear about writes its
+// messages in the transaction that makes it (the outbox): a booking
+// confirmed, moved or cancelled, a reminder due before the appointment, a
+// sign-in code, an outage notice.
+const (
+	MessageConfirmed         MessageKind = "confirmed"
+	MessageRescheduled       MessageKind = "rescheduled"
+	MessageCancelled         MessageKind = "cancelled"           // by the patient
+	MessageCancelledByClinic MessageKind = "cancelled_by_clinic" // by the clinic's staff
+	MessageReminder          MessageKind = "reminder"
+	MessageSignInCode        MessageKind = "signin_code"
+	MessageOutage            MessageKind = "outage"
+)
+
+// MessageChannel is how a message reaches its reader.
+type MessageChannel string
+
+// Channels.
+const (
+	ByEmail MessageChannel = "email"
+	BySMS   MessageChannel = "sms"
+)
+
+// MessageStatus is where a message's delivery stands.
+type MessageStatus string
+
+// Message statuses. A message is queued when written; a delivery attempt
+// marks it sending (committed before the message leaves), then sent, or
+// queued again for a retry. A message found sending when its job runs
+// again was cut off by a crash after it may have left: it becomes
+// uncertain and is never sent again by itself, so that nobody receives it
+// twice; operators see it and may send it again.
+const (
+	MessageQueued    MessageStatus = "queued"
+	MessageSending   MessageStatus = "sending"
+	MessageSent      MessageStatus = "sent"
+	MessageFailed    MessageStatus = "failed"    // retries exhausted: the dead letters
+	MessageBounced   MessageStatus = "bounced"   // the address refused: never retried
+	MessageUncertain MessageStatus = "uncertain" // cut off mid-send by a crash
+	MessageSkipped   MessageStatus = "skipped"   // no longer true (a reminder for a cancelled appointment)
+)
+
+// Notify is the channels a person chose to hear about an appointment on.
+// Choosing one is their consent to it, recorded with the appointment.
+type Notify struct {
+	Email bool // to the appointment's email
+	SMS   bool // to the appointment's phone
+}
+
+// Channels lists the chosen channels.
+func (n Notify) Channels() []MessageChannel {
+	var cs []MessageChannel
+	if n.Email {
+		cs = append(cs, ByEmail)
+	}
+	if n.SMS {
+		cs = append(cs, BySMS)
+	}
+	return cs
+}
+
+// Message is one message to one person on one channel: a row of the
+// outbox, and the record of what was sent.
+type Message struct {
+	ID      int64
+	Kind    MessageKind
+	Channel MessageChannel
+	// To is an email address, or a phone number in E.164 form.
+	To       string
+	Language string // "fr" or "en"
+	// AppointmentID is the appointment the message is about (0: none),
+	// and Revision its revision when the message was written: a reminder
+	// whose appointment has changed since is skipped.
+	AppointmentID int64
+	Revision      int
+	IncidentID    int64 // the outage a notice is about (0: none)
+	// Code is a sign-in code, kept only until the message leaves.
+	Code string
+	// DueAt is when the message may leave (a reminder's time; the
+	// write's time for the others).
+	DueAt     time.Time
+	Status    MessageStatus
+	Attempts  int
+	LastError string
+	// Subject and Body are what was sent, recorded when it left, so that
+	// staff see what a patient was told.
+	Subject, Body string
+	CreatedAt     time.Time
+	SentAt        time.Time // zero until sent
+}
+
+// MessageFilter selects messages to list, newest first.
+type MessageFilter struct {
+	AppointmentID int64           // 0: any
+	ClinicID      int64           // 0: any; else only messages about its appointments
+	Statuses      []MessageStatus // none: any
+	Channel       MessageChannel  // "": any
+	Limit         int             // 0: 100
+}
+
+// SendOutcome is how a delivery attempt ended.
+type SendOutcome struct {
+	Status  MessageStatus // sent, queued (will retry), failed, bounced or skipped
+	Error   string        // why it did not leave, for operators
+	Subject string
+	Body    string
+	Now     time.Time
+}
+
+// Incident is an outage an operator declares: the clinics and the time
+// window it touches, and what patients must be told, in both languages.
+type Incident struct {
+	ID         int64
+	ClinicIDs  []int64 // none: every clinic
+	From, To   time.Time
+	TextFR     string
+	TextEN     string
+	DeclaredBy int64 // operator account
+	DeclaredAt time.Time
+	Notified   int // messages written for it
+}
+
+// MessageStore keeps the outbox and the record of what was sent. The
+// booking writes (ConfirmHold, Reschedule, Cancel) write their messages in
+// their own transactions; these are the delivery side's.
+type MessageStore interface {
+	// UndispatchedMessages returns up to limit messages that no delivery
+	// job has been made for yet, oldest first.
+	UndispatchedMessages(ctx context.Context, limit int) ([]Message, error)
+	// MarkDispatched records that delivery jobs exist for these messages.
+	MarkDispatched(ctx context.Context, ids []int64) error
+	Message(ctx context.Context, id int64) (Message, error)
+	// BeginSend starts a delivery attempt: a queued message becomes
+	// sending with one more attempt, committed before the message leaves.
+	// It returns the message as it was before, so that the caller sees a
+	// message already sent, or one left sending by a crash (which
+	// BeginSend marks uncertain and does not start).
+	BeginSend(ctx context.Context, id int64, now time.Time) (Message, error)
+	// FinishSend records how an attempt ended; a sign-in code is wiped
+	// once the message has left or been given up.
+	FinishSend(ctx context.Context, id int64, o SendOutcome) error
+	// Messages lists messages, newest first.
+	Messages(ctx context.Context, f MessageFilter) ([]Message, error)
+	// Resend queues a failed, bounced or uncertain message again, as
+	// an operator asks; ENOTFOUND if it is none of those.
+	Resend(ctx context.Context, id int64, now time.Time) error
+	// DeclareIncident records an outage and, in the same transaction,
+	// writes one notice per chosen channel for every appointment booked
+	// in its window at its clinics. An appointment is told once per
+	// incident whatever happens after.
+	DeclareIncident(ctx context.Context, in Incident) (Incident, error)
+	Incidents(ctx context.Context) ([]Incident, error)
+}

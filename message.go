@@ -84,8 +84,11 @@ type Message struct {
 	AppointmentID int64
 	Revision      int
 	IncidentID    int64 // the outage a notice is about (0: none)
-	// Code is a sign-in code, kept only until the message leaves.
-	Code string
+	// Secret is what the message carries that the store keeps nowhere
+	// else in the clear: a sign-in code, or the token of the
+	// appointment's link (its page, to cancel or move it). It is wiped
+	// once the message has left or been given up.
+	Secret string
 	// DueAt is when the message may leave (a reminder's time; the
 	// write's time for the others).
 	DueAt     time.Time
@@ -146,8 +149,8 @@ type MessageStore interface {
 	// message already sent, or one left sending by a crash (which
 	// BeginSend marks uncertain and does not start).
 	BeginSend(ctx context.Context, id int64, now time.Time) (Message, error)
-	// FinishSend records how an attempt ended; a sign-in code is wiped
-	// once the message has left or been given up.
+	// FinishSend records how an attempt ended; the message's Secret is
+	// wiped once it has left or been given up.
 	FinishSend(ctx context.Context, id int64, o SendOutcome) error
 	// Messages lists messages, newest first.
 	Messages(ctx context.Context, f MessageFilter) ([]Message, error)

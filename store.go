@@ -78,7 +78,8 @@ type ConfirmRequest struct {
 	ForRequest int64
 
 	// Notify is the channels the booking chose to hear on. The same
-	// transaction writes the confirmation for each (the outbox) and, when
+	// transaction writes the confirmation for each (the outbox, carrying
+	// CancelToken for the appointment's link) and, when
 	// RemindBefore is not 0 and the appointment is further away than it,
 	// a reminder due RemindBefore before the start.
 	Notify       Notify
@@ -121,6 +122,9 @@ type RescheduleRequest struct {
 	HoldID        string
 	Now           time.Time
 	Idem          *IdemKey
+	// Token is the appointment link's secret, which the patient moving it
+	// holds: the notice and the new reminder carry the link (Message.Secret).
+	Token string
 	// RemindBefore is as in ConfirmRequest: the move writes its notice and
 	// a new reminder on the appointment's channels; the reminder written
 	// for the old time is skipped when due (its revision is stale).

@@ -101,7 +101,7 @@ CREATE TABLE messages (
     appointment_id bigint REFERENCES appointments(id),
     revision       integer NOT NULL DEFAULT 0,
     incident_id    bigint REFERENCES incidents(id),
-    code           text NOT NULL DEFAULT '',
+    secret         text NOT NULL DEFAULT '', -- a code or a link's token, wiped once sent
     due_at         timestamptz NOT NULL,
     status         text NOT NULL DEFAULT 'queued'
                    CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'bounced', 'uncertain', 'skipped')),

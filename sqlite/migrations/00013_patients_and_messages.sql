@@ -101,7 +101,7 @@ CREATE TABLE messages (
     appointment_id INTEGER REFERENCES appointments(id),
     revision       INTEGER NOT NULL DEFAULT 0,
     incident_id    INTEGER REFERENCES incidents(id),
-    code           TEXT NOT NULL DEFAULT '',
+    secret         TEXT NOT NULL DEFAULT '', -- a code or a link's token, wiped once sent
     due_at         INTEGER NOT NULL,
     status         TEXT NOT NULL DEFAULT 'queued'
                    CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'bounced', 'uncertain', 'skipped')),

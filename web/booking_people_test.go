@@ -145,7 +145,7 @@ func TestPeopleRulesOnEveryPath(t *testing.T) {
 		{"7-year-old without guardian", rdv.Pediatrics, person("Léo", "Bouchard", years(7), false), "guardian", "err.guardian_required", nil},
 		{"7-year-old with a parent who gives no number nor birth date", rdv.Pediatrics, with(person("Léo", "Bouchard", years(7), false), parent...), "", "",
 			func(t *testing.T, a rdv.Appointment) {
-				if a.Guardian == nil || a.Guardian.FirstName != "Chloé" || a.Relationship != rdv.Parent || a.Patient.Phone != "418 555-0144" {
+				if a.Guardian == nil || a.Guardian.FirstName != "Chloé" || a.Relationship != rdv.Parent || a.Patient.Phone != "+14185550144" {
 					t.Errorf("guardian %+v relationship %q patient %+v; want Chloé, parent, reached at her phone", a.Guardian, a.Relationship, a.Patient)
 				}
 			}},

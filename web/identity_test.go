@@ -40,7 +40,7 @@ func TestBookingUnderAnotherPatientsNumber(t *testing.T) {
 	namesake.Set("last_name", "Trembleau")
 	namesake.Set("phone", "438 555-0666")
 	theirs := s.bookForm(formURL, namesake)
-	if p := theirs.Patient; p.FirstName != "Jacques" || p.LastName != "Trembleau" || p.Phone != "438 555-0666" || p.Language != "en" {
+	if p := theirs.Patient; p.FirstName != "Jacques" || p.LastName != "Trembleau" || p.Phone != "+14385550666" || p.Language != "en" {
 		t.Errorf("second booking is for %+v, want what its form said", p)
 	}
 	page := s.get(appointmentURL(theirs.ID, theirs.CancelToken, ""), "en").want(t, http.StatusOK)

@@ -112,6 +112,11 @@ type CancelRequest struct {
 	// of another clinic is ENOTFOUND. 0 reaches every clinic (network
 	// staff); it is ignored without ByStaff.
 	ClinicID int64
+
+	// AccountID, when not 0, is the signed-in patient account acting: it
+	// stands for the token on the account's own appointments, and an
+	// appointment of another account (or none) is ENOTFOUND.
+	AccountID int64
 }
 
 // RescheduleRequest moves an appointment to the slot of a live hold; the
@@ -122,6 +127,8 @@ type RescheduleRequest struct {
 	HoldID        string
 	Now           time.Time
 	Idem          *IdemKey
+	// AccountID stands for TokenHash as in CancelRequest.
+	AccountID int64
 	// Token is the appointment link's secret, which the patient moving it
 	// holds: the notice and the new reminder carry the link (Message.Secret).
 	Token string

@@ -1,0 +1,106 @@
+package rdv
+
+import (
+	"time"
+	"unicode/utf8"
+)
+
+// Contact returns whom a message about the appointment reaches on a
+// channel, and in which language: the patient's own email or phone, else
+// the guardian's, who booked for a patient without one (a child). to is ""
+// when neither gave one: the channel is skipped.
+func (a Appointment) Contact(ch MessageChannel) (to, language string) {
+	people := []Patient{a.Patient}
+	if a.Guardian != nil {
+		people = append(people, *a.Guardian)
+	}
+	for _, p := range people {
+		to = p.Email
+		if ch == BySMS {
+			to = p.Phone
+		}
+		if to != "" {
+			return to, messageLanguage(p.Language)
+		}
+	}
+	return "", ""
+}
+
+// messageLanguage is the language a message is written in: the person's,
+// or French, the product's first, when none was recorded.
+func messageLanguage(l string) string {
+	if l == "en" {
+		return "en"
+	}
+	return "fr"
+}
+
+// Notices returns the messages of one kind about the appointment, one per
+// channel chosen at booking that has a destination, due at due and
+// carrying secret (the link's token, or "" for none). Every store writes
+// the messages of a booking's change from it, so that who is told, on
+// which channel and in which language is decided once.
+func (a Appointment) Notices(kind MessageKind, secret string, due, now time.Time) []Message {
+	var out []Message
+	for _, ch := range a.Notify.Channels() {
+		to, lang := a.Contact(ch)
+		if to == "" {
+			continue
+		}
+		out = append(out, Message{Kind: kind, Channel: ch, To: to, Language: lang, AppointmentID: a.ID,
+			Revision: a.Revision, Secret: secret, DueAt: due, Status: MessageQueued, CreatedAt: now})
+	}
+	return out
+}
+
+// Reminders returns the reminders of the appointment, due remindBefore
+// before it starts, or none when remindBefore is not positive or that
+// time is not after now (a booking made the day before is reminded by its
+// confirmation).
+func (a Appointment) Reminders(remindBefore time.Duration, secret string, now time.Time) []Message {
+	if remindBefore <= 0 {
+		return nil
+	}
+	due := a.Slot.Start.Add(-remindBefore)
+	if !due.After(now) {
+		return nil
+	}
+	return a.Notices(MessageReminder, secret, due, now)
+}
+
+// Limits of an incident: an outage notice is a short message, and an
+// incident that names clinics names a region's, not the whole network's
+// (which is none named).
+const (
+	MaxIncidentClinics = 500
+	MaxIncidentText    = 2000 // characters, in each language
+)
+
+// Validate checks an incident an operator declares: a window that ends
+// after it starts, both texts given and printable (line breaks allowed),
+// and a bounded list of clinics.
+func (in Incident) Validate() error {
+	var errs FieldErrors
+	if in.From.IsZero() || in.To.IsZero() || !in.From.Before(in.To) {
+		errs.add(FieldError("to", "the window must end after it starts"))
+	}
+	for _, t := range []struct{ field, text string }{{"text_fr", in.TextFR}, {"text_en", in.TextEN}} {
+		switch n := utf8.RuneCountInString(t.text); {
+		case n == 0:
+			errs.add(FieldError(t.field, "text missing"))
+		case n > MaxIncidentText:
+			errs.add(FieldError(t.field, "text of %d characters, at most %d", n, MaxIncidentText))
+		default:
+			errs.add(CheckLongText(t.field, t.text))
+		}
+	}
+	if len(in.ClinicIDs) > MaxIncidentClinics {
+		errs.add(FieldError("clinic_ids", "%d clinics, at most %d", len(in.ClinicIDs), MaxIncidentClinics))
+	}
+	for _, id := range in.ClinicIDs {
+		if id <= 0 {
+			errs.add(FieldError("clinic_ids", "clinic ID %d", id))
+		}
+	}
+	return errs.err()
+}

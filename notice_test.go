@@ -1,0 +1,109 @@
+package rdv
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestAppointmentContact(t *testing.T) {
+	child := Patient{FirstName: "Léo", Language: "fr"}
+	parent := &Patient{FirstName: "Ana", Email: "ana@example.org", Phone: "+15145550101", Language: "en"}
+	tests := []struct {
+		name     string
+		a        Appointment
+		ch       MessageChannel
+		to, lang string
+	}{
+		{"own email", Appointment{Patient: Patient{Email: "a@example.org", Language: "en"}}, ByEmail, "a@example.org", "en"},
+		{"own phone", Appointment{Patient: Patient{Phone: "+15145550100", Language: "fr"}}, BySMS, "+15145550100", "fr"},
+		{"no email, no guardian", Appointment{Patient: Patient{Phone: "+15145550100"}}, ByEmail, "", ""},
+		{"child without email: the guardian's, in the guardian's language", Appointment{Patient: child, Guardian: parent}, ByEmail, "ana@example.org", "en"},
+		{"child without phone: the guardian's", Appointment{Patient: child, Guardian: parent}, BySMS, "+15145550101", "en"},
+		{"teen with an email of their own", Appointment{Patient: Patient{Email: "teen@example.org", Language: "fr"}, Guardian: parent}, ByEmail, "teen@example.org", "fr"},
+		{"no language recorded: French", Appointment{Patient: Patient{Email: "a@example.org"}}, ByEmail, "a@example.org", "fr"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			to, lang := tt.a.Contact(tt.ch)
+			if to != tt.to || lang != tt.lang {
+				t.Fatalf("Contact(%s) = %q, %q; want %q, %q", tt.ch, to, lang, tt.to, tt.lang)
+			}
+		})
+	}
+}
+
+func TestAppointmentNoticesAndReminders(t *testing.T) {
+	now := time.Date(2031, 3, 3, 13, 0, 0, 0, time.UTC)
+	start := now.Add(72 * time.Hour)
+	a := Appointment{ID: 7, Revision: 2, Slot: Slot{Start: start},
+		Patient: Patient{Email: "a@example.org", Language: "en"}, Notify: Notify{Email: true, SMS: true}}
+	// SMS chosen but no phone: only the email is written.
+	got := a.Notices(MessageConfirmed, "tok", now, now)
+	if len(got) != 1 {
+		t.Fatalf("notices %+v, want one by email", got)
+	}
+	m := got[0]
+	if m.Kind != MessageConfirmed || m.Channel != ByEmail || m.To != "a@example.org" || m.Language != "en" ||
+		m.AppointmentID != 7 || m.Revision != 2 || m.Secret != "tok" || !m.DueAt.Equal(now) || m.Status != MessageQueued {
+		t.Fatalf("notice %+v", m)
+	}
+	if got := (Appointment{Patient: a.Patient}).Notices(MessageConfirmed, "", now, now); len(got) != 0 {
+		t.Fatalf("notices without a channel chosen: %+v", got)
+	}
+	tests := []struct {
+		name   string
+		before time.Duration
+		want   int
+	}{
+		{"a day before", 24 * time.Hour, 1},
+		{"none asked", 0, 0},
+		{"negative", -time.Hour, 0},
+		{"due now or past: none", 72 * time.Hour, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := a.Reminders(tt.before, "tok", now)
+			if len(got) != tt.want {
+				t.Fatalf("reminders %+v, want %d", got, tt.want)
+			}
+			if tt.want > 0 && (got[0].Kind != MessageReminder || !got[0].DueAt.Equal(start.Add(-tt.before))) {
+				t.Fatalf("reminder %+v", got[0])
+			}
+		})
+	}
+}
+
+func TestIncidentValidate(t *testing.T) {
+	from := time.Date(2031, 3, 3, 13, 0, 0, 0, time.UTC)
+	good := Incident{From: from, To: from.Add(time.Hour), TextFR: "Panne.\nAppelez la clinique.", TextEN: "Outage."}
+	many := make([]int64, MaxIncidentClinics+1)
+	for i := range many {
+		many[i] = int64(i + 1)
+	}
+	tests := []struct {
+		name  string
+		edit  func(*Incident)
+		field string // "" when valid
+	}{
+		{"good", func(*Incident) {}, ""},
+		{"every clinic", func(in *Incident) { in.ClinicIDs = nil }, ""},
+		{"empty window", func(in *Incident) { in.To = in.From }, "to"},
+		{"no French", func(in *Incident) { in.TextFR = "" }, "text_fr"},
+		{"no English", func(in *Incident) { in.TextEN = "" }, "text_en"},
+		{"control character", func(in *Incident) { in.TextEN = "Outage\x1b[2J" }, "text_en"},
+		{"too long", func(in *Incident) { in.TextFR = strings.Repeat("é", MaxIncidentText+1) }, "text_fr"},
+		{"too many clinics", func(in *Incident) { in.ClinicIDs = many }, "clinic_ids"},
+		{"bad clinic", func(in *Incident) { in.ClinicIDs = []int64{3, 0} }, "clinic_ids"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := good
+			tt.edit(&in)
+			err := in.Validate()
+			if got := ErrorField(err); got != tt.field || (tt.field != "" && ErrorCode(err) != EINVALID) {
+				t.Fatalf("Validate() = %v (field %q), want field %q", err, got, tt.field)
+			}
+		})
+	}
+}

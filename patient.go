@@ -49,31 +49,13 @@ func (p *Patient) Validate(today Date) error {
 // without a card has no number. A number given is always checked, against
 // the name's letters and, when there is one, the birth date.
 func (p *Patient) check(owner string, today Date, needBirth, needNumber bool) FieldErrors {
-	var errs FieldErrors
-	p.FirstName = strings.TrimSpace(p.FirstName)
-	p.LastName = strings.TrimSpace(p.LastName)
+	errs := p.checkIdentity(owner, today, needBirth, needNumber)
 	p.Email = strings.TrimSpace(p.Email)
 	p.Phone = strings.TrimSpace(p.Phone)
-	p.HealthNumber = strings.TrimSpace(p.HealthNumber)
 	for _, f := range []struct{ name, value string }{
-		{"first_name", p.FirstName}, {"last_name", p.LastName}, {"health_number", p.HealthNumber},
 		{"phone", p.Phone}, {"email", p.Email}, {"language", p.Language},
 	} {
 		errs.add(CheckText(owner+"."+f.name, f.value))
-	}
-	if p.FirstName == "" || len(p.FirstName) > 100 {
-		errs.add(FieldError(owner+".first_name", "first name missing or too long"))
-	}
-	if p.LastName == "" || len(p.LastName) > 100 {
-		errs.add(FieldError(owner+".last_name", "last name missing or too long"))
-	}
-	birthKnown := p.BirthDate != Date{}
-	if birthKnown && (today.Before(p.BirthDate) || p.BirthDate.Year < today.Year-130) || !birthKnown && needBirth {
-		errs.add(FieldError(owner+".birth_date", "birth date missing, in the future or too old"))
-		birthKnown = false
-	}
-	if p.HealthNumber != "" || needNumber {
-		errs.add(p.checkNumber(owner, birthKnown))
 	}
 	if p.Email != "" {
 		if e, ok := NormalizeEmail(p.Email); ok {
@@ -98,6 +80,37 @@ func (p *Patient) check(owner string, today Date, needBirth, needNumber bool) Fi
 	case "fr", "en":
 	default:
 		errs.add(FieldError(owner+".language", "language must be fr or en"))
+	}
+	return errs
+}
+
+// checkIdentity checks and normalises who the person is: the names, the
+// birth date and the health number, the fields that every record of a
+// person has (a booking's patient or guardian, an account's person, a
+// clinic's registered patient). needBirth and needNumber are as in check.
+func (p *Patient) checkIdentity(owner string, today Date, needBirth, needNumber bool) FieldErrors {
+	var errs FieldErrors
+	p.FirstName = strings.TrimSpace(p.FirstName)
+	p.LastName = strings.TrimSpace(p.LastName)
+	p.HealthNumber = strings.TrimSpace(p.HealthNumber)
+	for _, f := range []struct{ name, value string }{
+		{"first_name", p.FirstName}, {"last_name", p.LastName}, {"health_number", p.HealthNumber},
+	} {
+		errs.add(CheckText(owner+"."+f.name, f.value))
+	}
+	if p.FirstName == "" || len(p.FirstName) > 100 {
+		errs.add(FieldError(owner+".first_name", "first name missing or too long"))
+	}
+	if p.LastName == "" || len(p.LastName) > 100 {
+		errs.add(FieldError(owner+".last_name", "last name missing or too long"))
+	}
+	birthKnown := p.BirthDate != Date{}
+	if birthKnown && (today.Before(p.BirthDate) || p.BirthDate.Year < today.Year-130) || !birthKnown && needBirth {
+		errs.add(FieldError(owner+".birth_date", "birth date missing, in the future or too old"))
+		birthKnown = false
+	}
+	if p.HealthNumber != "" || needNumber {
+		errs.add(p.checkNumber(owner, birthKnown))
 	}
 	return errs
 }

@@ -62,6 +62,11 @@ const (
 	Link
 	// Staff routes need a signed-in staff account of one of Policy.Roles.
 	Staff
+	// Patient routes need a signed-in patient account (the patients'
+	// sign-in by code, apart from staff's): the handler reaches only that
+	// account's appointments and people, and answers another's as not
+	// found.
+	Patient
 )
 
 // Policy is who may call a route.
@@ -85,22 +90,47 @@ var PatientLink = Policy{Access: Link}
 // Roles is the policy of staff routes open to roles.
 func Roles(roles ...rdv.Role) Policy { return Policy{Access: Staff, Roles: roles} }
 
+// SignedInPatient is the policy of a patient account's own pages.
+var SignedInPatient = Policy{Access: Patient}
+
 // Verdict is a policy's answer for one caller.
 type Verdict int
 
 // Verdicts.
 const (
 	Allow     Verdict = iota
-	SignIn            // no staff account signed in: sign in first (401, or the sign-in page)
+	SignIn            // no account of the route's kind signed in: sign in first (401, or the sign-in page)
 	Forbidden         // signed in, with a role or a clinic the route is not for (403)
 )
 
-// Check returns the verdict of p for the account signed in on r (nil:
-// none).
+// Caller is who sends a request: the staff account signed in, if any,
+// and the patient account signed in, if any. They are apart (a browser
+// may hold both): a patient's session opens no staff route, and a staff
+// account no patient's.
+type Caller struct {
+	Staff   *rdv.Account
+	Patient int64 // the signed-in patient account's ID; 0 for none
+}
+
+// Check returns the verdict of p for the staff account signed in on r
+// (nil: none), with no patient signed in.
 func (p Policy) Check(a *rdv.Account, r *http.Request) Verdict {
-	if p.Access != Staff {
+	return p.Admit(Caller{Staff: a}, r)
+}
+
+// Admit returns the verdict of p for c.
+func (p Policy) Admit(c Caller, r *http.Request) Verdict {
+	switch p.Access {
+	case Patient:
+		if c.Patient <= 0 {
+			return SignIn
+		}
+		return Allow
+	case Staff:
+	default:
 		return Allow
 	}
+	a := c.Staff
 	if a == nil {
 		return SignIn
 	}
@@ -147,10 +177,12 @@ func (rt Route) Check() error {
 		return fmt.Errorf("route %q: no read-only rule", rt.Pattern)
 	case rt.FormsOnly != Allowed && rt.FormsOnly != Refused:
 		return fmt.Errorf("route %q: no forms-only rule", rt.Pattern)
-	case rt.Policy.Access < Anyone || rt.Policy.Access > Staff:
+	case rt.Policy.Access < Anyone || rt.Policy.Access > Patient:
 		return fmt.Errorf("route %q: no policy", rt.Pattern)
 	case rt.Policy.Access == Staff && len(rt.Policy.Roles) == 0:
 		return fmt.Errorf("route %q: a staff policy without roles", rt.Pattern)
+	case rt.Policy.Access != Staff && (len(rt.Policy.Roles) > 0 || rt.Policy.ClinicInPath):
+		return fmt.Errorf("route %q: roles or a clinic in a policy that is not staff's", rt.Pattern)
 	case rt.Policy.ClinicInPath && !slices.Contains(wildcards(rt.Pattern), "clinic"):
 		return fmt.Errorf("route %q: clinic in path without a {clinic}", rt.Pattern)
 	}

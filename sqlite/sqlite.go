@@ -70,6 +70,21 @@ func dsn(path string, readOnly bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
+// OpenQueueDB opens the database file at path apart from the store, with
+// the store's pragmas and one connection, for the background jobs
+// (River), whose tables live in the same file. Its transactions take the
+// write lock when they begin, as the store's writer does: a transaction
+// that read before it wrote would fail at once, rather than wait, when
+// the store had committed in between.
+func OpenQueueDB(path string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn(path, false)+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open %s for background jobs: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	return db, nil
+}
+
 // Open opens (creating if needed) the database at path, applies the
 // migrations and starts the writer. Close releases it.
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"SealedReplays", runSealedReplays},
 		{"Revision", runRevision},
 		{"Watch", runWatch},
+		{"Patients", runPatients},
 	}
 	for _, p := range parts {
 		t.Run(p.name, func(t *testing.T) {

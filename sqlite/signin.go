@@ -1,0 +1,179 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"time"
+
+	"rdv"
+)
+
+// IssueSignInCode records a code for r.To and writes the message that
+// carries it, in one transaction. The caps count the codes of the last
+// hour; the single writer makes the counts exact under concurrency.
+// Errors name no destination: an address is patient data, kept out of
+// logs.
+func (s *Store) IssueSignInCode(ctx context.Context, r rdv.SignInCodeRequest) error {
+	if err := r.Validate(); err != nil {
+		return fmt.Errorf("issue sign-in code: %w", err)
+	}
+	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error { return issueSignInCode(tx, r) }})
+	if err != nil {
+		return fmt.Errorf("issue sign-in code: %w", err)
+	}
+	return nil
+}
+
+func issueSignInCode(tx *wtx, r rdv.SignInCodeRequest) error {
+	now, hourAgo := millis(r.Now), millis(r.Now.Add(-time.Hour))
+	var toDest, fromAddr int
+	err := tx.row(`SELECT (SELECT count(*) FROM signin_codes WHERE destination = ? AND created_at > ?),
+			(SELECT count(*) FROM signin_codes WHERE address_key = ? AND address_key <> '' AND created_at > ?)`,
+		r.To, hourAgo, r.AddressKey, hourAgo).Scan(&toDest, &fromAddr)
+	if err != nil {
+		return fmt.Errorf("count codes: %w", mapError(err))
+	}
+	if toDest >= rdv.SignInCodesPerHour {
+		return rdv.Errorf(rdv.ETOOMANY, "%d codes for the destination in the last hour", toDest)
+	}
+	if r.AddressKey != "" && r.MaxPerAddress > 0 && fromAddr >= r.MaxPerAddress {
+		return rdv.Errorf(rdv.ETOOMANY, "%d codes from the address in the last hour", fromAddr)
+	}
+	// Only the newest code works: a code asked again replaces the one
+	// before, so that two live codes never double a guesser's tries.
+	if _, err := tx.exec(`UPDATE signin_codes SET used = 1 WHERE channel = ? AND destination = ? AND used = 0`, r.Channel, r.To); err != nil {
+		return fmt.Errorf("retire older codes: %w", mapError(err))
+	}
+	if _, err := tx.exec(`INSERT INTO signin_codes (channel, destination, code_hash, address_key, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		r.Channel, r.To, r.CodeHash, r.AddressKey, now, millis(r.Now.Add(rdv.SignInCodeTTL))); err != nil {
+		return fmt.Errorf("insert code: %w", mapError(err))
+	}
+	if _, err := tx.exec(`INSERT INTO messages (kind, channel, destination, language, secret, due_at, status, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, 'queued', ?)`,
+		rdv.MessageSignInCode, r.Channel, r.To, r.Language, r.Code, now, now); err != nil {
+		return fmt.Errorf("insert code's message: %w", mapError(err))
+	}
+	return nil
+}
+
+// VerifySignInCode checks the newest live code for r.To and, when it is
+// right, signs in: the account is found or made, the guests' bookings
+// with this contact join it, and the session is recorded, in one
+// transaction. A wrong code's spent try must be committed, but a command
+// that returns an error is rolled back to its savepoint: the command
+// reports the refusal as its outcome, and the error is made after the
+// write.
+func (s *Store) VerifySignInCode(ctx context.Context, r rdv.VerifyCodeRequest) (rdv.PatientAccount, error) {
+	if err := r.Validate(); err != nil {
+		return rdv.PatientAccount{}, fmt.Errorf("verify sign-in code: %w", err)
+	}
+	var a rdv.PatientAccount
+	var refused string
+	err := s.writer.submit(ctx, &command{run: func(tx *wtx) (err error) {
+		a, refused, err = verifySignInCode(tx, r)
+		return err
+	}})
+	if err == nil && refused != "" {
+		err = rdv.Errorf(rdv.ECODE, "%s", refused)
+	}
+	if err != nil {
+		return rdv.PatientAccount{}, fmt.Errorf("verify sign-in code: %w", err)
+	}
+	return a, nil
+}
+
+// verifySignInCode returns the account signed in, or why the code is
+// refused (the tries it spent are written all the same).
+func verifySignInCode(tx *wtx, r rdv.VerifyCodeRequest) (rdv.PatientAccount, string, error) {
+	var id int64
+	var hash string
+	var tries int
+	err := tx.row(`SELECT id, code_hash, tries FROM signin_codes
+		WHERE destination = ? AND channel = ? AND used = 0 AND expires_at > ?
+		ORDER BY created_at DESC, id DESC LIMIT 1`, r.To, r.Channel, millis(r.Now)).Scan(&id, &hash, &tries)
+	if isNoRows(err) {
+		return rdv.PatientAccount{}, "no live code", nil
+	}
+	if err != nil {
+		return rdv.PatientAccount{}, "", fmt.Errorf("read code: %w", mapError(err))
+	}
+	tries++
+	right := subtle.ConstantTimeCompare([]byte(hash), []byte(r.CodeHash)) == 1
+	used := right || tries >= rdv.SignInCodeTries
+	if _, err := tx.exec(`UPDATE signin_codes SET tries = ?, used = ? WHERE id = ?`, tries, boolInt(used), id); err != nil {
+		return rdv.PatientAccount{}, "", fmt.Errorf("spend a try: %w", mapError(err))
+	}
+	switch {
+	case tries > rdv.SignInCodeTries:
+		return rdv.PatientAccount{}, "out of tries", nil
+	case !right:
+		return rdv.PatientAccount{}, "wrong code", nil
+	}
+	a, err := accountOfContact(tx, r)
+	if err != nil {
+		return rdv.PatientAccount{}, "", err
+	}
+	if err := joinGuestBookings(tx, a.ID, r.Channel, r.To); err != nil {
+		return rdv.PatientAccount{}, "", err
+	}
+	se := r.Session
+	if _, err := tx.exec(`DELETE FROM patient_sessions WHERE expires_at <= ?`, millis(r.Now)); err != nil {
+		return rdv.PatientAccount{}, "", fmt.Errorf("forget expired sessions: %w", mapError(err))
+	}
+	if _, err := tx.exec(`INSERT INTO patient_sessions (token_hash, account_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+		se.TokenHash, a.ID, se.CSRFToken, millis(se.CreatedAt), millis(se.ExpiresAt)); err != nil {
+		return rdv.PatientAccount{}, "", fmt.Errorf("insert session: %w", uniqueAs(err, rdv.ECONFLICT, "session token in use"))
+	}
+	return a, "", nil
+}
+
+// accountOfContact finds the account of the contact just proved, or makes
+// it: its language is the request's, and its messages go to the channel
+// the contact was proved on, chosen now.
+func accountOfContact(tx *wtx, r rdv.VerifyCodeRequest) (rdv.PatientAccount, error) {
+	column := "email"
+	if r.Channel == rdv.BySMS {
+		column = "phone"
+	}
+	a, err := scanPatientAccount(tx.row(`SELECT `+patientAccountColumns+` FROM patient_accounts WHERE `+column+` = ?`, r.To))
+	switch {
+	case err == nil:
+		return a, nil
+	case !isNoRows(err):
+		return rdv.PatientAccount{}, fmt.Errorf("find account: %w", mapError(err))
+	}
+	a = rdv.PatientAccount{Language: r.Language, Notify: rdv.Notify{Email: r.Channel == rdv.ByEmail, SMS: r.Channel == rdv.BySMS},
+		ConsentAt: fromMillis(millis(r.Now)), CreatedAt: fromMillis(millis(r.Now))}
+	if r.Channel == rdv.ByEmail {
+		a.Email = r.To
+	} else {
+		a.Phone = r.To
+	}
+	err = tx.row(`INSERT INTO patient_accounts (email, phone, language, notify_email, notify_sms, consent_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		nullString(a.Email), nullString(a.Phone), a.Language, boolInt(a.Notify.Email), boolInt(a.Notify.SMS), millis(a.ConsentAt), millis(a.CreatedAt)).Scan(&a.ID)
+	if err != nil {
+		return rdv.PatientAccount{}, fmt.Errorf("add account: %w", mapError(err))
+	}
+	return a, nil
+}
+
+// joinGuestBookings files under the account the bookings made without one
+// that gave the contact just proved, as the patient's or the guardian's.
+// Each arm of the union reads one of the partial indexes on guests'
+// contacts.
+func joinGuestBookings(tx *wtx, accountID int64, channel rdv.MessageChannel, to string) error {
+	q := `UPDATE appointments SET account_id = ? WHERE id IN (
+		SELECT id FROM appointments WHERE account_id IS NULL AND email <> '' AND lower(email) = ?
+		UNION SELECT id FROM appointments WHERE account_id IS NULL AND guardian_email <> '' AND lower(guardian_email) = ?)`
+	if channel == rdv.BySMS {
+		q = `UPDATE appointments SET account_id = ? WHERE id IN (
+			SELECT id FROM appointments WHERE account_id IS NULL AND phone <> '' AND phone = ?
+			UNION SELECT id FROM appointments WHERE account_id IS NULL AND guardian_phone <> '' AND guardian_phone = ?)`
+	}
+	if _, err := tx.exec(q, accountID, to, to); err != nil {
+		return fmt.Errorf("join guests' bookings to account %d: %w", accountID, mapError(err))
+	}
+	return nil
+}

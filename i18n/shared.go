@@ -3,6 +3,8 @@ package i18n
 // Texts that several areas show the same way. Each is written once here;
 // the areas put it in their pages under their own keys or use it as is.
 var (
+	// SiteName is the service's name, on its pages and in its messages.
+	SiteName = Text{"Rendez-vous santé Québec", "Québec Health Appointments"}
 	// Emergency ends every page a patient may reach, the waiting room's
 	// included: whoever waits for a booking may need 911 instead.
 	Emergency = Text{"Urgence : composez le 911. Conseils santé (Info-Santé) : 811.", "Emergency: call 911. Health advice (Info-Santé): 811."}

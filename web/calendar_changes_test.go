@@ -9,19 +9,16 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/ical"
+	"rdv/ical/icaltest"
 )
 
 // downloadICS fetches the appointment's calendar file and parses it
 // strictly; it returns the one event.
-func (rs *rescheduling) downloadICS(t *testing.T) *icsComponent {
+func (rs *rescheduling) downloadICS(t *testing.T) *icaltest.Component {
 	t.Helper()
 	res := rs.s.get(calendarURL(rs.id, rs.token), rs.lang).want(t, http.StatusOK)
-	cal := mustParseICS(t, res.body)
-	events := cal.subs("VEVENT")
-	if len(events) != 1 {
-		t.Fatalf("calendar holds %d events, want 1", len(events))
-	}
-	return events[0]
+	return icaltest.MustParse(t, res.body).Event(t)
 }
 
 // TestCalendarFileFollowsChanges: the .ics links back to the appointment's
@@ -40,28 +37,28 @@ func TestCalendarFileFollowsChanges(t *testing.T) {
 				t.Fatal(err)
 			}
 			ev := rs.downloadICS(t)
-			link := ev.prop("URL")
-			if err := absoluteURL(link); err != nil {
+			link := ev.Prop("URL")
+			if err := icaltest.AbsoluteURL(link); err != nil {
 				t.Fatal(err)
 			}
 			if want := "https://rdv.example.org" + appointmentURL(rs.id, rs.token, ""); link != want {
 				t.Fatalf("URL %q, want the appointment's page %q", link, want)
 			}
-			if got := icsSequence(t, &icsComponent{Subs: []*icsComponent{ev}}); got != 0 {
+			if got := ev.Sequence(t); got != 0 {
 				t.Fatalf("a new booking's SEQUENCE is %d, want 0", got)
 			}
-			if st := ev.prop("STATUS"); st != "CONFIRMED" {
+			if st := ev.Prop("STATUS"); st != "CONFIRMED" {
 				t.Fatalf("STATUS %s", st)
 			}
-			alarms := ev.subs("VALARM")
+			alarms := ev.Components("VALARM")
 			var triggers []string
 			for _, a := range alarms {
-				triggers = append(triggers, a.prop("TRIGGER"))
+				triggers = append(triggers, a.Prop("TRIGGER"))
 				c, _ := rs.s.index.Clinic(rs.before.Slot.ClinicID)
-				if d := a.prop("DESCRIPTION"); !strings.Contains(d, c.Name) || !strings.Contains(d, FormatDateTime(rs.before.Slot.Start, lang)) {
+				if d := a.Prop("DESCRIPTION"); !strings.Contains(d, c.Name) || !strings.Contains(d, FormatDateTime(rs.before.Slot.Start, lang)) {
 					t.Errorf("reminder says %q, want the time and the clinic", d)
 				}
-				if d := a.prop("DESCRIPTION"); !strings.HasPrefix(d, map[string]string{"fr": "Rappel", "en": "Reminder"}[lang]) {
+				if d := a.Prop("DESCRIPTION"); !strings.HasPrefix(d, map[string]string{"fr": "Rappel", "en": "Reminder"}[lang]) {
 					t.Errorf("reminder in the wrong language: %q", d)
 				}
 			}
@@ -74,14 +71,14 @@ func TestCalendarFileFollowsChanges(t *testing.T) {
 			rs.s.post(confirmAction(formURL), rs.confirmForm(t, formURL), lang).want(t, http.StatusSeeOther)
 			moved := rs.appointment(t)
 			ev = rs.downloadICS(t)
-			if got := icsSequence(t, &icsComponent{Subs: []*icsComponent{ev}}); got != 1 {
+			if got := ev.Sequence(t); got != 1 {
 				t.Fatalf("after a reschedule SEQUENCE is %d, want 1", got)
 			}
-			if got, want := ev.prop("DTSTART"), moved.Slot.Start.UTC().Format(icsTime); got != want {
+			if got, want := ev.Prop("DTSTART"), moved.Slot.Start.UTC().Format(ical.DateTime); got != want {
 				t.Fatalf("DTSTART %s after the move, want %s", got, want)
 			}
-			if ev.prop("URL") != link || ev.prop("UID") != "rdv-"+strconv.FormatInt(rs.id, 10)+"@rdv" {
-				t.Fatalf("the moved event changed its UID or link: %q %q", ev.prop("UID"), ev.prop("URL"))
+			if ev.Prop("URL") != link || ev.Prop("UID") != "rdv-"+strconv.FormatInt(rs.id, 10)+"@rdv" {
+				t.Fatalf("the moved event changed its UID or link: %q %q", ev.Prop("UID"), ev.Prop("URL"))
 			}
 
 			// Cancelled: higher again, cancelled, no reminder left.
@@ -89,13 +86,13 @@ func TestCalendarFileFollowsChanges(t *testing.T) {
 				t.Fatalf("cancel: %v", err)
 			}
 			ev = rs.downloadICS(t)
-			if got := icsSequence(t, &icsComponent{Subs: []*icsComponent{ev}}); got != 2 {
+			if got := ev.Sequence(t); got != 2 {
 				t.Fatalf("after the cancellation SEQUENCE is %d, want 2", got)
 			}
-			if st := ev.prop("STATUS"); st != "CANCELLED" {
+			if st := ev.Prop("STATUS"); st != "CANCELLED" {
 				t.Fatalf("STATUS %s after the cancellation", st)
 			}
-			if n := len(ev.subs("VALARM")); n != 0 {
+			if n := len(ev.Components("VALARM")); n != 0 {
 				t.Fatalf("a cancelled appointment still sets %d reminders", n)
 			}
 		})
@@ -113,14 +110,14 @@ func TestCalendarFileLinkNeedsPublicURL(t *testing.T) {
 	if strings.Contains(req.body, "URL:") {
 		t.Fatalf("a URL without a configured public address:\n%s", req.body)
 	}
-	mustParseICS(t, req.body)
+	icaltest.MustParse(t, req.body)
 	// A status change at the desk raises the SEQUENCE too.
 	d := rs.s.store
 	if _, err := d.SetAppointmentStatus(context.Background(), rdv.AppointmentStatusRequest{ClinicID: rs.before.Slot.ClinicID,
 		AppointmentID: rs.id, Status: rdv.Arrived, Now: rs.before.Slot.Start.Add(-time.Minute)}); err != nil {
 		t.Fatalf("mark arrived: %v", err)
 	}
-	if got := icsSequence(t, mustParseICS(t, rs.s.get(r, "fr").want(t, http.StatusOK).body)); got != 1 {
+	if got := icaltest.MustParse(t, rs.s.get(r, "fr").want(t, http.StatusOK).body).Event(t).Sequence(t); got != 1 {
 		t.Fatalf("after an arrival SEQUENCE is %d, want 1", got)
 	}
 }

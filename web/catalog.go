@@ -13,7 +13,7 @@ type text = i18n.Text
 // it). Language names are written in their own language on both pages.
 func init() {
 	addTexts(map[string]text{
-		"site.name":       {"Rendez-vous santé Québec", "Québec Health Appointments"},
+		"site.name":       i18n.SiteName,
 		"nav.skip":        {"Aller au contenu", "Skip to content"},
 		"nav.language":    i18n.LanguageNav,
 		"lang.fr":         {i18n.Name("fr"), i18n.Name("fr")},

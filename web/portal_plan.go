@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/i18n"
 )
 
 // The weekly working plan of a practitioner, edited by the clinic's
@@ -112,12 +113,7 @@ func (s *Server) renderPlan(w http.ResponseWriter, r *http.Request, status int, 
 	s.render(w, r, status, "portal_plan", &page{Title: "portal.plan.title", Form: f, Data: data})
 }
 
-func weekdayName(wd time.Weekday, lang string) string {
-	if lang == "en" {
-		return wd.String()
-	}
-	return weekdaysFR[wd]
-}
+func weekdayName(wd time.Weekday, lang string) string { return i18n.Weekday(wd, lang) }
 
 // portalSavePlan saves the plan and regenerates the horizon's slots.
 func (s *Server) portalSavePlan(w http.ResponseWriter, r *http.Request) {

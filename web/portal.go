@@ -200,7 +200,7 @@ func agendaRowOf(e rdv.AgendaEntry, now time.Time, lang string) agendaRow {
 		row.AppointmentID, row.Status = a.ID, a.Status
 		row.StatusText = translate(lang, "portal.status."+string(a.Status))
 		row.Patient = a.Patient.FirstName + " " + a.Patient.LastName
-		row.Phone = a.Patient.Phone
+		row.Phone = rdv.FormatPhone(a.Patient.Phone)
 		row.BookedBy = translate(lang, "portal.by."+string(a.BookedBy))
 		if a.Card != rdv.OwnCard {
 			row.Card = translate(lang, "card."+string(a.Card))

@@ -48,7 +48,7 @@ func TestPortalDayAtAGlance(t *testing.T) {
 		if n := strings.Count(row, "<a "); n != 1 {
 			t.Fatalf("row of slot %d has %d links, want one", slot, n)
 		}
-		for _, elsewhere := range []string{"<details", "514-555-0111", "/annuler", "/bloquer", `value="noshow"`} {
+		for _, elsewhere := range []string{"<details", "555-0111", "/annuler", "/bloquer", `value="noshow"`} {
 			if strings.Contains(row, elsewhere) {
 				t.Fatalf("row of slot %d carries %q", slot, elsewhere)
 			}

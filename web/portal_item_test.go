@@ -23,7 +23,7 @@ func TestPortalItemPages(t *testing.T) {
 	// Appointment 1 (slot 2, practitioner 1) is tomorrow: it can be
 	// cancelled, not yet marked.
 	appt := b.do(http.MethodGet, "/clinique/rendez-vous/1?praticien=1", nil).want(t, http.StatusOK)
-	appt.contains(t, translate("fr", "portal.item.appointment"), "Marie Lavoie", "514-555-0111", "Dre Amélie Tremblay",
+	appt.contains(t, translate("fr", "portal.item.appointment"), "Marie Lavoie", "514 555-0111", "Dre Amélie Tremblay",
 		translate("fr", "portal.item.booking"), translate("fr", "portal.status.booked"), translate("fr", "portal.item.not_yet"),
 		`action="/clinique/rendez-vous/1/annuler"`, `<input type="hidden" name="praticien" value="1">`,
 		`href="/clinique?date=`+date+`&amp;praticien=1#slot-2"`)

@@ -1,0 +1,199 @@
+package postgres
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"rdv"
+)
+
+// IssueSignInCode records a code for r.To and writes the message that
+// carries it, in one transaction. Advisory locks on the destination and
+// the address make concurrent requests count one after the other, so the
+// caps hold under concurrency, on every instance. Errors name no
+// destination: an address is patient data, kept out of logs.
+func (s *Store) IssueSignInCode(ctx context.Context, r rdv.SignInCodeRequest) error {
+	if err := r.Validate(); err != nil {
+		return fmt.Errorf("issue sign-in code: %w", err)
+	}
+	now := dbTime(r.Now)
+	return s.inTx(ctx, "issue sign-in code", func(tx pgx.Tx) error {
+		byAddr := r.AddressKey != "" && r.MaxPerAddress > 0
+		keys := []string{"sign-in codes to " + r.To}
+		if byAddr {
+			keys = append(keys, "sign-in codes from "+r.AddressKey)
+		}
+		if err := lockKeys(ctx, tx, keys); err != nil {
+			return err
+		}
+		var toDest, fromAddr int
+		err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM signin_codes WHERE destination = $1 AND created_at > $3),
+				(SELECT count(*) FROM signin_codes WHERE $4 AND address_key = $2 AND created_at > $3)`,
+			r.To, r.AddressKey, now.Add(-time.Hour), byAddr).Scan(&toDest, &fromAddr)
+		if err != nil {
+			return fmt.Errorf("count codes: %w", err)
+		}
+		if toDest >= rdv.SignInCodesPerHour {
+			return rdv.Errorf(rdv.ETOOMANY, "%d codes for the destination in the last hour", toDest)
+		}
+		if byAddr && fromAddr >= r.MaxPerAddress {
+			return rdv.Errorf(rdv.ETOOMANY, "%d codes from the address in the last hour", fromAddr)
+		}
+		// Only the newest code works: a code asked again replaces the one
+		// before, so that two live codes never double a guesser's tries.
+		_, err = tx.Exec(ctx, `WITH retired AS (
+				UPDATE signin_codes SET used = true WHERE channel = $1 AND destination = $2 AND NOT used),
+			code AS (
+				INSERT INTO signin_codes (channel, destination, code_hash, address_key, created_at, expires_at)
+				VALUES ($1, $2, $3, $4, $5, $6))
+			INSERT INTO messages (kind, channel, destination, language, secret, due_at, status, created_at)
+			VALUES ($7, $1, $2, $8, $9, $5, 'queued', $5)`,
+			string(r.Channel), r.To, r.CodeHash, r.AddressKey, now, now.Add(rdv.SignInCodeTTL),
+			string(rdv.MessageSignInCode), r.Language, r.Code)
+		if err != nil {
+			return fmt.Errorf("write code and its message: %w", err)
+		}
+		return nil
+	})
+}
+
+// lockKeys takes the transaction's advisory locks on keys, in the order of
+// their lock numbers so that two transactions sharing keys cannot each
+// wait for the other's lock.
+func lockKeys(ctx context.Context, tx pgx.Tx, keys []string) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(unnest($1::text[]), 0) AS k) l ORDER BY k`, keys); err != nil {
+		return fmt.Errorf("lock %d keys: %w", len(keys), err)
+	}
+	return nil
+}
+
+// VerifySignInCode checks the newest live code for r.To and, when it is
+// right, signs in: the account is found or made, the guests' bookings
+// with this contact join it, and the session is recorded, in one
+// transaction. The code's row is locked, so concurrent guesses spend
+// their tries one after the other. A wrong code's spent try must be
+// committed: the transaction reports the refusal as its outcome, and the
+// error is made after the commit.
+func (s *Store) VerifySignInCode(ctx context.Context, r rdv.VerifyCodeRequest) (rdv.PatientAccount, error) {
+	if err := r.Validate(); err != nil {
+		return rdv.PatientAccount{}, fmt.Errorf("verify sign-in code: %w", err)
+	}
+	var a rdv.PatientAccount
+	var refused string
+	err := s.inTx(ctx, "verify sign-in code", func(tx pgx.Tx) (err error) {
+		a, refused, err = verifySignInCode(ctx, tx, r)
+		return err
+	})
+	if err == nil && refused != "" {
+		err = fmt.Errorf("verify sign-in code: %w", rdv.Errorf(rdv.ECODE, "%s", refused))
+	}
+	if err != nil {
+		return rdv.PatientAccount{}, err
+	}
+	return a, nil
+}
+
+// verifySignInCode returns the account signed in, or why the code is
+// refused (the try it spent is written all the same).
+func verifySignInCode(ctx context.Context, tx pgx.Tx, r rdv.VerifyCodeRequest) (rdv.PatientAccount, string, error) {
+	now := dbTime(r.Now)
+	var id int64
+	var hash string
+	err := tx.QueryRow(ctx, `SELECT id, code_hash FROM signin_codes
+		WHERE destination = $1 AND channel = $2 AND NOT used AND expires_at > $3
+		ORDER BY created_at DESC, id DESC LIMIT 1 FOR UPDATE`, r.To, string(r.Channel), now).Scan(&id, &hash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return rdv.PatientAccount{}, "no live code", nil
+	}
+	if err != nil {
+		return rdv.PatientAccount{}, "", fmt.Errorf("read code: %w", err)
+	}
+	right := subtle.ConstantTimeCompare([]byte(hash), []byte(r.CodeHash)) == 1
+	var tries int
+	err = tx.QueryRow(ctx, `UPDATE signin_codes SET tries = tries + 1, used = $2 OR tries + 1 >= $3 WHERE id = $1 RETURNING tries`,
+		id, right, rdv.SignInCodeTries).Scan(&tries)
+	if err != nil {
+		return rdv.PatientAccount{}, "", fmt.Errorf("spend a try: %w", err)
+	}
+	switch {
+	case tries > rdv.SignInCodeTries:
+		return rdv.PatientAccount{}, "out of tries", nil
+	case !right:
+		return rdv.PatientAccount{}, "wrong code", nil
+	}
+	a, err := accountOfContact(ctx, tx, r, now)
+	if err != nil {
+		return rdv.PatientAccount{}, "", err
+	}
+	if err := joinGuestBookings(ctx, tx, a.ID, r.Channel, r.To); err != nil {
+		return rdv.PatientAccount{}, "", err
+	}
+	se := r.Session
+	if _, err := tx.Exec(ctx, `DELETE FROM patient_sessions WHERE expires_at <= $1`, now); err != nil {
+		return rdv.PatientAccount{}, "", fmt.Errorf("forget expired sessions: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO patient_sessions (token_hash, account_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+		se.TokenHash, a.ID, se.CSRFToken, dbTime(se.CreatedAt), dbTime(se.ExpiresAt)); err != nil {
+		return rdv.PatientAccount{}, "", fmt.Errorf("insert session: %w", err)
+	}
+	return a, "", nil
+}
+
+// accountOfContact finds the account of the contact just proved, or makes
+// it: its language is the request's, and its messages go to the channel
+// the contact was proved on, chosen now. Two sign-ins that make the same
+// account at once meet on the unique index: the second finds the first's.
+func accountOfContact(ctx context.Context, tx pgx.Tx, r rdv.VerifyCodeRequest, now time.Time) (rdv.PatientAccount, error) {
+	column := "email"
+	if r.Channel == rdv.BySMS {
+		column = "phone"
+	}
+	find := `SELECT ` + patientAccountColumns + ` FROM patient_accounts WHERE ` + column + ` = $1`
+	a, err := scanPatientAccount(tx.QueryRow(ctx, find, r.To))
+	switch {
+	case err == nil:
+		return a, nil
+	case !errors.Is(err, pgx.ErrNoRows):
+		return rdv.PatientAccount{}, fmt.Errorf("find account: %w", err)
+	}
+	var email, phone *string
+	if r.Channel == rdv.ByEmail {
+		email = &r.To
+	} else {
+		phone = &r.To
+	}
+	a, err = scanPatientAccount(tx.QueryRow(ctx, `INSERT INTO patient_accounts (email, phone, language, notify_email, notify_sms, consent_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (`+column+`) WHERE `+column+` IS NOT NULL DO NOTHING RETURNING `+patientAccountColumns,
+		email, phone, r.Language, r.Channel == rdv.ByEmail, r.Channel == rdv.BySMS, now))
+	if errors.Is(err, pgx.ErrNoRows) {
+		// Made by a sign-in that committed since the look-up: this
+		// statement's snapshot is newer and sees it.
+		a, err = scanPatientAccount(tx.QueryRow(ctx, find, r.To))
+	}
+	if err != nil {
+		return rdv.PatientAccount{}, fmt.Errorf("add account: %w", err)
+	}
+	return a, nil
+}
+
+// joinGuestBookings files under the account the bookings made without one
+// that gave the contact just proved, as the patient's or the guardian's.
+// Each arm of the OR states the predicate of one of the partial indexes on
+// guests' contacts, so that the planner can read them.
+func joinGuestBookings(ctx context.Context, tx pgx.Tx, accountID int64, channel rdv.MessageChannel, to string) error {
+	q := `UPDATE appointments SET account_id = $1 WHERE account_id IS NULL
+		AND ((email <> '' AND lower(email) = $2) OR (guardian_email <> '' AND lower(guardian_email) = $2))`
+	if channel == rdv.BySMS {
+		q = `UPDATE appointments SET account_id = $1 WHERE account_id IS NULL
+			AND ((phone <> '' AND phone = $2) OR (guardian_phone <> '' AND guardian_phone = $2))`
+	}
+	if _, err := tx.Exec(ctx, q, accountID, to); err != nil {
+		return fmt.Errorf("join guests' bookings to account %d: %w", accountID, err)
+	}
+	return nil
+}

@@ -117,6 +117,10 @@ var pageRoutes = []pageRoute{
 	at("POST /clinique/horaire/exceptions/apercu", holding, through, refused, refused, clinicPlan, (*Server).portalPreviewException),
 	at("POST /clinique/horaire/exceptions", holding, through, refused, refused, clinicPlan, (*Server).portalAddException),
 	at("POST /clinique/horaire/exceptions/{id}/retirer", holding, through, refused, refused, clinicPlan, (*Server).portalRemoveException),
+	// The clinic's registered patients, kept by its desk.
+	at("GET /clinique/patients-inscrits", holding, through, allowed, refused, clinicDesk, (*Server).portalRoster),
+	at("POST /clinique/patients-inscrits", holding, through, refused, refused, clinicDesk, (*Server).portalAddToRoster),
+	at("POST /clinique/patients-inscrits/{patient}/retirer", holding, through, refused, refused, clinicDesk, (*Server).portalRemoveFromRoster),
 
 	// The phone console, and the requests that need a human.
 	at("GET /agent", searching, through, allowed, allowed, agents, (*Server).agentSearch),

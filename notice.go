@@ -78,9 +78,12 @@ const (
 
 // Validate checks an incident an operator declares: a window that ends
 // after it starts, both texts given and printable (line breaks allowed),
-// and a bounded list of clinics.
+// a bounded list of clinics, and the time it is declared at.
 func (in Incident) Validate() error {
 	var errs FieldErrors
+	if in.DeclaredAt.IsZero() {
+		errs.add(FieldError("declared_at", "declaration time missing"))
+	}
 	if in.From.IsZero() || in.To.IsZero() || !in.From.Before(in.To) {
 		errs.add(FieldError("to", "the window must end after it starts"))
 	}

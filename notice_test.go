@@ -76,7 +76,8 @@ func TestAppointmentNoticesAndReminders(t *testing.T) {
 
 func TestIncidentValidate(t *testing.T) {
 	from := time.Date(2031, 3, 3, 13, 0, 0, 0, time.UTC)
-	good := Incident{From: from, To: from.Add(time.Hour), TextFR: "Panne.\nAppelez la clinique.", TextEN: "Outage."}
+	good := Incident{From: from, To: from.Add(time.Hour), TextFR: "Panne.\nAppelez la clinique.", TextEN: "Outage.",
+		DeclaredAt: from.Add(-time.Hour)}
 	many := make([]int64, MaxIncidentClinics+1)
 	for i := range many {
 		many[i] = int64(i + 1)
@@ -88,6 +89,7 @@ func TestIncidentValidate(t *testing.T) {
 	}{
 		{"good", func(*Incident) {}, ""},
 		{"every clinic", func(in *Incident) { in.ClinicIDs = nil }, ""},
+		{"no declaration time", func(in *Incident) { in.DeclaredAt = time.Time{} }, "declared_at"},
 		{"empty window", func(in *Incident) { in.To = in.From }, "to"},
 		{"no French", func(in *Incident) { in.TextFR = "" }, "text_fr"},
 		{"no English", func(in *Incident) { in.TextEN = "" }, "text_en"},

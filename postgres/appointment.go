@@ -95,8 +95,10 @@ func readAppointment(ctx context.Context, q querier, id int64, tokenHash string,
 	var status, bookedBy, channel string
 	var sl slotScan
 	var people peopleScan
-	dest := append(append([]any{&a.ID, &status, &bookedBy, &channel, &a.FeeCents, &a.CreatedAt, &a.Revision}, sl.dest()...), people.dest()...)
-	err := q.QueryRow(ctx, `SELECT a.id, a.status, a.booked_by, a.channel, a.fee_cents, a.created_at, a.revision, `+slotColumns+`, `+peopleColumns+`
+	dest := append(append([]any{&a.ID, &status, &bookedBy, &channel, &a.FeeCents, &a.CreatedAt, &a.Revision,
+		&a.Notify.Email, &a.Notify.SMS, &a.AccountID}, sl.dest()...), people.dest()...)
+	err := q.QueryRow(ctx, `SELECT a.id, a.status, a.booked_by, a.channel, a.fee_cents, a.created_at, a.revision,
+			a.notify_email, a.notify_sms, coalesce(a.account_id, 0), `+slotColumns+`, `+peopleColumns+`
 		FROM appointments a
 		JOIN slots s ON s.id = a.slot_id`+peopleJoins+`
 		WHERE a.id = $1 AND (NOT $3 OR (a.cancel_token_hash <> '' AND a.cancel_token_hash = $2))`,

@@ -37,6 +37,10 @@ func (s *Store) ConfirmHold(ctx context.Context, r rdv.ConfirmRequest) (rdv.Appo
 		if err := bookRequest(ctx, tx, r.ForRequest, a.ID, now); err != nil {
 			return rdv.Appointment{}, err
 		}
+		if err := insertMessages(ctx, tx, append(a.Notices(rdv.MessageConfirmed, r.CancelToken, now, now),
+			a.Reminders(r.RemindBefore, r.CancelToken, now)...)); err != nil {
+			return rdv.Appointment{}, err
+		}
 		return a, nil
 	})
 }
@@ -65,19 +69,38 @@ func book(ctx context.Context, tx pgx.Tx, sl rdv.Slot, r rdv.ConfirmRequest, now
 	if p.ID, err = findOrAddPatient(ctx, tx, *p); err != nil {
 		return rdv.Appointment{}, err
 	}
+	if rdv.NeedsRoster(sl, r.BookedBy) {
+		if err := checkRostered(ctx, tx, sl, p.ID); err != nil {
+			return rdv.Appointment{}, err
+		}
+	}
+	a.Notify, a.AccountID = r.Notify, r.AccountID
 	err = tx.QueryRow(ctx, `INSERT INTO appointments (slot_id, patient_id, guardian_id, status, booked_by, channel, fee_cents, created_at, cancel_token_hash,
 			first_name, last_name, birth_date, phone, email, language,
 			guardian_first_name, guardian_last_name, guardian_birth_date, guardian_phone, guardian_email, guardian_language,
-			guardian_relationship, card)
-		VALUES ($1, $2, $3, 'booked', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id`,
+			guardian_relationship, card, notify_email, notify_sms, account_id)
+		VALUES ($1, $2, $3, 'booked', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) RETURNING id`,
 		sl.ID, p.ID, nullID(p.GuardianID), string(r.BookedBy), string(r.Channel), r.FeeCents, now, r.CancelTokenHash,
 		p.FirstName, p.LastName, dateValue(p.BirthDate), p.Phone, p.Email, p.Language,
 		g.FirstName, g.LastName, nullDate(g.BirthDate), g.Phone, g.Email, g.Language,
-		string(a.Relationship), string(r.Card)).Scan(&a.ID)
+		string(a.Relationship), string(r.Card), r.Notify.Email, r.Notify.SMS, nullID(r.AccountID)).Scan(&a.ID)
 	if err != nil {
 		return rdv.Appointment{}, fmt.Errorf("write appointment: %w", err)
 	}
 	return a, nil
+}
+
+// checkRostered refuses a booking on a slot kept for the clinic's
+// registered patients for a patient not registered there.
+func checkRostered(ctx context.Context, tx pgx.Tx, sl rdv.Slot, patientID int64) error {
+	var on bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM roster WHERE clinic_id = $1 AND patient_id = $2)`, sl.ClinicID, patientID).Scan(&on); err != nil {
+		return fmt.Errorf("read roster of clinic %d: %w", sl.ClinicID, err)
+	}
+	if !on {
+		return rdv.Errorf(rdv.ENOTROSTERED, "slot %d is for the registered patients of clinic %d", sl.ID, sl.ClinicID)
+	}
+	return nil
 }
 
 // whyNotConfirmed explains why a hold could not be used.
@@ -98,15 +121,17 @@ func whyNotConfirmed(ctx context.Context, tx pgx.Tx, holdID string, now time.Tim
 	}
 }
 
-// lockAppointment locks an active appointment for a change by its patient
-// (the token must match) or by staff, of clinic clinicID unless it is 0:
-// another clinic's appointment reads as not found.
-func lockAppointment(ctx context.Context, tx pgx.Tx, id int64, tokenHash string, byStaff bool, clinicID int64) (status rdv.AppointmentStatus, slotID int64, start time.Time, err error) {
+// lockAppointment locks an active appointment for a change by staff, of
+// clinic clinicID unless it is 0, by the signed-in patient account
+// accountID (not 0) that it belongs to, or else by its patient, whose token
+// must match. A refusal reads as not found.
+func lockAppointment(ctx context.Context, tx pgx.Tx, id int64, tokenHash string, byStaff bool, clinicID, accountID int64) (status rdv.AppointmentStatus, slotID int64, start time.Time, err error) {
 	var st string
 	err = tx.QueryRow(ctx, `SELECT a.status, a.slot_id, s.start_at FROM appointments a JOIN slots s ON s.id = a.slot_id
 		WHERE a.id = $1 AND CASE WHEN $3 THEN $4::bigint = 0 OR s.clinic_id = $4::bigint
+			WHEN $5::bigint <> 0 THEN a.account_id IS NOT DISTINCT FROM $5::bigint
 			ELSE a.cancel_token_hash <> '' AND a.cancel_token_hash = $2 END
-		FOR UPDATE OF a`, id, tokenHash, byStaff, clinicID).Scan(&st, &slotID, &start)
+		FOR UPDATE OF a`, id, tokenHash, byStaff, clinicID, accountID).Scan(&st, &slotID, &start)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", 0, time.Time{}, rdv.Errorf(rdv.ENOTFOUND, "appointment %d", id)
 	}
@@ -120,12 +145,13 @@ func lockAppointment(ctx context.Context, tx pgx.Tx, id int64, tokenHash string,
 // appointment answers the same and changes nothing.
 func (s *Store) Cancel(ctx context.Context, r rdv.CancelRequest) (rdv.Appointment, rdv.SlotChanges, error) {
 	a, ch, err := idempotentTx(ctx, s, "cancel", r.Idem, r.Now, func(tx pgx.Tx, ch *rdv.SlotChanges) (rdv.Appointment, error) {
-		status, slotID, start, err := lockAppointment(ctx, tx, r.AppointmentID, r.TokenHash, r.ByStaff, r.ClinicID)
+		status, slotID, start, err := lockAppointment(ctx, tx, r.AppointmentID, r.TokenHash, r.ByStaff, r.ClinicID, r.AccountID)
 		if err != nil {
 			return rdv.Appointment{}, err
 		}
 		switch {
 		case status == rdv.Cancelled:
+			return readAppointment(ctx, tx, r.AppointmentID, "", false)
 		case status != rdv.Booked:
 			return rdv.Appointment{}, rdv.Errorf(rdv.ECONFLICT, "appointment %d is %s", r.AppointmentID, status)
 		case !start.After(r.Now):
@@ -145,7 +171,16 @@ func (s *Store) Cancel(ctx context.Context, r rdv.CancelRequest) (rdv.Appointmen
 				return rdv.Appointment{}, err
 			}
 		}
-		return readAppointment(ctx, tx, r.AppointmentID, "", false)
+		a, err := readAppointment(ctx, tx, r.AppointmentID, "", false)
+		if err != nil {
+			return rdv.Appointment{}, err
+		}
+		kind := rdv.MessageCancelled
+		if r.ByStaff {
+			kind = rdv.MessageCancelledByClinic
+		}
+		now := dbTime(r.Now)
+		return a, insertMessages(ctx, tx, a.Notices(kind, "", now, now))
 	})
 	if err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, err
@@ -161,7 +196,7 @@ func (s *Store) Cancel(ctx context.Context, r rdv.CancelRequest) (rdv.Appointmen
 func (s *Store) Reschedule(ctx context.Context, r rdv.RescheduleRequest) (rdv.Appointment, rdv.SlotChanges, error) {
 	a, ch, err := idempotentTx(ctx, s, "reschedule", r.Idem, r.Now, func(tx pgx.Tx, ch *rdv.SlotChanges) (rdv.Appointment, error) {
 		now := dbTime(r.Now)
-		status, oldSlot, start, err := lockAppointment(ctx, tx, r.AppointmentID, r.TokenHash, false, 0)
+		status, oldSlot, start, err := lockAppointment(ctx, tx, r.AppointmentID, r.TokenHash, false, 0, r.AccountID)
 		if err != nil {
 			return rdv.Appointment{}, err
 		}
@@ -200,7 +235,14 @@ func (s *Store) Reschedule(ctx context.Context, r rdv.RescheduleRequest) (rdv.Ap
 		if ch.Freed, err = scanSlots(rows); err != nil {
 			return rdv.Appointment{}, err
 		}
-		return readAppointment(ctx, tx, r.AppointmentID, "", false)
+		a, err := readAppointment(ctx, tx, r.AppointmentID, "", false)
+		if err != nil {
+			return rdv.Appointment{}, err
+		}
+		// The reminder written for the old time stays queued: its revision
+		// is now stale, and delivery skips it.
+		return a, insertMessages(ctx, tx, append(a.Notices(rdv.MessageRescheduled, r.Token, now, now),
+			a.Reminders(r.RemindBefore, r.Token, now)...))
 	})
 	if err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, err

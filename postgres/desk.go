@@ -19,7 +19,8 @@ func (s *Store) Agenda(ctx context.Context, clinicID int64, from, to time.Time) 
 	var out []rdv.AgendaEntry
 	err := s.withConn(ctx, "agenda", func(c *pgx.Conn) error {
 		out = out[:0]
-		rows, err := c.Query(ctx, `SELECT `+slotColumns+`, a.id, a.status, a.booked_by, a.channel, a.fee_cents, a.created_at, `+peopleColumns+`
+		rows, err := c.Query(ctx, `SELECT `+slotColumns+`, a.id, a.status, a.booked_by, a.channel, a.fee_cents, a.created_at,
+				a.revision, a.notify_email, a.notify_sms, a.account_id, `+peopleColumns+`
 			FROM slots s
 			LEFT JOIN appointments a ON a.slot_id = s.id AND a.status <> 'cancelled'`+peopleJoins+`
 			WHERE s.clinic_id = $1 AND s.start_at >= $2 AND s.start_at < $3 AND s.retired_at IS NULL
@@ -29,11 +30,14 @@ func (s *Store) Agenda(ctx context.Context, clinicID int64, from, to time.Time) 
 		}
 		defer rows.Close()
 		var sl slotScan
-		var id, fee *int64
+		var id, fee, accountID *int64
 		var status, bookedBy, channel *string
 		var created *time.Time
+		var revision *int
+		var notifyEmail, notifySMS *bool
 		var people peopleScan
-		dest := append(append(sl.dest(), &id, &status, &bookedBy, &channel, &fee, &created), people.dest()...)
+		dest := append(append(sl.dest(), &id, &status, &bookedBy, &channel, &fee, &created,
+			&revision, &notifyEmail, &notifySMS, &accountID), people.dest()...)
 		for rows.Next() {
 			if err := rows.Scan(dest...); err != nil {
 				return err
@@ -42,7 +46,8 @@ func (s *Store) Agenda(ctx context.Context, clinicID int64, from, to time.Time) 
 			if id != nil {
 				e.Appointment = &rdv.Appointment{ID: *id, Slot: e.Slot, Status: rdv.AppointmentStatus(deref(status)),
 					BookedBy: rdv.BookedBy(deref(bookedBy)), Channel: rdv.Channel(deref(channel)), FeeCents: deref(fee),
-					CreatedAt: deref(created).UTC()}
+					CreatedAt: deref(created).UTC(), Revision: deref(revision),
+					Notify: rdv.Notify{Email: deref(notifyEmail), SMS: deref(notifySMS)}, AccountID: deref(accountID)}
 				people.fill(e.Appointment)
 			}
 			out = append(out, e)

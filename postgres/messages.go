@@ -2,32 +2,238 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"rdv"
 )
 
-// Placeholders until the outbox is written: every method answers
-// EUNAVAILABLE.
+// messageColumns are a message's columns in the order messageScan reads.
+const messageColumns = `m.id, m.kind, m.channel, m.destination, m.language, coalesce(m.appointment_id, 0), m.revision,
+	coalesce(m.incident_id, 0), m.secret, m.due_at, m.status, m.attempts, m.last_error, m.subject, m.body, m.created_at, m.sent_at`
 
-var errNotYet = rdv.Errorf(rdv.EUNAVAILABLE, "not yet")
+// messageScan holds the destinations of messageColumns.
+type messageScan struct {
+	m      rdv.Message
+	kind   string
+	ch     string
+	status string
+	sentAt *time.Time
+}
 
+func (x *messageScan) dest() []any {
+	m := &x.m
+	return []any{&m.ID, &x.kind, &x.ch, &m.To, &m.Language, &m.AppointmentID, &m.Revision, &m.IncidentID, &m.Secret,
+		&m.DueAt, &x.status, &m.Attempts, &m.LastError, &m.Subject, &m.Body, &m.CreatedAt, &x.sentAt}
+}
+
+func (x *messageScan) message() rdv.Message {
+	m := x.m
+	m.Kind, m.Channel, m.Status = rdv.MessageKind(x.kind), rdv.MessageChannel(x.ch), rdv.MessageStatus(x.status)
+	m.DueAt, m.CreatedAt = m.DueAt.UTC(), m.CreatedAt.UTC()
+	if x.sentAt != nil {
+		m.SentAt = x.sentAt.UTC()
+	}
+	return m
+}
+
+// insertMessages writes messages into the outbox, in the transaction of
+// the change they tell, in one statement whatever their number.
+func insertMessages(ctx context.Context, tx pgx.Tx, ms []rdv.Message) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	n := len(ms)
+	kinds, channels, tos, langs, secrets := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	appointments, incidents, revisions := make([]int64, n), make([]int64, n), make([]int32, n)
+	due, created := make([]time.Time, n), make([]time.Time, n)
+	for i, m := range ms {
+		kinds[i], channels[i], tos[i], langs[i], secrets[i] = string(m.Kind), string(m.Channel), m.To, m.Language, m.Secret
+		appointments[i], incidents[i], revisions[i] = m.AppointmentID, m.IncidentID, int32(m.Revision)
+		due[i], created[i] = dbTime(m.DueAt), dbTime(m.CreatedAt)
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, incident_id, secret, due_at, created_at)
+		SELECT k, c, d, l, nullif(a, 0), r, nullif(i, 0), s, due, created
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::integer[], $7::bigint[], $8::text[], $9::timestamptz[], $10::timestamptz[])
+			AS u(k, c, d, l, a, r, i, s, due, created)`,
+		kinds, channels, tos, langs, appointments, revisions, incidents, secrets, due, created)
+	if err != nil {
+		return fmt.Errorf("write %d %s messages: %w", n, ms[0].Kind, err)
+	}
+	return nil
+}
+
+// readMessage reads one message, its Secret included; lock is "" or a
+// locking clause.
+func readMessage(ctx context.Context, q querier, id int64, lock string) (rdv.Message, error) {
+	var x messageScan
+	err := q.QueryRow(ctx, `SELECT `+messageColumns+` FROM messages m WHERE m.id = $1 `+lock, id).Scan(x.dest()...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return rdv.Message{}, rdv.Errorf(rdv.ENOTFOUND, "message %d", id)
+	}
+	if err != nil {
+		return rdv.Message{}, fmt.Errorf("read message %d: %w", id, err)
+	}
+	return x.message(), nil
+}
+
+// listMessages reads the messages of a query, without their Secret: only
+// Message, for the sender, returns it.
+func (s *Store) listMessages(ctx context.Context, what, query string, args ...any) ([]rdv.Message, error) {
+	var out []rdv.Message
+	err := s.withConn(ctx, what, func(c *pgx.Conn) error {
+		out = out[:0]
+		rows, err := c.Query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var x messageScan
+		dest := x.dest()
+		for rows.Next() {
+			x.sentAt = nil
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			m := x.message()
+			m.Secret = ""
+			out = append(out, m)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// UndispatchedMessages returns up to limit messages that no delivery job
+// has been made for yet, oldest first.
 func (s *Store) UndispatchedMessages(ctx context.Context, limit int) ([]rdv.Message, error) {
-	return nil, errNotYet
+	return s.listMessages(ctx, "undispatched messages",
+		`SELECT `+messageColumns+` FROM messages m WHERE NOT m.dispatched ORDER BY m.id LIMIT $1`, limit)
 }
-func (s *Store) MarkDispatched(ctx context.Context, ids []int64) error { return errNotYet }
+
+// MarkDispatched records that delivery jobs exist for these messages.
+func (s *Store) MarkDispatched(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.inTx(ctx, "mark messages dispatched", func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE messages SET dispatched = true WHERE id = ANY($1)`, ids)
+		return err
+	})
+}
+
+// Message returns one message with its Secret, for the sender.
 func (s *Store) Message(ctx context.Context, id int64) (rdv.Message, error) {
-	return rdv.Message{}, errNotYet
+	var m rdv.Message
+	err := s.withConn(ctx, "message", func(c *pgx.Conn) (err error) {
+		m, err = readMessage(ctx, c, id, "")
+		return err
+	})
+	return m, err
 }
+
+// uncertainError is what operators read on a message cut off mid-send.
+const uncertainError = "cut off while sending: it may have been delivered"
+
+// BeginSend starts a delivery attempt (see rdv.MessageStore). The
+// message's row is locked, so two attempts at once start one after the
+// other and the second finds the first's mark.
 func (s *Store) BeginSend(ctx context.Context, id int64, now time.Time) (rdv.Message, error) {
-	return rdv.Message{}, errNotYet
+	var m rdv.Message
+	err := s.inTx(ctx, "begin sending message "+strconv.FormatInt(id, 10), func(tx pgx.Tx) (err error) {
+		if m, err = readMessage(ctx, tx, id, "FOR UPDATE"); err != nil {
+			return err
+		}
+		switch m.Status {
+		case rdv.MessageQueued:
+			_, err = tx.Exec(ctx, `UPDATE messages SET status = 'sending', attempts = attempts + 1 WHERE id = $1`, id)
+		case rdv.MessageSending:
+			// A crash cut the last attempt off after the message may have
+			// left: never again by itself, and its secret is given up.
+			_, err = tx.Exec(ctx, `UPDATE messages SET status = 'uncertain', secret = '', last_error = $2 WHERE id = $1`, id, uncertainError)
+		}
+		return err
+	})
+	if err != nil {
+		return rdv.Message{}, err
+	}
+	return m, nil
 }
-func (s *Store) FinishSend(ctx context.Context, id int64, o rdv.SendOutcome) error { return errNotYet }
+
+// FinishSend records how an attempt ended (see rdv.MessageStore). Only an
+// attempt under way (sending) ends: a message marked uncertain meanwhile
+// keeps that mark, ECONFLICT.
+func (s *Store) FinishSend(ctx context.Context, id int64, o rdv.SendOutcome) error {
+	if err := o.Validate(); err != nil {
+		return fmt.Errorf("finish sending message %d: %w", id, err)
+	}
+	return s.inTx(ctx, "finish sending message "+strconv.FormatInt(id, 10), func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE messages SET status = $2, last_error = $3,
+				subject = CASE WHEN $4 THEN $5 ELSE subject END,
+				body = CASE WHEN $4 THEN $6 ELSE body END,
+				sent_at = CASE WHEN $4 THEN $7 ELSE sent_at END,
+				secret = CASE WHEN $2 = 'queued' THEN secret ELSE '' END
+			WHERE id = $1 AND status = 'sending'`,
+			id, string(o.Status), o.Error, o.Status == rdv.MessageSent, o.Subject, o.Body, dbTime(o.Now))
+		if err != nil || tag.RowsAffected() == 1 {
+			return err
+		}
+		m, err := readMessage(ctx, tx, id, "")
+		if err != nil {
+			return err
+		}
+		return rdv.Errorf(rdv.ECONFLICT, "message %d is %s, not sending", id, m.Status)
+	})
+}
+
+// Messages lists messages, newest first, without their Secret. The query
+// names only the filters given, so that the planner picks the index each
+// one has.
 func (s *Store) Messages(ctx context.Context, f rdv.MessageFilter) ([]rdv.Message, error) {
-	return nil, errNotYet
+	q := `SELECT ` + messageColumns + ` FROM messages m`
+	var where []string
+	var args []any
+	arg := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "$?", "$"+strconv.Itoa(len(args))))
+	}
+	if f.ClinicID != 0 {
+		q += ` JOIN appointments a ON a.id = m.appointment_id JOIN slots s ON s.id = a.slot_id`
+		arg(`s.clinic_id = $?`, f.ClinicID)
+	}
+	if f.AppointmentID != 0 {
+		arg(`m.appointment_id = $?`, f.AppointmentID)
+	}
+	if f.Channel != "" {
+		arg(`m.channel = $?`, string(f.Channel))
+	}
+	if len(f.Statuses) > 0 {
+		statuses := make([]string, len(f.Statuses))
+		for i, st := range f.Statuses {
+			statuses[i] = string(st)
+		}
+		arg(`m.status = ANY($?)`, statuses)
+	}
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	args = append(args, f.ListLimit())
+	return s.listMessages(ctx, "list messages", q+` ORDER BY m.id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
 }
-func (s *Store) Resend(ctx context.Context, id int64, now time.Time) error { return errNotYet }
-func (s *Store) DeclareIncident(ctx context.Context, in rdv.Incident) (rdv.Incident, error) {
-	return rdv.Incident{}, errNotYet
+
+// Resend queues a failed, bounced or uncertain message again, due now.
+func (s *Store) Resend(ctx context.Context, id int64, now time.Time) error {
+	return s.inTx(ctx, "resend message "+strconv.FormatInt(id, 10), func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE messages SET status = 'queued', dispatched = false, due_at = $2
+			WHERE id = $1 AND status IN ('failed', 'bounced', 'uncertain')`, id, dbTime(now))
+		if err != nil || tag.RowsAffected() == 1 {
+			return err
+		}
+		return rdv.Errorf(rdv.ENOTFOUND, "message %d to send again", id)
+	})
 }
-func (s *Store) Incidents(ctx context.Context) ([]rdv.Incident, error) { return nil, errNotYet }

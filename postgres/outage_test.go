@@ -47,7 +47,8 @@ func TestConnectionLossDuringBookings(t *testing.T) {
 				_, _, err := st.PlaceHold(ctx, rdv.HoldRequest{HoldID: holdID, SlotID: all[i], ClientKey: "c", TTL: time.Minute, Now: now, AllowRostered: true})
 				var a rdv.Appointment
 				if err == nil {
-					a, _, err = st.ConfirmHold(ctx, rdv.ConfirmRequest{HoldID: holdID, Patient: storetest.TestPatient(i), BookedBy: rdv.BySelf,
+					// An agent books: the rostered slots too, whoever the patient.
+					a, _, err = st.ConfirmHold(ctx, rdv.ConfirmRequest{HoldID: holdID, Patient: storetest.TestPatient(i), BookedBy: rdv.ByAgent,
 						Channel: rdv.API, CancelTokenHash: auth.HashToken(holdID), Now: now})
 				}
 				mu.Lock()

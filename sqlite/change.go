@@ -13,13 +13,21 @@ import (
 const idemWindow = 24 * time.Hour
 
 // ownAppointment reads an appointment that a write is about to change and
-// checks the caller's right to it: a wrong token reads as not found.
-func ownAppointment(tx *wtx, id int64, tokenHash string, byStaff bool) (rdv.Appointment, error) {
+// checks the caller's right to it: staff need nothing more, a signed-in
+// patient account (accountID not 0) must be the appointment's, anyone else
+// must hold its token. A refusal reads as not found.
+func ownAppointment(tx *wtx, id int64, tokenHash string, byStaff bool, accountID int64) (rdv.Appointment, error) {
 	a, hash, err := getAppointment(tx, id)
 	if err != nil {
 		return rdv.Appointment{}, err
 	}
-	if !byStaff && !tokenMatches(hash, tokenHash) {
+	switch {
+	case byStaff:
+	case accountID != 0:
+		if a.AccountID != accountID {
+			return rdv.Appointment{}, rdv.Errorf(rdv.ENOTFOUND, "appointment %d", id)
+		}
+	case !tokenMatches(hash, tokenHash):
 		return rdv.Appointment{}, rdv.Errorf(rdv.ENOTFOUND, "appointment %d", id)
 	}
 	return a, nil
@@ -47,7 +55,7 @@ func (s *Store) Cancel(ctx context.Context, r rdv.CancelRequest) (rdv.Appointmen
 }
 
 func cancel(tx *wtx, r rdv.CancelRequest) (rdv.Appointment, rdv.SlotChanges, error) {
-	a, err := ownAppointment(tx, r.AppointmentID, r.TokenHash, r.ByStaff)
+	a, err := ownAppointment(tx, r.AppointmentID, r.TokenHash, r.ByStaff, r.AccountID)
 	if err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, err
 	}
@@ -74,6 +82,13 @@ func cancel(tx *wtx, r rdv.CancelRequest) (rdv.Appointment, rdv.SlotChanges, err
 	a.Status = rdv.Cancelled
 	a.Revision++
 	a.Slot.State = rdv.SlotFree
+	kind := rdv.MessageCancelled
+	if r.ByStaff {
+		kind = rdv.MessageCancelledByClinic
+	}
+	if err := insertMessages(tx, a.Notices(kind, "", r.Now, r.Now)); err != nil {
+		return rdv.Appointment{}, rdv.SlotChanges{}, err
+	}
 	return a, rdv.SlotChanges{Freed: []rdv.Slot{a.Slot}}, nil
 }
 
@@ -107,7 +122,7 @@ func (s *Store) Reschedule(ctx context.Context, r rdv.RescheduleRequest) (rdv.Ap
 }
 
 func reschedule(tx *wtx, r rdv.RescheduleRequest) (rdv.Appointment, rdv.SlotChanges, error) {
-	a, err := ownAppointment(tx, r.AppointmentID, r.TokenHash, false)
+	a, err := ownAppointment(tx, r.AppointmentID, r.TokenHash, false, r.AccountID)
 	if err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, err
 	}
@@ -138,6 +153,12 @@ func reschedule(tx *wtx, r rdv.RescheduleRequest) (rdv.Appointment, rdv.SlotChan
 	slot.State, slot.HoldID, slot.HoldExpires = rdv.SlotBooked, "", time.Time{}
 	a.Slot = slot
 	a.Revision++
+	// The reminder written for the old time stays queued: its revision is
+	// now stale, and delivery skips it.
+	if err := insertMessages(tx, append(a.Notices(rdv.MessageRescheduled, r.Token, r.Now, r.Now),
+		a.Reminders(r.RemindBefore, r.Token, r.Now)...)); err != nil {
+		return rdv.Appointment{}, rdv.SlotChanges{}, err
+	}
 	return a, rdv.SlotChanges{Freed: []rdv.Slot{old}, Taken: []rdv.Slot{slot}}, nil
 }
 

@@ -32,7 +32,8 @@ func (s *Store) Agenda(ctx context.Context, clinicID int64, from, to time.Time) 
 	q := s.r(ctx)
 	lo, hi := ceilUnix(from), ceilUnix(to)
 	rows, err := q.query(`SELECT `+deskSlotColumns+`, coalesce(a.id, 0),
-			coalesce(a.status, ''), coalesce(a.booked_by, ''), coalesce(a.channel, ''), coalesce(a.fee_cents, 0), coalesce(a.created_at, 0), `+peopleColumns+`
+			coalesce(a.status, ''), coalesce(a.booked_by, ''), coalesce(a.channel, ''), coalesce(a.fee_cents, 0), coalesce(a.created_at, 0),
+			coalesce(a.revision, 0), coalesce(a.notify_email, 0), coalesce(a.notify_sms, 0), coalesce(a.account_id, 0), `+peopleColumns+`
 		FROM slots s LEFT JOIN appointments a ON a.slot_id = s.id AND a.status <> 'cancelled'`+peopleJoins+`
 		WHERE s.clinic_id = ? AND s.start_utc >= ? AND s.start_utc < ? AND s.retired_at IS NULL
 		ORDER BY s.practitioner_id, s.start_utc, s.id`, clinicID, lo, hi)
@@ -45,7 +46,8 @@ func (s *Store) Agenda(ctx context.Context, clinicID int64, from, to time.Time) 
 		var a rdv.Appointment
 		var created int64
 		var people peopleScan
-		sl, err := scanSlot(slotAndMore{rows, append([]any{&a.ID, &a.Status, &a.BookedBy, &a.Channel, &a.FeeCents, &created}, people.dest()...)})
+		sl, err := scanSlot(slotAndMore{rows, append([]any{&a.ID, &a.Status, &a.BookedBy, &a.Channel, &a.FeeCents, &created,
+			&a.Revision, &a.Notify.Email, &a.Notify.SMS, &a.AccountID}, people.dest()...)})
 		if err != nil {
 			return nil, fmt.Errorf("agenda of clinic %d: %w", clinicID, mapError(err))
 		}

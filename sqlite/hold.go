@@ -154,17 +154,23 @@ func confirmHold(tx *wtx, r rdv.ConfirmRequest) (rdv.Appointment, rdv.SlotChange
 	if a.Patient.ID, err = findOrAddPatient(tx, a.Patient); err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, err
 	}
+	if rdv.NeedsRoster(slot, r.BookedBy) {
+		if err := checkRostered(tx, slot, a.Patient.ID); err != nil {
+			return rdv.Appointment{}, rdv.SlotChanges{}, err
+		}
+	}
 	now := millis(r.Now)
 	p := a.Patient
+	a.Notify, a.AccountID = r.Notify, r.AccountID
 	if err := tx.row(`INSERT INTO appointments (slot_id, patient_id, guardian_id, status, booked_by, channel, fee_cents, cancel_token_hash, created_at, updated_at,
 			first_name, last_name, birth_date, phone, email, language,
 			guardian_first_name, guardian_last_name, guardian_birth_date, guardian_phone, guardian_email, guardian_language,
-			guardian_relationship, card)
-		VALUES (?, ?, ?, 'booked', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			guardian_relationship, card, notify_email, notify_sms, account_id)
+		VALUES (?, ?, ?, 'booked', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		slot.ID, p.ID, nullID(p.GuardianID), r.BookedBy, r.Channel, r.FeeCents, r.CancelTokenHash, now, now,
 		p.FirstName, p.LastName, p.BirthDate.String(), p.Phone, p.Email, p.Language,
 		g.FirstName, g.LastName, dateText(g.BirthDate), g.Phone, g.Email, g.Language,
-		string(a.Relationship), string(r.Card)).Scan(&a.ID); err != nil {
+		string(a.Relationship), string(r.Card), a.Notify.Email, a.Notify.SMS, nullID(a.AccountID)).Scan(&a.ID); err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, fmt.Errorf("insert appointment: %w", uniqueAs(err, rdv.ESLOTTAKEN, "slot %d already booked", slot.ID))
 	}
 	if err := bookSlot(tx, h.ID, slot.ID); err != nil {
@@ -175,7 +181,24 @@ func confirmHold(tx *wtx, r rdv.ConfirmRequest) (rdv.Appointment, rdv.SlotChange
 	}
 	slot.State, slot.HoldID, slot.HoldExpires = rdv.SlotBooked, "", time.Time{}
 	a.Slot = slot
+	if err := insertMessages(tx, append(a.Notices(rdv.MessageConfirmed, r.CancelToken, r.Now, r.Now),
+		a.Reminders(r.RemindBefore, r.CancelToken, r.Now)...)); err != nil {
+		return rdv.Appointment{}, rdv.SlotChanges{}, err
+	}
 	return a, rdv.SlotChanges{Taken: []rdv.Slot{slot}}, nil
+}
+
+// checkRostered refuses a booking on a slot kept for the clinic's
+// registered patients for a patient not registered there.
+func checkRostered(tx *wtx, slot rdv.Slot, patientID int64) error {
+	var on bool
+	if err := tx.row(`SELECT EXISTS (SELECT 1 FROM roster WHERE clinic_id = ? AND patient_id = ?)`, slot.ClinicID, patientID).Scan(&on); err != nil {
+		return fmt.Errorf("read roster of clinic %d: %w", slot.ClinicID, mapError(err))
+	}
+	if !on {
+		return rdv.Errorf(rdv.ENOTROSTERED, "slot %d is for the registered patients of clinic %d", slot.ID, slot.ClinicID)
+	}
+	return nil
 }
 
 // bookSlot marks the slot booked and the hold that held it used.

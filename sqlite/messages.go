@@ -2,32 +2,222 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
 	"time"
 
 	"rdv"
 )
 
-// Placeholders until the outbox is written: every method answers
-// EUNAVAILABLE.
+// messageColumns are a message's columns in the order scanMessage reads.
+const messageColumns = `m.id, m.kind, m.channel, m.destination, m.language, coalesce(m.appointment_id, 0), m.revision,
+	coalesce(m.incident_id, 0), m.secret, m.due_at, m.status, m.attempts, m.last_error, m.subject, m.body, m.created_at, m.sent_at`
 
-var errNotYet = rdv.Errorf(rdv.EUNAVAILABLE, "not yet")
+func scanMessage(sc scanner) (rdv.Message, error) {
+	var m rdv.Message
+	var due, created, sent int64
+	if err := sc.Scan(&m.ID, &m.Kind, &m.Channel, &m.To, &m.Language, &m.AppointmentID, &m.Revision, &m.IncidentID, &m.Secret,
+		&due, &m.Status, &m.Attempts, &m.LastError, &m.Subject, &m.Body, &created, &sent); err != nil {
+		return rdv.Message{}, err
+	}
+	m.DueAt, m.CreatedAt = fromMillis(due), fromMillis(created)
+	if sent != 0 {
+		m.SentAt = fromMillis(sent)
+	}
+	return m, nil
+}
 
+// insertMessages writes messages into the outbox, in the transaction of
+// the change they tell.
+func insertMessages(tx *wtx, ms []rdv.Message) error {
+	for _, m := range ms {
+		if _, err := tx.exec(`INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, incident_id, secret, due_at, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			string(m.Kind), string(m.Channel), m.To, m.Language, nullID(m.AppointmentID), m.Revision, nullID(m.IncidentID), m.Secret,
+			millis(m.DueAt), millis(m.CreatedAt)); err != nil {
+			return fmt.Errorf("write %s message: %w", m.Kind, mapError(err))
+		}
+	}
+	return nil
+}
+
+// getMessage reads one message, its Secret included.
+func getMessage(q querier, id int64) (rdv.Message, error) {
+	m, err := scanMessage(q.row(`SELECT `+messageColumns+` FROM messages m WHERE m.id = ?`, id))
+	if isNoRows(err) {
+		return rdv.Message{}, rdv.Errorf(rdv.ENOTFOUND, "message %d", id)
+	}
+	if err != nil {
+		return rdv.Message{}, fmt.Errorf("read message %d: %w", id, mapError(err))
+	}
+	return m, nil
+}
+
+// readMessages reads the messages of a query, without their Secret: only
+// Message, for the sender, returns it.
+func readMessages(q querier, query string, args ...any) ([]rdv.Message, error) {
+	rows, err := q.query(query, args...)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []rdv.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, mapError(err)
+		}
+		m.Secret = ""
+		out = append(out, m)
+	}
+	return out, mapError(rows.Err())
+}
+
+// UndispatchedMessages returns up to limit messages that no delivery job
+// has been made for yet, oldest first.
 func (s *Store) UndispatchedMessages(ctx context.Context, limit int) ([]rdv.Message, error) {
-	return nil, errNotYet
+	out, err := readMessages(s.r(ctx), `SELECT `+messageColumns+` FROM messages m WHERE m.dispatched = 0 ORDER BY m.id LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read undispatched messages: %w", err)
+	}
+	return out, nil
 }
-func (s *Store) MarkDispatched(ctx context.Context, ids []int64) error { return errNotYet }
+
+// MarkDispatched records that delivery jobs exist for these messages.
+func (s *Store) MarkDispatched(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return fmt.Errorf("mark messages dispatched: %w", err)
+	}
+	err = s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+		// One statement whatever the number of IDs, prepared once.
+		_, err := tx.exec(`UPDATE messages SET dispatched = 1 WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+		return mapError(err)
+	}})
+	if err != nil {
+		return fmt.Errorf("mark %d messages dispatched: %w", len(ids), err)
+	}
+	return nil
+}
+
+// Message returns one message with its Secret, for the sender.
 func (s *Store) Message(ctx context.Context, id int64) (rdv.Message, error) {
-	return rdv.Message{}, errNotYet
+	return getMessage(s.r(ctx), id)
 }
+
+// uncertainError is what operators read on a message cut off mid-send.
+const uncertainError = "cut off while sending: it may have been delivered"
+
+// BeginSend starts a delivery attempt (see rdv.MessageStore).
 func (s *Store) BeginSend(ctx context.Context, id int64, now time.Time) (rdv.Message, error) {
-	return rdv.Message{}, errNotYet
+	var m rdv.Message
+	err := s.writer.submit(ctx, &command{run: func(tx *wtx) (err error) {
+		if m, err = getMessage(tx, id); err != nil {
+			return err
+		}
+		switch m.Status {
+		case rdv.MessageQueued:
+			_, err = tx.exec(`UPDATE messages SET status = 'sending', attempts = attempts + 1 WHERE id = ?`, id)
+		case rdv.MessageSending:
+			// A crash cut the last attempt off after the message may have
+			// left: never again by itself, and its secret is given up.
+			_, err = tx.exec(`UPDATE messages SET status = 'uncertain', secret = '', last_error = ? WHERE id = ?`, uncertainError, id)
+		}
+		return mapError(err)
+	}})
+	if err != nil {
+		return rdv.Message{}, fmt.Errorf("begin sending message %d: %w", id, err)
+	}
+	return m, nil
 }
-func (s *Store) FinishSend(ctx context.Context, id int64, o rdv.SendOutcome) error { return errNotYet }
+
+// FinishSend records how an attempt ended (see rdv.MessageStore). Only an
+// attempt under way (sending) ends: a message marked uncertain meanwhile
+// keeps that mark, ECONFLICT.
+func (s *Store) FinishSend(ctx context.Context, id int64, o rdv.SendOutcome) error {
+	if err := o.Validate(); err != nil {
+		return fmt.Errorf("finish sending message %d: %w", id, err)
+	}
+	sent := o.Status == rdv.MessageSent
+	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+		res, err := tx.exec(`UPDATE messages SET status = ?1, last_error = ?2,
+				subject = CASE WHEN ?3 THEN ?4 ELSE subject END,
+				body = CASE WHEN ?3 THEN ?5 ELSE body END,
+				sent_at = CASE WHEN ?3 THEN ?6 ELSE sent_at END,
+				secret = CASE WHEN ?1 = 'queued' THEN secret ELSE '' END
+			WHERE id = ?7 AND status = 'sending'`,
+			string(o.Status), o.Error, sent, o.Subject, o.Body, millis(o.Now), id)
+		if err != nil {
+			return mapError(err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return mapError(err)
+		}
+		m, err := getMessage(tx, id)
+		if err != nil {
+			return err
+		}
+		return rdv.Errorf(rdv.ECONFLICT, "message %d is %s, not sending", id, m.Status)
+	}})
+	if err != nil {
+		return fmt.Errorf("finish sending message %d: %w", id, err)
+	}
+	return nil
+}
+
+// Messages lists messages, newest first, without their Secret. The query
+// names only the filters given, so that SQLite picks the index each one
+// has.
 func (s *Store) Messages(ctx context.Context, f rdv.MessageFilter) ([]rdv.Message, error) {
-	return nil, errNotYet
+	q := `SELECT ` + messageColumns + ` FROM messages m`
+	var where []string
+	var args []any
+	if f.ClinicID != 0 {
+		q += ` JOIN appointments a ON a.id = m.appointment_id JOIN slots s ON s.id = a.slot_id`
+		where, args = append(where, `s.clinic_id = ?`), append(args, f.ClinicID)
+	}
+	if f.AppointmentID != 0 {
+		where, args = append(where, `m.appointment_id = ?`), append(args, f.AppointmentID)
+	}
+	if f.Channel != "" {
+		where, args = append(where, `m.channel = ?`), append(args, string(f.Channel))
+	}
+	if len(f.Statuses) > 0 {
+		list, err := json.Marshal(f.Statuses)
+		if err != nil {
+			return nil, fmt.Errorf("list messages: %w", err)
+		}
+		where, args = append(where, `m.status IN (SELECT value FROM json_each(?))`), append(args, string(list))
+	}
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	out, err := readMessages(s.r(ctx), q+` ORDER BY m.id DESC LIMIT ?`, append(args, f.ListLimit())...)
+	if err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	return out, nil
 }
-func (s *Store) Resend(ctx context.Context, id int64, now time.Time) error { return errNotYet }
-func (s *Store) DeclareIncident(ctx context.Context, in rdv.Incident) (rdv.Incident, error) {
-	return rdv.Incident{}, errNotYet
+
+// Resend queues a failed, bounced or uncertain message again, due now.
+func (s *Store) Resend(ctx context.Context, id int64, now time.Time) error {
+	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+		res, err := tx.exec(`UPDATE messages SET status = 'queued', dispatched = 0, due_at = ?
+			WHERE id = ? AND status IN ('failed', 'bounced', 'uncertain')`, millis(now), id)
+		if err != nil {
+			return mapError(err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return mapError(err)
+		}
+		return rdv.Errorf(rdv.ENOTFOUND, "message %d to send again", id)
+	}})
+	if err != nil {
+		return fmt.Errorf("resend message %d: %w", id, err)
+	}
+	return nil
 }
-func (s *Store) Incidents(ctx context.Context) ([]rdv.Incident, error) { return nil, errNotYet }

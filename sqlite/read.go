@@ -325,9 +325,11 @@ func getAppointment(q querier, id int64) (rdv.Appointment, string, error) {
 	var slotID, created int64
 	var hash string
 	var people peopleScan
-	err := q.row(`SELECT a.id, a.slot_id, a.status, a.booked_by, a.channel, a.fee_cents, a.cancel_token_hash, a.created_at, a.revision, `+peopleColumns+`
+	err := q.row(`SELECT a.id, a.slot_id, a.status, a.booked_by, a.channel, a.fee_cents, a.cancel_token_hash, a.created_at, a.revision,
+			a.notify_email, a.notify_sms, coalesce(a.account_id, 0), `+peopleColumns+`
 		FROM appointments a`+peopleJoins+` WHERE a.id = ?`, id).
-		Scan(append([]any{&a.ID, &slotID, &a.Status, &a.BookedBy, &a.Channel, &a.FeeCents, &hash, &created, &a.Revision}, people.dest()...)...)
+		Scan(append([]any{&a.ID, &slotID, &a.Status, &a.BookedBy, &a.Channel, &a.FeeCents, &hash, &created, &a.Revision,
+			&a.Notify.Email, &a.Notify.SMS, &a.AccountID}, people.dest()...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return rdv.Appointment{}, "", rdv.Errorf(rdv.ENOTFOUND, "appointment %d", id)
 	}

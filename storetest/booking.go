@@ -60,13 +60,9 @@ func testConfirmHold(t *testing.T, f *fixture) {
 }
 
 func testConfirmGuardian(t *testing.T, f *fixture) {
-	rostered := f.firstWhere(func(s rdv.Slot, p int64) bool { return s.Audience == rdv.Rostered && p == 0 })
-	r := f.holdReq(rostered.ID, "parent")
-	r.AllowRostered = true
-	h, _, err := f.store.PlaceHold(f.ctx, r)
-	if err != nil {
-		t.Fatalf("hold rostered slot: %v", err)
-	}
+	// A public slot: a guardian's booking of a slot kept for registered
+	// patients needs the child on the clinic's roster (Messages suite).
+	h := f.mustHold(f.freePublic(1)[0], "parent")
 	child := rdv.Patient{FirstName: "Léo", LastName: "Lavoie", BirthDate: rdv.Date{Year: 2024, Month: 6, Day: 1},
 		HealthNumber: "LAVL24060118", Phone: "514-555-0111", Language: "fr"}
 	parent := TestPatient(9)

@@ -39,6 +39,8 @@ func Run(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"Revision", runRevision},
 		{"Watch", runWatch},
 		{"Patients", runPatients},
+		{"Messages", runMessages},
+		{"AccountActs", runAccountActs},
 	}
 	for _, p := range parts {
 		t.Run(p.name, func(t *testing.T) {

@@ -43,13 +43,17 @@ func (r *VerifyCodeRequest) Validate() error {
 }
 
 // Validate checks what a patient may change of their account: the
-// language of their messages (the channels are any choice, none
-// included).
+// language of their messages, and the time the channels were chosen (the
+// consent's record; the channels are any choice, none included).
 func (a *PatientAccount) Validate() error {
+	var errs FieldErrors
 	if a.Language != "fr" && a.Language != "en" {
-		return FieldError("language", "language must be fr or en")
+		errs.add(FieldError("language", "language must be fr or en"))
 	}
-	return nil
+	if a.ConsentAt.IsZero() {
+		errs.add(FieldError("consent_at", "time of the choice missing"))
+	}
+	return errs.err()
 }
 
 // checkDestination checks that to is a destination of channel, in its

@@ -75,3 +75,24 @@ func TestVerifyCodeRequestValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestPatientAccountValidate(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 28, 15, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name   string
+		a      PatientAccount
+		fields []string
+	}{
+		{"French", PatientAccount{Language: "fr", ConsentAt: now}, nil},
+		{"English, no channel", PatientAccount{Language: "en", ConsentAt: now, Notify: Notify{}}, nil},
+		{"no language", PatientAccount{ConsentAt: now}, []string{"language"}},
+		{"no time of consent", PatientAccount{Language: "fr", Notify: Notify{SMS: true}}, []string{"consent_at"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := errorFields(tc.a.Validate()); !slices.Equal(got, tc.fields) {
+				t.Fatalf("fields %q, want %q", got, tc.fields)
+			}
+		})
+	}
+}

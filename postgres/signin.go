@@ -46,15 +46,19 @@ func (s *Store) IssueSignInCode(ctx context.Context, r rdv.SignInCodeRequest) er
 		}
 		// Only the newest code works: a code asked again replaces the one
 		// before, so that two live codes never double a guesser's tries.
+		// The destination's codes older than the hour count for nothing
+		// any more and are forgotten.
 		_, err = tx.Exec(ctx, `WITH retired AS (
 				UPDATE signin_codes SET used = true WHERE channel = $1 AND destination = $2 AND NOT used),
+			forgotten AS (
+				DELETE FROM signin_codes WHERE destination = $2 AND created_at <= $10),
 			code AS (
 				INSERT INTO signin_codes (channel, destination, code_hash, address_key, created_at, expires_at)
 				VALUES ($1, $2, $3, $4, $5, $6))
 			INSERT INTO messages (kind, channel, destination, language, secret, due_at, status, created_at)
 			VALUES ($7, $1, $2, $8, $9, $5, 'queued', $5)`,
 			string(r.Channel), r.To, r.CodeHash, r.AddressKey, now, now.Add(rdv.SignInCodeTTL),
-			string(rdv.MessageSignInCode), r.Language, r.Code)
+			string(rdv.MessageSignInCode), r.Language, r.Code, now.Add(-time.Hour))
 		if err != nil {
 			return fmt.Errorf("write code and its message: %w", err)
 		}

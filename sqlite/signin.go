@@ -41,9 +41,14 @@ func issueSignInCode(tx *wtx, r rdv.SignInCodeRequest) error {
 		return rdv.Errorf(rdv.ETOOMANY, "%d codes from the address in the last hour", fromAddr)
 	}
 	// Only the newest code works: a code asked again replaces the one
-	// before, so that two live codes never double a guesser's tries.
+	// before, so that two live codes never double a guesser's tries. The
+	// destination's codes older than the hour count for nothing any more
+	// and are forgotten.
 	if _, err := tx.exec(`UPDATE signin_codes SET used = 1 WHERE channel = ? AND destination = ? AND used = 0`, r.Channel, r.To); err != nil {
 		return fmt.Errorf("retire older codes: %w", mapError(err))
+	}
+	if _, err := tx.exec(`DELETE FROM signin_codes WHERE destination = ? AND created_at <= ?`, r.To, hourAgo); err != nil {
+		return fmt.Errorf("forget old codes: %w", mapError(err))
 	}
 	if _, err := tx.exec(`INSERT INTO signin_codes (channel, destination, code_hash, address_key, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		r.Channel, r.To, r.CodeHash, r.AddressKey, now, millis(r.Now.Add(rdv.SignInCodeTTL))); err != nil {

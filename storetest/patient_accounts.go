@@ -186,6 +186,9 @@ func testUpdatePatientAccount(t *testing.T, f *patientsFixture) {
 	bad := want
 	bad.Language = "de"
 	wantCode(t, "update to an unknown language", f.store.UpdatePatientAccount(f.ctx, bad), rdv.EINVALID)
+	bad = want
+	bad.ConsentAt = time.Time{}
+	wantCode(t, "update without the time of the choice", f.store.UpdatePatientAccount(f.ctx, bad), rdv.EINVALID)
 	unknown := want
 	unknown.ID = a.ID + 1000
 	wantCode(t, "update an unknown account", f.store.UpdatePatientAccount(f.ctx, unknown), rdv.ENOTFOUND)

@@ -27,6 +27,9 @@ type Config struct {
 	// client from one address.
 	MaxAddressHolds int
 	SweepEvery      time.Duration // how often expired holds are returned to search (default 1 s)
+	// RemindBefore is how long before an appointment its reminder is due
+	// (default 24 h). Negative: no reminders.
+	RemindBefore time.Duration
 	// Now is the engine's clock (default time.Now). It is given at
 	// construction and never replaced: handlers read it while the server
 	// runs, so a test that moves time passes a clock it can move safely.
@@ -45,6 +48,9 @@ func (c *Config) defaults() {
 	}
 	if c.SweepEvery <= 0 {
 		c.SweepEvery = time.Second
+	}
+	if c.RemindBefore == 0 {
+		c.RemindBefore = 24 * time.Hour
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -178,7 +184,29 @@ type ConfirmInput struct {
 	// ForRequest is the appointment request an agent books for, or 0: the
 	// booking and the request's new status commit together.
 	ForRequest int64
+	// Notify is the channels the person chose to hear on: the booking's
+	// confirmation, its reminder and its notices. nil: by email when the
+	// contact gave one (a confirmation is a transactional message, which
+	// needs no consent), by text message only when chosen.
+	Notify *rdv.Notify
+	// AccountID is the signed-in patient account the booking belongs to,
+	// or 0.
+	AccountID int64
 }
+
+// notify returns the channels of a booking: those chosen, or by email
+// when the person reached about it gave one.
+func (in ConfirmInput) notify() rdv.Notify {
+	if in.Notify != nil {
+		return *in.Notify
+	}
+	a := rdv.Appointment{Patient: in.Patient, Guardian: in.Guardian}
+	to, _ := a.Contact(rdv.ByEmail)
+	return rdv.Notify{Email: to != ""}
+}
+
+// remindBefore is the reminder's lead handed to the store: 0 for none.
+func (e *Engine) remindBefore() time.Duration { return max(e.cfg.RemindBefore, 0) }
 
 // Confirm books the held slot for the patient. The answer carries the
 // cancel token, the only time it is ever shown.
@@ -222,6 +250,9 @@ func (e *Engine) Confirm(ctx context.Context, in ConfirmInput, idem *rdv.IdemKey
 		Now:             now,
 		Idem:            idem,
 		ForRequest:      in.ForRequest,
+		Notify:          in.notify(),
+		RemindBefore:    e.remindBefore(),
+		AccountID:       in.AccountID,
 	})
 	if err != nil {
 		return rdv.Appointment{}, err
@@ -268,7 +299,14 @@ func (e *Engine) Reschedule(ctx context.Context, id int64, token, holdID string,
 	case holdID == "":
 		return rdv.Appointment{}, rdv.FieldError("hold_id", "hold_id is required")
 	}
-	a, ch, err := e.store.Reschedule(ctx, rdv.RescheduleRequest{AppointmentID: id, TokenHash: auth.HashToken(token), HoldID: holdID, Now: e.Now(), Idem: idem})
+	return e.reschedule(ctx, rdv.RescheduleRequest{AppointmentID: id, TokenHash: auth.HashToken(token), Token: token, HoldID: holdID, Idem: idem})
+}
+
+// reschedule moves an appointment as r asks, at the engine's time, with
+// a new reminder.
+func (e *Engine) reschedule(ctx context.Context, r rdv.RescheduleRequest) (rdv.Appointment, error) {
+	r.Now, r.RemindBefore = e.Now(), e.remindBefore()
+	a, ch, err := e.store.Reschedule(ctx, r)
 	if err != nil {
 		return rdv.Appointment{}, err
 	}

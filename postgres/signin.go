@@ -51,19 +51,22 @@ func (s *Store) IssueSignInCode(ctx context.Context, r rdv.SignInCodeRequest) er
 		_, err = tx.Exec(ctx, `WITH retired AS (
 				UPDATE signin_codes SET used = true WHERE channel = $1 AND destination = $2 AND NOT used),
 			forgotten AS (
-				DELETE FROM signin_codes WHERE destination = $2 AND created_at <= $10),
-			code AS (
-				INSERT INTO signin_codes (channel, destination, code_hash, address_key, created_at, expires_at)
-				VALUES ($1, $2, $3, $4, $5, $6))
-			INSERT INTO messages (kind, channel, destination, language, secret, due_at, status, created_at)
-			VALUES ($7, $1, $2, $8, $9, $5, 'queued', $5)`,
-			string(r.Channel), r.To, r.CodeHash, r.AddressKey, now, now.Add(rdv.SignInCodeTTL),
-			string(rdv.MessageSignInCode), r.Language, r.Code, now.Add(-time.Hour))
+				DELETE FROM signin_codes WHERE destination = $2 AND created_at <= $7)
+			INSERT INTO signin_codes (channel, destination, code_hash, address_key, created_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6)`,
+			string(r.Channel), r.To, r.CodeHash, r.AddressKey, now, now.Add(rdv.SignInCodeTTL), now.Add(-time.Hour))
 		if err != nil {
-			return fmt.Errorf("write code and its message: %w", err)
+			return fmt.Errorf("write code: %w", err)
 		}
-		return nil
+		return insertMessages(ctx, tx, []rdv.Message{codeMessage(r)})
 	})
+}
+
+// codeMessage is the message that carries a code: the code is its
+// Secret, which the store keeps nowhere else.
+func codeMessage(r rdv.SignInCodeRequest) rdv.Message {
+	return rdv.Message{Kind: rdv.MessageSignInCode, Channel: r.Channel, To: r.To, Language: r.Language, Secret: r.Code,
+		DueAt: r.Now, CreatedAt: r.Now}
 }
 
 // lockKeys takes the transaction's advisory locks on keys, in the order of

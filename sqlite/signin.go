@@ -54,12 +54,14 @@ func issueSignInCode(tx *wtx, r rdv.SignInCodeRequest) error {
 		r.Channel, r.To, r.CodeHash, r.AddressKey, now, millis(r.Now.Add(rdv.SignInCodeTTL))); err != nil {
 		return fmt.Errorf("insert code: %w", mapError(err))
 	}
-	if _, err := tx.exec(`INSERT INTO messages (kind, channel, destination, language, secret, due_at, status, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, 'queued', ?)`,
-		rdv.MessageSignInCode, r.Channel, r.To, r.Language, r.Code, now, now); err != nil {
-		return fmt.Errorf("insert code's message: %w", mapError(err))
-	}
-	return nil
+	return insertMessages(tx, []rdv.Message{codeMessage(r)})
+}
+
+// codeMessage is the message that carries a code: the code is its
+// Secret, which the store keeps nowhere else.
+func codeMessage(r rdv.SignInCodeRequest) rdv.Message {
+	return rdv.Message{Kind: rdv.MessageSignInCode, Channel: r.Channel, To: r.To, Language: r.Language, Secret: r.Code,
+		DueAt: r.Now, CreatedAt: r.Now}
 }
 
 // VerifySignInCode checks the newest live code for r.To and, when it is

@@ -1,9 +1,29 @@
 package rdv
 
 import (
+	"errors"
 	"time"
 	"unicode/utf8"
 )
+
+// ErrNoDestination: a channel was chosen to hear about an appointment on,
+// but neither the patient nor the guardian gave an email (for email) or a
+// phone (for text messages).
+var ErrNoDestination = errors.New("no email or phone for the channel chosen")
+
+// CheckChannels refuses a channel chosen without a destination: a field
+// error on notify.email or notify.sms wrapping ErrNoDestination, so that
+// the person gives the contact or unticks the channel instead of waiting
+// for a message that cannot leave.
+func (a Appointment) CheckChannels() error {
+	var errs FieldErrors
+	for _, ch := range a.Notify.Channels() {
+		if to, _ := a.Contact(ch); to == "" {
+			errs.add(&Error{Code: EINVALID, Field: "notify." + string(ch), Detail: "no destination for the channel chosen", Err: ErrNoDestination})
+		}
+	}
+	return errs.err()
+}
 
 // Contact returns whom a message about the appointment reaches on a
 // channel, and in which language: the patient's own email or phone, else

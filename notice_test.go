@@ -1,6 +1,8 @@
 package rdv
 
 import (
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -69,6 +71,36 @@ func TestAppointmentNoticesAndReminders(t *testing.T) {
 			}
 			if tt.want > 0 && (got[0].Kind != MessageReminder || !got[0].DueAt.Equal(start.Add(-tt.before))) {
 				t.Fatalf("reminder %+v", got[0])
+			}
+		})
+	}
+}
+
+func TestAppointmentCheckChannels(t *testing.T) {
+	child := Patient{FirstName: "Léo"}
+	parent := &Patient{FirstName: "Ana", Email: "ana@example.org"}
+	tests := []struct {
+		name   string
+		a      Appointment
+		fields []string
+	}{
+		{"none chosen", Appointment{}, nil},
+		{"email given", Appointment{Patient: Patient{Email: "a@example.org"}, Notify: Notify{Email: true}}, nil},
+		{"the guardian's email", Appointment{Patient: child, Guardian: parent, Notify: Notify{Email: true}}, nil},
+		{"text without a phone", Appointment{Patient: child, Guardian: parent, Notify: Notify{Email: true, SMS: true}}, []string{"notify.sms"}},
+		{"nothing given", Appointment{Notify: Notify{Email: true, SMS: true}}, []string{"notify.email", "notify.sms"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, e := range AllFieldErrors(tt.a.CheckChannels()) {
+				if !errors.Is(e, ErrNoDestination) {
+					t.Fatalf("%v does not wrap ErrNoDestination", e)
+				}
+				got = append(got, e.Field)
+			}
+			if !slices.Equal(got, tt.fields) {
+				t.Fatalf("fields %v, want %v", got, tt.fields)
 			}
 		})
 	}

@@ -225,6 +225,11 @@ func (e *Engine) Confirm(ctx context.Context, in ConfirmInput, idem *rdv.IdemKey
 		return rdv.Appointment{}, err
 	}
 	in.Patient = people.Patient
+	if in.Notify != nil {
+		if err := (rdv.Appointment{Patient: in.Patient, Guardian: in.Guardian, Notify: *in.Notify}).CheckChannels(); err != nil {
+			return rdv.Appointment{}, err
+		}
+	}
 	if in.Guardian == nil {
 		in.Relationship = ""
 	} else if in.BookedBy == "" {

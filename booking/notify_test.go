@@ -2,6 +2,7 @@ package booking_test
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"testing"
@@ -224,5 +225,20 @@ func TestActForAccount(t *testing.T) {
 		if !slices.Contains(got, id) {
 			t.Fatalf("slot %d not offered again after the account's move and cancel", id)
 		}
+	}
+}
+
+func TestConfirmRefusesAChannelWithoutContact(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	h, _ := w.engine.Hold(ctx, w.offered()[0], "a", nil)
+	_, err := w.engine.Confirm(ctx, booking.ConfirmInput{HoldID: h.ID, Patient: patient(), Notify: &rdv.Notify{Email: true}}, nil)
+	mustCode(t, err, rdv.EINVALID)
+	if f := rdv.ErrorField(err); f != "notify.email" || !errors.Is(err, rdv.ErrNoDestination) {
+		t.Fatalf("error %v on %q, want notify.email without a destination", err, f)
+	}
+	if _, err := w.engine.Confirm(ctx, booking.ConfirmInput{HoldID: h.ID, Patient: patient(), Notify: &rdv.Notify{SMS: true}}, nil); err != nil {
+		t.Fatalf("the refusal spoilt the hold: %v", err)
 	}
 }

@@ -11,6 +11,15 @@ type appointmentRequest struct {
 	HoldID   string         `json:"hold_id"`
 	Patient  *patientInput  `json:"patient"`
 	Guardian *guardianInput `json:"guardian"`
+	Notify   *notifyInput   `json:"notify"`
+}
+
+// notifyInput is the channels the person chose to hear about the
+// booking on: its confirmation, its reminder and its notices. Without
+// it, by email when an email is given; a channel left out is not chosen.
+type notifyInput struct {
+	Email bool `json:"email"`
+	SMS   bool `json:"sms"`
 }
 
 // guardianInput is the parent or guardian who books for a child: a
@@ -48,6 +57,9 @@ func (s *server) createAppointment(w http.ResponseWriter, r *http.Request) {
 
 func (in appointmentRequest) confirmInput() (booking.ConfirmInput, error) {
 	ci := booking.ConfirmInput{HoldID: in.HoldID}
+	if in.Notify != nil {
+		ci.Notify = &rdv.Notify{Email: in.Notify.Email, SMS: in.Notify.SMS}
+	}
 	var p patientInput
 	if in.Patient != nil {
 		p = *in.Patient

@@ -42,4 +42,5 @@ var reasons = []struct {
 	{rdv.ErrNewbornNumber, "newborn_number"},
 	{rdv.ErrNoCardNumber, "no_card_number"},
 	{rdv.ErrHealthNumberBirthDate, "health_number_birth_date"},
+	{rdv.ErrNoDestination, "no_destination"},
 }

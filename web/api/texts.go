@@ -84,6 +84,8 @@ func init() {
 			"A visit without a card carries no health insurance number."},
 		"api.reason.health_number_birth_date":          {"Le numéro d'assurance maladie ne correspond pas à la date de naissance.", "The health insurance number does not match the date of birth."},
 		"api.reason.health_number_birth_date.guardian": {"Le numéro d'assurance maladie du parent ou tuteur ne correspond pas à sa date de naissance.", "The guardian's health insurance number does not match the guardian's date of birth."},
+		"api.reason.no_destination": {"Un moyen d'avis choisi (notify) n'a pas de destinataire : notify.email demande un courriel, notify.sms un numéro de téléphone, du patient ou du parent ou tuteur.",
+			"A channel chosen in notify has nowhere to go: notify.email needs an email, notify.sms a phone number, of the patient or the guardian."},
 
 		"api.staff.no_session": {"Connectez-vous avec un compte du personnel de la clinique pour accéder à cette ressource.",
 			"Sign in with a clinic staff account to use this resource."},

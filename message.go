@@ -162,5 +162,19 @@ type MessageStore interface {
 	// in its window at its clinics. An appointment is told once per
 	// incident whatever happens after.
 	DeclareIncident(ctx context.Context, in Incident) (Incident, error)
+	// IncidentReach counts, without writing anything, what declaring in
+	// would do now: the operator's preview before a notice that cannot
+	// be taken back. An invalid incident is EINVALID, as DeclareIncident.
+	IncidentReach(ctx context.Context, in Incident) (IncidentReach, error)
 	Incidents(ctx context.Context) ([]Incident, error)
+}
+
+// IncidentReach is whom an incident's notices would reach.
+type IncidentReach struct {
+	// Appointments are those booked in the window at the clinics, and
+	// Told those of them that a notice reaches (a channel chosen, with
+	// a destination): the others the clinic must call.
+	Appointments int
+	Told         int
+	Notices      int // the messages written, as Incident.Notified
 }

@@ -63,8 +63,9 @@ func declareIncident(tx *wtx, in rdv.Incident) (rdv.Incident, error) {
 
 // bookedIn reads what the notices of an incident need of every booked
 // appointment whose slot starts in its window at its clinics: who to tell
-// and how they chose to hear.
-func bookedIn(tx *wtx, in rdv.Incident) ([]rdv.Appointment, error) {
+// and how they chose to hear. DeclareIncident reads them in its write,
+// IncidentReach on the read pool.
+func bookedIn(tx querier, in rdv.Incident) ([]rdv.Appointment, error) {
 	list := []byte("[]") // every clinic
 	if len(in.ClinicIDs) > 0 {
 		var err error

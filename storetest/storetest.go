@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"Patients", runPatients},
 		{"Messages", runMessages},
 		{"AccountActs", runAccountActs},
+		{"IncidentReach", runIncidentReach},
 	}
 	for _, p := range parts {
 		t.Run(p.name, func(t *testing.T) {

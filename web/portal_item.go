@@ -23,6 +23,11 @@ type portalItemData struct {
 	BackURL      string
 	Channel      string // how the appointment came in; "" for none
 	Guardian     string // who booked for a child; "" for none
+	// Messages are what was sent about the appointment, and
+	// MessagesUnavailable says they could not be read just now (the
+	// page shows the rest).
+	Messages            []messageRow
+	MessagesUnavailable bool
 }
 
 // portalSlot shows one slot of the clinic with its appointment, if any.
@@ -88,6 +93,13 @@ func (s *Server) renderItem(w http.ResponseWriter, r *http.Request, e rdv.Agenda
 		if g := a.Guardian; g != nil {
 			data.Guardian = g.FirstName + " " + g.LastName
 		}
+		acct, _ := s.account(r)
+		ms, err := s.d.Store.Messages(r.Context(), rdv.MessageFilter{AppointmentID: a.ID, ClinicID: acct.ClinicID})
+		if err != nil {
+			s.log.WarnContext(r.Context(), "messages of an appointment unread", "appointment", a.ID, "err", err)
+			data.MessagesUnavailable = true
+		}
+		data.Messages = messageRowsOf(ms, lang)
 	}
 	s.render(w, r, http.StatusOK, "portal_item", &page{Title: title, Data: data})
 }

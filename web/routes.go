@@ -141,6 +141,13 @@ var pageRoutes = []pageRoute{
 	at("GET /operateur/modes", operator, through, allowed, refused, operators, (*Server).modesPage),
 	at("POST /operateur/modes", operator, through, allowed, refused, operators, (*Server).setModes),
 	at("GET /operateur/charge", operator, through, allowed, refused, operators, (*Server).operatorLoad),
+	// What was written to patients, and the outages they are told of.
+	at("GET /operateur/courriels", operator, through, allowed, refused, operators, (*Server).operatorMessages),
+	at("GET /operateur/courriels/{id}", operator, through, allowed, refused, operators, (*Server).operatorMessage),
+	at("POST /operateur/courriels/{id}/renvoyer", operator, through, allowed, refused, operators, (*Server).resendMessage),
+	at("GET /operateur/incidents", operator, through, allowed, refused, operators, (*Server).operatorIncidents),
+	at("POST /operateur/incidents/apercu", operator, through, allowed, refused, operators, (*Server).previewIncident),
+	at("POST /operateur/incidents", operator, through, allowed, refused, operators, (*Server).declareIncident),
 }
 
 // Routes returns the pages' route table, for admission control and the

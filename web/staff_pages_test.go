@@ -103,5 +103,8 @@ func (s *site) staffPages(t *testing.T, lang string) map[string]answer {
 	add("operator load, nothing reported", get(op, "/operateur/charge", http.StatusOK))
 	withLoad(s)
 	add("operator load", get(op, "/operateur/charge", http.StatusOK))
+	for name, a := range s.rosterAndMessagePages(t, lang, desk, op) {
+		add(name, a)
+	}
 	return pages
 }

@@ -14,7 +14,7 @@ func init() {
 		"roster.search.hint":     {"Un nom, ou les derniers chiffres du numéro d'assurance maladie.", "A name, or the last digits of the health insurance number."},
 		"roster.search.submit":   {"Chercher", "Search"},
 		"roster.search.clear":    {"Voir tous les patients inscrits", "See every registered patient"},
-		"roster.more":            {"Seuls les %d premiers sont affichés : précisez la recherche.", "Only the first %d are shown: narrow the search."},
+		"roster.more":            {"Trop de patients pour les afficher tous (limite : %d) : précisez la recherche.", "Too many patients to show them all (limit: %d): narrow the search."},
 		"roster.col.hn":          {"Assurance maladie (4 derniers chiffres)", "Health insurance (last 4 digits)"},
 		"roster.col.added":       {"Inscrit le", "Registered on"},
 		"roster.remove":          {"Désinscrire…", "Unregister…"},

@@ -51,11 +51,15 @@ func browserID(r *http.Request) string {
 }
 
 // expectedCSRF returns the token a form posted with r must carry: the
-// session's when signed in, whatever cookie came along, else the
-// browser's; "" when there can be none (no session, no cookie).
+// session's when signed in (staff's, else a patient's), whatever cookie
+// came along, else the browser's; "" when there can be none (no session,
+// no cookie).
 func (s *Server) expectedCSRF(r *http.Request) string {
 	if si := signedInOf(r); si != nil {
 		return s.sessionCSRF(si.sess.TokenHash)
+	}
+	if p := patientOf(r); p != nil {
+		return s.patientCSRF(p.sess.TokenHash)
 	}
 	if id := browserID(r); id != "" {
 		return s.browserCSRF(id)

@@ -137,6 +137,8 @@ type page struct {
 	Banner     rdv.Banner   // the operators' status message; zero when none
 	Modes      []modeNotice // the modes in force, shown above the banner
 	Account    *rdv.Account // the signed-in staff account, if any
+	// Patient is the signed-in patient account, if any.
+	Patient *rdv.PatientAccount
 
 	// NoticeKey is the catalog key of Notice when the handler has one:
 	// render translates it once the page's language is known.
@@ -246,6 +248,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	p.csrf, p.newCSRF = s.expectedCSRF(r), s.browserCSRF
 	if si := signedInOf(r); si != nil {
 		p.Account = &si.acct
+	}
+	if pi := patientOf(r); pi != nil {
+		p.Patient = &pi.acct
 	}
 	p.Banner = s.banner(r.Context())
 	p.Modes = s.modeNotices(r.Context())

@@ -44,6 +44,7 @@ var (
 	clinicPlan = route.Roles(rdv.ClinicAdmin)
 	agents     = route.Roles(rdv.PhoneAgent)
 	operators  = route.Roles(rdv.Operator)
+	patient    = route.SignedInPatient
 )
 
 // pageRoutes is every page the site serves. The French paths are part
@@ -85,6 +86,18 @@ var pageRoutes = []pageRoute{
 	at("GET /connexion", browsing, through, allowed, refused, public, (*Server).signinForm),
 	at("POST /connexion", browsing, through, allowed, refused, public, (*Server).signin),
 	at("POST /deconnexion", browsing, through, allowed, refused, public, (*Server).signout),
+
+	// Patients sign in with a code sent to them (account_signin.go), past
+	// the waiting room like staff: a signed-in patient's bookings still
+	// wait in it at /reserver, and their cancellations must not.
+	at("GET /compte/connexion", browsing, through, allowed, refused, public, (*Server).patientSigninForm),
+	at("POST /compte/connexion", browsing, through, allowed, refused, public, (*Server).patientSignin),
+	at("GET /compte/code", browsing, through, allowed, refused, public, (*Server).patientCodeForm),
+	at("POST /compte/code", browsing, through, allowed, refused, public, (*Server).patientCode),
+	at("POST /compte/deconnexion", browsing, through, allowed, refused, public, (*Server).patientSignout),
+
+	// « Mes rendez-vous »: a signed-in patient's appointments.
+	at("GET /mes-rendez-vous", browsing, through, allowed, refused, patient, (*Server).myAppointments),
 
 	// The appointment-request form: the waiting page and both degraded
 	// modes send people there.
@@ -177,17 +190,22 @@ func (s *Server) routes() http.Handler {
 
 // enforce applies a route's read-only rule and its policy before h: a
 // write refused in read-only mode gets the read-only page whoever sends
-// it; someone not signed in is sent to sign in (303 to /connexion, with
-// the page to come back to on a GET); a signed-in account the policy
-// does not name gets the 403 page in its language.
+// it; someone not signed in is sent to sign in (303 to /connexion, or to
+// /compte/connexion for a patient's page, with the page to come back to
+// on a GET); a signed-in account the policy does not name gets the 403
+// page in its language.
 func (s *Server) enforce(rt route.Route, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt.ReadOnly == route.Refused && s.modes(r.Context()).ReadOnly {
 			s.refuseReadOnly(w, r)
 			return
 		}
-		if rt.Policy.Access == route.Staff {
+		switch rt.Policy.Access {
+		case route.Staff:
 			s.requirePolicy(rt.Policy, h)(w, r)
+			return
+		case route.Patient:
+			s.requirePatient(h)(w, r)
 			return
 		}
 		h(w, r)

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"rdv"
 	"rdv/admission"
@@ -121,13 +122,18 @@ type caller struct {
 	name    string
 	acct    *rdv.Account
 	session string // the session cookie's value
+	// patient is a signed-in patient account's ID, and patientSession
+	// its session cookie's value.
+	patient        int64
+	patientSession string
 }
 
 // TestRoutesRolesClinics walks the whole route table: every route is
 // called as someone not signed in, a receptionist of clinic 1 and one of
-// clinic 2, an admin of clinic 1, a phone agent and an operator, and is
-// allowed or refused as its policy says: refused is 401, 403 or a
-// redirect to the sign-in page; allowed is anything else.
+// clinic 2, an admin of clinic 1, a phone agent, an operator and a
+// signed-in patient, and is allowed or refused as its policy says:
+// refused is 401, 403 or a redirect to a sign-in page; allowed is
+// anything else.
 func TestRoutesRolesClinics(t *testing.T) {
 	t.Parallel()
 	s := mustOpenSite(t)
@@ -156,15 +162,25 @@ func TestRoutesRolesClinics(t *testing.T) {
 		a := c.a
 		callers = append(callers, caller{name: c.name, acct: &a, session: b.cookies[sessionCookieName].Value})
 	}
+	pb := newBrowser(t, s)
+	pb.signInPatient("patiente@exemple.ca", "patiente@exemple.ca")
+	ps := pb.cookies[auth.PatientSessionCookie].Value
+	_, pa, err := s.store.PatientSessionByTokenHash(t.Context(), auth.HashToken(ps), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	callers = append(callers, caller{name: "patient", patient: pa.ID, patientSession: ps})
 
 	routes := append([]route.Route(nil), siteRoutes.Routes()...)
-	// Signing out ends the session the calls after it would use.
-	sort.SliceStable(routes, func(i, j int) bool { return routes[j].Pattern == "POST /deconnexion" })
+	// Signing out ends the session the calls after it would use: the
+	// patient's last but one, staff's last.
+	last := map[string]int{"POST /compte/deconnexion": 1, "POST /deconnexion": 2}
+	sort.SliceStable(routes, func(i, j int) bool { return last[routes[i].Pattern] < last[routes[j].Pattern] })
 	checked := 0
 	for _, rt := range routes {
 		for _, c := range callers {
 			r := routeRequest(t, s, rt.Pattern, c)
-			want := rt.Policy.Check(c.acct, r)
+			want := rt.Policy.Admit(route.Caller{Staff: c.acct, Patient: c.patient}, r)
 			w := httptest.NewRecorder()
 			s.mounted().ServeHTTP(w, r)
 			refused := w.Code == http.StatusUnauthorized || w.Code == http.StatusForbidden ||
@@ -191,12 +207,19 @@ func routeRequest(t *testing.T, s *site, pattern string, c caller) *http.Request
 	write := method != http.MethodGet && method != http.MethodHead
 	api := strings.HasPrefix(path, "/api/")
 	token := testCSRFField
-	if c.acct != nil {
-		key, err := auth.FormKey(testSecret)
-		if err != nil {
-			t.Fatal(err)
-		}
+	key, err := auth.FormKey(testSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch {
+	case c.acct != nil:
 		token = auth.SessionFormToken(key, auth.HashToken(c.session))
+	case c.patient != 0:
+		// A session signed out leaves the browser its own token, which
+		// the pages it gets from then on carry.
+		if _, _, err := s.store.PatientSessionByTokenHash(t.Context(), auth.HashToken(c.patientSession), time.Now()); err == nil {
+			token = auth.MAC(key, "patient session", auth.HashToken(c.patientSession))
+		}
 	}
 	switch {
 	case write && !api:
@@ -214,6 +237,9 @@ func routeRequest(t *testing.T, s *site, pattern string, c caller) *http.Request
 	if c.acct != nil {
 		r.AddCookie(&http.Cookie{Name: sessionCookieName, Value: c.session})
 	}
+	if c.patient != 0 {
+		r.AddCookie(&http.Cookie{Name: auth.PatientSessionCookie, Value: c.patientSession})
+	}
 	// A mux serving r fills in the wildcards the policy reads.
 	probe := http.NewServeMux()
 	probe.HandleFunc(pattern, func(http.ResponseWriter, *http.Request) {})
@@ -224,10 +250,13 @@ func routeRequest(t *testing.T, s *site, pattern string, c caller) *http.Request
 	return r
 }
 
-// signInRedirect reports whether a redirect sends someone to sign in
-// (signing out also lands on the sign-in page, with a notice).
+// signInRedirect reports whether a redirect sends someone to sign in,
+// as staff or as a patient (signing out also lands on the staff sign-in
+// page, with a notice; the patients' sign-in leads to itself, without a
+// page to return to).
 func signInRedirect(loc string) bool {
-	return loc == "/connexion" || strings.HasPrefix(loc, "/connexion?retour=")
+	return loc == "/connexion" || strings.HasPrefix(loc, "/connexion?retour=") ||
+		strings.HasPrefix(loc, patientSigninPath+"?retour=")
 }
 
 func verdictName(v route.Verdict) string {

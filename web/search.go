@@ -101,8 +101,10 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	s.fillSearchDefaults(f)
 	// The form holds nothing personal: caches may keep it a few seconds,
 	// enough to absorb a flood, short enough that the operators' status
-	// banner shows at once; not when this answer sets a cookie.
-	if w.Header().Get("Set-Cookie") == "" {
+	// banner shows at once; not when this answer sets a cookie, nor for
+	// someone signed in, whose header names them and carries their
+	// session's form token.
+	if w.Header().Get("Set-Cookie") == "" && signedInOf(r) == nil && patientOf(r) == nil {
 		w.Header().Set("Cache-Control", "public, max-age=5")
 	}
 	s.render(w, r, http.StatusOK, "search", &page{

@@ -95,8 +95,9 @@ type Server struct {
 	// publicURL is Deps.PublicURL, checked.
 	publicURL string
 	// csrfKey signs form tokens (see csrf.go), opKey operators' passes
-	// (see operator_pass.go).
-	csrfKey, opKey []byte
+	// (see operator_pass.go), codeKey the hashes of patients' sign-in
+	// codes (see account_signin.go).
+	csrfKey, opKey, codeKey []byte
 	// cookieKey seals the booking flow's cookies (see held_cookies.go).
 	cookieKey []byte
 }
@@ -127,6 +128,9 @@ func New(d Deps) (*Server, error) {
 	if s.cookieKey, err = auth.DeriveKey(d.Secret, "rdv booking flow cookies"); err != nil {
 		return nil, err
 	}
+	if s.codeKey, err = auth.CodeKey(d.Secret); err != nil {
+		return nil, err
+	}
 	if d.PublicURL != "" {
 		u, err := ParsePublicURL(d.PublicURL)
 		if err != nil {
@@ -151,7 +155,7 @@ func New(d Deps) (*Server, error) {
 		options.WriteString(`<option value="` + template.HTMLEscapeString(p.Name) + `">`)
 	}
 	s.places = template.HTML(options.String())
-	s.handler = compress(withLanguage(s.logRequests(s.recoverPanics(secureHeaders(s.withSession(s.checkCSRF(s.routes())))))))
+	s.handler = compress(withLanguage(s.logRequests(s.recoverPanics(secureHeaders(s.withSession(s.withPatient(s.checkCSRF(s.routes()))))))))
 	return s, nil
 }
 

@@ -58,7 +58,18 @@ func syntheticNetwork(start time.Time, nslots, bookedEvery int) rdv.NetworkLoad 
 
 // BenchmarkDurableBookings has 64 clients book distinct free slots (hold
 // then confirm) on a file database with synchronous=FULL.
-func BenchmarkDurableBookings(b *testing.B) {
+func BenchmarkDurableBookings(b *testing.B) { benchDurableBookings(b, false, false) }
+
+// BenchmarkDurableBookingsByEmail is BenchmarkDurableBookings for patients
+// who give an email, told by it (on: each booking also writes its
+// confirmation and its reminder to the outbox, in its own transaction) or
+// not (off). The two compared are the outbox's cost on the booking path.
+func BenchmarkDurableBookingsByEmail(b *testing.B) {
+	b.Run("off", func(b *testing.B) { benchDurableBookings(b, true, false) })
+	b.Run("on", func(b *testing.B) { benchDurableBookings(b, true, true) })
+}
+
+func benchDurableBookings(b *testing.B, withEmail, notified bool) {
 	const clients = 64
 	now := time.Date(2031, 3, 3, 12, 0, 0, 0, time.UTC)
 	s := MustOpen(b, sqlite.Options{})
@@ -79,8 +90,15 @@ func BenchmarkDurableBookings(b *testing.B) {
 					ClientKey: fmt.Sprintf("c%d", c), MaxLiveHolds: 3, TTL: 5 * time.Minute, Now: now})
 				if err == nil {
 					token := fmt.Sprintf("t%d", id)
-					_, _, err = s.ConfirmHold(b.Context(), rdv.ConfirmRequest{HoldID: h.ID, Patient: storetest.TestPatient(int(id % 30000)),
-						BookedBy: rdv.BySelf, Channel: rdv.API, CancelToken: token, CancelTokenHash: auth.HashToken(token), Now: now})
+					r := rdv.ConfirmRequest{HoldID: h.ID, Patient: storetest.TestPatient(int(id % 30000)),
+						BookedBy: rdv.BySelf, Channel: rdv.API, CancelToken: token, CancelTokenHash: auth.HashToken(token), Now: now}
+					if withEmail {
+						r.Patient.Email = fmt.Sprintf("patient%d@example.org", id)
+					}
+					if notified {
+						r.Notify, r.RemindBefore = rdv.Notify{Email: true}, 24*time.Hour
+					}
+					_, _, err = s.ConfirmHold(b.Context(), r)
 				}
 				if err != nil {
 					failed.Add(1)

@@ -86,9 +86,7 @@ func cancel(tx *wtx, r rdv.CancelRequest) (rdv.Appointment, rdv.SlotChanges, err
 	if r.ByStaff {
 		kind = rdv.MessageCancelledByClinic
 	}
-	if err := insertMessages(tx, a.Notices(kind, "", r.Now, r.Now)); err != nil {
-		return rdv.Appointment{}, rdv.SlotChanges{}, err
-	}
+	tx.queueMessages(a.Notices(kind, "", r.Now, r.Now))
 	return a, rdv.SlotChanges{Freed: []rdv.Slot{a.Slot}}, nil
 }
 
@@ -155,10 +153,8 @@ func reschedule(tx *wtx, r rdv.RescheduleRequest) (rdv.Appointment, rdv.SlotChan
 	a.Revision++
 	// The reminder written for the old time stays queued: its revision is
 	// now stale, and delivery skips it.
-	if err := insertMessages(tx, append(a.Notices(rdv.MessageRescheduled, r.Token, r.Now, r.Now),
-		a.Reminders(r.RemindBefore, r.Token, r.Now)...)); err != nil {
-		return rdv.Appointment{}, rdv.SlotChanges{}, err
-	}
+	tx.queueMessages(a.Notices(rdv.MessageRescheduled, r.Token, r.Now, r.Now))
+	tx.queueMessages(a.Reminders(r.RemindBefore, r.Token, r.Now))
 	return a, rdv.SlotChanges{Freed: []rdv.Slot{old}, Taken: []rdv.Slot{slot}}, nil
 }
 

@@ -181,10 +181,8 @@ func confirmHold(tx *wtx, r rdv.ConfirmRequest) (rdv.Appointment, rdv.SlotChange
 	}
 	slot.State, slot.HoldID, slot.HoldExpires = rdv.SlotBooked, "", time.Time{}
 	a.Slot = slot
-	if err := insertMessages(tx, append(a.Notices(rdv.MessageConfirmed, r.CancelToken, r.Now, r.Now),
-		a.Reminders(r.RemindBefore, r.CancelToken, r.Now)...)); err != nil {
-		return rdv.Appointment{}, rdv.SlotChanges{}, err
-	}
+	tx.queueMessages(a.Notices(rdv.MessageConfirmed, r.CancelToken, r.Now, r.Now))
+	tx.queueMessages(a.Reminders(r.RemindBefore, r.CancelToken, r.Now))
 	return a, rdv.SlotChanges{Taken: []rdv.Slot{slot}}, nil
 }
 

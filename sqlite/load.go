@@ -42,9 +42,10 @@ func loadNetwork(ctx context.Context, conn *sql.Conn, n rdv.NetworkLoad, progres
 	if err := exec(`PRAGMA synchronous = OFF`); err != nil {
 		return err
 	}
-	// A large cache, in-memory sorting on two threads: building the
+	// A large cache, sorting on two threads (in memory, as every write of
+	// the store's connection keeps its temporary data): building the
 	// indexes of a million slots is a big sort.
-	for _, q := range []string{`PRAGMA cache_size = -131072`, `PRAGMA temp_store = MEMORY`, `PRAGMA threads = 2`} {
+	for _, q := range []string{`PRAGMA cache_size = -131072`, `PRAGMA threads = 2`} {
 		if err := exec(q); err != nil {
 			return err
 		}
@@ -54,7 +55,7 @@ func loadNetwork(ctx context.Context, conn *sql.Conn, n rdv.NetworkLoad, progres
 		// itself durable.
 		bg := context.WithoutCancel(ctx)
 		for _, q := range []string{`PRAGMA foreign_keys = ON`, `PRAGMA synchronous = FULL`, `PRAGMA cache_size = -2000`,
-			`PRAGMA temp_store = DEFAULT`, `PRAGMA threads = 0`, `PRAGMA wal_checkpoint(TRUNCATE)`} {
+			`PRAGMA threads = 0`, `PRAGMA wal_checkpoint(TRUNCATE)`} {
 			if _, cerr := conn.ExecContext(bg, q); cerr != nil {
 				err = errors.Join(err, fmt.Errorf("%s: %w", q, cerr))
 			}

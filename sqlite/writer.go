@@ -192,6 +192,7 @@ func (w *writer) runBatch(batch []*command) {
 			w.abort(live, fmt.Errorf("savepoint: %w", err))
 			return
 		}
+		queued := len(tx.outbox)
 		errs[i] = mapError(c.run(tx))
 		if errs[i] == nil {
 			if err := w.exec("RELEASE cmd"); err != nil {
@@ -200,6 +201,7 @@ func (w *writer) runBatch(batch []*command) {
 			}
 			continue
 		}
+		tx.outbox = tx.outbox[:queued] // the failed write's messages go with it
 		if err := w.exec("ROLLBACK TO cmd"); err != nil {
 			w.abort(live, fmt.Errorf("roll back to savepoint: %w", err))
 			return
@@ -208,6 +210,10 @@ func (w *writer) runBatch(batch []*command) {
 			w.abort(live, fmt.Errorf("release savepoint: %w", err))
 			return
 		}
+	}
+	if err := insertMessages(tx, tx.outbox); err != nil {
+		w.abort(live, err)
+		return
 	}
 	if err := w.exec("COMMIT"); err != nil {
 		w.abort(live, fmt.Errorf("commit: %w", err))
@@ -256,7 +262,16 @@ func (w *writer) stop() error {
 type wtx struct {
 	ctx   context.Context
 	stmts *stmtCache
+	// outbox is the messages the batch's writes queued (queueMessages),
+	// written together just before the commit.
+	outbox []rdv.Message
 }
+
+// queueMessages adds messages to the outbox in the batch's transaction.
+// They are written with the other writes' in one statement before the
+// commit, so that a booking's messages cost it a share of one insert: a
+// write that fails drops its own, and a batch that fails writes none.
+func (t *wtx) queueMessages(ms []rdv.Message) { t.outbox = append(t.outbox, ms...) }
 
 func (t *wtx) exec(q string, args ...any) (sql.Result, error) {
 	return t.stmts.exec(t.ctx, q, args...)

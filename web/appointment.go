@@ -56,8 +56,9 @@ func (s *Server) appointment(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// cancel cancels an appointment with the token of its link and shows the
-// appointment again with the outcome.
+// cancel cancels an appointment with the token of its link, or as the
+// signed-in account it belongs to (see appointment_access.go), and shows
+// the appointment again with the outcome.
 func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
@@ -66,20 +67,20 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	token := r.PostForm.Get("token")
-	_, err := s.d.Engine.Cancel(r.Context(), id, token, nil)
+	k := s.accessOf(r)
+	_, err := s.cancelAs(r.Context(), k, id, nil)
 	switch rdv.ErrorCode(err) {
 	case "":
-		http.Redirect(w, r, appointmentURL(id, token, "cancelled"), http.StatusSeeOther)
+		http.Redirect(w, r, k.path(id, "", "cancelled"), http.StatusSeeOther)
 	case rdv.ENOTFOUND, rdv.EINVALID:
 		s.renderMessage(w, r, http.StatusNotFound, "error.appt_notfound")
 	case rdv.ECONFLICT, rdv.EGONE:
 		// Already cancelled (a second click) or no longer cancellable.
 		notice := "not_cancelled"
-		if a, err := s.d.Engine.Appointment(r.Context(), id, token); err == nil && a.Status == rdv.Cancelled {
+		if a, err := s.findAppointment(r.Context(), k, id); err == nil && a.Status == rdv.Cancelled {
 			notice = "cancelled"
 		}
-		http.Redirect(w, r, appointmentURL(id, token, notice), http.StatusSeeOther)
+		http.Redirect(w, r, k.path(id, "", notice), http.StatusSeeOther)
 	default:
 		s.fail(w, r, err)
 	}

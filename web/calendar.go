@@ -11,10 +11,13 @@ import (
 )
 
 // calendar serves the appointment as an .ics file, to the holder of its
-// link only: the token comes in the query, as on the appointment page.
+// link only (the token comes in the query, as on the appointment page),
+// or to the signed-in account it belongs to: the same file, but for its
+// link, which leads the account to « Mes rendez-vous » (the store keeps
+// no token to write another).
 func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
-	token := r.URL.Query().Get("token")
-	a, ok := s.linkedAppointment(w, r, token)
+	k := s.accessOf(r)
+	a, ok := s.openAppointment(w, r, k)
 	if !ok {
 		return
 	}
@@ -28,7 +31,7 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 		// The person's own page, token included, as the link of the
 		// confirmation: the file is theirs, like the page it came from.
 		// Built from the configured address, never the Host header.
-		visit.URL = s.publicURL + appointmentURL(a.ID, token, "")
+		visit.URL = s.publicURL + k.path(a.ID, "", "")
 	}
 	body := ical.Write(ical.AppointmentEvent(visit, langOf(r.Context()), s.d.Engine.Now()))
 	h := w.Header()

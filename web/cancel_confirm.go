@@ -32,21 +32,22 @@ func cancelURL(id int64, token string) string {
 	return "/rendez-vous/" + strconv.FormatInt(id, 10) + "/annuler?" + url.Values{"token": {token}}.Encode()
 }
 
-// cancelForm asks the holder of the appointment's link to confirm its
-// cancellation. An appointment already cancelled, or that can no longer
-// be cancelled, sends them back to its page, which says so.
+// cancelForm asks the holder of the appointment's link, or the account
+// it belongs to, to confirm its cancellation. An appointment already
+// cancelled, or that can no longer be cancelled, sends them back to its
+// page, which says so.
 func (s *Server) cancelForm(w http.ResponseWriter, r *http.Request) {
-	token := r.URL.Query().Get("token")
-	a, ok := s.linkedAppointment(w, r, token)
+	k := s.accessOf(r)
+	a, ok := s.openAppointment(w, r, k)
 	if !ok {
 		return
 	}
 	switch {
 	case a.Status == rdv.Cancelled:
-		http.Redirect(w, r, appointmentURL(a.ID, token, "cancelled"), http.StatusSeeOther)
+		http.Redirect(w, r, k.path(a.ID, "", "cancelled"), http.StatusSeeOther)
 		return
 	case !s.movable(a):
-		http.Redirect(w, r, appointmentURL(a.ID, token, "not_cancelled"), http.StatusSeeOther)
+		http.Redirect(w, r, k.path(a.ID, "", "not_cancelled"), http.StatusSeeOther)
 		return
 	}
 	w.Header().Set("Cache-Control", "private, no-cache")
@@ -56,9 +57,9 @@ func (s *Server) cancelForm(w http.ResponseWriter, r *http.Request) {
 			Slot:    s.viewSlot(a.Slot),
 			Patient: a.Patient.FirstName + " " + a.Patient.LastName,
 			ID:      a.ID,
-			Action:  "/rendez-vous/" + strconv.FormatInt(a.ID, 10) + "/annuler",
-			Token:   token,
-			Back:    appointmentURL(a.ID, token, ""),
+			Action:  k.action(a.ID, "/annuler"),
+			Token:   k.token,
+			Back:    k.path(a.ID, "", ""),
 		},
 	})
 }

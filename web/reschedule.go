@@ -4,16 +4,19 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"rdv"
 	"rdv/availability"
 )
 
-// Rescheduling from the appointment page, with the token of its link:
-// the times near the same clinic for the same service, a hold on the one
-// chosen, a page to confirm the change, and the appointment page again
-// with its new time. Every step works with plain forms.
+// Rescheduling from the appointment page, with the token of its link (or
+// from « Mes rendez-vous », as the account it belongs to: see
+// appointment_access.go): the times near the same clinic for the same
+// service, a hold on the one chosen, a page to confirm the change, and
+// the appointment page again with its new time. Every step works with
+// plain forms.
 
 // Reschedule bounds: the list looks around the clinic as far as people
 // usually travel to it, over the whole slot horizon.
@@ -97,13 +100,13 @@ func (s *Server) movable(a rdv.Appointment) bool {
 	return a.Status == rdv.Booked && s.d.Engine.Now().Before(a.Slot.Start)
 }
 
-// movableAppointment finds the appointment of the request's link, as
-// linkedAppointment does, and sends the holder back to it when it can no
+// movableAppointment finds the appointment of the request, as
+// openAppointment does, and sends the holder back to it when it can no
 // longer be moved.
-func (s *Server) movableAppointment(w http.ResponseWriter, r *http.Request, token string) (rdv.Appointment, bool) {
-	a, ok := s.linkedAppointment(w, r, token)
+func (s *Server) movableAppointment(w http.ResponseWriter, r *http.Request, k apptAccess) (rdv.Appointment, bool) {
+	a, ok := s.openAppointment(w, r, k)
 	if ok && !s.movable(a) {
-		http.Redirect(w, r, appointmentURL(a.ID, token, "not_changed"), http.StatusSeeOther)
+		http.Redirect(w, r, k.path(a.ID, "", "not_changed"), http.StatusSeeOther)
 		return a, false
 	}
 	return a, ok
@@ -112,19 +115,19 @@ func (s *Server) movableAppointment(w http.ResponseWriter, r *http.Request, toke
 // rescheduleTimes lists the free times near the appointment's clinic for
 // its service.
 func (s *Server) rescheduleTimes(w http.ResponseWriter, r *http.Request) {
-	token := r.URL.Query().Get("token")
-	a, ok := s.movableAppointment(w, r, token)
+	k := s.accessOf(r)
+	a, ok := s.movableAppointment(w, r, k)
 	if !ok {
 		return
 	}
 	lang := langOf(r.Context())
 	data := rescheduleTimesData{
 		Current: s.viewSlot(a.Slot),
-		Action:  "/rendez-vous/" + strconv.FormatInt(a.ID, 10) + "/changer",
-		Token:   token,
+		Action:  k.action(a.ID, "/changer"),
+		Token:   k.token,
 		Nonce:   newNonce(),
 		Choose:  translate(lang, "results.choose"),
-		Back:    appointmentURL(a.ID, token, ""),
+		Back:    k.path(a.ID, "", ""),
 	}
 	c, _ := s.d.Index.Clinic(a.Slot.ClinicID)
 	now := s.d.Engine.Now()
@@ -148,14 +151,15 @@ func (s *Server) rescheduleTimes(w http.ResponseWriter, r *http.Request) {
 }
 
 // rescheduleHold holds the chosen time and sends the person to the page
-// that confirms the change. The appointment's token is checked first: no
-// hold is placed for a link that does not open the appointment.
+// that confirms the change. The appointment's token (or account) is
+// checked first: no hold is placed for a link that does not open the
+// appointment.
 func (s *Server) rescheduleHold(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	token := r.PostForm.Get("token")
-	a, ok := s.movableAppointment(w, r, token)
+	k := s.accessOf(r)
+	a, ok := s.movableAppointment(w, r, k)
 	if !ok {
 		return
 	}
@@ -166,7 +170,7 @@ func (s *Server) rescheduleHold(w http.ResponseWriter, r *http.Request) {
 	}
 	// Only a time of the same service: the list offers nothing else.
 	if sl, err := s.d.Store.Slot(r.Context(), slotID); err != nil || sl.Service != a.Slot.Service || sl.ID == a.Slot.ID {
-		http.Redirect(w, r, rescheduleURL(a.ID, token, "slot_taken"), http.StatusSeeOther)
+		http.Redirect(w, r, k.path(a.ID, "/changer", "slot_taken"), http.StatusSeeOther)
 		return
 	}
 	slot := strconv.FormatInt(slotID, 10)
@@ -174,24 +178,20 @@ func (s *Server) rescheduleHold(w http.ResponseWriter, r *http.Request) {
 	h, err := s.d.Engine.HoldFor(r.Context(), s.holdInput(r, slotID), idem)
 	switch rdv.ErrorCode(err) {
 	case "":
-		http.Redirect(w, r, rescheduleFormURL(a.ID, h.ID, token), http.StatusSeeOther)
+		http.Redirect(w, r, k.path(a.ID, "/changer/"+url.PathEscape(h.ID), ""), http.StatusSeeOther)
 	case rdv.ESLOTTAKEN, rdv.ENOTFOUND, rdv.ECONFLICT, rdv.EGONE, rdv.EFORBIDDEN:
-		http.Redirect(w, r, rescheduleURL(a.ID, token, "slot_taken"), http.StatusSeeOther)
+		http.Redirect(w, r, k.path(a.ID, "/changer", "slot_taken"), http.StatusSeeOther)
 	case rdv.ETOOMANYHOLDS:
-		http.Redirect(w, r, rescheduleURL(a.ID, token, "too_many"), http.StatusSeeOther)
+		http.Redirect(w, r, k.path(a.ID, "/changer", "too_many"), http.StatusSeeOther)
 	default:
 		s.fail(w, r, err)
 	}
 }
 
-func rescheduleFormURL(id int64, hold, token string) string {
-	return "/rendez-vous/" + strconv.FormatInt(id, 10) + "/changer/" + url.PathEscape(hold) + "?" + url.Values{"token": {token}}.Encode()
-}
-
 // rescheduleForm shows the old and the new time and asks to confirm.
 func (s *Server) rescheduleForm(w http.ResponseWriter, r *http.Request) {
-	token := r.URL.Query().Get("token")
-	a, ok := s.movableAppointment(w, r, token)
+	k := s.accessOf(r)
+	a, ok := s.movableAppointment(w, r, k)
 	if !ok {
 		return
 	}
@@ -202,25 +202,30 @@ func (s *Server) rescheduleForm(w http.ResponseWriter, r *http.Request) {
 		return
 	case state == holdUsed && sl.ID == a.Slot.ID:
 		// Confirmed already (a reload after the change): show the result.
-		http.Redirect(w, r, appointmentURL(a.ID, token, ""), http.StatusSeeOther)
+		http.Redirect(w, r, k.path(a.ID, "", ""), http.StatusSeeOther)
 		return
 	case state != holdLive:
-		http.Redirect(w, r, rescheduleURL(a.ID, token, "hold_expired"), http.StatusSeeOther)
+		http.Redirect(w, r, k.path(a.ID, "/changer", "hold_expired"), http.StatusSeeOther)
 		return
 	}
 	lang := langOf(r.Context())
+	self := k.path(a.ID, "/changer/"+url.PathEscape(h.ID), "")
+	sep := "?"
+	if strings.Contains(self, "?") {
+		sep = "&"
+	}
 	s.render(w, r, http.StatusOK, "reschedule_confirm", &page{
 		Title:     "resched.confirm.title",
-		SwitchURL: rescheduleFormURL(a.ID, h.ID, token) + "&lang=" + otherLang(lang),
+		SwitchURL: self + sep + "lang=" + otherLang(lang),
 		Data: rescheduleFormData{
 			Old:         s.viewSlot(a.Slot),
 			New:         s.viewSlot(sl),
 			HeldUntil:   h.ExpiresAt,
 			SecondsLeft: max(0, int(h.ExpiresAt.Sub(s.d.Engine.Now()).Seconds())),
-			Action:      "/rendez-vous/" + strconv.FormatInt(a.ID, 10) + "/changer/" + url.PathEscape(h.ID),
-			Token:       token,
+			Action:      k.action(a.ID, "/changer/"+url.PathEscape(h.ID)),
+			Token:       k.token,
 			Nonce:       newNonce(),
-			Other:       rescheduleOtherPath(a.ID, h.ID),
+			Other:       rescheduleOtherPath(k, a.ID, h.ID),
 		},
 	})
 }
@@ -234,12 +239,12 @@ func (s *Server) rescheduleConfirm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	token, hold := r.PostForm.Get("token"), r.PathValue("hold")
+	k, hold := s.accessOf(r), r.PathValue("hold")
 	idem := idemKey("web POST /rendez-vous/changer/confirmer", r.PostForm.Get("cle"), url.Values{"id": {r.PathValue("id")}, "hold": {hold}})
-	_, err := s.d.Engine.Reschedule(r.Context(), id, token, hold, idem)
+	_, err := s.rescheduleAs(r.Context(), k, id, hold, idem)
 	switch rdv.ErrorCode(err) {
 	case "":
-		http.Redirect(w, r, appointmentURL(id, token, "rescheduled"), http.StatusSeeOther)
+		http.Redirect(w, r, k.path(id, "", "rescheduled"), http.StatusSeeOther)
 		return
 	case rdv.EINVALID:
 		s.renderMessage(w, r, http.StatusNotFound, "error.appt_notfound")
@@ -251,13 +256,13 @@ func (s *Server) rescheduleConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	// Say what went wrong: a link that does not open the appointment, an
 	// appointment that can no longer move, or a hold that ran out.
-	if _, ok := s.movableAppointment(w, r, token); !ok {
+	if _, ok := s.movableAppointment(w, r, k); !ok {
 		return
 	}
 	switch {
 	case rdv.ErrorCode(err) == rdv.ESLOTTAKEN:
-		http.Redirect(w, r, rescheduleURL(id, token, "slot_taken"), http.StatusSeeOther)
+		http.Redirect(w, r, k.path(id, "/changer", "slot_taken"), http.StatusSeeOther)
 	default:
-		http.Redirect(w, r, rescheduleURL(id, token, "hold_expired"), http.StatusSeeOther)
+		http.Redirect(w, r, k.path(id, "/changer", "hold_expired"), http.StatusSeeOther)
 	}
 }

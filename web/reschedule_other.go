@@ -3,15 +3,14 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"rdv"
 )
 
 // rescheduleOtherPath is where the page confirming a change gives its
 // hold back to choose another time.
-func rescheduleOtherPath(id int64, hold string) string {
-	return "/rendez-vous/" + strconv.FormatInt(id, 10) + "/changer/" + url.PathEscape(hold) + "/autre-creneau"
+func rescheduleOtherPath(k apptAccess, id int64, hold string) string {
+	return k.action(id, "/changer/"+url.PathEscape(hold)+"/autre-creneau")
 }
 
 // rescheduleOther gives the hold of a change back and returns to the
@@ -19,15 +18,15 @@ func rescheduleOtherPath(id int64, hold string) string {
 // a plain form), as the booking form's « Choisir un autre créneau » does:
 // a link kept the hold, so the time chosen first stayed taken from
 // everyone, itself shown no more in the list, and each time compared
-// counted against the browser's few live holds. Only a link that opens
-// the appointment releases anything, and only a hold of the same browser
+// counted against the browser's few live holds. Only a link (or an
+// account) that opens the appointment releases anything, and only a hold of the same browser
 // (Engine.Release); one already ended is left as it is.
 func (s *Server) rescheduleOther(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	token := r.PostForm.Get("token")
-	a, ok := s.linkedAppointment(w, r, token)
+	k := s.accessOf(r)
+	a, ok := s.openAppointment(w, r, k)
 	if !ok {
 		return
 	}
@@ -36,5 +35,5 @@ func (s *Server) rescheduleOther(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, rescheduleURL(a.ID, token, ""), http.StatusSeeOther)
+	http.Redirect(w, r, k.path(a.ID, "/changer", ""), http.StatusSeeOther)
 }

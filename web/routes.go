@@ -96,8 +96,25 @@ var pageRoutes = []pageRoute{
 	at("POST /compte/code", browsing, through, allowed, refused, public, (*Server).patientCode),
 	at("POST /compte/deconnexion", browsing, through, allowed, refused, public, (*Server).patientSignout),
 
-	// « Mes rendez-vous »: a signed-in patient's appointments.
+	// « Mes rendez-vous »: a signed-in patient's appointments, and their
+	// pages opened by the account instead of the link's token, in the
+	// classes of the link's (appointment_access.go).
 	at("GET /mes-rendez-vous", browsing, through, allowed, refused, patient, (*Server).myAppointments),
+	at("GET /mes-rendez-vous/{id}/calendrier.ics", holding, through, allowed, refused, patient, (*Server).calendar),
+	at("GET /mes-rendez-vous/{id}/annuler", holding, through, allowed, refused, patient, (*Server).cancelForm),
+	at("POST /mes-rendez-vous/{id}/annuler", critical, through, refused, refused, patient, (*Server).cancel),
+	at("GET /mes-rendez-vous/{id}/changer", holding, through, allowed, refused, patient, (*Server).rescheduleTimes),
+	at("POST /mes-rendez-vous/{id}/changer", holding, through, refused, refused, patient, (*Server).rescheduleHold),
+	at("GET /mes-rendez-vous/{id}/changer/{hold}", holding, through, allowed, refused, patient, (*Server).rescheduleForm),
+	at("POST /mes-rendez-vous/{id}/changer/{hold}", critical, through, refused, refused, patient, (*Server).rescheduleConfirm),
+	at("POST /mes-rendez-vous/{id}/changer/{hold}/autre-creneau", critical, through, refused, refused, patient, (*Server).rescheduleOther),
+
+	// A signed-in patient's people, who fill in the booking form.
+	at("GET /ma-famille", browsing, through, allowed, refused, patient, (*Server).family),
+	at("POST /ma-famille", browsing, through, allowed, refused, patient, (*Server).addPerson),
+	at("GET /ma-famille/{id}", browsing, through, allowed, refused, patient, (*Server).personPage),
+	at("POST /ma-famille/{id}", browsing, through, allowed, refused, patient, (*Server).changePerson),
+	at("POST /ma-famille/{id}/retirer", browsing, through, allowed, refused, patient, (*Server).removePerson),
 
 	// The appointment-request form: the waiting page and both degraded
 	// modes send people there.

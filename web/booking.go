@@ -47,6 +47,9 @@ type bookingData struct {
 	Query       string
 	OtherAction string
 	PageURL     string
+	// Account is what the form shows of a signed-in patient: « Pour
+	// qui ? » (see booking_account.go); or the way to sign in.
+	Account bookingAccountData
 }
 
 // slotView is a slot with the names people need to find their way there.
@@ -118,6 +121,12 @@ func (s *Server) bookingForm(w http.ResponseWriter, r *http.Request) {
 		s.answerUnusable(w, r, h, sl, state, d.Values)
 		return
 	}
+	// A signed-in patient's choice of whom the booking is for fills the
+	// form in afresh (see booking_account.go).
+	if _, filled := s.bookingFor(r, h.ID); filled != nil {
+		s.renderBooking(w, r, http.StatusOK, h, sl, newForm(filled))
+		return
+	}
 	// What was typed before (a reload, Back, the next time held after a
 	// hold ran out) is shown again; the messages of a form just sent
 	// back are shown once (see form_sent_back.go).
@@ -134,13 +143,13 @@ func (s *Server) bookingForm(w http.ResponseWriter, r *http.Request) {
 		s.renderBooking(w, r, http.StatusOK, h, sl, f)
 		return
 	}
-	f := newForm(url.Values{"language": {langOf(r.Context())}})
-	s.renderBooking(w, r, http.StatusOK, h, sl, f)
+	s.renderBooking(w, r, http.StatusOK, h, sl, newForm(s.bookingDefaults(r)))
 }
 
 func (s *Server) renderBooking(w http.ResponseWriter, r *http.Request, status int, h rdv.Hold, sl rdv.Slot, f *form) {
 	action := holdPath(h.ID)
 	back := s.carriedSearch(r, h.ID)
+	acct, _ := s.bookingFor(r, h.ID)
 	s.render(w, r, status, "booking", &page{
 		Title:      "book.title",
 		Form:       f,
@@ -156,6 +165,7 @@ func (s *Server) renderBooking(w http.ResponseWriter, r *http.Request, status in
 			Query:       back.Encode(),
 			OtherAction: action + "/autre-creneau",
 			PageURL:     action,
+			Account:     acct,
 		},
 	})
 }
@@ -201,6 +211,11 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 	// Check the people here too, so that one answer shows every message
 	// by its field; the engine checks again and has the last word.
 	s.checkPeople(f, in, sl)
+	notify := readNotify(f)
+	in.Notify = &notify
+	if acct, ok := s.patient(r); ok {
+		in.AccountID = acct.ID
+	}
 	if len(f.Errors) > 0 {
 		s.sendBookingBack(w, r, h, sl, f)
 		return
@@ -222,6 +237,10 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, searchURL(back, "slot_taken"), http.StatusSeeOther)
 	case rdv.ENOTFOUND:
 		s.renderMessage(w, r, http.StatusNotFound, "error.hold_missing")
+	case rdv.ENOTROSTERED:
+		// A slot kept for a clinic's registered patients, for someone
+		// its roster does not hold.
+		s.renderMessage(w, r, http.StatusForbidden, "book.err.not_rostered")
 	default:
 		s.fail(w, r, err)
 	}

@@ -45,8 +45,9 @@ func (s *Server) hold(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// holdInput says who asks for a hold: the signed-in account, else the
-// browser its signed cookie names, each capped at a few live holds; and
+// holdInput says who asks for a hold: the signed-in staff or patient
+// account, else the browser its signed cookie names, each capped at a few
+// live holds; and
 // the address asked from, whose ceiling is many times higher, so that the
 // patients behind one NAT or proxy do not share a few holds. A browser
 // without a valid id (a script that drops cookies) is capped by its
@@ -55,6 +56,8 @@ func (s *Server) holdInput(r *http.Request, slotID int64) booking.HoldInput {
 	in := booking.HoldInput{SlotID: slotID, Address: s.clientAddr(r)}
 	if a, ok := s.account(r); ok {
 		in.ClientKey = "account:" + strconv.FormatInt(a.ID, 10)
+	} else if p, ok := s.patient(r); ok {
+		in.ClientKey = "patient:" + strconv.FormatInt(p.ID, 10)
 	} else if s.d.Browser != nil {
 		if id, ok := s.d.Browser(r); ok {
 			in.ClientKey = "browser:" + id

@@ -95,6 +95,8 @@ var pageRoutes = []pageRoute{
 	at("GET /compte/code", browsing, through, allowed, refused, public, (*Server).patientCodeForm),
 	at("POST /compte/code", browsing, through, allowed, refused, public, (*Server).patientCode),
 	at("POST /compte/deconnexion", browsing, through, allowed, refused, public, (*Server).patientSignout),
+	at("GET /compte", browsing, through, allowed, refused, patient, (*Server).accountSettings),
+	at("POST /compte", browsing, through, allowed, refused, patient, (*Server).saveAccountSettings),
 
 	// « Mes rendez-vous »: a signed-in patient's appointments, and their
 	// pages opened by the account instead of the link's token, in the

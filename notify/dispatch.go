@@ -64,8 +64,12 @@ func (n *Notifier) dispatch(ctx context.Context) (int, error) {
 		if len(msgs) == 0 {
 			return done, nil
 		}
-		if err := n.insertJobs(ctx, msgs); err != nil {
+		made, err := n.insertJobs(ctx, msgs)
+		if err != nil {
 			return done, err
+		}
+		if made < len(msgs) {
+			n.cfg.Log.Info("messages found with a job already: a dispatch cut off before it marked them", "messages", len(msgs)-made)
 		}
 		// A crash here leaves the messages undispatched: the next
 		// dispatch makes the same jobs again, and River, finding each
@@ -85,8 +89,10 @@ func (n *Notifier) dispatch(ctx context.Context) (int, error) {
 }
 
 // insertJobs makes one job per message, unique by message, scheduled at
-// the message's due time: a reminder waits in River until then.
-func (n *Notifier) insertJobs(ctx context.Context, msgs []rdv.Message) error {
+// the message's due time: a reminder waits in River until then. It
+// returns how many jobs it made: a message that has a job already gets
+// none.
+func (n *Notifier) insertJobs(ctx context.Context, msgs []rdv.Message) (int, error) {
 	params := make([]river.InsertManyParams, len(msgs))
 	for i, m := range msgs {
 		opts := &river.InsertOpts{
@@ -101,8 +107,15 @@ func (n *Notifier) insertJobs(ctx context.Context, msgs []rdv.Message) error {
 		}
 		params[i] = river.InsertManyParams{Args: DeliverArgs{MessageID: m.ID}, InsertOpts: opts}
 	}
-	if _, err := n.jobs.InsertMany(ctx, params); err != nil {
-		return fmt.Errorf("make %d delivery jobs: %w", len(msgs), err)
+	res, err := n.jobs.InsertMany(ctx, params)
+	if err != nil {
+		return 0, fmt.Errorf("make %d delivery jobs: %w", len(msgs), err)
 	}
-	return nil
+	made := 0
+	for _, r := range res {
+		if !r.UniqueSkippedAsDuplicate {
+			made++
+		}
+	}
+	return made, nil
 }

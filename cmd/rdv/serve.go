@@ -79,6 +79,7 @@ type serveFlags struct {
 	MetricsAddr   string
 	Spool         string
 	Waitroom      waitroomFlags
+	Notify        notifyFlags
 }
 
 func (m *Main) parseServe(args []string) (*serveFlags, error) {
@@ -88,6 +89,7 @@ func (m *Main) parseServe(args []string) (*serveFlags, error) {
 	f.storeFlags.register(fs, env)
 	f.Admission.RegisterFlags(fs)
 	f.Waitroom.register(fs, env)
+	f.Notify.register(fs, env)
 	fs.StringVar(&f.Addr, "addr", env.String("RDV_ADDR", ":8080"), "address to listen on (env RDV_ADDR)")
 	fs.BoolVar(&f.Demo, "demo", false, "build the demo network first when the database is empty")
 	fs.Int64Var(&f.Seed, "seed", 1, "with --demo: seed of the demo network")
@@ -110,6 +112,9 @@ func (m *Main) parseServe(args []string) (*serveFlags, error) {
 		return nil, fmt.Errorf("--max-live-holds %d: want at least 1", f.MaxLiveHolds)
 	case f.Admission.ClientLimits && f.AddressHolds < f.MaxLiveHolds:
 		return nil, fmt.Errorf("--max-live-holds-per-address %d: want at least --max-live-holds (%d)", f.AddressHolds, f.MaxLiveHolds)
+	}
+	if err := f.Notify.check(); err != nil {
+		return nil, err
 	}
 	addr, err := checkMetricsAddr(f.MetricsAddr)
 	if err != nil {
@@ -162,7 +167,7 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 		// limits there is no per-address ceiling either.
 		addressHolds = -1
 	}
-	engine := booking.New(store, index, booking.Config{HoldTTL: f.HoldTTL, MaxLiveHolds: f.MaxLiveHolds, MaxAddressHolds: addressHolds}, m.Log)
+	engine := booking.New(store, index, booking.Config{HoldTTL: f.HoldTTL, MaxLiveHolds: f.MaxLiveHolds, MaxAddressHolds: addressHolds, RemindBefore: f.Notify.remindBefore()}, m.Log)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	secret := m.serverSecret(f.Waitroom)
@@ -204,6 +209,11 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	notifier, closeNotifier, err := m.openNotifier(ctx, f, store, publicURL)
+	if err != nil {
+		return err
+	}
+	defer closeNotifier() // after the notifier has stopped, below
 	metrics, err := listenMetrics(f.MetricsAddr, reg, m.Log)
 	if err != nil {
 		return err
@@ -232,6 +242,7 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	wg.Go(func() { _ = admit.Run(bg) })
 	wg.Go(func() { _ = room.Run(bg) })
 	wg.Go(func() { _ = requests.Run(bg) })
+	wg.Go(func() { runNotifier(bg, notifier, m.Log) })
 	// Other instances' changes reach the index through the store's
 	// watcher; SQLite, which no other instance shares, has none to bring.
 	learner := availability.NewLearner(index, store, m.Log)

@@ -69,10 +69,17 @@ func (f *storeFlags) openMigrated(ctx context.Context, log *slog.Logger) (rdv.St
 	return f.open(ctx, log)
 }
 
-// migrate brings the schema of the flags' database up to date.
+// migrate brings the schema of the flags' database up to date, with the
+// tables of its background jobs (River's).
 func (f *storeFlags) migrate(ctx context.Context) error {
+	var err error
 	if f.isPostgres() {
-		return postgres.Migrate(ctx, f.DB)
+		err = postgres.Migrate(ctx, f.DB)
+	} else {
+		err = sqlite.Migrate(ctx, f.DB)
 	}
-	return sqlite.Migrate(ctx, f.DB)
+	if err != nil {
+		return err
+	}
+	return migrateQueue(ctx, f)
 }

@@ -29,14 +29,17 @@ func (s *Server) hold(w http.ResponseWriter, r *http.Request) {
 	if r.PostForm.Get("cle") == "" {
 		idem = nil
 	}
-	h, err := s.d.Engine.HoldFor(r.Context(), s.holdInput(r, slotID), idem)
+	in := s.holdInput(r, slotID)
+	in.AllowRostered = s.mayHoldRostered(r, slotID)
+	h, err := s.d.Engine.HoldFor(r.Context(), in, idem)
 	switch rdv.ErrorCode(err) {
 	case "":
 		s.carrySearch(w, r, h.ID, back)
 		http.Redirect(w, r, holdPath(h.ID), http.StatusSeeOther)
 	case rdv.ESLOTTAKEN, rdv.ENOTFOUND, rdv.ECONFLICT, rdv.EGONE, rdv.EFORBIDDEN:
 		// EFORBIDDEN: a slot kept for a clinic's own patients, which search
-		// never offers; to the person it is simply not available.
+		// offers only to the signed-in patients registered there; to
+		// anyone else it is simply not available.
 		http.Redirect(w, r, searchURL(back, "slot_taken"), http.StatusSeeOther)
 	case rdv.ETOOMANYHOLDS:
 		http.Redirect(w, r, searchURL(back, "too_many"), http.StatusSeeOther)

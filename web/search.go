@@ -69,10 +69,13 @@ type searchData struct {
 	PlaceName string
 	RadiusKm  string
 	Results   []resultRow
-	Next      *nextRow // when Results is empty: the next free time, if any
-	Query     string   // the search, carried by each slot's form to come back
-	Nonce     string
-	Choose    string // the label of every slot's button
+	// Rostered are the times a signed-in patient's own clinics keep for
+	// their registered patients (rostered_search.go).
+	Rostered []resultRow
+	Next     *nextRow // when Results is empty: the next free time, if any
+	Query    string   // the search, carried by each slot's form to come back
+	Nonce    string
+	Choose   string // the label of every slot's button
 	// ReadOnly shows times without a button to choose them (bookings are
 	// paused) and says what works instead; RequestURL is the request
 	// form's link, "" when the form takes no requests.
@@ -152,7 +155,8 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		}
 		data.Results = append(data.Results, row)
 	}
-	if len(data.Results) == 0 {
+	data.Rostered = s.rosteredResults(r, q, lang)
+	if len(data.Results) == 0 && len(data.Rostered) == 0 {
 		data.Next = s.nextFree(q, f.Values, lang)
 	}
 	w.Header().Set("Cache-Control", "private, no-cache")

@@ -65,6 +65,10 @@ func (c *Config) defaults() error {
 	if c.Store == nil {
 		return errors.New("notify: no store")
 	}
+	if c.Links.Base == "" {
+		// Every message but a code links to the site.
+		return errors.New("notify: no public address for the messages' links")
+	}
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}

@@ -42,28 +42,42 @@ func (x *messageScan) message() rdv.Message {
 	return m
 }
 
+// messageColumnArrays are messages as the columns of an insert from unnest:
+// one statement writes any number of them.
+type messageColumnArrays struct {
+	kinds, channels, tos, langs, secrets []string
+	appointments, incidents              []int64
+	revisions                            []int32
+	due, created                         []time.Time
+}
+
+func newMessageColumns(ms []rdv.Message) messageColumnArrays {
+	n := len(ms)
+	c := messageColumnArrays{kinds: make([]string, n), channels: make([]string, n), tos: make([]string, n), langs: make([]string, n),
+		secrets: make([]string, n), appointments: make([]int64, n), incidents: make([]int64, n), revisions: make([]int32, n),
+		due: make([]time.Time, n), created: make([]time.Time, n)}
+	for i, m := range ms {
+		c.kinds[i], c.channels[i], c.tos[i], c.langs[i], c.secrets[i] = string(m.Kind), string(m.Channel), m.To, m.Language, m.Secret
+		c.appointments[i], c.incidents[i], c.revisions[i] = m.AppointmentID, m.IncidentID, int32(m.Revision)
+		c.due[i], c.created[i] = dbTime(m.DueAt), dbTime(m.CreatedAt)
+	}
+	return c
+}
+
 // insertMessages writes messages into the outbox, in the transaction of
 // the change they tell, in one statement whatever their number.
 func insertMessages(ctx context.Context, tx pgx.Tx, ms []rdv.Message) error {
 	if len(ms) == 0 {
 		return nil
 	}
-	n := len(ms)
-	kinds, channels, tos, langs, secrets := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	appointments, incidents, revisions := make([]int64, n), make([]int64, n), make([]int32, n)
-	due, created := make([]time.Time, n), make([]time.Time, n)
-	for i, m := range ms {
-		kinds[i], channels[i], tos[i], langs[i], secrets[i] = string(m.Kind), string(m.Channel), m.To, m.Language, m.Secret
-		appointments[i], incidents[i], revisions[i] = m.AppointmentID, m.IncidentID, int32(m.Revision)
-		due[i], created[i] = dbTime(m.DueAt), dbTime(m.CreatedAt)
-	}
+	c := newMessageColumns(ms)
 	_, err := tx.Exec(ctx, `INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, incident_id, secret, due_at, created_at)
-		SELECT k, c, d, l, nullif(a, 0), r, nullif(i, 0), s, due, created
+		SELECT k, ch, d, l, nullif(a, 0), r, nullif(i, 0), s, due, created
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::integer[], $7::bigint[], $8::text[], $9::timestamptz[], $10::timestamptz[])
-			AS u(k, c, d, l, a, r, i, s, due, created)`,
-		kinds, channels, tos, langs, appointments, revisions, incidents, secrets, due, created)
+			AS u(k, ch, d, l, a, r, i, s, due, created)`,
+		c.kinds, c.channels, c.tos, c.langs, c.appointments, c.revisions, c.incidents, c.secrets, c.due, c.created)
 	if err != nil {
-		return fmt.Errorf("write %d %s messages: %w", n, ms[0].Kind, err)
+		return fmt.Errorf("write %d %s messages: %w", len(ms), ms[0].Kind, err)
 	}
 	return nil
 }

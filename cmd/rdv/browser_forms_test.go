@@ -46,6 +46,7 @@ func TestBrowserBookingErrorsAndGuardian(t *testing.T) {
 			}
 			searchAndChoose(t, ctx, base, lang)
 			fill(t, ctx, "first_name", "Léa", "last_name", "Tremblay", "birth_date", "2999-01-01", "health_number", "TREL 8554 071", "phone", "514 555-0123")
+			click(t, ctx, `input[name=notify_email]`) // no email given: no confirmation by email
 			// Sent back by a redirect to the form's page, which shows the
 			// messages (post/redirect/get).
 			if status := submit(t, ctx, `form.booking button[type=submit]`); status != 200 {

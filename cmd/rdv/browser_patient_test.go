@@ -106,6 +106,9 @@ func TestBrowserPatientBookingForChild(t *testing.T) {
 		"guardian_health_number", "GAGM88530211", "guardian_phone", "438 555-0199",
 		"guardian_relationship", "parent")
 	click(t, ctx, `input[name=for_child]`)
+	// The parent gave a phone and no email: the confirmation by text.
+	click(t, ctx, `input[name=notify_email]`)
+	click(t, ctx, `input[name=notify_sms]`)
 	confirmBooking(t, ctx, "fr", "Jacob Gagnon")
 	mustContain(t, ctx, "main", "Marie Gagnon")
 }

@@ -15,10 +15,10 @@ import (
 //
 //   - by its link: /rendez-vous/{id}/... with the token in the query (a
 //     GET) or the form (a post), which the store checks against its hash;
-//   - as the signed-in patient account it belongs to: /mes-rendez-vous/
-//     {id}/... without a token, whose routes need the account
-//     (route.SignedInPatient); another account's appointment, or one of
-//     no account, reads as not found, as a wrong token does.
+//   - as the signed-in patient account it belongs to:
+//     /mes-rendez-vous/{id}/... without a token, whose routes need the
+//     account (route.SignedInPatient); another account's appointment, or
+//     one of no account, reads as not found, as a wrong token does.
 //
 // apptAccess is which of the two a request uses: it says where the pages'
 // links and redirects lead, and whom the engine acts for.

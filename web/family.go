@@ -44,11 +44,13 @@ type personRow struct {
 	Edit, Remove string
 }
 
-// familyData is what the family's page shows.
+// familyData is what the family's page and a person's page show.
 type familyData struct {
 	People []personRow
-	// Add is the form of a new person, HasSelf whether the holder is
-	// listed already (then "myself" is no longer offered).
+	// Action is where the person's form posts; HasSelf whether the
+	// holder is listed already (then "myself" is no longer offered);
+	// Editing whether the form changes a person rather than adds one;
+	// Back the way back to the family's list.
 	Action  string
 	HasSelf bool
 	Editing bool

@@ -52,8 +52,8 @@ func (s *Server) myAppointments(w http.ResponseWriter, r *http.Request) {
 	if d.Contact == "" {
 		d.Contact = rdv.FormatPhone(acct.Phone)
 	}
+	k := apptAccess{account: acct.ID}
 	for _, a := range as {
-		k := apptAccess{account: acct.ID}
 		v := s.viewSlot(a.Slot)
 		row := myAppointmentRow{
 			ID: a.ID, When: FormatDateTime(a.Slot.Start, lang), Service: a.Slot.Service,

@@ -163,3 +163,37 @@ func TestPatientFormsNeedTheirToken(t *testing.T) {
 	b.do(http.MethodPost, "/compte/deconnexion", url.Values{"csrf": {testCSRFField}}).want(t, http.StatusForbidden)
 	b.do(http.MethodGet, patientHomePath, nil).want(t, http.StatusOK)
 }
+
+// TestPatientCodeRefusedAlike: a code run out or out of tries is refused
+// with the same message as a wrong one, right as it may be.
+func TestPatientCodeRefusedAlike(t *testing.T) {
+	t.Parallel()
+	s := mustOpenSite(t)
+	refused := func(b *browser, code string) {
+		t.Helper()
+		b.typeCode(code).want(t, http.StatusSeeOther)
+		b.do(http.MethodGet, patientCodePath, nil).want(t, http.StatusUnprocessableEntity).contains(t, translate("fr", "account.err.code"))
+		if _, ok := b.cookies[auth.PatientSessionCookie]; ok {
+			t.Fatal("a refused code opened a session")
+		}
+	}
+
+	tired := newBrowser(t, s)
+	tired.askCode("essais@exemple.ca").want(t, http.StatusSeeOther)
+	code := sentCode(t, s, "essais@exemple.ca")
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	for range rdv.SignInCodeTries {
+		refused(tired, wrong)
+	}
+	refused(tired, code)
+
+	late := newBrowser(t, s)
+	late.askCode("tard@exemple.ca").want(t, http.StatusSeeOther)
+	code = sentCode(t, s, "tard@exemple.ca")
+	s.clock.Set(time.Now().Add(rdv.SignInCodeTTL + time.Minute))
+	defer s.clock.Set(time.Time{})
+	refused(late, code)
+}

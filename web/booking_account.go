@@ -142,9 +142,12 @@ func (s *Server) filledFor(r *http.Request, acct rdv.PatientAccount, people []rd
 }
 
 // readNotify reads the channels chosen on a booking form, and places a
-// message on the contact field a chosen channel lacks: the patient's own,
-// or for a child the parent's, whom the messages reach when the child
-// has none (rdv.Appointment.Contact).
+// message on the phone field when text messages are chosen without a
+// number: the patient's own, or for a child the parent's, whom the
+// messages reach when the child has none (rdv.Appointment.Contact). The
+// email box comes ticked, so ticked without an email it is no choice
+// anyone made: the booking is told nothing by email, and a guest who
+// gives only a phone books as before, without a message to untick it.
 func readNotify(f *form) rdv.Notify {
 	n := rdv.Notify{Email: f.Values.Get(notifyEmailField) == "1", SMS: f.Values.Get(notifySMSField) == "1"}
 	has := func(name string) bool {
@@ -157,7 +160,7 @@ func readNotify(f *form) rdv.Notify {
 		return name
 	}
 	if n.Email && !has("email") {
-		f.Fail(field("email"), "book.err.notify_email")
+		n.Email = false
 	}
 	if n.SMS && !has("phone") {
 		f.Fail(field("phone"), "book.err.notify_sms")

@@ -23,7 +23,7 @@ func TestBookingChannels(t *testing.T) {
 		key    string
 		notify rdv.Notify
 	}{
-		{"email ticked without an email", func(v url.Values) { v.Set(notifyEmailField, "1") }, "email", "book.err.notify_email", rdv.Notify{}},
+		{"email ticked without an email", func(v url.Values) { v.Set(notifyEmailField, "1") }, "", "", rdv.Notify{}},
 		{"text ticked without a phone", func(v url.Values) {
 			v.Set(notifySMSField, "1")
 			v.Set("phone", "")

@@ -80,7 +80,6 @@ func init() {
 		"book.notify.hint":      {"Au courriel ou au numéro de cellulaire inscrit plus haut (celui du parent pour un enfant). Cocher une case, c'est accepter ces messages ; ce choix est enregistré avec le rendez-vous.", "At the email or mobile number given above (the parent's for a child). Ticking a box is agreeing to these messages; the choice is recorded with the appointment."},
 		"book.notify.email":     {"par courriel", "by email"},
 		"book.notify.sms":       {"par texto", "by text message"},
-		"book.err.notify_email": {"Inscrivez un courriel pour recevoir la confirmation par courriel, ou décochez « par courriel ».", "Give an email to get the confirmation by email, or untick “by email”."},
 		"book.err.notify_sms":   {"Inscrivez un numéro de cellulaire pour recevoir un texto, ou décochez « par texto ».", "Give a mobile number to get a text message, or untick “by text message”."},
 		"book.err.not_rostered": {"Ce créneau est réservé aux patients inscrits à cette clinique, et la personne qui consulte n'y est pas inscrite. Choisissez un autre créneau.", "This time is kept for the clinic's registered patients, and the person to be seen is not registered there. Please choose another time."},
 

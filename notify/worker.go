@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -110,7 +111,7 @@ func (w *deliverWorker) attempt(ctx context.Context, m rdv.Message, last bool) (
 	if s == nil {
 		return rdv.SendOutcome{Status: rdv.MessageFailed, Error: fmt.Sprintf("no sender for %s", m.Channel)}, false
 	}
-	o = rdv.SendOutcome{Subject: e.Subject, Body: e.Text}
+	o = rdv.SendOutcome{Subject: withoutSecret(e.Subject, m.Secret), Body: withoutSecret(e.Text, m.Secret)}
 	err = s.Send(ctx, e)
 	switch {
 	case err == nil:
@@ -124,6 +125,21 @@ func (w *deliverWorker) attempt(ctx context.Context, m rdv.Message, last bool) (
 		return o, false
 	}
 	return transient(err)
+}
+
+// hiddenSecret stands for a message's secret in the record of what it
+// said.
+const hiddenSecret = "•••"
+
+// withoutSecret is a message's text as the store records it: the secret
+// (a sign-in code, the token in the appointment's link) opens something
+// to whoever reads it, and the store keeps it nowhere once the message
+// has left.
+func withoutSecret(text, secret string) string {
+	if secret == "" {
+		return text
+	}
+	return strings.ReplaceAll(text, secret, hiddenSecret)
 }
 
 // errStale is the reason a message is no longer true: it is skipped.

@@ -1,0 +1,73 @@
+package notify
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"rdv"
+	"rdv/notify/smtptest"
+)
+
+// TestDeliveryRecordKeepsNoSecret: once a message has left, the store's
+// record of what it said (the text staff read) holds neither the link's
+// token nor the sign-in code: both open something to whoever reads them.
+func TestDeliveryRecordKeepsNoSecret(t *testing.T) {
+	t.Parallel()
+	onBothStores(t, func(t *testing.T, d *deliveryDB) {
+		mail := smtptest.Start(t)
+		run(t, openDelivery(t, d, Config{Senders: emailTo(t, mail)}))
+		a := d.book(t, "lea@example.org", 0)
+		const code = "482913"
+		err := d.store.IssueSignInCode(context.Background(), rdv.SignInCodeRequest{Channel: rdv.ByEmail, To: "lea@example.org",
+			Code: code, CodeHash: "hash of the code", Language: "fr", Now: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := mail.Wait(t, 2, 10*time.Second)
+		sent := strings.Join([]string{got[0].Text, got[1].Text}, "\n")
+		if !strings.Contains(sent, a.CancelToken) || !strings.Contains(sent, code) {
+			t.Fatalf("the emails should carry the token and the code:\n%s", sent)
+		}
+		confirmed := d.waitStatus(t, a.ID, rdv.MessageConfirmed, rdv.MessageSent, 5*time.Second)
+		signin := d.waitSignIn(t, 5*time.Second)
+		for _, tt := range []struct {
+			m      rdv.Message
+			secret string
+		}{{confirmed, a.CancelToken}, {signin, code}} {
+			m, err := d.store.Message(context.Background(), tt.m.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Body == "" {
+				t.Errorf("%s: no text recorded", m.Kind)
+			}
+			if strings.Contains(m.Subject, tt.secret) || strings.Contains(m.Body, tt.secret) {
+				t.Errorf("%s: the record keeps the secret %q:\n%s\n%s", m.Kind, tt.secret, m.Subject, m.Body)
+			}
+		}
+	})
+}
+
+// waitSignIn waits until the sign-in code's message has been sent, and
+// returns it.
+func (d *deliveryDB) waitSignIn(t testing.TB, within time.Duration) rdv.Message {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		ms, err := d.store.Messages(context.Background(), rdv.MessageFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			if m.Kind == rdv.MessageSignInCode && m.Status == rdv.MessageSent {
+				return m
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no sign-in code sent after %s", within)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -46,11 +46,12 @@ type Links struct {
 }
 
 // The paths of the site's pages that messages link to, as web registers
-// them (web/routes.go).
+// them (web/routes.go). The sign-in is the patients' (by a code), not
+// the staff's at /connexion.
 const (
 	searchPath  = "/recherche"
 	requestPath = "/demande"
-	signInPath  = "/connexion"
+	signInPath  = "/compte/connexion"
 )
 
 // page is the absolute link of a page of the site, in lang: an English

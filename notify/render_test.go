@@ -134,7 +134,7 @@ func TestRenderEveryKind(t *testing.T) {
 			false},
 		{rdv.MessageSignInCode,
 			[2]string{"Votre code de connexion", "Your sign-in code"},
-			[2][]string{{"482913", "valide 10 minutes", testBase + "/connexion", "Si vous n'avez pas demandé ce code, ignorez ce message"}, {"482913", "valid for 10 minutes", testBase + "/connexion?lang=en", "If you did not ask for this code, ignore this message"}},
+			[2][]string{{"482913", "valide 10 minutes", testBase + "/compte/connexion", "Si vous n'avez pas demandé ce code, ignorez ce message"}, {"482913", "valid for 10 minutes", testBase + "/compte/connexion?lang=en", "If you did not ask for this code, ignore this message"}},
 			[2][]string{},
 			[2][]string{{"482913", "10 minutes", "ignorez"}, {"482913", "10 minutes", "ignore"}},
 			false},
@@ -303,14 +303,14 @@ func TestRenderLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(e.Text, "/rendez-vous/") || !strings.Contains(e.Text, testBase+"/connexion") {
+	if strings.Contains(e.Text, "/rendez-vous/") || !strings.Contains(e.Text, testBase+"/compte/connexion") {
 		t.Errorf("without the token, the text should send to the sign-in page:\n%s", e.Text)
 	}
 	if ev := icaltest.MustParse(t, string(e.Attachments[0].Data)).Event(t); ev.Prop("URL") != "" {
 		t.Errorf("a calendar link without its token: %q", ev.Prop("URL"))
 	}
 	m.Channel = rdv.BySMS
-	if sms, err := Render(m, testFacts()); err != nil || !strings.HasSuffix(sms.Text, testBase+"/connexion") {
+	if sms, err := Render(m, testFacts()); err != nil || !strings.HasSuffix(sms.Text, testBase+"/compte/connexion") {
 		t.Errorf("text message without the token: %q, %v", sms.Text, err)
 	}
 }

@@ -131,6 +131,10 @@ type Incident struct {
 	DeclaredBy int64 // operator account
 	DeclaredAt time.Time
 	Notified   int // messages written for it
+	// Idem makes declaring retryable (invariant 3): the same confirmation
+	// posted twice declares once, and the second answer is the first
+	// incident. Never read back.
+	Idem *IdemKey
 }
 
 // MessageStore keeps the outbox and the record of what was sent. The

@@ -11,28 +11,29 @@ import (
 
 // DeclareIncident records an outage and, in the same transaction, writes
 // an outage notice per chosen channel for every appointment booked in its
-// window at its clinics.
+// window at its clinics. Under an idempotency key it declares once: a
+// retry answers with the first incident and writes nothing.
 func (s *Store) DeclareIncident(ctx context.Context, in rdv.Incident) (rdv.Incident, error) {
 	if err := in.Validate(); err != nil {
 		return rdv.Incident{}, fmt.Errorf("declare incident: %w", err)
 	}
-	in.ID, in.Notified = 0, 0
+	key := in.Idem
+	in.ID, in.Notified, in.Idem = 0, 0, nil
 	in.From, in.To, in.DeclaredAt = dbTime(in.From), dbTime(in.To), dbTime(in.DeclaredAt)
 	clinics := in.ClinicIDs
 	if clinics == nil {
 		clinics = []int64{} // every clinic; the column holds no NULL
 	}
-	var out rdv.Incident
-	err := s.inTx(ctx, "declare incident", func(tx pgx.Tx) error {
-		out = in
+	out, _, err := idempotentTx(ctx, s, "declare incident", key, in.DeclaredAt, func(tx pgx.Tx, _ *rdv.SlotChanges) (rdv.Incident, error) {
+		out := in
 		if err := tx.QueryRow(ctx, `INSERT INTO incidents (clinic_ids, starts_at, ends_at, text_fr, text_en, declared_by, declared_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
 			clinics, in.From, in.To, in.TextFR, in.TextEN, nullID(in.DeclaredBy), in.DeclaredAt).Scan(&out.ID); err != nil {
-			return fmt.Errorf("write incident: %w", err)
+			return rdv.Incident{}, fmt.Errorf("write incident: %w", err)
 		}
 		touched, err := bookedIn(ctx, tx, out, clinics)
 		if err != nil {
-			return err
+			return rdv.Incident{}, err
 		}
 		var notices []rdv.Message
 		for _, a := range touched {
@@ -42,11 +43,13 @@ func (s *Store) DeclareIncident(ctx context.Context, in rdv.Incident) (rdv.Incid
 			}
 		}
 		if err := insertMessages(ctx, tx, notices); err != nil {
-			return err
+			return rdv.Incident{}, err
 		}
 		out.Notified = len(notices)
-		_, err = tx.Exec(ctx, `UPDATE incidents SET notified = $2 WHERE id = $1`, out.ID, out.Notified)
-		return err
+		if _, err := tx.Exec(ctx, `UPDATE incidents SET notified = $2 WHERE id = $1`, out.ID, out.Notified); err != nil {
+			return rdv.Incident{}, fmt.Errorf("count notices of incident %d: %w", out.ID, err)
+		}
+		return out, nil
 	})
 	if err != nil {
 		return rdv.Incident{}, err

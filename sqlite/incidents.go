@@ -12,16 +12,21 @@ import (
 
 // DeclareIncident records an outage and, in the same transaction, writes
 // an outage notice per chosen channel for every appointment booked in its
-// window at its clinics.
+// window at its clinics. Under an idempotency key it declares once: a
+// retry answers with the first incident and writes nothing.
 func (s *Store) DeclareIncident(ctx context.Context, in rdv.Incident) (rdv.Incident, error) {
 	if err := in.Validate(); err != nil {
 		return rdv.Incident{}, fmt.Errorf("declare incident: %w", err)
 	}
-	in.ID, in.Notified = 0, 0
+	key := in.Idem
+	in.ID, in.Notified, in.Idem = 0, 0, nil
 	in.From, in.To, in.DeclaredAt = fromMillis(millis(in.From)), fromMillis(millis(in.To)), fromMillis(millis(in.DeclaredAt))
 	var out rdv.Incident
-	err := s.writer.submit(ctx, &command{run: func(tx *wtx) (err error) {
-		out, err = declareIncident(tx, in)
+	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+		_, err := idempotent(tx, key, in.DeclaredAt, &out, func() (err error) {
+			out, err = declareIncident(tx, in)
+			return err
+		})
 		return err
 	}})
 	if err != nil {

@@ -38,6 +38,7 @@ func runMessages(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"Filters", testMessagesFilters},
 		{"Incident", testMessagesIncident},
 		{"IncidentRefused", testMessagesIncidentRefused},
+		{"IncidentOnce", testMessagesIncidentOnce},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -62,6 +62,9 @@ type incidentsData struct {
 	Reach      rdv.IncidentReach
 	Unreached  int // appointments touched that no notice reaches
 	AllClinics int // the network's clinics, when it touches every one
+	// Nonce is the confirmation's idempotency key: the same confirmation
+	// posted twice declares once.
+	Nonce string
 }
 
 // operatorIncidents lists the incidents declared, with the form to
@@ -280,7 +283,7 @@ func (s *Server) previewIncident(w http.ResponseWriter, r *http.Request) {
 	}
 	lang := langOf(r.Context())
 	row := s.incidentRowOf(in, lang)
-	data := &incidentsData{Preview: &row, Reach: reach, Unreached: reach.Appointments - reach.Told}
+	data := &incidentsData{Preview: &row, Reach: reach, Unreached: reach.Appointments - reach.Told, Nonce: newNonce()}
 	for _, c := range clinics {
 		data.Clinics = append(data.Clinics, translate(lang, "inc.clinic", c.ID, c.Name, c.City))
 	}
@@ -294,7 +297,10 @@ func (s *Server) previewIncident(w http.ResponseWriter, r *http.Request) {
 
 // declareIncident records the incident confirmed on the preview and
 // writes its notices (rdv.MessageStore.DeclareIncident), then leads to
-// the list.
+// the list. A notice cannot be taken back, so the confirmation carries
+// the key made with its preview: posted again (a double click, Back and
+// post), it leads to the incident declared the first time and tells no
+// one twice.
 func (s *Server) declareIncident(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
@@ -305,6 +311,7 @@ func (s *Server) declareIncident(w http.ResponseWriter, r *http.Request) {
 		s.sendIncidentBack(w, r, f)
 		return
 	}
+	in.Idem = idemKey("web POST "+incidentsPath, r.PostForm.Get("cle"), f.Values)
 	out, err := s.d.Store.DeclareIncident(r.Context(), in)
 	switch {
 	case rdv.ErrorCode(err) == rdv.EINVALID:

@@ -225,3 +225,51 @@ func TestOperatorIncidentsOperatorsOnly(t *testing.T) {
 		t.Fatalf("incidents declared by others or a forged post: %+v, %v", list, err)
 	}
 }
+
+// TestOperatorIncidentDeclaredOnce: the confirmation posted twice (a
+// double click, Back and post again) declares one incident and tells its
+// patients once; the second post leads to the same incident.
+func TestOperatorIncidentDeclaredOnce(t *testing.T) {
+	t.Parallel()
+	s := mustOpenSite(t)
+	accts := withStaff(t, s)
+	told := bookNotified(t, s, 3, rdv.Notify{Email: true})
+	b := staffBrowser(t, s, accts, rdv.Operator)
+	page := b.do(http.MethodGet, incidentsPath, nil).want(t, http.StatusOK)
+	preview := b.post(page, incidentsPath+"/apercu", s.outage()).want(t, http.StatusOK)
+	confirm := url.Values{}
+	for _, m := range hiddenRE.FindAllStringSubmatch(preview.body, -1) {
+		if m[1] != "csrf" {
+			confirm.Set(m[1], unescape(m[2]))
+		}
+	}
+	first := b.post(preview, incidentsPath, cloneValues(confirm)).want(t, http.StatusSeeOther).location(t)
+	second := b.post(preview, incidentsPath, cloneValues(confirm)).want(t, http.StatusSeeOther).location(t)
+	if first != second {
+		t.Fatalf("the second post led to %s, the first to %s", second, first)
+	}
+	if list, err := s.store.Incidents(t.Context()); err != nil || len(list) != 1 {
+		t.Fatalf("the confirmation posted twice declared %+v, %v", list, err)
+	}
+	ms, err := s.store.Messages(t.Context(), rdv.MessageFilter{AppointmentID: told.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outages := 0
+	for _, m := range ms {
+		if m.Kind == rdv.MessageOutage {
+			outages++
+		}
+	}
+	if outages != 1 {
+		t.Fatalf("the patient is told %d times", outages)
+	}
+	if confirm.Get("cle") == "" {
+		t.Fatal("the confirmation carries no key")
+	}
+	// A new preview is a new declaration.
+	again := b.post(page, incidentsPath+"/apercu", s.outage()).want(t, http.StatusOK)
+	if hiddenValue(t, again.body, "cle") == confirm.Get("cle") {
+		t.Fatal("two previews carry the same key")
+	}
+}

@@ -35,18 +35,20 @@ type deliveryDB struct {
 }
 
 // onBothStores runs fn on SQLite and, when RDV_TEST_POSTGRES_URL is set,
-// on PostgreSQL, side by side.
+// on PostgreSQL, side by side, each store loaded with the small network.
 func onBothStores(t *testing.T, fn func(t *testing.T, d *deliveryDB)) {
 	t.Run("SQLite", func(t *testing.T) {
 		t.Parallel()
-		fn(t, openSQLiteDelivery(t))
+		fn(t, loadDelivery(t, openSQLiteDelivery(t)))
 	})
 	t.Run("PostgreSQL", func(t *testing.T) {
 		t.Parallel()
-		fn(t, openPostgresDelivery(t))
+		fn(t, loadDelivery(t, openPostgresDelivery(t)))
 	})
 }
 
+// openSQLiteDelivery and openPostgresDelivery open an empty store, closed
+// when the test ends.
 func openSQLiteDelivery(t testing.TB) *deliveryDB {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "rdv.db")
@@ -55,7 +57,7 @@ func openSQLiteDelivery(t testing.TB) *deliveryDB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return loadDelivery(t, &deliveryDB{store: s, kind: "sqlite", where: path})
+	return &deliveryDB{store: s, kind: "sqlite", where: path}
 }
 
 func openPostgresDelivery(t testing.TB) *deliveryDB {
@@ -70,9 +72,11 @@ func openPostgresDelivery(t testing.TB) *deliveryDB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return loadDelivery(t, &deliveryDB{store: s, kind: "postgres", where: url})
+	return &deliveryDB{store: s, kind: "postgres", where: url}
 }
 
+// loadDelivery loads the small network into d's store, from the day
+// after tomorrow on.
 func loadDelivery(t testing.TB, d *deliveryDB) *deliveryDB {
 	t.Helper()
 	n := storetest.SmallNetwork(rdv.DateOf(time.Now()).AddDays(2))
@@ -350,10 +354,13 @@ func TestDeliveryReminders(t *testing.T) {
 		if m.Attempts != 1 || m.LastError == "" {
 			t.Errorf("skipped %+v; want one attempt and why", m)
 		}
-		d.waitStatus(t, cancelled.ID, rdv.MessageCancelledByClinic, rdv.MessageSent, 5*time.Second)
+		d.waitStatus(t, cancelled.ID, rdv.MessageCancelledByClinic, rdv.MessageSent, 10*time.Second)
+		for _, a := range []rdv.Appointment{kept, cancelled} {
+			d.waitStatus(t, a.ID, rdv.MessageConfirmed, rdv.MessageSent, 10*time.Second)
+		}
 		// Each a confirmation, then one its reminder and the other its
 		// cancellation.
-		mail.Wait(t, 4, 5*time.Second)
+		mail.Wait(t, 4, 10*time.Second)
 		time.Sleep(500 * time.Millisecond)
 		to := map[string]int{}
 		for _, r := range mail.Messages() {

@@ -149,7 +149,9 @@ type PatientStore interface {
 	AddToRoster(ctx context.Context, e RosterEntry) (RosterEntry, error)
 	RemoveFromRoster(ctx context.Context, clinicID, patientID int64) error
 	Roster(ctx context.Context, clinicID int64) ([]RosterEntry, error)
-	// RosteredClinics returns the clinics where any of these health
-	// numbers is registered.
-	RosteredClinics(ctx context.Context, healthNumbers []string) ([]int64, error)
+	// RosteredClinics returns the clinics where one of these people is
+	// registered: an entry whose patient has the person's health number,
+	// birth date and names (RosterEntry.Registers). The number alone is
+	// not enough, since anyone may type one.
+	RosteredClinics(ctx context.Context, people []Person) ([]int64, error)
 }

@@ -66,7 +66,7 @@ func book(ctx context.Context, tx pgx.Tx, sl rdv.Slot, r rdv.ConfirmRequest, now
 		return rdv.Appointment{}, err
 	}
 	if rdv.NeedsRoster(sl, r.BookedBy) {
-		if err := checkRostered(ctx, tx, sl, p.ID); err != nil {
+		if err := checkRostered(ctx, tx, sl, *p); err != nil {
 			return rdv.Appointment{}, err
 		}
 	}
@@ -98,14 +98,17 @@ func book(ctx context.Context, tx pgx.Tx, sl rdv.Slot, r rdv.ConfirmRequest, now
 }
 
 // checkRostered refuses a booking on a slot kept for the clinic's
-// registered patients for a patient not registered there.
-func checkRostered(ctx context.Context, tx pgx.Tx, sl rdv.Slot, patientID int64) error {
-	var on bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM roster WHERE clinic_id = $1 AND patient_id = $2)`, sl.ClinicID, patientID).Scan(&on); err != nil {
-		return fmt.Errorf("read roster of clinic %d: %w", sl.ClinicID, err)
-	}
-	if !on {
+// registered patients for a patient not registered there: the patient
+// found by the booking's health number must be on the roster, and named
+// and born as the booking says (rdv.RosterEntry.Registers).
+func checkRostered(ctx context.Context, tx pgx.Tx, sl rdv.Slot, p rdv.Patient) error {
+	e, err := scanRosterEntry(tx.QueryRow(ctx, `SELECT `+rosterColumns+` FROM roster r JOIN patients p ON p.id = r.patient_id
+		WHERE r.clinic_id = $1 AND r.patient_id = $2`, sl.ClinicID, p.ID))
+	switch {
+	case errors.Is(err, pgx.ErrNoRows) || err == nil && !e.Registers(p):
 		return rdv.Errorf(rdv.ENOTROSTERED, "slot %d is for the registered patients of clinic %d", sl.ID, sl.ClinicID)
+	case err != nil:
+		return fmt.Errorf("read roster of clinic %d: %w", sl.ClinicID, err)
 	}
 	return nil
 }

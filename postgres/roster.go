@@ -98,32 +98,31 @@ func (s *Store) Roster(ctx context.Context, clinicID int64) ([]rdv.RosterEntry, 
 	return out, err
 }
 
-// RosteredClinics returns, by ID, the clinics where any of these health
-// numbers is registered.
-func (s *Store) RosteredClinics(ctx context.Context, healthNumbers []string) ([]int64, error) {
-	numbers := []string{}
-	for _, n := range healthNumbers {
-		if n != "" {
-			numbers = append(numbers, n)
-		}
-	}
-	var out []int64
+// RosteredClinics returns, by ID, the clinics where one of these people
+// is registered: the entries of their health numbers, kept when the
+// patient registered is the person (rdv.RosteredAmong).
+func (s *Store) RosteredClinics(ctx context.Context, people []rdv.Person) ([]int64, error) {
+	numbers := rdv.HealthNumbersOf(people)
+	var entries []rdv.RosterEntry
 	err := s.withConn(ctx, "rostered clinics", func(c *pgx.Conn) error {
-		out = out[:0]
-		rows, err := c.Query(ctx, `SELECT DISTINCT r.clinic_id FROM roster r JOIN patients p ON p.id = r.patient_id
+		entries = entries[:0]
+		rows, err := c.Query(ctx, `SELECT `+rosterColumns+` FROM roster r JOIN patients p ON p.id = r.patient_id
 			WHERE p.health_number = ANY($1::text[]) ORDER BY r.clinic_id`, numbers)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
+			e, err := scanRosterEntry(rows)
+			if err != nil {
 				return err
 			}
-			out = append(out, id)
+			entries = append(entries, e)
 		}
 		return rows.Err()
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return rdv.RosteredAmong(entries, people), nil
 }

@@ -155,7 +155,7 @@ func confirmHold(tx *wtx, r rdv.ConfirmRequest) (rdv.Appointment, rdv.SlotChange
 		return rdv.Appointment{}, rdv.SlotChanges{}, err
 	}
 	if rdv.NeedsRoster(slot, r.BookedBy) {
-		if err := checkRostered(tx, slot, a.Patient.ID); err != nil {
+		if err := checkRostered(tx, slot, a.Patient); err != nil {
 			return rdv.Appointment{}, rdv.SlotChanges{}, err
 		}
 	}
@@ -187,14 +187,17 @@ func confirmHold(tx *wtx, r rdv.ConfirmRequest) (rdv.Appointment, rdv.SlotChange
 }
 
 // checkRostered refuses a booking on a slot kept for the clinic's
-// registered patients for a patient not registered there.
-func checkRostered(tx *wtx, slot rdv.Slot, patientID int64) error {
-	var on bool
-	if err := tx.row(`SELECT EXISTS (SELECT 1 FROM roster WHERE clinic_id = ? AND patient_id = ?)`, slot.ClinicID, patientID).Scan(&on); err != nil {
-		return fmt.Errorf("read roster of clinic %d: %w", slot.ClinicID, mapError(err))
-	}
-	if !on {
+// registered patients for a patient not registered there: the patient
+// found by the booking's health number must be on the roster, and named
+// and born as the booking says (rdv.RosterEntry.Registers).
+func checkRostered(tx *wtx, slot rdv.Slot, p rdv.Patient) error {
+	e, err := scanRosterEntry(tx.row(`SELECT `+rosterColumns+` FROM roster r JOIN patients p ON p.id = r.patient_id
+		WHERE r.clinic_id = ? AND r.patient_id = ?`, slot.ClinicID, p.ID))
+	switch {
+	case isNoRows(err) || err == nil && !e.Registers(p):
 		return rdv.Errorf(rdv.ENOTROSTERED, "slot %d is for the registered patients of clinic %d", slot.ID, slot.ClinicID)
+	case err != nil:
+		return fmt.Errorf("read roster of clinic %d: %w", slot.ClinicID, mapError(err))
 	}
 	return nil
 }

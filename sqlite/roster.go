@@ -111,35 +111,30 @@ func (s *Store) Roster(ctx context.Context, clinicID int64) ([]rdv.RosterEntry, 
 	return out, nil
 }
 
-// RosteredClinics returns, by ID, the clinics where any of these health
-// numbers is registered.
-func (s *Store) RosteredClinics(ctx context.Context, healthNumbers []string) ([]int64, error) {
-	numbers := []string{} // "[]", not "null", for none
-	for _, n := range healthNumbers {
-		if n != "" {
-			numbers = append(numbers, n)
-		}
-	}
-	list, err := json.Marshal(numbers)
+// RosteredClinics returns, by ID, the clinics where one of these people
+// is registered: the entries of their health numbers, kept when the
+// patient registered is the person (rdv.RosteredAmong).
+func (s *Store) RosteredClinics(ctx context.Context, people []rdv.Person) ([]int64, error) {
+	list, err := json.Marshal(rdv.HealthNumbersOf(people))
 	if err != nil {
 		return nil, fmt.Errorf("rostered clinics: %w", err)
 	}
-	rows, err := s.r(ctx).query(`SELECT DISTINCT r.clinic_id FROM roster r JOIN patients p ON p.id = r.patient_id
+	rows, err := s.r(ctx).query(`SELECT `+rosterColumns+` FROM roster r JOIN patients p ON p.id = r.patient_id
 		WHERE p.health_number IN (SELECT value FROM json_each(?)) ORDER BY r.clinic_id`, string(list))
 	if err != nil {
 		return nil, fmt.Errorf("rostered clinics: %w", mapError(err))
 	}
 	defer rows.Close()
-	var out []int64
+	var entries []rdv.RosterEntry
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		e, err := scanRosterEntry(rows)
+		if err != nil {
 			return nil, fmt.Errorf("rostered clinics: %w", mapError(err))
 		}
-		out = append(out, id)
+		entries = append(entries, e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("rostered clinics: %w", mapError(err))
 	}
-	return out, nil
+	return rdv.RosteredAmong(entries, people), nil
 }

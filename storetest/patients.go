@@ -43,6 +43,8 @@ func runPatients(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"Roster", testRoster},
 		{"RosterRefused", testRosterRefused},
 		{"RosterKeepsPatients", testRosterKeepsPatients},
+		{"RosterNeedsTheWholeIdentity", testRosterIdentity},
+		{"RosteredBookingNeedsTheWholeIdentity", testRosteredBookingIdentity},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

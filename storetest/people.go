@@ -165,11 +165,17 @@ func (f *patientsFixture) wantRoster(clinicID int64, want ...rdv.RosterEntry) {
 	}
 }
 
-func (f *patientsFixture) wantRosteredClinics(numbers []string, want ...int64) {
+// wantRosteredClinics checks the clinics that register one of these
+// patients, as an account's people.
+func (f *patientsFixture) wantRosteredClinics(patients []rdv.Patient, want ...int64) {
 	f.t.Helper()
-	got, err := f.store.RosteredClinics(f.ctx, numbers)
+	var people []rdv.Person
+	for _, p := range patients {
+		people = append(people, f.person(0, p, rdv.OtherRelation))
+	}
+	got, err := f.store.RosteredClinics(f.ctx, people)
 	if err != nil || !equalIDs(got, want) {
-		f.t.Fatalf("clinics rostering %q: %v, %v; want %v", numbers, got, err, want)
+		f.t.Fatalf("clinics rostering %+v: %v, %v; want %v", people, got, err, want)
 	}
 }
 
@@ -207,17 +213,17 @@ func testRoster(t *testing.T, f *patientsFixture) {
 	lea3 := f.mustRoster(f.rosterEntry(3, lea, 0))
 	f.wantRoster(1, m, want) // by last name
 	f.wantRoster(3, lea3)
-	f.wantRosteredClinics([]string{lea.HealthNumber}, 1, 3)
-	f.wantRosteredClinics([]string{marc.HealthNumber, "", lea.HealthNumber}, 1, 3)
-	f.wantRosteredClinics([]string{marc.HealthNumber}, 1)
-	f.wantRosteredClinics([]string{TestPatient(102).HealthNumber})
+	f.wantRosteredClinics([]rdv.Patient{lea}, 1, 3)
+	f.wantRosteredClinics([]rdv.Patient{marc, {}, lea}, 1, 3)
+	f.wantRosteredClinics([]rdv.Patient{marc}, 1)
+	f.wantRosteredClinics([]rdv.Patient{TestPatient(102)})
 	f.wantRosteredClinics(nil)
 
 	if err := f.store.RemoveFromRoster(f.ctx, 1, e.PatientID); err != nil {
 		t.Fatalf("remove from roster: %v", err)
 	}
 	f.wantRoster(1, m)
-	f.wantRosteredClinics([]string{lea.HealthNumber}, 3)
+	f.wantRosteredClinics([]rdv.Patient{lea}, 3)
 	wantCode(t, "remove from the roster twice", f.store.RemoveFromRoster(f.ctx, 1, e.PatientID), rdv.ENOTFOUND)
 	wantCode(t, "remove from another clinic's roster", f.store.RemoveFromRoster(f.ctx, 2, m.PatientID), rdv.ENOTFOUND)
 	f.wantRoster(1, m)
@@ -247,7 +253,7 @@ func testRosterRefused(t *testing.T, f *patientsFixture) {
 		}
 	}
 	f.wantRoster(1)
-	f.wantRosteredClinics([]string{lea.HealthNumber})
+	f.wantRosteredClinics([]rdv.Patient{lea})
 	// Nothing was added: the first booking under the number adds the
 	// patient with its own details.
 	booked := lea

@@ -7,9 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 
 	"rdv"
 )
@@ -134,16 +131,9 @@ func maskHealthNumber(hn string) string {
 }
 
 // foldName writes a name in lower case without accents, so that a search
-// for « lea cote » finds Léa Côté.
-func foldName(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(s) {
-		if !unicode.Is(unicode.Mn, r) {
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	return b.String()
-}
+// for « lea cote » finds Léa Côté: the rule that compares two records of
+// one person (rdv.FoldName).
+func foldName(s string) string { return rdv.FoldName(s) }
 
 // formatDate writes the day of an instant in the clinics' time zone, with
 // its year, as the forms write dates (2026-12-03).

@@ -10,13 +10,14 @@ import (
 )
 
 // « Ma clinique »: a clinic keeps some of its times for the patients
-// registered with it (rostered), free of any fee. A signed-in patient
-// whose people's health numbers are on a clinic's roster sees that
-// clinic's kept times in search, apart from the others and marked as
-// theirs, and may hold them; nobody else sees them, and a hold on one
-// without the roster is refused as before. The store has the last word:
-// it refuses the booking of a kept time for a person its roster does not
-// hold (ENOTROSTERED, see booking.go).
+// registered with it (rostered), free of any fee. A signed-in patient one
+// of whose people is on a clinic's roster (health number, birth date and
+// names all the roster's: anyone may type a number in « Ma famille »)
+// sees that clinic's kept times in search, apart from the others and
+// marked as theirs, and may hold them; nobody else sees them, and a hold
+// on one without the roster is refused as before. The store has the last
+// word: it refuses the booking of a kept time for a person its roster
+// does not hold, by the same rule (ENOTROSTERED, see booking.go).
 
 // rosteredPerClinic is how many kept times of each of the patient's
 // clinics a search shows.
@@ -34,16 +35,10 @@ func (s *Server) rosteredClinics(r *http.Request) []int64 {
 		s.log.WarnContext(r.Context(), "people of the account unread", "err", err)
 		return nil
 	}
-	var numbers []string
-	for _, p := range people {
-		if p.HealthNumber != "" {
-			numbers = append(numbers, p.HealthNumber)
-		}
-	}
-	if len(numbers) == 0 {
+	if !slices.ContainsFunc(people, func(p rdv.Person) bool { return p.HealthNumber != "" }) {
 		return nil
 	}
-	ids, err := s.d.Store.RosteredClinics(r.Context(), numbers)
+	ids, err := s.d.Store.RosteredClinics(r.Context(), people)
 	if err != nil {
 		s.log.WarnContext(r.Context(), "rostered clinics unread", "err", err)
 		return nil

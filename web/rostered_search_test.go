@@ -75,6 +75,11 @@ func TestRosteredSlots(t *testing.T) {
 			o.signInPatient("autre@exemple.ca", "autre@exemple.ca")
 			return o.do(http.MethodGet, search, nil).want(t, http.StatusOK)
 		}(),
+		// The child's number typed under another name or birth date in
+		// « Ma famille » neither shows them nor says where she is
+		// registered.
+		"another account with the number under another name":     s.withPerson(t, "lucie@exemple.ca", person("Lucie", "Tremblay", "2019-03-02", "TREL19530212", rdv.Parent), search),
+		"another account with the number, born a century before": s.withPerson(t, "vieux@exemple.ca", person("Léa", "Tremblay", "1919-03-02", "TREL19530212", rdv.Parent), search),
 	} {
 		if got := rosteredSection(page.body); got != nil {
 			t.Errorf("%s sees kept times %v", name, got)
@@ -108,4 +113,14 @@ func TestRosteredSlots(t *testing.T) {
 	v.Set("health_number", "TRET18061012")
 	no := b.post(filled, formURL, v).want(t, http.StatusForbidden)
 	no.contains(t, translate("fr", "book.err.not_rostered"))
+}
+
+// withPerson signs in a new account, adds p to its family and answers the
+// page at path.
+func (s *site) withPerson(t *testing.T, email string, p url.Values, path string) answer {
+	t.Helper()
+	o := newBrowser(t, s)
+	o.signInPatient(email, email)
+	o.addPerson(p).want(t, http.StatusSeeOther)
+	return o.do(http.MethodGet, path, nil).want(t, http.StatusOK)
 }

@@ -21,6 +21,7 @@ bench:
 	$(GO) test -run '^$$' -bench 'SearchEarliestNear$$' -cpu 1 -count 5 ./availability
 	$(GO) test -run '^$$' -bench DurableBookings -benchtime 20000x -count 3 ./sqlite
 	$(GO) test -run '^$$' -bench 'HTTPSearch$$|HTTPBare$$' -benchtime 3s ./web/api
+	$(GO) test -run '^$$' -bench 'Notify' -benchtime 1x ./notify
 
 bench-postgres:
 	scripts/pgbench-compare.sh 10

@@ -88,6 +88,11 @@ type SignInCodeRequest struct {
 	// per hour.
 	AddressKey    string
 	MaxPerAddress int
+	// MaxSMSPerHour caps the codes sent by text message in an hour, to
+	// every destination from every address together (0: none). Each
+	// costs money: the cap bounds what a flood of numbers costs, and
+	// addresses, however many, do not escape it.
+	MaxSMSPerHour int
 }
 
 // VerifyCodeRequest checks a code typed for a destination. A right code
@@ -121,7 +126,8 @@ type RosterEntry struct {
 type PatientStore interface {
 	// IssueSignInCode records a code for r.To and writes its message in
 	// the same transaction. More than SignInCodesPerHour codes for one
-	// destination, or MaxPerAddress from one address, in the last hour:
+	// destination, MaxPerAddress from one address, or, for a text
+	// message, MaxSMSPerHour by text message in all, in the last hour:
 	// ETOOMANY. Whether an account exists changes nothing.
 	IssueSignInCode(ctx context.Context, r SignInCodeRequest) error
 	// VerifySignInCode checks the newest live code for r.To. A wrong code

@@ -13,10 +13,11 @@ import (
 )
 
 // IssueSignInCode records a code for r.To and writes the message that
-// carries it, in one transaction. Advisory locks on the destination and
-// the address make concurrent requests count one after the other, so the
-// caps hold under concurrency, on every instance. Errors name no
-// destination: an address is patient data, kept out of logs.
+// carries it, in one transaction. Advisory locks on the destination, the
+// address and, for a text message under the platform's cap, on every text
+// message make concurrent requests count one after the other, so the caps
+// hold under concurrency, on every instance. Errors name no destination:
+// an address is patient data, kept out of logs.
 func (s *Store) IssueSignInCode(ctx context.Context, r rdv.SignInCodeRequest) error {
 	if err := r.Validate(); err != nil {
 		return fmt.Errorf("issue sign-in code: %w", err)
@@ -27,6 +28,10 @@ func (s *Store) IssueSignInCode(ctx context.Context, r rdv.SignInCodeRequest) er
 		keys := []string{"sign-in codes to " + r.To}
 		if byAddr {
 			keys = append(keys, "sign-in codes from "+r.AddressKey)
+		}
+		bySMS := r.Channel == rdv.BySMS && r.MaxSMSPerHour > 0
+		if bySMS {
+			keys = append(keys, "sign-in codes by text message")
 		}
 		if err := lockKeys(ctx, tx, keys); err != nil {
 			return err
@@ -43,6 +48,15 @@ func (s *Store) IssueSignInCode(ctx context.Context, r rdv.SignInCodeRequest) er
 		}
 		if byAddr && fromAddr >= r.MaxPerAddress {
 			return rdv.Errorf(rdv.ETOOMANY, "%d codes from the address in the last hour", fromAddr)
+		}
+		if bySMS {
+			var sent int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM signin_codes WHERE channel = 'sms' AND created_at > $1`, now.Add(-time.Hour)).Scan(&sent); err != nil {
+				return fmt.Errorf("count codes by text message: %w", err)
+			}
+			if sent >= r.MaxSMSPerHour {
+				return rdv.Errorf(rdv.ETOOMANY, "%d codes by text message in the last hour, the platform's cap", sent)
+			}
 		}
 		// Only the newest code works: a code asked again replaces the one
 		// before, so that two live codes never double a guesser's tries.

@@ -40,6 +40,15 @@ func issueSignInCode(tx *wtx, r rdv.SignInCodeRequest) error {
 	if r.AddressKey != "" && r.MaxPerAddress > 0 && fromAddr >= r.MaxPerAddress {
 		return rdv.Errorf(rdv.ETOOMANY, "%d codes from the address in the last hour", fromAddr)
 	}
+	if r.Channel == rdv.BySMS && r.MaxSMSPerHour > 0 {
+		var bySMS int
+		if err := tx.row(`SELECT count(*) FROM signin_codes WHERE channel = 'sms' AND created_at > ?`, hourAgo).Scan(&bySMS); err != nil {
+			return fmt.Errorf("count codes by text message: %w", mapError(err))
+		}
+		if bySMS >= r.MaxSMSPerHour {
+			return rdv.Errorf(rdv.ETOOMANY, "%d codes by text message in the last hour, the platform's cap", bySMS)
+		}
+	}
 	// Only the newest code works: a code asked again replaces the one
 	// before, so that two live codes never double a guesser's tries. The
 	// destination's codes older than the hour count for nothing any more

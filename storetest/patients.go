@@ -32,6 +32,8 @@ func runPatients(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"RateLimitPerDestination", testRateLimitPerDestination},
 		{"RateLimitPerDestinationRaced", testRateLimitPerDestinationRaced},
 		{"RateLimitPerAddress", testRateLimitPerAddress},
+		{"RateLimitSMS", testRateLimitSMS},
+		{"RateLimitSMSRaced", testRateLimitSMSRaced},
 		{"SameWhetherAccountExists", testSameWhetherAccountExists},
 		{"GuestBookingsJoinByEmail", testGuestBookingsJoinByEmail},
 		{"GuestBookingsJoinByPhone", testGuestBookingsJoinByPhone},

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -17,8 +18,8 @@ import (
 // with that contact join it), so the page that follows is the same
 // whether an account exists or not: a code is always sent. A code lives
 // rdv.SignInCodeTTL and takes rdv.SignInCodeTries; the store caps the
-// codes per destination and, with the address of the request, per
-// network address. Every step answers with a redirect (post/redirect/get):
+// codes per destination, per network address (an IPv6 /64) and, for text
+// messages, in all. Every step answers with a redirect (post/redirect/get):
 // what the next page needs (the destination, the page to come back to)
 // and a form's messages travel in cookies sealed with the server's key.
 
@@ -33,6 +34,35 @@ const (
 // hour, whatever their destinations: a family, a clinic's waiting room
 // behind one address, not a script walking through a list.
 const maxCodesPerAddress = 20
+
+// maxSMSCodesPerHour caps the codes sent by text message in an hour, all
+// destinations and addresses together. A text message costs money, and a
+// script with many addresses and a list of numbers could otherwise make
+// the platform pay for as many as it likes (SMS pumping); a thousand an
+// hour is far above what patients ask, and each is still capped by phone
+// and by address.
+const maxSMSCodesPerHour = 1000
+
+// codeAddressKey is the address that the cap on codes per address
+// counts: an IPv4 address as it is, an IPv6 address by its /64. One
+// subscriber holds a whole /64 and may pick any address in it, so a cap
+// per IPv6 address would be no cap at all.
+func codeAddressKey(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	switch {
+	case err != nil:
+		return addr
+	case a.Is4In6():
+		return a.Unmap().String()
+	case a.Is6():
+		p, err := a.WithZone("").Prefix(64)
+		if err != nil {
+			return addr
+		}
+		return p.String()
+	}
+	return a.String()
+}
 
 // codeRetryAfter is what a refusal for too many codes tells the browser
 // to wait: the caps count the last hour.
@@ -185,8 +215,9 @@ func (s *Server) patientSignin(w http.ResponseWriter, r *http.Request) {
 		CodeHash:      auth.CodeHash(s.codeKey, to, code),
 		Language:      langOf(r.Context()),
 		Now:           s.d.Engine.Now(),
-		AddressKey:    s.clientAddr(r),
+		AddressKey:    codeAddressKey(s.clientAddr(r)),
 		MaxPerAddress: maxCodesPerAddress,
+		MaxSMSPerHour: maxSMSCodesPerHour,
 	})
 	switch rdv.ErrorCode(err) {
 	case "":

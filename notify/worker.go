@@ -145,8 +145,17 @@ func withoutSecret(text, secret string) string {
 // errStale is the reason a message is no longer true: it is skipped.
 var errStale = errors.New("no longer true")
 
-// facts gathers what rendering m needs, as it stands now. A reminder
-// whose appointment was cancelled, moved or has already begun is stale.
+// tellsBooked lists the kinds that tell the patient to come: once the
+// appointment is cancelled they are no longer true. Jobs run in no set
+// order, so one of them held back (a mail server down for a while) could
+// otherwise reach the patient after the cancellation.
+var tellsBooked = map[rdv.MessageKind]bool{
+	rdv.MessageConfirmed: true, rdv.MessageRescheduled: true, rdv.MessageReminder: true,
+}
+
+// facts gathers what rendering m needs, as it stands now. A message that
+// tells the patient to come is stale once the appointment is cancelled,
+// and a reminder once it was moved or has begun.
 func (n *Notifier) facts(ctx context.Context, m rdv.Message) (Facts, error) {
 	f := Facts{Links: n.cfg.Links, Now: n.cfg.Now()}
 	if m.AppointmentID != 0 {
@@ -154,10 +163,11 @@ func (n *Notifier) facts(ctx context.Context, m rdv.Message) (Facts, error) {
 		if err != nil {
 			return f, fmt.Errorf("appointment %d: %w", m.AppointmentID, err)
 		}
+		if a.Status == rdv.Cancelled && tellsBooked[m.Kind] {
+			return f, fmt.Errorf("%s of a cancelled appointment: %w", m.Kind, errStale)
+		}
 		if m.Kind == rdv.MessageReminder {
 			switch {
-			case a.Status == rdv.Cancelled:
-				return f, fmt.Errorf("reminder of a cancelled appointment: %w", errStale)
 			case a.Revision != m.Revision:
 				return f, fmt.Errorf("reminder of an appointment changed since: %w", errStale)
 			case !f.Now.Before(a.Slot.Start):

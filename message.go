@@ -142,8 +142,12 @@ type Incident struct {
 // their own transactions; these are the delivery side's.
 type MessageStore interface {
 	// UndispatchedMessages returns up to limit messages that no delivery
-	// job has been made for yet, oldest first.
-	UndispatchedMessages(ctx context.Context, limit int) ([]Message, error)
+	// job has been made for yet and that are due before the instant
+	// before (DueAt <= before), the earliest due first. A message due
+	// later (a reminder) is left for a later call: its job is made when
+	// its time nears, not when it is written, so that a burst of bookings
+	// does not make a job for each of its reminders.
+	UndispatchedMessages(ctx context.Context, before time.Time, limit int) ([]Message, error)
 	// MarkDispatched records that delivery jobs exist for these messages.
 	MarkDispatched(ctx context.Context, ids []int64) error
 	Message(ctx context.Context, id int64) (Message, error)

@@ -385,7 +385,7 @@ func TestDeliveryDispatchCutOff(t *testing.T) {
 		mail := smtptest.Start(t)
 		n := openDelivery(t, d, Config{Senders: emailTo(t, mail)})
 		a := d.book(t, "lea@example.org", 0)
-		msgs, err := d.store.UndispatchedMessages(ctx, dispatchBatch)
+		msgs, err := d.store.UndispatchedMessages(ctx, time.Now().Add(dispatchAhead), dispatchBatch)
 		if err != nil || len(msgs) != 1 {
 			t.Fatalf("undispatched: %d messages, %v; want 1", len(msgs), err)
 		}
@@ -402,7 +402,7 @@ func TestDeliveryDispatchCutOff(t *testing.T) {
 		if m.Attempts != 1 {
 			t.Errorf("%d attempts, want 1", m.Attempts)
 		}
-		if left, err := d.store.UndispatchedMessages(ctx, dispatchBatch); err != nil || len(left) != 0 {
+		if left, err := d.store.UndispatchedMessages(ctx, time.Now().Add(dispatchAhead), dispatchBatch); err != nil || len(left) != 0 {
 			t.Errorf("after dispatching: %d undispatched, %v", len(left), err)
 		}
 		time.Sleep(time.Second)

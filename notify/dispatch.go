@@ -51,15 +51,23 @@ func (n *Notifier) dispatchEvery(ctx context.Context) {
 	}
 }
 
-// dispatch makes the jobs of the oldest messages that have none yet, a
-// batch of them, then marks them dispatched, and returns how many it
-// dispatched. One batch a poll (2,000 messages a second by default, ten
-// times what 100 bookings a second write) keeps a burst of bookings ahead
-// of their messages: on SQLite, River's job rows and the bookings share
-// the database's one writer, and delivery catches up once the burst has
-// passed.
+// dispatchAhead is how long before its time a message gets its job. A
+// booking writes a reminder due a day or more ahead: making its job at
+// once would write a job row that waits in River for a day, on SQLite
+// through the one writer the bookings use, twice the rows a burst of
+// bookings needs. A job made an hour ahead still waits for its time, and
+// leaves the dispatcher an hour to catch up after an outage.
+const dispatchAhead = time.Hour
+
+// dispatch makes the jobs of the messages due within dispatchAhead that
+// have none yet, the earliest due first, a batch of them, then marks them
+// dispatched, and returns how many it dispatched. One batch a poll (2,000
+// messages a second by default, ten times what 100 bookings a second
+// write) keeps a burst of bookings ahead of their messages: on SQLite,
+// River's job rows and the bookings share the database's one writer, and
+// delivery catches up once the burst has passed.
 func (n *Notifier) dispatch(ctx context.Context) (int, error) {
-	msgs, err := n.cfg.Store.UndispatchedMessages(ctx, dispatchBatch)
+	msgs, err := n.cfg.Store.UndispatchedMessages(ctx, n.cfg.Now().Add(dispatchAhead), dispatchBatch)
 	if err != nil {
 		return 0, fmt.Errorf("read the outbox: %w", err)
 	}
@@ -87,8 +95,9 @@ func (n *Notifier) dispatch(ctx context.Context) (int, error) {
 }
 
 // insertJobs makes one job per message, unique by message; a message due
-// later (a reminder) gets a job scheduled at its time, which waits in
-// River until then. It returns how many jobs it made: a message that has
+// later (a reminder within dispatchAhead) gets a job scheduled at its
+// time, which waits in River until then: River schedules by the wall
+// clock, whatever Config.Now says. It returns how many jobs it made: a message that has
 // a job already gets none.
 func (n *Notifier) insertJobs(ctx context.Context, msgs []rdv.Message) (int, error) {
 	now := time.Now()

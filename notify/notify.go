@@ -8,9 +8,13 @@
 //  1. A change and its messages commit in one transaction (the outbox:
 //     rdv.MessageStore). Nothing here runs on the booking's path.
 //  2. The dispatcher makes one background job (River) per message not yet
-//     dispatched, unique by message, scheduled at the message's due time
-//     (a reminder's), then marks the messages dispatched. A crash between
-//     the two makes the same jobs again, which River's uniqueness drops.
+//     dispatched and due within the hour, unique by message, scheduled at
+//     the message's due time (a reminder's), then marks the messages
+//     dispatched. A reminder written with its booking a day ahead gets its
+//     job only when its time nears: during a burst of bookings, only
+//     their confirmations' jobs compete with them for the database. A
+//     crash between the two makes the same jobs again, which River's
+//     uniqueness drops.
 //  3. The job's worker starts an attempt (BeginSend commits "sending"
 //     before the message leaves), renders the message from the current
 //     appointment, sends it, and records the outcome. A failure that

@@ -43,7 +43,9 @@ type Config struct {
 	// job that runs again finds its message sending and marks it
 	// uncertain: it never sends it twice.
 	RescueAfter time.Duration
-	Now         func() time.Time // the clock of attempts (default time.Now)
+	// Now is the clock of attempts and of the dispatcher's window (which
+	// messages are due soon enough to get their job); default time.Now.
+	Now func() time.Time
 }
 
 // Defaults of Config.

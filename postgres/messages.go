@@ -123,11 +123,13 @@ func (s *Store) listMessages(ctx context.Context, what, query string, args ...an
 	return out, err
 }
 
-// UndispatchedMessages returns up to limit messages that no delivery job
-// has been made for yet, oldest first.
-func (s *Store) UndispatchedMessages(ctx context.Context, limit int) ([]rdv.Message, error) {
+// UndispatchedMessages returns up to limit undispatched messages due by
+// before, the earliest due first (see rdv.MessageStore). The index of
+// undispatched messages by due time reads only those due: the reminders
+// of every booking ahead are never scanned.
+func (s *Store) UndispatchedMessages(ctx context.Context, before time.Time, limit int) ([]rdv.Message, error) {
 	return s.listMessages(ctx, "undispatched messages",
-		`SELECT `+messageColumns+` FROM messages m WHERE NOT m.dispatched ORDER BY m.id LIMIT $1`, limit)
+		`SELECT `+messageColumns+` FROM messages m WHERE NOT m.dispatched AND m.due_at <= $1 ORDER BY m.due_at, m.id LIMIT $2`, before, limit)
 }
 
 // MarkDispatched records that delivery jobs exist for these messages.

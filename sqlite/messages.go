@@ -96,10 +96,13 @@ func readMessages(q querier, query string, args ...any) ([]rdv.Message, error) {
 	return out, mapError(rows.Err())
 }
 
-// UndispatchedMessages returns up to limit messages that no delivery job
-// has been made for yet, oldest first.
-func (s *Store) UndispatchedMessages(ctx context.Context, limit int) ([]rdv.Message, error) {
-	out, err := readMessages(s.r(ctx), `SELECT `+messageColumns+` FROM messages m WHERE m.dispatched = 0 ORDER BY m.id LIMIT ?`, limit)
+// UndispatchedMessages returns up to limit undispatched messages due by
+// before, the earliest due first (see rdv.MessageStore). The index of
+// undispatched messages by due time reads only those due: the reminders
+// of every booking ahead are never scanned.
+func (s *Store) UndispatchedMessages(ctx context.Context, before time.Time, limit int) ([]rdv.Message, error) {
+	out, err := readMessages(s.r(ctx), `SELECT `+messageColumns+` FROM messages m
+		WHERE m.dispatched = 0 AND m.due_at <= ? ORDER BY m.due_at, m.id LIMIT ?`, millis(before), limit)
 	if err != nil {
 		return nil, fmt.Errorf("read undispatched messages: %w", err)
 	}

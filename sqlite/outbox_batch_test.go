@@ -39,7 +39,7 @@ func TestBatchOutboxFollowsItsWrites(t *testing.T) {
 	if errs[0] != nil || !errors.Is(errs[1], errRefused) || errs[2] != nil {
 		t.Fatalf("answers %v", errs)
 	}
-	ms, err := s.UndispatchedMessages(t.Context(), 10)
+	ms, err := s.UndispatchedMessages(t.Context(), now, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestBatchOutboxFollowsItsWrites(t *testing.T) {
 			t.Fatalf("command %d of a batch whose outbox failed answered no error", i)
 		}
 	}
-	if after, _ := s.UndispatchedMessages(t.Context(), 10); len(after) != 3 {
+	if after, _ := s.UndispatchedMessages(t.Context(), now, 10); len(after) != 3 {
 		t.Fatalf("a failed batch left %d messages, want the 3 before", len(after))
 	}
 }

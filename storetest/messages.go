@@ -481,7 +481,7 @@ func testMessagesDelivery(t *testing.T, f *fixture) {
 	if m := want(sms.ID, rdv.MessageQueued, 1, false); !m.DueAt.Equal(f.now) {
 		t.Fatalf("resent message due %v, want %v", m.DueAt, f.now)
 	}
-	if !slices.Contains(undispatchedIDs(t, f), sms.ID) {
+	if !slices.Contains(undispatchedIDs(t, f, f.now), sms.ID) {
 		t.Fatal("a resent message waits for no delivery job")
 	}
 
@@ -512,9 +512,11 @@ func testMessagesDelivery(t *testing.T, f *fixture) {
 	wantCode(t, "finish an unknown message", finish(1_000_000, rdv.SendOutcome{Status: rdv.MessageSent}), rdv.ENOTFOUND)
 }
 
-func undispatchedIDs(t *testing.T, f *fixture) []int64 {
+// undispatchedIDs returns the messages without a delivery job due by
+// before, in the order the store gives them.
+func undispatchedIDs(t *testing.T, f *fixture, before time.Time) []int64 {
 	t.Helper()
-	ms, err := f.store.UndispatchedMessages(f.ctx, 1000)
+	ms, err := f.store.UndispatchedMessages(f.ctx, before, 1000)
 	if err != nil {
 		t.Fatalf("undispatched messages: %v", err)
 	}
@@ -523,6 +525,9 @@ func undispatchedIDs(t *testing.T, f *fixture) []int64 {
 		if m.Secret != "" {
 			t.Fatalf("undispatched message %d shows its secret", m.ID)
 		}
+		if m.DueAt.After(before) {
+			t.Fatalf("undispatched message %d due %v, after %v", m.ID, m.DueAt, before)
+		}
 		out[i] = m.ID
 	}
 	return out
@@ -530,14 +535,51 @@ func undispatchedIDs(t *testing.T, f *fixture) []int64 {
 
 func testMessagesDispatch(t *testing.T, f *fixture) {
 	a := f.mustBookNotified(f.freeSlot(2, 1, rdv.Public, 0).ID, nil)
-	b := f.mustBookNotified(f.freeSlot(2, 2, rdv.Public, 0).ID, nil)
-	all := undispatchedIDs(t, f)
-	if len(all) != 8 || !slices.IsSorted(all) {
-		t.Fatalf("undispatched %v, want the 8 messages of appointments %d and %d, oldest first", all, a.ID, b.ID)
+	b := f.mustBookNotified(f.freeSlot(2, 2, rdv.Public, 1).ID, nil)
+	// Each booking wrote a confirmation, due now, and a reminder, due a
+	// day before its appointment, per channel: a's reminders fall due
+	// first (its slot is earlier).
+	byKind := func(appt int64, kind rdv.MessageKind) []int64 {
+		var ids []int64
+		for _, m := range f.messages(appt) {
+			if m.Kind == kind {
+				ids = append(ids, m.ID)
+			}
+		}
+		if len(ids) != 2 {
+			t.Fatalf("appointment %d has %d %s messages, want one per channel", appt, len(ids), kind)
+		}
+		return ids
 	}
-	first, err := f.store.UndispatchedMessages(f.ctx, 3)
-	if err != nil || len(first) != 3 || first[0].ID != all[0] {
-		t.Fatalf("the 3 oldest undispatched: %v, %v", first, err)
+	confirmations := slices.Concat(byKind(a.ID, rdv.MessageConfirmed), byKind(b.ID, rdv.MessageConfirmed))
+	aReminders, bReminders := byKind(a.ID, rdv.MessageReminder), byKind(b.ID, rdv.MessageReminder)
+	aDue, bDue := f.message(aReminders[0]).DueAt, f.message(bReminders[0]).DueAt
+	if !aDue.Before(bDue) || !aDue.After(f.now) {
+		t.Fatalf("reminders due %v and %v, want after %v and a's first", aDue, bDue, f.now)
+	}
+
+	// A message due later is not returned until its time, and then the
+	// earliest due come first.
+	tests := []struct {
+		name   string
+		before time.Time
+		want   []int64
+	}{
+		{"now: the confirmations", f.now, confirmations},
+		{"just before a's reminders", aDue.Add(-time.Millisecond), confirmations},
+		{"when a's reminders fall due", aDue, slices.Concat(confirmations, aReminders)},
+		{"when b's fall due", bDue, slices.Concat(confirmations, aReminders, bReminders)},
+		{"long after", bDue.Add(30 * 24 * time.Hour), slices.Concat(confirmations, aReminders, bReminders)},
+	}
+	for _, tt := range tests {
+		if got := undispatchedIDs(t, f, tt.before); !slices.Equal(got, tt.want) {
+			t.Fatalf("undispatched %s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	all := undispatchedIDs(t, f, bDue)
+	first, err := f.store.UndispatchedMessages(f.ctx, bDue, 3)
+	if err != nil || len(first) != 3 || first[0].ID != all[0] || first[2].ID != all[2] {
+		t.Fatalf("the 3 earliest due undispatched: %v, %v", first, err)
 	}
 	if err := f.store.MarkDispatched(f.ctx, all[:5]); err != nil {
 		t.Fatalf("mark dispatched: %v", err)
@@ -545,7 +587,7 @@ func testMessagesDispatch(t *testing.T, f *fixture) {
 	if err := f.store.MarkDispatched(f.ctx, nil); err != nil {
 		t.Fatalf("mark none dispatched: %v", err)
 	}
-	if left := undispatchedIDs(t, f); !slices.Equal(left, all[5:]) {
+	if left := undispatchedIDs(t, f, bDue); !slices.Equal(left, all[5:]) {
 		t.Fatalf("undispatched after marking 5: %v, want %v", left, all[5:])
 	}
 	// Dispatching changes nothing else: the messages are still queued.

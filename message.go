@@ -120,6 +120,18 @@ type SendOutcome struct {
 	Now     time.Time
 }
 
+// Refusal marks a destination that refused a message for good (a
+// bounce). Later messages to it are bounced without being sent, rather
+// than each bouncing again at the server, until the mark is cleared: a
+// sign-in code verified for the destination (its owner proved they
+// receive there), or an operator sending a message to it again.
+type Refusal struct {
+	Channel   MessageChannel
+	To        string
+	RefusedAt time.Time
+	Error     string // the server's answer to the first refused message
+}
+
 // Incident is an outage an operator declares: the clinics and the time
 // window it touches, and what patients must be told, in both languages.
 type Incident struct {
@@ -158,12 +170,19 @@ type MessageStore interface {
 	// BeginSend marks uncertain and does not start).
 	BeginSend(ctx context.Context, id int64, now time.Time) (Message, error)
 	// FinishSend records how an attempt ended; the message's Secret is
-	// wiped once it has left or been given up.
+	// wiped once it has left or been given up. A bounce marks the
+	// message's destination refused, in the same transaction (the first
+	// refusal stands until the mark is cleared).
 	FinishSend(ctx context.Context, id int64, o SendOutcome) error
+	// RefusedDestination returns the mark of a destination that refused
+	// a message for good; ENOTFOUND when it has none. A message to a
+	// marked destination is bounced without being sent.
+	RefusedDestination(ctx context.Context, channel MessageChannel, to string) (Refusal, error)
 	// Messages lists messages, newest first.
 	Messages(ctx context.Context, f MessageFilter) ([]Message, error)
 	// Resend queues a failed, bounced or uncertain message again, as
-	// an operator asks; ENOTFOUND if it is none of those.
+	// an operator asks; ENOTFOUND if it is none of those. Its destination
+	// is tried again: its mark of refusal, if any, is cleared.
 	Resend(ctx context.Context, id int64, now time.Time) error
 	// DeclareIncident records an outage and, in the same transaction,
 	// writes one notice per chosen channel for every appointment booked

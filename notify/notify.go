@@ -19,7 +19,9 @@
 //     before the message leaves), renders the message from the current
 //     appointment, sends it, and records the outcome. A failure that
 //     surely left nothing (refused before the data) is retried with
-//     backoff; an address refused for good is bounced; retries exhausted,
+//     backoff; an address refused for good is bounced, and marked so that
+//     later messages to it are bounced without being sent, until a
+//     sign-in code verified there clears the mark; retries exhausted,
 //     failed (the dead letters operators see). A message found "sending"
 //     when its job runs again was cut off by a crash after it may have
 //     left: it becomes uncertain and is never resent by itself, so no

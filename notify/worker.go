@@ -111,6 +111,13 @@ func (w *deliverWorker) attempt(ctx context.Context, m rdv.Message, last bool) (
 	if s == nil {
 		return rdv.SendOutcome{Status: rdv.MessageFailed, Error: fmt.Sprintf("no sender for %s", m.Channel)}, false
 	}
+	switch r, err := n.cfg.Store.RefusedDestination(ctx, m.Channel, m.To); {
+	case err == nil:
+		// Refused for good already: the server would refuse it again.
+		return rdv.SendOutcome{Status: rdv.MessageBounced, Error: "address refused on " + r.RefusedAt.In(rdv.Toronto).Format("2006-01-02 15:04")}, false
+	case rdv.ErrorCode(err) != rdv.ENOTFOUND:
+		return transient(err)
+	}
 	o = rdv.SendOutcome{Subject: withoutSecret(e.Subject, m.Secret), Body: withoutSecret(e.Text, m.Secret)}
 	err = s.Send(ctx, e)
 	switch {

@@ -183,7 +183,7 @@ func (s *Store) BeginSend(ctx context.Context, id int64, now time.Time) (rdv.Mes
 
 // FinishSend records how an attempt ended (see rdv.MessageStore). Only an
 // attempt under way (sending) ends: a message marked uncertain meanwhile
-// keeps that mark, ECONFLICT.
+// keeps that mark, ECONFLICT. A bounce marks the destination refused.
 func (s *Store) FinishSend(ctx context.Context, id int64, o rdv.SendOutcome) error {
 	if err := o.Validate(); err != nil {
 		return fmt.Errorf("finish sending message %d: %w", id, err)
@@ -196,8 +196,13 @@ func (s *Store) FinishSend(ctx context.Context, id int64, o rdv.SendOutcome) err
 				secret = CASE WHEN $2 = 'queued' THEN secret ELSE '' END
 			WHERE id = $1 AND status = 'sending'`,
 			id, string(o.Status), o.Error, o.Status == rdv.MessageSent, o.Subject, o.Body, dbTime(o.Now))
-		if err != nil || tag.RowsAffected() == 1 {
+		switch {
+		case err != nil:
 			return err
+		case tag.RowsAffected() == 1 && o.Status == rdv.MessageBounced:
+			return refuseDestination(ctx, tx, id, o)
+		case tag.RowsAffected() == 1:
+			return nil
 		}
 		m, err := readMessage(ctx, tx, id, "")
 		if err != nil {
@@ -242,14 +247,20 @@ func (s *Store) Messages(ctx context.Context, f rdv.MessageFilter) ([]rdv.Messag
 	return s.listMessages(ctx, "list messages", q+` ORDER BY m.id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
 }
 
-// Resend queues a failed, bounced or uncertain message again, due now.
+// Resend queues a failed, bounced or uncertain message again, due now,
+// and clears the mark of its destination: the operator asks to try it.
 func (s *Store) Resend(ctx context.Context, id int64, now time.Time) error {
 	return s.inTx(ctx, "resend message "+strconv.FormatInt(id, 10), func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE messages SET status = 'queued', dispatched = false, due_at = $2
-			WHERE id = $1 AND status IN ('failed', 'bounced', 'uncertain')`, id, dbTime(now))
-		if err != nil || tag.RowsAffected() == 1 {
+		var channel rdv.MessageChannel
+		var to string
+		err := tx.QueryRow(ctx, `UPDATE messages SET status = 'queued', dispatched = false, due_at = $2
+			WHERE id = $1 AND status IN ('failed', 'bounced', 'uncertain') RETURNING channel, destination`, id, dbTime(now)).Scan(&channel, &to)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return rdv.Errorf(rdv.ENOTFOUND, "message %d to send again", id)
+		case err != nil:
 			return err
 		}
-		return rdv.Errorf(rdv.ENOTFOUND, "message %d to send again", id)
+		return clearRefusal(ctx, tx, channel, to)
 	})
 }

@@ -154,6 +154,10 @@ func verifySignInCode(ctx context.Context, tx pgx.Tx, r rdv.VerifyCodeRequest) (
 	if err := joinGuestBookings(ctx, tx, a.ID, r.Channel, r.To); err != nil {
 		return rdv.PatientAccount{}, "", err
 	}
+	// The code reached its owner there: the destination receives again.
+	if err := clearRefusal(ctx, tx, r.Channel, r.To); err != nil {
+		return rdv.PatientAccount{}, "", err
+	}
 	se := r.Session
 	if _, err := tx.Exec(ctx, `DELETE FROM patient_sessions WHERE expires_at <= $1`, now); err != nil {
 		return rdv.PatientAccount{}, "", fmt.Errorf("forget expired sessions: %w", err)

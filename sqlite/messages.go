@@ -162,7 +162,7 @@ func (s *Store) BeginSend(ctx context.Context, id int64, now time.Time) (rdv.Mes
 
 // FinishSend records how an attempt ended (see rdv.MessageStore). Only an
 // attempt under way (sending) ends: a message marked uncertain meanwhile
-// keeps that mark, ECONFLICT.
+// keeps that mark, ECONFLICT. A bounce marks the destination refused.
 func (s *Store) FinishSend(ctx context.Context, id int64, o rdv.SendOutcome) error {
 	if err := o.Validate(); err != nil {
 		return fmt.Errorf("finish sending message %d: %w", id, err)
@@ -179,8 +179,13 @@ func (s *Store) FinishSend(ctx context.Context, id int64, o rdv.SendOutcome) err
 		if err != nil {
 			return mapError(err)
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 1 {
+		switch n, err := res.RowsAffected(); {
+		case err != nil:
 			return mapError(err)
+		case n == 1 && o.Status == rdv.MessageBounced:
+			return refuseDestination(tx, id, o)
+		case n == 1:
+			return nil
 		}
 		m, err := getMessage(tx, id)
 		if err != nil {
@@ -228,7 +233,8 @@ func (s *Store) Messages(ctx context.Context, f rdv.MessageFilter) ([]rdv.Messag
 	return out, nil
 }
 
-// Resend queues a failed, bounced or uncertain message again, due now.
+// Resend queues a failed, bounced or uncertain message again, due now,
+// and clears the mark of its destination: the operator asks to try it.
 func (s *Store) Resend(ctx context.Context, id int64, now time.Time) error {
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
 		res, err := tx.exec(`UPDATE messages SET status = 'queued', dispatched = 0, due_at = ?
@@ -236,8 +242,15 @@ func (s *Store) Resend(ctx context.Context, id int64, now time.Time) error {
 		if err != nil {
 			return mapError(err)
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 1 {
+		switch n, err := res.RowsAffected(); {
+		case err != nil:
 			return mapError(err)
+		case n == 1:
+			m, err := getMessage(tx, id)
+			if err != nil {
+				return err
+			}
+			return clearRefusal(tx, m.Channel, m.To)
 		}
 		return rdv.Errorf(rdv.ENOTFOUND, "message %d to send again", id)
 	}})

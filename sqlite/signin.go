@@ -133,6 +133,10 @@ func verifySignInCode(tx *wtx, r rdv.VerifyCodeRequest) (rdv.PatientAccount, str
 	if err := joinGuestBookings(tx, a.ID, r.Channel, r.To); err != nil {
 		return rdv.PatientAccount{}, "", err
 	}
+	// The code reached its owner there: the destination receives again.
+	if err := clearRefusal(tx, r.Channel, r.To); err != nil {
+		return rdv.PatientAccount{}, "", err
+	}
 	se := r.Session
 	if _, err := tx.exec(`DELETE FROM patient_sessions WHERE expires_at <= ?`, millis(r.Now)); err != nil {
 		return rdv.PatientAccount{}, "", fmt.Errorf("forget expired sessions: %w", mapError(err))

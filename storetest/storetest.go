@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"Messages", runMessages},
 		{"AccountActs", runAccountActs},
 		{"IncidentReach", runIncidentReach},
+		{"Refusals", runRefusals},
 	}
 	for _, p := range parts {
 		t.Run(p.name, func(t *testing.T) {

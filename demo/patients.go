@@ -89,13 +89,15 @@ func newPatient(rng *rand.Rand, id int64, age int, today rdv.Date, english bool,
 	if english {
 		lang = "en"
 	}
+	// Stored phones are in E.164, as every entry normalises them.
+	phone, _ := rdv.NormalizePhone(phoneNumber(rng, r))
 	return rdv.Patient{
 		ID:           id,
 		FirstName:    first,
 		LastName:     last,
 		BirthDate:    birth,
 		HealthNumber: hn,
-		Phone:        phoneNumber(rng, r),
+		Phone:        phone,
 		Email:        fmt.Sprintf("%s.%s%d@example.org", strings.ToLower(asciiFold(first)), strings.ToLower(asciiFold(last)), id),
 		Language:     lang,
 	}

@@ -237,6 +237,10 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	}
 
 	bg, stopBG := context.WithCancel(context.Background())
+	// The room reads the operators' switch before the first visitor
+	// comes: an instance started while the room is open must not let
+	// its first visitors past it.
+	room.Step(bg)
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = engine.Run(bg) })
 	wg.Go(func() { _ = admit.Run(bg) })

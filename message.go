@@ -39,7 +39,9 @@ type MessageStatus string
 // queued again for a retry. A message found sending when its job runs
 // again was cut off by a crash after it may have left: it becomes
 // uncertain and is never sent again by itself, so that nobody receives it
-// twice; operators see it and may send it again.
+// twice; operators see it and may send it again. A platform without a
+// mail server or text-message provider (make run) sends nothing: its
+// messages are kept, their record the only copy, whole.
 const (
 	MessageQueued    MessageStatus = "queued"
 	MessageSending   MessageStatus = "sending"
@@ -48,6 +50,7 @@ const (
 	MessageBounced   MessageStatus = "bounced"   // the address refused: never retried
 	MessageUncertain MessageStatus = "uncertain" // cut off mid-send by a crash
 	MessageSkipped   MessageStatus = "skipped"   // no longer true (a reminder for a cancelled appointment)
+	MessageKept      MessageStatus = "kept"      // no sender for its channel: recorded whole, sent nowhere
 )
 
 // Notify is the channels a person chose to hear about an appointment on.
@@ -96,10 +99,11 @@ type Message struct {
 	Attempts  int
 	LastError string
 	// Subject and Body are what was sent, recorded when it left, so that
-	// staff see what a patient was told.
+	// staff see what a patient was told: without the secret, except for
+	// a message kept (nothing left, the record is its only copy).
 	Subject, Body string
 	CreatedAt     time.Time
-	SentAt        time.Time // zero until sent
+	SentAt        time.Time // zero until sent or kept
 }
 
 // MessageFilter selects messages to list, newest first.
@@ -113,7 +117,7 @@ type MessageFilter struct {
 
 // SendOutcome is how a delivery attempt ended.
 type SendOutcome struct {
-	Status  MessageStatus // sent, queued (will retry), failed, bounced or skipped
+	Status  MessageStatus // sent, kept, queued (will retry), failed, bounced or skipped
 	Error   string        // why it did not leave, for operators
 	Subject string
 	Body    string

@@ -4,7 +4,7 @@ package rdv
 // store records only these.
 func (o SendOutcome) Validate() error {
 	switch o.Status {
-	case MessageSent, MessageQueued, MessageFailed, MessageBounced, MessageSkipped, MessageUncertain:
+	case MessageSent, MessageKept, MessageQueued, MessageFailed, MessageBounced, MessageSkipped, MessageUncertain:
 	default:
 		return FieldError("status", "%q does not end an attempt", o.Status)
 	}

@@ -28,8 +28,8 @@
 //     patient receives one message twice.
 //
 // Without an SMTP server (make run) the email sender keeps each message
-// in the store's record only, where operators read it (« Courriels
-// envoyés »).
+// in the store's record only, whole (status kept), where operators read
+// it (« Courriels envoyés »); the same without a text-message provider.
 package notify
 
 import (

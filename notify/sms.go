@@ -24,9 +24,10 @@ type SMSProvider interface {
 }
 
 // Keep is the sender of a platform that has no mail server or no
-// text-message provider (make run): it accepts every message and sends
-// nothing. The store's record of each message (its subject and body) is
-// the copy operators read (« Courriels envoyés »).
+// text-message provider (make run): it sends nothing. The worker records
+// each message it is given as kept, its subject and body whole, secret
+// included: nothing left the machine, and that record is the only copy,
+// which operators read (« Courriels envoyés »).
 var Keep Sender = keep{}
 
 type keep struct{}

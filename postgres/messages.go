@@ -195,7 +195,7 @@ func (s *Store) FinishSend(ctx context.Context, id int64, o rdv.SendOutcome) err
 				sent_at = CASE WHEN $4 THEN $7 ELSE sent_at END,
 				secret = CASE WHEN $2 = 'queued' THEN secret ELSE '' END
 			WHERE id = $1 AND status = 'sending'`,
-			id, string(o.Status), o.Error, o.Status == rdv.MessageSent, o.Subject, o.Body, dbTime(o.Now))
+			id, string(o.Status), o.Error, o.Status == rdv.MessageSent || o.Status == rdv.MessageKept, o.Subject, o.Body, dbTime(o.Now))
 		switch {
 		case err != nil:
 			return err

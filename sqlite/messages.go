@@ -167,7 +167,8 @@ func (s *Store) FinishSend(ctx context.Context, id int64, o rdv.SendOutcome) err
 	if err := o.Validate(); err != nil {
 		return fmt.Errorf("finish sending message %d: %w", id, err)
 	}
-	sent := o.Status == rdv.MessageSent
+	// A message kept is recorded as one sent: its text, and when.
+	sent := o.Status == rdv.MessageSent || o.Status == rdv.MessageKept
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
 		res, err := tx.exec(`UPDATE messages SET status = ?1, last_error = ?2,
 				subject = CASE WHEN ?3 THEN ?4 ELSE subject END,

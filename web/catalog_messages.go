@@ -12,6 +12,7 @@ func init() {
 		"msgs.filter.status":        {"Messages", "Messages"},
 		"msgs.filter.all":           {"Tous", "All"},
 		"msgs.filter.problems":      {"À traiter : échecs, refus, envois interrompus", "To handle: failed, refused, cut off"},
+		"msgs.filter.kept":          {"Gardés sur la plateforme, sans envoi", "Kept on the platform, not sent"},
 		"msgs.filter.channel":       {"Moyen", "Channel"},
 		"msgs.filter.any_channel":   {"Courriels et textos", "Emails and text messages"},
 		"msgs.filter.submit":        {"Afficher", "Show"},
@@ -39,6 +40,7 @@ func init() {
 		"msg.incident.link":         {"Interruption nº %d", "Outage no. %d"},
 		"msg.text":                  {"Texte envoyé", "Text sent"},
 		"msg.subject":               {"Objet :", "Subject:"},
+		"msg.kept":                  {"Ce message n'a quitté la plateforme par aucun moyen (aucun serveur de courriel ni fournisseur de textos n'est configuré) : ce texte en est la seule copie, montré en entier, code de connexion et lien compris, pour que vous puissiez vous en servir.", "This message did not leave the platform by any channel (no mail server or text-message provider is configured): this text is its only copy, shown whole, sign-in code and link included, so that you can use them."},
 		"msg.hidden":                {"Le code de connexion et le jeton qui ouvre un rendez-vous ne sont jamais montrés : ils sont remplacés par •••.", "The sign-in code and the token that opens an appointment are never shown: they are replaced by •••."},
 		"msg.not_recorded":          {"Ce message n'est pas encore parti : son texte sera enregistré à son envoi.", "This message has not left yet: its text is recorded when it is sent."},
 		"msg.no_text":               {"Aucun texte n'a été enregistré : le message n'est pas parti, ou son envoi a été interrompu.", "No text was recorded: the message did not leave, or its sending was cut off."},
@@ -68,5 +70,6 @@ func init() {
 		"msg.status.bounced":   {"Refusé par le destinataire", "Refused by the recipient"},
 		"msg.status.uncertain": {"Incertain : envoi interrompu", "Uncertain: sending cut off"},
 		"msg.status.skipped":   {"Non envoyé : plus à jour", "Not sent: no longer true"},
+		"msg.status.kept":      {"Gardé : aucun envoi configuré", "Kept: no sending configured"},
 	})
 }

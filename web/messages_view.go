@@ -11,9 +11,12 @@ import (
 // outbox and the record of what was sent): the operators' « Courriels
 // envoyés », a message's own page, and the list of what was sent about
 // one appointment on the desk's page and the operators'. A message's
-// secret (a sign-in code, the token of the appointment's link) is never
+// secret (a sign-in code, the token of the appointment's link) is not
 // shown: Messages never returns it, and what the record of a sent message
-// holds of it is hidden before the page shows the text.
+// holds of it is hidden before the page shows the text. A kept message
+// (no sender for its channel: make run) is the exception: it never left,
+// its record is the only copy, and reading its code here is how one signs
+// in on a laptop.
 
 // messageRow is a message in the page's language.
 type messageRow struct {
@@ -78,8 +81,11 @@ const hiddenSecret = "•••"
 
 // hideSecrets returns a message's recorded text without its secret: the
 // secret itself when the message still holds it, any link's token, and
-// a sign-in code's digits.
+// a sign-in code's digits. A kept message is shown whole.
 func hideSecrets(m rdv.Message, text string) string {
+	if m.Status == rdv.MessageKept {
+		return text
+	}
 	if m.Secret != "" {
 		text = strings.ReplaceAll(text, m.Secret, hiddenSecret)
 	}
@@ -93,5 +99,8 @@ func hideSecrets(m rdv.Message, text string) string {
 // carriesSecret reports whether a message's text holds a secret that the
 // page hides: a sign-in code, or a link that opens the appointment.
 func carriesSecret(m rdv.Message, text string) bool {
+	if m.Status == rdv.MessageKept {
+		return false
+	}
 	return m.Kind == rdv.MessageSignInCode || linkTokenRE.MatchString(text) || m.Secret != ""
 }

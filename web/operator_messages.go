@@ -22,7 +22,7 @@ const messagesShown = 100
 // operatorMessagesData is what the list shows.
 type operatorMessagesData struct {
 	Rows     []messageRow
-	Status   string // "" (all) or "problems"
+	Status   string // "" (all), "problemes" or "gardes" (kept)
 	Channel  string // "" (all), "email" or "sms"
 	Statuses []option
 	Channels []option
@@ -35,8 +35,11 @@ func (s *Server) operatorMessages(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := rdv.MessageFilter{Limit: messagesShown}
 	data := operatorMessagesData{Shown: messagesShown}
-	if q.Get("statut") == "problemes" {
+	switch q.Get("statut") {
+	case "problemes":
 		data.Status, f.Statuses = "problemes", problemStatuses
+	case "gardes":
+		data.Status, f.Statuses = "gardes", []rdv.MessageStatus{rdv.MessageKept}
 	}
 	switch ch := rdv.MessageChannel(q.Get("canal")); ch {
 	case rdv.ByEmail, rdv.BySMS:
@@ -44,7 +47,8 @@ func (s *Server) operatorMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	data.Statuses = []option{
 		{Value: "", Label: translate(lang, "msgs.filter.all"), Selected: data.Status == ""},
-		{Value: "problemes", Label: translate(lang, "msgs.filter.problems"), Selected: data.Status != ""},
+		{Value: "problemes", Label: translate(lang, "msgs.filter.problems"), Selected: data.Status == "problemes"},
+		{Value: "gardes", Label: translate(lang, "msgs.filter.kept"), Selected: data.Status == "gardes"},
 	}
 	data.Channels = []option{{Value: "", Label: translate(lang, "msgs.filter.any_channel"), Selected: data.Channel == ""}}
 	for _, ch := range []rdv.MessageChannel{rdv.ByEmail, rdv.BySMS} {
@@ -69,8 +73,9 @@ type operatorMessageData struct {
 	// said; Waiting: it has not yet, and its text is recorded when it
 	// does.
 	Recorded, Waiting bool
-	// Hidden: the text carried a secret that the page hides.
-	Hidden bool
+	// Hidden: the text carried a secret that the page hides. Kept: the
+	// message never left, and its text is shown whole.
+	Hidden, Kept bool
 	// Others are the messages about the same appointment.
 	Others []messageRow
 }
@@ -90,7 +95,7 @@ func (s *Server) operatorMessage(w http.ResponseWriter, r *http.Request) {
 	lang := langOf(r.Context())
 	data := operatorMessageData{Row: messageRowOf(m, lang), Subject: hideSecrets(m, m.Subject), Body: hideSecrets(m, m.Body),
 		Recorded: m.Subject != "" || m.Body != "", Waiting: m.Status == rdv.MessageQueued || m.Status == rdv.MessageSending,
-		Hidden: carriesSecret(m, m.Subject+"\n"+m.Body)}
+		Hidden: carriesSecret(m, m.Subject+"\n"+m.Body), Kept: m.Status == rdv.MessageKept}
 	if !m.DueAt.Equal(m.CreatedAt) {
 		data.Due = FormatDateTime(m.DueAt, lang)
 	}

@@ -64,6 +64,20 @@ func (f *notifyFlags) check() error {
 	return nil
 }
 
+// warnKept says which channels have no sender: their messages are kept
+// and shown whole, sign-in codes included, to operators. Right on a
+// laptop (make run), a leak anywhere else.
+func (f *notifyFlags) warnKept(log *slog.Logger) {
+	for _, c := range []struct {
+		channel rdv.MessageChannel
+		flag    string
+	}{{rdv.ByEmail, "--smtp"}, {rdv.BySMS, "--sms"}} {
+		if f.senders[c.channel] == notify.Keep {
+			log.Warn("no sender configured: messages kept, shown whole to operators", "channel", c.channel, "set", c.flag)
+		}
+	}
+}
+
 // remindBefore is the engine's reminder lead: --reminder-before 0 means
 // none, which the engine reads as negative.
 func (f *notifyFlags) remindBefore() time.Duration {
@@ -84,6 +98,7 @@ const queueMaxConns = 6
 // together take turns). close releases the connection, once the
 // notifier's Run has returned.
 func (m *Main) openNotifier(ctx context.Context, f *serveFlags, store rdv.Store, publicURL string) (n *notify.Notifier, close func(), err error) {
+	f.Notify.warnKept(m.Log)
 	cfg := notify.Config{
 		Store:   store,
 		Senders: f.Notify.senders,

@@ -104,7 +104,7 @@ CREATE TABLE messages (
     secret         text NOT NULL DEFAULT '', -- a code or a link's token, wiped once sent
     due_at         timestamptz NOT NULL,
     status         text NOT NULL DEFAULT 'queued'
-                   CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'bounced', 'uncertain', 'skipped')),
+                   CHECK (status IN ('queued', 'sending', 'sent', 'kept', 'failed', 'bounced', 'uncertain', 'skipped')),
     attempts       integer NOT NULL DEFAULT 0,
     last_error     text NOT NULL DEFAULT '',
     subject        text NOT NULL DEFAULT '',

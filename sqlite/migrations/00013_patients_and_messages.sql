@@ -104,7 +104,7 @@ CREATE TABLE messages (
     secret         TEXT NOT NULL DEFAULT '', -- a code or a link's token, wiped once sent
     due_at         INTEGER NOT NULL,
     status         TEXT NOT NULL DEFAULT 'queued'
-                   CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'bounced', 'uncertain', 'skipped')),
+                   CHECK (status IN ('queued', 'sending', 'sent', 'kept', 'failed', 'bounced', 'uncertain', 'skipped')),
     attempts       INTEGER NOT NULL DEFAULT 0,
     last_error     TEXT NOT NULL DEFAULT '',
     subject        TEXT NOT NULL DEFAULT '',

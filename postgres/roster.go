@@ -77,11 +77,30 @@ func (s *Store) RemoveFromRoster(ctx context.Context, clinicID, patientID int64)
 
 // Roster lists a clinic's registered patients by name.
 func (s *Store) Roster(ctx context.Context, clinicID int64) ([]rdv.RosterEntry, error) {
+	return s.rosterEntries(ctx, fmt.Sprintf("roster of clinic %d", clinicID),
+		`r.clinic_id = $1 ORDER BY p.last_name, p.first_name, r.patient_id`, clinicID)
+}
+
+// RosteredClinics returns, by ID, the clinics where one of these people
+// is registered: the entries of their health numbers, kept when the
+// patient registered is the person (rdv.RosteredAmong).
+func (s *Store) RosteredClinics(ctx context.Context, people []rdv.Person) ([]int64, error) {
+	entries, err := s.rosterEntries(ctx, "rostered clinics",
+		`p.health_number = ANY($1::text[]) ORDER BY r.clinic_id`, rdv.HealthNumbersOf(people))
+	if err != nil {
+		return nil, err
+	}
+	return rdv.RosteredAmong(entries, people), nil
+}
+
+// rosterEntries reads the roster entries, with their patients, that
+// where (a condition and an order) selects.
+func (s *Store) rosterEntries(ctx context.Context, what, where string, args ...any) ([]rdv.RosterEntry, error) {
 	var out []rdv.RosterEntry
-	err := s.withConn(ctx, fmt.Sprintf("roster of clinic %d", clinicID), func(c *pgx.Conn) error {
+	err := s.withConn(ctx, what, func(c *pgx.Conn) error {
 		out = out[:0]
 		rows, err := c.Query(ctx, `SELECT `+rosterColumns+` FROM roster r JOIN patients p ON p.id = r.patient_id
-			WHERE r.clinic_id = $1 ORDER BY p.last_name, p.first_name, r.patient_id`, clinicID)
+			WHERE `+where, args...)
 		if err != nil {
 			return err
 		}
@@ -96,33 +115,4 @@ func (s *Store) Roster(ctx context.Context, clinicID int64) ([]rdv.RosterEntry, 
 		return rows.Err()
 	})
 	return out, err
-}
-
-// RosteredClinics returns, by ID, the clinics where one of these people
-// is registered: the entries of their health numbers, kept when the
-// patient registered is the person (rdv.RosteredAmong).
-func (s *Store) RosteredClinics(ctx context.Context, people []rdv.Person) ([]int64, error) {
-	numbers := rdv.HealthNumbersOf(people)
-	var entries []rdv.RosterEntry
-	err := s.withConn(ctx, "rostered clinics", func(c *pgx.Conn) error {
-		entries = entries[:0]
-		rows, err := c.Query(ctx, `SELECT `+rosterColumns+` FROM roster r JOIN patients p ON p.id = r.patient_id
-			WHERE p.health_number = ANY($1::text[]) ORDER BY r.clinic_id`, numbers)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			e, err := scanRosterEntry(rows)
-			if err != nil {
-				return err
-			}
-			entries = append(entries, e)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, err
-	}
-	return rdv.RosteredAmong(entries, people), nil
 }

@@ -24,7 +24,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"rdv"
@@ -44,29 +43,13 @@ type patientIn struct {
 type patientKey struct{}
 
 // withPatient puts the signed-in patient account, if any, in the
-// request's context. Requests without the cookie cost nothing.
+// request's context.
 func (s *Server) withPatient(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/static/") {
-			next.ServeHTTP(w, r)
-			return
-		}
-		c, err := r.Cookie(cookieName(r, auth.PatientSessionCookie))
-		if err != nil || c.Value == "" || len(c.Value) > 100 {
-			next.ServeHTTP(w, r)
-			return
-		}
-		sess, acct, err := s.d.Store.PatientSessionByTokenHash(r.Context(), auth.HashToken(c.Value), time.Now())
-		if err != nil {
-			if rdv.ErrorCode(err) != rdv.ENOTFOUND {
-				s.log.WarnContext(r.Context(), "patient session lookup failed", "err", err)
-			}
-			next.ServeHTTP(w, r)
-			return
-		}
-		ctx := context.WithValue(r.Context(), patientKey{}, &patientIn{acct: acct, sess: sess})
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
+	return withCookieSession(s, auth.PatientSessionCookie, "patient session", patientKey{},
+		func(ctx context.Context, hash string, now time.Time) (*patientIn, error) {
+			sess, acct, err := s.d.Store.PatientSessionByTokenHash(ctx, hash, now)
+			return &patientIn{acct: acct, sess: sess}, err
+		}, next)
 }
 
 func patientOf(r *http.Request) *patientIn {

@@ -51,32 +51,42 @@ type signedIn struct {
 
 type sessionKey struct{}
 
-// withSession puts the signed-in account, if any, in the request's
-// context. Requests without a session cookie (patients) cost nothing.
+// withSession puts the signed-in staff account, if any, in the request's
+// context.
 func (s *Server) withSession(next http.Handler) http.Handler {
+	return withCookieSession(s, sessionCookieName, "session", sessionKey{},
+		func(ctx context.Context, hash string, now time.Time) (*signedIn, error) {
+			sess, acct, err := s.d.Store.SessionByTokenHash(ctx, hash, now)
+			return &signedIn{acct: acct, sess: sess}, err
+		}, next)
+}
+
+// withCookieSession puts in the request's context, under key, the session
+// that the cookie named cookie holds (staff's or a patient's), read by
+// lookup from the hash of its token. Requests without the cookie cost
+// nothing, and neither do static files: a signed-in page loads its style
+// sheet and script with the session's cookie, and they need no session.
+func withCookieSession[T any](s *Server, cookie, what string, key any,
+	lookup func(ctx context.Context, hash string, now time.Time) (*T, error), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/static/") {
-			// A signed-in page loads its style sheet and script with the
-			// session's cookie: they need no session, and must not cost
-			// a look-up each.
 			next.ServeHTTP(w, r)
 			return
 		}
-		c, err := r.Cookie(cookieName(r, sessionCookieName))
+		c, err := r.Cookie(cookieName(r, cookie))
 		if err != nil || c.Value == "" || len(c.Value) > 100 {
 			next.ServeHTTP(w, r)
 			return
 		}
-		sess, acct, err := s.d.Store.SessionByTokenHash(r.Context(), auth.HashToken(c.Value), time.Now())
+		in, err := lookup(r.Context(), auth.HashToken(c.Value), time.Now())
 		if err != nil {
 			if rdv.ErrorCode(err) != rdv.ENOTFOUND {
-				s.log.WarnContext(r.Context(), "session lookup failed", "err", err)
+				s.log.WarnContext(r.Context(), what+" lookup failed", "err", err)
 			}
 			next.ServeHTTP(w, r)
 			return
 		}
-		ctx := context.WithValue(r.Context(), sessionKey{}, &signedIn{acct: acct, sess: sess})
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), key, in)))
 	})
 }
 

@@ -11,17 +11,61 @@ import (
 // RequestStatus is where an appointment request stands.
 type RequestStatus string
 
-// Request statuses. Only an open request is worked: booking for it or
-// closing it ends it, once. More may come (matching): code that lists or
-// shows requests treats any other status as ended.
+// Request statuses. An open request waits for a slot (the matcher's, or
+// an agent's booking); a proposed one has a live proposal (Proposal) and
+// goes back to open when the person declines it or lets it run out.
+// Booking for it, closing it, withdrawing it or its date range ending
+// ends it, once: code that lists or shows requests treats any status but
+// open and proposed as ended.
 const (
 	RequestOpen      RequestStatus = "open"
-	RequestBooked    RequestStatus = "booked" // an agent booked for it: AppointmentID
-	RequestClosed    RequestStatus = "closed" // an agent closed it: CloseReason
+	RequestProposed  RequestStatus = "proposed" // a slot is held for it: a live Proposal
+	RequestBooked    RequestStatus = "booked"   // booked for it (an agent, or an accepted proposal): AppointmentID
+	RequestClosed    RequestStatus = "closed"   // an agent closed it: CloseReason
+	RequestExpired   RequestStatus = "expired"  // its date range ended unmatched
+	RequestWithdrawn RequestStatus = "withdrawn"
 	RequestMatched   RequestStatus = "matched"
-	RequestExpired   RequestStatus = "expired"
 	RequestCancelled RequestStatus = "cancelled"
 )
+
+// Public returns the status in the words of the API's contract: open,
+// proposed, booked, expired or withdrawn. A request an agent closed reads
+// as withdrawn: it is no longer worked, and why is the agent's note.
+func (s RequestStatus) Public() string {
+	switch s {
+	case RequestOpen, RequestProposed, RequestBooked, RequestExpired, RequestWithdrawn:
+		return string(s)
+	case RequestMatched:
+		return string(RequestProposed)
+	}
+	return string(RequestWithdrawn)
+}
+
+// Waiting reports whether the request is still worked: open or proposed.
+func (s RequestStatus) Waiting() bool { return s == RequestOpen || s == RequestProposed }
+
+// RequestScope is where a request may be matched.
+type RequestScope string
+
+// Request scopes. Own-clinic requests are free and go to the clinics that
+// register the patient (their kept slots included); network requests pay
+// the finder fee and go to any clinic, public slots only: the fee pays for
+// the watching, never for access that search would not give.
+const (
+	ScopeOwnClinic RequestScope = "own_clinic"
+	ScopeNetwork   RequestScope = "network"
+)
+
+// ParseScope reads a scope; "" is the network.
+func ParseScope(s string) (RequestScope, error) {
+	switch RequestScope(s) {
+	case "", ScopeNetwork:
+		return ScopeNetwork, nil
+	case ScopeOwnClinic:
+		return ScopeOwnClinic, nil
+	}
+	return "", FieldError("scope", "scope must be own_clinic or network")
+}
 
 // CloseReason is why an agent closed a request without booking for it.
 type CloseReason string
@@ -64,6 +108,24 @@ type AppointmentRequest struct {
 	Urgent       bool
 	Status       RequestStatus
 	ReceivedAt   time.Time // when the platform accepted it (spool time)
+
+	// What the matcher offers it: slots that start in [From, To), on the
+	// Weekdays (bits 1 << time.Weekday; 0: any day), in the Times of the
+	// day (FormatTimes of its windows; "": any time), with a practitioner
+	// who speaks PractitionerLanguage ("": any), in Scope. A request
+	// without a To (filed before matching) is left to agents.
+	From, To             time.Time
+	Weekdays             uint8
+	Times                string
+	PractitionerLanguage string
+	Scope                RequestScope
+	// AccountID and PersonID say who, when a signed-in patient filed it:
+	// the account, and the person of its family the request is for (0:
+	// the account holder). Both 0: nobody signed in.
+	AccountID, PersonID int64
+	// TokenHash is auth.HashToken of the secret given once to whoever
+	// filed the request, which its API calls carry.
+	TokenHash string
 
 	// How the request ended, set once with its status: the appointment
 	// booked for it, or why it was closed and by which staff account

@@ -24,15 +24,16 @@ import (
 )
 
 // Window is a stretch of the local day, in minutes after midnight:
-// [StartMinute, EndMinute).
-type Window struct{ StartMinute, EndMinute int }
+// [StartMinute, EndMinute). It is rdv's: searches and the appointment
+// requests matched against slots share its meaning (see rdv.ParseTimes).
+type Window = rdv.Window
 
 // The parts of the day that searches offer by name, in the page's form and
 // in the API alike.
 var (
-	Morning   = Window{StartMinute: 0, EndMinute: 12 * 60}
-	Afternoon = Window{StartMinute: 12 * 60, EndMinute: 17 * 60}
-	Evening   = Window{StartMinute: 17 * 60, EndMinute: 24 * 60}
+	Morning   = rdv.Morning
+	Afternoon = rdv.Afternoon
+	Evening   = rdv.Evening
 )
 
 // Query asks for the earliest bookable slots near a point.

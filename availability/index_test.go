@@ -79,9 +79,11 @@ func TestSearchFilters(t *testing.T) {
 		{"zero from means the beginning", func(q *Query) { q.From = time.Time{} }, []int64{101, 109, 102, 103, 105, 108}},
 		{"Tuesday and Saturday", func(q *Query) { q.Weekdays = 1<<time.Tuesday | 1<<time.Saturday }, []int64{105, 108}},
 		{"Sunday", func(q *Query) { q.Weekdays = 1 << time.Sunday }, nil},
-		{"morning window", func(q *Query) { q.Windows = []Window{{9 * 60, 9*60 + 15}} }, []int64{101, 109, 102, 108}},
-		{"two windows", func(q *Query) { q.Windows = []Window{{9*60 + 15, 9*60 + 16}, {14 * 60, 15 * 60}} }, []int64{103, 105}},
-		{"empty window", func(q *Query) { q.Windows = []Window{{600, 600}} }, nil},
+		{"morning window", func(q *Query) { q.Windows = []Window{{StartMinute: 9 * 60, EndMinute: 9*60 + 15}} }, []int64{101, 109, 102, 108}},
+		{"two windows", func(q *Query) {
+			q.Windows = []Window{{StartMinute: 9*60 + 15, EndMinute: 9*60 + 16}, {StartMinute: 14 * 60, EndMinute: 15 * 60}}
+		}, []int64{103, 105}},
+		{"empty window", func(q *Query) { q.Windows = []Window{{StartMinute: 600, EndMinute: 600}} }, nil},
 		{"English", func(q *Query) { q.Language = "en" }, []int64{109, 102, 103}},
 		{"French", func(q *Query) { q.Language = "fr" }, []int64{101, 109, 103, 105, 108}},
 		{"a language nobody speaks", func(q *Query) { q.Language = "de" }, nil},
@@ -89,7 +91,7 @@ func TestSearchFilters(t *testing.T) {
 		{"unknown service", func(q *Query) { q.Service = "x" }, nil},
 		{"service nobody offers", func(q *Query) { q.Service = rdv.Prenatal }, nil},
 		{"all filters", func(q *Query) {
-			q.Language, q.Weekdays, q.Windows, q.PerClinic = "en", 1<<time.Monday, []Window{{9 * 60, 10 * 60}}, 1
+			q.Language, q.Weekdays, q.Windows, q.PerClinic = "en", 1<<time.Monday, []Window{{StartMinute: 9 * 60, EndMinute: 10 * 60}}, 1
 		}, []int64{109, 102}},
 	}
 	for _, tt := range tests {
@@ -159,11 +161,11 @@ func TestSearchDST(t *testing.T) {
 		weekdays uint8
 		want     []int64
 	}{
-		{"09:00 window", []Window{{9 * 60, 9*60 + 1}}, 0, []int64{1, 2, 3, 4}},
-		{"08:00 window", []Window{{8 * 60, 9 * 60}}, 0, nil},
-		{"10:00 window", []Window{{10 * 60, 11 * 60}}, 0, nil},
+		{"09:00 window", []Window{{StartMinute: 9 * 60, EndMinute: 9*60 + 1}}, 0, []int64{1, 2, 3, 4}},
+		{"08:00 window", []Window{{StartMinute: 8 * 60, EndMinute: 9 * 60}}, 0, nil},
+		{"10:00 window", []Window{{StartMinute: 10 * 60, EndMinute: 11 * 60}}, 0, nil},
 		{"Mondays", nil, 1 << time.Monday, []int64{2, 4}},
-		{"Fridays at nine", []Window{{9 * 60, 10 * 60}}, 1 << time.Friday, []int64{1, 3}},
+		{"Fridays at nine", []Window{{StartMinute: 9 * 60, EndMinute: 10 * 60}}, 1 << time.Friday, []int64{1, 3}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,7 +181,7 @@ func TestSearchDST(t *testing.T) {
 	for _, s := range n.slots {
 		ix2.Add(s)
 	}
-	q.Windows = []Window{{9 * 60, 9*60 + 1}}
+	q.Windows = []Window{{StartMinute: 9 * 60, EndMinute: 9*60 + 1}}
 	if got := ids(ix2.Search(q, nil)); len(got) != 4 {
 		t.Fatalf("after Add, 09:00 window finds %v", got)
 	}

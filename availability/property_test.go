@@ -169,7 +169,7 @@ func randomQuery(rng *rand.Rand, n *network, langs []string) Query {
 	if rng.IntN(3) == 0 {
 		for range 1 + rng.IntN(2) {
 			s := rng.IntN(20 * 60)
-			q.Windows = append(q.Windows, Window{s, s + rng.IntN(600)})
+			q.Windows = append(q.Windows, Window{StartMinute: s, EndMinute: s + rng.IntN(600)})
 		}
 	}
 	if rng.IntN(3) == 0 {

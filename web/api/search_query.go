@@ -17,16 +17,13 @@ const (
 	maxRadiusKm     = 250
 	defaultLimit    = 20
 	maxLimit        = 100
-	defaultSpanDays = 56 // to defaults to from + 8 weeks
-	maxSpanDays     = 92 // a longer span is cut to this many days
-	maxWindows      = 8
 )
 
 // searchParams is a parsed slot search. It lives in a pooled buffer so that
 // parsing allocates nothing in the common case.
 type searchParams struct {
 	q       availability.Query
-	windows [maxWindows]availability.Window
+	windows [rdv.MaxWindows]availability.Window
 	empty   bool // the date range holds no future instant
 }
 
@@ -93,13 +90,13 @@ func parseSearch(p *searchParams, rawQuery string, now time.Time) error {
 			}
 			q.PerClinic = n
 		case "weekdays":
-			days, ok := parseWeekdays(val)
+			days, ok := rdv.ParseWeekdays(val)
 			if !ok {
 				return rdv.FieldError("weekdays", "weekdays must list mon..sun")
 			}
 			q.Weekdays = days
 		case "times":
-			n, ok := parseTimes(val, p.windows[:0])
+			n, ok := rdv.ParseTimes(val, p.windows[:0])
 			if !ok {
 				return rdv.FieldError("times", "times must list morning, afternoon, evening or HH:MM-HH:MM")
 			}
@@ -131,41 +128,14 @@ func parseSearch(p *searchParams, rawQuery string, now time.Time) error {
 }
 
 // dates sets the searched instants: from's local midnight to the end of
-// to's local day, starting no earlier than now.
+// to's local day, starting no earlier than now (rdv.ParseDateRange, which
+// appointment requests read their range with too).
 func (p *searchParams) dates(fromS, toS string, now time.Time) error {
-	today := rdv.DateOf(now)
-	from := today
-	if fromS != "" {
-		d, err := rdv.ParseDate(fromS)
-		if err != nil {
-			return rdv.FieldError("from", "from must be YYYY-MM-DD")
-		}
-		from = d
+	from, to, err := rdv.ParseDateRange(fromS, toS, now)
+	if err != nil {
+		return err
 	}
-	if from.Before(today) {
-		from = today // a past from starts now
-	}
-	to := from.AddDays(defaultSpanDays)
-	if toS != "" {
-		d, err := rdv.ParseDate(toS)
-		if err != nil {
-			return rdv.FieldError("to", "to must be YYYY-MM-DD")
-		}
-		if fromS != "" {
-			if f, _ := rdv.ParseDate(fromS); d.Before(f) {
-				return rdv.FieldError("to", "to is before from")
-			}
-		}
-		to = d
-	}
-	if last := from.AddDays(maxSpanDays - 1); last.Before(to) {
-		to = last
-	}
-	p.q.From = from.Start(rdv.Toronto)
-	if p.q.From.Before(now) {
-		p.q.From = now
-	}
-	p.q.To = to.AddDays(1).Start(rdv.Toronto)
+	p.q.From, p.q.To = from, to
 	p.empty = !p.q.From.Before(p.q.To)
 	return nil
 }
@@ -189,57 +159,4 @@ func parseLatLon(s string) (lat, lon float64, ok bool) {
 		return 0, 0, false
 	}
 	return lat, lon, true
-}
-
-// weekdayNames are the accepted day names, English and French.
-var weekdayNames = map[string]time.Weekday{
-	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
-	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
-	"dim": time.Sunday, "lun": time.Monday, "mar": time.Tuesday, "mer": time.Wednesday,
-	"jeu": time.Thursday, "ven": time.Friday, "sam": time.Saturday,
-}
-
-func parseWeekdays(s string) (uint8, bool) {
-	var days uint8
-	for s != "" {
-		var name string
-		name, s, _ = strings.Cut(s, ",")
-		d, ok := weekdayNames[strings.ToLower(strings.TrimSpace(name))]
-		if !ok {
-			return 0, false
-		}
-		days |= 1 << d
-	}
-	return days, days != 0
-}
-
-// namedWindows are the parts of the day people pick in the search form.
-var namedWindows = map[string]availability.Window{
-	"morning":   availability.Morning,
-	"afternoon": availability.Afternoon,
-	"evening":   availability.Evening,
-}
-
-// parseTimes appends to dst the windows listed in s and returns how many.
-func parseTimes(s string, dst []availability.Window) (int, bool) {
-	for s != "" {
-		var item string
-		item, s, _ = strings.Cut(s, ",")
-		item = strings.TrimSpace(item)
-		w, ok := namedWindows[item]
-		if !ok {
-			a, b, found := strings.Cut(item, "-")
-			start, ok1 := rdv.ParseClock(a)
-			end, ok2 := rdv.ParseClock(b)
-			if !found || !ok1 || !ok2 || end <= start {
-				return 0, false
-			}
-			w = availability.Window{StartMinute: start, EndMinute: end}
-		}
-		if len(dst) == cap(dst) {
-			return 0, false
-		}
-		dst = append(dst, w)
-	}
-	return len(dst), len(dst) > 0
 }

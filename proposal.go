@@ -1,0 +1,221 @@
+package rdv
+
+import (
+	"context"
+	"time"
+)
+
+// A proposal is a slot the platform holds for an appointment request
+// while the person says yes or no ("Trouvez-moi un rendez-vous"): the
+// matcher picks the request (package match), the store makes the
+// proposal, and the person accepts (the slot is booked for them, as any
+// booking) or declines (the slot goes to the next request, or back to
+// search). A request has at most one live proposal, and is never offered
+// the same slot twice.
+
+// ProposalStatus is where a proposal stands.
+type ProposalStatus string
+
+// Proposal statuses: only a live one holds its slot.
+const (
+	ProposalLive     ProposalStatus = "live"
+	ProposalAccepted ProposalStatus = "accepted"
+	ProposalDeclined ProposalStatus = "declined" // by the person, or the request withdrawn
+	ProposalExpired  ProposalStatus = "expired"  // no answer in time
+)
+
+// DefaultProposalTTL is how long a proposal holds its slot by default.
+const DefaultProposalTTL = 30 * time.Minute
+
+// Proposal is a slot held for a request.
+type Proposal struct {
+	ID            string // chosen by the matcher, random; also its hold's ID
+	RequestID     int64
+	Slot          Slot
+	Status        ProposalStatus
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	AppointmentID int64 // when accepted
+}
+
+// ProposeRequest asks the store to hold a slot for a request.
+type ProposeRequest struct {
+	ProposalID string
+	RequestID  int64
+	SlotID     int64
+	TTL        time.Duration
+	Now        time.Time
+}
+
+// AcceptProposalRequest books the slot of a request's live proposal for
+// the request's patient. The request is found by its Reference and the
+// hash of its token (anything else reads as not found).
+type AcceptProposalRequest struct {
+	Reference string
+	TokenHash string
+	// ProposalID, when set, must be the live proposal's: an answer to a
+	// proposal that has since been replaced is a conflict, not a booking
+	// of another slot.
+	ProposalID      string
+	CancelToken     string // the appointment's link secret, shown once
+	CancelTokenHash string
+	Notify          Notify
+	RemindBefore    time.Duration
+	Now             time.Time
+}
+
+// DeclineProposalRequest gives a live proposal's slot back; the request
+// waits again.
+type DeclineProposalRequest struct {
+	Reference  string
+	TokenHash  string
+	ProposalID string // as in AcceptProposalRequest
+	Now        time.Time
+}
+
+// WithdrawRequestInput ends a waiting request at its person's word; a
+// live proposal's slot is freed in the same transaction.
+type WithdrawRequestInput struct {
+	Reference string
+	TokenHash string
+	Now       time.Time
+}
+
+// ProposalStore keeps proposals. Every method is one transaction; slot
+// changes are handed back for the index, as bookings' are.
+type ProposalStore interface {
+	// RequestByReference returns a request by its reference, only if
+	// tokenHash is its token's hash; anything else is ENOTFOUND.
+	RequestByReference(ctx context.Context, reference, tokenHash string) (AppointmentRequest, error)
+	// MatchableRequests returns the requests the matcher works (open or
+	// proposed, with a date range that ends after now), oldest first.
+	MatchableRequests(ctx context.Context, now time.Time) ([]AppointmentRequest, error)
+	// Proposals returns a request's proposals, oldest first.
+	Proposals(ctx context.Context, requestID int64) ([]Proposal, error)
+	// Propose holds a slot for an open request and records the proposal;
+	// the request becomes proposed. It is refused when the request is not
+	// open (ErrRequestNotOpen) or its range has ended, when the slot is
+	// not free (ESLOTTAKEN) or outside the request's criteria
+	// (AppointmentRequest.Fits, EINVALID field "slot"), when the slot is
+	// kept for registered patients and the request is not one of its
+	// clinic's own, when the request's scope is its own clinic and the
+	// slot is elsewhere, and when the slot was offered to the request
+	// before (ECONFLICT).
+	Propose(ctx context.Context, r ProposeRequest) (Proposal, SlotChanges, error)
+	// AcceptProposal books the live proposal's slot for the request's
+	// patient (BookedBy matcher, Channel request) and marks the proposal
+	// accepted and the request booked. Accepting again answers the same
+	// appointment; a proposal that ran out is EGONE.
+	AcceptProposal(ctx context.Context, r AcceptProposalRequest) (Appointment, SlotChanges, error)
+	// DeclineProposal frees the live proposal's slot and opens the request
+	// again. Declining again changes nothing.
+	DeclineProposal(ctx context.Context, r DeclineProposalRequest) (AppointmentRequest, SlotChanges, error)
+	// WithdrawRequest ends a waiting request (withdrawn), declining its
+	// live proposal. Withdrawing again changes nothing; an ended request
+	// is ErrRequestNotOpen.
+	WithdrawRequest(ctx context.Context, r WithdrawRequestInput) (AppointmentRequest, SlotChanges, error)
+	// ExpireProposals ends the live proposals that ran out by now, frees
+	// the slots they still held and opens their requests again; it returns
+	// the requests opened.
+	ExpireProposals(ctx context.Context, now time.Time) ([]int64, SlotChanges, error)
+	// ExpireRequests ends the open requests whose range ended by now.
+	ExpireRequests(ctx context.Context, now time.Time) (int, error)
+}
+
+// Priority orders waiting requests: the higher first, then the oldest.
+// Urgent comes before child, and an urgent child before both.
+func (r AppointmentRequest) Priority() int {
+	p := 0
+	if r.Urgent {
+		p += 2
+	}
+	if r.Child {
+		p++
+	}
+	return p
+}
+
+// Windows returns the request's windows of the day (none: any time).
+func (r AppointmentRequest) Windows() []Window {
+	if r.Times == "" {
+		return nil
+	}
+	ws := make([]Window, 0, MaxWindows)
+	n, ok := ParseTimes(r.Times, ws)
+	if !ok {
+		// Stored times are FormatTimes' own; unreadable ones fit no
+		// slot rather than any.
+		return []Window{{}}
+	}
+	return ws[:n]
+}
+
+// Matchable reports whether the matcher works the request: waiting, with
+// a date range.
+func (r AppointmentRequest) Matchable() bool { return r.Status.Waiting() && !r.To.IsZero() }
+
+// RadiusOrDefault is the request's radius, or the search's default when
+// it gave none.
+func (r AppointmentRequest) RadiusOrDefault() float64 {
+	if r.RadiusKm > 0 {
+		return r.RadiusKm
+	}
+	return DefaultRequestRadiusKm
+}
+
+// DefaultRequestRadiusKm is the radius of a request that gave none: the
+// slot search's.
+const DefaultRequestRadiusKm = 25
+
+// Fits reports whether a slot meets the request's criteria: its service,
+// its date range, weekdays, times of the day, the practitioner's language,
+// the distance from the request's point to the clinic, and the patient's
+// age for pediatrics. Who may have the slot (its audience, the request's
+// scope, the roster) is the store's and the matcher's rule, not this one.
+// The matcher and the stores call it, so that no slot outside a request's
+// criteria is proposed by one and accepted by the other.
+func (r AppointmentRequest) Fits(s Slot, c Clinic, p Practitioner) bool {
+	return r.fitsTime(s, r.Windows()) && r.fitsPlace(s, c, p)
+}
+
+// FitsTime is Fits' part about the slot's time and service, with the
+// request's windows read once by the caller.
+func (r AppointmentRequest) FitsTime(s Slot, ws []Window) bool { return r.fitsTime(s, ws) }
+
+func (r AppointmentRequest) fitsTime(s Slot, ws []Window) bool {
+	if s.Service != r.Service || r.To.IsZero() || s.Start.Before(r.From) || !s.Start.Before(r.To) {
+		return false
+	}
+	minute, wd := LocalMinute(s.Start)
+	if r.Weekdays != 0 && r.Weekdays&(1<<wd) == 0 {
+		return false
+	}
+	if !InWindows(ws, minute) {
+		return false
+	}
+	if s.Service == Pediatrics && r.BirthDate != (Date{}) && AgeOn(r.BirthDate, DateOf(s.Start)) >= PediatricAge {
+		return false
+	}
+	return true
+}
+
+// FitsPlace is Fits' part about the clinic and the practitioner.
+func (r AppointmentRequest) FitsPlace(s Slot, c Clinic, p Practitioner) bool {
+	return r.fitsPlace(s, c, p)
+}
+
+func (r AppointmentRequest) fitsPlace(s Slot, c Clinic, p Practitioner) bool {
+	if c.ID != s.ClinicID || p.ID != s.PractitionerID {
+		return false
+	}
+	if r.PractitionerLanguage != "" && !p.Speaks(r.PractitionerLanguage) {
+		return false
+	}
+	return DistanceKm(r.Lat, r.Lon, c.Lat, c.Lon) <= r.RadiusOrDefault()
+}
+
+// Patient returns the request's person as a booking's patient.
+func (r AppointmentRequest) Patient() Patient {
+	return Patient{FirstName: r.FirstName, LastName: r.LastName, BirthDate: r.BirthDate,
+		HealthNumber: r.HealthNumber, Phone: r.Phone, Email: r.Email, Language: r.Language}
+}

@@ -310,6 +310,38 @@ func (s LedgerSummary) Balanced() (bool, string) {
 	return true, ""
 }
 
+// AddMovements adds to the summary the ledger's rows of one movement:
+// how many, and the sums of their held and paid columns. Stores read
+// these sums and the charges' in one statement, and fold them here.
+func (s *LedgerSummary) AddMovements(m ChargeMove, count, held, paid int64) {
+	s.Entries += count
+	s.Held += held
+	s.Net += paid
+	switch m {
+	case MoveAuthorize:
+		s.Authorized += held
+	case MoveCapture:
+		s.Captured += paid
+	case MoveVoid:
+		s.Voided -= held
+	case MoveRefund:
+		s.Refunded -= paid
+	}
+}
+
+// AddCharges adds to the summary the charges in one status: how many,
+// and the sums of their totals, fees and taxes.
+func (s *LedgerSummary) AddCharges(st ChargeStatus, count, total, fee, gst, qst int64) {
+	if s.Charges == nil {
+		s.Charges, s.ChargeTotals = map[ChargeStatus]int64{}, map[ChargeStatus]int64{}
+	}
+	s.Charges[st] += count
+	s.ChargeTotals[st] += total
+	if st == ChargeCaptured {
+		s.NetFee, s.NetGST, s.NetQST = s.NetFee+fee, s.NetGST+gst, s.NetQST+qst
+	}
+}
+
 // FeeStore keeps fees and their ledger. Each movement changes the
 // charge's status and appends its ledger row in one transaction, refuses
 // what the status does not allow (ChargeTransition), and is idempotent: a

@@ -168,6 +168,7 @@ type Store interface {
 	ModeStore
 	MessageStore
 	PatientStore
+	FeeStore
 }
 
 // BookingStore keeps the network, its slots and its appointments. It is

@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"AccountActs", runAccountActs},
 		{"IncidentReach", runIncidentReach},
 		{"Refusals", runRefusals},
+		{"Fees", runFees},
 	}
 	for _, p := range parts {
 		t.Run(p.name, func(t *testing.T) {

@@ -219,3 +219,28 @@ func (r AppointmentRequest) Patient() Patient {
 	return Patient{FirstName: r.FirstName, LastName: r.LastName, BirthDate: r.BirthDate,
 		HealthNumber: r.HealthNumber, Phone: r.Phone, Email: r.Email, Language: r.Language}
 }
+
+// CheckProposal is the rule of a proposal that a store applies in its
+// transaction, with the request, the slot, its clinic and practitioner as
+// they stand: an open request whose range has not ended, a free slot that
+// has not started, within the request's criteria, and public unless the
+// request is for the patient's own clinic (whose roster the store checks:
+// a network request, which pays, never gets a slot that public search
+// would not show).
+func CheckProposal(r AppointmentRequest, s Slot, c Clinic, p Practitioner, now time.Time) error {
+	switch {
+	case r.Status != RequestOpen:
+		return ErrRequestNotOpen(r.ID)
+	case r.To.IsZero() || !now.Before(r.To):
+		return Errorf(ECONFLICT, "request %d is not matched: its range has ended or it has none", r.ID)
+	case !now.Before(s.Start):
+		return Errorf(ECONFLICT, "slot %d already started", s.ID)
+	case !s.FreeAt(now):
+		return Errorf(ESLOTTAKEN, "slot %d is %s", s.ID, s.State)
+	case !r.Fits(s, c, p):
+		return FieldError("slot", "slot %d is outside request %d's criteria", s.ID, r.ID)
+	case s.Audience != Public && r.Scope != ScopeOwnClinic:
+		return Errorf(EFORBIDDEN, "slot %d is kept for registered patients", s.ID)
+	}
+	return nil
+}

@@ -197,8 +197,9 @@ type RequestStore interface {
 const DefaultRequestLimit = 100
 
 // Storable checks that a request can be stored and returns it as every
-// store keeps it: an open status when none is set, and a position that is
-// not a number (no form produces one) kept as zero. Stores call it so that
+// store keeps it: an open status when none is set, the network scope when
+// none is set, and a position that is not a number (no form produces one)
+// kept as zero. Stores call it so that
 // they accept and refuse the same requests.
 func (r AppointmentRequest) Storable() (AppointmentRequest, error) {
 	if r.Reference == "" {
@@ -207,7 +208,16 @@ func (r AppointmentRequest) Storable() (AppointmentRequest, error) {
 	if r.Status == "" {
 		r.Status = RequestOpen
 	}
+	scope, err := ParseScope(string(r.Scope))
+	if err != nil {
+		return AppointmentRequest{}, err
+	}
+	r.Scope = scope
+	if !r.To.IsZero() && !r.From.Before(r.To) {
+		return AppointmentRequest{}, FieldError("to", "the range ends before it starts")
+	}
 	r.Lat, r.Lon, r.RadiusKm = finite(r.Lat), finite(r.Lon), finite(r.RadiusKm)
+	r.From, r.To = r.From.UTC().Truncate(time.Millisecond), r.To.UTC().Truncate(time.Millisecond)
 	return r, nil
 }
 

@@ -164,6 +164,7 @@ type Store interface {
 	SettingsStore
 	NetworkAdminStore
 	RequestStore
+	ProposalStore
 	TicketStore
 	ModeStore
 	MessageStore

@@ -13,7 +13,8 @@ import (
 
 const requestColumns = `id, reference, first_name, last_name, birth_date, health_number, phone, email, language,
 	service, place, lat, lon, radius_km, availability, child, urgent, status, received_at,
-	coalesce(appointment_id, 0), close_reason, close_note, handled_by, handled_at`
+	coalesce(appointment_id, 0), close_reason, close_note, handled_by, handled_at,
+	from_at, until_at, weekdays, times, practitioner_language, scope, account_id, person_id, token_hash`
 
 // AddRequest stores an appointment request once: its Reference, chosen
 // when it was received, makes a replayed request a no-op that returns the
@@ -26,11 +27,14 @@ func (s *Store) AddRequest(ctx context.Context, r rdv.AppointmentRequest) (rdv.A
 	var out rdv.AppointmentRequest
 	err = s.inTx(ctx, "add request "+r.Reference, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO requests (reference, first_name, last_name, birth_date, health_number, phone, email, language,
-			service, place, lat, lon, radius_km, availability, child, urgent, status, received_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT (reference) DO NOTHING`,
+			service, place, lat, lon, radius_km, availability, child, urgent, status, received_at,
+			from_at, until_at, weekdays, times, practitioner_language, scope, account_id, person_id, token_hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+				$19, $20, $21, $22, $23, $24, $25, $26, $27) ON CONFLICT (reference) DO NOTHING`,
 			r.Reference, r.FirstName, r.LastName, dateValue(r.BirthDate), r.HealthNumber, r.Phone, r.Email, r.Language,
 			string(r.Service), r.Place, r.Lat, r.Lon, r.RadiusKm, r.Availability, r.Child, r.Urgent,
-			string(r.Status), r.ReceivedAt.UTC().Truncate(time.Microsecond))
+			string(r.Status), r.ReceivedAt.UTC().Truncate(time.Microsecond),
+			optTime(r.From), optTime(r.To), int16(r.Weekdays), r.Times, r.PractitionerLanguage, string(r.Scope), r.AccountID, r.PersonID, r.TokenHash)
 		if err != nil {
 			return err
 		}
@@ -133,14 +137,25 @@ func requestEnded(ctx context.Context, tx pgx.Tx, updated, id int64) error {
 	return rdv.ErrRequestNotOpen(id)
 }
 
+// optTime is an instant as the requests table keeps it: NULL for none.
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = dbTime(t)
+	return &t
+}
+
 func scanRequest(row pgx.Row) (rdv.AppointmentRequest, error) {
 	var r rdv.AppointmentRequest
 	var birth, received time.Time
-	var handled *time.Time
-	var service, status, reason string
+	var handled, from, until *time.Time
+	var service, status, reason, scope string
+	var weekdays int16
 	err := row.Scan(&r.ID, &r.Reference, &r.FirstName, &r.LastName, &birth, &r.HealthNumber, &r.Phone, &r.Email, &r.Language,
 		&service, &r.Place, &r.Lat, &r.Lon, &r.RadiusKm, &r.Availability, &r.Child, &r.Urgent, &status, &received,
-		&r.AppointmentID, &reason, &r.CloseNote, &r.HandledBy, &handled)
+		&r.AppointmentID, &reason, &r.CloseNote, &r.HandledBy, &handled,
+		&from, &until, &weekdays, &r.Times, &r.PractitionerLanguage, &scope, &r.AccountID, &r.PersonID, &r.TokenHash)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, rdv.Errorf(rdv.ENOTFOUND, "request not found")
 	}
@@ -150,6 +165,13 @@ func scanRequest(row pgx.Row) (rdv.AppointmentRequest, error) {
 	r.BirthDate = rdv.Date{Year: birth.Year(), Month: birth.Month(), Day: birth.Day()}
 	r.Service, r.Status, r.ReceivedAt = rdv.Service(service), rdv.RequestStatus(status), received.UTC()
 	r.CloseReason = rdv.CloseReason(reason)
+	r.Weekdays, r.Scope = uint8(weekdays), rdv.RequestScope(scope)
+	if from != nil {
+		r.From = from.UTC()
+	}
+	if until != nil {
+		r.To = until.UTC()
+	}
 	if handled != nil {
 		r.HandledAt = handled.UTC()
 	}

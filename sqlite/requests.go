@@ -12,7 +12,8 @@ import (
 
 const requestColumns = `id, reference, first_name, last_name, birth_date, health_number, phone, email, language,
 	service, place, lat, lon, radius_km, availability, child, urgent, status, received_at,
-	coalesce(appointment_id, 0), close_reason, close_note, handled_by, handled_at`
+	coalesce(appointment_id, 0), close_reason, close_note, handled_by, handled_at,
+	from_at, until_at, weekdays, times, practitioner_language, scope, account_id, person_id, token_hash`
 
 // AddRequest stores an appointment request once: its Reference, chosen
 // when it was received, makes a replayed request a no-op that returns the
@@ -25,11 +26,13 @@ func (s *Store) AddRequest(ctx context.Context, r rdv.AppointmentRequest) (rdv.A
 	var out rdv.AppointmentRequest
 	err = s.writer.submit(ctx, &command{run: func(tx *wtx) error {
 		_, err := tx.exec(`INSERT INTO requests (reference, first_name, last_name, birth_date, health_number, phone, email, language,
-			service, place, lat, lon, radius_km, availability, child, urgent, status, received_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (reference) DO NOTHING`,
+			service, place, lat, lon, radius_km, availability, child, urgent, status, received_at,
+			from_at, until_at, weekdays, times, practitioner_language, scope, account_id, person_id, token_hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (reference) DO NOTHING`,
 			r.Reference, r.FirstName, r.LastName, r.BirthDate.String(), r.HealthNumber, r.Phone, r.Email, r.Language,
 			string(r.Service), r.Place, r.Lat, r.Lon, r.RadiusKm, r.Availability, r.Child, r.Urgent,
-			string(r.Status), millis(r.ReceivedAt))
+			string(r.Status), millis(r.ReceivedAt),
+			optMillis(r.From), optMillis(r.To), int(r.Weekdays), r.Times, r.PractitionerLanguage, string(r.Scope), r.AccountID, r.PersonID, r.TokenHash)
 		if err != nil {
 			return mapError(err)
 		}
@@ -130,13 +133,23 @@ func requestEnded(tx *wtx, res sql.Result, id int64) error {
 	return rdv.ErrRequestNotOpen(id)
 }
 
+// optMillis is an instant as the requests table keeps it: 0 for none.
+func optMillis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return millis(t)
+}
+
 func scanRequest(sc interface{ Scan(...any) error }) (rdv.AppointmentRequest, error) {
 	var r rdv.AppointmentRequest
-	var birth, service, status, reason string
-	var received, handled int64
+	var birth, service, status, reason, scope string
+	var received, handled, from, until int64
+	var weekdays int
 	err := sc.Scan(&r.ID, &r.Reference, &r.FirstName, &r.LastName, &birth, &r.HealthNumber, &r.Phone, &r.Email, &r.Language,
 		&service, &r.Place, &r.Lat, &r.Lon, &r.RadiusKm, &r.Availability, &r.Child, &r.Urgent, &status, &received,
-		&r.AppointmentID, &reason, &r.CloseNote, &r.HandledBy, &handled)
+		&r.AppointmentID, &reason, &r.CloseNote, &r.HandledBy, &handled,
+		&from, &until, &weekdays, &r.Times, &r.PractitionerLanguage, &scope, &r.AccountID, &r.PersonID, &r.TokenHash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, rdv.Errorf(rdv.ENOTFOUND, "request not found")
 	}
@@ -148,6 +161,13 @@ func scanRequest(sc interface{ Scan(...any) error }) (rdv.AppointmentRequest, er
 	}
 	r.Service, r.Status, r.ReceivedAt = rdv.Service(service), rdv.RequestStatus(status), fromMillis(received)
 	r.CloseReason = rdv.CloseReason(reason)
+	r.Weekdays, r.Scope = uint8(weekdays), rdv.RequestScope(scope)
+	if from != 0 {
+		r.From = fromMillis(from)
+	}
+	if until != 0 {
+		r.To = fromMillis(until)
+	}
 	if handled != 0 {
 		r.HandledAt = fromMillis(handled)
 	}

@@ -76,7 +76,7 @@ func testAddAndListRequests(t *testing.T, rs rdv.RequestStore) {
 	}
 	first := list[0]
 	sample := SampleRequest("D-0000", at)
-	sample.ID, sample.Status = first.ID, rdv.RequestOpen
+	sample.ID, sample.Status, sample.Scope = first.ID, rdv.RequestOpen, rdv.ScopeNetwork
 	if !first.ReceivedAt.Equal(sample.ReceivedAt) {
 		t.Fatalf("received at %v, want %v", first.ReceivedAt, sample.ReceivedAt)
 	}

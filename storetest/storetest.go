@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"Accounts", runAccounts},
 		{"Desk", runDesk},
 		{"Requests", runRequests},
+		{"Proposals", runProposals},
 		{"Waitroom", runWaitroom},
 		{"StaffCancel", runStaffCancel},
 		{"SealedReplays", runSealedReplays},

@@ -1,0 +1,247 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"rdv"
+)
+
+// The answers to a proposal, and its ends: each one transaction that
+// moves the proposal, its hold and slot, and its request together.
+
+// AcceptProposal books the live proposal's slot for the request's patient.
+func (s *Store) AcceptProposal(ctx context.Context, r rdv.AcceptProposalRequest) (rdv.Appointment, rdv.SlotChanges, error) {
+	var a rdv.Appointment
+	var ch rdv.SlotChanges
+	err := s.writer.submit(ctx, &command{run: func(tx *wtx) (err error) {
+		a, ch, err = acceptProposal(tx, r)
+		return err
+	}})
+	if err != nil {
+		return rdv.Appointment{}, rdv.SlotChanges{}, fmt.Errorf("accept proposal of request %s: %w", r.Reference, err)
+	}
+	return a, ch, nil
+}
+
+func acceptProposal(tx *wtx, r rdv.AcceptProposalRequest) (rdv.Appointment, rdv.SlotChanges, error) {
+	req, err := requestByToken(tx, r.Reference, r.TokenHash)
+	if err != nil {
+		return rdv.Appointment{}, rdv.SlotChanges{}, err
+	}
+	if req.Status == rdv.RequestBooked && req.AppointmentID != 0 {
+		// Accepted before (a retry, or a second click): the same booking.
+		a, _, err := getAppointment(tx, req.AppointmentID)
+		return a, rdv.SlotChanges{Replayed: true}, err
+	}
+	p, err := answerable(tx, req, r.ProposalID)
+	if err != nil {
+		return rdv.Appointment{}, rdv.SlotChanges{}, err
+	}
+	if !r.Now.Before(p.ExpiresAt) {
+		return rdv.Appointment{}, rdv.SlotChanges{}, rdv.Errorf(rdv.EGONE, "proposal %s ran out at %v", p.ID, p.ExpiresAt)
+	}
+	// Booked as any booking is, through the proposal's hold: the same
+	// rules, the same confirmation and reminder.
+	a, ch, err := confirmHold(tx, rdv.ConfirmRequest{
+		HoldID: p.ID, Patient: req.Patient(), Card: rdv.OwnCard,
+		BookedBy: rdv.ByMatcher, Channel: rdv.Request,
+		CancelToken: r.CancelToken, CancelTokenHash: r.CancelTokenHash,
+		Notify: r.Notify, RemindBefore: r.RemindBefore, AccountID: req.AccountID, Now: r.Now,
+	})
+	if err != nil {
+		return rdv.Appointment{}, rdv.SlotChanges{}, err
+	}
+	if _, err := tx.exec(`UPDATE proposals SET status = 'accepted', appointment_id = ? WHERE id = ?`, a.ID, p.ID); err != nil {
+		return rdv.Appointment{}, rdv.SlotChanges{}, fmt.Errorf("mark proposal %s accepted: %w", p.ID, mapError(err))
+	}
+	if _, err := tx.exec(`UPDATE requests SET status = 'booked', appointment_id = ?, handled_at = ? WHERE id = ?`,
+		a.ID, millis(r.Now), req.ID); err != nil {
+		return rdv.Appointment{}, rdv.SlotChanges{}, fmt.Errorf("mark request %d booked: %w", req.ID, mapError(err))
+	}
+	// The finder fee is captured here, in the booking's transaction, when
+	// the request has one.
+	return a, ch, nil
+}
+
+// answerable returns the request's live proposal, which an answer names
+// (proposalID, unless ""): a request without one, or with another, is a
+// conflict.
+func answerable(q querier, req rdv.AppointmentRequest, proposalID string) (rdv.Proposal, error) {
+	if req.Status != rdv.RequestProposed {
+		return rdv.Proposal{}, rdv.Errorf(rdv.ECONFLICT, "request %d is %s: no proposal to answer", req.ID, req.Status)
+	}
+	p, err := liveProposal(q, req.ID)
+	if err != nil {
+		if rdv.ErrorCode(err) == rdv.ENOTFOUND {
+			return rdv.Proposal{}, rdv.Errorf(rdv.ECONFLICT, "request %d has no live proposal", req.ID)
+		}
+		return rdv.Proposal{}, err
+	}
+	if proposalID != "" && proposalID != p.ID {
+		return rdv.Proposal{}, rdv.Errorf(rdv.ECONFLICT, "proposal %s is no longer request %d's", proposalID, req.ID)
+	}
+	return p, nil
+}
+
+// DeclineProposal frees the live proposal's slot and opens the request
+// again.
+func (s *Store) DeclineProposal(ctx context.Context, r rdv.DeclineProposalRequest) (rdv.AppointmentRequest, rdv.SlotChanges, error) {
+	var out rdv.AppointmentRequest
+	var ch rdv.SlotChanges
+	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+		req, err := requestByToken(tx, r.Reference, r.TokenHash)
+		if err != nil {
+			return err
+		}
+		if req.Status == rdv.RequestOpen && r.ProposalID != "" && proposalEnded(tx, req.ID, r.ProposalID, rdv.ProposalDeclined) {
+			out = req // declined before: nothing more to do
+			return nil
+		}
+		p, err := answerable(tx, req, r.ProposalID)
+		if err != nil {
+			return err
+		}
+		if ch, err = endProposal(tx, p.ID, rdv.ProposalDeclined); err != nil {
+			return err
+		}
+		if _, err := tx.exec(`UPDATE requests SET status = 'open' WHERE id = ?`, req.ID); err != nil {
+			return fmt.Errorf("open request %d again: %w", req.ID, mapError(err))
+		}
+		out, err = scanRequest(tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, req.ID))
+		return err
+	}})
+	if err != nil {
+		return rdv.AppointmentRequest{}, rdv.SlotChanges{}, fmt.Errorf("decline proposal of request %s: %w", r.Reference, err)
+	}
+	return out, ch, nil
+}
+
+// proposalEnded reports whether proposal id of the request ended as want.
+func proposalEnded(q querier, requestID int64, id string, want rdv.ProposalStatus) bool {
+	var status string
+	err := q.row(`SELECT status FROM proposals WHERE id = ? AND request_id = ?`, id, requestID).Scan(&status)
+	return err == nil && rdv.ProposalStatus(status) == want
+}
+
+// endProposal ends a live proposal as status, releases its hold and frees
+// its slot if the hold still holds it (a hold that ran out may have let
+// another take the slot).
+func endProposal(tx *wtx, id string, status rdv.ProposalStatus) (rdv.SlotChanges, error) {
+	if _, err := tx.exec(`UPDATE proposals SET status = ? WHERE id = ? AND status = 'live'`, string(status), id); err != nil {
+		return rdv.SlotChanges{}, fmt.Errorf("end proposal %s: %w", id, mapError(err))
+	}
+	if _, err := tx.exec(`UPDATE holds SET status = 'released' WHERE id = ? AND status = 'active'`, id); err != nil {
+		return rdv.SlotChanges{}, fmt.Errorf("release proposal %s's hold: %w", id, mapError(err))
+	}
+	slot, err := scanSlot(tx.row(`UPDATE slots SET state = 'free', hold_id = NULL, hold_expires = 0
+		WHERE hold_id = ? AND state = 'held' RETURNING `+slotColumns, id))
+	switch {
+	case isNoRows(err):
+		return rdv.SlotChanges{}, nil
+	case err != nil:
+		return rdv.SlotChanges{}, fmt.Errorf("free proposal %s's slot: %w", id, mapError(err))
+	}
+	return rdv.SlotChanges{Freed: []rdv.Slot{slot}}, nil
+}
+
+// WithdrawRequest ends a waiting request at its person's word.
+func (s *Store) WithdrawRequest(ctx context.Context, r rdv.WithdrawRequestInput) (rdv.AppointmentRequest, rdv.SlotChanges, error) {
+	var out rdv.AppointmentRequest
+	var ch rdv.SlotChanges
+	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+		req, err := requestByToken(tx, r.Reference, r.TokenHash)
+		switch {
+		case err != nil:
+			return err
+		case req.Status == rdv.RequestWithdrawn:
+			out = req
+			return nil
+		case !req.Status.Waiting():
+			return rdv.ErrRequestNotOpen(req.ID)
+		}
+		if p, err := liveProposal(tx, req.ID); err == nil {
+			if ch, err = endProposal(tx, p.ID, rdv.ProposalDeclined); err != nil {
+				return err
+			}
+		} else if rdv.ErrorCode(err) != rdv.ENOTFOUND {
+			return err
+		}
+		if _, err := tx.exec(`UPDATE requests SET status = 'withdrawn', handled_at = ? WHERE id = ?`, millis(r.Now), req.ID); err != nil {
+			return fmt.Errorf("withdraw request %d: %w", req.ID, mapError(err))
+		}
+		// The finder fee's authorisation is voided here, when the request
+		// has one.
+		out, err = scanRequest(tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, req.ID))
+		return err
+	}})
+	if err != nil {
+		return rdv.AppointmentRequest{}, rdv.SlotChanges{}, fmt.Errorf("withdraw request %s: %w", r.Reference, err)
+	}
+	return out, ch, nil
+}
+
+// ExpireProposals ends the live proposals that ran out by now.
+func (s *Store) ExpireProposals(ctx context.Context, now time.Time) ([]int64, rdv.SlotChanges, error) {
+	var opened []int64
+	var ch rdv.SlotChanges
+	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+		opened, ch = nil, rdv.SlotChanges{}
+		type ran struct {
+			id      string
+			request int64
+		}
+		rows, err := tx.query(`SELECT id, request_id FROM proposals WHERE status = 'live' AND expires_at <= ?`, millis(now))
+		if err != nil {
+			return mapError(err)
+		}
+		var out []ran
+		for rows.Next() {
+			var r ran
+			if err := rows.Scan(&r.id, &r.request); err != nil {
+				rows.Close()
+				return mapError(err)
+			}
+			out = append(out, r)
+		}
+		if err := rows.Close(); err != nil {
+			return mapError(err)
+		}
+		for _, r := range out {
+			freed, err := endProposal(tx, r.id, rdv.ProposalExpired)
+			if err != nil {
+				return err
+			}
+			ch.Freed = append(ch.Freed, freed.Freed...)
+			if _, err := tx.exec(`UPDATE requests SET status = 'open' WHERE id = ? AND status = 'proposed'`, r.request); err != nil {
+				return fmt.Errorf("open request %d again: %w", r.request, mapError(err))
+			}
+			opened = append(opened, r.request)
+		}
+		return nil
+	}})
+	if err != nil {
+		return nil, rdv.SlotChanges{}, fmt.Errorf("expire proposals: %w", err)
+	}
+	return opened, ch, nil
+}
+
+// ExpireRequests ends the open requests whose range ended by now.
+func (s *Store) ExpireRequests(ctx context.Context, now time.Time) (int, error) {
+	var n int64
+	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+		res, err := tx.exec(`UPDATE requests SET status = 'expired', handled_at = ?
+			WHERE status = 'open' AND until_at <> 0 AND until_at <= ?`, millis(now), millis(now))
+		if err != nil {
+			return mapError(err)
+		}
+		// The finder fees of the requests that ended are voided here.
+		n, err = res.RowsAffected()
+		return err
+	}})
+	if err != nil {
+		return 0, fmt.Errorf("expire requests: %w", err)
+	}
+	return int(n), nil
+}

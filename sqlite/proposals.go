@@ -1,0 +1,221 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"rdv"
+)
+
+var _ rdv.ProposalStore = (*Store)(nil)
+
+// A proposal holds its slot with a hold of the proposal's own ID, filed
+// under the request: expiring, releasing and booking it are a hold's, so
+// search, the sweep and the index treat it as any other hold.
+
+const proposalColumns = `p.id, p.request_id, p.status, p.created_at, p.expires_at, coalesce(p.appointment_id, 0), `
+
+// RequestByReference returns a request by its reference and token hash.
+func (s *Store) RequestByReference(ctx context.Context, reference, tokenHash string) (rdv.AppointmentRequest, error) {
+	r, err := requestByToken(s.r(ctx), reference, tokenHash)
+	if err != nil {
+		return rdv.AppointmentRequest{}, fmt.Errorf("read request %s: %w", reference, err)
+	}
+	return r, nil
+}
+
+// requestByToken reads a request whose token hash is tokenHash; a request
+// without a token, or another token, reads as not found.
+func requestByToken(q querier, reference, tokenHash string) (rdv.AppointmentRequest, error) {
+	r, err := scanRequest(q.row(`SELECT `+requestColumns+` FROM requests WHERE reference = ?`, reference))
+	if err != nil {
+		return rdv.AppointmentRequest{}, err
+	}
+	if !tokenMatches(r.TokenHash, tokenHash) {
+		return rdv.AppointmentRequest{}, rdv.Errorf(rdv.ENOTFOUND, "request %s", reference)
+	}
+	return r, nil
+}
+
+// MatchableRequests returns the waiting requests with a range that ends
+// after now, oldest first.
+func (s *Store) MatchableRequests(ctx context.Context, now time.Time) ([]rdv.AppointmentRequest, error) {
+	rows, err := s.r(ctx).query(`SELECT `+requestColumns+` FROM requests
+		WHERE status IN ('open', 'proposed') AND until_at > ? ORDER BY received_at, id`, millis(now))
+	if err != nil {
+		return nil, fmt.Errorf("list matchable requests: %w", mapError(err))
+	}
+	defer rows.Close()
+	var out []rdv.AppointmentRequest
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list matchable requests: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list matchable requests: %w", mapError(err))
+	}
+	return out, nil
+}
+
+// Proposals returns a request's proposals, oldest first.
+func (s *Store) Proposals(ctx context.Context, requestID int64) ([]rdv.Proposal, error) {
+	rows, err := s.r(ctx).query(`SELECT `+proposalColumns+slotColumnsOf("s")+` FROM proposals p JOIN slots s ON s.id = p.slot_id
+		WHERE p.request_id = ? ORDER BY p.created_at, p.id`, requestID)
+	if err != nil {
+		return nil, fmt.Errorf("list proposals of request %d: %w", requestID, mapError(err))
+	}
+	defer rows.Close()
+	var out []rdv.Proposal
+	for rows.Next() {
+		p, err := scanProposal(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list proposals of request %d: %w", requestID, err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list proposals of request %d: %w", requestID, mapError(err))
+	}
+	return out, nil
+}
+
+// liveProposal reads a request's live proposal; none is ENOTFOUND.
+func liveProposal(q querier, requestID int64) (rdv.Proposal, error) {
+	p, err := scanProposal(q.row(`SELECT `+proposalColumns+slotColumnsOf("s")+` FROM proposals p JOIN slots s ON s.id = p.slot_id
+		WHERE p.request_id = ? AND p.status = 'live'`, requestID))
+	if isNoRows(err) {
+		return rdv.Proposal{}, rdv.Errorf(rdv.ENOTFOUND, "request %d has no live proposal", requestID)
+	}
+	return p, err
+}
+
+func scanProposal(sc scanner) (rdv.Proposal, error) {
+	var p rdv.Proposal
+	var status string
+	var created, expires int64
+	slot, err := scanSlot(scanFirst{sc, []any{&p.ID, &p.RequestID, &status, &created, &expires, &p.AppointmentID}})
+	if err != nil {
+		return rdv.Proposal{}, err
+	}
+	p.Slot, p.Status, p.CreatedAt, p.ExpiresAt = slot, rdv.ProposalStatus(status), fromMillis(created), fromMillis(expires)
+	return p, nil
+}
+
+// scanFirst scans leading columns into first, then the rest as the
+// caller's Scan asks.
+type scanFirst struct {
+	sc    scanner
+	first []any
+}
+
+func (s scanFirst) Scan(dest ...any) error { return s.sc.Scan(append(s.first, dest...)...) }
+
+// Propose holds a slot for an open request and records the proposal.
+func (s *Store) Propose(ctx context.Context, r rdv.ProposeRequest) (rdv.Proposal, rdv.SlotChanges, error) {
+	var p rdv.Proposal
+	var ch rdv.SlotChanges
+	err := s.writer.submit(ctx, &command{run: func(tx *wtx) (err error) {
+		p, ch, err = propose(tx, r)
+		return err
+	}})
+	if err != nil {
+		return rdv.Proposal{}, rdv.SlotChanges{}, fmt.Errorf("propose slot %d to request %d: %w", r.SlotID, r.RequestID, err)
+	}
+	return p, ch, nil
+}
+
+func propose(tx *wtx, r rdv.ProposeRequest) (rdv.Proposal, rdv.SlotChanges, error) {
+	switch {
+	case r.ProposalID == "":
+		return rdv.Proposal{}, rdv.SlotChanges{}, rdv.FieldError("proposal_id", "proposal ID missing")
+	case r.TTL <= 0:
+		return rdv.Proposal{}, rdv.SlotChanges{}, rdv.FieldError("ttl", "proposal time %v not positive", r.TTL)
+	}
+	req, err := scanRequest(tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, r.RequestID))
+	if err != nil {
+		return rdv.Proposal{}, rdv.SlotChanges{}, err
+	}
+	slot, err := getSlot(tx, r.SlotID)
+	if err != nil {
+		return rdv.Proposal{}, rdv.SlotChanges{}, err
+	}
+	c, pr, err := slotPlace(tx, slot)
+	if err != nil {
+		return rdv.Proposal{}, rdv.SlotChanges{}, err
+	}
+	if err := rdv.CheckProposal(req, slot, c, pr, r.Now); err != nil {
+		return rdv.Proposal{}, rdv.SlotChanges{}, err
+	}
+	if req.Scope == rdv.ScopeOwnClinic {
+		if err := checkRequestRostered(tx, slot, req); err != nil {
+			return rdv.Proposal{}, rdv.SlotChanges{}, err
+		}
+	}
+	if slot.State == rdv.SlotHeld {
+		// The hold ran out though no sweep has passed (CheckProposal saw
+		// the slot free): it ends now, as in placeHold.
+		if _, err := tx.exec(`UPDATE holds SET status = 'expired' WHERE id = ? AND status = 'active'`, slot.HoldID); err != nil {
+			return rdv.Proposal{}, rdv.SlotChanges{}, fmt.Errorf("expire hold %s: %w", slot.HoldID, mapError(err))
+		}
+	}
+	now, expires := millis(r.Now), millis(r.Now.Add(r.TTL))
+	if _, err := tx.exec(`INSERT INTO proposals (id, request_id, slot_id, status, created_at, expires_at) VALUES (?, ?, ?, 'live', ?, ?)`,
+		r.ProposalID, req.ID, slot.ID, now, expires); err != nil {
+		return rdv.Proposal{}, rdv.SlotChanges{}, fmt.Errorf("insert proposal: %w",
+			uniqueAs(err, rdv.ECONFLICT, "request %d was offered slot %d before, or proposal ID %s is in use", req.ID, slot.ID, r.ProposalID))
+	}
+	if _, err := tx.exec(`INSERT INTO holds (id, slot_id, client_key, address_key, expires_at, status, created_at) VALUES (?, ?, ?, '', ?, 'active', ?)`,
+		r.ProposalID, slot.ID, "request:"+strconv.FormatInt(req.ID, 10), expires, now); err != nil {
+		return rdv.Proposal{}, rdv.SlotChanges{}, fmt.Errorf("insert proposal's hold: %w", uniqueAs(err, rdv.ECONFLICT, "hold ID %s in use", r.ProposalID))
+	}
+	if _, err := tx.exec(`UPDATE slots SET state = 'held', hold_id = ?, hold_expires = ? WHERE id = ?`, r.ProposalID, expires, slot.ID); err != nil {
+		return rdv.Proposal{}, rdv.SlotChanges{}, fmt.Errorf("mark slot held: %w", mapError(err))
+	}
+	if _, err := tx.exec(`UPDATE requests SET status = 'proposed' WHERE id = ?`, req.ID); err != nil {
+		return rdv.Proposal{}, rdv.SlotChanges{}, fmt.Errorf("mark request proposed: %w", mapError(err))
+	}
+	slot.State, slot.HoldID, slot.HoldExpires = rdv.SlotHeld, r.ProposalID, fromMillis(expires)
+	p := rdv.Proposal{ID: r.ProposalID, RequestID: req.ID, Slot: slot, Status: rdv.ProposalLive, CreatedAt: fromMillis(now), ExpiresAt: fromMillis(expires)}
+	return p, rdv.SlotChanges{Taken: []rdv.Slot{slot}}, nil
+}
+
+// slotPlace reads the clinic and the practitioner of a slot, as much of
+// them as a request's criteria look at.
+func slotPlace(q querier, sl rdv.Slot) (rdv.Clinic, rdv.Practitioner, error) {
+	c := rdv.Clinic{ID: sl.ClinicID}
+	p := rdv.Practitioner{ID: sl.PractitionerID}
+	var langs string
+	err := q.row(`SELECT c.lat, c.lon, p.languages FROM clinics c JOIN practitioners p ON p.id = ? WHERE c.id = ?`,
+		sl.PractitionerID, sl.ClinicID).Scan(&c.Lat, &c.Lon, &langs)
+	if err != nil {
+		return c, p, fmt.Errorf("read place of slot %d: %w", sl.ID, mapError(err))
+	}
+	if err := json.Unmarshal([]byte(langs), &p.Languages); err != nil {
+		return c, p, fmt.Errorf("read languages of practitioner %d: %w", p.ID, err)
+	}
+	return c, p, nil
+}
+
+// checkRequestRostered refuses a slot of a clinic that does not register
+// the request's patient: an own-clinic request's slots, kept or public,
+// are those of the patient's own clinics.
+func checkRequestRostered(tx *wtx, sl rdv.Slot, r rdv.AppointmentRequest) error {
+	p := r.Patient()
+	hn, err := rdv.NormalizeHealthNumber(p.HealthNumber)
+	if err == nil {
+		err = tx.row(`SELECT id FROM patients WHERE health_number = ?`, hn).Scan(&p.ID)
+	}
+	if err != nil {
+		if isNoRows(err) || rdv.ErrorCode(err) == rdv.EINVALID {
+			return rdv.Errorf(rdv.ENOTROSTERED, "request %d's patient is not registered at clinic %d", r.ID, sl.ClinicID)
+		}
+		return fmt.Errorf("find request %d's patient: %w", r.ID, mapError(err))
+	}
+	return checkRostered(tx, sl, p)
+}

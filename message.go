@@ -94,10 +94,16 @@ type Message struct {
 	Secret string
 	// DueAt is when the message may leave (a reminder's time; the
 	// write's time for the others).
-	DueAt     time.Time
-	Status    MessageStatus
-	Attempts  int
-	LastError string
+	DueAt time.Time
+	// ReminderAt is when the reminder this message brings after it is
+	// due (zero: none). A booking writes its confirmation only; the store
+	// writes the reminder once the confirmation's delivery has ended
+	// (FollowUp), in the transaction that records it: the booking's
+	// transaction writes one message a channel, not two.
+	ReminderAt time.Time
+	Status     MessageStatus
+	Attempts   int
+	LastError  string
 	// Subject and Body are what was sent, recorded when it left, so that
 	// staff see what a patient was told: without the secret, except for
 	// a message kept (nothing left, the record is its only copy).
@@ -176,7 +182,9 @@ type MessageStore interface {
 	// FinishSend records how an attempt ended; the message's Secret is
 	// wiped once it has left or been given up. A bounce marks the
 	// message's destination refused, in the same transaction (the first
-	// refusal stands until the mark is cleared).
+	// refusal stands until the mark is cleared). An attempt that ends the
+	// message writes its follow-up (FollowUp), once, in the same
+	// transaction; so does BeginSend when it marks a message uncertain.
 	FinishSend(ctx context.Context, id int64, o SendOutcome) error
 	// RefusedDestination returns the mark of a destination that refused
 	// a message for good; ENOTFOUND when it has none. A message to a

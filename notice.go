@@ -73,19 +73,42 @@ func (a Appointment) Notices(kind MessageKind, secret string, due, now time.Time
 	return out
 }
 
-// Reminders returns the reminders of the appointment, due remindBefore
-// before it starts, or none when remindBefore is not positive or that
-// time is not after now (a booking made the day before is reminded by its
+// Confirmations returns the messages of one kind that tell the patient to
+// come (a confirmation, or the notice of a new time), due now, each
+// bringing its reminder after it, due remindBefore before the
+// appointment starts: none when remindBefore is not positive or that time
+// is not after now (a booking made the day before is reminded by its
 // confirmation).
-func (a Appointment) Reminders(remindBefore time.Duration, secret string, now time.Time) []Message {
+func (a Appointment) Confirmations(kind MessageKind, remindBefore time.Duration, secret string, now time.Time) []Message {
+	ms := a.Notices(kind, secret, now, now)
 	if remindBefore <= 0 {
-		return nil
+		return ms
 	}
 	due := a.Slot.Start.Add(-remindBefore)
 	if !due.After(now) {
-		return nil
+		return ms
 	}
-	return a.Notices(MessageReminder, secret, due, now)
+	for i := range ms {
+		ms[i].ReminderAt = due
+	}
+	return ms
+}
+
+// FollowUp returns the reminder m brings after it, written when m's
+// delivery ends as status says, at now: the same channel, destination,
+// language, appointment and revision, and m's secret (the link's token,
+// which the store keeps nowhere else). None when m brings none, or when
+// its delivery ended so that a reminder would be in vain: the destination
+// refused it for good (bounced), or the appointment changed so that m
+// was no longer true (skipped: a cancellation, or a new time whose notice
+// brings its own reminder).
+func (m Message) FollowUp(status MessageStatus, now time.Time) (Message, bool) {
+	switch {
+	case m.ReminderAt.IsZero(), status == MessageQueued, status == MessageSending, status == MessageBounced, status == MessageSkipped:
+		return Message{}, false
+	}
+	return Message{Kind: MessageReminder, Channel: m.Channel, To: m.To, Language: m.Language, AppointmentID: m.AppointmentID,
+		Revision: m.Revision, Secret: m.Secret, DueAt: m.ReminderAt, Status: MessageQueued, CreatedAt: now}, true
 }
 
 // Limits of an incident: an outage notice is a short message, and an

@@ -35,7 +35,7 @@ func TestAppointmentContact(t *testing.T) {
 	}
 }
 
-func TestAppointmentNoticesAndReminders(t *testing.T) {
+func TestAppointmentNoticesAndConfirmations(t *testing.T) {
 	now := time.Date(2031, 3, 3, 13, 0, 0, 0, time.UTC)
 	start := now.Add(72 * time.Hour)
 	a := Appointment{ID: 7, Revision: 2, Slot: Slot{Start: start},
@@ -56,23 +56,58 @@ func TestAppointmentNoticesAndReminders(t *testing.T) {
 	tests := []struct {
 		name   string
 		before time.Duration
-		want   int
+		want   bool
 	}{
-		{"a day before", 24 * time.Hour, 1},
-		{"none asked", 0, 0},
-		{"negative", -time.Hour, 0},
-		{"due now or past: none", 72 * time.Hour, 0},
+		{"a day before", 24 * time.Hour, true},
+		{"none asked", 0, false},
+		{"negative", -time.Hour, false},
+		{"due now or past: none", 72 * time.Hour, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := a.Reminders(tt.before, "tok", now)
-			if len(got) != tt.want {
-				t.Fatalf("reminders %+v, want %d", got, tt.want)
+			got := a.Confirmations(MessageConfirmed, tt.before, "tok", now)
+			if len(got) != 1 || got[0].Kind != MessageConfirmed || !got[0].DueAt.Equal(now) {
+				t.Fatalf("confirmations %+v, want one due now", got)
 			}
-			if tt.want > 0 && (got[0].Kind != MessageReminder || !got[0].DueAt.Equal(start.Add(-tt.before))) {
-				t.Fatalf("reminder %+v", got[0])
+			if got[0].ReminderAt.IsZero() == tt.want || tt.want && !got[0].ReminderAt.Equal(start.Add(-tt.before)) {
+				t.Fatalf("confirmation brings a reminder at %v, want one: %v", got[0].ReminderAt, tt.want)
 			}
 		})
+	}
+}
+
+func TestMessageFollowUp(t *testing.T) {
+	now := time.Date(2031, 3, 3, 13, 0, 0, 0, time.UTC)
+	remind := now.Add(48 * time.Hour)
+	m := Message{ID: 9, Kind: MessageConfirmed, Channel: BySMS, To: "+15145550100", Language: "en", AppointmentID: 7, Revision: 2,
+		Secret: "tok", DueAt: now.Add(-time.Minute), ReminderAt: remind, Status: MessageSending}
+	tests := []struct {
+		status MessageStatus
+		want   bool
+	}{
+		{MessageSent, true},
+		{MessageKept, true},
+		{MessageFailed, true},    // the server may take the reminder later
+		{MessageUncertain, true}, // the confirmation may have left
+		{MessageBounced, false},  // refused for good: so would the reminder be
+		{MessageSkipped, false},  // no longer true: the appointment changed
+		{MessageQueued, false},   // retried: not ended
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.status), func(t *testing.T) {
+			r, ok := m.FollowUp(tt.status, now)
+			if ok != tt.want {
+				t.Fatalf("FollowUp(%s) = %v, want %v", tt.status, ok, tt.want)
+			}
+			want := Message{Kind: MessageReminder, Channel: BySMS, To: "+15145550100", Language: "en", AppointmentID: 7, Revision: 2,
+				Secret: "tok", DueAt: remind, Status: MessageQueued, CreatedAt: now}
+			if ok && r != want {
+				t.Fatalf("follow-up %+v, want %+v", r, want)
+			}
+		})
+	}
+	if _, ok := (Message{Kind: MessageConfirmed}).FollowUp(MessageSent, now); ok {
+		t.Fatal("a message that brings no reminder has a follow-up")
 	}
 }
 

@@ -42,11 +42,15 @@ func (w *world) messages(t *testing.T, id int64) []rdv.Message {
 	return ms
 }
 
-// count tallies messages by kind and channel.
+// count tallies messages by kind and channel, the reminders a message
+// brings after it (rdv.Message.ReminderAt) among them.
 func count(ms []rdv.Message) map[string]int {
 	out := map[string]int{}
 	for _, m := range ms {
 		out[string(m.Kind)+" "+string(m.Channel)]++
+		if !m.ReminderAt.IsZero() {
+			out[string(rdv.MessageReminder)+" "+string(m.Channel)]++
+		}
 	}
 	return out
 }
@@ -134,39 +138,28 @@ func TestRemindBefore(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// The move writes a new reminder with the same lead.
+			// The move's notice brings a new reminder with the same lead.
 			h2, _ := e.Hold(ctx, ids[1], "a", nil)
 			moved, err := e.Reschedule(ctx, a.ID, a.CancelToken, h2.ID, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var reminders []rdv.Message
-			for _, m := range w.messages(t, a.ID) {
-				if m.Kind == rdv.MessageReminder {
-					reminders = append(reminders, m)
-				}
+			ms := w.messages(t, a.ID)
+			if len(ms) != 2 {
+				t.Fatalf("messages %+v, want the confirmation and the notice of the move", ms)
+			}
+			for _, m := range ms {
 				if m.Kind == rdv.MessageRescheduled {
 					if sent, _ := w.store.Message(ctx, m.ID); sent.Secret != a.CancelToken {
 						t.Fatalf("the notice of the move carries %q, want the link's token", sent.Secret)
 					}
 				}
-			}
-			if tt.lead == 0 {
-				if len(reminders) != 0 {
-					t.Fatalf("reminders %+v, want none", reminders)
-				}
-				return
-			}
-			if len(reminders) != 2 {
-				t.Fatalf("%d reminders, want one before and one after the move", len(reminders))
-			}
-			for _, m := range reminders {
 				start := a.Slot.Start
 				if m.Revision == 1 {
 					start = moved.Slot.Start
 				}
-				if !m.DueAt.Equal(start.Add(-tt.lead)) {
-					t.Fatalf("reminder of revision %d due %v, want %v", m.Revision, m.DueAt, start.Add(-tt.lead))
+				if tt.lead == 0 && !m.ReminderAt.IsZero() || tt.lead != 0 && !m.ReminderAt.Equal(start.Add(-tt.lead)) {
+					t.Fatalf("%s of revision %d brings a reminder at %v, want %v before %v", m.Kind, m.Revision, m.ReminderAt, tt.lead, start)
 				}
 			}
 		})

@@ -324,10 +324,10 @@ func TestDeliveryBounce(t *testing.T) {
 	})
 }
 
-// TestDeliveryReminders: a reminder waits for its time, and one whose
-// appointment was cancelled meanwhile is skipped, as is its confirmation
-// when it had not left yet (the notifier starts after the cancellation,
-// so that neither had).
+// TestDeliveryReminders: a reminder, written once its confirmation has
+// left, waits for its time; an appointment cancelled before its
+// confirmation left (the notifier starts after the cancellation) has the
+// confirmation skipped and no reminder.
 func TestDeliveryReminders(t *testing.T) {
 	t.Parallel()
 	onBothStores(t, func(t *testing.T, d *deliveryDB) {
@@ -341,9 +341,9 @@ func TestDeliveryReminders(t *testing.T) {
 		}
 		kept := d.book(t, "kept@example.org", remindFor())
 		cancelled := d.book(t, "cancelled@example.org", remindFor())
-		due := d.messages(t, kept.ID)[rdv.MessageReminder].DueAt
+		due := d.messages(t, kept.ID)[rdv.MessageConfirmed].ReminderAt
 		if due.IsZero() {
-			t.Fatal("no reminder written")
+			t.Fatal("the confirmation brings no reminder")
 		}
 		if _, _, err := d.store.Cancel(context.Background(), rdv.CancelRequest{AppointmentID: cancelled.ID, ByStaff: true, Now: time.Now()}); err != nil {
 			t.Fatal(err)
@@ -354,13 +354,14 @@ func TestDeliveryReminders(t *testing.T) {
 			t.Errorf("reminder sent at %s, before its time %s", m.SentAt, due)
 		}
 		d.waitStatus(t, kept.ID, rdv.MessageConfirmed, rdv.MessageSent, 10*time.Second)
-		for _, kind := range []rdv.MessageKind{rdv.MessageReminder, rdv.MessageConfirmed} {
-			m = d.waitStatus(t, cancelled.ID, kind, rdv.MessageSkipped, 5*time.Second)
-			if m.Attempts != 1 || m.LastError == "" {
-				t.Errorf("skipped %+v; want one attempt and why", m)
-			}
+		m = d.waitStatus(t, cancelled.ID, rdv.MessageConfirmed, rdv.MessageSkipped, 5*time.Second)
+		if m.Attempts != 1 || m.LastError == "" {
+			t.Errorf("skipped %+v; want one attempt and why", m)
 		}
 		d.waitStatus(t, cancelled.ID, rdv.MessageCancelledByClinic, rdv.MessageSent, 10*time.Second)
+		if r, ok := d.messages(t, cancelled.ID)[rdv.MessageReminder]; ok {
+			t.Errorf("the cancelled appointment has a reminder: %+v", r)
+		}
 		// The kept one its confirmation and its reminder, the cancelled
 		// one its cancellation only.
 		mail.Wait(t, 3, 10*time.Second)

@@ -12,7 +12,8 @@ import (
 
 // TestDispatchReminderNearItsTime: a reminder due in two hours gets its
 // delivery job only when the notifier's clock reaches its window
-// (dispatchAhead before its time); the confirmation gets its job at once.
+// (dispatchAhead before its time); the confirmation, whose delivery wrote
+// the reminder, gets its job at once.
 func TestDispatchReminderNearItsTime(t *testing.T) {
 	t.Parallel()
 	onBothStores(t, func(t *testing.T, d *deliveryDB) {
@@ -24,8 +25,15 @@ func TestDispatchReminderNearItsTime(t *testing.T) {
 		remind := time.Until(d.free[0].Start) - 2*time.Hour
 		d.mu.Unlock()
 		a := d.book(t, "lea@example.org", remind)
-		msgs := d.messages(t, a.ID)
-		confirmation, reminder := msgs[rdv.MessageConfirmed], msgs[rdv.MessageReminder]
+		confirmation := d.messages(t, a.ID)[rdv.MessageConfirmed]
+		// Its delivery ended, the confirmation brings the reminder.
+		if _, err := d.store.BeginSend(ctx, confirmation.ID, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.store.FinishSend(ctx, confirmation.ID, rdv.SendOutcome{Status: rdv.MessageKept, Now: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		reminder := d.messages(t, a.ID)[rdv.MessageReminder]
 		if reminder.ID == 0 || time.Until(reminder.DueAt) < 90*time.Minute {
 			t.Fatalf("reminder %+v; want one due in two hours", reminder)
 		}

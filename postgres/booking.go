@@ -71,9 +71,10 @@ func book(ctx context.Context, tx pgx.Tx, sl rdv.Slot, r rdv.ConfirmRequest, now
 		}
 	}
 	a.Notify, a.AccountID = r.Notify, r.AccountID
-	// The confirmation and the reminder are written by the statement that
-	// writes the appointment, whose ID they take: no round trip more.
-	ms := newMessageColumns(append(a.Notices(rdv.MessageConfirmed, r.CancelToken, now, now), a.Reminders(r.RemindBefore, r.CancelToken, now)...))
+	// The confirmation, and the time of the reminder it brings, are
+	// written by the statement that writes the appointment, whose ID they
+	// take: no round trip more.
+	ms := newMessageColumns(a.Confirmations(rdv.MessageConfirmed, r.RemindBefore, r.CancelToken, now))
 	err = tx.QueryRow(ctx, `WITH a AS (
 			INSERT INTO appointments (slot_id, patient_id, guardian_id, status, booked_by, channel, fee_cents, created_at, cancel_token_hash,
 				first_name, last_name, birth_date, phone, email, language,
@@ -82,15 +83,16 @@ func book(ctx context.Context, tx pgx.Tx, sl rdv.Slot, r rdv.ConfirmRequest, now
 			VALUES ($1, $2, $3, 'booked', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
 			RETURNING id),
 		m AS (
-			INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, secret, due_at, created_at)
-			SELECT k, c, d, l, a.id, 0, s, due, $7
-			FROM a, unnest($26::text[], $27::text[], $28::text[], $29::text[], $30::text[], $31::timestamptz[]) AS u(k, c, d, l, s, due))
+			INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, secret, due_at, created_at, reminder_at)
+			SELECT k, c, d, l, a.id, 0, s, due, $7, rem
+			FROM a, unnest($26::text[], $27::text[], $28::text[], $29::text[], $30::text[], $31::timestamptz[], $32::timestamptz[])
+				AS u(k, c, d, l, s, due, rem))
 		SELECT id FROM a`,
 		sl.ID, p.ID, nullID(p.GuardianID), string(r.BookedBy), string(r.Channel), r.FeeCents, now, r.CancelTokenHash,
 		p.FirstName, p.LastName, dateValue(p.BirthDate), p.Phone, p.Email, p.Language,
 		g.FirstName, g.LastName, nullDate(g.BirthDate), g.Phone, g.Email, g.Language,
 		string(a.Relationship), string(r.Card), r.Notify.Email, r.Notify.SMS, nullID(r.AccountID),
-		ms.kinds, ms.channels, ms.tos, ms.langs, ms.secrets, ms.due).Scan(&a.ID)
+		ms.kinds, ms.channels, ms.tos, ms.langs, ms.secrets, ms.due, ms.reminders).Scan(&a.ID)
 	if err != nil {
 		return rdv.Appointment{}, fmt.Errorf("write appointment: %w", err)
 	}
@@ -249,10 +251,11 @@ func (s *Store) Reschedule(ctx context.Context, r rdv.RescheduleRequest) (rdv.Ap
 		if err != nil {
 			return rdv.Appointment{}, err
 		}
-		// The reminder written for the old time stays queued: its revision
-		// is now stale, and delivery skips it.
-		return a, insertMessages(ctx, tx, append(a.Notices(rdv.MessageRescheduled, r.Token, now, now),
-			a.Reminders(r.RemindBefore, r.Token, now)...))
+		// A reminder of the old time, written already or still to come
+		// from the old time's confirmation, carries the old revision:
+		// delivery skips it. The notice of the new time brings the new
+		// reminder.
+		return a, insertMessages(ctx, tx, a.Confirmations(rdv.MessageRescheduled, r.RemindBefore, r.Token, now))
 	})
 	if err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, err

@@ -15,21 +15,22 @@ import (
 
 // messageColumns are a message's columns in the order messageScan reads.
 const messageColumns = `m.id, m.kind, m.channel, m.destination, m.language, coalesce(m.appointment_id, 0), m.revision,
-	coalesce(m.incident_id, 0), m.secret, m.due_at, m.status, m.attempts, m.last_error, m.subject, m.body, m.created_at, m.sent_at`
+	coalesce(m.incident_id, 0), m.secret, m.due_at, m.status, m.attempts, m.last_error, m.subject, m.body, m.created_at, m.sent_at, m.reminder_at`
 
 // messageScan holds the destinations of messageColumns.
 type messageScan struct {
-	m      rdv.Message
-	kind   string
-	ch     string
-	status string
-	sentAt *time.Time
+	m        rdv.Message
+	kind     string
+	ch       string
+	status   string
+	sentAt   *time.Time
+	remindAt *time.Time
 }
 
 func (x *messageScan) dest() []any {
 	m := &x.m
 	return []any{&m.ID, &x.kind, &x.ch, &m.To, &m.Language, &m.AppointmentID, &m.Revision, &m.IncidentID, &m.Secret,
-		&m.DueAt, &x.status, &m.Attempts, &m.LastError, &m.Subject, &m.Body, &m.CreatedAt, &x.sentAt}
+		&m.DueAt, &x.status, &m.Attempts, &m.LastError, &m.Subject, &m.Body, &m.CreatedAt, &x.sentAt, &x.remindAt}
 }
 
 func (x *messageScan) message() rdv.Message {
@@ -38,6 +39,9 @@ func (x *messageScan) message() rdv.Message {
 	m.DueAt, m.CreatedAt = m.DueAt.UTC(), m.CreatedAt.UTC()
 	if x.sentAt != nil {
 		m.SentAt = x.sentAt.UTC()
+	}
+	if x.remindAt != nil {
+		m.ReminderAt = x.remindAt.UTC()
 	}
 	return m
 }
@@ -49,17 +53,22 @@ type messageColumnArrays struct {
 	appointments, incidents              []int64
 	revisions                            []int32
 	due, created                         []time.Time
+	reminders                            []*time.Time // nil: none
 }
 
 func newMessageColumns(ms []rdv.Message) messageColumnArrays {
 	n := len(ms)
 	c := messageColumnArrays{kinds: make([]string, n), channels: make([]string, n), tos: make([]string, n), langs: make([]string, n),
 		secrets: make([]string, n), appointments: make([]int64, n), incidents: make([]int64, n), revisions: make([]int32, n),
-		due: make([]time.Time, n), created: make([]time.Time, n)}
+		due: make([]time.Time, n), created: make([]time.Time, n), reminders: make([]*time.Time, n)}
 	for i, m := range ms {
 		c.kinds[i], c.channels[i], c.tos[i], c.langs[i], c.secrets[i] = string(m.Kind), string(m.Channel), m.To, m.Language, m.Secret
 		c.appointments[i], c.incidents[i], c.revisions[i] = m.AppointmentID, m.IncidentID, int32(m.Revision)
 		c.due[i], c.created[i] = dbTime(m.DueAt), dbTime(m.CreatedAt)
+		if !m.ReminderAt.IsZero() {
+			t := dbTime(m.ReminderAt)
+			c.reminders[i] = &t
+		}
 	}
 	return c
 }
@@ -71,11 +80,11 @@ func insertMessages(ctx context.Context, tx pgx.Tx, ms []rdv.Message) error {
 		return nil
 	}
 	c := newMessageColumns(ms)
-	_, err := tx.Exec(ctx, `INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, incident_id, secret, due_at, created_at)
-		SELECT k, ch, d, l, nullif(a, 0), r, nullif(i, 0), s, due, created
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::integer[], $7::bigint[], $8::text[], $9::timestamptz[], $10::timestamptz[])
-			AS u(k, ch, d, l, a, r, i, s, due, created)`,
-		c.kinds, c.channels, c.tos, c.langs, c.appointments, c.revisions, c.incidents, c.secrets, c.due, c.created)
+	_, err := tx.Exec(ctx, `INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, incident_id, secret, due_at, created_at, reminder_at)
+		SELECT k, ch, d, l, nullif(a, 0), r, nullif(i, 0), s, due, created, rem
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::integer[], $7::bigint[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[])
+			AS u(k, ch, d, l, a, r, i, s, due, created, rem)`,
+		c.kinds, c.channels, c.tos, c.langs, c.appointments, c.revisions, c.incidents, c.secrets, c.due, c.created, c.reminders)
 	if err != nil {
 		return fmt.Errorf("write %d %s messages: %w", len(ms), ms[0].Kind, err)
 	}
@@ -171,7 +180,11 @@ func (s *Store) BeginSend(ctx context.Context, id int64, now time.Time) (rdv.Mes
 		case rdv.MessageSending:
 			// A crash cut the last attempt off after the message may have
 			// left: never again by itself, and its secret is given up.
-			_, err = tx.Exec(ctx, `UPDATE messages SET status = 'uncertain', secret = '', last_error = $2 WHERE id = $1`, id, uncertainError)
+			if _, err = tx.Exec(ctx, `UPDATE messages SET status = 'uncertain', secret = '', last_error = $2, reminder_at = NULL WHERE id = $1`,
+				id, uncertainError); err != nil {
+				return err
+			}
+			return writeFollowUp(ctx, tx, m, rdv.MessageUncertain, now)
 		}
 		return err
 	})
@@ -189,27 +202,41 @@ func (s *Store) FinishSend(ctx context.Context, id int64, o rdv.SendOutcome) err
 		return fmt.Errorf("finish sending message %d: %w", id, err)
 	}
 	return s.inTx(ctx, "finish sending message "+strconv.FormatInt(id, 10), func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE messages SET status = $2, last_error = $3,
-				subject = CASE WHEN $4 THEN $5 ELSE subject END,
-				body = CASE WHEN $4 THEN $6 ELSE body END,
-				sent_at = CASE WHEN $4 THEN $7 ELSE sent_at END,
-				secret = CASE WHEN $2 = 'queued' THEN secret ELSE '' END
-			WHERE id = $1 AND status = 'sending'`,
-			id, string(o.Status), o.Error, o.Status == rdv.MessageSent || o.Status == rdv.MessageKept, o.Subject, o.Body, dbTime(o.Now))
-		switch {
-		case err != nil:
-			return err
-		case tag.RowsAffected() == 1 && o.Status == rdv.MessageBounced:
-			return refuseDestination(ctx, tx, id, o)
-		case tag.RowsAffected() == 1:
-			return nil
-		}
-		m, err := readMessage(ctx, tx, id, "")
+		m, err := readMessage(ctx, tx, id, "FOR UPDATE")
 		if err != nil {
 			return err
 		}
-		return rdv.Errorf(rdv.ECONFLICT, "message %d is %s, not sending", id, m.Status)
+		if m.Status != rdv.MessageSending {
+			return rdv.Errorf(rdv.ECONFLICT, "message %d is %s, not sending", id, m.Status)
+		}
+		_, err = tx.Exec(ctx, `UPDATE messages SET status = $2, last_error = $3,
+				subject = CASE WHEN $4 THEN $5 ELSE subject END,
+				body = CASE WHEN $4 THEN $6 ELSE body END,
+				sent_at = CASE WHEN $4 THEN $7 ELSE sent_at END,
+				secret = CASE WHEN $2 = 'queued' THEN secret ELSE '' END,
+				reminder_at = CASE WHEN $2 = 'queued' THEN reminder_at END
+			WHERE id = $1`,
+			id, string(o.Status), o.Error, o.Status == rdv.MessageSent || o.Status == rdv.MessageKept, o.Subject, o.Body, dbTime(o.Now))
+		if err != nil {
+			return err
+		}
+		if o.Status == rdv.MessageBounced {
+			return refuseDestination(ctx, tx, id, o)
+		}
+		return writeFollowUp(ctx, tx, m, o.Status, o.Now)
 	})
+}
+
+// writeFollowUp writes the reminder m brings after it, if any, now that
+// its delivery ended as status says (rdv.Message.FollowUp). The caller
+// has cleared m's reminder_at in the same transaction: a message sent
+// again by an operator brings no second reminder.
+func writeFollowUp(ctx context.Context, tx pgx.Tx, m rdv.Message, status rdv.MessageStatus, now time.Time) error {
+	r, ok := m.FollowUp(status, now)
+	if !ok {
+		return nil
+	}
+	return insertMessages(ctx, tx, []rdv.Message{r})
 }
 
 // Messages lists messages, newest first, without their Secret. The query

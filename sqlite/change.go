@@ -151,10 +151,10 @@ func reschedule(tx *wtx, r rdv.RescheduleRequest) (rdv.Appointment, rdv.SlotChan
 	slot.State, slot.HoldID, slot.HoldExpires = rdv.SlotBooked, "", time.Time{}
 	a.Slot = slot
 	a.Revision++
-	// The reminder written for the old time stays queued: its revision is
-	// now stale, and delivery skips it.
-	tx.queueMessages(a.Notices(rdv.MessageRescheduled, r.Token, r.Now, r.Now))
-	tx.queueMessages(a.Reminders(r.RemindBefore, r.Token, r.Now))
+	// A reminder of the old time, written already or still to come from
+	// the old time's confirmation, carries the old revision: delivery
+	// skips it. The notice of the new time brings the new reminder.
+	tx.queueMessages(a.Confirmations(rdv.MessageRescheduled, r.RemindBefore, r.Token, r.Now))
 	return a, rdv.SlotChanges{Freed: []rdv.Slot{old}, Taken: []rdv.Slot{slot}}, nil
 }
 

@@ -181,8 +181,7 @@ func confirmHold(tx *wtx, r rdv.ConfirmRequest) (rdv.Appointment, rdv.SlotChange
 	}
 	slot.State, slot.HoldID, slot.HoldExpires = rdv.SlotBooked, "", time.Time{}
 	a.Slot = slot
-	tx.queueMessages(a.Notices(rdv.MessageConfirmed, r.CancelToken, r.Now, r.Now))
-	tx.queueMessages(a.Reminders(r.RemindBefore, r.CancelToken, r.Now))
+	tx.queueMessages(a.Confirmations(rdv.MessageConfirmed, r.RemindBefore, r.CancelToken, r.Now))
 	return a, rdv.SlotChanges{Taken: []rdv.Slot{slot}}, nil
 }
 

@@ -12,18 +12,21 @@ import (
 
 // messageColumns are a message's columns in the order scanMessage reads.
 const messageColumns = `m.id, m.kind, m.channel, m.destination, m.language, coalesce(m.appointment_id, 0), m.revision,
-	coalesce(m.incident_id, 0), m.secret, m.due_at, m.status, m.attempts, m.last_error, m.subject, m.body, m.created_at, m.sent_at`
+	coalesce(m.incident_id, 0), m.secret, m.due_at, m.status, m.attempts, m.last_error, m.subject, m.body, m.created_at, m.sent_at, m.reminder_at`
 
 func scanMessage(sc scanner) (rdv.Message, error) {
 	var m rdv.Message
-	var due, created, sent int64
+	var due, created, sent, remind int64
 	if err := sc.Scan(&m.ID, &m.Kind, &m.Channel, &m.To, &m.Language, &m.AppointmentID, &m.Revision, &m.IncidentID, &m.Secret,
-		&due, &m.Status, &m.Attempts, &m.LastError, &m.Subject, &m.Body, &created, &sent); err != nil {
+		&due, &m.Status, &m.Attempts, &m.LastError, &m.Subject, &m.Body, &created, &sent, &remind); err != nil {
 		return rdv.Message{}, err
 	}
 	m.DueAt, m.CreatedAt = fromMillis(due), fromMillis(created)
 	if sent != 0 {
 		m.SentAt = fromMillis(sent)
+	}
+	if remind != 0 {
+		m.ReminderAt = fromMillis(remind)
 	}
 	return m, nil
 }
@@ -34,10 +37,10 @@ func scanMessage(sc scanner) (rdv.Message, error) {
 func insertMessages(tx *wtx, ms []rdv.Message) error {
 	for len(ms) > 0 {
 		n := min(len(ms), messagesPerInsert)
-		args := make([]any, 0, n*10)
+		args := make([]any, 0, n*11)
 		for _, m := range ms[:n] {
 			args = append(args, string(m.Kind), string(m.Channel), m.To, m.Language, nullID(m.AppointmentID), m.Revision,
-				nullID(m.IncidentID), m.Secret, millis(m.DueAt), millis(m.CreatedAt))
+				nullID(m.IncidentID), m.Secret, millis(m.DueAt), millis(m.CreatedAt), optionalMillis(m.ReminderAt))
 		}
 		if _, err := tx.exec(insertMessagesQuery(n), args...); err != nil {
 			return fmt.Errorf("write %d %s messages: %w", n, ms[0].Kind, mapError(err))
@@ -54,12 +57,12 @@ const messagesPerInsert = 64
 // insertMessagesQuery is the insert of n messages.
 func insertMessagesQuery(n int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, incident_id, secret, due_at, created_at) VALUES `)
+	b.WriteString(`INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, incident_id, secret, due_at, created_at, reminder_at) VALUES `)
 	for i := range n {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 	}
 	return b.String()
 }
@@ -137,6 +140,18 @@ func (s *Store) Message(ctx context.Context, id int64) (rdv.Message, error) {
 // uncertainError is what operators read on a message cut off mid-send.
 const uncertainError = "cut off while sending: it may have been delivered"
 
+// writeFollowUp writes the reminder m brings after it, if any, now that
+// its delivery ended as status says (rdv.Message.FollowUp). The caller
+// has cleared m's reminder_at in the same transaction: a message sent
+// again by an operator brings no second reminder.
+func writeFollowUp(tx *wtx, m rdv.Message, status rdv.MessageStatus, now time.Time) error {
+	r, ok := m.FollowUp(status, now)
+	if !ok {
+		return nil
+	}
+	return insertMessages(tx, []rdv.Message{r})
+}
+
 // BeginSend starts a delivery attempt (see rdv.MessageStore).
 func (s *Store) BeginSend(ctx context.Context, id int64, now time.Time) (rdv.Message, error) {
 	var m rdv.Message
@@ -150,7 +165,11 @@ func (s *Store) BeginSend(ctx context.Context, id int64, now time.Time) (rdv.Mes
 		case rdv.MessageSending:
 			// A crash cut the last attempt off after the message may have
 			// left: never again by itself, and its secret is given up.
-			_, err = tx.exec(`UPDATE messages SET status = 'uncertain', secret = '', last_error = ? WHERE id = ?`, uncertainError, id)
+			if _, err = tx.exec(`UPDATE messages SET status = 'uncertain', secret = '', last_error = ?, reminder_at = 0 WHERE id = ?`,
+				uncertainError, id); err != nil {
+				return mapError(err)
+			}
+			return writeFollowUp(tx, m, rdv.MessageUncertain, now)
 		}
 		return mapError(err)
 	}})
@@ -170,29 +189,28 @@ func (s *Store) FinishSend(ctx context.Context, id int64, o rdv.SendOutcome) err
 	// A message kept is recorded as one sent: its text, and when.
 	sent := o.Status == rdv.MessageSent || o.Status == rdv.MessageKept
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
-		res, err := tx.exec(`UPDATE messages SET status = ?1, last_error = ?2,
-				subject = CASE WHEN ?3 THEN ?4 ELSE subject END,
-				body = CASE WHEN ?3 THEN ?5 ELSE body END,
-				sent_at = CASE WHEN ?3 THEN ?6 ELSE sent_at END,
-				secret = CASE WHEN ?1 = 'queued' THEN secret ELSE '' END
-			WHERE id = ?7 AND status = 'sending'`,
-			string(o.Status), o.Error, sent, o.Subject, o.Body, millis(o.Now), id)
-		if err != nil {
-			return mapError(err)
-		}
-		switch n, err := res.RowsAffected(); {
-		case err != nil:
-			return mapError(err)
-		case n == 1 && o.Status == rdv.MessageBounced:
-			return refuseDestination(tx, id, o)
-		case n == 1:
-			return nil
-		}
 		m, err := getMessage(tx, id)
 		if err != nil {
 			return err
 		}
-		return rdv.Errorf(rdv.ECONFLICT, "message %d is %s, not sending", id, m.Status)
+		if m.Status != rdv.MessageSending {
+			return rdv.Errorf(rdv.ECONFLICT, "message %d is %s, not sending", id, m.Status)
+		}
+		_, err = tx.exec(`UPDATE messages SET status = ?1, last_error = ?2,
+				subject = CASE WHEN ?3 THEN ?4 ELSE subject END,
+				body = CASE WHEN ?3 THEN ?5 ELSE body END,
+				sent_at = CASE WHEN ?3 THEN ?6 ELSE sent_at END,
+				secret = CASE WHEN ?1 = 'queued' THEN secret ELSE '' END,
+				reminder_at = CASE WHEN ?1 = 'queued' THEN reminder_at ELSE 0 END
+			WHERE id = ?7`,
+			string(o.Status), o.Error, sent, o.Subject, o.Body, millis(o.Now), id)
+		if err != nil {
+			return mapError(err)
+		}
+		if o.Status == rdv.MessageBounced {
+			return refuseDestination(tx, id, o)
+		}
+		return writeFollowUp(tx, m, o.Status, o.Now)
 	}})
 	if err != nil {
 		return fmt.Errorf("finish sending message %d: %w", id, err)
@@ -200,10 +218,41 @@ func (s *Store) FinishSend(ctx context.Context, id int64, o rdv.SendOutcome) err
 	return nil
 }
 
+// attentionStatuses are the statuses of the messages that need an
+// operator, as the partial index messages_attention (migration 00017)
+// names them, word for word.
+const attentionStatuses = `('failed', 'bounced', 'uncertain')`
+
+// needAttention reports whether every status of a filter is one of
+// attentionStatuses.
+func needAttention(statuses []rdv.MessageStatus) bool {
+	for _, st := range statuses {
+		switch st {
+		case rdv.MessageFailed, rdv.MessageBounced, rdv.MessageUncertain:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // Messages lists messages, newest first, without their Secret. The query
 // names only the filters given, so that SQLite picks the index each one
 // has.
 func (s *Store) Messages(ctx context.Context, f rdv.MessageFilter) ([]rdv.Message, error) {
+	q, args, err := messagesQuery(f)
+	if err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	out, err := readMessages(s.r(ctx), q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	return out, nil
+}
+
+// messagesQuery is the query of Messages under f, and its arguments.
+func messagesQuery(f rdv.MessageFilter) (string, []any, error) {
 	q := `SELECT ` + messageColumns + ` FROM messages m`
 	var where []string
 	var args []any
@@ -220,18 +269,18 @@ func (s *Store) Messages(ctx context.Context, f rdv.MessageFilter) ([]rdv.Messag
 	if len(f.Statuses) > 0 {
 		list, err := json.Marshal(f.Statuses)
 		if err != nil {
-			return nil, fmt.Errorf("list messages: %w", err)
+			return "", nil, err
 		}
 		where, args = append(where, `m.status IN (SELECT value FROM json_each(?))`), append(args, string(list))
+		if needAttention(f.Statuses) {
+			// Implied by the one above: it lets SQLite use the index.
+			where = append(where, `m.status IN `+attentionStatuses)
+		}
 	}
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}
-	out, err := readMessages(s.r(ctx), q+` ORDER BY m.id DESC LIMIT ?`, append(args, f.ListLimit())...)
-	if err != nil {
-		return nil, fmt.Errorf("list messages: %w", err)
-	}
-	return out, nil
+	return q + ` ORDER BY m.id DESC LIMIT ?`, append(args, f.ListLimit()), nil
 }
 
 // Resend queues a failed, bounced or uncertain message again, due now,

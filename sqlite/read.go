@@ -198,6 +198,15 @@ func millis(t time.Time) int64 { return t.UnixMilli() }
 
 func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
+// optionalMillis is millis for an instant that may be none: 0 for the zero
+// time.
+func optionalMillis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return millis(t)
+}
+
 // getSlot reads one slot; a missing slot is ENOTFOUND.
 func getSlot(q querier, id int64) (rdv.Slot, error) {
 	s, err := scanSlot(q.row(`SELECT `+slotColumns+` FROM slots WHERE id = ?`, id))

@@ -23,7 +23,8 @@ func runMessages(t *testing.T, open func(t *testing.T) rdv.Store) {
 		name string
 		fn   func(t *testing.T, f *fixture)
 	}{
-		{"ConfirmationAndReminderPerChannel", testMessagesConfirm},
+		{"ConfirmationPerChannel", testMessagesConfirm},
+		{"ReminderFollowsTheConfirmation", testMessagesFollowUp},
 		{"NoChannelNoMessage", testMessagesNoChannel},
 		{"NoReminderWhenTooClose", testMessagesTooClose},
 		{"GuardianHearsForTheChild", testMessagesGuardian},
@@ -175,14 +176,14 @@ func testMessagesConfirm(t *testing.T, f *fixture) {
 	}
 	due := sl.Start.Add(-remindBefore)
 	ms := f.messages(a.ID)
+	// The reminders are written when the confirmations' delivery ends.
 	wantMessages(t, "a booking", ms,
 		brief{rdv.MessageConfirmed, rdv.ByEmail, a.Patient.Email, 0, f.now},
-		brief{rdv.MessageConfirmed, rdv.BySMS, a.Patient.Phone, 0, f.now},
-		brief{rdv.MessageReminder, rdv.ByEmail, a.Patient.Email, 0, due},
-		brief{rdv.MessageReminder, rdv.BySMS, a.Patient.Phone, 0, due})
+		brief{rdv.MessageConfirmed, rdv.BySMS, a.Patient.Phone, 0, f.now})
 	for _, m := range ms {
-		if m.Status != rdv.MessageQueued || m.Attempts != 0 || m.Language != "en" || m.AppointmentID != a.ID || m.IncidentID != 0 || !m.CreatedAt.Equal(f.now) {
-			t.Fatalf("message as written: %+v", m)
+		if m.Status != rdv.MessageQueued || m.Attempts != 0 || m.Language != "en" || m.AppointmentID != a.ID || m.IncidentID != 0 ||
+			!m.CreatedAt.Equal(f.now) || !m.ReminderAt.Equal(due) {
+			t.Fatalf("message as written: %+v, want a reminder at %v", m, due)
 		}
 		if m.Secret != "" {
 			t.Fatalf("the list shows message %d's secret", m.ID)
@@ -191,6 +192,89 @@ func testMessagesConfirm(t *testing.T, f *fixture) {
 		if got := f.message(m.ID); got.Secret != a.CancelToken || got.Kind != m.Kind || got.To != m.To {
 			t.Fatalf("message %d read by its sender: %+v, want the secret %q", m.ID, got, a.CancelToken)
 		}
+	}
+}
+
+// deliver runs one attempt of message id that ends as status.
+func (f *fixture) deliver(id int64, status rdv.MessageStatus) {
+	f.t.Helper()
+	if _, err := f.store.BeginSend(f.ctx, id, f.now); err != nil {
+		f.t.Fatalf("begin sending message %d: %v", id, err)
+	}
+	if err := f.store.FinishSend(f.ctx, id, rdv.SendOutcome{Status: status, Now: f.now}); err != nil {
+		f.t.Fatalf("finish sending message %d as %s: %v", id, status, err)
+	}
+}
+
+// testMessagesFollowUp: a confirmation's reminder is written once, when
+// its delivery ends, with the link's token the confirmation carried; none
+// after a bounce or a skip, none while it is retried, and none again when
+// an operator sends the confirmation again.
+func testMessagesFollowUp(t *testing.T, f *fixture) {
+	tests := []struct {
+		status rdv.MessageStatus
+		want   bool
+	}{
+		{rdv.MessageSent, true},
+		{rdv.MessageKept, true},
+		{rdv.MessageFailed, true},
+		{rdv.MessageUncertain, true},
+		{rdv.MessageBounced, false},
+		{rdv.MessageSkipped, false},
+	}
+	for i, tt := range tests {
+		t.Run(string(tt.status), func(t *testing.T) {
+			sl := f.freeSlot(2, 1, rdv.Public, i)
+			a := f.mustBookNotified(sl.ID, func(r *rdv.ConfirmRequest) { r.Notify = rdv.Notify{Email: true} })
+			ms := f.messages(a.ID)
+			if len(ms) != 1 {
+				t.Fatalf("booking wrote %+v, want its confirmation only", briefs(ms))
+			}
+			c := ms[0]
+			// A retry ends nothing: no reminder yet.
+			f.deliver(c.ID, rdv.MessageQueued)
+			if got := f.messages(a.ID); len(got) != 1 {
+				t.Fatalf("a retried confirmation wrote %+v", briefs(got))
+			}
+			if tt.status == rdv.MessageUncertain {
+				// A crash mid-send: the next attempt finds it sending.
+				for range 2 {
+					if _, err := f.store.BeginSend(f.ctx, c.ID, f.now); err != nil {
+						t.Fatalf("begin: %v", err)
+					}
+				}
+			} else {
+				f.deliver(c.ID, tt.status)
+			}
+			got := f.messages(a.ID)
+			if !tt.want {
+				wantMessages(t, "a confirmation "+string(tt.status), got, brief{rdv.MessageConfirmed, rdv.ByEmail, a.Patient.Email, 0, f.now})
+				return
+			}
+			due := sl.Start.Add(-remindBefore)
+			wantMessages(t, "a confirmation "+string(tt.status), got,
+				brief{rdv.MessageConfirmed, rdv.ByEmail, a.Patient.Email, 0, f.now},
+				brief{rdv.MessageReminder, rdv.ByEmail, a.Patient.Email, 0, due})
+			r := f.message(got[1].ID)
+			if r.Kind != rdv.MessageReminder || r.Secret != a.CancelToken || r.Language != c.Language || r.Status != rdv.MessageQueued ||
+				!r.ReminderAt.IsZero() || !slices.Contains(undispatchedIDs(t, f, due), r.ID) {
+				t.Fatalf("reminder %+v, want queued for dispatch with the link's token", r)
+			}
+			if m := f.message(c.ID); m.Secret != "" || !m.ReminderAt.IsZero() {
+				t.Fatalf("confirmation after its follow-up: %+v, want no secret and no reminder to come", m)
+			}
+			// Sent again by an operator, it brings no second reminder.
+			if tt.status == rdv.MessageSent || tt.status == rdv.MessageKept {
+				return
+			}
+			if err := f.store.Resend(f.ctx, c.ID, f.now); err != nil {
+				t.Fatalf("resend: %v", err)
+			}
+			f.deliver(c.ID, rdv.MessageSent)
+			if again := f.messages(a.ID); len(again) != 2 {
+				t.Fatalf("a confirmation sent again wrote %+v", briefs(again))
+			}
+		})
 	}
 }
 
@@ -252,8 +336,8 @@ func testMessagesReplay(t *testing.T, f *fixture) {
 	if err != nil || !ch.Replayed || again.ID != a.ID {
 		t.Fatalf("replayed confirm: %+v, %v, replayed %v", again, err, ch.Replayed)
 	}
-	if ms := f.messages(0); len(ms) != 2 {
-		t.Fatalf("a booking and its replay wrote %+v, want one confirmation and one reminder", briefs(ms))
+	if ms := f.messages(0); len(ms) != 1 {
+		t.Fatalf("a booking and its replay wrote %+v, want one confirmation", briefs(ms))
 	}
 }
 
@@ -286,20 +370,27 @@ func testMessagesReschedule(t *testing.T, f *fixture) {
 		t.Fatalf("moved appointment: revision %d, channels %+v", moved.Revision, moved.Notify)
 	}
 	to2 := a.Patient.Email
+	wantMessages(t, "a booking moved", f.messages(a.ID),
+		brief{rdv.MessageConfirmed, rdv.ByEmail, to2, 0, f.now},
+		brief{rdv.MessageRescheduled, rdv.ByEmail, to2, 1, f.now})
+	// Delivered, each brings its reminder: the old time's of revision 0.
+	for _, m := range f.messages(a.ID) {
+		f.deliver(m.ID, rdv.MessageSent)
+	}
 	ms := f.messages(a.ID)
-	wantMessages(t, "a booking moved", ms,
+	wantMessages(t, "a booking moved, its notices sent", ms,
 		brief{rdv.MessageConfirmed, rdv.ByEmail, to2, 0, f.now},
 		brief{rdv.MessageReminder, rdv.ByEmail, to2, 0, from.Start.Add(-remindBefore)},
 		brief{rdv.MessageRescheduled, rdv.ByEmail, to2, 1, f.now},
 		brief{rdv.MessageReminder, rdv.ByEmail, to2, 1, to.Start.Add(-remindBefore)})
 	for _, m := range ms {
-		if m.Kind == rdv.MessageRescheduled && f.message(m.ID).Secret != a.CancelToken {
-			t.Fatalf("the notice of the move does not carry the link")
-		}
-		// The old reminder is still queued; its revision tells the
-		// sender that the appointment changed since.
+		// The old reminder is queued; its revision tells the sender that
+		// the appointment changed since.
 		if m.Kind == rdv.MessageReminder && m.Revision == 0 && (m.Status != rdv.MessageQueued || m.Revision >= f.appointment(a.ID).Revision) {
 			t.Fatalf("old reminder %+v, appointment at revision %d", m, f.appointment(a.ID).Revision)
+		}
+		if m.Kind == rdv.MessageReminder && m.Revision == 1 && f.message(m.ID).Secret != a.CancelToken {
+			t.Fatalf("the reminder of the new time does not carry the link")
 		}
 	}
 }
@@ -536,6 +627,10 @@ func undispatchedIDs(t *testing.T, f *fixture, before time.Time) []int64 {
 func testMessagesDispatch(t *testing.T, f *fixture) {
 	a := f.mustBookNotified(f.freeSlot(2, 1, rdv.Public, 0).ID, nil)
 	b := f.mustBookNotified(f.freeSlot(2, 2, rdv.Public, 1).ID, nil)
+	// Delivered, the confirmations bring their reminders.
+	for _, m := range f.messages(0) {
+		f.deliver(m.ID, rdv.MessageSent)
+	}
 	// Each booking wrote a confirmation, due now, and a reminder, due a
 	// day before its appointment, per channel: a's reminders fall due
 	// first (its slot is earlier).
@@ -581,6 +676,10 @@ func testMessagesDispatch(t *testing.T, f *fixture) {
 	if err != nil || len(first) != 3 || first[0].ID != all[0] || first[2].ID != all[2] {
 		t.Fatalf("the 3 earliest due undispatched: %v, %v", first, err)
 	}
+	before := make(map[int64]rdv.Message)
+	for _, id := range all[:5] {
+		before[id] = f.message(id)
+	}
 	if err := f.store.MarkDispatched(f.ctx, all[:5]); err != nil {
 		t.Fatalf("mark dispatched: %v", err)
 	}
@@ -590,10 +689,10 @@ func testMessagesDispatch(t *testing.T, f *fixture) {
 	if left := undispatchedIDs(t, f, bDue); !slices.Equal(left, all[5:]) {
 		t.Fatalf("undispatched after marking 5: %v, want %v", left, all[5:])
 	}
-	// Dispatching changes nothing else: the messages are still queued.
+	// Dispatching changes nothing else: status, secret, attempts.
 	for _, id := range all[:5] {
-		if m := f.message(id); m.Status != rdv.MessageQueued || m.Secret == "" {
-			t.Fatalf("dispatched message %+v", m)
+		if m := f.message(id); m != before[id] {
+			t.Fatalf("dispatched message %+v, was %+v", m, before[id])
 		}
 	}
 }
@@ -601,9 +700,13 @@ func testMessagesDispatch(t *testing.T, f *fixture) {
 func testMessagesFilters(t *testing.T, f *fixture) {
 	a := f.mustBookNotified(f.freeSlot(2, 1, rdv.Public, 0).ID, nil)
 	b := f.mustBookNotified(f.freeSlot(2, 2, rdv.Public, 0).ID, nil)
+	// a's confirmations are sent, and bring their reminders.
+	for _, m := range f.messages(a.ID) {
+		f.deliver(m.ID, rdv.MessageSent)
+	}
 	all, err := f.store.Messages(f.ctx, rdv.MessageFilter{})
-	if err != nil || len(all) != 8 {
-		t.Fatalf("every message: %d, %v; want 8", len(all), err)
+	if err != nil || len(all) != 6 {
+		t.Fatalf("every message: %d, %v; want 6", len(all), err)
 	}
 	if !slices.IsSortedFunc(all, func(x, y rdv.Message) int { return int(y.ID - x.ID) }) {
 		t.Fatal("messages not listed newest first")
@@ -624,9 +727,10 @@ func testMessagesFilters(t *testing.T, f *fixture) {
 	}{
 		{"clinic 1", rdv.MessageFilter{ClinicID: 1}, 4, func(m rdv.Message) bool { return m.AppointmentID == a.ID }},
 		{"clinic 3", rdv.MessageFilter{ClinicID: 3}, 0, nil},
-		{"appointment", rdv.MessageFilter{AppointmentID: b.ID}, 4, func(m rdv.Message) bool { return m.AppointmentID == b.ID }},
+		// b's two confirmations, and the reminder of the one that failed.
+		{"appointment", rdv.MessageFilter{AppointmentID: b.ID}, 3, func(m rdv.Message) bool { return m.AppointmentID == b.ID }},
 		{"appointment of another clinic", rdv.MessageFilter{AppointmentID: b.ID, ClinicID: 1}, 0, nil},
-		{"text messages", rdv.MessageFilter{Channel: rdv.BySMS}, 4, func(m rdv.Message) bool { return m.Channel == rdv.BySMS }},
+		{"text messages", rdv.MessageFilter{Channel: rdv.BySMS}, 3, func(m rdv.Message) bool { return m.Channel == rdv.BySMS }},
 		{"dead letters", rdv.MessageFilter{Statuses: []rdv.MessageStatus{rdv.MessageFailed, rdv.MessageBounced, rdv.MessageUncertain}}, 1,
 			func(m rdv.Message) bool { return m.ID == failed }},
 		{"queued email of clinic 2", rdv.MessageFilter{ClinicID: 2, Channel: rdv.ByEmail, Statuses: []rdv.MessageStatus{rdv.MessageQueued}}, 1,

@@ -3,6 +3,8 @@ package notify
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -33,6 +35,72 @@ var uniqueStates = []rivertype.JobState{
 	rivertype.JobStateRetryable,
 	rivertype.JobStateRunning,
 	rivertype.JobStateScheduled,
+}
+
+// Holding delivery back during a burst. On SQLite every write goes
+// through one writer, and delivery writes too: its jobs (River's rows in
+// the same file) and the record of each attempt. While that writer is
+// busy more than holdLoad of the time (a burst of bookings), a message
+// waits up to holdBack before it gets its job: the bookings keep the
+// writer, and their messages follow once the burst has passed. A flood
+// that lasts delays messages by holdBack, no more: then they go, burst
+// or not. A sign-in code waits too; a few seconds, only then.
+const (
+	holdLoad = 0.5
+	holdBack = 10 * time.Second
+)
+
+// busyWriter is a store whose writes go through one writer (SQLite's):
+// WriterBusy is the time it has spent writing, which only grows.
+type busyWriter interface {
+	WriterBusy() time.Duration
+}
+
+// writerLoad tells whether a store's writer is saturated, from the share
+// of the wall-clock time it was busy between two looks.
+type writerLoad struct {
+	busy func() time.Duration // nil: the store has no one writer
+	now  func() time.Time     // the wall clock, whatever Config.Now says
+	mu   sync.Mutex
+	at   time.Time
+	was  time.Duration
+	held bool
+	log  *slog.Logger
+}
+
+func newWriterLoad(s rdv.Store, log *slog.Logger) *writerLoad {
+	l := &writerLoad{log: log, now: time.Now}
+	if bw, ok := s.(busyWriter); ok {
+		l.busy = bw.WriterBusy
+	}
+	return l
+}
+
+// saturated reports whether the writer was busy more than holdLoad of the
+// time since the last look (false at the first), and logs each change.
+func (l *writerLoad) saturated() bool {
+	if l.busy == nil {
+		return false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now, busy := l.now(), l.busy()
+	held := false
+	if !l.at.IsZero() {
+		if wall := now.Sub(l.at); wall > 0 {
+			held = float64(busy-l.was)/float64(wall) > holdLoad
+		}
+	}
+	l.at, l.was = now, busy
+	if held != l.held {
+		if held {
+			l.log.Info("the database's writer is saturated: messages held back", "for at most", holdBack)
+		} else {
+			l.log.Info("the database's writer has room again: messages leave")
+		}
+		l.held = held
+	}
+	return held
 }
 
 // dispatchEvery dispatches the outbox every PollEvery until ctx ends.
@@ -66,8 +134,16 @@ const dispatchAhead = time.Hour
 // write) keeps a burst of bookings ahead of their messages: on SQLite,
 // River's job rows and the bookings share the database's one writer, and
 // delivery catches up once the burst has passed.
+//
+// While the store's one writer is saturated (holdLoad), it dispatches
+// only the messages that have waited holdBack already.
 func (n *Notifier) dispatch(ctx context.Context) (int, error) {
-	msgs, err := n.cfg.Store.UndispatchedMessages(ctx, n.cfg.Now().Add(dispatchAhead), dispatchBatch)
+	now := n.cfg.Now()
+	before := now.Add(dispatchAhead)
+	if n.load.saturated() {
+		before = now.Add(-holdBack)
+	}
+	msgs, err := n.cfg.Store.UndispatchedMessages(ctx, before, dispatchBatch)
 	if err != nil {
 		return 0, fmt.Errorf("read the outbox: %w", err)
 	}

@@ -96,6 +96,7 @@ type Notifier struct {
 	jobs    jobQueue
 	migrate func(ctx context.Context) error
 	dir     *directory
+	load    *writerLoad
 }
 
 // jobQueue is the part of a River client, whatever its driver, that the
@@ -125,7 +126,7 @@ func newNotifier[TTx any](driver riverdriver.Driver[TTx], cfg Config, migrate fu
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	n := &Notifier{cfg: cfg, dir: newDirectory(cfg.Store), migrate: migrate}
+	n := &Notifier{cfg: cfg, dir: newDirectory(cfg.Store), migrate: migrate, load: newWriterLoad(cfg.Store, cfg.Log)}
 	ws := river.NewWorkers()
 	if err := river.AddWorkerSafely(ws, &deliverWorker{n: n}); err != nil {
 		return nil, fmt.Errorf("notify: %w", err)

@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"net/url"
 	"sync"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -185,6 +186,12 @@ type Stats struct {
 	Writes       int64 // writes run in them
 	LargestBatch int64 // most writes in one transaction
 }
+
+// WriterBusy returns how long the writer has spent writing since the
+// store opened: sampled twice, the share of the time between that it was
+// busy. Background work that shares the one writer with the bookings
+// (the delivery of messages) holds back while it is saturated.
+func (s *Store) WriterBusy() time.Duration { return time.Duration(s.writer.busy.Load()) }
 
 // Stats returns the writer's counters.
 func (s *Store) Stats() Stats {

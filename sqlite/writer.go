@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"rdv"
 )
@@ -46,6 +47,7 @@ type writer struct {
 	batches  atomic.Int64 // transactions committed or attempted
 	commands atomic.Int64 // batched commands run
 	largest  atomic.Int64 // most commands in one batch
+	busy     atomic.Int64 // nanoseconds spent running batches
 
 	lastBatch int // size of the previous batch, a hint of concurrency
 }
@@ -147,6 +149,8 @@ const gatherRounds = 4
 // dispatch runs a batch: the plain commands together, an exclusive one
 // (always last) alone.
 func (w *writer) dispatch(batch []*command) {
+	began := time.Now()
+	defer func() { w.busy.Add(int64(time.Since(began))) }()
 	if last := batch[len(batch)-1]; last.exclusive != nil {
 		if len(batch) > 1 {
 			w.runBatch(batch[:len(batch)-1])

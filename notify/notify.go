@@ -6,15 +6,19 @@
 // The path of a message:
 //
 //  1. A change and its messages commit in one transaction (the outbox:
-//     rdv.MessageStore). Nothing here runs on the booking's path.
+//     rdv.MessageStore). Nothing here runs on the booking's path. A
+//     booking writes its confirmation only, carrying the time of its
+//     reminder: the store writes the reminder when the confirmation's
+//     delivery ends, in the transaction that records it.
 //  2. The dispatcher makes one background job (River) per message not yet
 //     dispatched and due within the hour, unique by message, scheduled at
 //     the message's due time (a reminder's), then marks the messages
-//     dispatched. A reminder written with its booking a day ahead gets its
-//     job only when its time nears: during a burst of bookings, only
-//     their confirmations' jobs compete with them for the database. A
-//     crash between the two makes the same jobs again, which River's
-//     uniqueness drops.
+//     dispatched. A reminder due a day ahead gets its job only when its
+//     time nears. While the database's one writer is saturated (SQLite,
+//     a burst of bookings), a message waits up to 10 s for its job, so
+//     that delivery's writes do not take the writer from the bookings. A
+//     crash between making the jobs and marking the messages makes the
+//     same jobs again, which River's uniqueness drops.
 //  3. The job's worker starts an attempt (BeginSend commits "sending"
 //     before the message leaves), renders the message from the current
 //     appointment, sends it, and records the outcome. A failure that

@@ -72,6 +72,8 @@ type Index struct {
 	services []serviceSlots // by rdv.ServiceIndex
 	count    atomic.Int64
 	scratch  sync.Pool // *scratch
+
+	added atomic.Pointer[func(rdv.Slot)] // see WhenAdded
 }
 
 // directory is the network the index serves. A published directory never

@@ -44,6 +44,22 @@ func (ix *Index) Add(s rdv.Slot) {
 		ix.count.Add(1)
 	}
 	ss.mu.Unlock()
+	if fn := ix.added.Load(); fn != nil {
+		(*fn)(s)
+	}
+}
+
+// WhenAdded has fn told of every slot Add makes bookable (a cancellation,
+// an expired hold or proposal, new availability, another instance's
+// change), after the index holds it: the matcher offers it to the waiting
+// requests. fn runs on the writer's goroutine and must not block; nil
+// stops the telling.
+func (ix *Index) WhenAdded(fn func(rdv.Slot)) {
+	if fn == nil {
+		ix.added.Store(nil)
+		return
+	}
+	ix.added.Store(&fn)
 }
 
 // Remove takes a slot out of the index; removing an absent slot is harmless.

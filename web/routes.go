@@ -173,6 +173,8 @@ var pageRoutes = []pageRoute{
 	at("GET /operateur/modes", operator, through, allowed, refused, operators, (*Server).modesPage),
 	at("POST /operateur/modes", operator, through, allowed, refused, operators, (*Server).setModes),
 	at("GET /operateur/charge", operator, through, allowed, refused, operators, (*Server).operatorLoad),
+	// The finder fees' movements, and the totals that show they balance.
+	at("GET /operateur/frais", operator, through, allowed, refused, operators, (*Server).operatorFees),
 	// What was written to patients, and the outages they are told of.
 	at("GET /operateur/courriels", operator, through, allowed, refused, operators, (*Server).operatorMessages),
 	at("GET /operateur/courriels/{id}", operator, through, allowed, refused, operators, (*Server).operatorMessage),

@@ -100,6 +100,7 @@ func (s *site) staffPages(t *testing.T, lang string) map[string]answer {
 
 	op := signedIn(rdv.Operator)
 	add("operator console", get(op, "/operateur", http.StatusOK))
+	add("operator fees", get(op, "/operateur/frais", http.StatusOK))
 	add("operator load, nothing reported", get(op, "/operateur/charge", http.StatusOK))
 	withLoad(s)
 	add("operator load", get(op, "/operateur/charge", http.StatusOK))

@@ -80,6 +80,7 @@ type serveFlags struct {
 	Spool         string
 	Waitroom      waitroomFlags
 	Notify        notifyFlags
+	Fees          feeFlags
 }
 
 func (m *Main) parseServe(args []string) (*serveFlags, error) {
@@ -90,6 +91,7 @@ func (m *Main) parseServe(args []string) (*serveFlags, error) {
 	f.Admission.RegisterFlags(fs)
 	f.Waitroom.register(fs, env)
 	f.Notify.register(fs, env)
+	f.Fees.register(fs, env)
 	fs.StringVar(&f.Addr, "addr", env.String("RDV_ADDR", ":8080"), "address to listen on (env RDV_ADDR)")
 	fs.BoolVar(&f.Demo, "demo", false, "build the demo network first when the database is empty")
 	fs.Int64Var(&f.Seed, "seed", 1, "with --demo: seed of the demo network")
@@ -114,6 +116,9 @@ func (m *Main) parseServe(args []string) (*serveFlags, error) {
 		return nil, fmt.Errorf("--max-live-holds-per-address %d: want at least --max-live-holds (%d)", f.AddressHolds, f.MaxLiveHolds)
 	}
 	if err := f.Notify.check(); err != nil {
+		return nil, err
+	}
+	if err := f.Fees.check(); err != nil {
 		return nil, err
 	}
 	addr, err := checkMetricsAddr(f.MetricsAddr)
@@ -214,6 +219,13 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeNotifier() // after the notifier has stopped, below
+	// The fees' sweeper tells the payment provider of the captures,
+	// voids and refunds that other writes recorded in their own
+	// transactions (rdv/fees).
+	feeTaker, err := f.Fees.open(store, m.Log)
+	if err != nil {
+		return err
+	}
 	metrics, err := listenMetrics(f.MetricsAddr, reg, m.Log)
 	if err != nil {
 		return err
@@ -247,6 +259,7 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	wg.Go(func() { _ = room.Run(bg) })
 	wg.Go(func() { _ = requests.Run(bg) })
 	wg.Go(func() { runNotifier(bg, notifier, m.Log) })
+	wg.Go(func() { _ = feeTaker.Run(bg, f.Fees.Settle, time.Now) })
 	// Other instances' changes reach the index through the store's
 	// watcher; SQLite, which no other instance shares, has none to bring.
 	learner := availability.NewLearner(index, store, m.Log)

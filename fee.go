@@ -143,6 +143,15 @@ func ErrNoCharge(requestID int64) error {
 	return &Error{Code: ENOTFOUND, Field: "fee", Detail: fmt.Sprintf("request %d has no fee", requestID)}
 }
 
+// IsNoCharge reports whether err is ErrNoCharge: a movement asked of a
+// request without a fee. A write that moves the fee of any request it
+// ends (a free one as well) skips the movement on it:
+//
+//	if _, err := voidCharge(tx, id, now); err != nil && !rdv.IsNoCharge(err) {
+//		return err
+//	}
+func IsNoCharge(err error) bool { return ErrorCode(err) == ENOTFOUND && ErrorField(err) == "fee" }
+
 // MovementKey is the idempotency key of move m on the fee of the request
 // with reference ref: the same for every attempt, so that a retry after a
 // crash (of the platform or of the provider's answer) is recognised by the

@@ -1,6 +1,7 @@
 package rdv
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -144,6 +145,22 @@ func TestLedgerSummaryBalanced(t *testing.T) {
 		spoil(&s)
 		if ok, _ := s.Balanced(); ok {
 			t.Errorf("%s: Balanced() = true", name)
+		}
+	}
+}
+
+func TestIsNoCharge(t *testing.T) {
+	t.Parallel()
+	for err, want := range map[error]bool{
+		ErrNoCharge(7):                                        true,
+		fmt.Errorf("void: %w", ErrNoCharge(7)):                true,
+		Errorf(ENOTFOUND, "request 7"):                        false,
+		ErrChargeState(7, ChargeVoided, MoveCapture):          false,
+		FieldError("fee", "fee of 0 cents, want 1 to 100000"): false,
+		nil: false,
+	} {
+		if got := IsNoCharge(err); got != want {
+			t.Errorf("IsNoCharge(%v) = %v, want %v", err, got, want)
 		}
 	}
 }

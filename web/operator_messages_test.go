@@ -45,30 +45,34 @@ func withOutbox(t *testing.T, s *site, slotID int64) outbox {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms, err := s.store.Messages(ctx, rdv.MessageFilter{AppointmentID: a.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
 	o := outbox{appt: a, token: token}
-	for _, m := range ms {
-		switch {
-		case m.Kind == rdv.MessageConfirmed && m.Channel == rdv.ByEmail:
-			o.sent = m.ID
-		case m.Kind == rdv.MessageConfirmed:
-			o.failed = m.ID
-		case m.Channel == rdv.ByEmail:
-			o.bounced = m.ID
-		default:
-			o.uncertain = m.ID
+	// The confirmations first: their delivery writes the reminders.
+	byKind := func(kind rdv.MessageKind) (email, sms int64) {
+		t.Helper()
+		ms, err := s.store.Messages(ctx, rdv.MessageFilter{AppointmentID: a.ID})
+		if err != nil {
+			t.Fatal(err)
 		}
+		for _, m := range ms {
+			switch {
+			case m.Kind != kind:
+			case m.Channel == rdv.ByEmail:
+				email = m.ID
+			default:
+				sms = m.ID
+			}
+		}
+		if email == 0 || sms == 0 {
+			t.Fatalf("the booking's messages %+v, want a %s on each channel", ms, kind)
+		}
+		return email, sms
 	}
-	if o.sent == 0 || o.failed == 0 || o.bounced == 0 || o.uncertain == 0 {
-		t.Fatalf("the booking wrote %+v, want a confirmation and a reminder on each channel", ms)
-	}
+	o.sent, o.failed = byKind(rdv.MessageConfirmed)
 	link := fmt.Sprintf("https://rdv.example/rendez-vous/%d?token=%s", a.ID, token)
 	deliver(t, s, o.sent, rdv.SendOutcome{Status: rdv.MessageSent, Subject: "Votre rendez-vous est confirmé",
 		Body: "Bonjour,\n\nVotre rendez-vous est confirmé.\nPour l'annuler : " + link + "\n\n<b>Clinique du Plateau</b>"})
 	deliver(t, s, o.failed, rdv.SendOutcome{Status: rdv.MessageFailed, Error: "fournisseur : 503 indisponible"})
+	o.bounced, o.uncertain = byKind(rdv.MessageReminder)
 	deliver(t, s, o.bounced, rdv.SendOutcome{Status: rdv.MessageBounced, Error: "550 adresse inconnue"})
 	for range 2 { // the second attempt finds the first cut off
 		if _, err := s.store.BeginSend(ctx, o.uncertain, now); err != nil {

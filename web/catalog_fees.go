@@ -35,7 +35,7 @@ func init() {
 
 		"ledger.ledger.title":     {"Mouvements", "Movements"},
 		"ledger.ledger.signs":     {"« Réservé » est l'argent retenu sur le moyen de paiement des patients, « Encaissé » l'argent pris ; un montant négatif le diminue. Par frais, l'encaissé fait ce que le patient a payé en fin de compte.", "“Held” is the money reserved on patients' payment methods, “Taken” the money taken; a negative amount lowers it. Per fee, what was taken sums to what the patient finally paid."},
-		"ledger.newest":           {"Du plus récent au plus ancien ; mouvements par page : %d au plus.", "Newest first; movements per page: %d at most."},
+		"ledger.newest":           {"Du plus récent au plus ancien ; mouvements par page : au plus %d.", "Newest first; movements per page: at most %d."},
 		"ledger.col.at":           {"Date", "Date"},
 		"ledger.col.request":      {"Demande", "Request"},
 		"ledger.col.move":         {"Mouvement", "Movement"},

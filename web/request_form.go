@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/auth"
 	"rdv/places"
 )
 
@@ -24,6 +25,7 @@ type requestFormData struct {
 	Services []rdv.Service
 	Radii    []radiusOption
 	Places   any // the datalist of places
+	requestChoices
 }
 
 // radiusOption is one distance of the form's list.
@@ -38,8 +40,10 @@ var requestFields = func() []labelled {
 	for _, pf := range patientFields {
 		out = append(out, labelled{pf.name, pf.labelKey})
 	}
-	return append(out, labelled{"language", "book.language"}, labelled{"service", "search.service"}, labelled{"place", "search.place"},
-		labelled{"radius", "search.radius"}, labelled{"availability", "req.availability"}, labelled{"form", "req.title"})
+	out = append(out, labelled{"language", "book.language"}, labelled{"service", "search.service"}, labelled{"place", "search.place"},
+		labelled{"radius", "search.radius"})
+	out = append(out, requestCriteriaFields...)
+	return append(out, labelled{"availability", "req.availability"}, labelled{"form", "req.title"})
 }()
 
 // requestForm shows the empty form, with the search's service and place
@@ -57,14 +61,16 @@ func (s *Server) requestForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	f := newForm(url.Values{"language": {langOf(r.Context())}, "radius": {"25"},
-		"service": {q.Get("service")}, "place": {q.Get("lieu")}})
-	s.renderRequestForm(w, r, http.StatusOK, f)
+	v := url.Values{"language": {langOf(r.Context())}, "radius": {"25"}, "scope": {string(rdv.ScopeNetwork)},
+		"service": {q.Get("service")}, "place": {q.Get("lieu")}}
+	s.requestFormFor(r, v)
+	s.renderRequestForm(w, r, http.StatusOK, newForm(v))
 }
 
 func (s *Server) renderRequestForm(w http.ResponseWriter, r *http.Request, status int, f *form) {
 	s.render(w, r, status, "request_form", &page{Title: "req.title", Form: f,
-		Data: requestFormData{Services: rdv.Services, Radii: radiusOptions(langOf(r.Context())), Places: s.places}})
+		Data: requestFormData{Services: rdv.Services, Radii: radiusOptions(langOf(r.Context())), Places: s.places,
+			requestChoices: s.requestChoicesFor(r, f)}})
 }
 
 func radiusOptions(lang string) []radiusOption {
@@ -87,7 +93,10 @@ func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := newForm(r.PostForm)
-	req := readRequest(f, rdv.DateOf(time.Now()))
+	now := time.Now()
+	req := readRequest(f, rdv.DateOf(now))
+	s.readWho(r, f, &req)
+	s.readCriteria(r, f, &req, now)
 	if len(f.Errors) > 0 {
 		if s.keepRequestDraft(w, r, draft{Values: typedValues(f.Values), Errors: f.Errors}) {
 			http.Redirect(w, r, requestPath, http.StatusSeeOther)
@@ -97,6 +106,9 @@ func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
 		s.renderRequestForm(w, r, http.StatusUnprocessableEntity, f)
 		return
 	}
+	// The request's own page opens with this token, given once, here.
+	token := auth.RandomToken(24)
+	req.TokenHash = auth.HashToken(token)
 	got, err := s.d.Requests.Accept(r.Context(), req)
 	if err != nil {
 		s.fail(w, r, err)
@@ -104,7 +116,7 @@ func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
 	}
 	dropRequestDraft(w, r)
 	s.log.InfoContext(r.Context(), "appointment request accepted", "reference", got.Reference)
-	s.requestSent(w, r, got.Reference)
+	s.requestSent(w, r, got.Reference, token)
 }
 
 // readRequest reads and checks the form, recording each problem by its
@@ -131,29 +143,33 @@ func readRequest(f *form, today rdv.Date) rdv.AppointmentRequest {
 	} else {
 		f.Fail("service", "err.service")
 	}
-	switch place, ok := places.Lookup(out.Place); {
+	switch {
 	case rdv.CheckText("place", out.Place) != nil:
 		f.Fail("place", "err.control")
 	case out.Place == "":
 		f.Fail("place", "err.required")
 	case len(out.Place) > 200:
 		f.Fail("place", "err.too_long")
-	case ok:
-		out.Place, out.Lat, out.Lon = place.Name, place.Lat, place.Lon
 	default:
-		// A place the list does not know is kept as typed: an agent
-		// reads it, no search depends on it.
+		// The matcher looks for slots around the place, as the API's
+		// requests are: one it cannot find would never be offered any.
+		place, err := places.Resolve(out.Place)
+		if err != nil {
+			f.Fail("place", "err.place")
+			break
+		}
+		out.Place, out.Lat, out.Lon = place.Name, place.Lat, place.Lon
 	}
 	if km, err := strconv.Atoi(get("radius")); err == nil && validRadius(km) {
 		out.RadiusKm = float64(km)
 	} else {
 		f.Fail("radius", "err.radius")
 	}
+	// The availability is a note for a person now that the criteria say
+	// when: optional, as the API's.
 	switch {
 	case rdv.CheckLongText("availability", out.Availability) != nil:
 		f.Fail("availability", "err.control")
-	case out.Availability == "":
-		f.Fail("availability", "err.required")
 	case len(out.Availability) > 1000:
 		f.Fail("availability", "req.err.availability_long")
 	}

@@ -90,7 +90,8 @@ func TestRequestFormKeepsBadInputWithMessages(t *testing.T) {
 	form := b.do(http.MethodGet, "/demande", nil).want(t, http.StatusOK)
 	bad := requestForm("en")
 	bad.Set("health_number", "nope")
-	bad.Set("availability", "")
+	bad.Set("availability", "") // a note, optional
+	bad.Set("from", "x")
 	bad.Set("service", "astrology")
 	bad.Set("radius", "7")
 	back := b.do(http.MethodGet, "/demande?lang=en", nil)
@@ -100,7 +101,7 @@ func TestRequestFormKeepsBadInputWithMessages(t *testing.T) {
 		t.Fatalf("a form with mistakes is sent to %s", loc)
 	}
 	page := b.do(http.MethodGet, "/demande", nil).want(t, http.StatusOK)
-	page.contains(t, `value="Julie"`, `value="Sherbrooke"`, `id="f-availability-error"`, `id="f-service-error"`, `id="f-radius-error"`, "Some fields need correcting")
+	page.contains(t, `value="Julie"`, `value="Sherbrooke"`, `id="f-from-error"`, `id="f-service-error"`, `id="f-radius-error"`, "Some fields need correcting")
 	if referenceRE.MatchString(page.body) {
 		t.Fatal("a reference was given for a form with mistakes")
 	}

@@ -24,12 +24,16 @@ const (
 // requestSentData is what the confirmation shows.
 type requestSentData struct {
 	Reference string `json:"r"`
+	// Token opens the request's page; the confirmation shows its link
+	// (Link), the one time the token is given.
+	Token string `json:"t"`
+	Link  string `json:"-"`
 }
 
 // requestSent sends the browser that sent the request to its
 // confirmation.
-func (s *Server) requestSent(w http.ResponseWriter, r *http.Request, reference string) {
-	s.setPageCookie(w, r, requestSentCookie, requestSentPath, requestSentPath, requestSentData{Reference: reference}, requestSentTTL)
+func (s *Server) requestSent(w http.ResponseWriter, r *http.Request, reference, token string) {
+	s.setPageCookie(w, r, requestSentCookie, requestSentPath, requestSentPath, requestSentData{Reference: reference, Token: token}, requestSentTTL)
 	http.Redirect(w, r, requestSentPath, http.StatusSeeOther)
 }
 
@@ -41,6 +45,9 @@ func (s *Server) requestSentPage(w http.ResponseWriter, r *http.Request) {
 	if !s.pageCookie(r, requestSentCookie, requestSentPath, &d) || d.Reference == "" {
 		s.renderMessage(w, r, http.StatusNotFound, "req.sent.gone")
 		return
+	}
+	if d.Token != "" {
+		d.Link = s.publicURL + requestPagePathFor(d.Reference, d.Token)
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
 	s.render(w, r, http.StatusOK, "request_sent", &page{Title: "req.sent.title", Data: d})

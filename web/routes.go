@@ -123,6 +123,13 @@ var pageRoutes = []pageRoute{
 	at("GET /demande", browsing, through, allowed, allowed, public, (*Server).requestForm),
 	at("POST /demande", browsing, through, allowed, allowed, public, (*Server).submitRequest),
 	at("GET /demande/envoyee", browsing, through, allowed, allowed, public, (*Server).requestSentPage),
+	// A request's own page, opened by its token as an appointment's by
+	// its link's; answering a proposal books or frees a slot, as
+	// confirming or cancelling does.
+	at("GET /demande/{reference}", holding, through, allowed, refused, link, (*Server).requestPage),
+	at("POST /demande/{reference}/accepter", critical, through, refused, refused, link, (*Server).acceptProposal),
+	at("POST /demande/{reference}/refuser", critical, through, refused, refused, link, (*Server).declineProposal),
+	at("POST /demande/{reference}/retirer", critical, through, refused, refused, link, (*Server).withdrawRequest),
 
 	// The clinic portal. The clinic always comes from the account, never
 	// from the URL (see portal.go). Booking for a caller or a walk-in is

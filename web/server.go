@@ -20,6 +20,7 @@ import (
 	"rdv/auth"
 	"rdv/availability"
 	"rdv/booking"
+	"rdv/match"
 	"rdv/places"
 	"rdv/route"
 )
@@ -51,6 +52,13 @@ type Deps struct {
 	// Requests takes the appointment-request form (the spool); without
 	// it the form answers 503.
 	Requests rdv.RequestAcceptor
+	// Matcher answers the proposals made to requests (accept, decline,
+	// withdraw) so that its queue and the index stay in step with the
+	// store; without it a request's page shows it but answers 503.
+	Matcher *match.Engine
+	// Fee is the finder fee the request form shows for a request to the
+	// whole network; zero: rdv.DefaultFeeConfig's.
+	Fee rdv.FeeConfig
 	// Load reports admission control's live state for the operators'
 	// load page; nil: the page says it is not reported.
 	Load func() LoadSnapshot

@@ -24,20 +24,49 @@ var requestFilters = []struct {
 	value  string
 	status rdv.RequestStatus
 }{
+	{"a-traiter", ""}, // waiting: open or proposed, in the agents' order
 	{"ouvertes", rdv.RequestOpen},
 	{"reservees", rdv.RequestBooked},
 	{"fermees", rdv.RequestClosed},
 	{"toutes", ""},
 }
 
+// waitingRequests lists the requests still worked, open and proposed,
+// in the order agents work them (rdv.SortForAgents): those that need a
+// person first.
+func (s *Server) waitingRequests(r *http.Request, now time.Time) ([]rdv.AppointmentRequest, error) {
+	var list []rdv.AppointmentRequest
+	for _, st := range []rdv.RequestStatus{rdv.RequestOpen, rdv.RequestProposed} {
+		rs, err := s.d.Store.Requests(r.Context(), st, agentRequestsShown)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, rs...)
+	}
+	rdv.SortForAgents(list, now)
+	if len(list) > agentRequestsShown {
+		list = list[:agentRequestsShown]
+	}
+	return list, nil
+}
+
 // agentRequestsData is what the list shows.
 type agentRequestsData struct {
 	Filters  []option
-	Requests []rdv.AppointmentRequest
+	Requests []agentRequestRow
+}
+
+// agentRequestRow is one request of the list: the request, whether it
+// needs a person now, and its criteria in words.
+type agentRequestRow struct {
+	rdv.AppointmentRequest
+	NeedsPerson bool
+	Criteria    []string
 }
 
 // agentRequests lists the appointment requests for the phone agents who
-// call people back, oldest first: the open ones unless asked otherwise.
+// call people back: by default those still worked, the ones that need a
+// person first; else the ones of a status, oldest first.
 func (s *Server) agentRequests(w http.ResponseWriter, r *http.Request) {
 	chosen := requestFilters[0]
 	for _, f := range requestFilters {
@@ -45,13 +74,23 @@ func (s *Server) agentRequests(w http.ResponseWriter, r *http.Request) {
 			chosen = f
 		}
 	}
-	list, err := s.d.Store.Requests(r.Context(), chosen.status, agentRequestsShown)
+	now := time.Now()
+	var list []rdv.AppointmentRequest
+	var err error
+	if chosen.value == "a-traiter" {
+		list, err = s.waitingRequests(r, now)
+	} else {
+		list, err = s.d.Store.Requests(r.Context(), chosen.status, agentRequestsShown)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	lang := langOf(r.Context())
-	data := agentRequestsData{Requests: list}
+	var data agentRequestsData
+	for _, req := range list {
+		data.Requests = append(data.Requests, agentRequestRow{req, req.NeedsPerson(now), criteriaLines(req, lang)[1:]})
+	}
 	for _, f := range requestFilters {
 		data.Filters = append(data.Filters, option{Value: f.value, Label: translate(lang, "req.filter."+f.value), Selected: f == chosen})
 	}
@@ -65,6 +104,14 @@ type agentRequestData struct {
 	Reasons []option
 	// Booked is the appointment booked for the request, when it is.
 	Booked *slotView
+	// NeedsPerson says the request is the agents' to call now; Criteria
+	// are what it asks for, in words.
+	NeedsPerson bool
+	Criteria    []string
+	// Proposal is the slot held for the request while its person
+	// answers, when there is one; History is what happened to it.
+	Proposal *proposalView
+	History  []requestEvent
 }
 
 // agentRequest shows one request with the caller's details and, while it
@@ -83,7 +130,14 @@ func (s *Server) agentRequest(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderAgentRequest(w http.ResponseWriter, r *http.Request, status int, req rdv.AppointmentRequest, f *form, notice string) {
 	lang := langOf(r.Context())
-	data := agentRequestData{Request: req, BookURL: agentBookURL(req)}
+	data := agentRequestData{Request: req, BookURL: agentBookURL(req), NeedsPerson: req.NeedsPerson(time.Now()),
+		Criteria: criteriaLines(req, lang)[1:]}
+	history, live, err := s.requestHistory(r, req, lang)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	data.History, data.Proposal = history, live
 	for _, reason := range rdv.CloseReasons {
 		data.Reasons = append(data.Reasons, option{Value: string(reason), Label: translate(lang, "req.reason."+string(reason)),
 			Selected: f.Values.Get("reason") == string(reason)})

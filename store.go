@@ -170,6 +170,8 @@ type Store interface {
 	MessageStore
 	PatientStore
 	FeeStore
+	ClinicTokenStore
+	WebhookStore
 }
 
 // BookingStore keeps the network, its slots and its appointments. It is

@@ -86,13 +86,21 @@ func book(ctx context.Context, tx pgx.Tx, sl rdv.Slot, r rdv.ConfirmRequest, now
 			INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, secret, due_at, created_at, reminder_at)
 			SELECT k, c, d, l, a.id, 0, s, due, $7, rem
 			FROM a, unnest($26::text[], $27::text[], $28::text[], $29::text[], $30::text[], $31::timestamptz[], $32::timestamptz[])
-				AS u(k, c, d, l, s, due, rem))
+				AS u(k, c, d, l, s, due, rem)),
+		-- The webhook event, only when the clinic has a live endpoint
+		-- that wants it (insertEventSQL's rule).
+		w AS (
+			INSERT INTO webhook_events (type, clinic_id, appointment_id, practitioner_id, service, start_at, end_at, status, occurred_at)
+			SELECT 'appointment.booked', $33, a.id, $34, $35, $36, $37, 'booked', $7 FROM a
+			WHERE EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.clinic_id = $33 AND e.removed_at IS NULL
+				AND 'appointment.booked' = ANY(e.events)))
 		SELECT id FROM a`,
 		sl.ID, p.ID, nullID(p.GuardianID), string(r.BookedBy), string(r.Channel), r.FeeCents, now, r.CancelTokenHash,
 		p.FirstName, p.LastName, dateValue(p.BirthDate), p.Phone, p.Email, p.Language,
 		g.FirstName, g.LastName, nullDate(g.BirthDate), g.Phone, g.Email, g.Language,
 		string(a.Relationship), string(r.Card), r.Notify.Email, r.Notify.SMS, nullID(r.AccountID),
-		ms.kinds, ms.channels, ms.tos, ms.langs, ms.secrets, ms.due, ms.reminders).Scan(&a.ID)
+		ms.kinds, ms.channels, ms.tos, ms.langs, ms.secrets, ms.due, ms.reminders,
+		sl.ClinicID, sl.PractitionerID, string(sl.Service), dbTime(sl.Start), dbTime(sl.End)).Scan(&a.ID)
 	if err != nil {
 		return rdv.Appointment{}, fmt.Errorf("write appointment: %w", err)
 	}
@@ -192,6 +200,9 @@ func (s *Store) Cancel(ctx context.Context, r rdv.CancelRequest) (rdv.Appointmen
 			kind = rdv.MessageCancelledByClinic
 		}
 		now := dbTime(r.Now)
+		if err := insertEvent(ctx, tx, rdv.EventOf(rdv.EventCancelled, a, nil, now)); err != nil {
+			return rdv.Appointment{}, err
+		}
 		return a, insertMessages(ctx, tx, a.Notices(kind, "", now, now))
 	})
 	if err != nil {
@@ -255,6 +266,13 @@ func (s *Store) Reschedule(ctx context.Context, r rdv.RescheduleRequest) (rdv.Ap
 		// from the old time's confirmation, carries the old revision:
 		// delivery skips it. The notice of the new time brings the new
 		// reminder.
+		var old *rdv.Slot
+		if len(ch.Freed) == 1 {
+			old = &ch.Freed[0]
+		}
+		if err := insertEvent(ctx, tx, rdv.EventOf(rdv.EventRescheduled, a, old, now)); err != nil {
+			return rdv.Appointment{}, err
+		}
 		return a, insertMessages(ctx, tx, a.Confirmations(rdv.MessageRescheduled, r.RemindBefore, r.Token, now))
 	})
 	if err != nil {

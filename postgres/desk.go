@@ -308,6 +308,9 @@ func (s *Store) SetAppointmentStatus(ctx context.Context, r rdv.AppointmentStatu
 			}
 		}
 		a, err = readAppointment(ctx, tx, r.AppointmentID, "", false)
+		if err == nil && current.Status != r.Status && r.Status == rdv.NoShow {
+			err = insertEvent(ctx, tx, rdv.EventOf(rdv.EventNoShow, a, nil, r.Now))
+		}
 		return err
 	})
 	if err != nil {

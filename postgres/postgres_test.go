@@ -57,6 +57,10 @@ func (s rawStore) IdempotencyRows(t *testing.T) [][][]byte {
 	return rawRows(t, s.Store, "idempotency_keys")
 }
 
+func (s rawStore) ClinicTokenRows(t *testing.T) [][][]byte {
+	return rawRows(t, s.Store, "clinic_tokens")
+}
+
 func TestMigrateTwice(t *testing.T) {
 	dbURL := mustCreateDB(t)
 	if err := Migrate(context.Background(), dbURL); err != nil {

@@ -87,6 +87,7 @@ func cancel(tx *wtx, r rdv.CancelRequest) (rdv.Appointment, rdv.SlotChanges, err
 		kind = rdv.MessageCancelledByClinic
 	}
 	tx.queueMessages(a.Notices(kind, "", r.Now, r.Now))
+	tx.queueEvent(rdv.EventOf(rdv.EventCancelled, a, nil, r.Now))
 	return a, rdv.SlotChanges{Freed: []rdv.Slot{a.Slot}}, nil
 }
 
@@ -155,6 +156,7 @@ func reschedule(tx *wtx, r rdv.RescheduleRequest) (rdv.Appointment, rdv.SlotChan
 	// the old time's confirmation, carries the old revision: delivery
 	// skips it. The notice of the new time brings the new reminder.
 	tx.queueMessages(a.Confirmations(rdv.MessageRescheduled, r.RemindBefore, r.Token, r.Now))
+	tx.queueEvent(rdv.EventOf(rdv.EventRescheduled, a, &old, r.Now))
 	return a, rdv.SlotChanges{Freed: []rdv.Slot{old}, Taken: []rdv.Slot{slot}}, nil
 }
 

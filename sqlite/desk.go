@@ -310,5 +310,8 @@ func setAppointmentStatus(tx *wtx, r rdv.AppointmentStatusRequest) (rdv.Appointm
 	}
 	a.Status = r.Status
 	a.Revision++
+	if a.Status == rdv.NoShow {
+		tx.queueEvent(rdv.EventOf(rdv.EventNoShow, a, nil, r.Now))
+	}
 	return a, nil
 }

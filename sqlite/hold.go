@@ -182,6 +182,7 @@ func confirmHold(tx *wtx, r rdv.ConfirmRequest) (rdv.Appointment, rdv.SlotChange
 	slot.State, slot.HoldID, slot.HoldExpires = rdv.SlotBooked, "", time.Time{}
 	a.Slot = slot
 	tx.queueMessages(a.Confirmations(rdv.MessageConfirmed, r.RemindBefore, r.CancelToken, r.Now))
+	tx.queueEvent(rdv.EventOf(rdv.EventBooked, a, nil, r.Now))
 	return a, rdv.SlotChanges{Taken: []rdv.Slot{slot}}, nil
 }
 

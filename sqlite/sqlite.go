@@ -130,6 +130,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	s := &Store{path: path, readConns: opts.ReadConns, read: read, write: write, reads: newStmtCache(read)}
 	s.writer = startWriter(conn, opts.MaxBatch)
+	if err := s.loadWebhooksFlag(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -52,6 +52,10 @@ func (s rawStore) IdempotencyRows(t *testing.T) [][][]byte {
 	return rawRows(t, s.path, "idempotency")
 }
 
+func (s rawStore) ClinicTokenRows(t *testing.T) [][][]byte {
+	return rawRows(t, s.path, "clinic_tokens")
+}
+
 // rawRows reads every row of table in the database file at path through
 // a connection of its own, each column as its bytes.
 func rawRows(t *testing.T, path, table string) [][][]byte {

@@ -50,6 +50,11 @@ type writer struct {
 	busy     atomic.Int64 // nanoseconds spent running batches
 
 	lastBatch int // size of the previous batch, a hint of concurrency
+
+	// webhooks is set while some clinic has a live webhook endpoint: only
+	// then do the booking writes queue their events (queueEvent), so that
+	// a network without endpoints pays nothing for them.
+	webhooks atomic.Bool
 }
 
 func startWriter(conn *sql.Conn, maxBatch int) *writer {
@@ -190,13 +195,13 @@ func (w *writer) runBatch(batch []*command) {
 		w.failAll(live, fmt.Errorf("begin: %w", err))
 		return
 	}
-	tx := &wtx{ctx: w.ctx, stmts: w.stmts}
+	tx := &wtx{ctx: w.ctx, stmts: w.stmts, webhooks: &w.webhooks}
 	for i, c := range live {
 		if err := w.exec("SAVEPOINT cmd"); err != nil {
 			w.abort(live, fmt.Errorf("savepoint: %w", err))
 			return
 		}
-		queued := len(tx.outbox)
+		queued, events := len(tx.outbox), len(tx.events)
 		errs[i] = mapError(c.run(tx))
 		if errs[i] == nil {
 			if err := w.exec("RELEASE cmd"); err != nil {
@@ -206,6 +211,7 @@ func (w *writer) runBatch(batch []*command) {
 			continue
 		}
 		tx.outbox = tx.outbox[:queued] // the failed write's messages go with it
+		tx.events = tx.events[:events]
 		if err := w.exec("ROLLBACK TO cmd"); err != nil {
 			w.abort(live, fmt.Errorf("roll back to savepoint: %w", err))
 			return
@@ -216,6 +222,10 @@ func (w *writer) runBatch(batch []*command) {
 		}
 	}
 	if err := insertMessages(tx, tx.outbox); err != nil {
+		w.abort(live, err)
+		return
+	}
+	if err := insertEvents(tx, tx.events); err != nil {
 		w.abort(live, err)
 		return
 	}
@@ -269,6 +279,10 @@ type wtx struct {
 	// outbox is the messages the batch's writes queued (queueMessages),
 	// written together just before the commit.
 	outbox []rdv.Message
+	// events are the webhook events the batch's writes queued
+	// (queueEvent), written like outbox.
+	events   []rdv.AppointmentEvent
+	webhooks *atomic.Bool
 }
 
 // queueMessages adds messages to the outbox in the batch's transaction.

@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"IncidentReach", runIncidentReach},
 		{"Refusals", runRefusals},
 		{"Fees", runFees},
+		{"ClinicIntegrations", runClinicIntegrations},
 	}
 	for _, p := range parts {
 		t.Run(p.name, func(t *testing.T) {

@@ -143,6 +143,12 @@ func ErrNoCharge(requestID int64) error {
 	return &Error{Code: ENOTFOUND, Field: "fee", Detail: fmt.Sprintf("request %d has no fee", requestID)}
 }
 
+// ErrNoAppointmentCharge is ErrNoCharge for the request an appointment
+// was booked for: none, or one without a fee.
+func ErrNoAppointmentCharge(appointmentID int64) error {
+	return &Error{Code: ENOTFOUND, Field: "fee", Detail: fmt.Sprintf("appointment %d was booked for no fee", appointmentID)}
+}
+
 // IsNoCharge reports whether err is ErrNoCharge: a movement asked of a
 // request without a fee. A write that moves the fee of any request it
 // ends (a free one as well) skips the movement on it:
@@ -372,6 +378,10 @@ type FeeStore interface {
 	RefundCharge(ctx context.Context, requestID int64, now time.Time) (Charge, error)
 	// Charge returns a request's fee, or ErrNoCharge.
 	Charge(ctx context.Context, requestID int64) (Charge, error)
+	// AppointmentCharge returns the fee of the request that appointment
+	// appointmentID was booked for, or ErrNoCharge (an appointment booked
+	// otherwise, or for a free request): what a receipt's message reads.
+	AppointmentCharge(ctx context.Context, appointmentID int64) (Charge, error)
 	// Ledger returns a page of the ledger, newest first.
 	Ledger(ctx context.Context, q LedgerQuery) ([]LedgerEntry, error)
 	// LedgerSummary returns the ledger's totals and the charges'.
@@ -383,4 +393,34 @@ type FeeStore interface {
 	// movement. Settling one already settled changes nothing; an unknown
 	// entry is ENOTFOUND.
 	SettleMovement(ctx context.Context, entryID int64, providerRef string, now time.Time) error
+}
+
+// RequestFee is a request's fee as the payment provider authorised it,
+// before the request was accepted: what the platform keeps of the
+// payment (the provider's reference), never the payment token.
+type RequestFee struct {
+	Quote        FeeQuote
+	ProviderRef  string // the provider's reference of the authorisation
+	AuthorizedAt time.Time
+}
+
+// Authorization is the fee as the store records it for request
+// requestID.
+func (f RequestFee) Authorization(requestID int64) ChargeAuthorization {
+	return ChargeAuthorization{RequestID: requestID, Quote: f.Quote, ProviderRef: f.ProviderRef, Now: f.AuthorizedAt}
+}
+
+// FeeReceipts returns the message that carries the receipt of the fee
+// taken for appointment a, booked by accepting a proposal: by email,
+// since a receipt is a document to keep, to whom messages about a go,
+// in their language; none without an email. The store writes it in the
+// transaction that captures the fee (the outbox), so that every fee
+// taken has its receipt, sent once.
+func (a Appointment) FeeReceipts(now time.Time) []Message {
+	to, lang := a.Contact(ByEmail)
+	if to == "" {
+		return nil
+	}
+	return []Message{{Kind: MessageReceipt, Channel: ByEmail, To: to, Language: lang, AppointmentID: a.ID,
+		Revision: a.Revision, DueAt: now, Status: MessageQueued, CreatedAt: now}}
 }

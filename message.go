@@ -11,7 +11,7 @@ type MessageKind string
 // Message kinds. Every change that a patient must hear about writes its
 // messages in the transaction that makes it (the outbox): a booking
 // confirmed, moved or cancelled, a reminder due before the appointment, a
-// sign-in code, an outage notice.
+// sign-in code, an outage notice, the receipt of a fee taken.
 const (
 	MessageConfirmed         MessageKind = "confirmed"
 	MessageRescheduled       MessageKind = "rescheduled"
@@ -20,6 +20,7 @@ const (
 	MessageReminder          MessageKind = "reminder"
 	MessageSignInCode        MessageKind = "signin_code"
 	MessageOutage            MessageKind = "outage"
+	MessageReceipt           MessageKind = "receipt" // the finder fee taken, when a proposal is accepted
 )
 
 // MessageChannel is how a message reaches its reader.

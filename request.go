@@ -126,6 +126,17 @@ type AppointmentRequest struct {
 	// TokenHash is auth.HashToken of the secret given once to whoever
 	// filed the request, which its API calls carry.
 	TokenHash string
+	// PaymentToken is the opaque token of the person's payment method,
+	// from the payment provider's own form, for the fee of a network
+	// request: handed to the provider once, before the request is
+	// spooled, and never kept (never encoded, so never spooled).
+	PaymentToken string `json:"-"`
+	// Fee is the fee the provider authorised before the request was
+	// accepted: AddRequest records it in the transaction that stores the
+	// request, so that a request that pays is never matched unpaid. Nil:
+	// a free request. Read only when a request is added; the store's
+	// charge (FeeStore.Charge) tells the fee after.
+	Fee *RequestFee
 
 	// How the request ended, set once with its status: the appointment
 	// booked for it, or why it was closed and by which staff account
@@ -199,8 +210,8 @@ const DefaultRequestLimit = 100
 // Storable checks that a request can be stored and returns it as every
 // store keeps it: an open status when none is set, the network scope when
 // none is set, and a position that is not a number (no form produces one)
-// kept as zero. Stores call it so that
-// they accept and refuse the same requests.
+// kept as zero; a fee, if any, whole and on a network request. Stores
+// call it so that they accept and refuse the same requests.
 func (r AppointmentRequest) Storable() (AppointmentRequest, error) {
 	if r.Reference == "" {
 		return AppointmentRequest{}, FieldError("reference", "reference missing")
@@ -213,6 +224,14 @@ func (r AppointmentRequest) Storable() (AppointmentRequest, error) {
 		return AppointmentRequest{}, err
 	}
 	r.Scope = scope
+	if r.Fee != nil {
+		if r.Scope == ScopeOwnClinic {
+			return AppointmentRequest{}, FieldError("fee", "a request for one's own clinic is free")
+		}
+		if err := r.Fee.Authorization(1).Validate(); err != nil {
+			return AppointmentRequest{}, err
+		}
+	}
 	if !r.To.IsZero() && !r.From.Before(r.To) {
 		return AppointmentRequest{}, FieldError("to", "the range ends before it starts")
 	}

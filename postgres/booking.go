@@ -196,10 +196,15 @@ func (s *Store) Cancel(ctx context.Context, r rdv.CancelRequest) (rdv.Appointmen
 			return rdv.Appointment{}, err
 		}
 		kind := rdv.MessageCancelled
+		now := dbTime(r.Now)
 		if r.ByStaff {
 			kind = rdv.MessageCancelledByClinic
+			// The clinic broke what the fee paid for: it is given back. A
+			// patient who cancels keeps the finding they paid for, done.
+			if _, _, err := refundAppointmentFee(ctx, tx, r.AppointmentID, now); err != nil {
+				return rdv.Appointment{}, fmt.Errorf("refund the fee of appointment %d: %w", r.AppointmentID, err)
+			}
 		}
-		now := dbTime(r.Now)
 		if err := insertEvent(ctx, tx, rdv.EventOf(rdv.EventCancelled, a, nil, now)); err != nil {
 			return rdv.Appointment{}, err
 		}

@@ -94,6 +94,20 @@ func (s *Store) Charge(ctx context.Context, requestID int64) (rdv.Charge, error)
 	return c, nil
 }
 
+// AppointmentCharge returns the fee of the request that an appointment
+// was booked for, or ErrNoAppointmentCharge.
+func (s *Store) AppointmentCharge(ctx context.Context, appointmentID int64) (rdv.Charge, error) {
+	var requestID int64
+	err := s.pool.QueryRow(ctx, `SELECT c.request_id FROM requests r JOIN charges c ON c.request_id = r.id
+		WHERE r.appointment_id = $1`, appointmentID).Scan(&requestID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return rdv.Charge{}, rdv.ErrNoAppointmentCharge(appointmentID)
+	} else if err != nil {
+		return rdv.Charge{}, mapError(fmt.Errorf("read the fee of appointment %d: %w", appointmentID, err))
+	}
+	return s.Charge(ctx, requestID)
+}
+
 // authorizeCharge records an authorised fee inside tx: the charge and
 // its first ledger row, already settled since the provider answered
 // before. For a request's creation, in the transaction that stores it.

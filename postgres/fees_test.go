@@ -25,9 +25,6 @@ func paidBooking(t *testing.T, now time.Time) (*Store, string, rdv.AppointmentRe
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AuthorizeCharge(ctx, rdv.ChargeAuthorization{RequestID: r.ID, Quote: rdv.QuoteFee(1999), ProviderRef: "auth-1", Now: now}); err != nil {
-		t.Fatal(err)
-	}
 	var slot rdv.Slot
 	_ = s.ScanBookable(ctx, now, now, func(sl rdv.Slot) error {
 		if slot.ID == 0 && sl.Audience == rdv.Public {
@@ -42,6 +39,12 @@ func paidBooking(t *testing.T, now time.Time) (*Store, string, rdv.AppointmentRe
 	a, _, err := s.ConfirmHold(ctx, rdv.ConfirmRequest{HoldID: h.ID, Patient: storetest.TestPatient(1), BookedBy: rdv.ByMatcher,
 		Channel: rdv.Request, CancelTokenHash: auth.HashToken("t"), CancelToken: "t", Now: now, ForRequest: r.ID})
 	if err != nil {
+		t.Fatal(err)
+	}
+	// The fee is authorised once the appointment is booked: booked for
+	// the request in one step, not by an accepted proposal, the booking
+	// would release a fee authorised before it.
+	if _, err := s.AuthorizeCharge(ctx, rdv.ChargeAuthorization{RequestID: r.ID, Quote: rdv.QuoteFee(1999), ProviderRef: "auth-1", Now: now}); err != nil {
 		t.Fatal(err)
 	}
 	return s, dbURL, r, a

@@ -66,9 +66,7 @@ func (s *Store) AcceptProposal(ctx context.Context, r rdv.AcceptProposalRequest)
 			a.ID, p.ID, now, req.ID); err != nil {
 			return fmt.Errorf("mark proposal %s accepted: %w", p.ID, err)
 		}
-		// The finder fee is captured here, in the booking's transaction,
-		// when the request has one.
-		return nil
+		return takeFee(ctx, tx, req.ID, a, now)
 	})
 	if err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, err
@@ -77,6 +75,33 @@ func (s *Store) AcceptProposal(ctx context.Context, r rdv.AcceptProposalRequest)
 }
 
 // answerable returns the request's live proposal, which an answer names
+// takeFee captures the finder fee of request requestID, booked as
+// appointment a, in the booking's transaction, and writes its receipt
+// with it: a fee is taken exactly when a proposal is accepted, and every
+// fee taken has its receipt. A free request (its own clinic's) has
+// nothing to take.
+func takeFee(ctx context.Context, tx pgx.Tx, requestID int64, a rdv.Appointment, now time.Time) error {
+	_, err := captureCharge(ctx, tx, requestID, now)
+	switch {
+	case rdv.IsNoCharge(err):
+		return nil
+	case err != nil:
+		return fmt.Errorf("take the fee of request %d: %w", requestID, err)
+	}
+	return insertMessages(ctx, tx, a.FeeReceipts(now))
+}
+
+// releaseFee voids the finder fee of request requestID, which a write
+// ends without an accepted proposal, in that write's transaction: the fee
+// pays for a finding the person accepted, and nothing else. A free
+// request has nothing to release.
+func releaseFee(ctx context.Context, tx pgx.Tx, requestID int64, now time.Time) error {
+	if _, err := voidCharge(ctx, tx, requestID, now); err != nil && !rdv.IsNoCharge(err) {
+		return fmt.Errorf("release the fee of request %d: %w", requestID, err)
+	}
+	return nil
+}
+
 // (proposalID, unless ""): a request without one, or with another, is a
 // conflict.
 func answerable(ctx context.Context, q querier, req rdv.AppointmentRequest, proposalID string) (rdv.Proposal, error) {
@@ -181,11 +206,12 @@ func (s *Store) WithdrawRequest(ctx context.Context, r rdv.WithdrawRequestInput)
 		} else if rdv.ErrorCode(err) != rdv.ENOTFOUND {
 			return err
 		}
-		// The finder fee's authorisation is voided here, when the request
-		// has one.
 		out, err = scanRequest(tx.QueryRow(ctx, `UPDATE requests SET status = 'withdrawn', handled_at = $2 WHERE id = $1 RETURNING `+requestColumns,
 			req.ID, dbTime(r.Now)))
-		return err
+		if err != nil {
+			return err
+		}
+		return releaseFee(ctx, tx, req.ID, r.Now)
 	})
 	if err != nil {
 		return rdv.AppointmentRequest{}, rdv.SlotChanges{}, err
@@ -250,16 +276,29 @@ func (s *Store) ExpireProposals(ctx context.Context, now time.Time) ([]int64, rd
 
 // ExpireRequests ends the open requests whose range ended by now.
 func (s *Store) ExpireRequests(ctx context.Context, now time.Time) (int, error) {
-	var n int64
+	var n int
 	err := s.inTx(ctx, "expire requests", func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE requests SET status = 'expired', handled_at = $1
-			WHERE status = 'open' AND until_at <= $1`, dbTime(now))
-		// The finder fees of the requests that ended are voided here.
-		n = tag.RowsAffected()
-		return err
+		rows, err := tx.Query(ctx, `UPDATE requests SET status = 'expired', handled_at = $1
+			WHERE status = 'open' AND until_at <= $1 RETURNING id`, dbTime(now))
+		if err != nil {
+			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		// Their fees are released with them: an expired request paid for
+		// nothing.
+		for _, id := range ids {
+			if err := releaseFee(ctx, tx, id, now); err != nil {
+				return err
+			}
+		}
+		n = len(ids)
+		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
-	return int(n), nil
+	return n, nil
 }

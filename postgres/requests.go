@@ -26,7 +26,7 @@ func (s *Store) AddRequest(ctx context.Context, r rdv.AppointmentRequest) (rdv.A
 	}
 	var out rdv.AppointmentRequest
 	err = s.inTx(ctx, "add request "+r.Reference, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO requests (reference, first_name, last_name, birth_date, health_number, phone, email, language,
+		tag, err := tx.Exec(ctx, `INSERT INTO requests (reference, first_name, last_name, birth_date, health_number, phone, email, language,
 			service, place, lat, lon, radius_km, availability, child, urgent, status, received_at,
 			from_at, until_at, weekdays, times, practitioner_language, scope, account_id, person_id, token_hash)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
@@ -38,7 +38,16 @@ func (s *Store) AddRequest(ctx context.Context, r rdv.AppointmentRequest) (rdv.A
 		if err != nil {
 			return err
 		}
-		out, err = scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = $1`, r.Reference))
+		if out, err = scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = $1`, r.Reference)); err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 1 && r.Fee != nil {
+			// Stored with its fee or not at all: the matcher never sees
+			// a request that pays before its fee is recorded.
+			fee := r.Fee.Authorization(out.ID)
+			fee.Now = dbTime(fee.Now)
+			_, err = authorizeCharge(ctx, tx, fee)
+		}
 		return err
 	})
 	if err != nil {
@@ -96,6 +105,9 @@ func (s *Store) CloseRequest(ctx context.Context, in rdv.CloseRequestInput) (rdv
 		if err := requestEnded(ctx, tx, tag.RowsAffected(), in.ID); err != nil {
 			return err
 		}
+		if err := releaseFee(ctx, tx, in.ID, in.Now); err != nil {
+			return err
+		}
 		out, err = scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = $1`, in.ID))
 		return err
 	})
@@ -117,7 +129,12 @@ func bookRequest(ctx context.Context, tx pgx.Tx, id, apptID int64, now time.Time
 	if err != nil {
 		return fmt.Errorf("mark request %d booked: %w", id, err)
 	}
-	return requestEnded(ctx, tx, tag.RowsAffected(), id)
+	if err := requestEnded(ctx, tx, tag.RowsAffected(), id); err != nil {
+		return err
+	}
+	// Booked by an agent, not by a proposal the person accepted: the fee
+	// is released, not taken.
+	return releaseFee(ctx, tx, id, now)
 }
 
 // requestEnded checks that an update ended request id: ENOTFOUND when

@@ -85,6 +85,11 @@ func cancel(tx *wtx, r rdv.CancelRequest) (rdv.Appointment, rdv.SlotChanges, err
 	kind := rdv.MessageCancelled
 	if r.ByStaff {
 		kind = rdv.MessageCancelledByClinic
+		// The clinic broke what the fee paid for: it is given back. A
+		// patient who cancels keeps the finding they paid for, done.
+		if _, _, err := refundAppointmentFee(tx, a.ID, r.Now); err != nil {
+			return rdv.Appointment{}, rdv.SlotChanges{}, fmt.Errorf("refund the fee of appointment %d: %w", a.ID, err)
+		}
 	}
 	tx.queueMessages(a.Notices(kind, "", r.Now, r.Now))
 	tx.queueEvent(rdv.EventOf(rdv.EventCancelled, a, nil, r.Now))

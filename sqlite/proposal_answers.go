@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -60,12 +61,41 @@ func acceptProposal(tx *wtx, r rdv.AcceptProposalRequest) (rdv.Appointment, rdv.
 		a.ID, millis(r.Now), req.ID); err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, fmt.Errorf("mark request %d booked: %w", req.ID, mapError(err))
 	}
-	// The finder fee is captured here, in the booking's transaction, when
-	// the request has one.
+	if err := takeFee(tx, req.ID, a, r.Now); err != nil {
+		return rdv.Appointment{}, rdv.SlotChanges{}, err
+	}
 	return a, ch, nil
 }
 
 // answerable returns the request's live proposal, which an answer names
+// takeFee captures the finder fee of request requestID, booked as
+// appointment a, in the booking's transaction, and queues its receipt
+// with it: a fee is taken exactly when a proposal is accepted, and every
+// fee taken has its receipt. A free request (its own clinic's) has
+// nothing to take.
+func takeFee(tx *wtx, requestID int64, a rdv.Appointment, now time.Time) error {
+	_, err := captureCharge(tx, requestID, now)
+	switch {
+	case rdv.IsNoCharge(err):
+		return nil
+	case err != nil:
+		return fmt.Errorf("take the fee of request %d: %w", requestID, err)
+	}
+	tx.queueMessages(a.FeeReceipts(now))
+	return nil
+}
+
+// releaseFee voids the finder fee of request requestID, which a write
+// ends without an accepted proposal, in that write's transaction: the fee
+// pays for a finding the person accepted, and nothing else. A free
+// request has nothing to release.
+func releaseFee(tx *wtx, requestID int64, now time.Time) error {
+	if _, err := voidCharge(tx, requestID, now); err != nil && !rdv.IsNoCharge(err) {
+		return fmt.Errorf("release the fee of request %d: %w", requestID, err)
+	}
+	return nil
+}
+
 // (proposalID, unless ""): a request without one, or with another, is a
 // conflict.
 func answerable(q querier, req rdv.AppointmentRequest, proposalID string) (rdv.Proposal, error) {
@@ -171,8 +201,9 @@ func (s *Store) WithdrawRequest(ctx context.Context, r rdv.WithdrawRequestInput)
 		if _, err := tx.exec(`UPDATE requests SET status = 'withdrawn', handled_at = ? WHERE id = ?`, millis(r.Now), req.ID); err != nil {
 			return fmt.Errorf("withdraw request %d: %w", req.ID, mapError(err))
 		}
-		// The finder fee's authorisation is voided here, when the request
-		// has one.
+		if err := releaseFee(tx, req.ID, r.Now); err != nil {
+			return err
+		}
 		out, err = scanRequest(tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, req.ID))
 		return err
 	}})
@@ -229,19 +260,46 @@ func (s *Store) ExpireProposals(ctx context.Context, now time.Time) ([]int64, rd
 
 // ExpireRequests ends the open requests whose range ended by now.
 func (s *Store) ExpireRequests(ctx context.Context, now time.Time) (int, error) {
-	var n int64
+	var n int
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
-		res, err := tx.exec(`UPDATE requests SET status = 'expired', handled_at = ?
-			WHERE status = 'open' AND until_at <> 0 AND until_at <= ?`, millis(now), millis(now))
+		rows, err := tx.query(`UPDATE requests SET status = 'expired', handled_at = ?
+			WHERE status = 'open' AND until_at <> 0 AND until_at <= ? RETURNING id`, millis(now), millis(now))
 		if err != nil {
 			return mapError(err)
 		}
-		// The finder fees of the requests that ended are voided here.
-		n, err = res.RowsAffected()
-		return err
+		ids, err := scanIDs(rows)
+		if err != nil {
+			return err
+		}
+		// Their fees are released with them: an expired request paid for
+		// nothing.
+		for _, id := range ids {
+			if err := releaseFee(tx, id, now); err != nil {
+				return err
+			}
+		}
+		n = len(ids)
+		return nil
 	}})
 	if err != nil {
 		return 0, fmt.Errorf("expire requests: %w", err)
 	}
-	return int(n), nil
+	return n, nil
+}
+
+// scanIDs reads a column of IDs to the end and closes rows.
+func scanIDs(rows *sql.Rows) ([]int64, error) {
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, mapError(err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapError(err)
+	}
+	return ids, nil
 }

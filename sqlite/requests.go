@@ -25,7 +25,7 @@ func (s *Store) AddRequest(ctx context.Context, r rdv.AppointmentRequest) (rdv.A
 	}
 	var out rdv.AppointmentRequest
 	err = s.writer.submit(ctx, &command{run: func(tx *wtx) error {
-		_, err := tx.exec(`INSERT INTO requests (reference, first_name, last_name, birth_date, health_number, phone, email, language,
+		res, err := tx.exec(`INSERT INTO requests (reference, first_name, last_name, birth_date, health_number, phone, email, language,
 			service, place, lat, lon, radius_km, availability, child, urgent, status, received_at,
 			from_at, until_at, weekdays, times, practitioner_language, scope, account_id, person_id, token_hash)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (reference) DO NOTHING`,
@@ -36,7 +36,18 @@ func (s *Store) AddRequest(ctx context.Context, r rdv.AppointmentRequest) (rdv.A
 		if err != nil {
 			return mapError(err)
 		}
-		out, err = scanRequest(tx.row(`SELECT `+requestColumns+` FROM requests WHERE reference = ?`, r.Reference))
+		added, err := res.RowsAffected()
+		if err != nil {
+			return mapError(err)
+		}
+		if out, err = scanRequest(tx.row(`SELECT `+requestColumns+` FROM requests WHERE reference = ?`, r.Reference)); err != nil {
+			return err
+		}
+		if added == 1 && r.Fee != nil {
+			// Stored with its fee or not at all: the matcher never sees
+			// a request that pays before its fee is recorded.
+			_, err = authorizeCharge(tx, r.Fee.Authorization(out.ID))
+		}
 		return err
 	}})
 	if err != nil {
@@ -94,6 +105,9 @@ func (s *Store) CloseRequest(ctx context.Context, in rdv.CloseRequestInput) (rdv
 		if err := requestEnded(tx, res, in.ID); err != nil {
 			return err
 		}
+		if err := releaseFee(tx, in.ID, in.Now); err != nil {
+			return err
+		}
 		out, err = scanRequest(tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, in.ID))
 		return err
 	}})
@@ -115,7 +129,12 @@ func bookRequest(tx *wtx, id, apptID int64, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("mark request %d booked: %w", id, mapError(err))
 	}
-	return requestEnded(tx, res, id)
+	if err := requestEnded(tx, res, id); err != nil {
+		return err
+	}
+	// Booked by an agent, not by a proposal the person accepted: the fee
+	// is released, not taken.
+	return releaseFee(tx, id, now)
 }
 
 // requestEnded checks that an update ended request id: ENOTFOUND when

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"Refusals", runRefusals},
 		{"Fees", runFees},
 		{"ClinicIntegrations", runClinicIntegrations},
+		{"FeeLife", runFeeLife},
 	}
 	for _, p := range parts {
 		t.Run(p.name, func(t *testing.T) {

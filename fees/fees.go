@@ -103,14 +103,14 @@ func (f *Fees) Quote() rdv.FeeQuote { return f.config.Quote() }
 // on the payment method of paymentToken, and records it. Called again for
 // the same request (a retry), it moves nothing more and returns the fee
 // as recorded. A refused payment is ErrDeclined, and records nothing.
+// Requests are authorised before they are stored (Acceptor); this is for
+// a request stored without its fee.
 func (f *Fees) Authorize(ctx context.Context, requestID int64, reference, paymentToken string, now time.Time) (rdv.Charge, error) {
-	q := f.Quote()
-	ref, err := f.provider.Authorize(ctx, Authorization{Key: rdv.MovementKey(reference, rdv.MoveAuthorize),
-		PaymentToken: paymentToken, AmountCents: q.TotalCents, Currency: q.Currency})
+	fee, err := f.Reserve(ctx, reference, paymentToken, now)
 	if err != nil {
-		return rdv.Charge{}, fmt.Errorf("authorize the fee of request %s: %w", reference, err)
+		return rdv.Charge{}, err
 	}
-	return f.store.AuthorizeCharge(ctx, rdv.ChargeAuthorization{RequestID: requestID, Quote: q, ProviderRef: ref, Now: now})
+	return f.store.AuthorizeCharge(ctx, fee.Authorization(requestID))
 }
 
 // Capture, Void and Refund make that movement on a request's fee in the

@@ -105,13 +105,17 @@ func Open(path string, store rdv.RequestStore, opts Options) (*Spool, error) {
 }
 
 // Accept spools r, durably, and returns it with its reference, status and
-// reception time. Only the spool's disk can make it fail.
+// reception time. Only the spool's disk can make it fail. A caller that
+// had to name the request before (its fee's authorisation is keyed by
+// the reference: rdv/fees) gives the reference, from NewReference.
 func (s *Spool) Accept(ctx context.Context, r rdv.AppointmentRequest) (rdv.AppointmentRequest, error) {
 	if err := ctx.Err(); err != nil {
 		return rdv.AppointmentRequest{}, err
 	}
 	r.ID = 0
-	r.Reference = NewReference()
+	if r.Reference == "" {
+		r.Reference = NewReference()
+	}
 	r.Status = rdv.RequestOpen
 	r.ReceivedAt = s.now().UTC().Truncate(time.Millisecond)
 	rec, err := encode(r)

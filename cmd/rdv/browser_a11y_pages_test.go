@@ -114,6 +114,8 @@ func TestBrowserMorePatientPagesAccessible(t *testing.T) {
 				"phone", "514-555-0123", "place", "Montréal", "availability", "les matins")
 			submitOK(t, ctx, `form[action="/demande"] button[type=submit]`, 200)
 			a.step("request-sent")
+			submitOK(t, ctx, `a[href*="/demande/D-"]`, 200) // the request's own page, by its token
+			a.step("request-page")
 		})
 	}
 }

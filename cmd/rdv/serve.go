@@ -210,7 +210,7 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	if publicURL == "" {
 		publicURL = listenURL(ln.Addr())
 	}
-	site, err := m.site(store, index, engine, requests, admit, room, publicURL, secret)
+	site, err := m.site(store, index, engine, requests, admit, room, publicURL, secret, f.Fees.config())
 	if err != nil {
 		return err
 	}
@@ -358,7 +358,7 @@ func buildIndex(ctx context.Context, store rdv.Store, now time.Time) (*availabil
 }
 
 // site assembles the pages and the JSON API, mounted side by side.
-func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.Engine, requests *spool.Spool, admit *admission.Controller, room *waitroom.Room, publicURL string, secret []byte) (http.Handler, error) {
+func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.Engine, requests *spool.Spool, admit *admission.Controller, room *waitroom.Room, publicURL string, secret []byte, fee rdv.FeeConfig) (http.Handler, error) {
 	ready := func(ctx context.Context) error {
 		_, err := store.Empty(ctx)
 		return err
@@ -374,6 +374,7 @@ func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.
 	wd := web.Deps{Engine: engine, Index: index, Store: store, Ready: ready, Log: m.Log, TrustForwardedFor: trust, Browser: deps.Browser}
 	wd.PublicURL, wd.Secret = publicURL, secret
 	wd.Requests = requests
+	wd.Fee = fee // the request form shows the fee charged
 	wd.Load = loadSnapshot(admit)
 	wd.WaitingRoomOpen = room.Open
 	wd.WaitingRoom = waitingRoomSnapshot(room)

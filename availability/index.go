@@ -74,6 +74,8 @@ type Index struct {
 	scratch  sync.Pool // *scratch
 
 	added atomic.Pointer[func(rdv.Slot)] // see WhenAdded
+
+	changes atomic.Uint64 // see Changes
 }
 
 // directory is the network the index serves. A published directory never

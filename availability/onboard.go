@@ -49,6 +49,7 @@ func (ix *Index) AddClinic(c rdv.Clinic, ps []rdv.Practitioner) {
 		d.addPractitioner(p)
 	}
 	ix.dir.Store(d)
+	ix.changes.Add(1)
 	if ci >= 0 {
 		for i := range ix.services {
 			if !c.Offers(rdv.Services[i]) {

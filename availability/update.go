@@ -43,6 +43,7 @@ func (ix *Index) Add(s rdv.Slot) {
 		ss.list(d.sites[ci])
 		ix.count.Add(1)
 	}
+	ix.changes.Add(1)
 	ss.mu.Unlock()
 	if fn := ix.added.Load(); fn != nil {
 		(*fn)(s)
@@ -84,6 +85,7 @@ func (ix *Index) Remove(s rdv.Slot) {
 	if i, found := slices.BinarySearchFunc(list, key, compareEntries); found {
 		ss.byClinic[ci] = slices.Delete(list, i, i+1)
 		ix.count.Add(-1)
+		ix.changes.Add(1)
 	}
 	ss.mu.Unlock()
 }
@@ -105,6 +107,7 @@ func (ix *Index) PruneBefore(t time.Time) {
 				n := copy(list, list[k:])
 				ss.byClinic[ci] = list[:n]
 				ix.count.Add(-int64(k))
+				ix.changes.Add(1)
 			}
 		}
 		ss.mu.Unlock()

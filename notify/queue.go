@@ -46,6 +46,8 @@ type Config struct {
 	// Now is the clock of attempts and of the dispatcher's window (which
 	// messages are due soon enough to get their job); default time.Now.
 	Now func() time.Time
+	// Work is more background work on the same River client.
+	Work []Work
 }
 
 // Defaults of Config.
@@ -131,12 +133,18 @@ func newNotifier[TTx any](driver riverdriver.Driver[TTx], cfg Config, migrate fu
 	if err := river.AddWorkerSafely(ws, &deliverWorker{n: n}); err != nil {
 		return nil, fmt.Errorf("notify: %w", err)
 	}
+	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: workers}}
+	for _, w := range cfg.Work {
+		if err := w.Register(ws, queues); err != nil {
+			return nil, fmt.Errorf("notify: %w", err)
+		}
+	}
 	// River takes a job running longer than RescueAfter for a crashed
 	// process's: a send is cut off well before.
 	timeout := min(time.Minute, cfg.RescueAfter/2)
 	client, err := river.NewClient(driver, &river.Config{
 		Logger:               cfg.Log,
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: workers}},
+		Queues:               queues,
 		Workers:              ws,
 		MaxAttempts:          cfg.MaxAttempts + 1,
 		RescueStuckJobsAfter: cfg.RescueAfter,
@@ -203,6 +211,9 @@ func (n *Notifier) Run(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { n.dispatchEvery(ctx) })
+	for _, w := range n.cfg.Work {
+		wg.Go(func() { w.Run(ctx, n.jobs) })
+	}
 	<-ctx.Done()
 	wg.Wait()
 	stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopGrace)

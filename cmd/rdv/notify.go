@@ -14,6 +14,7 @@ import (
 	"rdv/flagenv"
 	"rdv/notify"
 	"rdv/sqlite"
+	"rdv/webhook"
 )
 
 // notifyFlags are the settings of the messages rdv serve sends.
@@ -105,6 +106,12 @@ func (m *Main) openNotifier(ctx context.Context, f *serveFlags, store rdv.Store,
 		Links:   notify.Links{Base: publicURL},
 		Log:     m.Log.With("component", "notify"),
 	}
+	// The clinics' webhooks run on the same River client.
+	hooks, err := webhook.New(webhook.Config{Store: store, Log: m.Log.With("component", "webhook")})
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg.Work = append(cfg.Work, hooks)
 	if f.isPostgres() {
 		pool, err := openQueuePool(ctx, f.DB)
 		if err != nil {

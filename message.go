@@ -20,7 +20,8 @@ const (
 	MessageReminder          MessageKind = "reminder"
 	MessageSignInCode        MessageKind = "signin_code"
 	MessageOutage            MessageKind = "outage"
-	MessageReceipt           MessageKind = "receipt" // the finder fee taken, when a proposal is accepted
+	MessageProposal          MessageKind = "proposal" // a slot held for an appointment request: accept or decline
+	MessageReceipt           MessageKind = "receipt"  // the finder fee taken, when a proposal is accepted
 )
 
 // MessageChannel is how a message reaches its reader.
@@ -88,9 +89,13 @@ type Message struct {
 	AppointmentID int64
 	Revision      int
 	IncidentID    int64 // the outage a notice is about (0: none)
+	// ProposalID is the proposal a message offers ("": none): once the
+	// proposal is no longer live, the message is skipped.
+	ProposalID string
 	// Secret is what the message carries that the store keeps nowhere
-	// else in the clear: a sign-in code, or the token of the
-	// appointment's link (its page, to cancel or move it). It is wiped
+	// else in the clear: a sign-in code, the token of the appointment's
+	// link (its page, to cancel or move it), or a proposal's token (the
+	// request's page, to answer it). It is wiped
 	// once the message has left or been given up.
 	Secret string
 	// DueAt is when the message may leave (a reminder's time; the

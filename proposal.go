@@ -45,11 +45,39 @@ type ProposeRequest struct {
 	SlotID     int64
 	TTL        time.Duration
 	Now        time.Time
+	// Token is the proposal's own secret, which its message carries (the
+	// request's token is kept hashed only, so no message can carry it):
+	// it opens the request's page and answers this proposal, never
+	// another, and never withdraws the request. The store keeps
+	// TokenHash, and puts Token in the messages it writes, in the same
+	// transaction (ProposalMessages), wiped once they have left.
+	Token, TokenHash string
+}
+
+// ProposalMessages are the messages that tell a request's person of a
+// proposal: one by email and one by text message, to whichever the
+// request gives, in its language, carrying the proposal's token for the
+// link to the request's page. A store writes them in the transaction
+// that makes the proposal (the outbox).
+func (r AppointmentRequest) ProposalMessages(p Proposal, token string) []Message {
+	m := Message{Kind: MessageProposal, Language: messageLanguage(r.Language), ProposalID: p.ID, Secret: token,
+		DueAt: p.CreatedAt, Status: MessageQueued, CreatedAt: p.CreatedAt}
+	var ms []Message
+	if r.Email != "" {
+		m.Channel, m.To = ByEmail, r.Email
+		ms = append(ms, m)
+	}
+	if r.Phone != "" {
+		m.Channel, m.To = BySMS, r.Phone
+		ms = append(ms, m)
+	}
+	return ms
 }
 
 // AcceptProposalRequest books the slot of a request's live proposal for
 // the request's patient. The request is found by its Reference and the
-// hash of its token (anything else reads as not found).
+// hash of its token, or of the token of one of its proposals, which then
+// answers that proposal only (anything else reads as not found).
 type AcceptProposalRequest struct {
 	Reference string
 	TokenHash string
@@ -74,7 +102,9 @@ type DeclineProposalRequest struct {
 }
 
 // WithdrawRequestInput ends a waiting request at its person's word; a
-// live proposal's slot is freed in the same transaction.
+// live proposal's slot is freed in the same transaction. Only the
+// request's own token withdraws it: a proposal's token, which a message
+// carries and a mailbox may show to others, reads as not found.
 type WithdrawRequestInput struct {
 	Reference string
 	TokenHash string
@@ -85,22 +115,26 @@ type WithdrawRequestInput struct {
 // changes are handed back for the index, as bookings' are.
 type ProposalStore interface {
 	// RequestByReference returns a request by its reference, only if
-	// tokenHash is its token's hash; anything else is ENOTFOUND.
+	// tokenHash is the hash of its token or of the token of one of its
+	// proposals (which its message carries); anything else is ENOTFOUND.
 	RequestByReference(ctx context.Context, reference, tokenHash string) (AppointmentRequest, error)
+	// Proposal returns one proposal, or ENOTFOUND.
+	Proposal(ctx context.Context, id string) (Proposal, error)
 	// MatchableRequests returns the requests the matcher works (open or
 	// proposed, with a date range that ends after now), oldest first.
 	MatchableRequests(ctx context.Context, now time.Time) ([]AppointmentRequest, error)
 	// Proposals returns a request's proposals, oldest first.
 	Proposals(ctx context.Context, requestID int64) ([]Proposal, error)
-	// Propose holds a slot for an open request and records the proposal;
-	// the request becomes proposed. It is refused when the request is not
-	// open (ErrRequestNotOpen) or its range has ended, when the slot is
-	// not free (ESLOTTAKEN) or outside the request's criteria
-	// (AppointmentRequest.Fits, EINVALID field "slot"), when the slot is
-	// kept for registered patients and the request is not one of its
-	// clinic's own, when the request's scope is its own clinic and the
-	// slot is elsewhere, and when the slot was offered to the request
-	// before (ECONFLICT).
+	// Propose holds a slot for an open request and records the proposal
+	// with its token's hash; the request becomes proposed, and its
+	// person's messages (ProposalMessages) are written. It is refused
+	// when the request is not open (ErrRequestNotOpen) or its range has
+	// ended, when the slot is not free (ESLOTTAKEN) or outside the
+	// request's criteria (AppointmentRequest.Fits, EINVALID field
+	// "slot"), when the slot is kept for registered patients and the
+	// request is not one of its clinic's own, when the request's scope is
+	// its own clinic and the slot is elsewhere, and when the slot was
+	// offered to the request before (ECONFLICT).
 	Propose(ctx context.Context, r ProposeRequest) (Proposal, SlotChanges, error)
 	// AcceptProposal books the live proposal's slot for the request's
 	// patient (BookedBy matcher, Channel request) and marks the proposal

@@ -65,8 +65,8 @@ type Config struct {
 	Candidates int
 	Now        func() time.Time // default time.Now
 	// Proposed, when not nil, is called after each proposal is made,
-	// with the matching held: it tells the person (a message queued for
-	// them) and must not block.
+	// with the matching held, and must not block. The person is told by
+	// the store: the proposal's messages are written in its transaction.
 	Proposed func(rdv.AppointmentRequest, rdv.Proposal)
 }
 
@@ -343,8 +343,11 @@ func (e *Engine) offer(ctx context.Context, s rdv.Slot) (rdv.Proposal, *waiting,
 		if !e.fits(w, s, c, pr) {
 			continue
 		}
+		// The proposal's own token, for its message's link: the
+		// request's is kept hashed only.
+		token := auth.RandomToken(24)
 		p, ch, err := e.store.Propose(ctx, rdv.ProposeRequest{ProposalID: "p_" + auth.RandomToken(18), RequestID: w.r.ID,
-			SlotID: s.ID, TTL: e.cfg.ProposalTTL, Now: now})
+			SlotID: s.ID, TTL: e.cfg.ProposalTTL, Now: now, Token: token, TokenHash: auth.HashToken(token)})
 		switch code := rdv.ErrorCode(err); {
 		case err == nil:
 			e.index.Apply(ch)

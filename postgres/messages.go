@@ -15,7 +15,8 @@ import (
 
 // messageColumns are a message's columns in the order messageScan reads.
 const messageColumns = `m.id, m.kind, m.channel, m.destination, m.language, coalesce(m.appointment_id, 0), m.revision,
-	coalesce(m.incident_id, 0), m.secret, m.due_at, m.status, m.attempts, m.last_error, m.subject, m.body, m.created_at, m.sent_at, m.reminder_at`
+	coalesce(m.incident_id, 0), m.secret, m.due_at, m.status, m.attempts, m.last_error, m.subject, m.body, m.created_at, m.sent_at, m.reminder_at,
+	coalesce(m.proposal_id, '')`
 
 // messageScan holds the destinations of messageColumns.
 type messageScan struct {
@@ -30,7 +31,7 @@ type messageScan struct {
 func (x *messageScan) dest() []any {
 	m := &x.m
 	return []any{&m.ID, &x.kind, &x.ch, &m.To, &m.Language, &m.AppointmentID, &m.Revision, &m.IncidentID, &m.Secret,
-		&m.DueAt, &x.status, &m.Attempts, &m.LastError, &m.Subject, &m.Body, &m.CreatedAt, &x.sentAt, &x.remindAt}
+		&m.DueAt, &x.status, &m.Attempts, &m.LastError, &m.Subject, &m.Body, &m.CreatedAt, &x.sentAt, &x.remindAt, &m.ProposalID}
 }
 
 func (x *messageScan) message() rdv.Message {
@@ -50,6 +51,7 @@ func (x *messageScan) message() rdv.Message {
 // one statement writes any number of them.
 type messageColumnArrays struct {
 	kinds, channels, tos, langs, secrets []string
+	proposals                            []string // "": none
 	appointments, incidents              []int64
 	revisions                            []int32
 	due, created                         []time.Time
@@ -59,10 +61,11 @@ type messageColumnArrays struct {
 func newMessageColumns(ms []rdv.Message) messageColumnArrays {
 	n := len(ms)
 	c := messageColumnArrays{kinds: make([]string, n), channels: make([]string, n), tos: make([]string, n), langs: make([]string, n),
-		secrets: make([]string, n), appointments: make([]int64, n), incidents: make([]int64, n), revisions: make([]int32, n),
+		secrets: make([]string, n), proposals: make([]string, n), appointments: make([]int64, n), incidents: make([]int64, n), revisions: make([]int32, n),
 		due: make([]time.Time, n), created: make([]time.Time, n), reminders: make([]*time.Time, n)}
 	for i, m := range ms {
 		c.kinds[i], c.channels[i], c.tos[i], c.langs[i], c.secrets[i] = string(m.Kind), string(m.Channel), m.To, m.Language, m.Secret
+		c.proposals[i] = m.ProposalID
 		c.appointments[i], c.incidents[i], c.revisions[i] = m.AppointmentID, m.IncidentID, int32(m.Revision)
 		c.due[i], c.created[i] = dbTime(m.DueAt), dbTime(m.CreatedAt)
 		if !m.ReminderAt.IsZero() {
@@ -80,11 +83,11 @@ func insertMessages(ctx context.Context, tx pgx.Tx, ms []rdv.Message) error {
 		return nil
 	}
 	c := newMessageColumns(ms)
-	_, err := tx.Exec(ctx, `INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, incident_id, secret, due_at, created_at, reminder_at)
-		SELECT k, ch, d, l, nullif(a, 0), r, nullif(i, 0), s, due, created, rem
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::integer[], $7::bigint[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[])
-			AS u(k, ch, d, l, a, r, i, s, due, created, rem)`,
-		c.kinds, c.channels, c.tos, c.langs, c.appointments, c.revisions, c.incidents, c.secrets, c.due, c.created, c.reminders)
+	_, err := tx.Exec(ctx, `INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, incident_id, secret, due_at, created_at, reminder_at, proposal_id)
+		SELECT k, ch, d, l, nullif(a, 0), r, nullif(i, 0), s, due, created, rem, nullif(p, '')
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::integer[], $7::bigint[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::text[])
+			AS u(k, ch, d, l, a, r, i, s, due, created, rem, p)`,
+		c.kinds, c.channels, c.tos, c.langs, c.appointments, c.revisions, c.incidents, c.secrets, c.due, c.created, c.reminders, c.proposals)
 	if err != nil {
 		return fmt.Errorf("write %d %s messages: %w", len(ms), ms[0].Kind, err)
 	}

@@ -21,17 +21,18 @@ func (s *Store) AcceptProposal(ctx context.Context, r rdv.AcceptProposalRequest)
 	err := s.inTx(ctx, "accept proposal of request "+r.Reference, func(tx pgx.Tx) error {
 		ch = rdv.SlotChanges{}
 		now := dbTime(r.Now)
-		req, err := requestByToken(ctx, tx, r.Reference, r.TokenHash, "FOR UPDATE")
+		req, proposalID, err := requestForAnswer(ctx, tx, r.Reference, r.TokenHash, r.ProposalID, "FOR UPDATE")
 		if err != nil {
 			return err
 		}
-		if req.Status == rdv.RequestBooked && req.AppointmentID != 0 {
+		if req.Status == rdv.RequestBooked && req.AppointmentID != 0 &&
+			(proposalID == "" || proposalEnded(ctx, tx, req.ID, proposalID, rdv.ProposalAccepted)) {
 			// Accepted before (a retry, or a second click): the same booking.
 			ch.Replayed = true
 			a, err = readAppointment(ctx, tx, req.AppointmentID, "", false)
 			return err
 		}
-		p, err := answerable(ctx, tx, req, r.ProposalID)
+		p, err := answerable(ctx, tx, req, proposalID)
 		if err != nil {
 			return err
 		}
@@ -128,15 +129,15 @@ func (s *Store) DeclineProposal(ctx context.Context, r rdv.DeclineProposalReques
 	var ch rdv.SlotChanges
 	err := s.inTx(ctx, "decline proposal of request "+r.Reference, func(tx pgx.Tx) error {
 		ch = rdv.SlotChanges{}
-		req, err := requestByToken(ctx, tx, r.Reference, r.TokenHash, "FOR UPDATE")
+		req, proposalID, err := requestForAnswer(ctx, tx, r.Reference, r.TokenHash, r.ProposalID, "FOR UPDATE")
 		if err != nil {
 			return err
 		}
-		if req.Status == rdv.RequestOpen && r.ProposalID != "" && proposalEnded(ctx, tx, req.ID, r.ProposalID, rdv.ProposalDeclined) {
+		if req.Status == rdv.RequestOpen && proposalID != "" && proposalEnded(ctx, tx, req.ID, proposalID, rdv.ProposalDeclined) {
 			out = req // declined before: nothing more to do
 			return nil
 		}
-		p, err := answerable(ctx, tx, req, r.ProposalID)
+		p, err := answerable(ctx, tx, req, proposalID)
 		if err != nil {
 			return err
 		}

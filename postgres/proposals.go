@@ -24,13 +24,53 @@ var _ rdv.ProposalStore = (*Store)(nil)
 
 const proposalColumns = `p.id, p.request_id, p.status, p.created_at, p.expires_at, coalesce(p.appointment_id, 0), `
 
-// RequestByReference returns a request by its reference and token hash.
+// RequestByReference returns a request by its reference and the hash of
+// its token or of one of its proposals'.
 func (s *Store) RequestByReference(ctx context.Context, reference, tokenHash string) (rdv.AppointmentRequest, error) {
-	r, err := requestByToken(ctx, s.pool, reference, tokenHash, "")
+	r, _, err := requestForAnswer(ctx, s.pool, reference, tokenHash, "", "")
 	if err != nil {
 		return rdv.AppointmentRequest{}, mapError(fmt.Errorf("read request %s: %w", reference, err))
 	}
 	return r, nil
+}
+
+// Proposal returns one proposal.
+func (s *Store) Proposal(ctx context.Context, id string) (rdv.Proposal, error) {
+	p, err := scanProposal(s.pool.QueryRow(ctx, `SELECT `+proposalColumns+slotColumns+` FROM proposals p JOIN slots s ON s.id = p.slot_id
+		WHERE p.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return rdv.Proposal{}, rdv.Errorf(rdv.ENOTFOUND, "proposal %s", id)
+	}
+	if err != nil {
+		return rdv.Proposal{}, mapError(fmt.Errorf("read proposal %s: %w", id, err))
+	}
+	return p, nil
+}
+
+// requestForAnswer reads (lock: and locks) a request by its reference for
+// the holder of a token: the request's own, which answers whichever
+// proposal proposalID names (any: ""), or the token of one of its
+// proposals, which answers that proposal only. It returns the proposal
+// answered ("" for any). Any other token reads as not found.
+func requestForAnswer(ctx context.Context, q querier, reference, tokenHash, proposalID, lock string) (rdv.AppointmentRequest, string, error) {
+	r, err := scanRequest(q.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = $1 `+lock, reference))
+	if err != nil {
+		return rdv.AppointmentRequest{}, "", err
+	}
+	if r.TokenHash != "" && subtle.ConstantTimeCompare([]byte(r.TokenHash), []byte(tokenHash)) == 1 {
+		return r, proposalID, nil
+	}
+	var id string
+	err = q.QueryRow(ctx, `SELECT id FROM proposals WHERE request_id = $1 AND token_hash = $2 AND token_hash <> ''`, r.ID, tokenHash).Scan(&id)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return rdv.AppointmentRequest{}, "", rdv.Errorf(rdv.ENOTFOUND, "request %s", reference)
+	case err != nil:
+		return rdv.AppointmentRequest{}, "", err
+	case proposalID != "" && proposalID != id:
+		return rdv.AppointmentRequest{}, "", rdv.Errorf(rdv.ECONFLICT, "the token answers proposal %s, not %s", id, proposalID)
+	}
+	return r, id, nil
 }
 
 // requestByToken reads (lock: and locks) a request whose token hash is
@@ -149,14 +189,14 @@ func (s *Store) Propose(ctx context.Context, r rdv.ProposeRequest) (rdv.Proposal
 		}
 		var x slotScan
 		err = tx.QueryRow(ctx, `WITH prop AS (
-				INSERT INTO proposals (id, request_id, slot_id, status, created_at, expires_at) VALUES ($1, $2, $3, 'live', $4, $5)),
+				INSERT INTO proposals (id, request_id, slot_id, status, created_at, expires_at, token_hash) VALUES ($1, $2, $3, 'live', $4, $5, $7)),
 			hold AS (INSERT INTO holds (id, slot_id, client_key, address_key, expires_at) VALUES ($1, $3, $6, '', $5)),
 			req AS (UPDATE requests SET status = 'proposed' WHERE id = $2),
 			held AS (
 				UPDATE slots s SET state = 'held', hold_id = $1, hold_expires = $5 WHERE s.id = $3 RETURNING `+slotColumns+`),
 			change AS (INSERT INTO slot_changes (slot_id) SELECT id FROM held)
 			SELECT * FROM held`,
-			r.ProposalID, req.ID, slot.ID, now, expires, "request:"+strconv.FormatInt(req.ID, 10)).Scan(x.dest()...)
+			r.ProposalID, req.ID, slot.ID, now, expires, "request:"+strconv.FormatInt(req.ID, 10), r.TokenHash).Scan(x.dest()...)
 		if err != nil {
 			// A unique index refuses a slot offered to the request before
 			// (ECONFLICT, by mapError).
@@ -164,6 +204,10 @@ func (s *Store) Propose(ctx context.Context, r rdv.ProposeRequest) (rdv.Proposal
 		}
 		p = rdv.Proposal{ID: r.ProposalID, RequestID: req.ID, Slot: x.slot(), Status: rdv.ProposalLive, CreatedAt: now, ExpiresAt: expires}
 		ch.Taken = []rdv.Slot{p.Slot}
+		// The person hears of it in the same transaction: the outbox.
+		if r.Token != "" {
+			return insertMessages(ctx, tx, req.ProposalMessages(p, r.Token))
+		}
 		return nil
 	})
 	if err != nil {

@@ -12,13 +12,14 @@ import (
 
 // messageColumns are a message's columns in the order scanMessage reads.
 const messageColumns = `m.id, m.kind, m.channel, m.destination, m.language, coalesce(m.appointment_id, 0), m.revision,
-	coalesce(m.incident_id, 0), m.secret, m.due_at, m.status, m.attempts, m.last_error, m.subject, m.body, m.created_at, m.sent_at, m.reminder_at`
+	coalesce(m.incident_id, 0), m.secret, m.due_at, m.status, m.attempts, m.last_error, m.subject, m.body, m.created_at, m.sent_at, m.reminder_at,
+	coalesce(m.proposal_id, '')`
 
 func scanMessage(sc scanner) (rdv.Message, error) {
 	var m rdv.Message
 	var due, created, sent, remind int64
 	if err := sc.Scan(&m.ID, &m.Kind, &m.Channel, &m.To, &m.Language, &m.AppointmentID, &m.Revision, &m.IncidentID, &m.Secret,
-		&due, &m.Status, &m.Attempts, &m.LastError, &m.Subject, &m.Body, &created, &sent, &remind); err != nil {
+		&due, &m.Status, &m.Attempts, &m.LastError, &m.Subject, &m.Body, &created, &sent, &remind, &m.ProposalID); err != nil {
 		return rdv.Message{}, err
 	}
 	m.DueAt, m.CreatedAt = fromMillis(due), fromMillis(created)
@@ -37,10 +38,10 @@ func scanMessage(sc scanner) (rdv.Message, error) {
 func insertMessages(tx *wtx, ms []rdv.Message) error {
 	for len(ms) > 0 {
 		n := min(len(ms), messagesPerInsert)
-		args := make([]any, 0, n*11)
+		args := make([]any, 0, n*12)
 		for _, m := range ms[:n] {
 			args = append(args, string(m.Kind), string(m.Channel), m.To, m.Language, nullID(m.AppointmentID), m.Revision,
-				nullID(m.IncidentID), m.Secret, millis(m.DueAt), millis(m.CreatedAt), optionalMillis(m.ReminderAt))
+				nullID(m.IncidentID), m.Secret, millis(m.DueAt), millis(m.CreatedAt), optionalMillis(m.ReminderAt), nullString(m.ProposalID))
 		}
 		if _, err := tx.exec(insertMessagesQuery(n), args...); err != nil {
 			return fmt.Errorf("write %d %s messages: %w", n, ms[0].Kind, mapError(err))
@@ -57,12 +58,12 @@ const messagesPerInsert = 64
 // insertMessagesQuery is the insert of n messages.
 func insertMessagesQuery(n int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, incident_id, secret, due_at, created_at, reminder_at) VALUES `)
+	b.WriteString(`INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, incident_id, secret, due_at, created_at, reminder_at, proposal_id) VALUES `)
 	for i := range n {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 	}
 	return b.String()
 }

@@ -27,16 +27,17 @@ func (s *Store) AcceptProposal(ctx context.Context, r rdv.AcceptProposalRequest)
 }
 
 func acceptProposal(tx *wtx, r rdv.AcceptProposalRequest) (rdv.Appointment, rdv.SlotChanges, error) {
-	req, err := requestByToken(tx, r.Reference, r.TokenHash)
+	req, proposalID, err := requestForAnswer(tx, r.Reference, r.TokenHash, r.ProposalID)
 	if err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, err
 	}
-	if req.Status == rdv.RequestBooked && req.AppointmentID != 0 {
+	if req.Status == rdv.RequestBooked && req.AppointmentID != 0 &&
+		(proposalID == "" || proposalEnded(tx, req.ID, proposalID, rdv.ProposalAccepted)) {
 		// Accepted before (a retry, or a second click): the same booking.
 		a, _, err := getAppointment(tx, req.AppointmentID)
 		return a, rdv.SlotChanges{Replayed: true}, err
 	}
-	p, err := answerable(tx, req, r.ProposalID)
+	p, err := answerable(tx, req, proposalID)
 	if err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, err
 	}
@@ -121,15 +122,15 @@ func (s *Store) DeclineProposal(ctx context.Context, r rdv.DeclineProposalReques
 	var out rdv.AppointmentRequest
 	var ch rdv.SlotChanges
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
-		req, err := requestByToken(tx, r.Reference, r.TokenHash)
+		req, proposalID, err := requestForAnswer(tx, r.Reference, r.TokenHash, r.ProposalID)
 		if err != nil {
 			return err
 		}
-		if req.Status == rdv.RequestOpen && r.ProposalID != "" && proposalEnded(tx, req.ID, r.ProposalID, rdv.ProposalDeclined) {
+		if req.Status == rdv.RequestOpen && proposalID != "" && proposalEnded(tx, req.ID, proposalID, rdv.ProposalDeclined) {
 			out = req // declined before: nothing more to do
 			return nil
 		}
-		p, err := answerable(tx, req, r.ProposalID)
+		p, err := answerable(tx, req, proposalID)
 		if err != nil {
 			return err
 		}

@@ -18,13 +18,53 @@ var _ rdv.ProposalStore = (*Store)(nil)
 
 const proposalColumns = `p.id, p.request_id, p.status, p.created_at, p.expires_at, coalesce(p.appointment_id, 0), `
 
-// RequestByReference returns a request by its reference and token hash.
+// RequestByReference returns a request by its reference and the hash of
+// its token or of one of its proposals'.
 func (s *Store) RequestByReference(ctx context.Context, reference, tokenHash string) (rdv.AppointmentRequest, error) {
-	r, err := requestByToken(s.r(ctx), reference, tokenHash)
+	r, _, err := requestForAnswer(s.r(ctx), reference, tokenHash, "")
 	if err != nil {
 		return rdv.AppointmentRequest{}, fmt.Errorf("read request %s: %w", reference, err)
 	}
 	return r, nil
+}
+
+// Proposal returns one proposal.
+func (s *Store) Proposal(ctx context.Context, id string) (rdv.Proposal, error) {
+	p, err := scanProposal(s.r(ctx).row(`SELECT `+proposalColumns+slotColumnsOf("s")+` FROM proposals p JOIN slots s ON s.id = p.slot_id
+		WHERE p.id = ?`, id))
+	if isNoRows(err) {
+		return rdv.Proposal{}, rdv.Errorf(rdv.ENOTFOUND, "proposal %s", id)
+	}
+	if err != nil {
+		return rdv.Proposal{}, fmt.Errorf("read proposal %s: %w", id, mapError(err))
+	}
+	return p, nil
+}
+
+// requestForAnswer reads a request by its reference for the holder of a
+// token: the request's own, which answers whichever proposal proposalID
+// names (any: ""), or the token of one of its proposals, which answers
+// that proposal only. It returns the proposal answered ("" for any). Any
+// other token reads as not found.
+func requestForAnswer(q querier, reference, tokenHash, proposalID string) (rdv.AppointmentRequest, string, error) {
+	r, err := scanRequest(q.row(`SELECT `+requestColumns+` FROM requests WHERE reference = ?`, reference))
+	if err != nil {
+		return rdv.AppointmentRequest{}, "", err
+	}
+	if tokenMatches(r.TokenHash, tokenHash) {
+		return r, proposalID, nil
+	}
+	var id string
+	err = q.row(`SELECT id FROM proposals WHERE request_id = ? AND token_hash = ? AND token_hash <> ''`, r.ID, tokenHash).Scan(&id)
+	switch {
+	case isNoRows(err):
+		return rdv.AppointmentRequest{}, "", rdv.Errorf(rdv.ENOTFOUND, "request %s", reference)
+	case err != nil:
+		return rdv.AppointmentRequest{}, "", mapError(err)
+	case proposalID != "" && proposalID != id:
+		return rdv.AppointmentRequest{}, "", rdv.Errorf(rdv.ECONFLICT, "the token answers proposal %s, not %s", id, proposalID)
+	}
+	return r, id, nil
 }
 
 // requestByToken reads a request whose token hash is tokenHash; a request
@@ -165,8 +205,8 @@ func propose(tx *wtx, r rdv.ProposeRequest) (rdv.Proposal, rdv.SlotChanges, erro
 		}
 	}
 	now, expires := millis(r.Now), millis(r.Now.Add(r.TTL))
-	if _, err := tx.exec(`INSERT INTO proposals (id, request_id, slot_id, status, created_at, expires_at) VALUES (?, ?, ?, 'live', ?, ?)`,
-		r.ProposalID, req.ID, slot.ID, now, expires); err != nil {
+	if _, err := tx.exec(`INSERT INTO proposals (id, request_id, slot_id, status, created_at, expires_at, token_hash) VALUES (?, ?, ?, 'live', ?, ?, ?)`,
+		r.ProposalID, req.ID, slot.ID, now, expires, r.TokenHash); err != nil {
 		return rdv.Proposal{}, rdv.SlotChanges{}, fmt.Errorf("insert proposal: %w",
 			uniqueAs(err, rdv.ECONFLICT, "request %d was offered slot %d before, or proposal ID %s is in use", req.ID, slot.ID, r.ProposalID))
 	}
@@ -182,6 +222,10 @@ func propose(tx *wtx, r rdv.ProposeRequest) (rdv.Proposal, rdv.SlotChanges, erro
 	}
 	slot.State, slot.HoldID, slot.HoldExpires = rdv.SlotHeld, r.ProposalID, fromMillis(expires)
 	p := rdv.Proposal{ID: r.ProposalID, RequestID: req.ID, Slot: slot, Status: rdv.ProposalLive, CreatedAt: fromMillis(now), ExpiresAt: fromMillis(expires)}
+	// The person hears of it in the same transaction: the outbox.
+	if r.Token != "" {
+		tx.queueMessages(req.ProposalMessages(p, r.Token))
+	}
 	return p, rdv.SlotChanges{Taken: []rdv.Slot{slot}}, nil
 }
 

@@ -24,6 +24,7 @@ func runProposals(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"OwnClinicRoster", testProposeOwnClinic},
 		{"Withdraw", testWithdrawRequest},
 		{"TokenGuardsAnswers", testProposalToken},
+		{"MessagesCarryTheProposalsToken", testProposalMessages},
 		{"RaceOneProposalPerSlotAndRequest", testRaceProposals},
 	}
 	for _, tt := range tests {

@@ -47,7 +47,9 @@ func typedValues(posted url.Values) url.Values {
 	v := url.Values{}
 	for k, vs := range posted {
 		switch k {
-		case "csrf", "cle", "q", switchField:
+		case "csrf", "cle", "q", switchField, paymentField:
+			// A payment token is handed to the provider once, and never
+			// kept in a draft or sent back to the page.
 			continue
 		}
 		v[k] = vs

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/fees"
 	"rdv/i18n"
 )
 
@@ -55,6 +56,9 @@ type requestChoices struct {
 	// account's people is on a clinic's roster.
 	OwnClinic bool
 	Fee       feeLines
+	// LocalDecline is, in development (Deps.LocalPayments), the payment
+	// token that the built-in provider refuses; "" otherwise.
+	LocalDecline string
 }
 
 // feeLines is the finder fee with its taxes, written for the page.
@@ -83,6 +87,9 @@ func feeLinesOf(q rdv.FeeQuote, lang string) feeLines {
 func (s *Server) requestChoicesFor(r *http.Request, f *form) requestChoices {
 	lang := langOf(r.Context())
 	c := requestChoices{Fee: feeLinesOf(s.feeQuote(), lang), Person: f.Values.Get("person")}
+	if s.d.LocalPayments {
+		c.LocalDecline = fees.DeclineToken
+	}
 	for _, d := range requestDays {
 		c.Days = append(c.Days, option{Value: d.value, Label: i18n.Weekday(d.day, lang), Selected: f.Checked("weekdays", d.value)})
 	}

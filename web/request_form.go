@@ -43,7 +43,7 @@ var requestFields = func() []labelled {
 	out = append(out, labelled{"language", "book.language"}, labelled{"service", "search.service"}, labelled{"place", "search.place"},
 		labelled{"radius", "search.radius"})
 	out = append(out, requestCriteriaFields...)
-	return append(out, labelled{"availability", "req.availability"}, labelled{"form", "req.title"})
+	return append(out, labelled{"availability", "req.availability"}, labelled{paymentField, "req.payment"}, labelled{"form", "req.title"})
 }()
 
 // requestForm shows the empty form, with the search's service and place
@@ -109,7 +109,20 @@ func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
 	// The request's own page opens with this token, given once, here.
 	token := auth.RandomToken(24)
 	req.TokenHash = auth.HashToken(token)
+	req.PaymentToken = strings.TrimSpace(f.Values.Get(paymentField))
 	got, err := s.d.Requests.Accept(r.Context(), req)
+	if key, ok := paymentRefusal(err); ok {
+		// The person chooses another payment, or their own clinic: the
+		// form comes back as typed, without the token.
+		f.Fail(paymentField, key)
+		if s.keepRequestDraft(w, r, draft{Values: typedValues(f.Values), Errors: f.Errors}) {
+			http.Redirect(w, r, requestPath, http.StatusSeeOther)
+			return
+		}
+		f.summarize(requestFields)
+		s.renderRequestForm(w, r, http.StatusUnprocessableEntity, f)
+		return
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

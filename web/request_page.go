@@ -8,6 +8,7 @@ import (
 
 	"rdv"
 	"rdv/auth"
+	"rdv/fees"
 	"rdv/i18n"
 )
 
@@ -55,6 +56,8 @@ type requestPageData struct {
 	Mine   string
 	// Fee is the finder fee's lines, for a request to the whole network.
 	Fee *feeLines
+	// Receipt is the receipt of the fee taken, or given back, when it is.
+	Receipt *fees.Receipt
 	// CanWithdraw offers to withdraw a waiting request to the holder of
 	// its own token: a proposal's token, which a message carries, answers
 	// that proposal only.
@@ -102,6 +105,7 @@ func (s *Server) requestPage(w http.ResponseWriter, r *http.Request) {
 	if req.Scope == rdv.ScopeNetwork {
 		f := feeLinesOf(s.feeQuote(), lang)
 		data.Fee = &f
+		data.Receipt = s.feeReceipt(r, req.ID, lang)
 	}
 	p := &page{Title: "req.page.mine", Data: data}
 	if key, ok := requestPageNotices[r.URL.Query().Get("avis")]; ok {

@@ -59,6 +59,9 @@ type Deps struct {
 	// Fee is the finder fee the request form shows for a request to the
 	// whole network; zero: rdv.DefaultFeeConfig's.
 	Fee rdv.FeeConfig
+	// LocalPayments says that the fees' provider is the built-in one,
+	// which moves no money: the form says which payment tokens it takes.
+	LocalPayments bool
 	// Load reports admission control's live state for the operators'
 	// load page; nil: the page says it is not reported.
 	Load func() LoadSnapshot

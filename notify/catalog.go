@@ -64,6 +64,12 @@ func init() {
 		"notify.outage.advice":       {"Pour un conseil santé, appelez Info-Santé au 811. En cas d'urgence, composez le 911.", "For health advice, call Info-Santé at 811. In an emergency, call 911."},
 		"notify.outage.request":      {"Si votre rendez-vous ne peut avoir lieu, demandez-nous de vous en trouver un autre", "If your appointment cannot take place, ask us to find you another"},
 
+		"notify.proposal.subject":  {"Un rendez-vous vous est proposé : %s", "An appointment is offered to you: %s"},
+		"notify.proposal.intro":    {"Nous avons trouvé un rendez-vous qui répond à votre demande. Il est retenu pour vous.", "We found an appointment that meets your request. It is held for you."},
+		"notify.proposal.deadline": {"Répondez avant %s : sinon, il sera offert à quelqu'un d'autre et nous continuerons de chercher pour vous.", "Please answer before %s: otherwise it will be offered to someone else and we will keep looking for you."},
+		"notify.proposal.answer":   {"Pour l'accepter ou le refuser", "To accept or decline it"},
+		"notify.proposal.private":  {"Ce lien est à vous seul : il permet de répondre à cette proposition.", "This link is yours alone: it answers this offer."},
+
 		// Text messages: one text each, as short as it can say it. The
 		// short forms leave out the place, for a clinic whose name and
 		// address would make the message too long.
@@ -82,5 +88,7 @@ func init() {
 		"notify.sms.outage":                    {"Avis de perturbation : %s", "Service disruption: %s"},
 		"notify.sms.advice":                    {"Conseils santé : 811. Urgence : 911.", "Health advice: 811. Emergency: 911."},
 		"notify.sms.request":                   {"Demander un autre rendez-vous : %s", "Ask for another appointment: %s"},
+		"notify.sms.proposal":                  {"Rendez-vous proposé le %s, %s. Répondez avant %s : %s", "Appointment offered on %s, %s. Answer before %s: %s"},
+		"notify.sms.proposal.short":            {"Rendez-vous proposé le %s. Répondez avant %s : %s", "Appointment offered on %s. Answer before %s: %s"},
 	})
 }

@@ -74,6 +74,13 @@ func (l Links) appointment(id int64, token, lang string) string {
 	return l.page("/rendez-vous/"+strconv.FormatInt(id, 10), url.Values{"token": {token}}, lang)
 }
 
+// request is the link of a request's own page, opened by a proposal's
+// token, where its person accepts or declines the proposal (web's
+// requestPagePathFor).
+func (l Links) request(reference, token, lang string) string {
+	return l.page(requestPath+"/"+url.PathEscape(reference), url.Values{"token": {token}}, lang)
+}
+
 // search is a search for the appointment's service near its clinic's
 // city: the way to another appointment once one is cancelled.
 func (l Links) search(a *rdv.Appointment, c *rdv.Clinic, lang string) string {
@@ -90,6 +97,12 @@ type Facts struct {
 	Incident     *rdv.Incident    // an outage notice's
 	Links        Links
 	Now          time.Time // the .ics file's stamp
+
+	// Proposal is a proposal message's slot held for a request, and
+	// Request that request (its reference and person); Clinic and
+	// Practitioner are then the slot's.
+	Proposal *rdv.Proposal
+	Request  *rdv.AppointmentRequest
 }
 
 // needsAppointment lists the kinds that tell about one appointment.
@@ -176,6 +189,12 @@ type view struct {
 	Minutes int    // how long the code is valid
 	Notice  []string
 
+	// A proposal: the request's page, where it is answered, and when
+	// the answer is due (the time, or the day and time when it is not
+	// the day the proposal was made).
+	Answer  string
+	Expires string
+
 	m rdv.Message
 	f Facts
 }
@@ -194,6 +213,8 @@ func newView(m rdv.Message, f Facts) (*view, error) {
 	v.Request = f.Links.page(requestPath, url.Values{}, v.Lang)
 	switch {
 	case needsAppointment[m.Kind], m.Kind == rdv.MessageOutage:
+	case m.Kind == rdv.MessageProposal:
+		return v.proposal()
 	case m.Kind == rdv.MessageSignInCode:
 		if m.Secret == "" {
 			return nil, errors.New("a sign-in code without its code")
@@ -231,6 +252,35 @@ func newView(m rdv.Message, f Facts) (*view, error) {
 	v.Search = f.Links.search(a, c, v.Lang)
 	if m.Secret != "" && m.Kind != rdv.MessageOutage {
 		v.Manage = f.Links.appointment(a.ID, m.Secret, v.Lang)
+	}
+	return v, nil
+}
+
+// proposal gathers a proposal message's facts: the slot held, where and
+// with whom, the request's page and when the answer is due.
+func (v *view) proposal() (*view, error) {
+	p, r, c := v.f.Proposal, v.f.Request, v.f.Clinic
+	switch {
+	case p == nil || r == nil || c == nil:
+		return nil, errors.New("a proposal message without its proposal, request and clinic")
+	case v.m.Secret == "":
+		// Its link is all it is for: a proposal's message sent again
+		// without its token would ask for an answer it cannot take.
+		return nil, errors.New("a proposal message without its token")
+	}
+	v.When = i18n.FormatFullDateTime(p.Slot.Start, v.Lang)
+	v.Patient = strings.TrimSpace(r.FirstName + " " + r.LastName)
+	v.Service = p.Slot.Service.Name(v.Lang)
+	if v.f.Practitioner != "" {
+		v.Practitioner = i18n.PractitionerName(v.f.Practitioner, v.Lang)
+	}
+	v.Clinic, v.Phone = c.Name, c.Phone
+	v.Address = c.Address + ", " + c.City
+	v.Place = c.Name + ", " + v.Address
+	v.Answer = v.f.Links.request(r.Reference, v.m.Secret, v.Lang)
+	v.Expires = i18n.FormatClock(p.ExpiresAt, v.Lang)
+	if rdv.DateOf(p.ExpiresAt) != rdv.DateOf(p.CreatedAt) {
+		v.Expires = i18n.FormatDateTime(p.ExpiresAt, v.Lang)
 	}
 	return v, nil
 }

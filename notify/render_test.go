@@ -49,6 +49,8 @@ func testMessage(kind rdv.MessageKind, ch rdv.MessageChannel, lang string) rdv.M
 		m.AppointmentID, m.Secret = 0, "482913"
 	case rdv.MessageOutage:
 		m.IncidentID, m.Secret = 12, ""
+	case rdv.MessageProposal:
+		m.AppointmentID, m.Revision, m.ProposalID = 0, 0, "p_offer"
 	}
 	return m
 }
@@ -62,6 +64,14 @@ func factsFor(kind rdv.MessageKind) Facts {
 	case rdv.MessageCancelled, rdv.MessageCancelledByClinic:
 		f.Appointment.Status = rdv.Cancelled
 		f.Appointment.Revision = 3
+	case rdv.MessageProposal:
+		// Made at 8:00 on the day, held 30 minutes.
+		made := time.Date(2026, time.December, 8, 13, 0, 0, 0, time.UTC)
+		f.Proposal = &rdv.Proposal{ID: "p_offer", RequestID: 77, Slot: f.Appointment.Slot, Status: rdv.ProposalLive,
+			CreatedAt: made, ExpiresAt: made.Add(30 * time.Minute)}
+		f.Request = &rdv.AppointmentRequest{ID: 77, Reference: "D-7KQ4-M2XH-9RTB", FirstName: "Léa", LastName: "Tremblay",
+			HealthNumber: testNumber, Service: rdv.General, Status: rdv.RequestProposed}
+		f.Appointment = nil
 	case rdv.MessageOutage:
 		f.Incident = &rdv.Incident{ID: 12, TextFR: "Panne du réseau de la clinique.\nLes rendez-vous du matin sont reportés.",
 			TextEN: "The clinic's network is down.\nMorning appointments are postponed."}
@@ -70,7 +80,7 @@ func factsFor(kind rdv.MessageKind) Facts {
 }
 
 var allKinds = []rdv.MessageKind{rdv.MessageConfirmed, rdv.MessageRescheduled, rdv.MessageCancelled,
-	rdv.MessageCancelledByClinic, rdv.MessageReminder, rdv.MessageSignInCode, rdv.MessageOutage}
+	rdv.MessageCancelledByClinic, rdv.MessageReminder, rdv.MessageSignInCode, rdv.MessageOutage, rdv.MessageProposal}
 
 // frenchProbes are the English pieces of every text, with the services'
 // names, which come from the domain's own table.
@@ -92,6 +102,8 @@ func TestRenderEveryKind(t *testing.T) {
 	manageEN := testBase + "/rendez-vous/42?lang=en&token=" + testToken
 	searchFR := testBase + "/recherche?lieu=Montr%C3%A9al&service=general"
 	requestFR := testBase + "/demande"
+	answerFR := testBase + "/demande/D-7KQ4-M2XH-9RTB?token=" + testToken
+	answerEN := testBase + "/demande/D-7KQ4-M2XH-9RTB?lang=en&token=" + testToken
 	tests := []struct {
 		kind     rdv.MessageKind
 		subject  [2]string   // French, English
@@ -143,6 +155,15 @@ func TestRenderEveryKind(t *testing.T) {
 			[2][]string{{"Panne du réseau de la clinique.", "Les rendez-vous du matin sont reportés.", "514 555-0100", "Info-Santé au 811", requestFR}, {"The clinic's network is down.", "514 555-0100", "Info-Santé at 811", requestFR + "?lang=en"}},
 			[2][]string{},
 			[2][]string{{"Panne du réseau", "514 555-0100", "811", requestFR}, {"network is down", "514 555-0100", "811", requestFR + "?lang=en"}},
+			false},
+		{rdv.MessageProposal,
+			[2]string{"Un rendez-vous vous est proposé : mardi 8 décembre 2026 à 9 h 30", "An appointment is offered to you: Tuesday, December 8, 2026 at 9:30 a.m."},
+			[2][]string{{"Nous avons trouvé un rendez-vous", "Léa Tremblay", "Dre Amélie Gagnon", "Clinique <Plateau> & fils, 1000 avenue du Mont-Royal Est, Montréal",
+				"Consultation générale", "Répondez avant 8 h 30", "Pour l'accepter ou le refuser", answerFR},
+				{"We found an appointment", "Dr. Amélie Gagnon", "answer before 8:30 a.m.", "To accept or decline it", answerEN}},
+			[2][]string{{"Date et heure : mardi 8 décembre 2026 à 9 h 30\n", "Téléphone de la clinique : 514 555-0100\n"},
+				{"Date and time: Tuesday, December 8, 2026 at 9:30 a.m.\n", "With: Dr. Amélie Gagnon\n"}},
+			[2][]string{{"proposé le mardi 8 décembre 2026 à 9 h 30", "Répondez avant 8 h 30", answerFR}, {"offered on Tuesday, December 8, 2026 at 9:30 a.m.", "before 8:30 a.m.", answerEN}},
 			false},
 	}
 	for _, tt := range tests {
@@ -389,6 +410,12 @@ func TestRenderRefuses(t *testing.T) {
 			return m
 		}(), factsFor(rdv.MessageSignInCode)},
 		{"unknown kind", testMessage("birthday", rdv.ByEmail, "fr"), testFacts()},
+		{"no proposal", testMessage(rdv.MessageProposal, rdv.ByEmail, "fr"), testFacts()},
+		{"no proposal token", func() rdv.Message {
+			m := testMessage(rdv.MessageProposal, rdv.BySMS, "en")
+			m.Secret = ""
+			return m
+		}(), factsFor(rdv.MessageProposal)},
 		{"unknown channel", testMessage(rdv.MessageConfirmed, "pigeon", "fr"), testFacts()},
 	}
 	for _, tt := range tests {

@@ -166,6 +166,35 @@ var tellsBooked = map[rdv.MessageKind]bool{
 	rdv.MessageConfirmed: true, rdv.MessageRescheduled: true, rdv.MessageReminder: true,
 }
 
+// proposalFacts gathers the proposal a message offers, its request, and
+// the slot's clinic and practitioner. A proposal no longer live (answered,
+// withdrawn, run out) is stale: its message would ask for an answer that
+// can no longer be given.
+func (n *Notifier) proposalFacts(ctx context.Context, m rdv.Message, f *Facts) error {
+	p, err := n.cfg.Store.Proposal(ctx, m.ProposalID)
+	if err != nil {
+		return fmt.Errorf("proposal %s: %w", m.ProposalID, err)
+	}
+	switch {
+	case p.Status != rdv.ProposalLive:
+		return fmt.Errorf("proposal %s: %w", p.Status, errStale)
+	case !f.Now.Before(p.ExpiresAt):
+		return fmt.Errorf("proposal ran out: %w", errStale)
+	}
+	r, err := n.cfg.Store.Request(ctx, p.RequestID)
+	if err != nil {
+		return fmt.Errorf("request %d: %w", p.RequestID, err)
+	}
+	f.Proposal, f.Request = &p, &r
+	c, err := n.dir.clinic(ctx, p.Slot.ClinicID)
+	if err != nil {
+		return err
+	}
+	f.Clinic = &c
+	f.Practitioner, err = n.dir.practitioner(ctx, p.Slot.PractitionerID)
+	return err
+}
+
 // facts gathers what rendering m needs, as it stands now. A message that
 // tells the patient to come is stale once the appointment is cancelled,
 // and a reminder once it was moved or has begun.
@@ -194,6 +223,11 @@ func (n *Notifier) facts(ctx context.Context, m rdv.Message) (Facts, error) {
 		}
 		f.Clinic = &c
 		if f.Practitioner, err = n.dir.practitioner(ctx, a.Slot.PractitionerID); err != nil {
+			return f, err
+		}
+	}
+	if m.ProposalID != "" {
+		if err := n.proposalFacts(ctx, m, &f); err != nil {
 			return f, err
 		}
 	}

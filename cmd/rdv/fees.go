@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -51,4 +52,63 @@ func (f *feeFlags) config() rdv.FeeConfig {
 func (f *feeFlags) open(store rdv.FeeStore, log *slog.Logger) (*fees.Fees, error) {
 	log.Warn("payment provider: local, no money moves; its ledger lasts until the instance stops", "fee_cents", f.Cents)
 	return fees.New(store, fees.NewLocal(), f.config(), log)
+}
+
+// feeWaking is the store as rdv serve's writes see it: once a write that
+// may move a fee in its own transaction commits (a proposal accepted, a
+// request withdrawn, expired, closed or booked by an agent, a clinic's
+// cancellation), the fees' sweeper is woken, so that the provider hears
+// of the capture, void or refund at once rather than at the next sweep.
+// A wake with nothing to settle costs one read.
+type feeWaking struct {
+	rdv.Store
+	fees interface{ Wake() }
+}
+
+func (s feeWaking) wake(err error) {
+	if err == nil {
+		s.fees.Wake()
+	}
+}
+
+func (s feeWaking) AcceptProposal(ctx context.Context, r rdv.AcceptProposalRequest) (rdv.Appointment, rdv.SlotChanges, error) {
+	a, ch, err := s.Store.AcceptProposal(ctx, r)
+	s.wake(err)
+	return a, ch, err
+}
+
+func (s feeWaking) WithdrawRequest(ctx context.Context, r rdv.WithdrawRequestInput) (rdv.AppointmentRequest, rdv.SlotChanges, error) {
+	out, ch, err := s.Store.WithdrawRequest(ctx, r)
+	s.wake(err)
+	return out, ch, err
+}
+
+func (s feeWaking) ExpireRequests(ctx context.Context, now time.Time) (int, error) {
+	n, err := s.Store.ExpireRequests(ctx, now)
+	if n > 0 {
+		s.wake(err)
+	}
+	return n, err
+}
+
+func (s feeWaking) CloseRequest(ctx context.Context, in rdv.CloseRequestInput) (rdv.AppointmentRequest, error) {
+	out, err := s.Store.CloseRequest(ctx, in)
+	s.wake(err)
+	return out, err
+}
+
+func (s feeWaking) ConfirmHold(ctx context.Context, r rdv.ConfirmRequest) (rdv.Appointment, rdv.SlotChanges, error) {
+	a, ch, err := s.Store.ConfirmHold(ctx, r)
+	if r.ForRequest != 0 {
+		s.wake(err)
+	}
+	return a, ch, err
+}
+
+func (s feeWaking) Cancel(ctx context.Context, r rdv.CancelRequest) (rdv.Appointment, rdv.SlotChanges, error) {
+	a, ch, err := s.Store.Cancel(ctx, r)
+	if r.ByStaff {
+		s.wake(err)
+	}
+	return a, ch, err
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"rdv"
 )
@@ -43,5 +44,76 @@ func TestServeFeeFlags(t *testing.T) {
 	m.Stdout, m.Stderr = io.Discard, io.Discard
 	if err := m.Run(t.Context(), []string{"serve"}); err == nil || !strings.Contains(err.Error(), "RDV_FEE_CENTS") {
 		t.Fatalf("RDV_FEE_CENTS=19.99: %v; want an error naming it", err)
+	}
+}
+
+// stubWrites answers the writes that move fees with err, and expires
+// expired requests.
+type stubWrites struct {
+	rdv.Store
+	err     error
+	expired int
+}
+
+func (s stubWrites) AcceptProposal(context.Context, rdv.AcceptProposalRequest) (rdv.Appointment, rdv.SlotChanges, error) {
+	return rdv.Appointment{}, rdv.SlotChanges{}, s.err
+}
+
+func (s stubWrites) WithdrawRequest(context.Context, rdv.WithdrawRequestInput) (rdv.AppointmentRequest, rdv.SlotChanges, error) {
+	return rdv.AppointmentRequest{}, rdv.SlotChanges{}, s.err
+}
+
+func (s stubWrites) ExpireRequests(context.Context, time.Time) (int, error) { return s.expired, s.err }
+
+func (s stubWrites) CloseRequest(context.Context, rdv.CloseRequestInput) (rdv.AppointmentRequest, error) {
+	return rdv.AppointmentRequest{}, s.err
+}
+
+func (s stubWrites) ConfirmHold(context.Context, rdv.ConfirmRequest) (rdv.Appointment, rdv.SlotChanges, error) {
+	return rdv.Appointment{}, rdv.SlotChanges{}, s.err
+}
+
+func (s stubWrites) Cancel(context.Context, rdv.CancelRequest) (rdv.Appointment, rdv.SlotChanges, error) {
+	return rdv.Appointment{}, rdv.SlotChanges{}, s.err
+}
+
+type wakes int
+
+func (w *wakes) Wake() { *w++ }
+
+// TestFeeWakingStore: the writes that may move a fee wake the fees'
+// sweeper once they commit, and only those.
+func TestFeeWakingStore(t *testing.T) {
+	ctx := t.Context()
+	failed := rdv.Errorf(rdv.ECONFLICT, "refused")
+	for _, tt := range []struct {
+		name  string
+		err   error
+		write func(s rdv.Store) error
+		want  int
+	}{
+		{"accept", nil, func(s rdv.Store) error { _, _, err := s.AcceptProposal(ctx, rdv.AcceptProposalRequest{}); return err }, 1},
+		{"accept refused", failed, func(s rdv.Store) error { _, _, err := s.AcceptProposal(ctx, rdv.AcceptProposalRequest{}); return err }, 0},
+		{"withdraw", nil, func(s rdv.Store) error { _, _, err := s.WithdrawRequest(ctx, rdv.WithdrawRequestInput{}); return err }, 1},
+		{"expire some", nil, func(s rdv.Store) error { _, err := s.ExpireRequests(ctx, time.Now()); return err }, 1},
+		{"close", nil, func(s rdv.Store) error { _, err := s.CloseRequest(ctx, rdv.CloseRequestInput{}); return err }, 1},
+		{"book for a request", nil, func(s rdv.Store) error { _, _, err := s.ConfirmHold(ctx, rdv.ConfirmRequest{ForRequest: 7}); return err }, 1},
+		{"book", nil, func(s rdv.Store) error { _, _, err := s.ConfirmHold(ctx, rdv.ConfirmRequest{}); return err }, 0},
+		{"the clinic cancels", nil, func(s rdv.Store) error { _, _, err := s.Cancel(ctx, rdv.CancelRequest{ByStaff: true}); return err }, 1},
+		{"the patient cancels", nil, func(s rdv.Store) error { _, _, err := s.Cancel(ctx, rdv.CancelRequest{}); return err }, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var w wakes
+			if err := tt.write(feeWaking{stubWrites{err: tt.err, expired: 2}, &w}); err != tt.err {
+				t.Fatalf("write: %v, want %v", err, tt.err)
+			}
+			if int(w) != tt.want {
+				t.Fatalf("%d wakes, want %d", w, tt.want)
+			}
+		})
+	}
+	var w wakes
+	if _, err := (feeWaking{stubWrites{}, &w}).ExpireRequests(ctx, time.Now()); err != nil || w != 0 {
+		t.Fatalf("nothing expired: %d wakes, %v", w, err)
 	}
 }

@@ -67,6 +67,11 @@ const (
 	// account's appointments and people, and answers another's as not
 	// found.
 	Patient
+	// ClinicToken routes need a clinic's live API token with
+	// Policy.Scope (Authorization: Bearer): the handler works on the
+	// token's clinic only. The API checks the token, which takes the
+	// store: Admit lets these through.
+	ClinicToken
 )
 
 // Policy is who may call a route.
@@ -79,6 +84,11 @@ type Policy struct {
 	// clinic role works on its own clinic, which comes from the account,
 	// never from the URL.
 	ClinicInPath bool
+	// Scope is the API token's scope a ClinicToken route needs. On a
+	// staff route it also lets in, instead of a session, a token of the
+	// path's clinic with that scope (a clinic's systems doing by API what
+	// its admins do).
+	Scope rdv.TokenScope
 }
 
 // Public is the policy of routes anyone may call.
@@ -92,6 +102,9 @@ func Roles(roles ...rdv.Role) Policy { return Policy{Access: Staff, Roles: roles
 
 // SignedInPatient is the policy of a patient account's own pages.
 var SignedInPatient = Policy{Access: Patient}
+
+// TokenScope is the policy of routes for a clinic's API token with scope.
+func TokenScope(scope rdv.TokenScope) Policy { return Policy{Access: ClinicToken, Scope: scope} }
 
 // Verdict is a policy's answer for one caller.
 type Verdict int
@@ -177,7 +190,7 @@ func (rt Route) Check() error {
 		return fmt.Errorf("route %q: no read-only rule", rt.Pattern)
 	case rt.FormsOnly != Allowed && rt.FormsOnly != Refused:
 		return fmt.Errorf("route %q: no forms-only rule", rt.Pattern)
-	case rt.Policy.Access < Anyone || rt.Policy.Access > Patient:
+	case rt.Policy.Access < Anyone || rt.Policy.Access > ClinicToken:
 		return fmt.Errorf("route %q: no policy", rt.Pattern)
 	case rt.Policy.Access == Staff && len(rt.Policy.Roles) == 0:
 		return fmt.Errorf("route %q: a staff policy without roles", rt.Pattern)
@@ -185,6 +198,12 @@ func (rt Route) Check() error {
 		return fmt.Errorf("route %q: roles or a clinic in a policy that is not staff's", rt.Pattern)
 	case rt.Policy.ClinicInPath && !slices.Contains(wildcards(rt.Pattern), "clinic"):
 		return fmt.Errorf("route %q: clinic in path without a {clinic}", rt.Pattern)
+	case rt.Policy.Access == ClinicToken && rt.Policy.Scope == "":
+		return fmt.Errorf("route %q: a token policy without a scope", rt.Pattern)
+	case rt.Policy.Scope != "" && rt.Policy.Access != ClinicToken && !(rt.Policy.Access == Staff && rt.Policy.ClinicInPath):
+		return fmt.Errorf("route %q: a scope in a policy that is neither a token's nor a clinic's staff's", rt.Pattern)
+	case rt.Policy.Scope != "" && !slices.Contains(rdv.TokenScopes, rt.Policy.Scope):
+		return fmt.Errorf("route %q: unknown scope %q", rt.Pattern, rt.Policy.Scope)
 	}
 	return nil
 }

@@ -24,6 +24,9 @@ func TestTableRefusesIncompleteRoutes(t *testing.T) {
 	}{
 		{"no policy", func(r *Route) { r.Policy = Policy{} }, "no policy"},
 		{"staff without roles", func(r *Route) { r.Policy = Policy{Access: Staff} }, "without roles"},
+		{"token without scope", func(r *Route) { r.Policy = Policy{Access: ClinicToken} }, "without a scope"},
+		{"unknown scope", func(r *Route) { r.Policy = TokenScope("admin") }, "unknown scope"},
+		{"scope on a public route", func(r *Route) { r.Policy = Policy{Access: Anyone, Scope: rdv.ScopeAgendaRead} }, "neither"},
 		{"clinic in path without one", func(r *Route) {
 			r.Pattern = "GET /y"
 			r.Policy = Policy{Access: Staff, Roles: []rdv.Role{rdv.ClinicAdmin}, ClinicInPath: true}

@@ -28,7 +28,7 @@ func (s *server) addException(w http.ResponseWriter, r *http.Request) {
 	var in exceptionInput
 	// One key serves one account and one practitioner: the body alone
 	// (a date) is guessable.
-	owner := "account:" + strconv.FormatInt(a.ID, 10) + "/practitioner:" + strconv.FormatInt(p.ID, 10)
+	owner := actorKey(r, a) + "/practitioner:" + strconv.FormatInt(p.ID, 10)
 	idem, err := readKeyedJSON(w, r, &in, owner)
 	if err != nil {
 		s.fail(w, r, err)

@@ -84,8 +84,9 @@ const (
 	refused = route.Refused
 )
 
-// clinicAdmins may work on a clinic's plan: its own admins only.
-var clinicAdmins = route.Policy{Access: route.Staff, Roles: []rdv.Role{rdv.ClinicAdmin}, ClinicInPath: true}
+// clinicAdmins may work on a clinic's plan: its own admins only, and its
+// API tokens with availability:write (token.go).
+var clinicAdmins = route.Policy{Access: route.Staff, Roles: []rdv.Role{rdv.ClinicAdmin}, ClinicInPath: true, Scope: rdv.ScopeAvailabilityWrite}
 
 // routes lists every route the API serves. Columns: pattern, admission
 // class, waiting room, read-only mode, forms-only mode (the database
@@ -117,6 +118,9 @@ var routes = []apiRoute{
 	at("POST /api/v1/clinics/{clinic}/practitioners/{practitioner}/exceptions/preview", holding, through, refused, refused, clinicAdmins, (*server).previewException),
 	at("POST /api/v1/clinics/{clinic}/practitioners/{practitioner}/exceptions", holding, through, refused, refused, clinicAdmins, (*server).addException),
 	at("DELETE /api/v1/clinics/{clinic}/practitioners/{practitioner}/exceptions/{id}", holding, through, refused, refused, clinicAdmins, (*server).removeException),
+	// A clinic's own systems, with one of its API tokens: reading the
+	// agenda is the desk's day view, in its class.
+	at("GET /api/v1/clinic/agenda", browsing, through, allowed, refused, route.TokenScope(rdv.ScopeAgendaRead), (*server).clinicAgenda),
 }
 
 // Routes returns the API's route table, for admission control, the
@@ -149,8 +153,13 @@ func New(d Deps) http.Handler {
 	for _, rt := range routes {
 		h := rt.handle
 		var serve http.HandlerFunc = func(w http.ResponseWriter, r *http.Request) { h(s, w, r) }
-		if rt.Policy.Access == route.Staff {
+		switch {
+		case rt.Policy.Access == route.Staff && rt.Policy.Scope != "":
+			serve = s.staffOrToken(rt.Policy, s.requireStaff(rt.Policy, serve), serve)
+		case rt.Policy.Access == route.Staff:
 			serve = s.requireStaff(rt.Policy, serve)
+		case rt.Policy.Access == route.ClinicToken:
+			serve = s.requireToken(rt.Policy, serve)
 		}
 		mux.HandleFunc(rt.Pattern, serve)
 	}

@@ -21,6 +21,7 @@ import (
 	"rdv/admission"
 	"rdv/availability"
 	"rdv/booking"
+	"rdv/fhir"
 	"rdv/flagenv"
 	"rdv/flood"
 	"rdv/route"
@@ -81,6 +82,9 @@ type serveFlags struct {
 	Waitroom      waitroomFlags
 	Notify        notifyFlags
 	Fees          feeFlags
+	// FHIRPublishEvery is the shortest time between two rebuilds of the
+	// SMART Scheduling Links files.
+	FHIRPublishEvery time.Duration
 }
 
 func (m *Main) parseServe(args []string) (*serveFlags, error) {
@@ -103,6 +107,7 @@ func (m *Main) parseServe(args []string) (*serveFlags, error) {
 	fs.BoolVar(&f.HTTPSProxy, "https-proxy", env.Bool("RDV_HTTPS_PROXY", false), "a proxy in front serves the platform over HTTPS: mark cookies Secure and send HSTS (env RDV_HTTPS_PROXY=true|false)")
 	fs.StringVar(&f.PublicURL, "public-url", env.String("RDV_PUBLIC_URL", ""), "the site's address as people reach it, such as https://rdv.example.org: links shown whole (the appointment link staff read to a caller) start with it, never with the request's Host header (default: the listen address) (env RDV_PUBLIC_URL)")
 	fs.StringVar(&f.MetricsAddr, "metrics-addr", env.String("RDV_METRICS_ADDR", defaultMetricsAddr), "address serving /metrics (Prometheus), apart from the site, whose address answers 404 there; keep it private; off: no metrics (env RDV_METRICS_ADDR)")
+	fs.DurationVar(&f.FHIRPublishEvery, "fhir-publish-every", env.Duration("RDV_FHIR_PUBLISH_EVERY", 30*time.Second), "shortest time between two rebuilds of the SMART Scheduling Links files (/fhir/$bulk-publish), which rebuild only when availability changed (env RDV_FHIR_PUBLISH_EVERY)")
 	fs.DurationVar(&f.ShutdownGrace, "shutdown-grace", env.Duration("RDV_SHUTDOWN_GRACE", 10*time.Second), "how long requests in flight may finish on shutdown (env RDV_SHUTDOWN_GRACE)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return nil, err
@@ -110,6 +115,8 @@ func (m *Main) parseServe(args []string) (*serveFlags, error) {
 	switch {
 	case f.HoldTTL < 10*time.Second || f.HoldTTL > time.Hour:
 		return nil, fmt.Errorf("--hold-ttl %s: want between 10s and 1h", f.HoldTTL)
+	case f.FHIRPublishEvery < time.Second || f.FHIRPublishEvery > time.Hour:
+		return nil, fmt.Errorf("--fhir-publish-every %s: want between 1s and 1h", f.FHIRPublishEvery)
 	case f.MaxLiveHolds < 1:
 		return nil, fmt.Errorf("--max-live-holds %d: want at least 1", f.MaxLiveHolds)
 	case f.Admission.ClientLimits && f.AddressHolds < f.MaxLiveHolds:
@@ -178,14 +185,11 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	secret := m.serverSecret(f.Waitroom)
 	// One table of the pages' and the API's routes tells admission
 	// control and the waiting room what each request is.
-	routes, err := route.NewTable(web.Routes(), api.Routes())
+	routes, err := route.NewTable(web.Routes(), api.Routes(), fhir.Routes())
 	if err != nil {
 		return err
 	}
 	f.Admission.Classify, f.Admission.JSON = routes.Class, routes.JSON
-	// A clinic's API token is a client of its own, limited like an
-	// account as well as by its address.
-	f.Admission.AccountOf = api.TokenClient
 	if f.Admission.Operator, err = web.OperatorPass(secret); err != nil {
 		return fmt.Errorf("--waitroom-secret: %w", err)
 	}
@@ -213,7 +217,7 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	if publicURL == "" {
 		publicURL = listenURL(ln.Addr())
 	}
-	site, err := m.site(store, index, engine, requests, admit, room, publicURL, secret, f.Fees.config())
+	site, publish, err := m.site(store, index, engine, requests, admit, room, publicURL, secret, f.Fees.config(), f.FHIRPublishEvery)
 	if err != nil {
 		return err
 	}
@@ -258,6 +262,7 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	room.Step(bg)
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = engine.Run(bg) })
+	wg.Go(func() { _ = publish(bg) })
 	wg.Go(func() { _ = admit.Run(bg) })
 	wg.Go(func() { _ = room.Run(bg) })
 	wg.Go(func() { _ = requests.Run(bg) })
@@ -360,8 +365,9 @@ func buildIndex(ctx context.Context, store rdv.Store, now time.Time) (*availabil
 	return ix, nil
 }
 
-// site assembles the pages and the JSON API, mounted side by side.
-func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.Engine, requests *spool.Spool, admit *admission.Controller, room *waitroom.Room, publicURL string, secret []byte, fee rdv.FeeConfig) (http.Handler, error) {
+// site assembles the pages, the JSON API and the FHIR API, mounted side
+// by side, and returns what keeps the FHIR API's SMART files current.
+func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.Engine, requests *spool.Spool, admit *admission.Controller, room *waitroom.Room, publicURL string, secret []byte, fee rdv.FeeConfig, publishEvery time.Duration) (http.Handler, func(context.Context) error, error) {
 	ready := func(ctx context.Context) error {
 		_, err := store.Empty(ctx)
 		return err
@@ -383,19 +389,28 @@ func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.
 	wd.WaitingRoom = waitingRoomSnapshot(room)
 	site, err := web.New(wd)
 	if err != nil {
-		return nil, fmt.Errorf("web: %w", err)
+		return nil, nil, fmt.Errorf("web: %w", err)
 	}
 	apiRoutes, err := route.NewTable(api.Routes())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return mount(site, site.API(apiHandler, apiRoutes)), nil
+	// FHIR reads a clinic's appointments for its staff's sessions, the
+	// pages' own.
+	fh, err := fhir.New(fhir.Deps{Engine: engine, Index: index, Store: store, Log: m.Log, PublicURL: publicURL,
+		ReadOnly: site.ReadOnly, TrustForwardedFor: trust, PublishEvery: publishEvery})
+	if err != nil {
+		return nil, nil, err
+	}
+	mux := mount(site, site.API(apiHandler, apiRoutes))
+	mux.Handle("/fhir/", site.Beside(fh))
+	return mux, fh.Run, nil
 }
 
 // mount serves the pages and the JSON API side by side, each behind its
 // own middleware: the API under /api/ and the probes, the pages
 // everywhere else.
-func mount(pages, api http.Handler) http.Handler {
+func mount(pages, api http.Handler) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api)
 	mux.Handle("GET /healthz", api)

@@ -52,6 +52,26 @@ type ProposeRequest struct {
 	// TokenHash, and puts Token in the messages it writes, in the same
 	// transaction (ProposalMessages), wiped once they have left.
 	Token, TokenHash string
+	// After lists proposals asked for at the same time as this one, of
+	// requests ahead of this one in the slot's line (the matcher proposes
+	// several slots at once, and passes over a request whose own proposal
+	// is under way). This one is made only if each of them was made and
+	// is live or accepted: otherwise ErrProposalAfter, and the matcher
+	// decides the slot again, so that a request the store refused its own
+	// slot keeps its place for this one.
+	After []string
+}
+
+// ErrProposalAfter is the refusal of a proposal that comes after another
+// that was not made (ProposeRequest.After): its field is "after".
+func ErrProposalAfter(id string) error {
+	return &Error{Code: ECONFLICT, Field: "after", Detail: "proposal " + id + ", which this one comes after, was not made"}
+}
+
+// ProposalMade reports whether a proposal that another comes after (see
+// ProposeRequest.After) counts as made: live, or accepted already.
+func ProposalMade(status ProposalStatus) bool {
+	return status == ProposalLive || status == ProposalAccepted
 }
 
 // ProposalMessages are the messages that tell a request's person of a

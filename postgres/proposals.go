@@ -167,6 +167,9 @@ func (s *Store) Propose(ctx context.Context, r rdv.ProposeRequest) (rdv.Proposal
 	err := s.inTx(ctx, fmt.Sprintf("propose slot %d to request %d", r.SlotID, r.RequestID), func(tx pgx.Tx) error {
 		ch = rdv.SlotChanges{}
 		now, expires := dbTime(r.Now), dbTime(r.Now.Add(r.TTL))
+		if err := proposedAfter(ctx, tx, r.After); err != nil {
+			return err
+		}
 		req, err := scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = $1 FOR UPDATE`, r.RequestID))
 		if err != nil {
 			return err
@@ -215,6 +218,37 @@ func (s *Store) Propose(ctx context.Context, r rdv.ProposeRequest) (rdv.Proposal
 	}
 	s.changed()
 	return p, ch, nil
+}
+
+// proposedAfter refuses a proposal that comes after one not made (see
+// rdv.ProposeRequest.After). One still being written by another
+// transaction reads as not made: the matcher decides the slot again.
+func proposedAfter(ctx context.Context, tx pgx.Tx, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT id, status FROM proposals WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return fmt.Errorf("read proposals %v: %w", ids, err)
+	}
+	made := map[string]bool{}
+	for rows.Next() {
+		var id, status string
+		if err := rows.Scan(&id, &status); err != nil {
+			rows.Close()
+			return fmt.Errorf("read proposals %v: %w", ids, err)
+		}
+		made[id] = rdv.ProposalMade(rdv.ProposalStatus(status))
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read proposals %v: %w", ids, err)
+	}
+	for _, id := range ids {
+		if !made[id] {
+			return rdv.ErrProposalAfter(id)
+		}
+	}
+	return nil
 }
 
 // slotPlace reads the clinic and the practitioner of a slot, as much of

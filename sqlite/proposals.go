@@ -177,6 +177,9 @@ func propose(tx *wtx, r rdv.ProposeRequest) (rdv.Proposal, rdv.SlotChanges, erro
 	case r.TTL <= 0:
 		return rdv.Proposal{}, rdv.SlotChanges{}, rdv.FieldError("ttl", "proposal time %v not positive", r.TTL)
 	}
+	if err := proposedAfter(tx, r.After); err != nil {
+		return rdv.Proposal{}, rdv.SlotChanges{}, err
+	}
 	req, err := scanRequest(tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, r.RequestID))
 	if err != nil {
 		return rdv.Proposal{}, rdv.SlotChanges{}, err
@@ -227,6 +230,23 @@ func propose(tx *wtx, r rdv.ProposeRequest) (rdv.Proposal, rdv.SlotChanges, erro
 		tx.queueMessages(req.ProposalMessages(p, r.Token))
 	}
 	return p, rdv.SlotChanges{Taken: []rdv.Slot{slot}}, nil
+}
+
+// proposedAfter refuses a proposal that comes after one not made (see
+// rdv.ProposeRequest.After). The matcher's batches write them in order,
+// so the ones it comes after are usually in the same transaction.
+func proposedAfter(tx *wtx, ids []string) error {
+	for _, id := range ids {
+		var status string
+		err := tx.row(`SELECT status FROM proposals WHERE id = ?`, id).Scan(&status)
+		switch {
+		case isNoRows(err) || err == nil && !rdv.ProposalMade(rdv.ProposalStatus(status)):
+			return rdv.ErrProposalAfter(id)
+		case err != nil:
+			return fmt.Errorf("read proposal %s: %w", id, mapError(err))
+		}
+	}
+	return nil
 }
 
 // slotPlace reads the clinic and the practitioner of a slot, as much of

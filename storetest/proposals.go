@@ -26,6 +26,7 @@ func runProposals(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"TokenGuardsAnswers", testProposalToken},
 		{"MessagesCarryTheProposalsToken", testProposalMessages},
 		{"RaceOneProposalPerSlotAndRequest", testRaceProposals},
+		{"ProposeAfterOthers", testProposeAfter},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newFixture(t, open)) })

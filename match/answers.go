@@ -55,7 +55,7 @@ func (e *Engine) Decline(ctx context.Context, reference, token, proposalID strin
 		for _, s := range ch.Freed {
 			w.offered[s.ID] = true
 		}
-		w.reopen()
+		e.q.reopen(w)
 	}
 	e.mu.Unlock()
 	// The slot comes back to the index, which tells Freed: the next

@@ -37,11 +37,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"rdv"
-	"rdv/auth"
 	"rdv/availability"
 )
 
@@ -100,6 +101,21 @@ type Engine struct {
 	freed   chan rdv.Slot
 	arrived chan rdv.AppointmentRequest
 	behind  chan struct{} // an event was dropped: sweep soon
+
+	offered, proposed, refused, sweeps atomic.Int64 // see Stats
+}
+
+// Stats counts the matcher's work since it started.
+type Stats struct {
+	Offered  int64 // slots offered to the queue: each settled, proposed or not
+	Proposed int64 // proposals the store made
+	Refused  int64 // proposals the store refused (the slot gone, the request ended, ...)
+	Sweeps   int64 // sweeps finished
+}
+
+// Stats reads the matcher's counters.
+func (e *Engine) Stats() Stats {
+	return Stats{Offered: e.offered.Load(), Proposed: e.proposed.Load(), Refused: e.refused.Load(), Sweeps: e.sweeps.Load()}
 }
 
 // New returns a matcher over a store and the index that caches it.
@@ -163,13 +179,9 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case s := <-e.freed:
-			if _, _, err := e.Offer(ctx, s); err != nil && ctx.Err() == nil {
-				e.log.Warn("match: offer a freed slot", "slot", s.ID, "err", err)
-			}
+			e.serveEvents(ctx, []rdv.Slot{s}, nil)
 		case r := <-e.arrived:
-			if _, _, err := e.Admit(ctx, r); err != nil && ctx.Err() == nil {
-				e.log.Warn("match: admit a request", "reference", r.Reference, "err", err)
-			}
+			e.serveEvents(ctx, nil, []rdv.AppointmentRequest{r})
 		case <-e.behind:
 			sweep()
 		case <-t.C:
@@ -178,11 +190,54 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 }
 
+// maxEvents bounds the events served together: the slots freed and the
+// requests arrived while the last were served.
+const maxEvents = 1024
+
+// serveEvents serves a freed slot or an arrived request together with
+// the events that wait behind it, so that their proposals are made
+// together (see round.go).
+func (e *Engine) serveEvents(ctx context.Context, slots []rdv.Slot, rs []rdv.AppointmentRequest) {
+more:
+	for len(slots)+len(rs) < maxEvents {
+		select {
+		case s := <-e.freed:
+			slots = append(slots, s)
+		case r := <-e.arrived:
+			rs = append(rs, r)
+		default:
+			break more
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var seekers []*waiting
+	for _, r := range rs {
+		if err := e.list(ctx, r); err != nil {
+			if ctx.Err() == nil {
+				e.log.Warn("match: admit a request", "reference", r.Reference, "err", err)
+			}
+			continue
+		}
+		if w, ok := e.q.byID[r.ID]; ok && !w.live {
+			seekers = append(seekers, w)
+		}
+	}
+	slices.SortFunc(seekers, compareWaiting)
+	seekers = slices.Compact(seekers)
+	_, err := e.match(ctx, slots, seekers)
+	e.offered.Add(int64(len(slots)))
+	if err != nil && ctx.Err() == nil {
+		e.log.Warn("match: serve freed slots and arrived requests", "slots", len(slots), "requests", len(rs), "err", err)
+	}
+}
+
 // Sweep ends the proposals that ran out and the requests whose range
 // ended, brings the queue in line with the store (requests of other
 // instances, or whose events were dropped), and seeks a slot for every
 // open request, in serving order.
 func (e *Engine) Sweep(ctx context.Context) error {
+	defer e.sweeps.Add(1)
 	now := e.Now()
 	opened, ch, err := e.store.ExpireProposals(ctx, now)
 	if err != nil {
@@ -200,7 +255,7 @@ func (e *Engine) Sweep(ctx context.Context) error {
 	defer e.mu.Unlock()
 	for _, id := range opened {
 		if w, ok := e.q.byID[id]; ok {
-			w.reopen()
+			e.q.reopen(w)
 		}
 	}
 	e.index.Apply(ch)
@@ -216,24 +271,14 @@ func (e *Engine) Sweep(ctx context.Context) error {
 			e.q.remove(id)
 		}
 	}
+	var seekers []*waiting
 	for _, w := range e.q.ordered() {
-		if w.live {
-			continue
-		}
-		if _, _, err := e.seek(ctx, w); err != nil {
-			return err
+		if !w.live {
+			seekers = append(seekers, w)
 		}
 	}
-	return nil
-}
-
-// reopen marks a request open again after its proposal ended: the slot
-// it had is never offered to it again.
-func (w *waiting) reopen() {
-	if w.liveOn != 0 {
-		w.offered[w.liveOn] = true
-	}
-	w.live, w.liveOn = false, 0
+	_, err = e.match(ctx, nil, seekers)
+	return err
 }
 
 // list puts a request read from the store in the queue, or brings its
@@ -242,9 +287,9 @@ func (e *Engine) list(ctx context.Context, r rdv.AppointmentRequest) error {
 	if w, ok := e.q.byID[r.ID]; ok {
 		switch {
 		case r.Status == rdv.RequestProposed:
-			w.live = true
+			e.q.setLive(w, true)
 		case w.live:
-			w.reopen()
+			e.q.reopen(w)
 		}
 		w.r.Status = r.Status
 		return nil
@@ -279,43 +324,25 @@ func (e *Engine) Admit(ctx context.Context, r rdv.AppointmentRequest) (rdv.Propo
 	if !ok || w.live {
 		return rdv.Proposal{}, false, nil
 	}
-	return e.seek(ctx, w)
+	made, err := e.match(ctx, nil, []*waiting{w})
+	for _, p := range made {
+		if p.RequestID == r.ID {
+			return p, true, err
+		}
+	}
+	return rdv.Proposal{}, false, err
 }
 
-// seek offers the request's earliest fitting free slots until it gets
-// one. The caller holds mu.
-func (e *Engine) seek(ctx context.Context, w *waiting) (rdv.Proposal, bool, error) {
-	now := e.Now()
+// query is the search for the free slots that may fit a request, from a
+// time on: its criteria as the index reads them, enough results to find
+// some it was not offered before.
+func (e *Engine) query(w *waiting, from time.Time) availability.Query {
 	r := w.r
-	from := r.From
-	if from.Before(now) {
-		from = now
-	}
-	q := availability.Query{
+	return availability.Query{
 		Lat: r.Lat, Lon: r.Lon, RadiusKm: r.RadiusOrDefault(), Service: r.Service,
 		From: from, To: r.To, Weekdays: r.Weekdays, Windows: w.windows, Language: r.PractitionerLanguage,
 		Limit: e.cfg.Candidates + len(w.offered), IncludeRostered: r.Scope == rdv.ScopeOwnClinic,
 	}
-	for _, res := range e.index.Search(q, nil) {
-		if w.offered[res.SlotID] {
-			continue
-		}
-		sl, err := e.store.Slot(ctx, res.SlotID)
-		if err != nil {
-			return rdv.Proposal{}, false, fmt.Errorf("read slot %d: %w", res.SlotID, err)
-		}
-		p, to, err := e.offer(ctx, sl)
-		if err != nil {
-			return rdv.Proposal{}, false, err
-		}
-		if to == w {
-			return p, true, nil
-		}
-		if w.live {
-			return rdv.Proposal{}, false, nil
-		}
-	}
-	return rdv.Proposal{}, false, nil
 }
 
 // Offer gives a bookable slot to the first request in serving order that
@@ -323,65 +350,52 @@ func (e *Engine) seek(ctx context.Context, w *waiting) (rdv.Proposal, bool, erro
 func (e *Engine) Offer(ctx context.Context, s rdv.Slot) (rdv.Proposal, bool, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	p, w, err := e.offer(ctx, s)
-	return p, w != nil, err
+	made, err := e.match(ctx, []rdv.Slot{s}, nil)
+	e.offered.Add(1)
+	for _, p := range made {
+		if p.Slot.ID == s.ID {
+			return p, true, err
+		}
+	}
+	return rdv.Proposal{}, false, err
 }
 
-// offer is Offer with mu held: it returns the request served, or nil.
-func (e *Engine) offer(ctx context.Context, s rdv.Slot) (rdv.Proposal, *waiting, error) {
-	now := e.Now()
-	if !now.Before(s.Start) {
-		return rdv.Proposal{}, nil, nil
-	}
+// slotView is a slot as a walk down its line reads it: with its clinic,
+// its practitioner and its local time of day, read once.
+type slotView struct {
+	s       rdv.Slot
+	c       rdv.Clinic
+	p       rdv.Practitioner
+	minute  int
+	weekday time.Weekday
+}
+
+// view reads a slot for a walk; it reports false for a slot of a clinic
+// or practitioner the index does not know.
+func (e *Engine) view(s rdv.Slot) (slotView, bool) {
 	c, ok1 := e.index.Clinic(s.ClinicID)
-	pr, ok2 := e.index.Practitioner(s.PractitionerID)
-	if !ok1 || !ok2 {
-		return rdv.Proposal{}, nil, nil
-	}
-	// Copy the list: a proposal the store refuses may unlist a request.
-	for _, w := range append([]*waiting(nil), e.q.at(s.Service, s.ClinicID)...) {
-		if !e.fits(w, s, c, pr) {
-			continue
-		}
-		// The proposal's own token, for its message's link: the
-		// request's is kept hashed only.
-		token := auth.RandomToken(24)
-		p, ch, err := e.store.Propose(ctx, rdv.ProposeRequest{ProposalID: "p_" + auth.RandomToken(18), RequestID: w.r.ID,
-			SlotID: s.ID, TTL: e.cfg.ProposalTTL, Now: now, Token: token, TokenHash: auth.HashToken(token)})
-		switch code := rdv.ErrorCode(err); {
-		case err == nil:
-			e.index.Apply(ch)
-			w.live, w.liveOn, w.offered[s.ID] = true, s.ID, true
-			if e.cfg.Proposed != nil {
-				e.cfg.Proposed(w.r, p)
-			}
-			return p, w, nil
-		case code == rdv.ESLOTTAKEN || code == rdv.ENOTFOUND && rdv.ErrorField(err) == "":
-			return rdv.Proposal{}, nil, nil // the slot is gone: nobody gets it
-		case code == rdv.ECONFLICT && rdv.ErrorField(err) == "request":
-			// Ended or proposed elsewhere (an agent, another instance):
-			// the sweep reads it again.
-			e.q.remove(w.r.ID)
-		case code == rdv.ECONFLICT || code == rdv.EINVALID || code == rdv.EFORBIDDEN || code == rdv.ENOTROSTERED:
-			w.offered[s.ID] = true // this request cannot have this slot
-		default:
-			return rdv.Proposal{}, nil, fmt.Errorf("propose slot %d to request %d: %w", s.ID, w.r.ID, err)
-		}
-	}
-	return rdv.Proposal{}, nil, nil
+	p, ok2 := e.index.Practitioner(s.PractitionerID)
+	v := slotView{s: s, c: c, p: p}
+	v.minute, v.weekday = rdv.LocalMinute(s.Start)
+	return v, ok1 && ok2
 }
 
 // fits is the matcher's test of a slot for a request: the store's rule
 // (rdv.CheckProposal) as far as the queue knows it, so that it seldom
-// asks the store for a proposal it refuses.
-func (e *Engine) fits(w *waiting, s rdv.Slot, c rdv.Clinic, p rdv.Practitioner) bool {
+// asks the store for a proposal it refuses. The days and the windows of
+// the day, which most requests that do not fit fail, are tried first
+// with the slot's time read once.
+func (e *Engine) fits(w *waiting, v *slotView) bool {
+	r := &w.r
 	switch {
-	case w.live || w.offered[s.ID]:
+	case w.live || w.offered[v.s.ID]:
 		return false
-	case s.Audience != rdv.Public && (w.r.Scope != rdv.ScopeOwnClinic || !contains(w.own, s.ClinicID)):
+	case r.Weekdays != 0 && r.Weekdays&(1<<v.weekday) == 0 || !rdv.InWindows(w.windows, v.minute):
+		return false
+	case v.s.Audience != rdv.Public && (r.Scope != rdv.ScopeOwnClinic || !contains(w.own, v.s.ClinicID)):
 		return false
 	}
-	return w.r.FitsTime(s, w.windows) && w.r.FitsPlace(s, c, p)
+	return r.FitsTime(v.s, w.windows) && r.FitsPlace(v.s, v.c, v.p)
 }
 
 func contains(ids []int64, id int64) bool {

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"math/bits"
 	"slices"
 
 	"rdv"
@@ -45,20 +46,29 @@ func compareWaiting(a, b *waiting) int {
 }
 
 // queue is the waiting requests, listed per service and clinic in serving
-// order: a freed slot reads only the list of its service at its clinic,
+// order: a freed slot reads only the line of its service at its clinic,
 // whose first fitting request is the one to serve. Requests are listed at
-// every clinic they reach, so the lists hold the distance test already;
+// every clinic they reach, so the lines hold the distance test already;
 // what is left to test per request is the time of day, the days and the
 // language, which cost a few comparisons.
 type queue struct {
 	byID  map[int64]*waiting
-	lists []map[int64][]*waiting // by rdv.ServiceIndex, by clinic ID
+	lines []map[int64]*line // by rdv.ServiceIndex, by clinic ID
+}
+
+// line is the requests listed for a service at a clinic, in serving
+// order, with a bit set for each that has no live proposal. The requests
+// served first are the ones with a proposal: a walk down a long line
+// skips them 64 at a time instead of one by one.
+type line struct {
+	ws   []*waiting
+	open []uint64 // bit i: ws[i] has no live proposal
 }
 
 func newQueue() *queue {
-	q := &queue{byID: map[int64]*waiting{}, lists: make([]map[int64][]*waiting, len(rdv.Services))}
-	for i := range q.lists {
-		q.lists[i] = map[int64][]*waiting{}
+	q := &queue{byID: map[int64]*waiting{}, lines: make([]map[int64]*line, len(rdv.Services))}
+	for i := range q.lines {
+		q.lines[i] = map[int64]*line{}
 	}
 	return q
 }
@@ -88,13 +98,17 @@ func (q *queue) add(w *waiting) {
 		return
 	}
 	for _, c := range w.reach {
-		list := q.lists[svc][c]
-		// Requests mostly arrive in order: the place is usually the end.
-		i := len(list)
-		if i > 0 && ahead(w, list[i-1]) {
-			i, _ = slices.BinarySearchFunc(list, w, compareWaiting)
+		l := q.lines[svc][c]
+		if l == nil {
+			l = &line{}
+			q.lines[svc][c] = l
 		}
-		q.lists[svc][c] = slices.Insert(list, i, w)
+		// Requests mostly arrive in order: the place is usually the end.
+		i := len(l.ws)
+		if i > 0 && ahead(w, l.ws[i-1]) {
+			i, _ = slices.BinarySearchFunc(l.ws, w, compareWaiting)
+		}
+		l.insert(i, w)
 	}
 }
 
@@ -110,24 +124,122 @@ func (q *queue) remove(id int64) {
 		return
 	}
 	for _, c := range w.reach {
-		list := q.lists[svc][c]
-		if i, found := slices.BinarySearchFunc(list, w, compareWaiting); found {
-			q.lists[svc][c] = slices.Delete(list, i, i+1)
+		l := q.lines[svc][c]
+		if l == nil {
+			continue
 		}
-		if len(q.lists[svc][c]) == 0 {
-			delete(q.lists[svc], c)
+		if i, found := slices.BinarySearchFunc(l.ws, w, compareWaiting); found {
+			l.delete(i)
+		}
+		if len(l.ws) == 0 {
+			delete(q.lines[svc], c)
 		}
 	}
 }
 
-// at returns the requests listed for a service at a clinic, in serving
-// order. The caller must not change the slice.
-func (q *queue) at(svc rdv.Service, clinicID int64) []*waiting {
+// setLive marks whether a request has a live proposal, in its entry and
+// in its lines.
+func (q *queue) setLive(w *waiting, live bool) {
+	if w.live == live {
+		return
+	}
+	w.live = live
+	svc := rdv.ServiceIndex(w.r.Service)
+	if q.byID[w.r.ID] != w || svc < 0 {
+		return
+	}
+	for _, c := range w.reach {
+		if l := q.lines[svc][c]; l != nil {
+			if i, found := slices.BinarySearchFunc(l.ws, w, compareWaiting); found {
+				l.setOpen(i, !live)
+			}
+		}
+	}
+}
+
+// reopen marks a request open again after its proposal ended: the slot
+// it had is never offered to it again.
+func (q *queue) reopen(w *waiting) {
+	if w.liveOn != 0 {
+		w.offered[w.liveOn] = true
+	}
+	w.liveOn = 0
+	q.setLive(w, false)
+}
+
+// eachOpen calls fn with the requests listed for a service at a clinic
+// that have no live proposal, in serving order, until fn returns false.
+func (q *queue) eachOpen(svc rdv.Service, clinicID int64, fn func(*waiting) bool) {
 	i := rdv.ServiceIndex(svc)
 	if i < 0 {
-		return nil
+		return
 	}
-	return q.lists[i][clinicID]
+	l := q.lines[i][clinicID]
+	if l == nil {
+		return
+	}
+	for k, word := range l.open {
+		for word != 0 {
+			b := bits.TrailingZeros64(word)
+			word &^= 1 << b
+			if !fn(l.ws[k*64+b]) {
+				return
+			}
+		}
+	}
+}
+
+// insert puts w at i, moving the bits of the requests after it up.
+func (l *line) insert(i int, w *waiting) {
+	l.ws = slices.Insert(l.ws, i, w)
+	if len(l.open)*64 < len(l.ws) {
+		l.open = append(l.open, 0)
+	}
+	k, b := i/64, uint(i%64)
+	carry := uint64(0)
+	for j := k; j < len(l.open); j++ {
+		word := l.open[j]
+		out := word >> 63
+		if j == k {
+			low := word & (1<<b - 1)
+			word = low | (word&^(1<<b-1))<<1
+		} else {
+			word = word<<1 | carry
+		}
+		carry = out
+		l.open[j] = word
+	}
+	l.setOpen(i, !w.live)
+}
+
+// delete takes out the request at i, moving the bits of those after it
+// down.
+func (l *line) delete(i int) {
+	l.ws = slices.Delete(l.ws, i, i+1)
+	k, b := i/64, uint(i%64)
+	for j := k; j < len(l.open); j++ {
+		word := l.open[j]
+		if j == k {
+			word = word&(1<<b-1) | word>>(b+1)<<b
+		} else {
+			word >>= 1
+		}
+		if j+1 < len(l.open) {
+			word |= l.open[j+1] & 1 << 63
+		}
+		l.open[j] = word
+	}
+	if len(l.open) > (len(l.ws)+63)/64 {
+		l.open = l.open[:len(l.open)-1]
+	}
+}
+
+func (l *line) setOpen(i int, open bool) {
+	if open {
+		l.open[i/64] |= 1 << (i % 64)
+	} else {
+		l.open[i/64] &^= 1 << (i % 64)
+	}
 }
 
 // ordered returns every waiting request in serving order.

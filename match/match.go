@@ -15,9 +15,12 @@
 // The rules, each a test in this package:
 //   - first come, first served within a priority (urgent, child, others):
 //     a request is never passed over by a later one of equal priority that
-//     fits the same slot (TestFirstComeFirstServed, TestPriorityFirst);
-//   - one live proposal per request, and never a slot it was offered
-//     before (TestOneLiveProposal, TestDeclinedSlotGoesToTheNext);
+//     fits the same slot (TestFirstComeFirstServed, TestPriorityFirst),
+//     not even when the store refuses it another slot proposed at the
+//     same time (TestRefusedKeepsItsPlace);
+//   - one live proposal per request, one under way at most, and never a
+//     slot it was offered before (TestOneLiveProposal,
+//     TestDeclinedSlotGoesToTheNext, TestRefusedKeepsItsPlace);
 //   - never a slot outside the request's criteria (TestOnlyWithinCriteria);
 //   - slots kept for a clinic's registered patients go only to that
 //     clinic's own-clinic requests (TestKeptSlotsForOwnPatients);
@@ -35,6 +38,7 @@ package match
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -209,14 +213,25 @@ more:
 			break more
 		}
 	}
+	if _, err := e.Serve(ctx, slots, rs); err != nil && ctx.Err() == nil {
+		e.log.Warn("match: serve freed slots and arrived requests", "slots", len(slots), "requests", len(rs), "err", err)
+	}
+}
+
+// Serve gives freed slots (in the order given) and seeks slots for
+// arrived requests (each put in the queue first, in serving order), as
+// Run does with the events that wait together: their proposals are made
+// in rounds, many at once (see round.go). It returns the proposals made,
+// in the order made.
+func (e *Engine) Serve(ctx context.Context, slots []rdv.Slot, rs []rdv.AppointmentRequest) ([]rdv.Proposal, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	defer e.offered.Add(int64(len(slots)))
 	var seekers []*waiting
+	var errs []error
 	for _, r := range rs {
 		if err := e.list(ctx, r); err != nil {
-			if ctx.Err() == nil {
-				e.log.Warn("match: admit a request", "reference", r.Reference, "err", err)
-			}
+			errs = append(errs, err) // the sweep lists it later
 			continue
 		}
 		if w, ok := e.q.byID[r.ID]; ok && !w.live {
@@ -225,11 +240,8 @@ more:
 	}
 	slices.SortFunc(seekers, compareWaiting)
 	seekers = slices.Compact(seekers)
-	_, err := e.match(ctx, slots, seekers)
-	e.offered.Add(int64(len(slots)))
-	if err != nil && ctx.Err() == nil {
-		e.log.Warn("match: serve freed slots and arrived requests", "slots", len(slots), "requests", len(rs), "err", err)
-	}
+	made, err := e.match(ctx, slots, seekers)
+	return made, errors.Join(append(errs, err)...)
 }
 
 // Sweep ends the proposals that ran out and the requests whose range

@@ -149,7 +149,7 @@ func homeShows(t *testing.T, base, text string) bool {
 	return strings.Contains(string(b), text)
 }
 
-// acceptedRequest is one request the server answered 202, with what the
+// acceptedRequest is one request the server answered 201, with what the
 // client knows of it.
 type acceptedRequest struct {
 	tag        string // the request's availability text, unique to it
@@ -191,7 +191,7 @@ func (s *requestStream) run(t *testing.T, stop <-chan struct{}, sender int) {
 			return
 		}
 		switch {
-		case valid && code == http.StatusAccepted:
+		case valid && code == http.StatusCreated:
 			var v struct {
 				Reference  string    `json:"reference"`
 				Status     string    `json:"status"`

@@ -15,6 +15,7 @@ import (
 	"rdv/auth"
 	"rdv/availability"
 	"rdv/booking"
+	"rdv/match"
 	"rdv/route"
 )
 
@@ -32,6 +33,9 @@ type Deps struct {
 	// Requests accepts appointment requests (POST /api/v1/requests); nil
 	// answers 503.
 	Requests rdv.RequestAcceptor
+	// Matcher answers requests' proposals and withdrawals, keeping the
+	// index and its queue in step with the store; nil answers 503.
+	Matcher *match.Engine
 	// TrustForwardedFor takes client addresses from X-Forwarded-For, as
 	// admission control does: set it with admission's setting, never
 	// alone.
@@ -110,6 +114,12 @@ var routes = []apiRoute{
 	at("POST /api/v1/appointments/{id}/cancel", critical, through, refused, refused, route.PatientLink, (*server).cancelAppointment),
 	at("POST /api/v1/appointments/{id}/reschedule", critical, through, refused, refused, route.PatientLink, (*server).rescheduleAppointment),
 	at("POST /api/v1/requests", browsing, through, allowed, allowed, route.Public, (*server).createRequest),
+	// A request's own routes carry its token: reading it is a booking's
+	// read, answering its proposal a booking's confirmation.
+	at("GET /api/v1/requests/{reference}", holding, through, allowed, refused, route.PatientLink, (*server).getRequest),
+	at("POST /api/v1/requests/{reference}/accept", critical, through, refused, refused, route.PatientLink, (*server).acceptRequest),
+	at("POST /api/v1/requests/{reference}/decline", critical, through, refused, refused, route.PatientLink, (*server).declineRequest),
+	at("POST /api/v1/requests/{reference}/withdraw", critical, through, refused, refused, route.PatientLink, (*server).withdrawRequest),
 	// A clinic admin at work on the clinic's schedule: above searching
 	// and browsing, so that overload does not shut staff out of their
 	// own schedule before it turns searchers away, and below people

@@ -67,7 +67,7 @@ func TestControlCharactersRefused(t *testing.T) {
 	}
 	// Line breaks are how people write their availability on several
 	// lines; other control characters are not.
-	a.call(request{method: "POST", url: "/api/v1/requests", body: requestWith(t, "availability", "Lundi matin\r\nMardi soir")}, http.StatusAccepted)
+	a.call(request{method: "POST", url: "/api/v1/requests", body: requestWith(t, "availability", "Lundi matin\r\nMardi soir")}, http.StatusCreated)
 	a.call(request{method: "POST", url: "/api/v1/requests", body: requestWith(t, "availability", "Lundi\x00")}, http.StatusUnprocessableEntity)
 	// The hold was never used: every refusal left it as it was.
 	a.call(request{method: "POST", url: "/api/v1/appointments", body: confirmBody(t, holdID, patientJSON)}, http.StatusCreated)

@@ -7,9 +7,14 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/auth"
+	"rdv/places"
 )
 
-// appointmentRequestInput is the body of POST /api/v1/requests.
+// appointmentRequestInput is the body of POST /api/v1/requests. From, To,
+// Weekdays, Times and Language mean what the parameters of the same names
+// of GET /api/v1/slots mean, read by the same functions (rdv's
+// criteria.go): a request is offered only slots its search would show.
 type appointmentRequestInput struct {
 	Patient      *patientInput `json:"patient"`
 	Service      string        `json:"service"`
@@ -17,20 +22,23 @@ type appointmentRequestInput struct {
 	Lat          *float64      `json:"lat"`
 	Lon          *float64      `json:"lon"`
 	RadiusKm     float64       `json:"radius_km"`
-	Availability string        `json:"availability"`
+	Availability string        `json:"availability"` // a note for a person; matching reads the criteria
 	Child        bool          `json:"child"`
 	Urgent       bool          `json:"urgent"`
-}
-
-type appointmentRequestView struct {
-	Reference  string    `json:"reference"`
-	Status     string    `json:"status"`
-	ReceivedAt time.Time `json:"received_at"`
+	From         string        `json:"from"`
+	To           string        `json:"to"`
+	Weekdays     string        `json:"weekdays"`
+	Times        string        `json:"times"`
+	Language     string        `json:"language"` // the practitioner's, as in a search
+	Scope        string        `json:"scope"`
 }
 
 // createRequest answers POST /api/v1/requests: it accepts the
-// appointment-request form and answers with its reference as soon as the
-// request is safe on disk, whatever the database is doing.
+// appointment-request form and answers with its reference and its token
+// as soon as the request is safe on disk, whatever the database is doing.
+// The token is made here, before the spool, so that the person has it at
+// once even while the database is down; the store keeps only its hash,
+// and this answer is the only one that shows it.
 func (s *server) createRequest(w http.ResponseWriter, r *http.Request) {
 	if s.Requests == nil {
 		s.fail(w, r, rdv.Errorf(rdv.EUNAVAILABLE, "appointment requests are not accepted by this server"))
@@ -41,26 +49,26 @@ func (s *server) createRequest(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	req, err := in.request(rdv.DateOf(time.Now()))
+	req, err := in.request(s.now())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	token := auth.RandomToken(24)
+	req.TokenHash = auth.HashToken(token)
 	got, err := s.Requests.Accept(r.Context(), req)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.Log.Info("appointment request accepted", "reference", got.Reference)
-	s.writeJSON(w, r, http.StatusAccepted, appointmentRequestView{
-		Reference:  got.Reference,
-		Status:     string(got.Status),
-		ReceivedAt: got.ReceivedAt.In(rdv.Toronto),
-	})
+	v := viewRequest(got)
+	v.Token = token
+	s.writeJSON(w, r, http.StatusCreated, v)
 }
 
 // request validates the form; the first invalid field is reported.
-func (in appointmentRequestInput) request(today rdv.Date) (rdv.AppointmentRequest, error) {
+func (in appointmentRequestInput) request(now time.Time) (rdv.AppointmentRequest, error) {
 	var p patientInput
 	if in.Patient != nil {
 		p = *in.Patient
@@ -69,7 +77,7 @@ func (in appointmentRequestInput) request(today rdv.Date) (rdv.AppointmentReques
 	if err != nil {
 		return rdv.AppointmentRequest{}, err
 	}
-	if err := pat.Validate(today); err != nil {
+	if err := pat.Validate(rdv.DateOf(now)); err != nil {
 		return rdv.AppointmentRequest{}, err
 	}
 	out := rdv.AppointmentRequest{
@@ -105,11 +113,21 @@ func (in appointmentRequestInput) request(today rdv.Date) (rdv.AppointmentReques
 		return out, rdv.FieldError("place", "place too long")
 	case math.IsNaN(in.RadiusKm) || in.RadiusKm < 0 || in.RadiusKm > 500:
 		return out, rdv.FieldError("radius_km", "radius must be between 0 and 500 km")
-	case out.Availability == "" || len(out.Availability) > 1000:
-		return out, rdv.FieldError("availability", "say when you are free, in at most 1000 characters")
+	case len(out.Availability) > 1000:
+		return out, rdv.FieldError("availability", "say when you are free in at most 1000 characters")
 	}
 	if in.Lat != nil {
 		out.Lat, out.Lon = *in.Lat, *in.Lon
+	} else {
+		// The matcher looks for slots around a point: a place it cannot
+		// find would be a request nobody is ever offered anything for.
+		pl, err := places.Resolve(out.Place)
+		if err != nil {
+			return out, &rdv.Error{Code: rdv.EINVALID, Field: "place", Detail: "unknown place", Err: err}
+		}
+		out.Lat, out.Lon = pl.Lat, pl.Lon
 	}
-	return out, nil
+	// When and where it may be matched: read as the form reads them.
+	return rdv.RequestCriteria{From: in.From, To: in.To, Weekdays: in.Weekdays, Times: in.Times,
+		Language: in.Language, Scope: in.Scope}.Apply(out, now)
 }

@@ -43,4 +43,8 @@ var reasons = []struct {
 	{rdv.ErrNoCardNumber, "no_card_number"},
 	{rdv.ErrHealthNumberBirthDate, "health_number_birth_date"},
 	{rdv.ErrNoDestination, "no_destination"},
+	{errProposalGone, "proposal_gone"},
+	{errNoProposal, "no_proposal"},
+	{errRequestEnded, "request_ended"},
+	{errNoMatcherServed, "no_matcher"},
 }

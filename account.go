@@ -92,7 +92,18 @@ type Session struct {
 	AccountID int64
 	CSRFToken string // per session, checked on every form post
 	CreatedAt time.Time
-	ExpiresAt time.Time
+	ExpiresAt time.Time // the end of its life, whatever is done with it
+	// LastSeenAt is its last request (CreatedAt when zero): a session
+	// idle for StaffSessionIdle is over.
+	LastSeenAt time.Time
+	// ID is the session's public reference, which its account's list
+	// shows and revokes it by; a store makes one when it is "".
+	ID        string
+	UserAgent string // of the browser that signed in, then of its last request
+	Address   string // likewise, the network address
+	// SecondFactor is set when the session was opened, or made stronger,
+	// with a second factor.
+	SecondFactor bool
 }
 
 // AccountStore keeps staff accounts and their sessions.
@@ -105,7 +116,8 @@ type AccountStore interface {
 	Accounts(ctx context.Context, clinicID int64) ([]Account, error)
 	CreateSession(ctx context.Context, s Session) error
 	// SessionByTokenHash returns a live session and its enabled account;
-	// ENOTFOUND if the session is unknown, expired or its account disabled.
+	// ENOTFOUND if the session is unknown, expired, idle for
+	// StaffSessionIdle or more, or its account disabled.
 	SessionByTokenHash(ctx context.Context, hash string, now time.Time) (Session, Account, error)
 	DeleteSession(ctx context.Context, hash string) error
 }

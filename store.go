@@ -161,6 +161,7 @@ type Store interface {
 	SlotWatcher
 	DeskStore
 	AccountStore
+	StaffFactorStore
 	SettingsStore
 	NetworkAdminStore
 	RequestStore

@@ -116,26 +116,48 @@ func (s *Store) Accounts(ctx context.Context, clinicID int64) ([]rdv.Account, er
 }
 
 // CreateSession records a session, and forgets the sessions that have
-// expired so that the table stays small.
+// ended so that the table stays small.
 func (s *Store) CreateSession(ctx context.Context, se rdv.Session) error {
-	if se.TokenHash == "" || se.CSRFToken == "" || !se.ExpiresAt.After(se.CreatedAt) {
-		return fmt.Errorf("create session: %w", rdv.Errorf(rdv.EINVALID, "session without token, CSRF token or life"))
+	if err := checkSession(&se); err != nil {
+		return fmt.Errorf("create session: %w", err)
 	}
 	return s.inTx(ctx, fmt.Sprintf("create session of account %d", se.AccountID), func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, se.CreatedAt); err != nil {
-			return err
-		}
-		tag, err := tx.Exec(ctx, `INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, expires_at)
-			SELECT $1, id, $2, $3, $4 FROM accounts WHERE id = $5`,
-			se.TokenHash, se.CSRFToken, se.CreatedAt, se.ExpiresAt, se.AccountID)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return rdv.Errorf(rdv.ENOTFOUND, "account %d", se.AccountID)
-		}
-		return nil
+		return insertSession(ctx, tx, se)
 	})
+}
+
+// checkSession refuses a session without a token, a form token or a
+// life, and gives it an ID and a first request when it has none.
+func checkSession(se *rdv.Session) error {
+	if se.TokenHash == "" || se.CSRFToken == "" || !se.ExpiresAt.After(se.CreatedAt) {
+		return rdv.Errorf(rdv.EINVALID, "session without token, CSRF token or life")
+	}
+	if se.ID == "" {
+		se.ID = auth.RandomToken(12)
+	}
+	if se.LastSeenAt.IsZero() {
+		se.LastSeenAt = se.CreatedAt
+	}
+	return nil
+}
+
+// insertSession writes a checked session for an existing account, and
+// forgets the sessions that have ended.
+func insertSession(ctx context.Context, tx pgx.Tx, se rdv.Session) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2`,
+		se.CreatedAt, se.CreatedAt.Add(-rdv.StaffSessionIdle)); err != nil {
+		return err
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO sessions (token_hash, id, account_id, csrf_token, created_at, expires_at, last_seen_at, user_agent, address, second_factor)
+		SELECT $1, $2, id, $3, $4, $5, $6, $7, $8, $9 FROM accounts WHERE id = $10`,
+		se.TokenHash, se.ID, se.CSRFToken, se.CreatedAt, se.ExpiresAt, se.LastSeenAt, se.UserAgent, se.Address, se.SecondFactor, se.AccountID)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return rdv.Errorf(rdv.ENOTFOUND, "account %d", se.AccountID)
+	}
+	return nil
 }
 
 // SessionByTokenHash returns a live session and its enabled account.
@@ -145,10 +167,11 @@ func (s *Store) SessionByTokenHash(ctx context.Context, hash string, now time.Ti
 	err := s.withConn(ctx, "read session", func(c *pgx.Conn) error {
 		var err error
 		a, err = scanAccount(c.QueryRow(ctx, `SELECT a.id, a.email, a.name, a.role, coalesce(a.clinic_id, 0), a.password_hash, a.language, a.disabled, a.created_at,
-				s.token_hash, s.account_id, s.csrf_token, s.created_at, s.expires_at
+				s.token_hash, s.id, s.account_id, s.csrf_token, s.created_at, s.expires_at, s.last_seen_at, s.user_agent, s.address, s.second_factor
 			FROM sessions s JOIN accounts a ON a.id = s.account_id
-			WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT a.disabled`, hash, now),
-			&se.TokenHash, &se.AccountID, &se.CSRFToken, &se.CreatedAt, &se.ExpiresAt)
+			WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3 AND NOT a.disabled`,
+			hash, now, now.Add(-rdv.StaffSessionIdle)),
+			&se.TokenHash, &se.ID, &se.AccountID, &se.CSRFToken, &se.CreatedAt, &se.ExpiresAt, &se.LastSeenAt, &se.UserAgent, &se.Address, &se.SecondFactor)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return rdv.Errorf(rdv.ENOTFOUND, "session")
 		}
@@ -157,7 +180,7 @@ func (s *Store) SessionByTokenHash(ctx context.Context, hash string, now time.Ti
 	if err != nil {
 		return rdv.Session{}, rdv.Account{}, err
 	}
-	se.CreatedAt, se.ExpiresAt = se.CreatedAt.UTC(), se.ExpiresAt.UTC()
+	se.CreatedAt, se.ExpiresAt, se.LastSeenAt = se.CreatedAt.UTC(), se.ExpiresAt.UTC(), se.LastSeenAt.UTC()
 	return se, a, nil
 }
 

@@ -106,23 +106,11 @@ func (s *Store) Accounts(ctx context.Context, clinicID int64) ([]rdv.Account, er
 // CreateSession records a session, and forgets the sessions that have
 // expired so that the table stays small.
 func (s *Store) CreateSession(ctx context.Context, se rdv.Session) error {
-	if se.TokenHash == "" || se.CSRFToken == "" || !se.ExpiresAt.After(se.CreatedAt) {
-		return fmt.Errorf("create session: %w", rdv.Errorf(rdv.EINVALID, "session without token, CSRF token or life"))
+	if err := checkSession(&se); err != nil {
+		return fmt.Errorf("create session: %w", err)
 	}
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
-		if _, err := tx.exec(`DELETE FROM sessions WHERE expires_at <= ?`, millis(se.CreatedAt)); err != nil {
-			return mapError(err)
-		}
-		res, err := tx.exec(`INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, expires_at)
-			SELECT ?, id, ?, ?, ? FROM accounts WHERE id = ?`,
-			se.TokenHash, se.CSRFToken, millis(se.CreatedAt), millis(se.ExpiresAt), se.AccountID)
-		if err != nil {
-			return uniqueAs(err, rdv.ECONFLICT, "session token in use")
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return rdv.Errorf(rdv.ENOTFOUND, "account %d", se.AccountID)
-		}
-		return nil
+		return insertSession(tx, se)
 	}})
 	if err != nil {
 		return fmt.Errorf("create session of account %d: %w", se.AccountID, err)
@@ -130,22 +118,58 @@ func (s *Store) CreateSession(ctx context.Context, se rdv.Session) error {
 	return nil
 }
 
+// checkSession refuses a session without a token, a form token or a
+// life, and gives it an ID and a first request when it has none.
+func checkSession(se *rdv.Session) error {
+	if se.TokenHash == "" || se.CSRFToken == "" || !se.ExpiresAt.After(se.CreatedAt) {
+		return rdv.Errorf(rdv.EINVALID, "session without token, CSRF token or life")
+	}
+	if se.ID == "" {
+		se.ID = auth.RandomToken(12)
+	}
+	if se.LastSeenAt.IsZero() {
+		se.LastSeenAt = se.CreatedAt
+	}
+	return nil
+}
+
+// insertSession writes a checked session for an existing account, and
+// forgets the sessions that have ended.
+func insertSession(tx *wtx, se rdv.Session) error {
+	if _, err := tx.exec(`DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?`,
+		millis(se.CreatedAt), millis(se.CreatedAt.Add(-rdv.StaffSessionIdle))); err != nil {
+		return mapError(err)
+	}
+	res, err := tx.exec(`INSERT INTO sessions (token_hash, id, account_id, csrf_token, created_at, expires_at, last_seen_at, user_agent, address, second_factor)
+		SELECT ?, ?, id, ?, ?, ?, ?, ?, ?, ? FROM accounts WHERE id = ?`,
+		se.TokenHash, se.ID, se.CSRFToken, millis(se.CreatedAt), millis(se.ExpiresAt), millis(se.LastSeenAt),
+		se.UserAgent, se.Address, boolInt(se.SecondFactor), se.AccountID)
+	if err != nil {
+		return uniqueAs(err, rdv.ECONFLICT, "session token in use")
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return rdv.Errorf(rdv.ENOTFOUND, "account %d", se.AccountID)
+	}
+	return nil
+}
+
 // SessionByTokenHash returns a live session and its enabled account.
 func (s *Store) SessionByTokenHash(ctx context.Context, hash string, now time.Time) (rdv.Session, rdv.Account, error) {
 	var se rdv.Session
-	var created, expires int64
+	var created, expires, seen int64
 	a, err := scanAccount(scanPlus{s.r(ctx).row(`SELECT a.id, a.email, a.name, a.role, coalesce(a.clinic_id, 0), a.password_hash, a.language, a.disabled, a.created_at,
-			s.token_hash, s.account_id, s.csrf_token, s.created_at, s.expires_at
+			s.token_hash, s.id, s.account_id, s.csrf_token, s.created_at, s.expires_at, s.last_seen_at, s.user_agent, s.address, s.second_factor
 		FROM sessions s JOIN accounts a ON a.id = s.account_id
-		WHERE s.token_hash = ? AND s.expires_at > ? AND a.disabled = 0`, hash, millis(now)),
-		[]any{&se.TokenHash, &se.AccountID, &se.CSRFToken, &created, &expires}})
+		WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ? AND a.disabled = 0`,
+		hash, millis(now), millis(now.Add(-rdv.StaffSessionIdle))),
+		[]any{&se.TokenHash, &se.ID, &se.AccountID, &se.CSRFToken, &created, &expires, &seen, &se.UserAgent, &se.Address, &se.SecondFactor}})
 	if isNoRows(err) {
 		return rdv.Session{}, rdv.Account{}, rdv.Errorf(rdv.ENOTFOUND, "session")
 	}
 	if err != nil {
 		return rdv.Session{}, rdv.Account{}, fmt.Errorf("read session: %w", mapError(err))
 	}
-	se.CreatedAt, se.ExpiresAt = fromMillis(created), fromMillis(expires)
+	se.CreatedAt, se.ExpiresAt, se.LastSeenAt = fromMillis(created), fromMillis(expires), fromMillis(seen)
 	return se, a, nil
 }
 

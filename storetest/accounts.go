@@ -182,7 +182,7 @@ func testSessions(t *testing.T, f *fixture, s accountsStore) {
 		t.Errorf("same token twice: %v, want ECONFLICT", err)
 	}
 
-	se, acct, err := s.SessionByTokenHash(f.ctx, live.TokenHash, now.Add(time.Hour))
+	se, acct, err := s.SessionByTokenHash(f.ctx, live.TokenHash, now.Add(10*time.Minute))
 	if err != nil {
 		t.Fatalf("live session: %v", err)
 	}

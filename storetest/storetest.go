@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) rdv.Store) {
 	}{
 		{"Booking", runBooking},
 		{"Accounts", runAccounts},
+		{"StaffFactors", runStaffFactors},
 		{"Desk", runDesk},
 		{"Requests", runRequests},
 		{"Proposals", runProposals},

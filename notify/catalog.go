@@ -70,6 +70,11 @@ func init() {
 		"notify.proposal.answer":   {"Pour l'accepter ou le refuser", "To accept or decline it"},
 		"notify.proposal.private":  {"Ce lien est à vous seul : il permet de répondre à cette proposition.", "This link is yours alone: it answers this offer."},
 
+		"notify.receipt.intro": {"Vous avez accepté le rendez-vous que nous avons trouvé pour vous : voici le reçu des frais de recherche.",
+			"You accepted the appointment we found for you: here is the receipt of the finder fee."},
+		"notify.receipt.keep": {"Gardez ce reçu pour vos dossiers. Il est aussi affiché sur la page de votre demande.",
+			"Keep this receipt for your records. It is also shown on your request's page."},
+
 		// Text messages: one text each, as short as it can say it. The
 		// short forms leave out the place, for a clinic whose name and
 		// address would make the message too long.

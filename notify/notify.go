@@ -1,7 +1,8 @@
 // Package notify delivers the messages that the stores write in their
 // outbox: booking confirmations, reschedules, cancellations (the
-// patient's and the clinic's), reminders, sign-in codes and outage
-// notices, by email and text message, in the patient's language.
+// patient's and the clinic's), reminders, sign-in codes, outage notices,
+// proposals and the receipts of fees taken, by email and text message,
+// in the patient's language.
 //
 // The path of a message:
 //

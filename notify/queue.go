@@ -48,6 +48,8 @@ type Config struct {
 	Now func() time.Time
 	// Work is more background work on the same River client.
 	Work []Work
+	// Fee is the finder fee charged, whose tax numbers receipts print.
+	Fee rdv.FeeConfig
 }
 
 // Defaults of Config.

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"rdv"
+	"rdv/fees"
 	"rdv/i18n"
 	"rdv/ical"
 )
@@ -103,6 +104,10 @@ type Facts struct {
 	// Practitioner are then the slot's.
 	Proposal *rdv.Proposal
 	Request  *rdv.AppointmentRequest
+
+	// Receipt is a receipt's message's: the fee taken for the request
+	// the appointment was booked for, in the message's language.
+	Receipt *fees.Receipt
 }
 
 // needsAppointment lists the kinds that tell about one appointment.
@@ -188,6 +193,7 @@ type view struct {
 	Code    string // a sign-in code
 	Minutes int    // how long the code is valid
 	Notice  []string
+	Receipt *fees.Receipt // a receipt's
 
 	// A proposal: the request's page, where it is answered, and when
 	// the answer is due (the time, or the day and time when it is not
@@ -215,6 +221,17 @@ func newView(m rdv.Message, f Facts) (*view, error) {
 	case needsAppointment[m.Kind], m.Kind == rdv.MessageOutage:
 	case m.Kind == rdv.MessageProposal:
 		return v.proposal()
+	case m.Kind == rdv.MessageReceipt:
+		// A document to keep: by email only, with no link (nothing to
+		// answer, and no secret to carry).
+		switch {
+		case m.Channel != rdv.ByEmail:
+			return nil, errors.New("a receipt goes by email only")
+		case f.Receipt == nil:
+			return nil, errors.New("a receipt's message without its receipt")
+		}
+		v.Receipt = f.Receipt
+		return v, nil
 	case m.Kind == rdv.MessageSignInCode:
 		if m.Secret == "" {
 			return nil, errors.New("a sign-in code without its code")
@@ -312,6 +329,8 @@ func (v *view) subject() string {
 	switch {
 	case v.Kind == rdv.MessageSignInCode:
 		return v.T("notify.signin_code.subject")
+	case v.Kind == rdv.MessageReceipt:
+		return v.Receipt.Title
 	case v.Kind == rdv.MessageOutage && v.When == "":
 		return v.T("notify.outage.subject.none")
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"rdv"
+	"rdv/fees"
 )
 
 // recordTimeout bounds the write of an attempt's outcome. It runs apart
@@ -230,6 +231,20 @@ func (n *Notifier) facts(ctx context.Context, m rdv.Message) (Facts, error) {
 		if err := n.proposalFacts(ctx, m, &f); err != nil {
 			return f, err
 		}
+	}
+	if m.Kind == rdv.MessageReceipt {
+		// The fee as the store records it, read when the message leaves:
+		// the capture's receipt stands whatever came after (a refund
+		// shows on the request's page).
+		c, err := n.cfg.Store.AppointmentCharge(ctx, m.AppointmentID)
+		if err != nil {
+			return f, fmt.Errorf("fee of appointment %d: %w", m.AppointmentID, err)
+		}
+		r, err := fees.NewReceipt(c, rdv.MoveCapture, n.cfg.Fee, m.Language)
+		if err != nil {
+			return f, err
+		}
+		f.Receipt = &r
 	}
 	if m.IncidentID != 0 {
 		in, err := n.dir.incident(ctx, m.IncidentID)

@@ -97,7 +97,10 @@ func TestFeeWakingStore(t *testing.T) {
 		{"withdraw", nil, func(s rdv.Store) error { _, _, err := s.WithdrawRequest(ctx, rdv.WithdrawRequestInput{}); return err }, 1},
 		{"expire some", nil, func(s rdv.Store) error { _, err := s.ExpireRequests(ctx, time.Now()); return err }, 1},
 		{"close", nil, func(s rdv.Store) error { _, err := s.CloseRequest(ctx, rdv.CloseRequestInput{}); return err }, 1},
-		{"book for a request", nil, func(s rdv.Store) error { _, _, err := s.ConfirmHold(ctx, rdv.ConfirmRequest{ForRequest: 7}); return err }, 1},
+		{"book for a request", nil, func(s rdv.Store) error {
+			_, _, err := s.ConfirmHold(ctx, rdv.ConfirmRequest{ForRequest: 7})
+			return err
+		}, 1},
 		{"book", nil, func(s rdv.Store) error { _, _, err := s.ConfirmHold(ctx, rdv.ConfirmRequest{}); return err }, 0},
 		{"the clinic cancels", nil, func(s rdv.Store) error { _, _, err := s.Cancel(ctx, rdv.CancelRequest{ByStaff: true}); return err }, 1},
 		{"the patient cancels", nil, func(s rdv.Store) error { _, _, err := s.Cancel(ctx, rdv.CancelRequest{}); return err }, 0},

@@ -105,6 +105,7 @@ func (m *Main) openNotifier(ctx context.Context, f *serveFlags, store rdv.Store,
 		Senders: f.Notify.senders,
 		Links:   notify.Links{Base: publicURL},
 		Log:     m.Log.With("component", "notify"),
+		Fee:     f.Fees.config(), // receipts print the tax numbers
 	}
 	// The clinics' webhooks run on the same River client.
 	hooks, err := webhook.New(webhook.Config{Store: store, Log: m.Log.With("component", "webhook")})

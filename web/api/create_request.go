@@ -31,6 +31,10 @@ type appointmentRequestInput struct {
 	Times        string        `json:"times"`
 	Language     string        `json:"language"` // the practitioner's, as in a search
 	Scope        string        `json:"scope"`
+	// PaymentToken is the token of the payment provider's own form, for
+	// the finder fee of a network request; handed to the provider once,
+	// never kept (request_fee.go).
+	PaymentToken string `json:"payment_token"`
 }
 
 // createRequest answers POST /api/v1/requests: it accepts the
@@ -56,14 +60,21 @@ func (s *server) createRequest(w http.ResponseWriter, r *http.Request) {
 	}
 	token := auth.RandomToken(24)
 	req.TokenHash = auth.HashToken(token)
+	if req.PaymentToken, err = paymentToken(in.PaymentToken); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	got, err := s.Requests.Accept(r.Context(), req)
 	if err != nil {
-		s.fail(w, r, err)
+		s.fail(w, r, paymentError(err))
 		return
 	}
 	s.Log.Info("appointment request accepted", "reference", got.Reference)
 	v := viewRequest(got)
 	v.Token = token
+	if got.Fee != nil {
+		v.Fee = &feeView{AmountCents: got.Fee.Quote.TotalCents, Currency: got.Fee.Quote.Currency, Status: string(rdv.ChargeAuthorized)}
+	}
 	s.writeJSON(w, r, http.StatusCreated, v)
 }
 

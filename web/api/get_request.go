@@ -35,6 +35,9 @@ func (s *server) readRequest(r *http.Request, ref, token string) (requestView, e
 		return requestView{}, err
 	}
 	v := viewRequest(req)
+	if v.Fee, err = s.requestFee(r, req.ID); err != nil {
+		return requestView{}, err
+	}
 	if req.Status == rdv.RequestProposed {
 		ps, err := s.Store.Proposals(r.Context(), req.ID)
 		if err != nil {

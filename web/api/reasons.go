@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"rdv"
+	"rdv/fees"
 	"rdv/i18n"
 )
 
@@ -47,4 +48,6 @@ var reasons = []struct {
 	{errNoProposal, "no_proposal"},
 	{errRequestEnded, "request_ended"},
 	{errNoMatcherServed, "no_matcher"},
+	{fees.ErrPaymentNeeded, "payment_needed"},
+	{fees.ErrDeclined, "payment_declined"},
 }

@@ -30,6 +30,7 @@ type requestView struct {
 	Proposal      *proposalView        `json:"proposal,omitempty"`
 	AppointmentID int64                `json:"appointment_id,omitempty"`
 	Appointment   *appointmentResponse `json:"appointment,omitempty"`
+	Fee           *feeView             `json:"fee,omitempty"`
 }
 
 // proposalView is a request's live proposal: the slot held for it, as

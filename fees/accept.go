@@ -58,6 +58,10 @@ var _ rdv.RequestAcceptor = (*Acceptor)(nil)
 // without a payment token: an invalid field "payment".
 var ErrPaymentNeeded = rdv.FieldError("payment", "a request to the whole network needs a payment")
 
+// ErrCardNumber is the error of a card number given where a payment
+// token goes: an invalid field "payment".
+var ErrCardNumber = rdv.FieldError("payment", "a card number was sent instead of a payment token: card data never reaches the platform")
+
 // Accept authorises the fee of a network request, then hands it on with
 // its authorisation; a request for one's own clinic is handed on as it
 // is, free.
@@ -90,6 +94,11 @@ func (a *Acceptor) Accept(ctx context.Context, r rdv.AppointmentRequest) (rdv.Ap
 // payment is an invalid field "payment"; a provider that cannot answer
 // is EUNAVAILABLE on the same field.
 func (f *Fees) Reserve(ctx context.Context, ref, paymentToken string, now time.Time) (rdv.RequestFee, error) {
+	if looksLikeCard(paymentToken) {
+		// Refused whatever the provider: card data never leaves for
+		// anywhere, not even for the provider, from the platform.
+		return rdv.RequestFee{}, ErrCardNumber
+	}
 	q := f.Quote()
 	pref, err := f.provider.Authorize(ctx, Authorization{Key: rdv.MovementKey(ref, rdv.MoveAuthorize),
 		PaymentToken: paymentToken, AmountCents: q.TotalCents, Currency: q.Currency})

@@ -109,6 +109,7 @@ func TestAcceptorRefuses(t *testing.T) {
 		{"no payment", "", rdv.ScopeNetwork, rdv.EINVALID, false},
 		{"declined", fees.DeclineToken, rdv.ScopeNetwork, rdv.EINVALID, false},
 		{"a card number", "4111 1111 1111 1111", rdv.ScopeNetwork, rdv.EINVALID, false},
+		{"a card number with dashes", "5555-5555-5555-4444", rdv.ScopeNetwork, rdv.EINVALID, false},
 		{"own clinic, free", "", rdv.ScopeOwnClinic, "", false},
 		{"own clinic, a token given anyway", "tok_ok", rdv.ScopeOwnClinic, "", false},
 	} {
@@ -121,8 +122,8 @@ func TestAcceptorRefuses(t *testing.T) {
 				t.Fatalf("accept: %v, want code %q", err, tt.wantCode)
 			}
 			if tt.wantCode != "" {
-				if rdv.ErrorField(err) != "payment" || s.spool.Pending() != 0 {
-					t.Fatalf("refused on field %q with %d spooled", rdv.ErrorField(err), s.spool.Pending())
+				if rdv.ErrorField(err) != "payment" || s.spool.Pending() != 0 || len(s.local.Entries()) != 0 {
+					t.Fatalf("refused on field %q with %d spooled, the provider asked %d times", rdv.ErrorField(err), s.spool.Pending(), len(s.local.Entries()))
 				}
 				return
 			}

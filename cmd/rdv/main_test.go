@@ -194,6 +194,7 @@ func containsSlot(slots []any, id any) bool {
 func TestServeRejectsBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "--hold-ttl", "1s"},
+		{"serve", "--proposal-ttl", "10s"},
 		{"serve", "--max-live-holds", "0"},
 		{"serve", "--nope"},
 		{"frobnicate"},

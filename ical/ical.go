@@ -1,9 +1,10 @@
-// Package ical writes the iCalendar file (RFC 5545) of an appointment:
+// Package ical writes the iCalendar files (RFC 5545) of appointments:
 // the one the appointment's page offers and the one its confirmation
-// email attaches. Both come from AppointmentEvent, so that they are the
-// same event: one UID, whose SEQUENCE (the appointment's revision) lets
-// a calendar that has one replace it by the other when the appointment
-// moves or is cancelled.
+// email attaches, both from AppointmentEvent, so that they are the same
+// event: one UID, whose SEQUENCE (the appointment's revision) lets a
+// calendar that has one replace it by the other when the appointment
+// moves or is cancelled. The clinics' staff calendars subscribe to feeds
+// of many events (WriteCalendar, StaffEvent), which name no patient.
 package ical
 
 import (
@@ -42,7 +43,25 @@ type Alarm struct {
 // Write writes the event as an iCalendar object (RFC 5545) published as
 // is (METHOD:PUBLISH): CRLF line endings, text values escaped, lines
 // folded at 75 octets.
-func Write(ev Event) string {
+func Write(ev Event) string { return WriteCalendar(Calendar{Events: []Event{ev}}) }
+
+// Calendar is many events at one address: a staff calendar's
+// subscription (a feed), which the calendar fetches again every Refresh
+// and takes whole, so that an event gone from it is gone from the
+// calendar.
+type Calendar struct {
+	// Name is what the calendar is called where it is shown (NAME of
+	// RFC 7986 and X-WR-CALNAME, which more calendars read); "" for none.
+	Name string
+	// Refresh is how often a subscribed calendar should fetch it again
+	// (X-PUBLISHED-TTL, whole minutes); 0 leaves it to the calendar.
+	Refresh time.Duration
+	Events  []Event
+}
+
+// WriteCalendar writes the calendar as an iCalendar object published as
+// is (METHOD:PUBLISH), each event as Write writes one.
+func WriteCalendar(c Calendar) string {
 	var b strings.Builder
 	line := func(name, value string) { b.WriteString(fold(name + ":" + value)) }
 	line("BEGIN", "VCALENDAR")
@@ -50,6 +69,22 @@ func Write(ev Event) string {
 	line("PRODID", "-//rdv//Rendez-vous sante Quebec//FR")
 	line("CALSCALE", "GREGORIAN")
 	line("METHOD", "PUBLISH")
+	if c.Name != "" {
+		line("NAME", escape(c.Name))
+		line("X-WR-CALNAME", escape(c.Name))
+	}
+	if c.Refresh > 0 {
+		line("X-PUBLISHED-TTL", duration(c.Refresh))
+	}
+	for _, ev := range c.Events {
+		writeEvent(line, ev)
+	}
+	line("END", "VCALENDAR")
+	return b.String()
+}
+
+// writeEvent writes one VEVENT with line.
+func writeEvent(line func(name, value string), ev Event) {
 	line("BEGIN", "VEVENT")
 	line("UID", escape(ev.UID))
 	line("DTSTAMP", ev.Stamp.UTC().Format(DateTime))
@@ -77,8 +112,6 @@ func Write(ev Event) string {
 		}
 	}
 	line("END", "VEVENT")
-	line("END", "VCALENDAR")
-	return b.String()
 }
 
 // duration writes a positive duration as an iCalendar DURATION

@@ -74,6 +74,11 @@ var rules = map[string]map[string]struct {
 		"PRODID":   {"1", nil},
 		"CALSCALE": {"?", regexp.MustCompile(`^GREGORIAN$`)},
 		"METHOD":   {"?", regexp.MustCompile(`^[A-Z-]+$`)},
+		// A feed's name (RFC 7986, and the older name more calendars
+		// read) and how often to fetch it again.
+		"NAME":            {"?", nil},
+		"X-WR-CALNAME":    {"?", nil},
+		"X-PUBLISHED-TTL": {"?", duration},
 	},
 	"VEVENT": {
 		"UID":         {"1", nil},
@@ -89,18 +94,19 @@ var rules = map[string]map[string]struct {
 	},
 	"VALARM": {
 		"ACTION":      {"1", regexp.MustCompile(`^DISPLAY$`)},
-		"TRIGGER":     {"1", regexp.MustCompile(`^[+-]?P(\d+W|(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?)$`)},
+		"TRIGGER":     {"1", regexp.MustCompile(`^[+-]?` + duration.String()[1:])},
 		"DESCRIPTION": {"1", nil},
 	},
 }
 
 var (
 	utcTime  = regexp.MustCompile(`^\d{8}T\d{6}Z$`)
+	duration = regexp.MustCompile(`^P(\d+W|(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?)$`)
 	propName = regexp.MustCompile(`^[A-Z][A-Z0-9-]*$`)
 )
 
 // text lists the TEXT properties, whose values are escaped (§3.3.11).
-var text = map[string]bool{"SUMMARY": true, "LOCATION": true, "DESCRIPTION": true, "UID": true, "PRODID": true}
+var text = map[string]bool{"SUMMARY": true, "LOCATION": true, "DESCRIPTION": true, "UID": true, "PRODID": true, "NAME": true, "X-WR-CALNAME": true}
 
 // parseError is a departure from RFC 5545 that Parse found.
 type parseError struct{ msg string }
@@ -109,14 +115,39 @@ type parseError struct{ msg string }
 func fail(format string, args ...any) { panic(parseError{fmt.Sprintf(format, args...)}) }
 
 // MustParse parses body with Parse and fails the test at the first
-// departure.
+// departure; then it reads body again with Independent, and fails unless
+// the second parser takes it too and finds the same events: the same
+// UIDs, SEQUENCEs, starts and links, in the same order.
 func MustParse(t testing.TB, body string) *Component {
 	t.Helper()
 	cal, err := Parse(body)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, body)
 	}
+	if err := agree(cal, body); err != nil {
+		t.Fatalf("%v\n%s", err, body)
+	}
 	return cal
+}
+
+// agree checks that Independent reads body's events as Parse read them.
+func agree(cal *Component, body string) error {
+	checked, err := Independent(body)
+	if err != nil {
+		return err
+	}
+	events := cal.Components("VEVENT")
+	if len(checked) != len(events) {
+		return fmt.Errorf("golang-ical reads %d events, Parse %d", len(checked), len(events))
+	}
+	for i, ev := range events {
+		c := checked[i]
+		if c.UID != ev.Prop("UID") || strconv.Itoa(c.Sequence) != ev.Prop("SEQUENCE") || c.URL != ev.Prop("URL") ||
+			c.Start.UTC().Format("20060102T150405Z") != ev.Prop("DTSTART") {
+			return fmt.Errorf("event %d: golang-ical reads %+v, Parse %v", i+1, c, ev.Props)
+		}
+	}
+	return nil
 }
 
 // Parse reads an iCalendar object as strictly as RFC 5545 asks of what

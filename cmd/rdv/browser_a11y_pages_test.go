@@ -111,7 +111,7 @@ func TestBrowserMorePatientPagesAccessible(t *testing.T) {
 			submitOK(t, ctx, `form[action="/demande"] button[type=submit]`, 200) // sent back to the form's page
 			a.step("request-errors")
 			fill(t, ctx, "first_name", "Léa", "last_name", "Tremblay", "birth_date", "1985-04-07", "health_number", "TREL85540712",
-				"phone", "514-555-0123", "place", "Montréal", "availability", "les matins")
+				"phone", "514-555-0123", "place", "Montréal", "availability", "les matins", "payment", "tok-demo")
 			submitOK(t, ctx, `form[action="/demande"] button[type=submit]`, 200)
 			a.step("request-sent")
 			submitOK(t, ctx, `a[href*="/demande/D-"]`, 200) // the request's own page, by its token

@@ -27,7 +27,7 @@ func TestBrowserRequestSentReloadAndBack(t *testing.T) {
 	}
 	form := location(t, ctx)
 	fill(t, ctx, "first_name", "Léa", "last_name", "Tremblay", "birth_date", "1985-04-07", "health_number", "TREL85540712",
-		"phone", "514-555-0123", "place", "Montréal", "availability", "les matins")
+		"phone", "514-555-0123", "place", "Montréal", "availability", "les matins", "payment", "tok-demo")
 	if status := submit(t, ctx, `form[action="/demande"] button[type=submit]`); status != 200 {
 		t.Fatalf("request: status %d", status)
 	}

@@ -261,6 +261,8 @@ func requestBody(tag string, valid bool) []byte {
 		"patient": map[string]any{"first_name": "Émilie", "last_name": "Tremblay", "birth_date": "1988-04-12",
 			"health_number": health, "phone": "514-555-0199"},
 		"service": "general", "place": "Trois-Rivières", "radius_km": 25, "availability": tag,
+		// The built-in provider answers whatever the database does.
+		"payment_token": "tok-" + tag,
 	})
 	return b
 }

@@ -24,7 +24,6 @@ import (
 	"rdv/fhir"
 	"rdv/flagenv"
 	"rdv/flood"
-	"rdv/match"
 	"rdv/route"
 	"rdv/spool"
 	"rdv/waitroom"
@@ -73,7 +72,6 @@ type serveFlags struct {
 	Admission     admission.Config
 	Demo          bool
 	HoldTTL       time.Duration
-	ProposalTTL   time.Duration
 	MaxLiveHolds  int
 	AddressHolds  int // ceiling on live holds per address
 	ShutdownGrace time.Duration
@@ -103,7 +101,6 @@ func (m *Main) parseServe(args []string) (*serveFlags, error) {
 	fs.Int64Var(&f.Seed, "seed", 1, "with --demo: seed of the demo network")
 	fs.StringVar(&f.Start, "start", "", "with --demo: first day of slots, YYYY-MM-DD (default today)")
 	fs.DurationVar(&f.HoldTTL, "hold-ttl", env.Duration("RDV_HOLD_TTL", 5*time.Minute), "how long a hold keeps a slot for the person filling in the form (env RDV_HOLD_TTL)")
-	fs.DurationVar(&f.ProposalTTL, "proposal-ttl", env.Duration("RDV_PROPOSAL_TTL", rdv.DefaultProposalTTL), "how long a slot proposed to an appointment request stays held while its person answers (env RDV_PROPOSAL_TTL)")
 	fs.IntVar(&f.MaxLiveHolds, "max-live-holds", env.Int("RDV_MAX_LIVE_HOLDS", 3), "live holds one browser (or account) may have at once (env RDV_MAX_LIVE_HOLDS)")
 	fs.IntVar(&f.AddressHolds, "max-live-holds-per-address", env.Int("RDV_MAX_LIVE_HOLDS_PER_ADDRESS", 50), "live holds all browsers behind one address may have at once, for a NAT or a proxy; clients that keep no cookies have only this; none with --client-limits=off (env RDV_MAX_LIVE_HOLDS_PER_ADDRESS)")
 	fs.StringVar(&f.Spool, "spool", env.String("RDV_SPOOL", ""), "appointment requests' durable spool file (default: the database file + .requests.spool, or rdv-requests.spool for PostgreSQL) (env RDV_SPOOL)")
@@ -120,8 +117,6 @@ func (m *Main) parseServe(args []string) (*serveFlags, error) {
 		return nil, fmt.Errorf("--hold-ttl %s: want between 10s and 1h", f.HoldTTL)
 	case f.FHIRPublishEvery < time.Second || f.FHIRPublishEvery > time.Hour:
 		return nil, fmt.Errorf("--fhir-publish-every %s: want between 1s and 1h", f.FHIRPublishEvery)
-	case f.ProposalTTL < time.Minute || f.ProposalTTL > 24*time.Hour:
-		return nil, fmt.Errorf("--proposal-ttl %s: want between 1m and 24h", f.ProposalTTL)
 	case f.MaxLiveHolds < 1:
 		return nil, fmt.Errorf("--max-live-holds %d: want at least 1", f.MaxLiveHolds)
 	case f.Admission.ClientLimits && f.AddressHolds < f.MaxLiveHolds:
@@ -168,6 +163,14 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	if err := m.maybeLoadDemo(ctx, store, f); err != nil {
 		return err
 	}
+	// The fees' sweeper tells the payment provider of the captures,
+	// voids and refunds that other writes recorded in their own
+	// transactions (rdv/fees); those writes wake it once committed.
+	feeTaker, err := f.Fees.open(store, m.Log)
+	if err != nil {
+		return err
+	}
+	store = feeWaking{store, feeTaker}
 	began := time.Now()
 	index, err := buildIndex(ctx, store, time.Now())
 	if err != nil {
@@ -185,10 +188,6 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 		addressHolds = -1
 	}
 	engine := booking.New(store, index, booking.Config{HoldTTL: f.HoldTTL, MaxLiveHolds: f.MaxLiveHolds, MaxAddressHolds: addressHolds, RemindBefore: f.Notify.remindBefore()}, m.Log)
-	// The matcher hears of the slots the index makes bookable, and of the
-	// requests the spool stores (its feed); its proposals' messages are
-	// written by the store with them.
-	matcher := match.New(store, index, match.Config{ProposalTTL: f.ProposalTTL, RemindBefore: f.Notify.remindBefore()}, m.Log)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	secret := m.serverSecret(f.Waitroom)
@@ -206,7 +205,7 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("admission control: %w", err)
 	}
-	requests, err := m.openSpool(f, matcher.Feed(store))
+	requests, err := m.openSpool(f, store)
 	if err != nil {
 		return err
 	}
@@ -226,7 +225,10 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	if publicURL == "" {
 		publicURL = listenURL(ln.Addr())
 	}
-	site, publish, err := m.site(store, index, engine, matcher, requests, admit, room, publicURL, secret, f.Fees.config(), f.FHIRPublishEvery)
+	// A request to the whole network is filed only once its fee is
+	// authorised, before the spool (rdv/fees).
+	payFirst := feeTaker.Acceptor(requests, spool.NewReference, nil)
+	site, publish, err := m.site(store, index, engine, payFirst, admit, room, publicURL, secret, &f.Fees, f.FHIRPublishEvery)
 	if err != nil {
 		return err
 	}
@@ -235,13 +237,6 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeNotifier() // after the notifier has stopped, below
-	// The fees' sweeper tells the payment provider of the captures,
-	// voids and refunds that other writes recorded in their own
-	// transactions (rdv/fees).
-	feeTaker, err := f.Fees.open(store, m.Log)
-	if err != nil {
-		return err
-	}
 	metrics, err := listenMetrics(f.MetricsAddr, reg, m.Log)
 	if err != nil {
 		return err
@@ -275,7 +270,6 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	wg.Go(func() { _ = admit.Run(bg) })
 	wg.Go(func() { _ = room.Run(bg) })
 	wg.Go(func() { _ = requests.Run(bg) })
-	wg.Go(func() { _ = matcher.Run(bg) })
 	wg.Go(func() { runNotifier(bg, notifier, m.Log) })
 	wg.Go(func() { _ = feeTaker.Run(bg, f.Fees.Settle, time.Now) })
 	// Other instances' changes reach the index through the store's
@@ -377,7 +371,7 @@ func buildIndex(ctx context.Context, store rdv.Store, now time.Time) (*availabil
 
 // site assembles the pages, the JSON API and the FHIR API, mounted side
 // by side, and returns what keeps the FHIR API's SMART files current.
-func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.Engine, matcher *match.Engine, requests *spool.Spool, admit *admission.Controller, room *waitroom.Room, publicURL string, secret []byte, fee rdv.FeeConfig, publishEvery time.Duration) (http.Handler, func(context.Context) error, error) {
+func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.Engine, requests rdv.RequestAcceptor, admit *admission.Controller, room *waitroom.Room, publicURL string, secret []byte, fee *feeFlags, publishEvery time.Duration) (http.Handler, func(context.Context) error, error) {
 	ready := func(ctx context.Context) error {
 		_, err := store.Empty(ctx)
 		return err
@@ -385,15 +379,17 @@ func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.
 	trust := admit.TrustForwardedFor()
 	deps := api.Deps{Engine: engine, Index: index, Store: store, Ready: ready, Log: m.Log, TrustForwardedFor: trust}
 	deps.Browser = room.Browser
-	deps.Requests, deps.Matcher = requests, matcher
+	deps.Requests = requests
 	// The API's clinic routes take the pages' staff sessions and form
 	// tokens: the same store's accounts, the same secret.
 	deps.Secret = secret
 	apiHandler := api.New(deps)
 	wd := web.Deps{Engine: engine, Index: index, Store: store, Ready: ready, Log: m.Log, TrustForwardedFor: trust, Browser: deps.Browser}
 	wd.PublicURL, wd.Secret = publicURL, secret
-	wd.Requests, wd.Matcher = requests, matcher
-	wd.Fee = fee // the request form shows the fee charged
+	wd.Requests = requests
+	// The request form shows the fee charged, and in development which
+	// payments the built-in provider takes.
+	wd.Fee, wd.LocalPayments = fee.config(), fee.Provider == "local"
 	wd.Load = loadSnapshot(admit)
 	wd.WaitingRoomOpen = room.Open
 	wd.WaitingRoom = waitingRoomSnapshot(room)
@@ -435,9 +431,8 @@ func (m *Main) Flood(ctx context.Context, args []string) error {
 }
 
 // openSpool opens the durable spool of appointment requests in front of
-// the store: the matcher's feed, so that every request it replays, filed
-// while the database was up or down, enters the one queue.
-func (m *Main) openSpool(f *serveFlags, store rdv.RequestStore) (*spool.Spool, error) {
+// the store.
+func (m *Main) openSpool(f *serveFlags, store rdv.Store) (*spool.Spool, error) {
 	path := f.Spool
 	if path == "" {
 		path = "rdv-requests.spool"

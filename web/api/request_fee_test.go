@@ -105,7 +105,9 @@ func TestRequestFeeRefused(t *testing.T) {
 			for lang, want := range map[string]string{"fr": tt.fr, "en": tt.en} {
 				res, raw := a.do(request{method: "POST", url: "/api/v1/requests", body: paidRequestBody(t, tt.payment),
 					headers: map[string]string{"Accept-Language": lang}})
-				var e struct{ Error struct{ Message, Field string } }
+				var e struct {
+					Error struct{ Message, Field string }
+				}
 				if err := json.Unmarshal(raw, &e); err != nil || res.StatusCode != tt.status || e.Error.Field != "payment_token" || e.Error.Message != want {
 					t.Fatalf("%s: %d %s, want %d on payment_token: %q", lang, res.StatusCode, raw, tt.status, want)
 				}

@@ -31,9 +31,18 @@ type classHandler Class
 func (classHandler) ServeHTTP(http.ResponseWriter, *http.Request) {}
 
 // testClassify classifies by testRoutes: browsing when none matches.
-// testJSON answers in JSON what the test routes' API would: the route
-// table's owner decides it in the platform (route.Table.JSON).
-func testJSON(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+// testFormat answers in JSON what the test routes' API would, and in FHIR
+// what their FHIR API would: the route table's owner decides it in the
+// platform (route.Table.Format).
+func testFormat(r *http.Request) Format {
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/api/"):
+		return JSON
+	case strings.HasPrefix(r.URL.Path, "/fhir/"):
+		return FHIR
+	}
+	return Page
+}
 
 func testClassify(r *http.Request) Class {
 	if h, pattern := testRoutes.Handler(r); pattern != "" {

@@ -40,10 +40,10 @@ type Config struct {
 	// builds it from its route table, so that this package knows no
 	// paths. Nil: every request is browsing.
 	Classify func(*http.Request) Class `json:"-"`
-	// JSON reports whether a refusal of the request is answered in JSON
-	// (the API's routes) rather than with a page, from the same route
-	// table. Nil: always a page.
-	JSON func(*http.Request) bool `json:"-"`
+	// Format is how a refusal of the request is written: a page, the
+	// JSON API's error, or an OperationOutcome for the FHIR API, from the
+	// same route table. Nil: always a page.
+	Format func(*http.Request) Format `json:"-"`
 	// Operator reports whether a request carries a verified operator's
 	// pass; such a request to an operators' page (Classify answers
 	// OperatorPage) skips the limit. It must
@@ -155,8 +155,8 @@ func (c *Config) validate() error {
 	if c.Classify == nil {
 		c.Classify = func(*http.Request) Class { return Browse }
 	}
-	if c.JSON == nil {
-		c.JSON = func(*http.Request) bool { return false }
+	if c.Format == nil {
+		c.Format = func(*http.Request) Format { return Page }
 	}
 	switch {
 	case c.ClientLimits && (c.AddressRate <= 0 || c.AddressBurst < 1):

@@ -80,7 +80,7 @@ func (c *Controller) Middleware(next http.Handler) http.Handler {
 		start := c.cfg.Now()
 		if ok, wait := c.allowClient(r); !ok {
 			c.count(class, RateLimited)
-			c.refusals.write(w, r, c.cfg.JSON(r), http.StatusTooManyRequests, max(wait, time.Second))
+			c.refusals.write(w, r, c.cfg.Format(r), http.StatusTooManyRequests, max(wait, time.Second))
 			c.metrics.refusal.Observe(c.cfg.Now().Sub(start).Seconds())
 			return
 		}
@@ -102,7 +102,7 @@ func (c *Controller) Middleware(next http.Handler) http.Handler {
 		}
 		c.count(class, out)
 		if out != Admitted {
-			c.refusals.write(w, r, c.cfg.JSON(r), http.StatusServiceUnavailable, c.cfg.RetryAfter)
+			c.refusals.write(w, r, c.cfg.Format(r), http.StatusServiceUnavailable, c.cfg.RetryAfter)
 			c.metrics.refusal.Observe(c.cfg.Now().Sub(start).Seconds())
 			return
 		}

@@ -19,7 +19,7 @@ import (
 func newController(t *testing.T, edit func(*Config)) *Controller {
 	t.Helper()
 	cfg := DefaultConfig()
-	cfg.Classify, cfg.JSON = testClassify, testJSON
+	cfg.Classify, cfg.Format = testClassify, testFormat
 	frozen := time.Date(2026, 3, 8, 12, 0, 0, 0, time.UTC)
 	cfg.Now = func() time.Time { return frozen }
 	if edit != nil {

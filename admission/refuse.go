@@ -32,9 +32,49 @@ var refusalPage = template.Must(template.New("refusal").Parse(`<!doctype html>
 <body><h1>{{.Title}}</h1><p>{{.Message}}</p><p><a href="/">{{.Home}}</a></p></body></html>
 `))
 
+// Format is how a refusal is written for a request: the small page people
+// read, the JSON API's error, or for the FHIR API an OperationOutcome
+// (FHIR clients read no other error). The route table that registers a
+// route says which (route.Route.Format).
+type Format int
+
+// Formats. The zero value is the page.
+const (
+	Page Format = iota
+	JSON
+	FHIR
+)
+
+// refusalIssues are the OperationOutcome issue types of the refusals, by
+// status: what the FHIR API itself answers for the same domain errors.
+var refusalIssues = map[int]string{
+	http.StatusServiceUnavailable: "transient",
+	http.StatusTooManyRequests:    "throttled",
+}
+
+// FHIRContentType is the media type of an OperationOutcome.
+const FHIRContentType = "application/fhir+json; charset=utf-8"
+
+// OperationOutcome returns the FHIR R4 OperationOutcome of a refusal in
+// lang: one error of issue type issue, its code in the JSON API's codes
+// (the FHIR API's urn:rdv:error system), the text people read, and
+// diagnostics if any. The waiting room writes its own with it. The FHIR
+// API's package cannot be imported here (it sits above admission), so the
+// resource is spelled out; its tests validate these against R4.
+func OperationOutcome(lang, issue, code, text, diagnostics string) []byte {
+	var b strings.Builder
+	b.WriteString(`{"resourceType":"OperationOutcome","language":"` + lang + `","issue":[{"severity":"error","code":"` + issue +
+		`","details":{"coding":[{"system":"urn:rdv:error","code":"` + code + `"}],"text":` + strconv.Quote(text) + `}`)
+	if diagnostics != "" {
+		b.WriteString(`,"diagnostics":` + strconv.Quote(diagnostics))
+	}
+	b.WriteString("}]}\n")
+	return []byte(b.String())
+}
+
 // refusal is a pre-rendered answer.
 type refusal struct {
-	json, html []byte
+	json, html, fhir []byte
 }
 
 type refusals map[int]map[string]refusal
@@ -51,15 +91,17 @@ func renderRefusals() refusals {
 				panic(err) // a fixed template over fixed data
 			}
 			js := `{"error":{"code":"` + code + `","message":` + strconv.Quote(message) + `}}` + "\n"
-			out[status][lang] = refusal{json: []byte(js), html: []byte(page.String())}
+			out[status][lang] = refusal{json: []byte(js), html: []byte(page.String()),
+				fhir: OperationOutcome(lang, refusalIssues[status], code, message, "")}
 		}
 	}
 	return out
 }
 
 // write answers with a refusal in the person's language, chosen as the
-// pages choose it (i18n.Lang): JSON for the API, a small page otherwise.
-func (rs refusals) write(w http.ResponseWriter, r *http.Request, json bool, status int, retryAfter time.Duration) {
+// pages choose it (i18n.Lang), in format f: the same status and
+// Retry-After whatever the format.
+func (rs refusals) write(w http.ResponseWriter, r *http.Request, f Format, status int, retryAfter time.Duration) {
 	lang, _ := i18n.Lang(r)
 	ref := rs[status][lang]
 	h := w.Header()
@@ -69,12 +111,18 @@ func (rs refusals) write(w http.ResponseWriter, r *http.Request, json bool, stat
 	}
 	h.Set("Retry-After", strconv.Itoa(secs))
 	h.Set("Cache-Control", "no-store")
-	body := ref.html
-	if json {
+	var body []byte
+	switch f {
+	case JSON:
 		h.Set("Content-Type", "application/json; charset=utf-8")
 		body = ref.json
-	} else {
+	case FHIR:
+		h.Set("Content-Type", FHIRContentType)
+		h.Set("Content-Language", lang)
+		body = ref.fhir
+	default:
 		h.Set("Content-Type", "text/html; charset=utf-8")
+		body = ref.html
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)

@@ -91,7 +91,7 @@ type fhirRoute struct {
 
 func at(pattern string, class admission.Class, room route.Room, readOnly, formsOnly route.Mode, policy route.Policy,
 	handle func(*Server, http.ResponseWriter, *http.Request)) fhirRoute {
-	return fhirRoute{route.Route{Pattern: pattern, Class: class, Room: room, ReadOnly: readOnly, FormsOnly: formsOnly, Policy: policy, JSON: true}, handle}
+	return fhirRoute{route.Route{Pattern: pattern, Class: class, Room: room, ReadOnly: readOnly, FormsOnly: formsOnly, Policy: policy, Format: admission.FHIR}, handle}
 }
 
 // Short names for the table's columns.
@@ -149,8 +149,8 @@ var routes = []fhirRoute{
 }
 
 // Routes returns the FHIR API's route table, for admission control, the
-// waiting room and the degraded modes. Refusals in front of it answer in
-// JSON (Route.JSON).
+// waiting room and the degraded modes. Refusals in front of it answer
+// OperationOutcomes (Route.Format).
 func Routes() []route.Route {
 	rs := make([]route.Route, len(routes))
 	for i, rt := range routes {

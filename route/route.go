@@ -89,6 +89,11 @@ type Policy struct {
 	// path's clinic with that scope (a clinic's systems doing by API what
 	// its admins do).
 	Scope rdv.TokenScope
+	// Enrolment routes are open to a session opened with a password
+	// alone, even for a role that must sign in with a second factor
+	// (rdv.Role.RequiresSecondFactor): they are where it sets one up.
+	// Every other staff route refuses such a session.
+	Enrolment bool
 }
 
 // Public is the policy of routes anyone may call.
@@ -99,6 +104,10 @@ var PatientLink = Policy{Access: Link}
 
 // Roles is the policy of staff routes open to roles.
 func Roles(roles ...rdv.Role) Policy { return Policy{Access: Staff, Roles: roles} }
+
+// Enrol is the policy of the staff routes where roles set up their
+// second factor (Policy.Enrolment).
+func Enrol(roles ...rdv.Role) Policy { return Policy{Access: Staff, Roles: roles, Enrolment: true} }
 
 // SignedInPatient is the policy of a patient account's own pages.
 var SignedInPatient = Policy{Access: Patient}
@@ -172,9 +181,10 @@ type Route struct {
 	ReadOnly  Mode // while operators keep the platform read-only
 	FormsOnly Mode // while the database is unreachable and only the request form works
 	Policy    Policy
-	// JSON is true for the API's routes: what admission control and the
-	// waiting room answer in front of them is JSON too, not a page.
-	JSON bool
+	// Format is how admission control and the waiting room answer in
+	// front of the route: a page (the zero value), JSON for the API's
+	// routes, an OperationOutcome for the FHIR API's.
+	Format admission.Format
 }
 
 // Check reports what rt lacks, nil when every attribute is set.
@@ -194,7 +204,7 @@ func (rt Route) Check() error {
 		return fmt.Errorf("route %q: no policy", rt.Pattern)
 	case rt.Policy.Access == Staff && len(rt.Policy.Roles) == 0:
 		return fmt.Errorf("route %q: a staff policy without roles", rt.Pattern)
-	case rt.Policy.Access != Staff && (len(rt.Policy.Roles) > 0 || rt.Policy.ClinicInPath):
+	case rt.Policy.Access != Staff && (len(rt.Policy.Roles) > 0 || rt.Policy.ClinicInPath || rt.Policy.Enrolment):
 		return fmt.Errorf("route %q: roles or a clinic in a policy that is not staff's", rt.Pattern)
 	case rt.Policy.ClinicInPath && !slices.Contains(wildcards(rt.Pattern), "clinic"):
 		return fmt.Errorf("route %q: clinic in path without a {clinic}", rt.Pattern)

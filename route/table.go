@@ -73,6 +73,6 @@ func (t *Table) Class(r *http.Request) admission.Class { return t.Lookup(r).Clas
 // Through is the waiting room's rule (waitroom.Config.Through).
 func (t *Table) Through(r *http.Request) bool { return t.Lookup(r).Room == Through }
 
-// JSON tells admission control and the waiting room to answer r in JSON
-// (admission.Config.JSON, waitroom.Config.JSON).
-func (t *Table) JSON(r *http.Request) bool { return t.Lookup(r).JSON }
+// Format tells admission control and the waiting room how to answer r
+// (admission.Config.Format, waitroom.Config.Format).
+func (t *Table) Format(r *http.Request) admission.Format { return t.Lookup(r).Format }

@@ -3,6 +3,8 @@ package waitroom
 import (
 	"net/http"
 	"time"
+
+	"rdv/admission"
 )
 
 // Cookie names. Over TLS they carry the __Host- prefix, which browsers
@@ -52,7 +54,7 @@ func (r *Room) Middleware(next http.Handler) http.Handler {
 		bid, known := r.sign.readBrowser(cookieValue(req, browserCookie))
 		if !known {
 			setCookie(w, req, browserCookie, r.sign.browser(newBrowserID()), r.cfg.TicketTTL)
-			if req.URL.Query().Get(returnParam) != "" && !r.cfg.JSON(req) {
+			if req.URL.Query().Get(returnParam) != "" && r.cfg.Format(req) == admission.Page {
 				// The arrival page came back without the id it gave:
 				// this browser keeps no cookies, and would wait forever.
 				r.writeWaiting(w, req, 0, noCookies, 0)
@@ -101,7 +103,7 @@ func (r *Room) Middleware(next http.Handler) http.Handler {
 // site's own scripts carry the page's cookies; other API clients keep
 // none, and a Set-Cookie on each of their answers would be wasted.
 func (r *Room) pageView(req *http.Request) bool {
-	return (req.Method == http.MethodGet || req.Method == http.MethodHead) && !r.cfg.JSON(req)
+	return (req.Method == http.MethodGet || req.Method == http.MethodHead) && r.cfg.Format(req) == admission.Page
 }
 
 // keepInside gives a browser without a valid pass one for a session from

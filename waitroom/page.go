@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"rdv/admission"
 	"rdv/i18n"
 )
 
@@ -128,7 +129,16 @@ func (r *Room) writeWaiting(w http.ResponseWriter, req *http.Request, seq, ahead
 	h := w.Header()
 	h.Set("Retry-After", strconv.Itoa(int(retry.Seconds())))
 	h.Set("Cache-Control", "no-store")
-	if r.cfg.JSON(req) {
+	switch r.cfg.Format(req) {
+	case admission.FHIR:
+		// FHIR clients read OperationOutcomes only: the place in line
+		// goes in its diagnostics, in words; Retry-After says when.
+		h.Set("Content-Type", admission.FHIRContentType)
+		h.Set("Content-Language", lang)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write(admission.OperationOutcome(lang, "transient", "waiting_room", tr(lang, "api"), placeInWords(lang, ahead, wait)))
+		return
+	case admission.JSON:
 		body := map[string]any{
 			"error": map[string]string{"code": "waiting_room", "message": tr(lang, "api")},
 			"waiting_room": map[string]any{
@@ -176,4 +186,16 @@ func (r *Room) writeWaiting(w http.ResponseWriter, req *http.Request, seq, ahead
 	h.Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(http.StatusServiceUnavailable)
 	w.Write(buf.Bytes())
+}
+
+// placeInWords says a place in line as the page does; "" for no place
+// (ahead < 0).
+func placeInWords(lang string, ahead int64, wait time.Duration) string {
+	switch {
+	case ahead < 0:
+		return ""
+	case ahead == 0:
+		return tr(lang, "next")
+	}
+	return tr(lang, "ahead", ahead) + " " + tr(lang, "wait", minutes(wait, lang))
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"rdv"
+	"rdv/admission"
 )
 
 // Config tunes the waiting room.
@@ -68,11 +69,11 @@ type Config struct {
 	// admission control behind the room. It runs on every request: it
 	// must be cheap. Nil: nothing goes past the room.
 	Through func(r *http.Request) bool
-	// JSON reports whether the room answers the request in JSON (the
-	// API's routes) rather than with its page, from the same route
-	// table. Nil: always the page.
-	JSON func(r *http.Request) bool
-	Now  func() time.Time
+	// Format is how the room answers the request: its page, the JSON
+	// API's error, or an OperationOutcome for the FHIR API, from the same
+	// route table. Nil: always the page.
+	Format func(r *http.Request) admission.Format
+	Now    func() time.Time
 }
 
 // Room is the waiting room of one instance. It is safe for concurrent
@@ -125,8 +126,8 @@ func New(tickets rdv.TicketStore, modes rdv.ModeStore, cfg Config, reg prometheu
 	if cfg.Through == nil {
 		cfg.Through = func(*http.Request) bool { return false }
 	}
-	if cfg.JSON == nil {
-		cfg.JSON = func(*http.Request) bool { return false }
+	if cfg.Format == nil {
+		cfg.Format = func(*http.Request) admission.Format { return admission.Page }
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/admission"
 	"rdv/sqlite"
 )
 
@@ -69,8 +70,8 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 		cfg.Session = 10 * time.Minute
 	}
 	cfg.Now = f.clock.Now
-	if cfg.JSON == nil {
-		cfg.JSON = testJSON
+	if cfg.Format == nil {
+		cfg.Format = testFormat
 	}
 	if cfg.Through == nil {
 		cfg.Through = testThrough
@@ -497,6 +498,46 @@ func TestAPIClientsGetJSON(t *testing.T) {
 	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || body.Error.Code != "waiting_room" ||
 		body.WaitingRoom.Ahead != 1 || body.WaitingRoom.EstimatedWaitSeconds != 2 {
 		t.Fatalf("status %d, Retry-After %q, body %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+	}
+}
+
+// FHIR clients waiting get an OperationOutcome in their language, with
+// the place in line in words, and the status and Retry-After the API's
+// clients get.
+func TestFHIRClientsGetAnOperationOutcome(t *testing.T) {
+	for _, tt := range []struct{ lang, text, place string }{
+		{"fr", tr("fr", "api"), tr("fr", "ahead", 1)},
+		{"en", tr("en", "api"), tr("en", "ahead", 1)},
+	} {
+		f := newFixture(t, Config{})
+		f.browser().get("/")
+		b := f.browser()
+		b.cookies["lang"] = tt.lang
+		api := b.get("/api/v1/slots?service=general")
+		rec := b.get("/fhir/Slot?service-type=general")
+		var oo struct {
+			ResourceType, Language string
+			Issue                  []struct {
+				Severity, Code, Diagnostics string
+				Details                     struct {
+					Coding []struct{ Code string }
+					Text   string
+				}
+			}
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &oo); err != nil {
+			t.Fatalf("%s: decode %s: %v", tt.lang, rec.Body, err)
+		}
+		if rec.Code != http.StatusServiceUnavailable || rec.Code != api.Code || rec.Header().Get("Retry-After") != api.Header().Get("Retry-After") ||
+			rec.Header().Get("Content-Type") != admission.FHIRContentType {
+			t.Fatalf("%s: status %d (API %d), Retry-After %q (API %q), type %q", tt.lang, rec.Code, api.Code,
+				rec.Header().Get("Retry-After"), api.Header().Get("Retry-After"), rec.Header().Get("Content-Type"))
+		}
+		if oo.ResourceType != "OperationOutcome" || oo.Language != tt.lang || len(oo.Issue) != 1 || oo.Issue[0].Code != "transient" ||
+			oo.Issue[0].Details.Text != tt.text || len(oo.Issue[0].Details.Coding) != 1 || oo.Issue[0].Details.Coding[0].Code != "waiting_room" ||
+			!strings.HasPrefix(oo.Issue[0].Diagnostics, tt.place) {
+			t.Errorf("%s: %s", tt.lang, rec.Body)
+		}
 	}
 }
 

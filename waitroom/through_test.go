@@ -3,6 +3,8 @@ package waitroom
 import (
 	"net/http"
 	"strings"
+
+	"rdv/admission"
 )
 
 // throughRoutes are the routes these tests send past the room, as the
@@ -21,9 +23,18 @@ var throughRoutes = func() *http.ServeMux {
 	return mux
 }()
 
-// testJSON answers in JSON what the test routes' API would: the route
-// table's owner decides it in the platform (route.Table.JSON).
-func testJSON(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+// testFormat answers in JSON what the test routes' API would, and in FHIR
+// what their FHIR API would: the route table's owner decides it in the
+// platform (route.Table.Format).
+func testFormat(r *http.Request) admission.Format {
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/api/"):
+		return admission.JSON
+	case strings.HasPrefix(r.URL.Path, "/fhir/"):
+		return admission.FHIR
+	}
+	return admission.Page
+}
 
 // testThrough lets past the room what throughRoutes match.
 func testThrough(r *http.Request) bool {

@@ -51,7 +51,7 @@ func (s *site) edgePages(t *testing.T, accept string) map[string]answer {
 	}
 	t.Cleanup(func() { line.Close() })
 	secret := make([]byte, 32)
-	room, err := waitroom.New(line, line, waitroom.Config{Secret: secret, PerSecond: 1, Session: time.Minute, JSON: siteRoutes.JSON}, nil, s.srv.log)
+	room, err := waitroom.New(line, line, waitroom.Config{Secret: secret, PerSecond: 1, Session: time.Minute, Format: siteRoutes.Format}, nil, s.srv.log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func (s *site) edgePages(t *testing.T, accept string) map[string]answer {
 	cfg.ClientLimits, cfg.AddressRate, cfg.AddressBurst = true, 0.001, 1
 	frozen := time.Now()
 	cfg.Now = func() time.Time { return frozen }
-	cfg.JSON = siteRoutes.JSON
+	cfg.Format = siteRoutes.Format
 	admit, err := admission.New(cfg, nil, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -197,7 +197,7 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	f.Admission.Classify, f.Admission.JSON = routes.Class, routes.JSON
+	f.Admission.Classify, f.Admission.Format = routes.Class, routes.Format
 	if f.Admission.Operator, err = web.OperatorPass(secret); err != nil {
 		return fmt.Errorf("--waitroom-secret: %w", err)
 	}

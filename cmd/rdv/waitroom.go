@@ -51,7 +51,7 @@ func (m *Main) openWaitroom(f waitroomFlags, secret []byte, store rdv.Store, adm
 		}
 		return n
 	}
-	cfg := waitroom.Config{Secret: secret, PerSecond: f.PerSecond, Session: f.Session, Shed: shed, Through: routes.Through, JSON: routes.JSON}
+	cfg := waitroom.Config{Secret: secret, PerSecond: f.PerSecond, Session: f.Session, Shed: shed, Through: routes.Through, Format: routes.Format}
 	if f.AutoAfter > 0 {
 		cfg.Auto = waitroom.Sustained(shed, f.AutoAfter)
 	}

@@ -139,7 +139,7 @@ func Routes() []route.Route {
 	rs := make([]route.Route, len(routes))
 	for i, rt := range routes {
 		rs[i] = rt.Route
-		rs[i].JSON = true
+		rs[i].Format = admission.JSON
 	}
 	return rs
 }

@@ -102,7 +102,7 @@ func TestWaitingRoomAnswerIsDocumented(t *testing.T) {
 		Secret:    []byte(strings.Repeat("s", 32)),
 		PerSecond: 1,
 		Session:   10 * time.Minute,
-		JSON:      apiTable.JSON,
+		Format:    apiTable.Format,
 		Now:       func() time.Time { return now },
 	}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -180,7 +180,7 @@ func TestRateLimitedAnswerIsDocumented(t *testing.T) {
 		cfg := admission.DefaultConfig()
 		cfg.Now = func() time.Time { return frozen } // no refill: the second request is refused
 		cfg.AddressRate, cfg.AddressBurst = 1, 1
-		cfg.JSON = apiTable.JSON
+		cfg.Format = apiTable.Format
 		c, err := admission.New(cfg, prometheus.NewRegistry(), nil)
 		if err != nil {
 			t.Fatal(err)
@@ -211,7 +211,7 @@ func TestSheddingAnswerIsDocumented(t *testing.T) {
 	cfg.ClientLimits = false
 	cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit = 1, 1, 1
 	cfg.MaxQueue = 1 // only confirmations may wait; the rest is refused at once
-	cfg.Classify, cfg.JSON = apiTable.Class, apiTable.JSON
+	cfg.Classify, cfg.Format = apiTable.Class, apiTable.Format
 	c, err := admission.New(cfg, prometheus.NewRegistry(), nil)
 	if err != nil {
 		t.Fatal(err)

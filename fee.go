@@ -416,11 +416,20 @@ func (f RequestFee) Authorization(requestID int64) ChargeAuthorization {
 // in their language; none without an email. The store writes it in the
 // transaction that captures the fee (the outbox), so that every fee
 // taken has its receipt, sent once.
-func (a Appointment) FeeReceipts(now time.Time) []Message {
+func (a Appointment) FeeReceipts(now time.Time) []Message { return a.feeMessages(MessageReceipt, now) }
+
+// RefundReceipts returns the message that carries the receipt of the
+// fee given back when the clinic cancelled appointment a, as
+// FeeReceipts; the store writes it in the transaction that refunds.
+func (a Appointment) RefundReceipts(now time.Time) []Message {
+	return a.feeMessages(MessageRefundReceipt, now)
+}
+
+func (a Appointment) feeMessages(kind MessageKind, now time.Time) []Message {
 	to, lang := a.Contact(ByEmail)
 	if to == "" {
 		return nil
 	}
-	return []Message{{Kind: MessageReceipt, Channel: ByEmail, To: to, Language: lang, AppointmentID: a.ID,
+	return []Message{{Kind: kind, Channel: ByEmail, To: to, Language: lang, AppointmentID: a.ID,
 		Revision: a.Revision, DueAt: now, Status: MessageQueued, CreatedAt: now}}
 }

@@ -11,7 +11,8 @@ type MessageKind string
 // Message kinds. Every change that a patient must hear about writes its
 // messages in the transaction that makes it (the outbox): a booking
 // confirmed, moved or cancelled, a reminder due before the appointment, a
-// sign-in code, an outage notice, the receipt of a fee taken.
+// sign-in code, an outage notice, the receipt of a fee taken or given
+// back.
 const (
 	MessageConfirmed         MessageKind = "confirmed"
 	MessageRescheduled       MessageKind = "rescheduled"
@@ -20,8 +21,9 @@ const (
 	MessageReminder          MessageKind = "reminder"
 	MessageSignInCode        MessageKind = "signin_code"
 	MessageOutage            MessageKind = "outage"
-	MessageProposal          MessageKind = "proposal" // a slot held for an appointment request: accept or decline
-	MessageReceipt           MessageKind = "receipt"  // the finder fee taken, when a proposal is accepted
+	MessageProposal          MessageKind = "proposal"       // a slot held for an appointment request: accept or decline
+	MessageReceipt           MessageKind = "receipt"        // the finder fee taken, when a proposal is accepted
+	MessageRefundReceipt     MessageKind = "refund_receipt" // the finder fee given back, when the clinic cancels
 )
 
 // MessageChannel is how a message reaches its reader.

@@ -72,6 +72,8 @@ func init() {
 
 		"notify.receipt.intro": {"Vous avez accepté le rendez-vous que nous avons trouvé pour vous : voici le reçu des frais de recherche.",
 			"You accepted the appointment we found for you: here is the receipt of the finder fee."},
+		"notify.refund_receipt.intro": {"La clinique a annulé le rendez-vous que nous avions trouvé pour vous : les frais de recherche vous sont remboursés. Voici le reçu du remboursement.",
+			"The clinic cancelled the appointment we had found for you: the finder fee is refunded to you. Here is the receipt of the refund."},
 		"notify.receipt.keep": {"Gardez ce reçu pour vos dossiers. Il est aussi affiché sur la page de votre demande.",
 			"Keep this receipt for your records. It is also shown on your request's page."},
 

@@ -221,7 +221,7 @@ func newView(m rdv.Message, f Facts) (*view, error) {
 	case needsAppointment[m.Kind], m.Kind == rdv.MessageOutage:
 	case m.Kind == rdv.MessageProposal:
 		return v.proposal()
-	case m.Kind == rdv.MessageReceipt:
+	case m.Kind == rdv.MessageReceipt, m.Kind == rdv.MessageRefundReceipt:
 		// A document to keep: by email only, with no link (nothing to
 		// answer, and no secret to carry).
 		switch {
@@ -329,7 +329,7 @@ func (v *view) subject() string {
 	switch {
 	case v.Kind == rdv.MessageSignInCode:
 		return v.T("notify.signin_code.subject")
-	case v.Kind == rdv.MessageReceipt:
+	case v.Kind == rdv.MessageReceipt, v.Kind == rdv.MessageRefundReceipt:
 		return v.Receipt.Title
 	case v.Kind == rdv.MessageOutage && v.When == "":
 		return v.T("notify.outage.subject.none")

@@ -196,6 +196,12 @@ func (n *Notifier) proposalFacts(ctx context.Context, m rdv.Message, f *Facts) e
 	return err
 }
 
+// receiptOf is the movement of a fee whose receipt each kind carries.
+var receiptOf = map[rdv.MessageKind]rdv.ChargeMove{
+	rdv.MessageReceipt:       rdv.MoveCapture,
+	rdv.MessageRefundReceipt: rdv.MoveRefund,
+}
+
 // facts gathers what rendering m needs, as it stands now. A message that
 // tells the patient to come is stale once the appointment is cancelled,
 // and a reminder once it was moved or has begun.
@@ -232,15 +238,15 @@ func (n *Notifier) facts(ctx context.Context, m rdv.Message) (Facts, error) {
 			return f, err
 		}
 	}
-	if m.Kind == rdv.MessageReceipt {
+	if move, ok := receiptOf[m.Kind]; ok {
 		// The fee as the store records it, read when the message leaves:
-		// the capture's receipt stands whatever came after (a refund
-		// shows on the request's page).
+		// the capture's receipt stands whatever came after (the refund
+		// has its own).
 		c, err := n.cfg.Store.AppointmentCharge(ctx, m.AppointmentID)
 		if err != nil {
 			return f, fmt.Errorf("fee of appointment %d: %w", m.AppointmentID, err)
 		}
-		r, err := fees.NewReceipt(c, rdv.MoveCapture, n.cfg.Fee, m.Language)
+		r, err := fees.NewReceipt(c, move, n.cfg.Fee, m.Language)
 		if err != nil {
 			return f, err
 		}

@@ -94,13 +94,19 @@ func (f *fixture) wantMoves(requestID int64, want ...rdv.ChargeMove) {
 // receipts returns the receipts' messages about an appointment.
 func (f *fixture) receipts(appointmentID int64) []rdv.Message {
 	f.t.Helper()
+	return f.messagesOf(appointmentID, rdv.MessageReceipt)
+}
+
+// messagesOf returns the messages of a kind about an appointment.
+func (f *fixture) messagesOf(appointmentID int64, kind rdv.MessageKind) []rdv.Message {
+	f.t.Helper()
 	ms, err := f.store.Messages(f.ctx, rdv.MessageFilter{AppointmentID: appointmentID})
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	var out []rdv.Message
 	for _, m := range ms {
-		if m.Kind == rdv.MessageReceipt {
+		if m.Kind == kind {
 			out = append(out, m)
 		}
 	}
@@ -296,6 +302,9 @@ func testFeeVoidedWhenAgentEnds(t *testing.T, f *fixture) {
 	}
 	f.wantFee(booked.ID, rdv.ChargeVoided)
 	f.wantMoves(booked.ID, rdv.MoveAuthorize, rdv.MoveVoid)
+	if got := f.messagesOf(a.ID, rdv.MessageRefundReceipt); len(got) != 0 {
+		t.Fatalf("a refund's receipt for a fee never taken: %+v", got)
+	}
 }
 
 func testFeeRefundedWhenClinicCancels(t *testing.T, f *fixture) {
@@ -316,6 +325,10 @@ func testFeeRefundedWhenClinicCancels(t *testing.T, f *fixture) {
 		t.Fatalf("cancel again: %v", err)
 	}
 	f.wantMoves(r.ID, rdv.MoveAuthorize, rdv.MoveCapture, rdv.MoveRefund)
+	// The refund's receipt is in the outbox, once.
+	if got := f.messagesOf(a.ID, rdv.MessageRefundReceipt); len(got) != 1 || got[0].To != r.Email || got[0].Channel != rdv.ByEmail {
+		t.Fatalf("refund's receipts of appointment %d: %+v", a.ID, got)
+	}
 	sum, err := f.store.LedgerSummary(f.ctx)
 	if err != nil || sum.Net != 0 || sum.Held != 0 {
 		t.Fatalf("ledger after a refund: net %d, held %d, %v; want nothing taken or held", sum.Net, sum.Held, err)
@@ -334,6 +347,9 @@ func testFeeKeptWhenPatientCancels(t *testing.T, f *fixture) {
 	}
 	f.wantFee(r.ID, rdv.ChargeCaptured)
 	f.wantMoves(r.ID, rdv.MoveAuthorize, rdv.MoveCapture)
+	if got := f.messagesOf(a.ID, rdv.MessageRefundReceipt); len(got) != 0 {
+		t.Fatalf("a refund's receipt for a patient's cancellation: %+v", got)
+	}
 }
 
 // testFreeRequestsMoveNothing: requests without a fee (their own

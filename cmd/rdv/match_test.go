@@ -19,6 +19,8 @@ func TestServeMatchesRequests(t *testing.T) {
 			"health_number": "BOUC 9006 1512", "email": "camille@example.org"},
 		"service": "general", "lat": 45.5236, "lon": -73.58, "radius_km": 5,
 		"to": rdv.DateOf(time.Now()).AddDays(2).String(),
+		// The whole network: its fee, authorised by the built-in provider.
+		"payment_token": "tok-demo",
 	}
 	got := call(t, "POST", base+"/api/v1/requests", body, 201)
 	ref, token := got["reference"].(string), got["token"].(string)

@@ -24,6 +24,7 @@ import (
 	"rdv/fhir"
 	"rdv/flagenv"
 	"rdv/flood"
+	"rdv/match"
 	"rdv/route"
 	"rdv/spool"
 	"rdv/waitroom"
@@ -72,6 +73,7 @@ type serveFlags struct {
 	Admission     admission.Config
 	Demo          bool
 	HoldTTL       time.Duration
+	ProposalTTL   time.Duration
 	MaxLiveHolds  int
 	AddressHolds  int // ceiling on live holds per address
 	ShutdownGrace time.Duration
@@ -101,6 +103,7 @@ func (m *Main) parseServe(args []string) (*serveFlags, error) {
 	fs.Int64Var(&f.Seed, "seed", 1, "with --demo: seed of the demo network")
 	fs.StringVar(&f.Start, "start", "", "with --demo: first day of slots, YYYY-MM-DD (default today)")
 	fs.DurationVar(&f.HoldTTL, "hold-ttl", env.Duration("RDV_HOLD_TTL", 5*time.Minute), "how long a hold keeps a slot for the person filling in the form (env RDV_HOLD_TTL)")
+	fs.DurationVar(&f.ProposalTTL, "proposal-ttl", env.Duration("RDV_PROPOSAL_TTL", rdv.DefaultProposalTTL), "how long a slot proposed to an appointment request stays held while its person answers (env RDV_PROPOSAL_TTL)")
 	fs.IntVar(&f.MaxLiveHolds, "max-live-holds", env.Int("RDV_MAX_LIVE_HOLDS", 3), "live holds one browser (or account) may have at once (env RDV_MAX_LIVE_HOLDS)")
 	fs.IntVar(&f.AddressHolds, "max-live-holds-per-address", env.Int("RDV_MAX_LIVE_HOLDS_PER_ADDRESS", 50), "live holds all browsers behind one address may have at once, for a NAT or a proxy; clients that keep no cookies have only this; none with --client-limits=off (env RDV_MAX_LIVE_HOLDS_PER_ADDRESS)")
 	fs.StringVar(&f.Spool, "spool", env.String("RDV_SPOOL", ""), "appointment requests' durable spool file (default: the database file + .requests.spool, or rdv-requests.spool for PostgreSQL) (env RDV_SPOOL)")
@@ -117,6 +120,8 @@ func (m *Main) parseServe(args []string) (*serveFlags, error) {
 		return nil, fmt.Errorf("--hold-ttl %s: want between 10s and 1h", f.HoldTTL)
 	case f.FHIRPublishEvery < time.Second || f.FHIRPublishEvery > time.Hour:
 		return nil, fmt.Errorf("--fhir-publish-every %s: want between 1s and 1h", f.FHIRPublishEvery)
+	case f.ProposalTTL < time.Minute || f.ProposalTTL > 24*time.Hour:
+		return nil, fmt.Errorf("--proposal-ttl %s: want between 1m and 24h", f.ProposalTTL)
 	case f.MaxLiveHolds < 1:
 		return nil, fmt.Errorf("--max-live-holds %d: want at least 1", f.MaxLiveHolds)
 	case f.Admission.ClientLimits && f.AddressHolds < f.MaxLiveHolds:
@@ -188,6 +193,10 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 		addressHolds = -1
 	}
 	engine := booking.New(store, index, booking.Config{HoldTTL: f.HoldTTL, MaxLiveHolds: f.MaxLiveHolds, MaxAddressHolds: addressHolds, RemindBefore: f.Notify.remindBefore()}, m.Log)
+	// The matcher hears of the slots the index makes bookable, and of the
+	// requests the spool stores (its feed); its proposals' messages are
+	// written by the store with them.
+	matcher := match.New(store, index, match.Config{ProposalTTL: f.ProposalTTL, RemindBefore: f.Notify.remindBefore()}, m.Log)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	secret := m.serverSecret(f.Waitroom)
@@ -205,7 +214,7 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("admission control: %w", err)
 	}
-	requests, err := m.openSpool(f, store)
+	requests, err := m.openSpool(f, matcher.Feed(store))
 	if err != nil {
 		return err
 	}
@@ -228,7 +237,7 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	// A request to the whole network is filed only once its fee is
 	// authorised, before the spool (rdv/fees).
 	payFirst := feeTaker.Acceptor(requests, spool.NewReference, nil)
-	site, publish, err := m.site(store, index, engine, payFirst, admit, room, publicURL, secret, &f.Fees, f.FHIRPublishEvery)
+	site, publish, err := m.site(store, index, engine, matcher, payFirst, admit, room, publicURL, secret, &f.Fees, f.FHIRPublishEvery)
 	if err != nil {
 		return err
 	}
@@ -270,6 +279,7 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	wg.Go(func() { _ = admit.Run(bg) })
 	wg.Go(func() { _ = room.Run(bg) })
 	wg.Go(func() { _ = requests.Run(bg) })
+	wg.Go(func() { _ = matcher.Run(bg) })
 	wg.Go(func() { runNotifier(bg, notifier, m.Log) })
 	wg.Go(func() { _ = feeTaker.Run(bg, f.Fees.Settle, time.Now) })
 	// Other instances' changes reach the index through the store's
@@ -371,7 +381,7 @@ func buildIndex(ctx context.Context, store rdv.Store, now time.Time) (*availabil
 
 // site assembles the pages, the JSON API and the FHIR API, mounted side
 // by side, and returns what keeps the FHIR API's SMART files current.
-func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.Engine, requests rdv.RequestAcceptor, admit *admission.Controller, room *waitroom.Room, publicURL string, secret []byte, fee *feeFlags, publishEvery time.Duration) (http.Handler, func(context.Context) error, error) {
+func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.Engine, matcher *match.Engine, requests rdv.RequestAcceptor, admit *admission.Controller, room *waitroom.Room, publicURL string, secret []byte, fee *feeFlags, publishEvery time.Duration) (http.Handler, func(context.Context) error, error) {
 	ready := func(ctx context.Context) error {
 		_, err := store.Empty(ctx)
 		return err
@@ -379,14 +389,14 @@ func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.
 	trust := admit.TrustForwardedFor()
 	deps := api.Deps{Engine: engine, Index: index, Store: store, Ready: ready, Log: m.Log, TrustForwardedFor: trust}
 	deps.Browser = room.Browser
-	deps.Requests = requests
+	deps.Requests, deps.Matcher = requests, matcher
 	// The API's clinic routes take the pages' staff sessions and form
 	// tokens: the same store's accounts, the same secret.
 	deps.Secret = secret
 	apiHandler := api.New(deps)
 	wd := web.Deps{Engine: engine, Index: index, Store: store, Ready: ready, Log: m.Log, TrustForwardedFor: trust, Browser: deps.Browser}
 	wd.PublicURL, wd.Secret = publicURL, secret
-	wd.Requests = requests
+	wd.Requests, wd.Matcher = requests, matcher
 	// The request form shows the fee charged, and in development which
 	// payments the built-in provider takes.
 	wd.Fee, wd.LocalPayments = fee.config(), fee.Provider == "local"
@@ -431,8 +441,9 @@ func (m *Main) Flood(ctx context.Context, args []string) error {
 }
 
 // openSpool opens the durable spool of appointment requests in front of
-// the store.
-func (m *Main) openSpool(f *serveFlags, store rdv.Store) (*spool.Spool, error) {
+// the store: the matcher's feed, so that every request it replays, filed
+// while the database was up or down, enters the one queue.
+func (m *Main) openSpool(f *serveFlags, store rdv.RequestStore) (*spool.Spool, error) {
 	path := f.Spool
 	if path == "" {
 		path = "rdv-requests.spool"

@@ -128,6 +128,10 @@ type DeclineProposalRequest struct {
 type WithdrawRequestInput struct {
 	Reference string
 	TokenHash string
+	// AccountID, when not 0, is the signed-in patient account acting: it
+	// stands for the token on the account's own requests (a request of
+	// another account, or of none, reads as not found).
+	AccountID int64
 	Now       time.Time
 }
 
@@ -154,12 +158,18 @@ type ProposalStore interface {
 	// "slot"), when the slot is kept for registered patients and the
 	// request is not one of its clinic's own, when the request's scope is
 	// its own clinic and the slot is elsewhere, and when the slot was
-	// offered to the request before (ECONFLICT).
+	// offered to the request before (ECONFLICT). A place on the waitlist
+	// is refused too when its appointment changed (CheckMove), and needs
+	// the roster for kept slots only (NeedsRoster).
 	Propose(ctx context.Context, r ProposeRequest) (Proposal, SlotChanges, error)
 	// AcceptProposal books the live proposal's slot for the request's
 	// patient (BookedBy matcher, Channel request) and marks the proposal
 	// accepted and the request booked. Accepting again answers the same
-	// appointment; a proposal that ran out is EGONE.
+	// appointment; a proposal that ran out is EGONE. A place on the
+	// waitlist (IsMove) moves its appointment to the slot instead, as
+	// Reschedule does (CheckMove first; the notice of the new time
+	// carries no link, the appointment's token being kept hashed only),
+	// and its request is booked with that appointment.
 	AcceptProposal(ctx context.Context, r AcceptProposalRequest) (Appointment, SlotChanges, error)
 	// DeclineProposal frees the live proposal's slot and opens the request
 	// again. Declining again changes nothing.
@@ -172,8 +182,14 @@ type ProposalStore interface {
 	// the slots they still held and opens their requests again; it returns
 	// the requests opened.
 	ExpireProposals(ctx context.Context, now time.Time) ([]int64, SlotChanges, error)
-	// ExpireRequests ends the open requests whose range ended by now.
+	// ExpireRequests ends the open requests whose range ended by now,
+	// and the open places on the waitlist whose appointment is no longer
+	// booked at its time (closed: CloseAppointmentChanged).
 	ExpireRequests(ctx context.Context, now time.Time) (int, error)
+	// WaitlistRequests returns the waiting places on the waitlist
+	// (AppointmentRequest.IsMove) of an account's appointments, oldest
+	// first.
+	WaitlistRequests(ctx context.Context, accountID int64) ([]AppointmentRequest, error)
 }
 
 // Priority orders waiting requests: the higher first, then the oldest.
@@ -223,8 +239,9 @@ const DefaultRequestRadiusKm = 25
 
 // Fits reports whether a slot meets the request's criteria: its service,
 // its date range, weekdays, times of the day, the practitioner's language,
-// the distance from the request's point to the clinic, and the patient's
-// age for pediatrics. Who may have the slot (its audience, the request's
+// the distance from the request's point to the clinic, the clinic and the
+// practitioner when the request names them, and the patient's age for
+// pediatrics. Who may have the slot (its audience, the request's
 // scope, the roster) is the store's and the matcher's rule, not this one.
 // The matcher and the stores call it, so that no slot outside a request's
 // criteria is proposed by one and accepted by the other.
@@ -260,6 +277,9 @@ func (r AppointmentRequest) FitsPlace(s Slot, c Clinic, p Practitioner) bool {
 
 func (r AppointmentRequest) fitsPlace(s Slot, c Clinic, p Practitioner) bool {
 	if c.ID != s.ClinicID || p.ID != s.PractitionerID {
+		return false
+	}
+	if r.ClinicID != 0 && s.ClinicID != r.ClinicID || r.PractitionerID != 0 && s.PractitionerID != r.PractitionerID {
 		return false
 	}
 	if r.PractitionerLanguage != "" && !p.Speaks(r.PractitionerLanguage) {

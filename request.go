@@ -77,6 +77,10 @@ const (
 	CloseWithdrawn       CloseReason = "withdrawn"        // the person no longer needs one
 	CloseDuplicate       CloseReason = "duplicate"        // another request says the same
 	CloseOther           CloseReason = "other"
+	// CloseAppointmentChanged ends a waitlist request whose appointment
+	// was cancelled or moved otherwise: the platform's, never an agent's
+	// choice (not in CloseReasons).
+	CloseAppointmentChanged CloseReason = "appointment_changed"
 )
 
 // CloseReasons are the reasons an agent chooses from, in the order shown.
@@ -138,6 +142,14 @@ type AppointmentRequest struct {
 	// charge (FeeStore.Charge) tells the fee after.
 	Fee *RequestFee
 
+	// MovesAppointment, when not 0, makes the request a place on the
+	// waitlist of one's own clinic: accepting its proposal moves that
+	// appointment earlier instead of booking another (waitlist.go).
+	// ClinicID and PractitionerID confine the slots that fit any request
+	// to one clinic and one practitioner (0: any).
+	MovesAppointment         int64
+	ClinicID, PractitionerID int64
+
 	// How the request ended, set once with its status: the appointment
 	// booked for it, or why it was closed and by which staff account
 	// (the booking itself records who made it); when.
@@ -191,7 +203,10 @@ type RequestAcceptor interface {
 // RequestStore keeps appointment requests.
 type RequestStore interface {
 	// AddRequest stores a request once: adding the same Reference again
-	// returns the stored request and changes nothing.
+	// returns the stored request and changes nothing. A place on the
+	// waitlist (IsMove) is stored only if its appointment passes
+	// CheckMove in the same transaction, and only if the appointment has
+	// no other waiting place (ErrWaitlisted).
 	AddRequest(ctx context.Context, r AppointmentRequest) (AppointmentRequest, error)
 	// Requests lists requests with a status ("" for all), oldest first.
 	Requests(ctx context.Context, status RequestStatus, limit int) ([]AppointmentRequest, error)
@@ -231,6 +246,9 @@ func (r AppointmentRequest) Storable() (AppointmentRequest, error) {
 		if err := r.Fee.Authorization(1).Validate(); err != nil {
 			return AppointmentRequest{}, err
 		}
+	}
+	if r.IsMove() && (r.Scope != ScopeOwnClinic || r.ClinicID == 0 || r.AccountID == 0 || r.To.IsZero()) {
+		return AppointmentRequest{}, FieldError("appointment", "a place on the waitlist is for one's own clinic, signed in, with a range")
 	}
 	if !r.To.IsZero() && !r.From.Before(r.To) {
 		return AppointmentRequest{}, FieldError("to", "the range ends before it starts")

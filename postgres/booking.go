@@ -214,6 +214,12 @@ func (s *Store) Cancel(ctx context.Context, r rdv.CancelRequest) (rdv.Appointmen
 		if err := insertEvent(ctx, tx, rdv.EventOf(rdv.EventCancelled, a, nil, now)); err != nil {
 			return rdv.Appointment{}, err
 		}
+		// Its place on the waitlist, if any, has nothing left to move.
+		ended, err := endWaitlist(ctx, tx, r.AppointmentID, now)
+		if err != nil {
+			return rdv.Appointment{}, err
+		}
+		ch.Freed = append(ch.Freed, ended.Freed...)
 		return a, insertMessages(ctx, tx, a.Notices(kind, "", now, now))
 	})
 	if err != nil {
@@ -229,62 +235,7 @@ func (s *Store) Cancel(ctx context.Context, r rdv.CancelRequest) (rdv.Appointmen
 // is booked, the hold used and the old slot freed in one transaction.
 func (s *Store) Reschedule(ctx context.Context, r rdv.RescheduleRequest) (rdv.Appointment, rdv.SlotChanges, error) {
 	a, ch, err := idempotentTx(ctx, s, "reschedule", r.Idem, r.Now, func(tx pgx.Tx, ch *rdv.SlotChanges) (rdv.Appointment, error) {
-		now := dbTime(r.Now)
-		status, oldSlot, start, err := lockAppointment(ctx, tx, r.AppointmentID, r.TokenHash, false, 0, r.AccountID)
-		if err != nil {
-			return rdv.Appointment{}, err
-		}
-		switch {
-		case status != rdv.Booked:
-			return rdv.Appointment{}, rdv.Errorf(rdv.ECONFLICT, "appointment %d is %s", r.AppointmentID, status)
-		case !start.After(now):
-			return rdv.Appointment{}, rdv.Errorf(rdv.ECONFLICT, "appointment %d has started", r.AppointmentID)
-		}
-		var x slotScan
-		err = tx.QueryRow(ctx, `WITH used AS (
-				UPDATE holds SET ended = true WHERE id = $1 AND NOT ended AND expires_at > $2 RETURNING slot_id),
-			taken AS (
-				UPDATE slots s SET state = 'booked', hold_id = NULL, hold_expires = NULL
-				FROM used WHERE s.id = used.slot_id AND s.state = 'held' AND s.hold_id = $1
-				RETURNING `+slotColumns+`),
-			change AS (INSERT INTO slot_changes (slot_id) SELECT id FROM taken)
-			SELECT * FROM taken`, r.HoldID, now).Scan(x.dest()...)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return rdv.Appointment{}, whyNotConfirmed(ctx, tx, r.HoldID, now)
-		}
-		if err != nil {
-			return rdv.Appointment{}, err
-		}
-		ch.Taken = []rdv.Slot{x.slot()}
-		rows, err := tx.Query(ctx, `WITH moved AS (
-				UPDATE appointments SET slot_id = $2, revision = revision + 1 WHERE id = $1),
-			freed AS (
-				UPDATE slots s SET state = 'free', hold_id = NULL, hold_expires = NULL
-				WHERE s.id = $3 AND s.state = 'booked' RETURNING `+slotColumns+`),
-			change AS (INSERT INTO slot_changes (slot_id) SELECT id FROM freed)
-			SELECT * FROM freed`, r.AppointmentID, x.s.ID, oldSlot)
-		if err != nil {
-			return rdv.Appointment{}, err
-		}
-		if ch.Freed, err = scanSlots(rows); err != nil {
-			return rdv.Appointment{}, err
-		}
-		a, err := readAppointment(ctx, tx, r.AppointmentID, "", false)
-		if err != nil {
-			return rdv.Appointment{}, err
-		}
-		// A reminder of the old time, written already or still to come
-		// from the old time's confirmation, carries the old revision:
-		// delivery skips it. The notice of the new time brings the new
-		// reminder.
-		var old *rdv.Slot
-		if len(ch.Freed) == 1 {
-			old = &ch.Freed[0]
-		}
-		if err := insertEvent(ctx, tx, rdv.EventOf(rdv.EventRescheduled, a, old, now)); err != nil {
-			return rdv.Appointment{}, err
-		}
-		return a, insertMessages(ctx, tx, a.Confirmations(rdv.MessageRescheduled, r.RemindBefore, r.Token, now))
+		return reschedule(ctx, tx, r, ch)
 	})
 	if err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, err
@@ -293,4 +244,72 @@ func (s *Store) Reschedule(ctx context.Context, r rdv.RescheduleRequest) (rdv.Ap
 		s.changed()
 	}
 	return a, ch, nil
+}
+
+// reschedule moves an appointment inside tx: Reschedule's, and the
+// waitlist's when its proposal is accepted.
+func reschedule(ctx context.Context, tx pgx.Tx, r rdv.RescheduleRequest, ch *rdv.SlotChanges) (rdv.Appointment, error) {
+	now := dbTime(r.Now)
+	status, oldSlot, start, err := lockAppointment(ctx, tx, r.AppointmentID, r.TokenHash, false, 0, r.AccountID)
+	if err != nil {
+		return rdv.Appointment{}, err
+	}
+	switch {
+	case status != rdv.Booked:
+		return rdv.Appointment{}, rdv.Errorf(rdv.ECONFLICT, "appointment %d is %s", r.AppointmentID, status)
+	case !start.After(now):
+		return rdv.Appointment{}, rdv.Errorf(rdv.ECONFLICT, "appointment %d has started", r.AppointmentID)
+	}
+	var x slotScan
+	err = tx.QueryRow(ctx, `WITH used AS (
+			UPDATE holds SET ended = true WHERE id = $1 AND NOT ended AND expires_at > $2 RETURNING slot_id),
+		taken AS (
+			UPDATE slots s SET state = 'booked', hold_id = NULL, hold_expires = NULL
+			FROM used WHERE s.id = used.slot_id AND s.state = 'held' AND s.hold_id = $1
+			RETURNING `+slotColumns+`),
+		change AS (INSERT INTO slot_changes (slot_id) SELECT id FROM taken)
+		SELECT * FROM taken`, r.HoldID, now).Scan(x.dest()...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return rdv.Appointment{}, whyNotConfirmed(ctx, tx, r.HoldID, now)
+	}
+	if err != nil {
+		return rdv.Appointment{}, err
+	}
+	ch.Taken = []rdv.Slot{x.slot()}
+	rows, err := tx.Query(ctx, `WITH moved AS (
+			UPDATE appointments SET slot_id = $2, revision = revision + 1 WHERE id = $1),
+		freed AS (
+			UPDATE slots s SET state = 'free', hold_id = NULL, hold_expires = NULL
+			WHERE s.id = $3 AND s.state = 'booked' RETURNING `+slotColumns+`),
+		change AS (INSERT INTO slot_changes (slot_id) SELECT id FROM freed)
+		SELECT * FROM freed`, r.AppointmentID, x.s.ID, oldSlot)
+	if err != nil {
+		return rdv.Appointment{}, err
+	}
+	if ch.Freed, err = scanSlots(rows); err != nil {
+		return rdv.Appointment{}, err
+	}
+	a, err := readAppointment(ctx, tx, r.AppointmentID, "", false)
+	if err != nil {
+		return rdv.Appointment{}, err
+	}
+	// A reminder of the old time, written already or still to come
+	// from the old time's confirmation, carries the old revision:
+	// delivery skips it. The notice of the new time brings the new
+	// reminder.
+	var old *rdv.Slot
+	if len(ch.Freed) == 1 {
+		old = &ch.Freed[0]
+	}
+	if err := insertEvent(ctx, tx, rdv.EventOf(rdv.EventRescheduled, a, old, now)); err != nil {
+		return rdv.Appointment{}, err
+	}
+	if err := insertMessages(ctx, tx, a.Confirmations(rdv.MessageRescheduled, r.RemindBefore, r.Token, now)); err != nil {
+		return rdv.Appointment{}, err
+	}
+	// Moved by its patient: a place on the waitlist for the old time
+	// ends (one that moved it is booked already).
+	ended, err := endWaitlist(ctx, tx, r.AppointmentID, now)
+	ch.Freed = append(ch.Freed, ended.Freed...)
+	return a, err
 }

@@ -39,6 +39,10 @@ func (s *Store) AcceptProposal(ctx context.Context, r rdv.AcceptProposalRequest)
 		if !now.Before(p.ExpiresAt) {
 			return rdv.Errorf(rdv.EGONE, "proposal %s ran out at %v", p.ID, p.ExpiresAt)
 		}
+		if req.IsMove() {
+			a, err = acceptMove(ctx, tx, req, p, r, &ch)
+			return err
+		}
 		// Booked as any booking is, through the proposal's hold: the same
 		// rules, the same confirmation and reminder.
 		var x slotScan
@@ -71,6 +75,9 @@ func (s *Store) AcceptProposal(ctx context.Context, r rdv.AcceptProposalRequest)
 	})
 	if err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, err
+	}
+	if len(ch.Freed) > 0 {
+		s.changed() // a move's old slot
 	}
 	return a, ch, nil
 }
@@ -190,7 +197,7 @@ func (s *Store) WithdrawRequest(ctx context.Context, r rdv.WithdrawRequestInput)
 	var ch rdv.SlotChanges
 	err := s.inTx(ctx, "withdraw request "+r.Reference, func(tx pgx.Tx) error {
 		ch = rdv.SlotChanges{}
-		req, err := requestByToken(ctx, tx, r.Reference, r.TokenHash, "FOR UPDATE")
+		req, err := requestToWithdraw(ctx, tx, r)
 		switch {
 		case err != nil:
 			return err
@@ -295,8 +302,9 @@ func (s *Store) ExpireRequests(ctx context.Context, now time.Time) (int, error) 
 				return err
 			}
 		}
-		n = len(ids)
-		return nil
+		closed, err := expireWaitlist(ctx, tx, now)
+		n = len(ids) + closed
+		return err
 	})
 	if err != nil {
 		return 0, err

@@ -88,10 +88,12 @@ func requestByToken(ctx context.Context, q querier, reference, tokenHash, lock s
 }
 
 // MatchableRequests returns the waiting requests with a range that ends
-// after now, oldest first.
+// after now, oldest first; a place on the waitlist whose appointment
+// changed is left out (the sweep's ExpireRequests ends it).
 func (s *Store) MatchableRequests(ctx context.Context, now time.Time) ([]rdv.AppointmentRequest, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+requestColumns+` FROM requests
-		WHERE status IN ('open', 'proposed') AND until_at > $1 ORDER BY received_at, id`, dbTime(now))
+		WHERE status IN ('open', 'proposed') AND until_at > $1 AND (moves_appointment_id IS NULL OR `+stillBooked+`)
+		ORDER BY received_at, id`, dbTime(now))
 	if err != nil {
 		return nil, mapError(fmt.Errorf("list matchable requests: %w", err))
 	}
@@ -185,7 +187,12 @@ func (s *Store) Propose(ctx context.Context, r rdv.ProposeRequest) (rdv.Proposal
 		if err := rdv.CheckProposal(req, slot, c, pr, now); err != nil {
 			return err
 		}
-		if req.Scope == rdv.ScopeOwnClinic {
+		if req.IsMove() {
+			if err := checkMoveOpen(ctx, tx, req, now); err != nil {
+				return err
+			}
+		}
+		if req.NeedsRoster(slot) {
 			if err := checkRequestRostered(ctx, tx, slot, req); err != nil {
 				return err
 			}

@@ -14,7 +14,8 @@ import (
 const requestColumns = `id, reference, first_name, last_name, birth_date, health_number, phone, email, language,
 	service, place, lat, lon, radius_km, availability, child, urgent, status, received_at,
 	coalesce(appointment_id, 0), close_reason, close_note, handled_by, handled_at,
-	from_at, until_at, weekdays, times, practitioner_language, scope, account_id, person_id, token_hash`
+	from_at, until_at, weekdays, times, practitioner_language, scope, account_id, person_id, token_hash,
+	coalesce(moves_appointment_id, 0), clinic_id, practitioner_id`
 
 // AddRequest stores an appointment request once: its Reference, chosen
 // when it was received, makes a replayed request a no-op that returns the
@@ -26,16 +27,24 @@ func (s *Store) AddRequest(ctx context.Context, r rdv.AppointmentRequest) (rdv.A
 	}
 	var out rdv.AppointmentRequest
 	err = s.inTx(ctx, "add request "+r.Reference, func(tx pgx.Tx) error {
+		if err := checkMoveAdded(ctx, tx, r); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `INSERT INTO requests (reference, first_name, last_name, birth_date, health_number, phone, email, language,
 			service, place, lat, lon, radius_km, availability, child, urgent, status, received_at,
-			from_at, until_at, weekdays, times, practitioner_language, scope, account_id, person_id, token_hash)
+			from_at, until_at, weekdays, times, practitioner_language, scope, account_id, person_id, token_hash,
+			moves_appointment_id, clinic_id, practitioner_id)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-				$19, $20, $21, $22, $23, $24, $25, $26, $27) ON CONFLICT (reference) DO NOTHING`,
+				$19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30) ON CONFLICT (reference) DO NOTHING`,
 			r.Reference, r.FirstName, r.LastName, dateValue(r.BirthDate), r.HealthNumber, r.Phone, r.Email, r.Language,
 			string(r.Service), r.Place, r.Lat, r.Lon, r.RadiusKm, r.Availability, r.Child, r.Urgent,
 			string(r.Status), r.ReceivedAt.UTC().Truncate(time.Microsecond),
-			optTime(r.From), optTime(r.To), int16(r.Weekdays), r.Times, r.PractitionerLanguage, string(r.Scope), r.AccountID, r.PersonID, r.TokenHash)
+			optTime(r.From), optTime(r.To), int16(r.Weekdays), r.Times, r.PractitionerLanguage, string(r.Scope), r.AccountID, r.PersonID, r.TokenHash,
+			nullID(r.MovesAppointment), r.ClinicID, r.PractitionerID)
 		if err != nil {
+			if r.IsMove() && isUnique(err) {
+				return rdv.ErrWaitlisted(r.MovesAppointment)
+			}
 			return err
 		}
 		if out, err = scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = $1`, r.Reference)); err != nil {
@@ -172,7 +181,8 @@ func scanRequest(row pgx.Row) (rdv.AppointmentRequest, error) {
 	err := row.Scan(&r.ID, &r.Reference, &r.FirstName, &r.LastName, &birth, &r.HealthNumber, &r.Phone, &r.Email, &r.Language,
 		&service, &r.Place, &r.Lat, &r.Lon, &r.RadiusKm, &r.Availability, &r.Child, &r.Urgent, &status, &received,
 		&r.AppointmentID, &reason, &r.CloseNote, &r.HandledBy, &handled,
-		&from, &until, &weekdays, &r.Times, &r.PractitionerLanguage, &scope, &r.AccountID, &r.PersonID, &r.TokenHash)
+		&from, &until, &weekdays, &r.Times, &r.PractitionerLanguage, &scope, &r.AccountID, &r.PersonID, &r.TokenHash,
+		&r.MovesAppointment, &r.ClinicID, &r.PractitionerID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, rdv.Errorf(rdv.ENOTFOUND, "request not found")
 	}

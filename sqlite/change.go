@@ -97,7 +97,12 @@ func cancel(tx *wtx, r rdv.CancelRequest) (rdv.Appointment, rdv.SlotChanges, err
 	}
 	tx.queueMessages(a.Notices(kind, "", r.Now, r.Now))
 	tx.queueEvent(rdv.EventOf(rdv.EventCancelled, a, nil, r.Now))
-	return a, rdv.SlotChanges{Freed: []rdv.Slot{a.Slot}}, nil
+	// Its place on the waitlist, if any, has nothing left to move.
+	ended, err := endWaitlist(tx, a.ID, r.Now)
+	if err != nil {
+		return rdv.Appointment{}, rdv.SlotChanges{}, err
+	}
+	return a, rdv.SlotChanges{Freed: append([]rdv.Slot{a.Slot}, ended.Freed...)}, nil
 }
 
 func freeSlot(tx *wtx, id int64) error {
@@ -166,7 +171,13 @@ func reschedule(tx *wtx, r rdv.RescheduleRequest) (rdv.Appointment, rdv.SlotChan
 	// skips it. The notice of the new time brings the new reminder.
 	tx.queueMessages(a.Confirmations(rdv.MessageRescheduled, r.RemindBefore, r.Token, r.Now))
 	tx.queueEvent(rdv.EventOf(rdv.EventRescheduled, a, &old, r.Now))
-	return a, rdv.SlotChanges{Freed: []rdv.Slot{old}, Taken: []rdv.Slot{slot}}, nil
+	// Moved by its patient: a place on the waitlist for the old time
+	// ends (one that moved it is booked already).
+	ended, err := endWaitlist(tx, a.ID, r.Now)
+	if err != nil {
+		return rdv.Appointment{}, rdv.SlotChanges{}, err
+	}
+	return a, rdv.SlotChanges{Freed: append([]rdv.Slot{old}, ended.Freed...), Taken: []rdv.Slot{slot}}, nil
 }
 
 // ExpireHolds marks the active holds that ran out by now expired, frees

@@ -44,6 +44,9 @@ func acceptProposal(tx *wtx, r rdv.AcceptProposalRequest) (rdv.Appointment, rdv.
 	if !r.Now.Before(p.ExpiresAt) {
 		return rdv.Appointment{}, rdv.SlotChanges{}, rdv.Errorf(rdv.EGONE, "proposal %s ran out at %v", p.ID, p.ExpiresAt)
 	}
+	if req.IsMove() {
+		return acceptMove(tx, req, p, r)
+	}
 	// Booked as any booking is, through the proposal's hold: the same
 	// rules, the same confirmation and reminder.
 	a, ch, err := confirmHold(tx, rdv.ConfirmRequest{
@@ -182,7 +185,7 @@ func (s *Store) WithdrawRequest(ctx context.Context, r rdv.WithdrawRequestInput)
 	var out rdv.AppointmentRequest
 	var ch rdv.SlotChanges
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
-		req, err := requestByToken(tx, r.Reference, r.TokenHash)
+		req, err := requestToWithdraw(tx, r)
 		switch {
 		case err != nil:
 			return err
@@ -279,8 +282,9 @@ func (s *Store) ExpireRequests(ctx context.Context, now time.Time) (int, error) 
 				return err
 			}
 		}
-		n = len(ids)
-		return nil
+		closed, err := expireWaitlist(tx, now)
+		n = len(ids) + closed
+		return err
 	}})
 	if err != nil {
 		return 0, fmt.Errorf("expire requests: %w", err)

@@ -81,10 +81,12 @@ func requestByToken(q querier, reference, tokenHash string) (rdv.AppointmentRequ
 }
 
 // MatchableRequests returns the waiting requests with a range that ends
-// after now, oldest first.
+// after now, oldest first; a place on the waitlist whose appointment
+// changed is left out (the sweep's ExpireRequests ends it).
 func (s *Store) MatchableRequests(ctx context.Context, now time.Time) ([]rdv.AppointmentRequest, error) {
 	rows, err := s.r(ctx).query(`SELECT `+requestColumns+` FROM requests
-		WHERE status IN ('open', 'proposed') AND until_at > ? ORDER BY received_at, id`, millis(now))
+		WHERE status IN ('open', 'proposed') AND until_at > ? AND (moves_appointment_id IS NULL OR `+stillBooked+`)
+		ORDER BY received_at, id`, millis(now))
 	if err != nil {
 		return nil, fmt.Errorf("list matchable requests: %w", mapError(err))
 	}
@@ -195,7 +197,12 @@ func propose(tx *wtx, r rdv.ProposeRequest) (rdv.Proposal, rdv.SlotChanges, erro
 	if err := rdv.CheckProposal(req, slot, c, pr, r.Now); err != nil {
 		return rdv.Proposal{}, rdv.SlotChanges{}, err
 	}
-	if req.Scope == rdv.ScopeOwnClinic {
+	if req.IsMove() {
+		if err := checkMoveOpen(tx, req, r.Now); err != nil {
+			return rdv.Proposal{}, rdv.SlotChanges{}, err
+		}
+	}
+	if req.NeedsRoster(slot) {
 		if err := checkRequestRostered(tx, slot, req); err != nil {
 			return rdv.Proposal{}, rdv.SlotChanges{}, err
 		}

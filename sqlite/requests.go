@@ -13,7 +13,8 @@ import (
 const requestColumns = `id, reference, first_name, last_name, birth_date, health_number, phone, email, language,
 	service, place, lat, lon, radius_km, availability, child, urgent, status, received_at,
 	coalesce(appointment_id, 0), close_reason, close_note, handled_by, handled_at,
-	from_at, until_at, weekdays, times, practitioner_language, scope, account_id, person_id, token_hash`
+	from_at, until_at, weekdays, times, practitioner_language, scope, account_id, person_id, token_hash,
+	coalesce(moves_appointment_id, 0), clinic_id, practitioner_id`
 
 // AddRequest stores an appointment request once: its Reference, chosen
 // when it was received, makes a replayed request a no-op that returns the
@@ -25,15 +26,23 @@ func (s *Store) AddRequest(ctx context.Context, r rdv.AppointmentRequest) (rdv.A
 	}
 	var out rdv.AppointmentRequest
 	err = s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+		if err := checkMoveAdded(tx, r); err != nil {
+			return err
+		}
 		res, err := tx.exec(`INSERT INTO requests (reference, first_name, last_name, birth_date, health_number, phone, email, language,
 			service, place, lat, lon, radius_km, availability, child, urgent, status, received_at,
-			from_at, until_at, weekdays, times, practitioner_language, scope, account_id, person_id, token_hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (reference) DO NOTHING`,
+			from_at, until_at, weekdays, times, practitioner_language, scope, account_id, person_id, token_hash,
+			moves_appointment_id, clinic_id, practitioner_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (reference) DO NOTHING`,
 			r.Reference, r.FirstName, r.LastName, r.BirthDate.String(), r.HealthNumber, r.Phone, r.Email, r.Language,
 			string(r.Service), r.Place, r.Lat, r.Lon, r.RadiusKm, r.Availability, r.Child, r.Urgent,
 			string(r.Status), millis(r.ReceivedAt),
-			optMillis(r.From), optMillis(r.To), int(r.Weekdays), r.Times, r.PractitionerLanguage, string(r.Scope), r.AccountID, r.PersonID, r.TokenHash)
+			optMillis(r.From), optMillis(r.To), int(r.Weekdays), r.Times, r.PractitionerLanguage, string(r.Scope), r.AccountID, r.PersonID, r.TokenHash,
+			nullID(r.MovesAppointment), r.ClinicID, r.PractitionerID)
 		if err != nil {
+			if r.IsMove() && isUnique(err) {
+				return rdv.ErrWaitlisted(r.MovesAppointment)
+			}
 			return mapError(err)
 		}
 		added, err := res.RowsAffected()
@@ -168,7 +177,8 @@ func scanRequest(sc interface{ Scan(...any) error }) (rdv.AppointmentRequest, er
 	err := sc.Scan(&r.ID, &r.Reference, &r.FirstName, &r.LastName, &birth, &r.HealthNumber, &r.Phone, &r.Email, &r.Language,
 		&service, &r.Place, &r.Lat, &r.Lon, &r.RadiusKm, &r.Availability, &r.Child, &r.Urgent, &status, &received,
 		&r.AppointmentID, &reason, &r.CloseNote, &r.HandledBy, &handled,
-		&from, &until, &weekdays, &r.Times, &r.PractitionerLanguage, &scope, &r.AccountID, &r.PersonID, &r.TokenHash)
+		&from, &until, &weekdays, &r.Times, &r.PractitionerLanguage, &scope, &r.AccountID, &r.PersonID, &r.TokenHash,
+		&r.MovesAppointment, &r.ClinicID, &r.PractitionerID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, rdv.Errorf(rdv.ENOTFOUND, "request not found")
 	}

@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"Fees", runFees},
 		{"ClinicIntegrations", runClinicIntegrations},
 		{"FeeLife", runFeeLife},
+		{"Waitlist", runWaitlist},
 	}
 	for _, p := range parts {
 		t.Run(p.name, func(t *testing.T) {

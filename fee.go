@@ -9,8 +9,10 @@ import (
 // The finder fee: what a patient pays for the platform to watch the
 // network for an appointment (a request of scope "network"; one's own
 // clinic is free). It is authorised when the request is made, captured
-// only when a proposal is accepted, voided when the request expires or is
-// withdrawn, and refunded when the clinic cancels the appointment booked.
+// only when a proposal is accepted, voided when the request expires, is
+// withdrawn or ends otherwise (an agent closes it, or books for it by
+// phone), and refunded when the clinic cancels the appointment booked; a
+// patient who cancels it gets nothing back, the finding having happened.
 // Money is integer cents throughout: no float ever holds an amount.
 
 // Tax rates in parts per 100,000, so that Québec's QST (9.975 %) is an

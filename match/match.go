@@ -27,7 +27,12 @@
 //   - a network request, which pays, never gets a slot that public search
 //     could not show at that moment (TestOnlyWhatSearchShows);
 //   - requests from agents, the form, the API and the spool's replays
-//     enter the one queue (TestOneQueue).
+//     enter the one queue (TestOneQueue);
+//   - a place on the waitlist of one's own clinic gets only earlier slots
+//     of its appointment's clinic, in its turn among the other requests
+//     (TestWaitlistEarlierAtItsClinic, TestWaitlistFirstComeFirstServed),
+//     and its move frees the old slot for the next
+//     (TestWaitlistMoveFreesTheOldSlot).
 //
 // Matching is event-driven (the index tells of every slot it makes
 // bookable: availability.Index.WhenAdded; the spool's replays tell of

@@ -15,7 +15,7 @@ type waiting struct {
 	windows []rdv.Window
 	// reach is the clinics it is listed at: those that offer its service
 	// within its radius (of its own clinics only, for an own-clinic
-	// request).
+	// request; its appointment's only, for a place on the waitlist).
 	reach []int64
 	// own is the clinics that register its patient; only own-clinic
 	// requests read it.
@@ -81,7 +81,11 @@ func reachOf(r rdv.AppointmentRequest, own []int64, clinics []rdv.Clinic) []int6
 		if !c.Offers(r.Service) || rdv.DistanceKm(r.Lat, r.Lon, c.Lat, c.Lon) > radius {
 			continue
 		}
-		if r.Scope == rdv.ScopeOwnClinic && !slices.Contains(own, c.ID) {
+		// A place on the waitlist takes its appointment's clinic only,
+		// the roster or not (rdv.AppointmentRequest.NeedsRoster); other
+		// own-clinic requests their patient's clinics.
+		if r.ClinicID != 0 && c.ID != r.ClinicID ||
+			r.Scope == rdv.ScopeOwnClinic && !r.IsMove() && !slices.Contains(own, c.ID) {
 			continue
 		}
 		out = append(out, c.ID)

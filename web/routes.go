@@ -45,6 +45,11 @@ var (
 	agents     = route.Roles(rdv.PhoneAgent)
 	operators  = route.Roles(rdv.Operator)
 	patient    = route.SignedInPatient
+	// Every staff role, on the pages of its own account's security; the
+	// pages where a second factor is set up are open before it is
+	// (route.Enrol).
+	anyStaff  = route.Roles(rdv.Receptionist, rdv.ClinicAdmin, rdv.PhoneAgent, rdv.Operator)
+	enrolling = route.Enrol(rdv.Receptionist, rdv.ClinicAdmin, rdv.PhoneAgent, rdv.Operator)
 )
 
 // pageRoutes is every page the site serves. The French paths are part
@@ -86,6 +91,20 @@ var pageRoutes = []pageRoute{
 	at("GET /connexion", browsing, through, allowed, refused, public, (*Server).signinForm),
 	at("POST /connexion", browsing, through, allowed, refused, public, (*Server).signin),
 	at("POST /deconnexion", browsing, through, allowed, refused, public, (*Server).signout),
+	// The second step of a staff sign-in, and each account's security:
+	// its second factors and its sessions (signin_second.go, security.go).
+	// They work in read-only mode, as signing in does: an operator must
+	// be able to reach the console that switches it off.
+	at("GET /connexion/verification", browsing, through, allowed, refused, public, (*Server).secondStepForm),
+	at("POST /connexion/verification", browsing, through, allowed, refused, public, (*Server).secondStep),
+	at("GET /securite", browsing, through, allowed, refused, enrolling, (*Server).securityPage),
+	at("POST /securite/totp", browsing, through, allowed, refused, enrolling, (*Server).startTOTP),
+	at("GET /securite/totp", browsing, through, allowed, refused, enrolling, (*Server).totpForm),
+	at("POST /securite/totp/confirmer", browsing, through, allowed, refused, enrolling, (*Server).confirmTOTP),
+	at("POST /securite/totp/retirer", browsing, through, allowed, refused, anyStaff, (*Server).removeTOTP),
+	at("POST /securite/codes", browsing, through, allowed, refused, anyStaff, (*Server).newRecoveryCodes),
+	at("GET /securite/sessions", browsing, through, allowed, refused, enrolling, (*Server).mySessions),
+	at("POST /securite/sessions/{id}/revoquer", browsing, through, allowed, refused, enrolling, (*Server).revokeSession),
 
 	// Patients sign in with a code sent to them (account_signin.go), past
 	// the waiting room like staff: a signed-in patient's bookings still
@@ -180,6 +199,9 @@ var pageRoutes = []pageRoute{
 	at("GET /operateur/modes", operator, through, allowed, refused, operators, (*Server).modesPage),
 	at("POST /operateur/modes", operator, through, allowed, refused, operators, (*Server).setModes),
 	at("GET /operateur/charge", operator, through, allowed, refused, operators, (*Server).operatorLoad),
+	// Staff accounts, and ending every session of one at once.
+	at("GET /operateur/comptes", operator, through, allowed, refused, operators, (*Server).operatorAccounts),
+	at("POST /operateur/comptes/{id}/revoquer", operator, through, allowed, refused, operators, (*Server).revokeAccountSessions),
 	// The finder fees' movements, and the totals that show they balance.
 	at("GET /operateur/frais", operator, through, allowed, refused, operators, (*Server).operatorFees),
 	// What was written to patients, and the outages they are told of.

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -175,11 +176,23 @@ func TestRoutesRolesClinics(t *testing.T) {
 	// Signing out ends the session the calls after it would use: the
 	// patient's last but one, staff's last.
 	last := map[string]int{"POST /compte/deconnexion": 1, "POST /deconnexion": 2}
+	// An operator ending every session of an account ends those of an
+	// account that is none of the callers'.
+	victim := accts[rdv.Receptionist]
+	victim.ID, victim.Email, victim.PasswordHash = 0, "receptionist3@reseau.example", mustHash(t)
+	if victim, err = s.store.CreateAccount(t.Context(), victim); err != nil {
+		t.Fatal(err)
+	}
+	revokeAll := "POST /operateur/comptes/" + strconv.FormatInt(victim.ID, 10) + "/revoquer"
 	sort.SliceStable(routes, func(i, j int) bool { return last[routes[i].Pattern] < last[routes[j].Pattern] })
 	checked := 0
 	for _, rt := range routes {
 		for _, c := range callers {
-			r := routeRequest(t, s, rt.Pattern, c)
+			pattern := rt.Pattern
+			if pattern == "POST /operateur/comptes/{id}/revoquer" {
+				pattern = revokeAll
+			}
+			r := routeRequest(t, s, pattern, c)
 			want := rt.Policy.Admit(route.Caller{Staff: c.acct, Patient: c.patient}, r)
 			w := httptest.NewRecorder()
 			s.mounted().ServeHTTP(w, r)

@@ -76,6 +76,17 @@ type Deps struct {
 	// names (the waiting room's), which keys the cap on its live holds;
 	// nil, or no valid id: holds are capped by address alone.
 	Browser func(*http.Request) (string, bool)
+	// Now is the clock of staff sessions and their second factors
+	// (tests move it); nil: the wall clock.
+	Now func() time.Time
+}
+
+// now is the time of the sessions' clock (Deps.Now).
+func (s *Server) now() time.Time {
+	if s.d.Now != nil {
+		return s.d.Now()
+	}
+	return time.Now()
 }
 
 // placeSuggestions is how many of the most populous places the place field

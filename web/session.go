@@ -30,8 +30,9 @@ import (
 )
 
 // sessionTTL caps a session's life: a forgotten shared desk computer is
-// signed out by the next shift.
-const sessionTTL = 8 * time.Hour
+// signed out by the next shift (and, idle for half an hour, long before:
+// rdv.StaffSessionIdle).
+const sessionTTL = rdv.StaffSessionLife
 
 // Cookie names. Over TLS they carry the __Host- prefix (see
 // auth.CookieName).
@@ -52,13 +53,44 @@ type signedIn struct {
 type sessionKey struct{}
 
 // withSession puts the signed-in staff account, if any, in the request's
-// context.
+// context, and records the request in the session when its last one is
+// older than rdv.SessionTouchEvery: a session idle for
+// rdv.StaffSessionIdle is over, and its account's list of sessions says
+// where and in which browser it was last used.
 func (s *Server) withSession(next http.Handler) http.Handler {
 	return withCookieSession(s, sessionCookieName, "session", sessionKey{},
 		func(ctx context.Context, hash string, now time.Time) (*signedIn, error) {
 			sess, acct, err := s.d.Store.SessionByTokenHash(ctx, hash, now)
 			return &signedIn{acct: acct, sess: sess}, err
-		}, next)
+		}, s.touchSession(next))
+}
+
+// touchSession records a signed-in request in its session (see
+// withSession). A failure is logged and the request goes on: the
+// session is live, and the next request tries again.
+func (s *Server) touchSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if si := signedInOf(r); si != nil {
+			now := s.now()
+			if now.Sub(si.sess.LastSeenAt) >= rdv.SessionTouchEvery {
+				err := s.d.Store.TouchSession(r.Context(), si.sess.TokenHash, now, s.clientAddr(r), userAgent(r))
+				if err != nil {
+					s.log.WarnContext(r.Context(), "session not touched", "err", err)
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// userAgent is the browser's own name for itself, cut to a length a list
+// of sessions can show.
+func userAgent(r *http.Request) string {
+	ua := strings.ToValidUTF8(r.UserAgent(), "")
+	if len(ua) > 200 {
+		ua = ua[:200]
+	}
+	return ua
 }
 
 // withCookieSession puts in the request's context, under key, the session
@@ -78,7 +110,7 @@ func withCookieSession[T any](s *Server, cookie, what string, key any,
 			next.ServeHTTP(w, r)
 			return
 		}
-		in, err := lookup(r.Context(), auth.HashToken(c.Value), time.Now())
+		in, err := lookup(r.Context(), auth.HashToken(c.Value), s.now())
 		if err != nil {
 			if rdv.ErrorCode(err) != rdv.ENOTFOUND {
 				s.log.WarnContext(r.Context(), what+" lookup failed", "err", err)
@@ -124,6 +156,10 @@ func (s *Server) requirePolicy(p route.Policy, h http.HandlerFunc) http.HandlerF
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
+		if si := signedInOf(r); !p.Enrolment && si.acct.Role.RequiresSecondFactor() && !si.sess.SecondFactor {
+			s.secondFactorMissing(w, r)
+			return
+		}
 		h(w, r)
 	}
 }

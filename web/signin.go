@@ -65,8 +65,11 @@ func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := &page{Title: "signin.title", Form: newForm(nil), Data: signinData{Return: ret}}
-	if r.URL.Query().Get("avis") == "signed_out" {
-		p.Notice = p.T("signin.signed_out")
+	switch r.URL.Query().Get("avis") {
+	case "signed_out":
+		p.NoticeKey = "signin.signed_out"
+	case "step_expired":
+		p.NoticeKey = "signin.step_expired"
 	}
 	s.render(w, r, http.StatusOK, "signin", p)
 }
@@ -138,29 +141,91 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	}
 	g.byEmail.forgive(emailKey)
 	g.byAddr.release(addrKey)
-	token, hash := auth.NewSessionToken()
-	err = s.d.Store.CreateSession(r.Context(), rdv.Session{
-		TokenHash: hash, AccountID: a.ID, CSRFToken: auth.NewCSRFToken(),
-		CreatedAt: now, ExpiresAt: now.Add(sessionTTL),
-	})
+	factors, err := s.d.Store.SecondFactors(r.Context(), a.ID, s.now())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	if factors.Any() {
+		s.startSecondStep(w, r, a, ret)
+		return
+	}
+	if !s.openSession(w, r, a, false) {
+		return
+	}
+	s.log.InfoContext(r.Context(), "signed in", "account", a.ID, "role", string(a.Role), "second_factor", false)
+	if a.Role.RequiresSecondFactor() {
+		// The role's pages refuse a session without a second factor: the
+		// account sets one up first.
+		http.Redirect(w, r, securityPath+"?avis=required", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, landing(a, ret), http.StatusSeeOther)
+}
+
+// openSession opens a new session for a and gives its cookie to the
+// browser. The session the browser held before, if any, ends in the same
+// step: a session's token never outlives a sign-in, so a token planted
+// in a browser before (session fixation) or seen before a second factor
+// opens nothing after it. It reports false once it has answered with an
+// error.
+func (s *Server) openSession(w http.ResponseWriter, r *http.Request, a rdv.Account, secondFactor bool) bool {
+	now := s.now()
+	se := s.newSession(r, a, secondFactor, now)
+	if err := s.d.Store.CreateSession(r.Context(), se.Session); err != nil {
+		s.fail(w, r, err)
+		return false
+	}
+	s.endBrowserSession(r)
+	s.setSessionCookie(w, r, se)
+	return true
+}
+
+// newSession is a session for a opened at now from r's browser, with
+// the token its cookie carries.
+type newSession struct {
+	rdv.Session
+	token string
+	role  rdv.Role
+}
+
+func (s *Server) newSession(r *http.Request, a rdv.Account, secondFactor bool, now time.Time) newSession {
+	token, hash := auth.NewSessionToken()
+	return newSession{rdv.Session{
+		TokenHash: hash, AccountID: a.ID, CSRFToken: auth.NewCSRFToken(),
+		CreatedAt: now, ExpiresAt: now.Add(sessionTTL), LastSeenAt: now,
+		UserAgent: userAgent(r), Address: s.clientAddr(r), SecondFactor: secondFactor,
+	}, token, a.Role}
+}
+
+// endBrowserSession ends the staff session the request's cookie holds,
+// if any: signing in again replaces it.
+func (s *Server) endBrowserSession(r *http.Request) {
+	c, err := r.Cookie(cookieName(r, sessionCookieName))
+	if err != nil || c.Value == "" || len(c.Value) > 100 {
+		return
+	}
+	if err := s.d.Store.DeleteSession(r.Context(), auth.HashToken(c.Value)); err != nil {
+		s.log.WarnContext(r.Context(), "previous session not ended", "err", err)
+	}
+}
+
+// setSessionCookie gives the browser a session's token, and an
+// operator's, once its second factor is passed, the pass that admission
+// control lets through.
+func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, se newSession) {
 	http.SetCookie(w, &http.Cookie{
 		Name:     cookieName(r, sessionCookieName),
-		Value:    token,
+		Value:    se.token,
 		Path:     "/",
 		MaxAge:   int(sessionTTL / time.Second),
 		HttpOnly: true,
 		Secure:   r.TLS != nil,
 		SameSite: http.SameSiteLaxMode,
 	})
-	if a.Role == rdv.Operator {
-		s.setOperatorPass(w, r, hash, now.Add(sessionTTL), int(sessionTTL/time.Second))
+	if se.role == rdv.Operator && se.SecondFactor {
+		s.setOperatorPass(w, r, se.TokenHash, se.ExpiresAt, int(sessionTTL/time.Second))
 	}
-	s.log.InfoContext(r.Context(), "signed in", "account", a.ID, "role", string(a.Role))
-	http.Redirect(w, r, landing(a, ret), http.StatusSeeOther)
 }
 
 // checkPassword returns the enabled account whose password matches. An

@@ -44,6 +44,7 @@ func TestSignInLandsOnRoleHome(t *testing.T) {
 		b := newBrowser(t, s)
 		page := b.do(http.MethodGet, "/connexion?retour=/agent/demandes", nil).want(t, http.StatusOK)
 		res := b.post(page, "/connexion", map[string][]string{"email": {accts[rdv.PhoneAgent].Email}, "password": {testPassword}, "retour": {"/agent/demandes"}})
+		res = b.secondStepIfAsked(accts[rdv.PhoneAgent].Email, res)
 		if got := res.want(t, http.StatusSeeOther).location(t); got != "/agent/demandes" {
 			t.Fatalf("signed in to %s, want the return path", got)
 		}

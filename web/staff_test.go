@@ -96,11 +96,26 @@ func (b *browser) post(from answer, target string, form url.Values) answer {
 	return b.do(http.MethodPost, target, form)
 }
 
-// signIn signs in from the sign-in page and returns where it led.
+// signIn signs in from the sign-in page and returns where it led. An
+// account whose role must have a second factor and has none sets up an
+// authenticator app first, and signs in again; an account with one
+// passes the second step with a recovery code (see security_harness_test.go).
 func (b *browser) signIn(email, password string) answer {
 	b.t.Helper()
 	page := b.do(http.MethodGet, "/connexion", nil).want(b.t, http.StatusOK)
-	return b.post(page, "/connexion", url.Values{"email": {email}, "password": {password}})
+	res := b.post(page, "/connexion", url.Values{"email": {email}, "password": {password}})
+	if res.StatusCode != http.StatusSeeOther {
+		return res
+	}
+	switch loc := res.Header.Get("Location"); {
+	case strings.HasPrefix(loc, securityPath+"?avis=required"):
+		b.enrolTOTP(email)
+		delete(b.cookies, sessionCookieName) // a browser signs in afresh
+		return b.signIn(email, password)
+	case loc == secondStepPath:
+		return b.passSecondStep(email)
+	}
+	return res
 }
 
 func TestSignIn(t *testing.T) {

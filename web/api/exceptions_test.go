@@ -55,7 +55,7 @@ func withStaffAPI(a *testAPI) map[string]staffCreds {
 		}
 		token, tokenHash := auth.NewSessionToken()
 		now := time.Now()
-		if err := a.store.CreateSession(ctx, rdv.Session{TokenHash: tokenHash, AccountID: acct.ID, CSRFToken: auth.NewCSRFToken(), CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		if err := a.store.CreateSession(ctx, rdv.Session{TokenHash: tokenHash, AccountID: acct.ID, CSRFToken: auth.NewCSRFToken(), CreatedAt: now, ExpiresAt: now.Add(time.Hour), SecondFactor: true}); err != nil {
 			a.t.Fatalf("session of %s: %v", s.name, err)
 		}
 		out[s.name] = staffCreds{cookie: token, csrf: auth.SessionFormToken(key, tokenHash)}

@@ -34,6 +34,10 @@ var (
 	errNoSession      = &rdv.Error{Code: rdv.EUNAUTHORIZED, Detail: "no staff session"}
 	errCSRF           = &rdv.Error{Code: rdv.EFORBIDDEN, Field: csrfHeader, Detail: "form token missing or wrong"}
 	errNotClinicAdmin = &rdv.Error{Code: rdv.EFORBIDDEN, Detail: "not an admin of the clinic"}
+	// A role that must sign in with a second factor
+	// (rdv.Role.RequiresSecondFactor) reaches no staff route with a
+	// session opened by its password alone, as on the pages.
+	errSecondFactor = &rdv.Error{Code: rdv.EFORBIDDEN, Detail: "session opened without the second factor the role requires"}
 )
 
 // staffMessages are the keys of their texts (texts.go).
@@ -41,6 +45,7 @@ var staffMessages = map[*rdv.Error]string{
 	errNoSession:      "api.staff.no_session",
 	errCSRF:           "api.staff.csrf",
 	errNotClinicAdmin: "api.staff.not_clinic_admin",
+	errSecondFactor:   "api.staff.second_factor",
 }
 
 // staffMessage says why a staff route refused, when it did.
@@ -61,12 +66,14 @@ func (s *server) staffSession(r *http.Request) (rdv.Account, string, error) {
 		return rdv.Account{}, "", errNoSession
 	}
 	hash := auth.HashToken(c.Value)
-	_, a, err := s.Store.SessionByTokenHash(r.Context(), hash, time.Now())
+	se, a, err := s.Store.SessionByTokenHash(r.Context(), hash, time.Now())
 	switch {
 	case rdv.ErrorCode(err) == rdv.ENOTFOUND:
 		return rdv.Account{}, "", errNoSession
 	case err != nil:
 		return rdv.Account{}, "", err
+	case a.Role.RequiresSecondFactor() && !se.SecondFactor:
+		return rdv.Account{}, "", errSecondFactor
 	}
 	return a, hash, nil
 }

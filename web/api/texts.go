@@ -99,6 +99,8 @@ func init() {
 
 		"api.staff.no_session": {"Connectez-vous avec un compte du personnel de la clinique pour accéder à cette ressource.",
 			"Sign in with a clinic staff account to use this resource."},
+		"api.staff.second_factor": {"Votre rôle exige une vérification en deux étapes : connectez-vous avec votre deuxième étape pour accéder à cette ressource.",
+			"Your role requires two-step verification: sign in with your second step to use this resource."},
 		"api.staff.csrf": {"L'en-tête X-CSRF-Token est absent ou ne correspond pas à votre session. Rechargez la page et réessayez.",
 			"The X-CSRF-Token header is missing or does not match your session. Reload the page and try again."},
 		"api.staff.not_clinic_admin": {"Seuls les administrateurs de cette clinique peuvent gérer les exceptions à l'horaire de ses praticiens.",

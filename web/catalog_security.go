@@ -1,0 +1,102 @@
+package web
+
+// Strings of the staff's second step, security page, authenticator app,
+// recovery codes, passkeys and sessions.
+func init() {
+	addTexts(map[string]text{
+		"signin.step_expired": {"Cette connexion a expiré. Entrez de nouveau votre courriel et votre mot de passe.", "This sign-in has expired. Enter your email and password again."},
+
+		"second.title":      {"Vérification en deux étapes", "Two-step verification"},
+		"second.intro":      {"Votre mot de passe est bon. Pour finir, prouvez que c'est bien vous.", "Your password is right. To finish, prove that it is you."},
+		"second.code":       {"Code", "Code"},
+		"second.code_hint":  {"Les 6 chiffres de votre application d'authentification, ou un de vos codes de secours.", "The 6 digits of your authenticator app, or one of your recovery codes."},
+		"second.submit":     {"Vérifier", "Verify"},
+		"second.failed":     {"Ce code n'est pas bon, ou il a déjà servi. Attendez le code suivant de votre application.", "This code is wrong, or it was already used. Wait for your app's next code."},
+		"second.paused":     {"Trop de codes erronés pour ce compte. Attendez 15 minutes avant de réessayer.", "Too many wrong codes for this account. Wait 15 minutes before trying again."},
+		"second.passkey":    {"Utiliser une clé d'accès", "Use a passkey"},
+		"second.passkey_or": {"ou", "or"},
+		"second.restart":    {"Recommencer la connexion", "Start the sign-in again"},
+
+		"second.required.title": {"Vérification en deux étapes requise", "Two-step verification required"},
+		"second.required.text":  {"Votre rôle donne accès aux données de nombreux patients : il exige une deuxième étape à la connexion. Ajoutez une application d'authentification ou une clé d'accès à votre compte pour accéder à cette page.", "Your role gives access to many patients' data: it requires a second step at sign-in. Add an authenticator app or a passkey to your account to reach this page."},
+		"second.required.link":  {"Configurer la vérification en deux étapes", "Set up two-step verification"},
+
+		"security.title":                  {"Sécurité du compte", "Account security"},
+		"security.nav":                    {"Sécurité", "Security"},
+		"security.notice.required":        {"Votre rôle exige une vérification en deux étapes. Ajoutez une application d'authentification ou une clé d'accès avant de continuer.", "Your role requires two-step verification. Add an authenticator app or a passkey before you go on."},
+		"security.notice.recovery_used":   {"Vous vous êtes connecté avec un code de secours : il ne servira plus.", "You signed in with a recovery code: it will not work again."},
+		"security.notice.totp_removed":    {"L'application d'authentification est retirée de votre compte.", "The authenticator app is removed from your account."},
+		"security.notice.passkey_added":   {"La clé d'accès est ajoutée à votre compte.", "The passkey is added to your account."},
+		"security.notice.passkey_removed": {"La clé d'accès est retirée de votre compte.", "The passkey is removed from your account."},
+		"security.required":               {"Votre rôle exige une deuxième étape à la connexion.", "Your role requires a second step at sign-in."},
+		"security.optional":               {"La deuxième étape est facultative pour votre rôle, et recommandée.", "The second step is optional for your role, and recommended."},
+		"security.session_single":         {"Cette session a été ouverte avec le mot de passe seul.", "This session was opened with the password alone."},
+		"security.app":                    {"Application d'authentification", "Authenticator app"},
+		"security.app.on":                 {"Activée.", "On."},
+		"security.app.off":                {"Aucune application n'est liée à votre compte.", "No app is linked to your account."},
+		"security.app.pending":            {"Une activation attend son premier code.", "An activation waits for its first code."},
+		"security.app.add":                {"Ajouter une application", "Add an app"},
+		"security.app.continue":           {"Reprendre l'activation", "Go on with the activation"},
+		"security.app.remove":             {"Retirer l'application", "Remove the app"},
+		"security.passkeys":               {"Clés d'accès", "Passkeys"},
+		"security.passkeys.none":          {"Aucune clé d'accès.", "No passkey."},
+		"security.passkeys.used":          {"dernière utilisation : %s", "last used: %s"},
+		"security.passkeys.never":         {"jamais utilisée", "never used"},
+		"security.recovery":               {"Codes de secours", "Recovery codes"},
+		"security.recovery.new":           {"Créer de nouveaux codes", "Make new codes"},
+		"security.recovery.hint":          {"Les nouveaux codes remplacent les anciens.", "New codes replace the old ones."},
+		"security.sessions":               {"Mes sessions", "My sessions"},
+		"security.last_factor":            {"Votre rôle exige une deuxième étape : ajoutez une clé d'accès avant de retirer votre application.", "Your role requires a second step: add a passkey before you remove your app."},
+
+		"totp.title":     {"Ajouter une application d'authentification", "Add an authenticator app"},
+		"totp.step1":     {"Dans votre application (Google Authenticator, Microsoft Authenticator, FreeOTP…), ajoutez un compte en balayant ce code QR.", "In your app (Google Authenticator, Microsoft Authenticator, FreeOTP…), add an account by scanning this QR code."},
+		"totp.qr_label":  {"Code QR de la clé secrète", "QR code of the secret key"},
+		"totp.manual":    {"Ou entrez cette clé à la main :", "Or type this key:"},
+		"totp.step2":     {"Entrez ensuite le code à 6 chiffres que l'application affiche.", "Then enter the 6-digit code the app shows."},
+		"totp.submit":    {"Activer", "Turn on"},
+		"totp.wrong":     {"Ce code ne correspond pas. Vérifiez l'heure de votre téléphone et entrez le code affiché maintenant.", "This code does not match. Check your phone's time and enter the code shown now."},
+		"totp.confirmed": {"L'application d'authentification est activée.", "The authenticator app is on."},
+
+		"recovery.title":    {"Vos codes de secours", "Your recovery codes"},
+		"recovery.intro":    {"Chaque code permet une seule connexion si vous n'avez plus votre téléphone ou votre clé. Notez-les ou imprimez-les maintenant et gardez-les en lieu sûr : ils ne seront plus jamais affichés.", "Each code lets you sign in once if you no longer have your phone or key. Write them down or print them now and keep them safe: they will never be shown again."},
+		"recovery.replaced": {"Vos anciens codes de secours ne fonctionnent plus.", "Your old recovery codes no longer work."},
+		"recovery.done":     {"J'ai noté mes codes", "I wrote my codes down"},
+
+		"sessions.title":    {"Mes sessions", "My sessions"},
+		"sessions.intro":    {"Les sessions ouvertes avec votre compte. Une session se ferme après 30 minutes sans activité et 12 heures après la connexion.", "The sessions open with your account. A session closes after 30 minutes without activity and 12 hours after signing in."},
+		"sessions.device":   {"Appareil", "Device"},
+		"sessions.address":  {"Adresse IP", "IP address"},
+		"sessions.seen":     {"Dernière activité", "Last activity"},
+		"sessions.started":  {"Ouverte le", "Opened"},
+		"sessions.current":  {"Cette session", "This session"},
+		"sessions.unknown":  {"Navigateur inconnu", "Unknown browser"},
+		"sessions.two_step": {"avec deuxième étape", "with second step"},
+		"sessions.revoke":   {"Fermer", "Close"},
+		"sessions.revoked":  {"La session est fermée.", "The session is closed."},
+
+		"op.accounts.title":  {"Comptes du personnel", "Staff accounts"},
+		"op.accounts.intro":  {"Fermez toutes les sessions d'un compte d'un coup : appareil perdu ou volé, départ d'un employé.", "Close every session of an account at once: a lost or stolen device, an employee who left."},
+		"op.accounts.email":  {"Courriel", "Email"},
+		"op.accounts.role":   {"Rôle", "Role"},
+		"op.accounts.revoke": {"Fermer toutes ses sessions", "Close all its sessions"},
+		"op.accounts.link":   {"Comptes du personnel et sessions", "Staff accounts and sessions"},
+		"role.receptionist":  {"Réception", "Reception"},
+		"role.clinic_admin":  {"Administration de clinique", "Clinic administration"},
+		"role.agent":         {"Agent téléphonique", "Phone agent"},
+		"role.operator":      {"Opérateur", "Operator"},
+	})
+	addPlurals(map[string]plural{
+		"security.recovery.left": {
+			[2]string{"%d code de secours inutilisé.", "%d codes de secours inutilisés."},
+			[2]string{"%d unused recovery code.", "%d unused recovery codes."},
+		},
+		"op.accounts.sessions": {
+			[2]string{"%d session ouverte", "%d sessions ouvertes"},
+			[2]string{"%d open session", "%d open sessions"},
+		},
+		"op.accounts.revoked": {
+			[2]string{"%d session fermée.", "%d sessions fermées."},
+			[2]string{"%d session closed.", "%d sessions closed."},
+		},
+	})
+}

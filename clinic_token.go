@@ -30,10 +30,15 @@ const (
 	ScopeAgendaRead        TokenScope = "agenda:read"        // the clinic's appointments
 	ScopeAvailabilityWrite TokenScope = "availability:write" // its practitioners' exceptions
 	ScopeWebhooks          TokenScope = "webhooks"           // its webhook endpoints and their delivery log
+	// ScopeAppointmentsWrite books the clinic's slots (rostered ones
+	// included) and cancels its appointments, through FHIR ($hold,
+	// $book): what its receptionists do at the desk, from its record
+	// system. Reading them back is agenda:read's.
+	ScopeAppointmentsWrite TokenScope = "appointments:write"
 )
 
 // TokenScopes lists every scope, in the order the portal shows them.
-var TokenScopes = []TokenScope{ScopeAgendaRead, ScopeAvailabilityWrite, ScopeWebhooks}
+var TokenScopes = []TokenScope{ScopeAgendaRead, ScopeAppointmentsWrite, ScopeAvailabilityWrite, ScopeWebhooks}
 
 // ParseTokenScope reads a scope by name.
 func ParseTokenScope(s string) (TokenScope, error) {

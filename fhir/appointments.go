@@ -106,12 +106,9 @@ func (s *Server) openAppointment(r *http.Request, id int64, token string) (rdv.A
 	if token != "" {
 		return s.d.Engine.Appointment(r.Context(), id, token)
 	}
-	party, ok, err := s.authorize(r)
-	switch {
-	case err != nil:
+	party, err := s.partyFor(r, rdv.ScopeAgendaRead)
+	if err != nil {
 		return rdv.Appointment{}, err
-	case !ok:
-		return rdv.Appointment{}, rdv.Errorf(rdv.EUNAUTHORIZED, "no token, no party")
 	}
 	return s.desk.Appointment(r.Context(), party.ClinicID, id)
 }
@@ -129,13 +126,9 @@ func (s *Server) searchAppointments(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	party, ok, err := s.authorize(r)
-	switch {
-	case err != nil:
+	party, err := s.partyFor(r, rdv.ScopeAgendaRead)
+	if err != nil {
 		s.fail(w, r, err)
-		return
-	case !ok:
-		s.fail(w, r, rdv.Errorf(rdv.EUNAUTHORIZED, "no party"))
 		return
 	}
 	from, to, err := parseDateRange(p.Values["date"], "date")

@@ -67,7 +67,9 @@ func newTestFHIR(t *testing.T) *testFHIR {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	clock := storetest.NewClock(testNow)
 	engine := booking.New(store, index, booking.Config{MaxLiveHolds: 3, MaxAddressHolds: 5, Now: clock.Now}, log)
-	srv, err := New(Deps{Engine: engine, Index: index, Store: store, Log: log, PublicURL: publicURL})
+	// Clinics' API tokens and staff sessions, as the server wires them.
+	authorize := AnyOf(ClinicTokens(apiTokens(store, clock.Now)), StaffSessions(store))
+	srv, err := New(Deps{Engine: engine, Index: index, Store: store, Log: log, PublicURL: publicURL, Authorize: authorize})
 	if err != nil {
 		t.Fatalf("new: %v", err)
 	}

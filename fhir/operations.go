@@ -262,10 +262,42 @@ func (s *Server) appointmentInput(in Parameters) (appointmentInput, error) {
 	return out, nil
 }
 
-// holdInput is who holds: the address asked from, capped as the JSON
-// API's clients are (a record system keeps no cookie).
-func (s *Server) holdInput(r *http.Request, slotID int64) booking.HoldInput {
-	return booking.HoldInput{SlotID: slotID, Address: admission.ClientAddr(r, s.d.TrustForwardedFor)}
+// booker returns the party r books for: a clinic's record system with
+// its token (appointments:write); the zero Party for anyone else (the
+// public, and the staff's sessions, which book on the pages). A request
+// whose credentials open nothing, or whose token lacks the scope, is
+// refused rather than served as anyone's.
+func (s *Server) booker(r *http.Request) (Party, error) {
+	p, ok, err := s.authorize(r)
+	switch {
+	case err != nil:
+		return Party{}, err
+	case !ok || p.Token == nil:
+		return Party{}, nil
+	case !p.books():
+		return Party{}, errScope(rdv.ScopeAppointmentsWrite)
+	}
+	return p, nil
+}
+
+// holdInput is who holds slotID (0: a hold given back): a booker holds
+// its clinic's slots only, rostered ones included, counted by token;
+// anyone else holds by the address asked from, capped as the JSON API's
+// clients are (a record system keeps no cookie).
+func (s *Server) holdInput(r *http.Request, booker Party, slotID int64) (booking.HoldInput, error) {
+	if !booker.books() {
+		return booking.HoldInput{SlotID: slotID, Address: admission.ClientAddr(r, s.d.TrustForwardedFor)}, nil
+	}
+	if slotID != 0 {
+		sl, err := s.d.Store.Slot(r.Context(), slotID)
+		if err != nil {
+			return booking.HoldInput{}, err
+		}
+		if sl.ClinicID != booker.ClinicID {
+			return booking.HoldInput{}, &fhirError{status: http.StatusForbidden, code: "forbidden", key: "fhir.token.clinic", expr: "Appointment.slot"}
+		}
+	}
+	return booking.HoldInput{SlotID: slotID, ClientKey: booker.client(), AllowRostered: true}, nil
 }
 
 // hold answers Appointment/$hold: the proposed Appointment's slot held
@@ -285,8 +317,17 @@ func (s *Server) hold(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	who := s.holdInput(r, ai.ref.slot)
-	idem, err := idemKey(r, body, who.Address)
+	booker, err := s.booker(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	who, err := s.holdInput(r, booker, ai.ref.slot)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	idem, err := idemKey(r, body, firstOf(booker.client(), who.Address))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -329,7 +370,14 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	idem, err := idemKey(r, body, "")
+	booker, err := s.booker(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// A booker's key is its own: replayed with another token, it opens
+	// nothing of the first's.
+	idem, err := idemKey(r, body, booker.client())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -337,9 +385,9 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 	var a rdv.Appointment
 	switch ai.status {
 	case "cancelled":
-		a, err = s.cancel(r, ai, in, idem)
+		a, err = s.cancel(r, booker, ai, in, idem)
 	case "", "pending", "proposed":
-		a, err = s.confirm(r, ai, in, idem)
+		a, err = s.confirm(r, booker, ai, in, idem)
 	default:
 		err = &fhirError{status: http.StatusUnprocessableEntity, code: "business-rule", key: "fhir.book.status", expr: "Appointment.status"}
 	}
@@ -358,7 +406,7 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 // errReleased tells book that a hold was given back: nothing is booked.
 var errReleased = errors.New("hold released")
 
-func (s *Server) confirm(r *http.Request, ai appointmentInput, in Parameters, idem *rdv.IdemKey) (rdv.Appointment, error) {
+func (s *Server) confirm(r *http.Request, booker Party, ai appointmentInput, in Parameters, idem *rdv.IdemKey) (rdv.Appointment, error) {
 	pp, ok := in.get("patient-resource")
 	if !ok || len(pp.Resource) == 0 {
 		return rdv.Appointment{}, &fhirError{status: http.StatusUnprocessableEntity, code: "required", key: "fhir.book.patient", expr: "patient-resource"}
@@ -371,7 +419,11 @@ func (s *Server) confirm(r *http.Request, ai appointmentInput, in Parameters, id
 	case ai.ref.hold != "":
 		ci.HoldID = ai.ref.hold
 	case ai.ref.slot != 0:
-		h, err := s.d.Engine.HoldFor(r.Context(), s.holdInput(r, ai.ref.slot), nil)
+		who, err := s.holdInput(r, booker, ai.ref.slot)
+		if err != nil {
+			return rdv.Appointment{}, err
+		}
+		h, err := s.d.Engine.HoldFor(r.Context(), who, nil)
 		if err != nil {
 			return rdv.Appointment{}, err
 		}
@@ -380,12 +432,19 @@ func (s *Server) confirm(r *http.Request, ai appointmentInput, in Parameters, id
 		// A booked appointment: changing one is not offered here.
 		return rdv.Appointment{}, &fhirError{status: http.StatusUnprocessableEntity, code: "business-rule", key: "fhir.book.status", expr: "Appointment.status"}
 	}
+	if booker.books() {
+		ci.BookedBy = rdv.ByStaff // the clinic's desk, by its record system
+	}
 	return s.d.Engine.Confirm(r.Context(), ci, idem)
 }
 
-func (s *Server) cancel(r *http.Request, ai appointmentInput, in Parameters, idem *rdv.IdemKey) (rdv.Appointment, error) {
+func (s *Server) cancel(r *http.Request, booker Party, ai appointmentInput, in Parameters, idem *rdv.IdemKey) (rdv.Appointment, error) {
 	if ai.ref.hold != "" {
-		if err := s.d.Engine.Release(r.Context(), ai.ref.hold, s.holdInput(r, 0)); err != nil {
+		who, err := s.holdInput(r, booker, 0)
+		if err != nil {
+			return rdv.Appointment{}, err
+		}
+		if err := s.d.Engine.Release(r.Context(), ai.ref.hold, who); err != nil {
 			return rdv.Appointment{}, err
 		}
 		return rdv.Appointment{}, errReleased
@@ -400,12 +459,9 @@ func (s *Server) cancel(r *http.Request, ai appointmentInput, in Parameters, ide
 	if token != "" {
 		return s.d.Engine.Cancel(r.Context(), ai.ref.appointment, token, idem)
 	}
-	party, ok, err := s.authorize(r)
-	switch {
-	case err != nil:
+	party, err := s.partyFor(r, rdv.ScopeAppointmentsWrite)
+	if err != nil {
 		return rdv.Appointment{}, err
-	case !ok:
-		return rdv.Appointment{}, rdv.Errorf(rdv.EUNAUTHORIZED, "no token, no party")
 	}
 	return s.d.Engine.CancelByStaff(r.Context(), party.ClinicID, ai.ref.appointment)
 }

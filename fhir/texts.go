@@ -22,7 +22,7 @@ func init() {
 		"fhir.error." + rdv.EFORBIDDEN:    {"Accès refusé.", "Access denied."},
 		"fhir.error." + rdv.EUNAVAILABLE:  {"Le service est momentanément indisponible. Réessayez dans un instant.", "The service is temporarily unavailable. Please try again shortly."},
 		"fhir.error." + rdv.EINTERNAL:     {"Une erreur interne est survenue. Réessayez plus tard.", "An internal error occurred. Please try again later."},
-		"fhir.error." + rdv.EUNAUTHORIZED: {"Les rendez-vous se lisent avec leur jeton (token) ou la session du personnel de leur clinique.", "Appointments are read with their token or a session of their clinic's staff."},
+		"fhir.error." + rdv.EUNAUTHORIZED: {"Les rendez-vous se lisent avec leur jeton (token), la session du personnel de leur clinique ou un jeton d'API valide de la clinique (Authorization: Bearer).", "Appointments are read with their token, a session of their clinic's staff, or a live API token of the clinic (Authorization: Bearer)."},
 
 		"fhir.invalid":           {"La valeur de %s est invalide.", "The value of %s is invalid."},
 		"fhir.param.unsupported": {"Le paramètre %s n'est pas pris en charge ici (voir /fhir/metadata).", "The parameter %s is not supported here (see /fhir/metadata)."},
@@ -33,6 +33,8 @@ func init() {
 		"fhir.book.status":       {"Pour réserver, l'Appointment est en attente (pending, après $hold) ou proposé (proposed, après $find) ; pour annuler, il est annulé (cancelled).", "To book, the Appointment is pending (after $hold) or proposed (after $find); to cancel, it is cancelled."},
 		"fhir.hold.until":        {"La plage est retenue jusqu'à %s (%s min) : réservez-la d'ici là ($book).", "The slot is held until %s (%s min): book it by then ($book)."},
 		"fhir.patient.to_come":   {"Patient à indiquer à la réservation", "Patient to be given at booking"},
+		"fhir.token.scope":       {"Ce jeton d'API n'a pas la portée %s que demande cette interaction.", "This API token lacks the scope %s this interaction needs."},
+		"fhir.token.clinic":      {"Un jeton d'API réserve les plages de sa clinique seulement.", "An API token books its own clinic's slots only."},
 		"fhir.book.patient":      {"Indiquez le patient (paramètre patient-resource) pour réserver.", "Give the patient (the patient-resource parameter) to book."},
 	})
 }

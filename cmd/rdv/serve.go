@@ -411,10 +411,10 @@ func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.
 	if err != nil {
 		return nil, nil, err
 	}
-	// FHIR reads a clinic's appointments for its staff's sessions, the
-	// pages' own.
+	// FHIR reads and changes a clinic's appointments for its API tokens
+	// and its staff's sessions (fhirParties).
 	fh, err := fhir.New(fhir.Deps{Engine: engine, Index: index, Store: store, Log: m.Log, PublicURL: publicURL,
-		ReadOnly: site.ReadOnly, TrustForwardedFor: trust, PublishEvery: publishEvery})
+		ReadOnly: site.ReadOnly, TrustForwardedFor: trust, PublishEvery: publishEvery, Authorize: fhirParties(store)})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -70,6 +70,10 @@ func init() {
 		"notify.proposal.answer":   {"Pour l'accepter ou le refuser", "To accept or decline it"},
 		"notify.proposal.private":  {"Ce lien est à vous seul : il permet de répondre à cette proposition.", "This link is yours alone: it answers this offer."},
 
+		"notify.move.subject": {"Votre rendez-vous peut être avancé : %s", "Your appointment can be moved earlier: %s"},
+		"notify.move.intro":   {"Une place plus tôt s'est libérée à votre clinique : votre rendez-vous du %s peut y être avancé, sans frais. Elle est retenue pour vous.", "An earlier time opened at your clinic: your appointment on %s can be moved to it, free of charge. It is held for you."},
+		"notify.move.keep":    {"Si vous la refusez, vous gardez votre rendez-vous du %s et restez sur la liste d'attente.", "If you decline it, you keep your appointment on %s and stay on the waitlist."},
+
 		"notify.receipt.intro": {"Vous avez accepté le rendez-vous que nous avons trouvé pour vous : voici le reçu des frais de recherche.",
 			"You accepted the appointment we found for you: here is the receipt of the finder fee."},
 		"notify.refund_receipt.intro": {"La clinique a annulé le rendez-vous que nous avions trouvé pour vous : les frais de recherche vous sont remboursés. Voici le reçu du remboursement.",
@@ -97,5 +101,7 @@ func init() {
 		"notify.sms.request":                   {"Demander un autre rendez-vous : %s", "Ask for another appointment: %s"},
 		"notify.sms.proposal":                  {"Rendez-vous proposé le %s, %s. Répondez avant %s : %s", "Appointment offered on %s, %s. Answer before %s: %s"},
 		"notify.sms.proposal.short":            {"Rendez-vous proposé le %s. Répondez avant %s : %s", "Appointment offered on %s. Answer before %s: %s"},
+		"notify.sms.move":                      {"Votre rendez-vous du %s peut être avancé au %s, %s. Répondez avant %s : %s", "Your appointment on %s can be moved earlier to %s, %s. Answer before %s: %s"},
+		"notify.sms.move.short":                {"Votre rendez-vous peut être avancé au %s. Répondez avant %s : %s", "Your appointment can be moved earlier to %s. Answer before %s: %s"},
 	})
 }

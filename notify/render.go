@@ -200,6 +200,9 @@ type view struct {
 	// the day the proposal was made).
 	Answer  string
 	Expires string
+	// Moves is, for a proposal to a place on the waitlist, the time of
+	// the appointment it would move earlier ("" for any other).
+	Moves string
 
 	m rdv.Message
 	f Facts
@@ -295,6 +298,10 @@ func (v *view) proposal() (*view, error) {
 	v.Address = c.Address + ", " + c.City
 	v.Place = c.Name + ", " + v.Address
 	v.Answer = v.f.Links.request(r.Reference, v.m.Secret, v.Lang)
+	if r.IsMove() {
+		// Its range ends at the appointment's start.
+		v.Moves = i18n.FormatFullDateTime(r.To, v.Lang)
+	}
 	v.Expires = i18n.FormatClock(p.ExpiresAt, v.Lang)
 	if rdv.DateOf(p.ExpiresAt) != rdv.DateOf(p.CreatedAt) {
 		v.Expires = i18n.FormatDateTime(p.ExpiresAt, v.Lang)
@@ -333,6 +340,8 @@ func (v *view) subject() string {
 		return v.Receipt.Title
 	case v.Kind == rdv.MessageOutage && v.When == "":
 		return v.T("notify.outage.subject.none")
+	case v.Kind == rdv.MessageProposal && v.Moves != "":
+		return v.T("notify.move.subject", v.When)
 	}
 	return v.T("notify."+string(v.Kind)+".subject", v.When)
 }

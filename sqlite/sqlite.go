@@ -138,8 +138,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 }
 
 // Migrate applies the embedded migrations to the database at path,
-// creating it if needed.
+// creating it if needed, readable by its owner only.
 func Migrate(ctx context.Context, path string) error {
+	if err := createPrivate(path); err != nil {
+		return fmt.Errorf("migrate %s: %w", path, err)
+	}
 	db, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
 		return fmt.Errorf("migrate %s: %w", path, err)

@@ -62,7 +62,10 @@ func (m *Main) Demo(ctx context.Context, args []string) error {
 	if !empty {
 		return fmt.Errorf("%s already holds a network: use a new database", sf.DB)
 	}
-	return m.loadDemo(ctx, store, opts)
+	if err := m.loadDemo(ctx, store, opts); err != nil {
+		return err
+	}
+	return m.ensureDemoBackupKey(sf.DB)
 }
 
 // loadDemo builds the demo network and writes it, showing progress.

@@ -1,5 +1,6 @@
 // Command rdv runs the appointment platform: the server, its migrations, the
-// demo network and the flood test. One binary, subcommands.
+// demo network, the flood test, backups and restores. One binary,
+// subcommands.
 package main
 
 import (
@@ -50,6 +51,8 @@ Usage:
   rdv demo    [--db rdv.db] [--seed 1] [--start YYYY-MM-DD]  build the demo network
   rdv account create --email E --role R [--clinic N] < password   add a staff account
   rdv flood   --target URL [--duration 20s] [--overload 10] [--json] [--report DIR]
+  rdv backup  --db rdv.db --out FILE [--backup-recipient age1…]   encrypted snapshot, servers running
+  rdv restore --in FILE --db NEW [--backup-identity FILE] [--replace]   bring a backup back
 
 --db takes a file path (embedded SQLite) or a postgres:// URL; RDV_DB and
 RDV_ADDR are read when the flags are absent. "rdv CMD -h" lists every flag.
@@ -72,6 +75,10 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.Flood(ctx, args[1:])
 	case "account":
 		return m.Account(ctx, args[1:])
+	case "backup":
+		return m.Backup(ctx, args[1:])
+	case "restore":
+		return m.Restore(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil

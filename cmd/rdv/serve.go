@@ -343,6 +343,9 @@ func (m *Main) maybeLoadDemo(ctx context.Context, store rdv.Store, f *serveFlags
 	if !f.Demo {
 		return nil
 	}
+	if err := m.ensureDemoBackupKey(f.DB); err != nil {
+		return err
+	}
 	empty, err := store.Empty(ctx)
 	if err != nil || !empty {
 		return err

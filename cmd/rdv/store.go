@@ -28,8 +28,11 @@ func (f *storeFlags) register(fs *flag.FlagSet, env *flagenv.Reader) {
 	fs.IntVar(&f.PGMinConns, "pg-min-conns", env.Int("RDV_PG_MIN_CONNS", 4), "PostgreSQL: connections kept open when idle (env RDV_PG_MIN_CONNS)")
 }
 
-func (f *storeFlags) isPostgres() bool {
-	return strings.HasPrefix(f.DB, "postgres://") || strings.HasPrefix(f.DB, "postgresql://")
+func (f *storeFlags) isPostgres() bool { return isPostgresURL(f.DB) }
+
+// isPostgresURL tells a PostgreSQL URL from an SQLite file path.
+func isPostgresURL(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
 }
 
 // open opens the store the flags name, migrating its schema. The store's

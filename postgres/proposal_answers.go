@@ -178,7 +178,8 @@ func endProposal(ctx context.Context, tx pgx.Tx, id string, status rdv.ProposalS
 			hold AS (UPDATE holds SET ended = true WHERE id = $1 AND NOT ended),
 			freed AS (
 				UPDATE slots s SET state = 'free', hold_id = NULL, hold_expires = NULL
-				WHERE s.hold_id = $1 AND s.state = 'held' RETURNING `+slotColumns+`),
+				WHERE s.id = (SELECT slot_id FROM proposals WHERE id = $1) AND s.hold_id = $1 AND s.state = 'held'
+				RETURNING `+slotColumns+`),
 			change AS (INSERT INTO slot_changes (slot_id) SELECT id FROM freed)
 		SELECT * FROM freed`, id, string(status))
 	if err != nil {

@@ -169,8 +169,10 @@ func endProposal(tx *wtx, id string, status rdv.ProposalStatus) (rdv.SlotChanges
 	if _, err := tx.exec(`UPDATE holds SET status = 'released' WHERE id = ? AND status = 'active'`, id); err != nil {
 		return rdv.SlotChanges{}, fmt.Errorf("release proposal %s's hold: %w", id, mapError(err))
 	}
+	// The slot by its key: slots have no index on hold_id, and a scan of
+	// them all per answer cost more than the rest of the write.
 	slot, err := scanSlot(tx.row(`UPDATE slots SET state = 'free', hold_id = NULL, hold_expires = 0
-		WHERE hold_id = ? AND state = 'held' RETURNING `+slotColumns, id))
+		WHERE id = (SELECT slot_id FROM proposals WHERE id = ?) AND hold_id = ? AND state = 'held' RETURNING `+slotColumns, id, id))
 	switch {
 	case isNoRows(err):
 		return rdv.SlotChanges{}, nil

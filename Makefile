@@ -2,7 +2,7 @@
 export GOTOOLCHAIN := go1.27.3
 GO ?= go
 
-.PHONY: run test vet bench bench-postgres build
+.PHONY: run test sim vet bench bench-postgres build
 run:
 	$(GO) run ./cmd/rdv serve --demo
 
@@ -13,6 +13,11 @@ test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 14m ./...
 
+# The matching simulation at full size: 10,000 requests over two weeks
+# (the suite runs a smaller one under the race detector).
+sim:
+	$(GO) test -count=1 -timeout 10m -run '^TestSimulation$$' -v ./match -sim.full
+
 vet:
 	$(GO) vet ./...
 	gofmt -l . | (! grep .)
@@ -22,6 +27,7 @@ bench:
 	$(GO) test -run '^$$' -bench DurableBookings -benchtime 20000x -count 3 ./sqlite
 	$(GO) test -run '^$$' -bench 'HTTPSearch$$|HTTPBare$$' -benchtime 3s ./web/api
 	$(GO) test -run '^$$' -bench 'Notify' -benchtime 1x ./notify
+	$(GO) test -run '^$$' -bench Proposals -benchtime 10000x -count 3 ./match
 
 bench-postgres:
 	scripts/pgbench-compare.sh 10

@@ -82,7 +82,8 @@ func cityNetwork(start rdv.Date, days int) rdv.NetworkLoad {
 // their own clinic.
 func cityRequest(rng *rand.Rand, i int, at time.Time, until time.Time) rdv.AppointmentRequest {
 	r := storetest.MatchRequest(fmt.Sprintf("D-%06d", i), at)
-	r.FirstName, r.LastName = "Patient", fmt.Sprintf("Demande %d", i)
+	r.FirstName, r.LastName = "Patient", cityLastName(i)
+	r.BirthDate = rdv.Date{Year: 1950, Month: time.January, Day: 1}.AddDays(i % 10_000)
 	r.Urgent = rng.IntN(20) == 0
 	r.Child = rng.IntN(10) == 0
 	r.Lat = cityCentre[0] + (rng.Float64()-0.5)*0.1
@@ -117,9 +118,16 @@ func cityRequest(rng *rand.Rand, i int, at time.Time, until time.Time) rdv.Appoi
 	return r
 }
 
-// cityHealthNumber is a valid-looking RAMQ number, unique per i.
+// cityLastName is the last name of request i's patient: three letters
+// that tell i apart (up to 17,576).
+func cityLastName(i int) string {
+	const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	return string([]byte{letters[i/676%26], letters[i/26%26] + 'a' - 'A', letters[i%26] + 'a' - 'A'})
+}
+
+// cityHealthNumber is the RAMQ number of request i's patient, "Patient"
+// of cityLastName(i), born on birth: unique per i below 17,576.
 func cityHealthNumber(birth rdv.Date, i int) string {
-	letters := []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-	return fmt.Sprintf("%c%c%cD%02d%02d%02d%02d", letters[i%26], letters[i/26%26], letters[i/676%26],
+	return fmt.Sprintf("%s%02d%02d%02d%02d", rdv.HealthNumberLetters("Patient", cityLastName(i)),
 		birth.Year%100, int(birth.Month), birth.Day, i%100)
 }

@@ -215,7 +215,10 @@ func (rd *round) seek(ctx context.Context, w *waiting) (bool, error) {
 	q := e.query(w, from)
 	passed := false
 	for _, res := range e.index.Search(q, nil) {
-		if w.offered[res.SlotID] {
+		// A slot of a clinic it is not listed at is not its business (the
+		// search cannot tell an own-clinic request's clinics, and the
+		// slot went to that clinic's line when it was freed).
+		if w.offered[res.SlotID] || !slices.Contains(w.reach, res.ClinicID) {
 			continue
 		}
 		if rd.claimed[res.SlotID] {

@@ -27,7 +27,7 @@ bench:
 	$(GO) test -run '^$$' -bench DurableBookings -benchtime 20000x -count 3 ./sqlite
 	$(GO) test -run '^$$' -bench 'HTTPSearch$$|HTTPBare$$' -benchtime 3s ./web/api
 	$(GO) test -run '^$$' -bench 'Notify' -benchtime 1x ./notify
-	$(GO) test -run '^$$' -bench Proposals -benchtime 10000x -count 3 ./match
+	$(GO) test -run '^$$' -bench Proposals -benchtime 5000x -count 3 ./match
 
 bench-postgres:
 	scripts/pgbench-compare.sh 10

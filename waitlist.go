@@ -128,7 +128,7 @@ func ErrMoveEnded(requestID, appointmentID int64) error {
 }
 
 // ErrWaitlisted is the error of a second waiting place on the waitlist
-// for one appointment: a conflict on the field "appointment".
+// for one appointment: a conflict on the field "waitlist".
 func ErrWaitlisted(appointmentID int64) error {
-	return &Error{Code: ECONFLICT, Field: "appointment", Detail: fmt.Sprintf("appointment %d is on the waitlist already", appointmentID)}
+	return &Error{Code: ECONFLICT, Field: "waitlist", Detail: fmt.Sprintf("appointment %d is on the waitlist already", appointmentID)}
 }

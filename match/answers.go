@@ -71,7 +71,21 @@ func (e *Engine) Withdraw(ctx context.Context, reference, token string) (rdv.App
 	if token == "" {
 		return rdv.AppointmentRequest{}, rdv.FieldError("token", "token is required")
 	}
-	r, ch, err := e.store.WithdrawRequest(ctx, rdv.WithdrawRequestInput{Reference: reference, TokenHash: auth.HashToken(token), Now: e.Now()})
+	return e.withdraw(ctx, rdv.WithdrawRequestInput{Reference: reference, TokenHash: auth.HashToken(token), Now: e.Now()})
+}
+
+// WithdrawAs ends a request as the signed-in patient account it belongs
+// to, without its token: a place on the waitlist left from the account's
+// appointments.
+func (e *Engine) WithdrawAs(ctx context.Context, reference string, accountID int64) (rdv.AppointmentRequest, error) {
+	if accountID == 0 {
+		return rdv.AppointmentRequest{}, rdv.FieldError("account", "account is required")
+	}
+	return e.withdraw(ctx, rdv.WithdrawRequestInput{Reference: reference, AccountID: accountID, Now: e.Now()})
+}
+
+func (e *Engine) withdraw(ctx context.Context, in rdv.WithdrawRequestInput) (rdv.AppointmentRequest, error) {
+	r, ch, err := e.store.WithdrawRequest(ctx, in)
 	if err != nil {
 		return rdv.AppointmentRequest{}, err
 	}

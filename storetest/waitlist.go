@@ -95,8 +95,8 @@ func testWaitlistAdd(t *testing.T, f *patientsFixture) {
 	}
 	_, err = f.store.AddRequest(f.ctx, second)
 	wantCode(t, "a second place on the waitlist for one appointment", err, rdv.ECONFLICT)
-	if rdv.ErrorField(err) != "appointment" {
-		t.Fatalf("a second place: field %q, want appointment", rdv.ErrorField(err))
+	if rdv.ErrorField(err) != "waitlist" {
+		t.Fatalf("a second place: field %q, want waitlist", rdv.ErrorField(err))
 	}
 	// Another account's appointment, as a request that says otherwise.
 	other := f.mustSignIn(rdv.ByEmail, "noe@example.org")

@@ -28,6 +28,10 @@ type myAppointmentRow struct {
 	Movable      bool
 	// The pages that cancel it, move it, and its .ics file.
 	Cancel, Reschedule, Calendar string
+	// Waitlist is its place on the waitlist of its clinic, if any; Wait
+	// is where the form that asks for one posts (waitlist.go).
+	Waitlist *waitlistRow
+	Wait     string
 }
 
 // myAppointmentsData is what « Mes rendez-vous » shows: the appointments
@@ -53,6 +57,11 @@ func (s *Server) myAppointments(w http.ResponseWriter, r *http.Request) {
 		d.Contact = rdv.FormatPhone(acct.Phone)
 	}
 	k := apptAccess{account: acct.ID}
+	waiting, err := s.waitlistRows(r, acct.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	for _, a := range as {
 		v := s.viewSlot(a.Slot)
 		row := myAppointmentRow{
@@ -60,6 +69,7 @@ func (s *Server) myAppointments(w http.ResponseWriter, r *http.Request) {
 			ClinicName: v.ClinicName, City: v.City, Person: a.Patient.FirstName + " " + a.Patient.LastName,
 			Status: a.Status, Movable: s.movable(a),
 			Cancel: k.path(a.ID, "/annuler", ""), Reschedule: k.path(a.ID, "/changer", ""), Calendar: k.path(a.ID, "/calendrier.ics", ""),
+			Waitlist: waiting[a.ID], Wait: waitlistPath(a.ID, ""),
 		}
 		if v.Practitioner != "" {
 			row.Practitioner = practitionerName(v.Practitioner, lang)

@@ -227,6 +227,9 @@ func (s *Server) answerFailed(w http.ResponseWriter, r *http.Request, ref, token
 // service and place, the dates, the days, the times of the day, the
 // practitioner's language and the scope.
 func criteriaLines(req rdv.AppointmentRequest, lang string) []string {
+	if req.IsMove() {
+		return moveLines(req, lang)
+	}
 	lines := []string{translate(lang, "req.criteria.what", req.Service.Name(lang), req.Place, FormatKm(req.RadiusOrDefault(), lang))}
 	if req.To.IsZero() {
 		return append(lines, translate(lang, "req.criteria.by_hand"))

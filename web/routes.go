@@ -129,6 +129,9 @@ var pageRoutes = []pageRoute{
 	at("GET /mes-rendez-vous/{id}/changer/{hold}", holding, through, allowed, refused, patient, (*Server).rescheduleForm),
 	at("POST /mes-rendez-vous/{id}/changer/{hold}", critical, through, refused, refused, patient, (*Server).rescheduleConfirm),
 	at("POST /mes-rendez-vous/{id}/changer/{hold}/autre-creneau", critical, through, refused, refused, patient, (*Server).rescheduleOther),
+	// The waitlist of the appointment's clinic (waitlist.go).
+	at("POST /mes-rendez-vous/{id}/plus-tot", holding, through, refused, refused, patient, (*Server).joinWaitlist),
+	at("POST /mes-rendez-vous/{id}/plus-tot/retirer", holding, through, refused, refused, patient, (*Server).leaveWaitlist),
 
 	// A signed-in patient's people, who fill in the booking form.
 	at("GET /ma-famille", browsing, through, allowed, refused, patient, (*Server).family),

@@ -67,10 +67,20 @@ func smallNetworkDB(t *testing.T, edit func(*sqlite.Store) error) string {
 // when the test ends.
 func startMain(t *testing.T, args ...string) (*Main, string) {
 	t.Helper()
+	return startMainWith(t, nil, args...)
+}
+
+// startMainWith is startMain with edit applied to the Main before it
+// runs (nil: none).
+func startMainWith(t *testing.T, edit func(*Main), args ...string) (*Main, string) {
+	t.Helper()
 	out := &lockedBuffer{}
 	m := NewMain()
 	m.Stdout, m.Stderr = out, out
 	m.Log = slog.New(slog.NewTextHandler(out, nil))
+	if edit != nil {
+		edit(m)
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	args = append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)

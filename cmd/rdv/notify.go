@@ -108,7 +108,7 @@ func (m *Main) openNotifier(ctx context.Context, f *serveFlags, store rdv.Store,
 		Fee:     f.Fees.config(), // receipts print the tax numbers
 	}
 	// The clinics' webhooks run on the same River client.
-	hooks, err := webhook.New(webhook.Config{Store: store, Log: m.Log.With("component", "webhook")})
+	hooks, err := webhook.New(webhook.Config{Store: store, Client: m.WebhookClient, Log: m.Log.With("component", "webhook")})
 	if err != nil {
 		return nil, nil, err
 	}

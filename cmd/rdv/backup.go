@@ -72,6 +72,12 @@ func writeBackup(ctx context.Context, db, out string, r backup.Recipients) (int6
 	if err := sqlite.Snapshot(ctx, db, snap.Name()); err != nil {
 		return 0, fmt.Errorf("backup: %w", err)
 	}
+	// Checked now, a backup vouches for its content, and age for its
+	// bytes until it is restored: rdv restore --quick can then skip
+	// the slow half of the check when every minute counts.
+	if err := sqlite.Check(ctx, snap.Name()); err != nil {
+		return 0, fmt.Errorf("backup: the database fails its checks, no backup written: %w", err)
+	}
 	src, err := os.Open(snap.Name())
 	if err != nil {
 		return 0, fmt.Errorf("backup: %w", err)
@@ -98,6 +104,7 @@ func (m *Main) Restore(ctx context.Context, args []string) error {
 	identity := fs.String("backup-identity", env.String("RDV_BACKUP_IDENTITY", ""),
 		"file of the age identity that opens the backup (env RDV_BACKUP_IDENTITY); outside the database's directory; a demo database needs none")
 	replace := fs.Bool("replace", false, "overwrite the database if it exists (stop every server using it first)")
+	quick := fs.Bool("quick", false, "check pages but not every index against its table (3 s instead of 26 on the demo network): rdv backup checked it all when it wrote the file")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -117,21 +124,29 @@ func (m *Main) Restore(ctx context.Context, args []string) error {
 		return err
 	}
 	began := time.Now()
-	if err := restoreInto(ctx, *in, *db, ids); err != nil {
+	check := sqlite.Check
+	if *quick {
+		check = sqlite.QuickCheck
+	}
+	if err := restoreInto(ctx, *in, *db, ids, check); err != nil {
 		if errors.Is(err, backup.ErrWrongKey) {
 			return fmt.Errorf("restore %s: %w: %s", *in, err, from)
 		}
 		return fmt.Errorf("restore %s: %w; %s was left as it was", *in, err, *db)
 	}
-	fmt.Fprintf(m.Stdout, "restored %s into %s in %.1f s with %s: integrity and foreign keys checked, schema up to date\n",
-		*in, *db, time.Since(began).Seconds(), from)
+	checked := "integrity"
+	if *quick {
+		checked = "pages"
+	}
+	fmt.Fprintf(m.Stdout, "restored %s into %s in %.1f s with %s: %s and foreign keys checked, schema up to date\n",
+		*in, *db, time.Since(began).Seconds(), from, checked)
 	return nil
 }
 
 // restoreInto decrypts in beside db, checks and migrates it there, and
 // only then renames it over db: a restore that fails at any step leaves
 // db as it was.
-func restoreInto(ctx context.Context, in, db string, ids backup.Identities) (err error) {
+func restoreInto(ctx context.Context, in, db string, ids backup.Identities, check func(context.Context, string) error) (err error) {
 	src, err := os.Open(in)
 	if err != nil {
 		return err
@@ -156,7 +171,7 @@ func restoreInto(ctx context.Context, in, db string, ids backup.Identities) (err
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := sqlite.Check(ctx, tmp.Name()); err != nil {
+	if err := check(ctx, tmp.Name()); err != nil {
 		return fmt.Errorf("the restored database fails its checks: %w", err)
 	}
 	// A backup of an older version is brought to this version's schema,

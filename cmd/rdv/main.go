@@ -52,7 +52,7 @@ Usage:
   rdv account create --email E --role R [--clinic N] < password   add a staff account
   rdv flood   --target URL [--duration 20s] [--overload 10] [--json] [--report DIR]
   rdv backup  --db rdv.db --out FILE [--backup-recipient age1…]   encrypted snapshot, servers running
-  rdv restore --in FILE --db NEW [--backup-identity FILE] [--replace]   bring a backup back
+  rdv restore --in FILE --db NEW [--backup-identity FILE] [--replace] [--quick]   bring a backup back
 
 --db takes a file path (embedded SQLite) or a postgres:// URL; RDV_DB and
 RDV_ADDR are read when the flags are absent. "rdv CMD -h" lists every flag.

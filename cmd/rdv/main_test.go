@@ -65,14 +65,14 @@ func smallNetworkDB(t *testing.T, edit func(*sqlite.Store) error) string {
 
 // startMain runs the real Main's serve on port 0 with args, and stops it
 // when the test ends.
-func startMain(t *testing.T, args ...string) (*Main, string) {
+func startMain(t testing.TB, args ...string) (*Main, string) {
 	t.Helper()
 	return startMainWith(t, nil, args...)
 }
 
 // startMainWith is startMain with edit applied to the Main before it
 // runs (nil: none).
-func startMainWith(t *testing.T, edit func(*Main), args ...string) (*Main, string) {
+func startMainWith(t testing.TB, edit func(*Main), args ...string) (*Main, string) {
 	t.Helper()
 	out := &lockedBuffer{}
 	m := NewMain()

@@ -131,6 +131,9 @@ var routes = []apiRoute{
 	// A clinic's own systems, with one of its API tokens: reading the
 	// agenda is the desk's day view, in its class.
 	at("GET /api/v1/clinic/agenda", browsing, through, allowed, refused, route.TokenScope(rdv.ScopeAgendaRead), (*server).clinicAgenda),
+	// Its endpoints and their delivery log, for a system that missed
+	// events: a read of the portal's page, in its class.
+	at("GET /api/v1/clinic/webhooks", browsing, through, allowed, refused, route.TokenScope(rdv.ScopeWebhooks), (*server).clinicWebhooks),
 }
 
 // Routes returns the API's route table, for admission control, the

@@ -56,9 +56,10 @@ type Access int
 const (
 	// Anyone, signed in or not.
 	Anyone Access = iota + 1
-	// Link routes are a patient's: anyone may call them, and the handler
-	// opens nothing without the hold id or the appointment's token the
-	// URL carries (a wrong one reads as not found).
+	// Link routes are a patient's, or a calendar's: anyone may call
+	// them, and the handler opens nothing without the hold id, the
+	// appointment's token or the calendar feed's secret the URL carries
+	// (a wrong one reads as not found).
 	Link
 	// Staff routes need a signed-in staff account of one of Policy.Roles.
 	Staff

@@ -182,6 +182,22 @@ var pageRoutes = []pageRoute{
 	at("GET /clinique/patients-inscrits", holding, through, allowed, refused, clinicDesk, (*Server).portalRoster),
 	at("POST /clinique/patients-inscrits", holding, through, refused, refused, clinicDesk, (*Server).portalAddToRoster),
 	at("POST /clinique/patients-inscrits/{patient}/retirer", holding, through, refused, refused, clinicDesk, (*Server).portalRemoveFromRoster),
+	// The clinic's integrations, its admins' alone (portal_integrations.go):
+	// API tokens, webhook endpoints and their log, calendar feeds.
+	at("GET /clinique/jetons", browsing, through, allowed, refused, clinicPlan, (*Server).portalTokens),
+	at("POST /clinique/jetons", holding, through, refused, refused, clinicPlan, (*Server).portalAddToken),
+	at("POST /clinique/jetons/{id}/revoquer", holding, through, refused, refused, clinicPlan, (*Server).portalRevokeToken),
+	at("GET /clinique/webhooks", browsing, through, allowed, refused, clinicPlan, (*Server).portalHooks),
+	at("POST /clinique/webhooks", holding, through, refused, refused, clinicPlan, (*Server).portalAddHook),
+	at("POST /clinique/webhooks/{id}/retirer", holding, through, refused, refused, clinicPlan, (*Server).portalRemoveHook),
+	at("GET /clinique/calendriers", browsing, through, allowed, refused, clinicPlan, (*Server).portalFeeds),
+	at("POST /clinique/calendriers", holding, through, refused, refused, clinicPlan, (*Server).portalAddFeed),
+	at("POST /clinique/calendriers/{id}/revoquer", holding, through, refused, refused, clinicPlan, (*Server).portalRevokeFeed),
+	// A calendar feed, opened by the secret its address carries: the
+	// staff's calendars poll it from their servers, which cannot wait in
+	// the room, and it reads the database, so it goes when the database
+	// is away.
+	at("GET /calendrier/{file}", browsing, through, allowed, refused, link, (*Server).calendarFeed),
 
 	// The phone console, and the requests that need a human.
 	at("GET /agent", searching, through, allowed, allowed, agents, (*Server).agentSearch),

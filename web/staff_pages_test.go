@@ -107,5 +107,8 @@ func (s *site) staffPages(t *testing.T, lang string) map[string]answer {
 	for name, a := range s.rosterAndMessagePages(t, lang, desk, op) {
 		add(name, a)
 	}
+	for name, a := range s.integrationPages(t, desk) {
+		add(name, a)
+	}
 	return pages
 }

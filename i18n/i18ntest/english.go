@@ -13,9 +13,10 @@ import (
 )
 
 // hiddenOrURL matches what a person never reads: hidden fields (random
-// keys and tokens), link targets, and the names pages give their parts
+// keys and tokens), the values checkboxes and radio buttons send (their
+// labels are read), link targets, and the names pages give their parts
 // (a class "free" is no English word on a French page).
-var hiddenOrURL = regexp.MustCompile(`<input type="hidden"[^>]*>|\b(href|action|class|id|name|for)="[^"]*"`)
+var hiddenOrURL = regexp.MustCompile(`<input type="(hidden|checkbox|radio)"[^>]*>|\b(href|action|class|id|name|for)="[^"]*"`)
 
 type probe struct {
 	key, part string // part: the English text, a cheap first filter
@@ -83,10 +84,12 @@ func (p probe) foundIn(french []string) bool {
 
 // NoEnglish fails t for every English piece found in body, a French page
 // or message named name. HTML bodies are read as a person reads them:
-// escapes undone, hidden fields and link targets left out.
+// escapes undone, hidden fields and link targets left out, and English
+// that the page marks as English (lang="en": an operator's English
+// message beside its French) left out too.
 func (ps Probes) NoEnglish(t testing.TB, name, body string) {
 	t.Helper()
-	body = unescape.Replace(hiddenOrURL.ReplaceAllString(body, ""))
+	body = unescape.Replace(hiddenOrURL.ReplaceAllString(dropMarkedEnglish(body), ""))
 	if strings.Contains(body, "[[") {
 		t.Errorf("%s: a text is missing from the catalog: %s", name, body[strings.Index(body, "[["):][:min(60, len(body)-strings.Index(body, "[["))])
 	}
@@ -103,3 +106,26 @@ func (ps Probes) NoEnglish(t testing.TB, name, body string) {
 // unescape undoes what html/template writes for the characters the texts
 // hold.
 var unescape = strings.NewReplacer("&amp;", "&", "&#39;", "'", "&lt;", "<", "&gt;", ">", "&#34;", `"`, "&quot;", `"`)
+
+// markedEnglish finds the start of an element marked as English.
+var markedEnglish = regexp.MustCompile(`<([a-z][a-z0-9]*)\b[^>]*\blang="en"[^>]*>`)
+
+// dropMarkedEnglish removes from body the content of the elements marked
+// lang="en", up to their closing tag.
+func dropMarkedEnglish(body string) string {
+	var b strings.Builder
+	for {
+		m := markedEnglish.FindStringSubmatchIndex(body)
+		if m == nil {
+			b.WriteString(body)
+			return b.String()
+		}
+		b.WriteString(body[:m[0]])
+		rest := body[m[1]:]
+		end := strings.Index(rest, "</"+body[m[2]:m[3]]+">")
+		if end < 0 {
+			return b.String()
+		}
+		body = rest[end:]
+	}
+}

@@ -39,6 +39,8 @@ func TestNoEnglish(t *testing.T) {
 		{`<p>Indiquez le parent (guardian).</p>`, false},
 		{`<a href="/?q=Estimated wait" class="Estimated wait">Attente</a>`, false},
 		{"<p>[[i18ntest.missing]]</p>", true},
+		{`<dl><dd lang="en" class="as-typed">Keep this page open: you keep your place.</dd><dd>Attente</dd></dl>`, false},
+		{`<dd lang="en">Keep this page open.</dd><p>Estimated wait: 3 minutes.</p>`, true},
 	} {
 		r := &recorder{TB: t}
 		probes.NoEnglish(r, "page", c.body)

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"rdv"
+	"rdv/sqlite"
+)
+
+// BenchmarkBulkPublishUnderFlood measures what aggregators polling the
+// SMART Scheduling Links files cost booking, on the real `rdv serve` over
+// the demo network (one week of slots, per-client limits off as in the
+// flood tests, everything from one machine): booking goodput (closed
+// loop, hold then confirm through the JSON API) while a flood of
+// searches runs open loop, without then with aggregators polling
+// $bulk-publish and a clinic's slot file with If-None-Match, open loop at
+// 1,000 polls/s. Rounds alternate the two, so that the machine's other
+// load falls on both alike; it reports the bookings/s of each, their
+// ratio (with / without), the polls answered 304 per second, and the
+// searches answered per second.
+//
+//	go test -run '^$' -bench BulkPublishUnderFlood -benchtime 1x -v ./cmd/rdv
+func BenchmarkBulkPublishUnderFlood(b *testing.B) {
+	const (
+		rounds     = 3
+		phase      = 4 * time.Second
+		searchRate = 1000 // searches/s offered
+		pollRate   = 1000 // polls/s offered
+		bookers    = 8    // booking clients, each one booking after the other
+	)
+	db := filepath.Join(b.TempDir(), "rdv.db")
+	if code := NewMain().Exit(b.Context(), []string{"demo", "--db", db, "--weeks", "1"}); code != 0 {
+		b.Fatalf("rdv demo: exit %d", code)
+	}
+	slots := bookableSlots(b, db)
+	_, base := startMain(b, "--db", db, "--client-limits=off", "--fhir-publish-every", "1h")
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 10 * time.Second}
+	tags := map[string]string{}
+	for _, path := range []string{"/fhir/$bulk-publish", "/fhir/$bulk-publish/Slot-1.ndjson"} {
+		// The files are built in the background after the start: 503
+		// until then.
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+			res, err := client.Get(base + path)
+			if err != nil || (res.StatusCode != http.StatusOK && time.Now().After(deadline)) {
+				b.Fatalf("%s: %v %v", path, res, err)
+			}
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				tags[path] = res.Header.Get("ETag")
+				break
+			}
+		}
+	}
+
+	var next atomic.Int64 // the next slot of slots to book
+	// Each booking client is a person of its own, from its own address,
+	// as the live holds are capped per person.
+	bookerClients := make([]*http.Client, bookers)
+	for k := range bookerClients {
+		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 1, byte(10+k))}}
+		bookerClients[k] = &http.Client{Transport: &http.Transport{DialContext: d.DialContext}, Timeout: 10 * time.Second}
+	}
+	book := func(ctx context.Context, client *http.Client, booked *atomic.Int64) {
+		for ctx.Err() == nil {
+			i := next.Add(1) - 1
+			if int(i) >= len(slots) {
+				return
+			}
+			var h struct {
+				HoldID string `json:"hold_id"`
+			}
+			if sendJSON(client, base+"/api/v1/holds", map[string]int64{"slot_id": slots[i]}, &h) != http.StatusCreated || h.HoldID == "" {
+				continue
+			}
+			if sendJSON(client, base+"/api/v1/appointments", map[string]any{"hold_id": h.HoldID, "patient": benchPatient(i)}, nil) == http.StatusCreated {
+				booked.Add(1)
+			}
+		}
+	}
+	searches := vegeta.NewStaticTargeter(vegeta.Target{Method: "GET", URL: base + "/api/v1/slots?near=45.5017,-73.5673&service=general&radius_km=25&limit=20"})
+	polls := vegeta.NewStaticTargeter(
+		vegeta.Target{Method: "GET", URL: base + "/fhir/$bulk-publish", Header: http.Header{"If-None-Match": {tags["/fhir/$bulk-publish"]}}},
+		// Aggregators take the files gzip-compressed.
+		vegeta.Target{Method: "GET", URL: base + "/fhir/$bulk-publish/Slot-1.ndjson",
+			Header: http.Header{"If-None-Match": {tags["/fhir/$bulk-publish/Slot-1.ndjson"]}, "Accept-Encoding": {"gzip"}}})
+	// flood offers rate requests/s of t for d and counts the answers with
+	// status want.
+	flood := func(t vegeta.Targeter, rate int, d time.Duration, want int, got *atomic.Int64) {
+		a := vegeta.NewAttacker(vegeta.Workers(32), vegeta.MaxWorkers(512), vegeta.Timeout(5*time.Second), vegeta.KeepAlive(true))
+		for r := range a.Attack(t, vegeta.ConstantPacer{Freq: rate, Per: time.Second}, d, "") {
+			if int(r.Code) == want {
+				got.Add(1)
+			}
+		}
+	}
+	type result struct{ bookings, searches, polls float64 }
+	run := func(withPolls bool) result {
+		var booked, searched, polled atomic.Int64
+		ctx, cancel := context.WithTimeout(b.Context(), phase)
+		defer cancel()
+		var wg sync.WaitGroup
+		for _, c := range bookerClients {
+			wg.Go(func() { book(ctx, c, &booked) })
+		}
+		wg.Go(func() { flood(searches, searchRate, phase, http.StatusOK, &searched) })
+		if withPolls {
+			wg.Go(func() { flood(polls, pollRate, phase, http.StatusNotModified, &polled) })
+		}
+		began := time.Now()
+		wg.Wait()
+		secs := time.Since(began).Seconds()
+		return result{float64(booked.Load()) / secs, float64(searched.Load()) / secs, float64(polled.Load()) / secs}
+	}
+	b.ResetTimer()
+	var without, with []result
+	for round := range rounds {
+		without = append(without, run(false))
+		with = append(with, run(true))
+		b.Logf("round %d: bookings %.0f/s without polls, %.0f/s with (%.2f×); polls %.0f/s answered 304; searches %.0f/s and %.0f/s",
+			round+1, without[round].bookings, with[round].bookings, with[round].bookings/without[round].bookings, with[round].polls,
+			without[round].searches, with[round].searches)
+	}
+	b.StopTimer()
+	if int(next.Load()) >= len(slots) {
+		b.Fatalf("ran out of slots to book (%d): the figures are of a run that stopped booking", len(slots))
+	}
+	sum := func(rs []result, f func(result) float64) (s float64) {
+		for _, r := range rs {
+			s += f(r)
+		}
+		return s / float64(len(rs))
+	}
+	w, wo := sum(with, func(r result) float64 { return r.bookings }), sum(without, func(r result) float64 { return r.bookings })
+	b.ReportMetric(wo, "bookings/s-without")
+	b.ReportMetric(w, "bookings/s-with")
+	b.ReportMetric(w/wo, "ratio")
+	b.ReportMetric(sum(with, func(r result) float64 { return r.polls }), "polls/s")
+	b.ReportMetric(sum(with, func(r result) float64 { return r.searches }), "searches/s-with")
+	b.ReportMetric(sum(without, func(r result) float64 { return r.searches }), "searches/s-without")
+}
+
+// bookableSlots returns the public slots of the database that start
+// tomorrow or later, in the store's order.
+func bookableSlots(b *testing.B, db string) []int64 {
+	b.Helper()
+	store, err := sqlite.Open(b.Context(), db, sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	now := time.Now()
+	from := rdv.DateOf(now).AddDays(1).Start(rdv.Toronto)
+	var ids []int64
+	err = store.ScanBookable(b.Context(), from, now, func(s rdv.Slot) error {
+		if s.Audience == rdv.Public {
+			ids = append(ids, s.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ids
+}
+
+// benchPatient is the i-th synthetic patient: a valid health number
+// whose birth date varies with i.
+func benchPatient(i int64) map[string]string {
+	birth := time.Date(1940, time.January, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(i%25000))
+	return map[string]string{
+		"first_name": "Camille", "last_name": "Bouchard", "birth_date": birth.Format("2006-01-02"),
+		"health_number": fmt.Sprintf("%s%s%02d", rdv.HealthNumberLetters("Camille", "Bouchard"), birth.Format("060102"), i%100),
+		"phone":         "514-555-0142", "language": "fr",
+	}
+}
+
+// sendJSON sends body as JSON and decodes the answer into out (nil: read and
+// dropped); it returns the status, 0 when no answer came.
+func sendJSON(c *http.Client, url string, body, out any) int {
+	b, _ := json.Marshal(body)
+	res, err := c.Post(url, "application/json", bytes.NewReader(b))
+	if err != nil {
+		return 0
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	if out != nil {
+		_ = json.Unmarshal(raw, out)
+	}
+	return res.StatusCode
+}

@@ -209,6 +209,8 @@ func TestAppointmentAccess(t *testing.T) {
 	f := newTestFHIR(t)
 	own := f.staffSession("receptionist", 1)
 	other := f.staffSession("clinic_admin", 2)
+	admin := f.staffSession("clinic_admin", 1)
+	adminPassword := f.staffSessionWith("clinic_admin", 1, false)
 	tests := []struct {
 		name, target, header string
 		status               int
@@ -217,6 +219,10 @@ func TestAppointmentAccess(t *testing.T) {
 		{"wrong token", "/fhir/Appointment/1?token=nope", "", 404},
 		{"its clinic's staff", "/fhir/Appointment/1", own, 200},
 		{"another clinic's staff", "/fhir/Appointment/1", other, 404},
+		{"its clinic's admin", "/fhir/Appointment/1", admin, 200},
+		// An admin must sign in with a second factor; a receptionist
+		// (own) may, and signed in by password alone.
+		{"its clinic's admin by password alone", "/fhir/Appointment/1", adminPassword, 403},
 		{"a search without a party", "/fhir/Appointment", "", 401},
 		{"the clinic's agenda", "/fhir/Appointment?date=" + testStart.String(), own, 200},
 		{"a date range too long", "/fhir/Appointment?date=ge2030-03-01&date=lt2030-05-01", own, 400},
@@ -232,6 +238,9 @@ func TestAppointmentAccess(t *testing.T) {
 				t.Errorf("%d %s, want %d", res.status, res.body, tt.status)
 			}
 		})
+	}
+	if res := f.do("GET", "/fhir/Appointment/1", nil, adminPassword); !strings.Contains(string(res.body), "deux étapes") {
+		t.Errorf("an admin's session without a second factor is refused without saying why: %s", res.body)
 	}
 	res := f.do("GET", "/fhir/Appointment?date="+testStart.String(), nil, own)
 	var b bundleOf[Appointment]

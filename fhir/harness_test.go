@@ -145,22 +145,34 @@ func (f *testFHIR) decode(res response, v any) {
 }
 
 // staffSession signs in a staff member of the clinic and returns the
-// cookie header that carries the session.
+// cookie header that carries the session: opened with a second factor
+// when the role must have one, as sign-in opens it.
 func (f *testFHIR) staffSession(role rdv.Role, clinicID int64) string {
+	f.t.Helper()
+	return f.staffSessionWith(role, clinicID, role.RequiresSecondFactor())
+}
+
+// staffSessionWith is staffSession, the session opened with a second
+// factor or by the password alone.
+func (f *testFHIR) staffSessionWith(role rdv.Role, clinicID int64, secondFactor bool) string {
 	f.t.Helper()
 	ctx := context.Background()
 	hash, err := auth.HashPassword("correct horse battery", auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	a, err := f.store.CreateAccount(ctx, rdv.Account{Email: string(role) + strings.Repeat("x", int(clinicID)) + "@clinique.example", Name: "Staff",
+	email := string(role) + strings.Repeat("x", int(clinicID))
+	if !secondFactor {
+		email += ".password-only"
+	}
+	a, err := f.store.CreateAccount(ctx, rdv.Account{Email: email + "@clinique.example", Name: "Staff",
 		Role: role, ClinicID: clinicID, PasswordHash: hash, Language: "fr"})
 	if err != nil {
 		f.t.Fatalf("create account: %v", err)
 	}
 	token, th := auth.NewSessionToken()
 	now := time.Now()
-	if err := f.store.CreateSession(ctx, rdv.Session{TokenHash: th, AccountID: a.ID, CSRFToken: auth.NewCSRFToken(), CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+	if err := f.store.CreateSession(ctx, rdv.Session{TokenHash: th, AccountID: a.ID, CSRFToken: auth.NewCSRFToken(), CreatedAt: now, ExpiresAt: now.Add(time.Hour), SecondFactor: secondFactor}); err != nil {
 		f.t.Fatalf("create session: %v", err)
 	}
 	return "Cookie: " + auth.SessionCookie + "=" + token

@@ -52,13 +52,16 @@ type Authorizer func(r *http.Request) (p Party, ok bool, err error)
 // StaffSessions is the Authorizer of the staff pages' sessions: a clinic's
 // receptionist or admin signed in acts for that clinic. Phone agents and
 // operators work across clinics and read no clinic's agenda through FHIR.
+// An admin's session opened by the password alone opens nothing here, as
+// on the pages (rdv.Role.RequiresSecondFactor): it is refused (403), not
+// taken for nobody, so that the admin learns why.
 func StaffSessions(store rdv.AccountStore) Authorizer {
 	return func(r *http.Request) (Party, bool, error) {
 		c, err := r.Cookie(auth.CookieName(r, auth.SessionCookie))
 		if err != nil || c.Value == "" || len(c.Value) > 100 {
 			return Party{}, false, nil
 		}
-		_, a, err := store.SessionByTokenHash(r.Context(), auth.HashToken(c.Value), time.Now())
+		se, a, err := store.SessionByTokenHash(r.Context(), auth.HashToken(c.Value), time.Now())
 		switch {
 		case rdv.ErrorCode(err) == rdv.ENOTFOUND:
 			return Party{}, false, nil
@@ -66,6 +69,8 @@ func StaffSessions(store rdv.AccountStore) Authorizer {
 			return Party{}, false, err
 		case !a.Role.ClinicBound() || a.ClinicID <= 0:
 			return Party{}, false, nil
+		case a.Role.RequiresSecondFactor() && !se.SecondFactor:
+			return Party{}, false, errSecondFactor
 		}
 		return Party{ClinicID: a.ClinicID}, true, nil
 	}
@@ -102,6 +107,10 @@ func AnyOf(as ...Authorizer) Authorizer {
 		return Party{}, false, nil
 	}
 }
+
+// errSecondFactor refuses a session opened without the second factor
+// its role requires.
+var errSecondFactor = &fhirError{status: http.StatusForbidden, code: "forbidden", key: "fhir.session.second_factor"}
 
 // errScope refuses a token without the scope an interaction needs.
 func errScope(scope rdv.TokenScope) error {

@@ -36,5 +36,8 @@ func init() {
 		"fhir.token.scope":       {"Ce jeton d'API n'a pas la portée %s que demande cette interaction.", "This API token lacks the scope %s this interaction needs."},
 		"fhir.token.clinic":      {"Un jeton d'API réserve les plages de sa clinique seulement.", "An API token books its own clinic's slots only."},
 		"fhir.book.patient":      {"Indiquez le patient (paramètre patient-resource) pour réserver.", "Give the patient (the patient-resource parameter) to book."},
+
+		// A staff session that opens nothing through FHIR.
+		"fhir.session.second_factor": {"Votre rôle exige une vérification en deux étapes, et cette session a été ouverte avec le mot de passe seul : reconnectez-vous avec votre deuxième étape.", "Your role requires two-step verification, and this session was opened with the password alone: sign in again with your second step."},
 	})
 }

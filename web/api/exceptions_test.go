@@ -29,7 +29,9 @@ func (c staffCreds) headers(write bool) map[string]string {
 
 // withStaffAPI gives the API a server secret,
 // and signs in one account per name: receptionist, admin and operator
-// of clinic 1 (the operator of none), and admin2, the admin of clinic 2.
+// of clinic 1 (the operator of none), and admin2, the admin of clinic 2,
+// each with a second factor; and admin-password, an admin of clinic 1
+// signed in by the password alone.
 func withStaffAPI(a *testAPI) map[string]staffCreds {
 	a.t.Helper()
 	ctx := context.Background()
@@ -45,17 +47,19 @@ func withStaffAPI(a *testAPI) map[string]staffCreds {
 	}
 	out := map[string]staffCreds{}
 	for _, s := range []struct {
-		name   string
-		role   rdv.Role
-		clinic int64
-	}{{"receptionist", rdv.Receptionist, 1}, {"admin", rdv.ClinicAdmin, 1}, {"admin2", rdv.ClinicAdmin, 2}, {"operator", rdv.Operator, 0}} {
+		name         string
+		role         rdv.Role
+		clinic       int64
+		secondFactor bool
+	}{{"receptionist", rdv.Receptionist, 1, true}, {"admin", rdv.ClinicAdmin, 1, true}, {"admin2", rdv.ClinicAdmin, 2, true},
+		{"operator", rdv.Operator, 0, true}, {"admin-password", rdv.ClinicAdmin, 1, false}} {
 		acct, err := a.store.CreateAccount(ctx, rdv.Account{Email: s.name + "@reseau.example", Name: s.name, Role: s.role, ClinicID: s.clinic, PasswordHash: hash})
 		if err != nil {
 			a.t.Fatalf("create %s: %v", s.name, err)
 		}
 		token, tokenHash := auth.NewSessionToken()
 		now := time.Now()
-		if err := a.store.CreateSession(ctx, rdv.Session{TokenHash: tokenHash, AccountID: acct.ID, CSRFToken: auth.NewCSRFToken(), CreatedAt: now, ExpiresAt: now.Add(time.Hour), SecondFactor: true}); err != nil {
+		if err := a.store.CreateSession(ctx, rdv.Session{TokenHash: tokenHash, AccountID: acct.ID, CSRFToken: auth.NewCSRFToken(), CreatedAt: now, ExpiresAt: now.Add(time.Hour), SecondFactor: s.secondFactor}); err != nil {
 			a.t.Fatalf("session of %s: %v", s.name, err)
 		}
 		out[s.name] = staffCreds{cookie: token, csrf: auth.SessionFormToken(key, tokenHash)}
@@ -200,6 +204,10 @@ func TestExceptionAccess(t *testing.T) {
 		{"an operator lists", request{method: "GET", url: exceptionsURL, headers: en(staff["operator"].headers(false))}, 403, []string{"Only this clinic's administrators"}, nil},
 		{"another clinic's admin", request{method: "GET", url: exceptionsURL, headers: staff["admin2"].headers(false)}, 403, []string{`"code":"forbidden"`}, nil},
 		{"another clinic's admin removes", request{method: "DELETE", url: del, headers: staff["admin2"].headers(true)}, 403, []string{`"code":"forbidden"`}, nil},
+		// The clinic's own admin, signed in without the second factor the
+		// role requires, reaches nothing, as on the pages.
+		{"an admin by password alone lists", request{method: "GET", url: exceptionsURL, headers: staff["admin-password"].headers(false)}, 403, []string{`"code":"forbidden"`, "deux étapes"}, nil},
+		{"an admin by password alone adds", request{method: "POST", url: exceptionsURL, body: body, headers: en(staff["admin-password"].headers(true))}, 403, []string{`"code":"forbidden"`, "two-step"}, nil},
 		{"another clinic's practitioner", request{method: "GET", url: "/api/v1/clinics/1/practitioners/3/exceptions", headers: admin.headers(false)}, 404, []string{`"code":"not_found"`}, nil},
 		{"adds for another clinic's practitioner", request{method: "POST", url: "/api/v1/clinics/1/practitioners/3/exceptions", body: body, headers: admin.headers(true)}, 404, []string{`"code":"not_found"`}, nil},
 		{"a practitioner that is no number", request{method: "GET", url: "/api/v1/clinics/1/practitioners/x/exceptions", headers: admin.headers(false)}, 404, []string{`"code":"not_found"`}, nil},

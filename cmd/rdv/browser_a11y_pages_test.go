@@ -124,7 +124,8 @@ func TestBrowserMorePatientPagesAccessible(t *testing.T) {
 // languages, each signed in with the role that uses it: the sign-in page;
 // the receptionist's day and week, a booking at the desk and its
 // confirmation; the clinic admin's working plan, exceptions and the
-// preview of one; the phone agent's console with results, the list of
+// preview of one, API tokens (a new one's secret shown), webhooks and
+// calendar feeds; the phone agent's console with results, the list of
 // requests and one request; the operator's console and modes.
 func TestBrowserStaffPagesAccessible(t *testing.T) {
 	script := axeScript(t)
@@ -188,6 +189,21 @@ func TestBrowserStaffPagesAccessible(t *testing.T) {
 			fill(t, a.ctx, "from", far, "reason", "Congé")
 			submitOK(t, a.ctx, `form[action="/clinique/horaire/exceptions/apercu"] button[type=submit]`, 200)
 			a.step("exception-preview")
+			// The clinic's integrations: each page, and a new token's
+			// secret, shown once.
+			visitOK(t, a.ctx, base+"/clinique/jetons", 200)
+			a.step("tokens")
+			fill(t, a.ctx, "name", "Dossier médical")
+			click(t, a.ctx, `input[name=scopes][value="agenda:read"]`)
+			submitOK(t, a.ctx, `form[action="/clinique/jetons"] button[type=submit]`, 200)
+			if n := count(t, a.ctx, "#f-secret"); n != 1 {
+				t.Fatalf("the new token's page shows %d secrets", n)
+			}
+			a.step("token-made")
+			visitOK(t, a.ctx, base+"/clinique/webhooks", 200)
+			a.step("webhooks")
+			visitOK(t, a.ctx, base+"/clinique/calendriers", 200)
+			a.step("calendar-feeds")
 
 			a = signIn("", "/agent", "agent@reseau.example", staffPassword)
 			a.step("agent")

@@ -172,6 +172,14 @@ func (s *Store) Propose(ctx context.Context, r rdv.ProposeRequest) (rdv.Proposal
 	return p, ch, nil
 }
 
+// propose writes a proposal in as few statements as the common case
+// allows, since SQLite's one writer runs every statement of every
+// proposal: a free slot is marked held and read with its place in one
+// UPDATE … RETURNING, an open request marked proposed and read in
+// another. Any other case (a slot held or gone, a request not open) reads
+// them as they are, and CheckProposal says why it is refused; a refusal
+// after the fast path's updates is rolled back with the write's
+// savepoint.
 func propose(tx *wtx, r rdv.ProposeRequest) (rdv.Proposal, rdv.SlotChanges, error) {
 	switch {
 	case r.ProposalID == "":
@@ -182,15 +190,17 @@ func propose(tx *wtx, r rdv.ProposeRequest) (rdv.Proposal, rdv.SlotChanges, erro
 	if err := proposedAfter(tx, r.After); err != nil {
 		return rdv.Proposal{}, rdv.SlotChanges{}, err
 	}
-	req, err := scanRequest(tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, r.RequestID))
+	now, expires := millis(r.Now), millis(r.Now.Add(r.TTL))
+	slot, c, pr, held, err := holdFreeSlot(tx, r.SlotID, r.ProposalID, expires)
 	if err != nil {
 		return rdv.Proposal{}, rdv.SlotChanges{}, err
 	}
-	slot, err := getSlot(tx, r.SlotID)
-	if err != nil {
-		return rdv.Proposal{}, rdv.SlotChanges{}, err
+	var req rdv.AppointmentRequest
+	if held {
+		req, err = markProposed(tx, r.RequestID)
+	} else {
+		req, slot, c, pr, err = readProposal(tx, r)
 	}
-	c, pr, err := slotPlace(tx, slot)
 	if err != nil {
 		return rdv.Proposal{}, rdv.SlotChanges{}, err
 	}
@@ -207,14 +217,14 @@ func propose(tx *wtx, r rdv.ProposeRequest) (rdv.Proposal, rdv.SlotChanges, erro
 			return rdv.Proposal{}, rdv.SlotChanges{}, err
 		}
 	}
-	if slot.State == rdv.SlotHeld {
-		// The hold ran out though no sweep has passed (CheckProposal saw
-		// the slot free): it ends now, as in placeHold.
-		if _, err := tx.exec(`UPDATE holds SET status = 'expired' WHERE id = ? AND status = 'active'`, slot.HoldID); err != nil {
-			return rdv.Proposal{}, rdv.SlotChanges{}, fmt.Errorf("expire hold %s: %w", slot.HoldID, mapError(err))
+	if !held {
+		if err := holdSlot(tx, slot, r.ProposalID, expires); err != nil {
+			return rdv.Proposal{}, rdv.SlotChanges{}, err
+		}
+		if _, err := tx.exec(`UPDATE requests SET status = 'proposed' WHERE id = ?`, req.ID); err != nil {
+			return rdv.Proposal{}, rdv.SlotChanges{}, fmt.Errorf("mark request proposed: %w", mapError(err))
 		}
 	}
-	now, expires := millis(r.Now), millis(r.Now.Add(r.TTL))
 	if _, err := tx.exec(`INSERT INTO proposals (id, request_id, slot_id, status, created_at, expires_at, token_hash) VALUES (?, ?, ?, 'live', ?, ?, ?)`,
 		r.ProposalID, req.ID, slot.ID, now, expires, r.TokenHash); err != nil {
 		return rdv.Proposal{}, rdv.SlotChanges{}, fmt.Errorf("insert proposal: %w",
@@ -224,12 +234,6 @@ func propose(tx *wtx, r rdv.ProposeRequest) (rdv.Proposal, rdv.SlotChanges, erro
 		r.ProposalID, slot.ID, "request:"+strconv.FormatInt(req.ID, 10), expires, now); err != nil {
 		return rdv.Proposal{}, rdv.SlotChanges{}, fmt.Errorf("insert proposal's hold: %w", uniqueAs(err, rdv.ECONFLICT, "hold ID %s in use", r.ProposalID))
 	}
-	if _, err := tx.exec(`UPDATE slots SET state = 'held', hold_id = ?, hold_expires = ? WHERE id = ?`, r.ProposalID, expires, slot.ID); err != nil {
-		return rdv.Proposal{}, rdv.SlotChanges{}, fmt.Errorf("mark slot held: %w", mapError(err))
-	}
-	if _, err := tx.exec(`UPDATE requests SET status = 'proposed' WHERE id = ?`, req.ID); err != nil {
-		return rdv.Proposal{}, rdv.SlotChanges{}, fmt.Errorf("mark request proposed: %w", mapError(err))
-	}
 	slot.State, slot.HoldID, slot.HoldExpires = rdv.SlotHeld, r.ProposalID, fromMillis(expires)
 	p := rdv.Proposal{ID: r.ProposalID, RequestID: req.ID, Slot: slot, Status: rdv.ProposalLive, CreatedAt: fromMillis(now), ExpiresAt: fromMillis(expires)}
 	// The person hears of it in the same transaction: the outbox.
@@ -237,6 +241,76 @@ func propose(tx *wtx, r rdv.ProposeRequest) (rdv.Proposal, rdv.SlotChanges, erro
 		tx.queueMessages(req.ProposalMessages(p, r.Token))
 	}
 	return p, rdv.SlotChanges{Taken: []rdv.Slot{slot}}, nil
+}
+
+// holdFreeSlot marks slot id held by hold holdID until expires if it is
+// free, and returns it as it was, with as much of its clinic and
+// practitioner as a request's criteria look at. A slot not free, or not
+// there, is left as it is: held is false.
+func holdFreeSlot(tx *wtx, id int64, holdID string, expires int64) (s rdv.Slot, c rdv.Clinic, p rdv.Practitioner, held bool, err error) {
+	var langs string
+	s, err = scanSlot(scanPlus{tx.row(`UPDATE slots SET state = 'held', hold_id = ?, hold_expires = ? WHERE id = ? AND state = 'free'
+		RETURNING `+slotColumns+`, (SELECT lat FROM clinics WHERE clinics.id = slots.clinic_id),
+		(SELECT lon FROM clinics WHERE clinics.id = slots.clinic_id),
+		(SELECT languages FROM practitioners WHERE practitioners.id = slots.practitioner_id)`, holdID, expires, id),
+		[]any{&c.Lat, &c.Lon, &langs}})
+	switch {
+	case isNoRows(err):
+		return rdv.Slot{}, c, p, false, nil
+	case err != nil:
+		return rdv.Slot{}, c, p, false, fmt.Errorf("hold slot %d: %w", id, mapError(err))
+	}
+	s.State, s.HoldID, s.HoldExpires = rdv.SlotFree, "", time.Time{}
+	c.ID, p.ID = s.ClinicID, s.PractitionerID
+	if err := json.Unmarshal([]byte(langs), &p.Languages); err != nil {
+		return rdv.Slot{}, c, p, false, fmt.Errorf("read languages of practitioner %d: %w", p.ID, err)
+	}
+	return s, c, p, true, nil
+}
+
+// markProposed marks request id proposed if it is open, and returns it as
+// it was. A request not open is read as it is, for CheckProposal to say
+// why.
+func markProposed(tx *wtx, id int64) (rdv.AppointmentRequest, error) {
+	req, err := scanRequest(tx.row(`UPDATE requests SET status = 'proposed' WHERE id = ? AND status = 'open' RETURNING `+requestColumns, id))
+	if rdv.ErrorCode(err) == rdv.ENOTFOUND {
+		return scanRequest(tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, id))
+	}
+	if err != nil {
+		return rdv.AppointmentRequest{}, fmt.Errorf("mark request %d proposed: %w", id, mapError(err))
+	}
+	req.Status = rdv.RequestOpen
+	return req, nil
+}
+
+// readProposal reads the request and the slot of a proposal, and the
+// slot's place, as they are.
+func readProposal(tx *wtx, r rdv.ProposeRequest) (rdv.AppointmentRequest, rdv.Slot, rdv.Clinic, rdv.Practitioner, error) {
+	req, err := scanRequest(tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, r.RequestID))
+	if err != nil {
+		return req, rdv.Slot{}, rdv.Clinic{}, rdv.Practitioner{}, err
+	}
+	slot, err := getSlot(tx, r.SlotID)
+	if err != nil {
+		return req, slot, rdv.Clinic{}, rdv.Practitioner{}, err
+	}
+	c, pr, err := slotPlace(tx, slot)
+	return req, slot, c, pr, err
+}
+
+// holdSlot marks a slot that CheckProposal saw free held by the proposal.
+func holdSlot(tx *wtx, slot rdv.Slot, holdID string, expires int64) error {
+	if slot.State == rdv.SlotHeld {
+		// The hold ran out though no sweep has passed (CheckProposal saw
+		// the slot free): it ends now, as in placeHold.
+		if _, err := tx.exec(`UPDATE holds SET status = 'expired' WHERE id = ? AND status = 'active'`, slot.HoldID); err != nil {
+			return fmt.Errorf("expire hold %s: %w", slot.HoldID, mapError(err))
+		}
+	}
+	if _, err := tx.exec(`UPDATE slots SET state = 'held', hold_id = ?, hold_expires = ? WHERE id = ?`, holdID, expires, slot.ID); err != nil {
+		return fmt.Errorf("mark slot held: %w", mapError(err))
+	}
+	return nil
 }
 
 // proposedAfter refuses a proposal that comes after one not made (see

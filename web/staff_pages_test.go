@@ -110,5 +110,8 @@ func (s *site) staffPages(t *testing.T, lang string) map[string]answer {
 	for name, a := range s.integrationPages(t, desk) {
 		add(name, a)
 	}
+	for name, a := range s.securityPages(t, lang, op) {
+		add(name, a)
+	}
 	return pages
 }

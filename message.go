@@ -26,6 +26,11 @@ const (
 	MessageRefundReceipt     MessageKind = "refund_receipt" // the finder fee given back, when the clinic cancels
 )
 
+// MessageKinds lists every kind, so that what names each (the operators'
+// pages, the messages' templates) can be checked to miss none.
+var MessageKinds = []MessageKind{MessageConfirmed, MessageRescheduled, MessageCancelled, MessageCancelledByClinic, MessageReminder,
+	MessageSignInCode, MessageOutage, MessageProposal, MessageReceipt, MessageRefundReceipt}
+
 // MessageChannel is how a message reaches its reader.
 type MessageChannel string
 

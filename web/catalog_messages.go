@@ -59,6 +59,9 @@ func init() {
 		"msg.kind.reminder":            {"Rappel", "Reminder"},
 		"msg.kind.signin_code":         {"Code de connexion", "Sign-in code"},
 		"msg.kind.outage":              {"Avis d'interruption", "Outage notice"},
+		"msg.kind.proposal":            {"Proposition de rendez-vous", "Appointment offered"},
+		"msg.kind.receipt":             {"Reçu des frais", "Fee receipt"},
+		"msg.kind.refund_receipt":      {"Reçu de remboursement", "Refund receipt"},
 
 		"msg.channel.email": {"Courriel", "Email"},
 		"msg.channel.sms":   {"Texto", "Text message"},

@@ -11,6 +11,7 @@ import (
 
 	"rdv"
 	"rdv/auth"
+	"rdv/i18n"
 )
 
 // outbox is what the message tests write: an appointment at clinic 1
@@ -285,5 +286,16 @@ func TestHideSecrets(t *testing.T) {
 	}
 	if !slices.Contains(problemStatuses, rdv.MessageUncertain) {
 		t.Fatal("uncertain messages are not among the problems")
+	}
+}
+
+// TestEveryMessageKindNamed: the operators' and the desk's lists name
+// every kind of message, in both languages.
+func TestEveryMessageKindNamed(t *testing.T) {
+	for _, k := range rdv.MessageKinds {
+		tx, ok := i18n.Lookup("msg.kind." + string(k))
+		if !ok || tx[0] == "" || tx[1] == "" {
+			t.Errorf("message kind %s has no name in both languages: %q", k, tx)
+		}
 	}
 }

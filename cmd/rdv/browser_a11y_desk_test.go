@@ -46,8 +46,7 @@ func TestBrowserDeskPagesAccessible(t *testing.T) {
 			signIn := func(email string) {
 				t.Helper()
 				open("/connexion")
-				fill(t, ctx, "email", email, "password", staffPassword)
-				if st := submit(t, ctx, `form.signin button[type=submit]`); st != 200 {
+				if st := signInStaff(t, ctx, email, staffPassword); st != 200 {
 					t.Fatalf("sign in as %s: status %d", email, st)
 				}
 			}

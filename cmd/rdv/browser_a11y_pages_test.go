@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/auth"
 	"rdv/sqlite"
 	"rdv/storetest"
 )
@@ -126,7 +127,9 @@ func TestBrowserMorePatientPagesAccessible(t *testing.T) {
 // confirmation; the clinic admin's working plan, exceptions and the
 // preview of one, API tokens (a new one's secret shown), webhooks and
 // calendar feeds; the phone agent's console with results, the list of
-// requests and one request; the operator's console and modes.
+// requests and one request; the operator's console, modes and accounts;
+// the second step of a sign-in, and the security pages where a
+// receptionist adds an authenticator app and sees the sessions.
 func TestBrowserStaffPagesAccessible(t *testing.T) {
 	script := axeScript(t)
 	for _, l := range a11yLangs {
@@ -134,6 +137,7 @@ func TestBrowserStaffPagesAccessible(t *testing.T) {
 			base := a11yServer(t)
 			tomorrow := rdv.DateOf(time.Now()).AddDays(1).String()
 			bookByAPI(t, base, 14, "Gabrielle", "Bouchard", "1990-06-21", "BOUG90562114")
+			stepAudited := false // the second step's page, audited once
 			signIn := func(name, page, email, password string) auditor {
 				t.Helper()
 				ctx := newBrowser(t, withAcceptLanguage(l.accept), withWindow(1280, 900))
@@ -147,6 +151,13 @@ func TestBrowserStaffPagesAccessible(t *testing.T) {
 				}
 				fill(t, ctx, "email", email, "password", password)
 				submit(t, ctx, `form.signin button[type=submit]`)
+				if strings.Contains(location(t, ctx), "/connexion/verification") {
+					if !stepAudited {
+						a.step("second-step")
+						stepAudited = true
+					}
+					passSecondStep(t, ctx, email)
+				}
 				if password == staffPassword || password == operatorPassword {
 					if strings.Contains(location(t, ctx), "/connexion") {
 						t.Fatalf("%s not signed in", email)
@@ -180,6 +191,25 @@ func TestBrowserStaffPagesAccessible(t *testing.T) {
 				"health_number", "GAUR69613012", "phone", "450-555-0177")
 			submitOK(t, a.ctx, `form[action^="/clinique/reservation/"] button[type=submit]`, 200)
 			a.step("desk-booked")
+			// The receptionist adds an authenticator app (optional for the
+			// role): the security page, the secret to scan or type, and the
+			// recovery codes its first code brings.
+			visitOK(t, a.ctx, base+"/securite", 200)
+			a.step("security")
+			submitOK(t, a.ctx, `form[action="/securite/totp"] button[type=submit]`, 200)
+			a.step("totp-enrol")
+			code, err := auth.TOTPCode(strings.ReplaceAll(text(t, a.ctx, "code.secret"), " ", ""), time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			fill(t, a.ctx, "code", code)
+			submitOK(t, a.ctx, `form[action="/securite/totp/confirmer"] button[type=submit]`, 200)
+			if n := count(t, a.ctx, "ul.codes li"); n != rdv.RecoveryCodeCount {
+				t.Fatalf("%d recovery codes shown, want %d", n, rdv.RecoveryCodeCount)
+			}
+			a.step("recovery-codes")
+			visitOK(t, a.ctx, base+"/securite/sessions", 200)
+			a.step("sessions")
 
 			a = signIn("", "/clinique/horaire", "admin@plateau.example", staffPassword)
 			a.step("plan")
@@ -220,6 +250,8 @@ func TestBrowserStaffPagesAccessible(t *testing.T) {
 			a.step("operator")
 			visitOK(t, a.ctx, base+"/operateur/modes", 200)
 			a.step("operator-modes")
+			visitOK(t, a.ctx, base+"/operateur/comptes", 200)
+			a.step("operator-accounts")
 		})
 	}
 }

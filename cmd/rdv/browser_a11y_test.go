@@ -132,8 +132,7 @@ func TestBrowserLivePagesAccessible(t *testing.T) {
 			mustCreateOperator(t, base)
 			op := newBrowser(t, withAcceptLanguage(lang+"-CA"))
 			visit(t, op, base+"/connexion?retour=/operateur/charge")
-			fill(t, op, "email", "operateur@reseau.example", "password", operatorPassword)
-			submit(t, op, `form.signin button[type=submit]`)
+			signInStaff(t, op, "operateur@reseau.example", operatorPassword)
 			if loc := location(t, op); !strings.HasSuffix(loc, "/operateur/charge") {
 				t.Fatalf("signed in to %s", loc)
 			}

@@ -17,7 +17,8 @@ import (
 const staffPassword = "un mot de passe du personnel"
 
 // mustCreateStaff adds a staff account to the running server's database,
-// as rdv account create does. Cheap hashing parameters keep the test
+// as rdv account create does, with an authenticator app when the role
+// must have one (staff_factor_test.go). Cheap hashing parameters keep the test
 // quick; sign-in checks whatever parameters a hash carries.
 func mustCreateStaff(t *testing.T, email string, role rdv.Role, clinicID int64) {
 	t.Helper()
@@ -30,13 +31,17 @@ func mustCreateStaff(t *testing.T, email string, role rdv.Role, clinicID int64) 
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if _, err := s.CreateAccount(context.Background(), rdv.Account{Email: email, Name: email, Role: role, ClinicID: clinicID, PasswordHash: hash}); err != nil {
+	a, err := s.CreateAccount(context.Background(), rdv.Account{Email: email, Name: email, Role: role, ClinicID: clinicID, PasswordHash: hash})
+	if err != nil {
 		t.Fatalf("create %s: %v", role, err)
+	}
+	if role.RequiresSecondFactor() {
+		enrolTOTP(t, s, a)
 	}
 }
 
 // signInAt opens a staff page signed out, follows the sign-in page it
-// leads to, signs in and checks that it comes back to the page.
+// leads to, signs in (with the second step when asked) and checks that it comes back to the page.
 func signInAt(t *testing.T, ctx context.Context, page, email, heading string) {
 	t.Helper()
 	if st := visit(t, ctx, page); st != 200 {
@@ -46,8 +51,7 @@ func signInAt(t *testing.T, ctx context.Context, page, email, heading string) {
 		t.Fatalf("%s sent a signed-out visitor to %s", page, loc)
 	}
 	shot(t, ctx, "sign-in")
-	fill(t, ctx, "email", email, "password", staffPassword)
-	if st := submit(t, ctx, `form.signin button[type=submit]`); st != 200 {
+	if st := signInStaff(t, ctx, email, staffPassword); st != 200 {
 		t.Fatalf("sign in: status %d", st)
 	}
 	mustContain(t, ctx, "h1", heading)

@@ -26,8 +26,7 @@ func TestBrowserOperatorBanner(t *testing.T) {
 		t.Fatalf("the console sent a signed-out visitor to %s", loc)
 	}
 	shot(t, op, "sign-in")
-	fill(t, op, "email", "operateur@reseau.example", "password", operatorPassword)
-	if st := submit(t, op, `form.signin button[type=submit]`); st != 200 {
+	if st := signInStaff(t, op, "operateur@reseau.example", operatorPassword); st != 200 {
 		t.Fatalf("sign in: status %d", st)
 	}
 	mustContain(t, op, "h1", "Console de l'opérateur")
@@ -66,7 +65,7 @@ func TestBrowserOperatorBanner(t *testing.T) {
 const operatorPassword = "un mot de passe d'opérateur"
 
 // mustCreateOperator adds an operator account to the running server's
-// database, as rdv account create does.
+// database, as rdv account create does, with its authenticator app.
 func mustCreateOperator(t *testing.T, url string) {
 	t.Helper()
 	_ = url
@@ -80,9 +79,11 @@ func mustCreateOperator(t *testing.T, url string) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if _, err := s.CreateAccount(context.Background(), rdv.Account{Email: "operateur@reseau.example", Role: rdv.Operator, PasswordHash: hash}); err != nil {
+	a, err := s.CreateAccount(context.Background(), rdv.Account{Email: "operateur@reseau.example", Role: rdv.Operator, PasswordHash: hash})
+	if err != nil {
 		t.Fatalf("create operator: %v", err)
 	}
+	enrolTOTP(t, s, a)
 }
 
 // serverDB finds the database file startServer made in the test's

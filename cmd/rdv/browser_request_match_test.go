@@ -179,8 +179,7 @@ func TestBrowserRequestMatched(t *testing.T) {
 	mustCreateOperator(t, base)
 	op := newBrowser(t)
 	visit(t, op, base+"/operateur/frais")
-	fill(t, op, "email", "operateur@reseau.example", "password", operatorPassword)
-	if st := submit(t, op, `form.signin button[type=submit]`); st != 200 {
+	if st := signInStaff(t, op, "operateur@reseau.example", operatorPassword); st != 200 {
 		t.Fatalf("sign in: status %d", st)
 	}
 	for deadline := time.Now().Add(10 * time.Second); ; {

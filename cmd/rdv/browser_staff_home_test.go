@@ -47,8 +47,7 @@ func TestBrowserStaffLandOnTheirHome(t *testing.T) {
 			if st := visit(t, ctx, base+"/connexion"); st != 200 {
 				t.Fatalf("sign-in page: status %d", st)
 			}
-			fill(t, ctx, "email", tt.email, "password", staffPassword)
-			if st := submit(t, ctx, `form.signin button[type=submit]`); st != 200 {
+			if st := signInStaff(t, ctx, tt.email, staffPassword); st != 200 {
 				t.Fatalf("sign in: status %d", st)
 			}
 			if loc := location(t, ctx); !strings.HasSuffix(strings.SplitN(loc, "?", 2)[0], tt.home) {

@@ -4,8 +4,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 )
@@ -28,16 +26,10 @@ func TestOperatorLoadEndToEnd(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		return res.StatusCode, string(b)
 	}
-	_, form := get("/connexion?lang=en")
-	token := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(form)
-	if token == nil {
-		t.Fatalf("no CSRF token on the sign-in page:\n%s", form)
+	get("/connexion?lang=en") // the language, kept by a cookie
+	if status, page := signInHTTP(t, c, base, "operateur@reseau.example", operatorPassword); status != http.StatusOK {
+		t.Fatalf("sign in: status %d\n%s", status, page)
 	}
-	res, err := c.PostForm(base+"/connexion", url.Values{"email": {"operateur@reseau.example"}, "password": {operatorPassword}, "csrf": {token[1]}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
 
 	status, page := get("/operateur/charge")
 	if status != http.StatusOK {

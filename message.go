@@ -31,6 +31,15 @@ const (
 var MessageKinds = []MessageKind{MessageConfirmed, MessageRescheduled, MessageCancelled, MessageCancelledByClinic, MessageReminder,
 	MessageSignInCode, MessageOutage, MessageProposal, MessageReceipt, MessageRefundReceipt}
 
+// UrgentKinds are the kinds of message someone waits for: a sign-in
+// code (a person at the screen) and a proposal (a slot held for a time
+// that runs out). Delivery takes them ahead of the other messages
+// (UndispatchedUrgent), however many wait, and never holds them back.
+var UrgentKinds = []MessageKind{MessageSignInCode, MessageProposal}
+
+// Urgent reports whether k is one of UrgentKinds.
+func (k MessageKind) Urgent() bool { return k == MessageSignInCode || k == MessageProposal }
+
 // MessageChannel is how a message reaches its reader.
 type MessageChannel string
 
@@ -183,6 +192,12 @@ type MessageStore interface {
 	// its time nears, not when it is written, so that a burst of bookings
 	// does not make a job for each of its reminders.
 	UndispatchedMessages(ctx context.Context, before time.Time, limit int) ([]Message, error)
+	// UndispatchedUrgent is UndispatchedMessages of the urgent kinds only
+	// (UrgentKinds): the dispatcher reads them first, so that a proposal
+	// or a sign-in code gets its job at once, not behind thousands of
+	// confirmations written by a burst of bookings. It reads no message
+	// of another kind, however many wait.
+	UndispatchedUrgent(ctx context.Context, before time.Time, limit int) ([]Message, error)
 	// MarkDispatched records that delivery jobs exist for these messages.
 	MarkDispatched(ctx context.Context, ids []int64) error
 	Message(ctx context.Context, id int64) (Message, error)

@@ -144,6 +144,20 @@ func (s *Store) UndispatchedMessages(ctx context.Context, before time.Time, limi
 		`SELECT `+messageColumns+` FROM messages m WHERE NOT m.dispatched AND m.due_at <= $1 ORDER BY m.due_at, m.id LIMIT $2`, before, limit)
 }
 
+// urgentKinds are rdv.UrgentKinds as the partial index messages_urgent
+// (migration 00026) names them, word for word.
+const urgentKinds = `('signin_code', 'proposal')`
+
+// UndispatchedUrgent returns up to limit undispatched messages of the
+// urgent kinds due by before, the earliest due first (see
+// rdv.MessageStore), from the partial index of those alone.
+func (s *Store) UndispatchedUrgent(ctx context.Context, before time.Time, limit int) ([]rdv.Message, error) {
+	return s.listMessages(ctx, "undispatched urgent messages", undispatchedUrgentQuery, before, limit)
+}
+
+const undispatchedUrgentQuery = `SELECT ` + messageColumns + ` FROM messages m
+	WHERE NOT m.dispatched AND m.kind IN ` + urgentKinds + ` AND m.due_at <= $1 ORDER BY m.due_at, m.id LIMIT $2`
+
 // MarkDispatched records that delivery jobs exist for these messages.
 func (s *Store) MarkDispatched(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {

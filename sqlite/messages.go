@@ -113,6 +113,26 @@ func (s *Store) UndispatchedMessages(ctx context.Context, before time.Time, limi
 	return out, nil
 }
 
+// urgentKinds are rdv.UrgentKinds as the partial index messages_urgent
+// (migration 00026) names them, word for word.
+const urgentKinds = `('signin_code', 'proposal')`
+
+// UndispatchedUrgent returns up to limit undispatched messages of the
+// urgent kinds due by before, the earliest due first (see
+// rdv.MessageStore). It reads the partial index of those alone, named:
+// SQLite, without statistics, could as well walk the index of every
+// undispatched message, confirmations and all.
+func (s *Store) UndispatchedUrgent(ctx context.Context, before time.Time, limit int) ([]rdv.Message, error) {
+	out, err := readMessages(s.r(ctx), undispatchedUrgentQuery, millis(before), limit)
+	if err != nil {
+		return nil, fmt.Errorf("read undispatched urgent messages: %w", err)
+	}
+	return out, nil
+}
+
+const undispatchedUrgentQuery = `SELECT ` + messageColumns + ` FROM messages m INDEXED BY messages_urgent
+	WHERE m.dispatched = 0 AND m.kind IN ` + urgentKinds + ` AND m.due_at <= ? ORDER BY m.due_at, m.id LIMIT ?`
+
 // MarkDispatched records that delivery jobs exist for these messages.
 func (s *Store) MarkDispatched(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {

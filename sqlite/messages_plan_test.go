@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"rdv"
 )
@@ -50,5 +51,25 @@ func TestMessagesNeedingAttentionUseTheirIndex(t *testing.T) {
 				t.Fatalf("plan %q uses messages_attention: %v, want %v", plan, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestUrgentKindsAsIndexed: the store's list of urgent kinds, which its
+// query and the partial index messages_urgent repeat, is rdv.UrgentKinds;
+// the query reads that index (INDEXED BY fails the query otherwise).
+func TestUrgentKindsAsIndexed(t *testing.T) {
+	quoted := make([]string, len(rdv.UrgentKinds))
+	for i, k := range rdv.UrgentKinds {
+		if !k.Urgent() {
+			t.Fatalf("%s listed urgent, but not Urgent", k)
+		}
+		quoted[i] = "'" + string(k) + "'"
+	}
+	if want := "(" + strings.Join(quoted, ", ") + ")"; urgentKinds != want {
+		t.Fatalf("urgentKinds %s, want %s", urgentKinds, want)
+	}
+	s, _ := openLoaded(t)
+	if _, err := s.UndispatchedUrgent(t.Context(), time.Now(), 10); err != nil {
+		t.Fatalf("the urgent read: %v", err)
 	}
 }

@@ -36,6 +36,7 @@ func runMessages(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"RosteredSlots", testMessagesRostered},
 		{"DeliveryTransitions", testMessagesDelivery},
 		{"Dispatch", testMessagesDispatch},
+		{"UrgentFirst", testMessagesUrgentFirst},
 		{"Filters", testMessagesFilters},
 		{"Incident", testMessagesIncident},
 		{"IncidentRefused", testMessagesIncidentRefused},

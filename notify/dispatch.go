@@ -44,7 +44,8 @@ var uniqueStates = []rivertype.JobState{
 // waits up to holdBack before it gets its job: the bookings keep the
 // writer, and their messages follow once the burst has passed. A flood
 // that lasts delays messages by holdBack, no more: then they go, burst
-// or not. A sign-in code waits too; a few seconds, only then.
+// or not. The urgent kinds (rdv.UrgentKinds: a sign-in code, a proposal)
+// are never held back: someone waits for them, and they are few.
 const (
 	holdLoad = 0.5
 	holdBack = 10 * time.Second
@@ -135,18 +136,30 @@ const dispatchAhead = time.Hour
 // River's job rows and the bookings share the database's one writer, and
 // delivery catches up once the burst has passed.
 //
+// The urgent messages (rdv.UrgentKinds) come first, in a batch of their
+// own, read apart: by due time, a proposal written during a burst of
+// bookings would wait behind thousands of confirmations, and its slot's
+// hold would run out meanwhile. Their own batch never takes the others'
+// place, however many of them wait.
+//
 // While the store's one writer is saturated (holdLoad), it dispatches
-// only the messages that have waited holdBack already.
+// only the messages that have waited holdBack already, but the urgent
+// ones.
 func (n *Notifier) dispatch(ctx context.Context) (int, error) {
 	now := n.cfg.Now()
 	before := now.Add(dispatchAhead)
+	msgs, err := n.cfg.Store.UndispatchedUrgent(ctx, before, dispatchBatch)
+	if err != nil {
+		return 0, fmt.Errorf("read the outbox's urgent messages: %w", err)
+	}
 	if n.load.saturated() {
 		before = now.Add(-holdBack)
 	}
-	msgs, err := n.cfg.Store.UndispatchedMessages(ctx, before, dispatchBatch)
+	rest, err := n.cfg.Store.UndispatchedMessages(ctx, before, dispatchBatch)
 	if err != nil {
 		return 0, fmt.Errorf("read the outbox: %w", err)
 	}
+	msgs = appendOthers(msgs, rest)
 	if len(msgs) == 0 {
 		return 0, nil
 	}
@@ -170,6 +183,24 @@ func (n *Notifier) dispatch(ctx context.Context) (int, error) {
 	return len(msgs), nil
 }
 
+// appendOthers appends to urgent the messages of rest it does not hold:
+// the read by due time returns the urgent messages too.
+func appendOthers(urgent, rest []rdv.Message) []rdv.Message {
+	if len(urgent) == 0 {
+		return rest
+	}
+	have := make(map[int64]bool, len(urgent))
+	for _, m := range urgent {
+		have[m.ID] = true
+	}
+	for _, m := range rest {
+		if !have[m.ID] {
+			urgent = append(urgent, m)
+		}
+	}
+	return urgent
+}
+
 // insertJobs makes one job per message, unique by message; a message due
 // later (a reminder within dispatchAhead) gets a job scheduled at its
 // time, which waits in River until then: River schedules by the wall
@@ -185,8 +216,10 @@ func (n *Notifier) insertJobs(ctx context.Context, msgs []rdv.Message) (int, err
 			// already, until its scheduler's next round (every 5 s).
 			opts.ScheduledAt = m.DueAt
 		}
-		if m.Kind == rdv.MessageSignInCode {
-			// Someone waits at the screen for it.
+		if m.Kind.Urgent() {
+			// Someone waits for it (a code at the screen, a proposal's
+			// hold running out): River runs it before the jobs already
+			// waiting.
 			opts.Priority = 1
 		} else {
 			opts.Priority = 2

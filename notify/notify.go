@@ -15,11 +15,14 @@
 //     dispatched and due within the hour, unique by message, scheduled at
 //     the message's due time (a reminder's), then marks the messages
 //     dispatched. A reminder due a day ahead gets its job only when its
-//     time nears. While the database's one writer is saturated (SQLite,
-//     a burst of bookings), a message waits up to 10 s for its job, so
-//     that delivery's writes do not take the writer from the bookings. A
-//     crash between making the jobs and marking the messages makes the
-//     same jobs again, which River's uniqueness drops.
+//     time nears. The urgent messages (sign-in codes, proposals: someone
+//     waits) are read first, apart, and their jobs run first (a higher
+//     River priority), however many confirmations wait. While the
+//     database's one writer is saturated (SQLite, a burst of bookings),
+//     another message waits up to 10 s for its job, so that delivery's
+//     writes do not take the writer from the bookings. A crash between
+//     making the jobs and marking the messages makes the same jobs again,
+//     which River's uniqueness drops.
 //  3. The job's worker starts an attempt (BeginSend commits "sending"
 //     before the message leaves), renders the message from the current
 //     appointment, sends it, and records the outcome. A failure that

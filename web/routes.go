@@ -97,12 +97,17 @@ var pageRoutes = []pageRoute{
 	// be able to reach the console that switches it off.
 	at("GET /connexion/verification", browsing, through, allowed, refused, public, (*Server).secondStepForm),
 	at("POST /connexion/verification", browsing, through, allowed, refused, public, (*Server).secondStep),
+	at("POST /connexion/verification/cle/options", browsing, through, allowed, refused, public, (*Server).signInPasskeyOptions),
+	at("POST /connexion/verification/cle", browsing, through, allowed, refused, public, (*Server).signInPasskey),
 	at("GET /securite", browsing, through, allowed, refused, enrolling, (*Server).securityPage),
 	at("POST /securite/totp", browsing, through, allowed, refused, enrolling, (*Server).startTOTP),
 	at("GET /securite/totp", browsing, through, allowed, refused, enrolling, (*Server).totpForm),
 	at("POST /securite/totp/confirmer", browsing, through, allowed, refused, enrolling, (*Server).confirmTOTP),
 	at("POST /securite/totp/retirer", browsing, through, allowed, refused, anyStaff, (*Server).removeTOTP),
 	at("POST /securite/codes", browsing, through, allowed, refused, anyStaff, (*Server).newRecoveryCodes),
+	at("POST /securite/cles/options", browsing, through, allowed, refused, enrolling, (*Server).passkeyOptions),
+	at("POST /securite/cles", browsing, through, allowed, refused, enrolling, (*Server).addPasskey),
+	at("POST /securite/cles/{id}/retirer", browsing, through, allowed, refused, anyStaff, (*Server).removePasskey),
 	at("GET /securite/sessions", browsing, through, allowed, refused, enrolling, (*Server).mySessions),
 	at("POST /securite/sessions/{id}/revoquer", browsing, through, allowed, refused, enrolling, (*Server).revokeSession),
 

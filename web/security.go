@@ -31,6 +31,8 @@ type securityData struct {
 	Required     bool // the role must have a second factor
 	SecondFactor bool // this session was opened with one
 	Pending      bool // an app's enrolment waits for its first code
+	// PasskeysOffered: the site can register passkeys (passkeys.go).
+	PasskeysOffered bool
 }
 
 // securityPage shows the account's factors.
@@ -47,7 +49,8 @@ func (s *Server) securityPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	data := securityData{Factors: fs, Passkeys: keys, Required: si.acct.Role.RequiresSecondFactor(), SecondFactor: si.sess.SecondFactor}
+	data := securityData{Factors: fs, Passkeys: keys, Required: si.acct.Role.RequiresSecondFactor(), SecondFactor: si.sess.SecondFactor,
+		PasskeysOffered: s.rp != nil}
 	if t, err := s.d.Store.TOTP(r.Context(), si.acct.ID); err == nil && !t.Confirmed {
 		data.Pending = true
 	}
@@ -65,6 +68,8 @@ func (s *Server) securityPage(w http.ResponseWriter, r *http.Request) {
 		p.NoticeKey = "security.notice.passkey_added"
 	case "passkey_removed":
 		p.NoticeKey = "security.notice.passkey_removed"
+	case "last_passkey":
+		p.NoticeKey = "security.last_passkey"
 	}
 	s.render(w, r, http.StatusOK, "security", p)
 }

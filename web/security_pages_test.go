@@ -24,6 +24,7 @@ func (s *site) securityPages(t *testing.T, lang string, op *browser) map[string]
 	t.Helper()
 	pages := map[string]answer{}
 	add := func(name string, a answer) { pages["security: "+name] = a }
+	withPasskeys(t, s) // the passkeys' forms on the pages
 	get := func(b *browser, target string, status int) answer {
 		t.Helper()
 		return b.do(http.MethodGet, target, nil).want(t, status)

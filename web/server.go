@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"rdv"
 	"rdv/auth"
 	"rdv/availability"
@@ -122,6 +124,9 @@ type Server struct {
 	csrfKey, opKey, codeKey []byte
 	// cookieKey seals the booking flow's cookies (see held_cookies.go).
 	cookieKey []byte
+	// rp is the WebAuthn relying party of staff passkeys (passkeys.go);
+	// nil when the public URL is unknown or an IP address.
+	rp *webauthn.WebAuthn
 }
 
 // New parses the templates, fingerprints the static files and routes the
@@ -159,6 +164,9 @@ func New(d Deps) (*Server, error) {
 			return nil, fmt.Errorf("web: %w", err)
 		}
 		s.publicURL = u
+	}
+	if s.rp, err = newRelyingParty(s.publicURL); err != nil {
+		return nil, fmt.Errorf("web: passkeys: %w", err)
 	}
 	if s.log == nil {
 		s.log = slog.Default()

@@ -4,9 +4,9 @@ package web
 // with a second factor opens no session: it records a sign-in under way
 // (rdv.Challenge, for rdv.SignInStepLife) whose token the browser holds in
 // a cookie of its own, and sends to /connexion/verification. There the
-// person types a code of their authenticator app or a recovery code (the
-// stores keep passkeys too, whose ceremonies are still to come); a right
-// answer opens a new session marked as opened with a second factor. Every answer spends one of the
+// person types a code of their authenticator app or a recovery code, or
+// uses a passkey (passkeys.go); a right answer opens a new session marked
+// as opened with a second factor. Every typed answer spends one of the
 // account's tries first (rdv.SecondFactorTries, shared by every sign-in
 // of the account from anywhere), so that the password's owner cannot be
 // guessed past by trying codes from many browsers.
@@ -95,7 +95,7 @@ func (s *Server) secondStepForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderSecondStep(w http.ResponseWriter, r *http.Request, status int, a rdv.Account, f *form) {
 	data := secondStepData{}
 	if fs, err := s.d.Store.SecondFactors(r.Context(), a.ID, s.now()); err == nil {
-		data = secondStepData{TOTP: fs.TOTP, Passkeys: fs.Passkeys > 0}
+		data = secondStepData{TOTP: fs.TOTP, Passkeys: fs.Passkeys > 0 && s.rp != nil}
 	}
 	p := &page{Title: "second.title", Form: f, Data: data}
 	s.render(w, r, status, "signin_second", p)
@@ -163,20 +163,31 @@ func (s *Server) proofOf(r *http.Request, a rdv.Account, code string, now time.T
 // finishSignIn spends the proof and opens the session, or says why not
 // through refuse.
 func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request, ch rdv.Challenge, a rdv.Account, proof rdv.Proof, refuse func(status int, key string)) {
-	se := s.newSession(r, a, true, s.now())
-	err := s.d.Store.FinishSignIn(r.Context(), rdv.FinishSignInRequest{Challenge: ch.TokenHash, Proof: proof, Session: se.Session, Now: se.CreatedAt})
+	dest, err := s.openSecondFactorSession(w, r, ch, a, proof)
 	switch rdv.ErrorCode(err) {
 	case "":
+		http.Redirect(w, r, dest, http.StatusSeeOther)
 	case rdv.ECODE:
-		s.log.InfoContext(r.Context(), "second step refused", "account", a.ID)
 		refuse(http.StatusUnauthorized, "second.failed")
-		return
 	case rdv.ENOTFOUND:
 		http.Redirect(w, r, "/connexion?avis=step_expired", http.StatusSeeOther)
-		return
 	default:
 		s.fail(w, r, err)
-		return
+	}
+}
+
+// openSecondFactorSession spends the proof, opens the session and sets
+// its cookie, and returns where the sign-in goes. The proof refused is
+// ECODE; the sign-in gone (expired, or passed by another answer),
+// ENOTFOUND.
+func (s *Server) openSecondFactorSession(w http.ResponseWriter, r *http.Request, ch rdv.Challenge, a rdv.Account, proof rdv.Proof) (string, error) {
+	se := s.newSession(r, a, true, s.now())
+	err := s.d.Store.FinishSignIn(r.Context(), rdv.FinishSignInRequest{Challenge: ch.TokenHash, Proof: proof, Session: se.Session, Now: se.CreatedAt})
+	if err != nil {
+		if rdv.ErrorCode(err) == rdv.ECODE {
+			s.log.InfoContext(r.Context(), "second step refused", "account", a.ID)
+		}
+		return "", err
 	}
 	s.endBrowserSession(r)
 	forgetSecondStep(w, r)
@@ -189,7 +200,7 @@ func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request, ch rdv.Cha
 		how = "passkey"
 	}
 	s.log.InfoContext(r.Context(), "signed in", "account", a.ID, "role", string(a.Role), "second_factor", how)
-	http.Redirect(w, r, landing(a, ch.Return), http.StatusSeeOther)
+	return landing(a, ch.Return), nil
 }
 
 // secondFactorMissing answers a page of a role that must sign in with a

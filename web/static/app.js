@@ -1,6 +1,7 @@
 // Improvements to pages that work without this file: the countdown of a
 // held time, place suggestions as one types, a search near the person's
-// position, and live figures on the operators' load page. Each one looks
+// position, live figures on the operators' load page, and staff passkeys.
+// Each one looks
 // for its elements and does nothing when they are absent. The words come from the page (data-* attributes), in
 // its language.
 "use strict";
@@ -136,6 +137,73 @@
     later();
   }
 
+  // Passkeys (the security page adds one, a sign-in's second step uses
+  // one): a form the server leaves hidden, shown where the browser has
+  // WebAuthn. Sending it asks data-options for the ceremony's options,
+  // hands them to the browser, and posts its answer (JSON, binary fields
+  // in base64url) as the form's "credential" field, beside the form's own
+  // fields and CSRF token; the server answers where to go, or why not.
+  function b64url(buf) {
+    var bytes = new Uint8Array(buf), s = "";
+    for (var i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  function unb64url(s) {
+    s = s.replace(/-/g, "+").replace(/_/g, "/");
+    while (s.length % 4) s += "=";
+    var bin = atob(s), bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    return bytes.buffer;
+  }
+  function postForm(url, form, extra) {
+    var body = new URLSearchParams(new FormData(form));
+    for (var k in extra) body.set(k, extra[k]);
+    return fetch(url, { method: "POST", credentials: "same-origin", body: body, headers: { Accept: "application/json" } })
+      .then(function (r) {
+        return r.json().then(function (j) { if (!r.ok) throw j; return j; });
+      });
+  }
+  function passkeys() {
+    var form = document.querySelector("form[data-passkey]");
+    var status = document.getElementById("passkey-status");
+    if (!form || !status || !window.PublicKeyCredential || !window.fetch || !window.URLSearchParams) return;
+    var create = form.getAttribute("data-passkey") === "create";
+    form.hidden = false;
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      status.textContent = form.getAttribute("data-wait");
+      postForm(form.getAttribute("data-options"), form, {}).then(function (o) {
+        var pk = o.publicKey;
+        pk.challenge = unb64url(pk.challenge);
+        (pk.excludeCredentials || pk.allowCredentials || []).forEach(function (c) { c.id = unb64url(c.id); });
+        if (create) {
+          pk.user.id = unb64url(pk.user.id);
+          return navigator.credentials.create({ publicKey: pk });
+        }
+        return navigator.credentials.get({ publicKey: pk });
+      }).then(function (cred) {
+        var r = cred.response;
+        var out = { id: cred.id, rawId: b64url(cred.rawId), type: cred.type, response: { clientDataJSON: b64url(r.clientDataJSON) },
+          clientExtensionResults: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {} };
+        if (create) {
+          out.response.attestationObject = b64url(r.attestationObject);
+          if (r.getTransports) out.response.transports = r.getTransports();
+        } else {
+          out.response.authenticatorData = b64url(r.authenticatorData);
+          out.response.signature = b64url(r.signature);
+          if (r.userHandle) out.response.userHandle = b64url(r.userHandle);
+        }
+        return postForm(form.action, form, { credential: JSON.stringify(out) });
+      }).then(function (j) {
+        var to = String(j.redirect);
+        if (to.charAt(0) !== "/" || to.charAt(1) === "/") throw j;
+        location.assign(to);
+      }).catch(function (err) {
+        status.textContent = (err && err.error) || form.getAttribute("data-fail");
+      });
+    });
+  }
+
   // A page that answers a form post (the booking form with its messages,
   // a hold that ran out) names its own address: put in the history in
   // place of the post, Back and reload come to it by a plain GET and
@@ -153,4 +221,5 @@
   suggestPlaces();
   nearMe();
   liveFigures();
+  passkeys();
 })();

@@ -185,3 +185,39 @@ func TestPasskeysNeedADomain(t *testing.T) {
 	}
 	b.post(sec, securityPath+"/cles/options", url.Values{}).want(t, http.StatusNotFound).contains(t, translate("fr", "passkey.unavailable"))
 }
+
+// TestPasskeyRemoved: a receptionist, for whom a second factor is
+// optional, removes the passkey she added; the next sign-in asks for no
+// second step, and another account's passkey cannot be removed by her.
+func TestPasskeyRemoved(t *testing.T) {
+	t.Parallel()
+	s := mustOpenSite(t)
+	withPasskeys(t, s)
+	accts := withStaff(t, s)
+	desk := accts[rdv.Receptionist]
+	b := newBrowser(t, s)
+	b.signInPassword(desk.Email).want(t, http.StatusSeeOther)
+	b.addPasskeyWith(newSoftKey(t, passkeyRPID, passkeyOrigin), "Téléphone", nil).want(t, http.StatusOK)
+
+	admin := newBrowser(t, s)
+	admin.signInPassword(accts[rdv.ClinicAdmin].Email).want(t, http.StatusSeeOther)
+	admin.addPasskeyWith(newSoftKey(t, passkeyRPID, passkeyOrigin), "Clé", nil).want(t, http.StatusOK)
+	adminKeys, _ := s.store.Passkeys(t.Context(), accts[rdv.ClinicAdmin].ID)
+	sec := b.do(http.MethodGet, securityPath, nil).want(t, http.StatusOK)
+	b.post(sec, securityPath+"/cles/"+adminKeys[0].ID+"/retirer", url.Values{}).want(t, http.StatusNotFound)
+
+	keys, _ := s.store.Passkeys(t.Context(), desk.ID)
+	if len(keys) != 1 {
+		t.Fatalf("%d passkeys, want the one added", len(keys))
+	}
+	if loc := b.post(sec, securityPath+"/cles/"+keys[0].ID+"/retirer", url.Values{}).want(t, http.StatusSeeOther).location(t); loc != securityPath+"?avis=passkey_removed" {
+		t.Fatalf("removing a passkey led to %s", loc)
+	}
+	if keys, _ = s.store.Passkeys(t.Context(), desk.ID); len(keys) != 0 {
+		t.Fatalf("the passkey is still there: %+v", keys)
+	}
+	b.signOut()
+	if loc := b.signInPassword(desk.Email).want(t, http.StatusSeeOther).location(t); loc != "/clinique" {
+		t.Errorf("without a passkey the receptionist signed in to %s, want /clinique", loc)
+	}
+}

@@ -8,6 +8,18 @@ import "rdv/i18n"
 // Labels and sentences end without the colon that French spaces
 // (« Lieu : »): detail writes it.
 func init() {
+	// How long a code lasts, in its two forms: a count before its word
+	// is a count text (i18n.N), which picks the form.
+	i18n.AddPlurals(i18n.Plurals{
+		"notify.signin_code.valid": {
+			{"Il est valide %d minute. Entrez-le sur la page de connexion", "Il est valide %d minutes. Entrez-le sur la page de connexion"},
+			{"It is valid for %d minute. Enter it on the sign-in page", "It is valid for %d minutes. Enter it on the sign-in page"},
+		},
+		"notify.sms.valid": {
+			{"Valide %d minute.", "Valide %d minutes."},
+			{"Valid for %d minute.", "Valid for %d minutes."},
+		},
+	})
 	i18n.Add(i18n.Catalog{
 		"notify.site":      i18n.SiteName,
 		"notify.hello":     {"Bonjour,", "Hello,"},
@@ -53,7 +65,6 @@ func init() {
 
 		"notify.signin_code.subject": {"Votre code de connexion", "Your sign-in code"},
 		"notify.signin_code.intro":   {"Voici votre code pour vous connecter à Rendez-vous santé Québec", "Here is your code to sign in to Québec Health Appointments"},
-		"notify.signin_code.valid":   {"Il est valide %d minutes. Entrez-le sur la page de connexion", "It is valid for %d minutes. Enter it on the sign-in page"},
 		"notify.signin_code.ignore":  {"Si vous n'avez pas demandé ce code, ignorez ce message : personne ne peut se connecter sans lui.", "If you did not ask for this code, ignore this message: nobody can sign in without it."},
 
 		"notify.outage.subject":      {"Avis de perturbation : votre rendez-vous du %s", "Service disruption: your appointment on %s"},
@@ -95,7 +106,8 @@ func init() {
 		"notify.sms.another":                   {"Trouver un autre rendez-vous : %s", "Find another appointment: %s"},
 		"notify.sms.reminder":                  {"Rappel : rendez-vous le %s, %s, %s. Annuler ou changer : %s", "Reminder: appointment on %s, %s, %s. Cancel or change: %s"},
 		"notify.sms.reminder.short":            {"Rappel : rendez-vous le %s. Annuler ou changer : %s", "Reminder: appointment on %s. Cancel or change: %s"},
-		"notify.sms.signin_code":               {"Rendez-vous santé Québec : votre code est %s. Valide %d minutes. Si vous ne l'avez pas demandé, ignorez ce message.", "Québec Health Appointments: your code is %s. Valid for %d minutes. If you did not ask for it, ignore this message."},
+		"notify.sms.signin_code":               {"Rendez-vous santé Québec : votre code est %s.", "Québec Health Appointments: your code is %s."},
+		"notify.sms.ignore":                    {"Si vous ne l'avez pas demandé, ignorez ce message.", "If you did not ask for it, ignore this message."},
 		"notify.sms.outage":                    {"Avis de perturbation : %s", "Service disruption: %s"},
 		"notify.sms.advice":                    {"Conseils santé : 811. Urgence : 911.", "Health advice: 811. Emergency: 911."},
 		"notify.sms.request":                   {"Demander un autre rendez-vous : %s", "Ask for another appointment: %s"},

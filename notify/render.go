@@ -331,6 +331,14 @@ func (v *view) Detail(label string, value any) string {
 // Colon writes a text that introduces what follows it: « … : ».
 func (v *view) Colon(key string, args ...any) string { return v.T("notify.colon", v.T(key, args...)) }
 
+// N returns the count text of key for n in the message's language.
+func (v *view) N(key string, n int, args ...any) string { return i18n.N(v.Lang, key, n, args...) }
+
+// ColonN is Colon for a count text.
+func (v *view) ColonN(key string, n int, args ...any) string {
+	return v.T("notify.colon", v.N(key, n, args...))
+}
+
 // subject is the email's subject.
 func (v *view) subject() string {
 	switch {

@@ -66,7 +66,7 @@ func init() {
 		"hooks.notice.added":                  {"L'adresse est ajoutée.", "The address is added."},
 		"hooks.notice.removed":                {"L'adresse est retirée : elle ne reçoit plus rien. Son journal reste.", "The address is removed: it receives nothing more. Its log stays."},
 		"hooks.log":                           {"Journal des envois", "Delivery log"},
-		"hooks.log.hint":                      {"Les %d derniers envois. Un envoi qui échoue est repris plusieurs fois pendant environ une journée, puis abandonné.", "The last %d deliveries. A delivery that fails is tried again several times over about a day, then given up."},
+		"hooks.log.hint":                      {"Les derniers envois, au plus %d. Un envoi qui échoue est repris plusieurs fois pendant environ une journée, puis abandonné.", "The latest deliveries, at most %d. A delivery that fails is tried again several times over about a day, then given up."},
 		"hooks.log.none":                      {"Aucun envoi pour l'instant.", "No delivery yet."},
 		"hooks.col.when":                      {"Événement du", "Event of"},
 		"hooks.col.event":                     {"Événement", "Event"},

@@ -71,15 +71,19 @@ func TestBrowserPasskey(t *testing.T) {
 	}
 }
 
-// waitForAddress waits until the tab is at an address ok accepts: for a
-// page that the page's script leaves (an expression waited for in the
-// page would be cut short by the navigation).
+// waitForAddress waits until the tab is at an address ok accepts, its
+// page loaded: for a page that the page's script leaves (an expression
+// waited for in the page would be cut short by the navigation). The
+// address changes as the navigation commits, before the new page's
+// elements exist: reading them then finds none.
 func waitForAddress(t *testing.T, ctx context.Context, what string, ok func(*url.URL) bool) {
 	t.Helper()
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if loc, err := chromedp.Run(ctx, chromedp.Location()); err == nil {
 			if u, err := url.Parse(loc); err == nil && ok(u) {
-				return
+				if state, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.readyState`)); err == nil && state == "complete" {
+					return
+				}
 			}
 		}
 		if time.Now().After(deadline) {

@@ -82,7 +82,6 @@ func (s *Store) AcceptProposal(ctx context.Context, r rdv.AcceptProposalRequest)
 	return a, ch, nil
 }
 
-// answerable returns the request's live proposal, which an answer names
 // takeFee captures the finder fee of request requestID, booked as
 // appointment a, in the booking's transaction, and writes its receipt
 // with it: a fee is taken exactly when a proposal is accepted, and every
@@ -110,6 +109,7 @@ func releaseFee(ctx context.Context, tx pgx.Tx, requestID int64, now time.Time) 
 	return nil
 }
 
+// answerable returns the request's live proposal, which an answer names
 // (proposalID, unless ""): a request without one, or with another, is a
 // conflict.
 func answerable(ctx context.Context, q querier, req rdv.AppointmentRequest, proposalID string) (rdv.Proposal, error) {

@@ -71,7 +71,6 @@ func acceptProposal(tx *wtx, r rdv.AcceptProposalRequest) (rdv.Appointment, rdv.
 	return a, ch, nil
 }
 
-// answerable returns the request's live proposal, which an answer names
 // takeFee captures the finder fee of request requestID, booked as
 // appointment a, in the booking's transaction, and queues its receipt
 // with it: a fee is taken exactly when a proposal is accepted, and every
@@ -100,6 +99,7 @@ func releaseFee(tx *wtx, requestID int64, now time.Time) error {
 	return nil
 }
 
+// answerable returns the request's live proposal, which an answer names
 // (proposalID, unless ""): a request without one, or with another, is a
 // conflict.
 func answerable(q querier, req rdv.AppointmentRequest, proposalID string) (rdv.Proposal, error) {

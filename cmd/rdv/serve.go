@@ -211,6 +211,9 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 		return err
 	}
 	f.Admission.Classify, f.Admission.Format = routes.Class, routes.Format
+	// A clinic's API token is a client of its own, limited like an
+	// account as well as by its address.
+	f.Admission.AccountOf = api.TokenClient
 	if f.Admission.Operator, err = web.OperatorPass(secret); err != nil {
 		return fmt.Errorf("--waitroom-secret: %w", err)
 	}

@@ -46,7 +46,7 @@ func BenchmarkBulkPublishUnderFlood(b *testing.B) {
 		b.Fatalf("rdv demo: exit %d", code)
 	}
 	slots := bookableSlots(b, db)
-	_, base := startMain(b, "--db", db, "--client-limits=off", "--fhir-publish-every", "1h")
+	_, base := startMain(b, "--db", db, "--client-limits=off", "--max-live-holds", "64", "--fhir-publish-every", "1h")
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 10 * time.Second}
 	tags := map[string]string{}
 	for _, path := range []string{"/fhir/$bulk-publish", "/fhir/$bulk-publish/Slot-1.ndjson"} {

@@ -173,6 +173,7 @@ type Store interface {
 	FeeStore
 	ClinicTokenStore
 	WebhookStore
+	PrivacyStore
 }
 
 // BookingStore keeps the network, its slots and its appointments. It is

@@ -165,62 +165,7 @@ func lockAppointment(ctx context.Context, tx pgx.Tx, id int64, tokenHash string,
 // appointment answers the same and changes nothing.
 func (s *Store) Cancel(ctx context.Context, r rdv.CancelRequest) (rdv.Appointment, rdv.SlotChanges, error) {
 	a, ch, err := idempotentTx(ctx, s, "cancel", r.Idem, r.Now, func(tx pgx.Tx, ch *rdv.SlotChanges) (rdv.Appointment, error) {
-		status, slotID, start, err := lockAppointment(ctx, tx, r.AppointmentID, r.TokenHash, r.ByStaff, r.ClinicID, r.AccountID)
-		if err != nil {
-			return rdv.Appointment{}, err
-		}
-		switch {
-		case status == rdv.Cancelled:
-			return readAppointment(ctx, tx, r.AppointmentID, "", false)
-		case status != rdv.Booked:
-			return rdv.Appointment{}, rdv.Errorf(rdv.ECONFLICT, "appointment %d is %s", r.AppointmentID, status)
-		case !start.After(r.Now):
-			return rdv.Appointment{}, rdv.Errorf(rdv.ECONFLICT, "appointment %d has started", r.AppointmentID)
-		default:
-			rows, err := tx.Query(ctx, `WITH cancelled AS (
-					UPDATE appointments SET status = 'cancelled', revision = revision + 1 WHERE id = $1),
-				freed AS (
-					UPDATE slots s SET state = 'free', hold_id = NULL, hold_expires = NULL
-					WHERE s.id = $2 AND s.state = 'booked' RETURNING `+slotColumns+`),
-				change AS (INSERT INTO slot_changes (slot_id) SELECT id FROM freed)
-				SELECT * FROM freed`, r.AppointmentID, slotID)
-			if err != nil {
-				return rdv.Appointment{}, err
-			}
-			if ch.Freed, err = scanSlots(rows); err != nil {
-				return rdv.Appointment{}, err
-			}
-		}
-		a, err := readAppointment(ctx, tx, r.AppointmentID, "", false)
-		if err != nil {
-			return rdv.Appointment{}, err
-		}
-		kind := rdv.MessageCancelled
-		now := dbTime(r.Now)
-		if r.ByStaff {
-			kind = rdv.MessageCancelledByClinic
-			// The clinic broke what the fee paid for: it is given back. A
-			// patient who cancels keeps the finding they paid for, done.
-			_, refunded, err := refundAppointmentFee(ctx, tx, r.AppointmentID, now)
-			if err != nil {
-				return rdv.Appointment{}, fmt.Errorf("refund the fee of appointment %d: %w", r.AppointmentID, err)
-			}
-			if refunded {
-				if err := insertMessages(ctx, tx, a.RefundReceipts(now)); err != nil {
-					return rdv.Appointment{}, err
-				}
-			}
-		}
-		if err := insertEvent(ctx, tx, rdv.EventOf(rdv.EventCancelled, a, nil, now)); err != nil {
-			return rdv.Appointment{}, err
-		}
-		// Its place on the waitlist, if any, has nothing left to move.
-		ended, err := endWaitlist(ctx, tx, r.AppointmentID, now)
-		if err != nil {
-			return rdv.Appointment{}, err
-		}
-		ch.Freed = append(ch.Freed, ended.Freed...)
-		return a, insertMessages(ctx, tx, a.Notices(kind, "", now, now))
+		return cancel(ctx, tx, r, ch)
 	})
 	if err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, err
@@ -229,6 +174,67 @@ func (s *Store) Cancel(ctx context.Context, r rdv.CancelRequest) (rdv.Appointmen
 		s.changed()
 	}
 	return a, ch, nil
+}
+
+// cancel cancels an appointment in tx, as Cancel does, adding the slots
+// it frees to ch.
+func cancel(ctx context.Context, tx pgx.Tx, r rdv.CancelRequest, ch *rdv.SlotChanges) (rdv.Appointment, error) {
+	status, slotID, start, err := lockAppointment(ctx, tx, r.AppointmentID, r.TokenHash, r.ByStaff, r.ClinicID, r.AccountID)
+	if err != nil {
+		return rdv.Appointment{}, err
+	}
+	switch {
+	case status == rdv.Cancelled:
+		return readAppointment(ctx, tx, r.AppointmentID, "", false)
+	case status != rdv.Booked:
+		return rdv.Appointment{}, rdv.Errorf(rdv.ECONFLICT, "appointment %d is %s", r.AppointmentID, status)
+	case !start.After(r.Now):
+		return rdv.Appointment{}, rdv.Errorf(rdv.ECONFLICT, "appointment %d has started", r.AppointmentID)
+	default:
+		rows, err := tx.Query(ctx, `WITH cancelled AS (
+				UPDATE appointments SET status = 'cancelled', revision = revision + 1 WHERE id = $1),
+			freed AS (
+				UPDATE slots s SET state = 'free', hold_id = NULL, hold_expires = NULL
+				WHERE s.id = $2 AND s.state = 'booked' RETURNING `+slotColumns+`),
+			change AS (INSERT INTO slot_changes (slot_id) SELECT id FROM freed)
+			SELECT * FROM freed`, r.AppointmentID, slotID)
+		if err != nil {
+			return rdv.Appointment{}, err
+		}
+		if ch.Freed, err = scanSlots(rows); err != nil {
+			return rdv.Appointment{}, err
+		}
+	}
+	a, err := readAppointment(ctx, tx, r.AppointmentID, "", false)
+	if err != nil {
+		return rdv.Appointment{}, err
+	}
+	kind := rdv.MessageCancelled
+	now := dbTime(r.Now)
+	if r.ByStaff {
+		kind = rdv.MessageCancelledByClinic
+		// The clinic broke what the fee paid for: it is given back. A
+		// patient who cancels keeps the finding they paid for, done.
+		_, refunded, err := refundAppointmentFee(ctx, tx, r.AppointmentID, now)
+		if err != nil {
+			return rdv.Appointment{}, fmt.Errorf("refund the fee of appointment %d: %w", r.AppointmentID, err)
+		}
+		if refunded {
+			if err := insertMessages(ctx, tx, a.RefundReceipts(now)); err != nil {
+				return rdv.Appointment{}, err
+			}
+		}
+	}
+	if err := insertEvent(ctx, tx, rdv.EventOf(rdv.EventCancelled, a, nil, now)); err != nil {
+		return rdv.Appointment{}, err
+	}
+	// Its place on the waitlist, if any, has nothing left to move.
+	ended, err := endWaitlist(ctx, tx, r.AppointmentID, now)
+	if err != nil {
+		return rdv.Appointment{}, err
+	}
+	ch.Freed = append(ch.Freed, ended.Freed...)
+	return a, insertMessages(ctx, tx, a.Notices(kind, "", now, now))
 }
 
 // Reschedule moves an appointment to the slot of a live hold: the new slot

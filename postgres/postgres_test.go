@@ -61,6 +61,10 @@ func (s rawStore) ClinicTokenRows(t *testing.T) [][][]byte {
 	return rawRows(t, s.Store, "clinic_tokens")
 }
 
+func (s rawStore) TableRows(t *testing.T, table string) [][][]byte {
+	return rawRows(t, s.Store, table)
+}
+
 func TestMigrateTwice(t *testing.T) {
 	dbURL := mustCreateDB(t)
 	if err := Migrate(context.Background(), dbURL); err != nil {

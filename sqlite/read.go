@@ -309,8 +309,11 @@ func (x *peopleScan) dest() []any {
 func (x *peopleScan) fill(a *rdv.Appointment) error {
 	var err error
 	a.Patient = x.patient
-	if a.Patient.BirthDate, err = rdv.ParseDate(x.birth); err != nil {
-		return fmt.Errorf("birth date of appointment %d: %w", a.ID, err)
+	// A removed patient's appointment keeps no birth date (CloseAccount).
+	if x.birth != "" {
+		if a.Patient.BirthDate, err = rdv.ParseDate(x.birth); err != nil {
+			return fmt.Errorf("birth date of appointment %d: %w", a.ID, err)
+		}
 	}
 	a.Guardian, a.Relationship, a.Card = nil, "", rdv.Card(x.card)
 	if a.Patient.GuardianID != 0 {

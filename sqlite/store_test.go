@@ -56,6 +56,10 @@ func (s rawStore) ClinicTokenRows(t *testing.T) [][][]byte {
 	return rawRows(t, s.path, "clinic_tokens")
 }
 
+func (s rawStore) TableRows(t *testing.T, table string) [][][]byte {
+	return rawRows(t, s.path, table)
+}
+
 // rawRows reads every row of table in the database file at path through
 // a connection of its own, each column as its bytes.
 func rawRows(t *testing.T, path, table string) [][][]byte {

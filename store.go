@@ -173,6 +173,7 @@ type Store interface {
 	FeeStore
 	ClinicTokenStore
 	WebhookStore
+	AuditStore
 	PrivacyStore
 }
 

@@ -311,6 +311,9 @@ func (s *Store) SetAppointmentStatus(ctx context.Context, r rdv.AppointmentStatu
 		if err == nil && current.Status != r.Status && r.Status == rdv.NoShow {
 			err = insertEvent(ctx, tx, rdv.EventOf(rdv.EventNoShow, a, nil, r.Now))
 		}
+		if err == nil {
+			err = appendAudit(ctx, tx, rdv.NewAuditEvent(ctx, rdv.AuditAppointmentStatus, rdv.AppointmentRecords(a), r.Now))
+		}
 		return err
 	})
 	if err != nil {

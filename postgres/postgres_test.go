@@ -3,7 +3,9 @@ package postgres
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"rdv"
@@ -59,6 +61,32 @@ func (s rawStore) IdempotencyRows(t *testing.T) [][][]byte {
 
 func (s rawStore) ClinicTokenRows(t *testing.T) [][][]byte {
 	return rawRows(t, s.Store, "clinic_tokens")
+}
+
+// AuditSQL runs a statement with "?" placeholders; bypass turns the
+// triggers off for it (session_replication_role), as the owner of the
+// database can.
+func (s rawStore) AuditSQL(t *testing.T, bypass bool, query string, args ...any) error {
+	t.Helper()
+	n := 0
+	for strings.Contains(query, "?") {
+		n++
+		query = strings.Replace(query, "?", fmt.Sprintf("$%d", n), 1)
+	}
+	tx, err := s.pool.Begin(t.Context())
+	if err != nil {
+		t.Fatalf("begin: %v", err)
+	}
+	defer tx.Rollback(t.Context())
+	if bypass {
+		if _, err := tx.Exec(t.Context(), `SET LOCAL session_replication_role = replica`); err != nil {
+			t.Fatalf("turn triggers off: %v", err)
+		}
+	}
+	if _, err := tx.Exec(t.Context(), query, args...); err != nil {
+		return err
+	}
+	return tx.Commit(t.Context())
 }
 
 func (s rawStore) TableRows(t *testing.T, table string) [][][]byte {

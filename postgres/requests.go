@@ -117,8 +117,10 @@ func (s *Store) CloseRequest(ctx context.Context, in rdv.CloseRequestInput) (rdv
 		if err := releaseFee(ctx, tx, in.ID, in.Now); err != nil {
 			return err
 		}
-		out, err = scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = $1`, in.ID))
-		return err
+		if out, err = scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = $1`, in.ID)); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, rdv.NewAuditEvent(ctx, rdv.AuditRequestClose, rdv.AuditRecords{Requests: []int64{in.ID}}, in.Now))
 	})
 	if err != nil {
 		return rdv.AppointmentRequest{}, err

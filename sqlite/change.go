@@ -40,7 +40,9 @@ func (s *Store) Cancel(ctx context.Context, r rdv.CancelRequest) (rdv.Appointmen
 	var ch rdv.SlotChanges
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
 		replayed, err := idempotent(tx, r.Idem, r.Now, &a, func() (err error) {
-			a, ch, err = cancel(tx, r)
+			if a, ch, err = cancel(tx, r); err == nil {
+				tx.auditChange(ctx, rdv.AuditAppointmentCancel, rdv.AppointmentRecords(a), r.Now)
+			}
 			return err
 		})
 		if replayed {
@@ -120,7 +122,9 @@ func (s *Store) Reschedule(ctx context.Context, r rdv.RescheduleRequest) (rdv.Ap
 	var ch rdv.SlotChanges
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
 		replayed, err := idempotent(tx, r.Idem, r.Now, &a, func() (err error) {
-			a, ch, err = reschedule(tx, r)
+			if a, ch, err = reschedule(tx, r); err == nil {
+				tx.auditChange(ctx, rdv.AuditAppointmentMove, rdv.AppointmentRecords(a), r.Now)
+			}
 			return err
 		})
 		if replayed {

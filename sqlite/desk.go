@@ -278,7 +278,9 @@ func savePlan(tx *wtx, c rdv.PlanChange) (rdv.SlotChanges, error) {
 func (s *Store) SetAppointmentStatus(ctx context.Context, r rdv.AppointmentStatusRequest) (rdv.Appointment, error) {
 	var a rdv.Appointment
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) (err error) {
-		a, err = setAppointmentStatus(tx, r)
+		if a, err = setAppointmentStatus(tx, r); err == nil {
+			tx.auditChange(ctx, rdv.AuditAppointmentStatus, rdv.AppointmentRecords(a), r.Now)
+		}
 		return err
 	}})
 	if err != nil {

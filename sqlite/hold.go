@@ -116,7 +116,9 @@ func (s *Store) ConfirmHold(ctx context.Context, r rdv.ConfirmRequest) (rdv.Appo
 	var ch rdv.SlotChanges
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
 		replayed, err := idempotent(tx, r.Idem, r.Now, &a, func() (err error) {
-			a, ch, err = confirmHold(tx, r)
+			if a, ch, err = confirmHold(tx, r); err == nil {
+				tx.auditChange(ctx, rdv.AuditAppointmentBook, rdv.AppointmentRecords(a), r.Now)
+			}
 			return err
 		})
 		if replayed {

@@ -118,6 +118,7 @@ func (s *Store) CloseRequest(ctx context.Context, in rdv.CloseRequestInput) (rdv
 			return err
 		}
 		out, err = scanRequest(tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, in.ID))
+		tx.auditChange(ctx, rdv.AuditRequestClose, rdv.AuditRecords{Requests: []int64{in.ID}}, in.Now)
 		return err
 	}})
 	if err != nil {

@@ -56,6 +56,26 @@ func (s rawStore) ClinicTokenRows(t *testing.T) [][][]byte {
 	return rawRows(t, s.path, "clinic_tokens")
 }
 
+// AuditSQL runs a statement on the database file through a connection of
+// its own; bypass drops the triggers that keep the trail append-only.
+func (s rawStore) AuditSQL(t *testing.T, bypass bool, query string, args ...any) error {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+s.path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatalf("open %s: %v", s.path, err)
+	}
+	defer db.Close()
+	if bypass {
+		for _, tr := range []string{"audit_events_no_update", "audit_events_no_delete", "audit_patients_no_delete"} {
+			if _, err := db.ExecContext(t.Context(), `DROP TRIGGER IF EXISTS `+tr); err != nil {
+				t.Fatalf("drop trigger %s: %v", tr, err)
+			}
+		}
+	}
+	_, err = db.ExecContext(t.Context(), query, args...)
+	return err
+}
+
 func (s rawStore) TableRows(t *testing.T, table string) [][][]byte {
 	return rawRows(t, s.path, table)
 }

@@ -201,7 +201,7 @@ func (w *writer) runBatch(batch []*command) {
 			w.abort(live, fmt.Errorf("savepoint: %w", err))
 			return
 		}
-		queued, events := len(tx.outbox), len(tx.events)
+		queued, events, audits := len(tx.outbox), len(tx.events), len(tx.audits)
 		errs[i] = mapError(c.run(tx))
 		if errs[i] == nil {
 			if err := w.exec("RELEASE cmd"); err != nil {
@@ -212,6 +212,7 @@ func (w *writer) runBatch(batch []*command) {
 		}
 		tx.outbox = tx.outbox[:queued] // the failed write's messages go with it
 		tx.events = tx.events[:events]
+		tx.audits = tx.audits[:audits]
 		if err := w.exec("ROLLBACK TO cmd"); err != nil {
 			w.abort(live, fmt.Errorf("roll back to savepoint: %w", err))
 			return
@@ -226,6 +227,10 @@ func (w *writer) runBatch(batch []*command) {
 		return
 	}
 	if err := insertEvents(tx, tx.events); err != nil {
+		w.abort(live, err)
+		return
+	}
+	if err := insertAudit(tx, tx.audits); err != nil {
 		w.abort(live, err)
 		return
 	}
@@ -283,6 +288,9 @@ type wtx struct {
 	// (queueEvent), written like outbox.
 	events   []rdv.AppointmentEvent
 	webhooks *atomic.Bool
+	// audits are the audit events the batch's writes queued
+	// (queueAudit), appended to the trail like outbox.
+	audits []rdv.AuditEvent
 }
 
 // queueMessages adds messages to the outbox in the batch's transaction.

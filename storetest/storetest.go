@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"ClinicIntegrations", runClinicIntegrations},
 		{"FeeLife", runFeeLife},
 		{"Waitlist", runWaitlist},
+		{"Audit", runAudit},
 		{"Privacy", runPrivacy},
 	}
 	for _, p := range parts {

@@ -142,15 +142,6 @@ func (g *gate) wait(ctx context.Context, w *waiter) Outcome {
 	return TimedOut
 }
 
-// acquire is enter then, if queued, wait.
-func (g *gate) acquire(ctx context.Context, c Class) Outcome {
-	out, w := g.enter(c)
-	if w == nil {
-		return out
-	}
-	return g.wait(ctx, w)
-}
-
 // release ends one admitted unit of work that took rtt, and hands its
 // place to the waiters.
 func (g *gate) release(c Class, rtt time.Duration, dropped bool) {

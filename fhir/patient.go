@@ -55,13 +55,12 @@ func confirmInput(raw json.RawMessage) (booking.ConfirmInput, error) {
 		}
 		pat.BirthDate = d
 	}
-	for _, c := range p.Communication {
-		for _, code := range c.Language.Coding {
+	if len(p.Communication) > 0 { // the first is the preferred one
+		for _, code := range p.Communication[0].Language.Coding {
 			if l, _, _ := strings.Cut(code.Code, "-"); l == "fr" || l == "en" {
 				pat.Language = l
 			}
 		}
-		break // the first is the preferred one
 	}
 	ci := booking.ConfirmInput{Patient: pat, Channel: rdv.API}
 	if len(p.Contact) > 0 {

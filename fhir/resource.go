@@ -1,7 +1,6 @@
 package fhir
 
 import (
-	"encoding/json"
 	"time"
 
 	"rdv"
@@ -203,6 +202,3 @@ type Participant struct {
 // instant writes t as a FHIR instant in the clinics' time zone, with its
 // offset: a clinic's 09:00 reads 09:00 wherever the client is.
 func instant(t time.Time) string { return t.In(rdv.Toronto).Format(time.RFC3339) }
-
-// raw is a resource already encoded, for bundles that mix types.
-type raw = json.RawMessage

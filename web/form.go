@@ -47,17 +47,6 @@ func (f *form) Fail(name, key string) {
 	}
 }
 
-// hasErrors reports whether a field whose name starts with prefix has an
-// error ("" for the patient's own fields, which carry no prefix).
-func (f *form) hasErrors(prefix string) bool {
-	for name := range f.Errors {
-		if prefix == "" && !strings.HasPrefix(name, guardianPrefix) || prefix != "" && strings.HasPrefix(name, prefix) {
-			return true
-		}
-	}
-	return false
-}
-
 // labelled is a form field and the catalog key of its label.
 type labelled struct{ name, labelKey string }
 

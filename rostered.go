@@ -1,6 +1,7 @@
 package rdv
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"unicode"
@@ -68,4 +69,13 @@ func FoldName(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// SortRoster orders a clinic's roster as staff read it: by last name,
+// then first name, then patient. Stores sort it here, once the names are
+// opened: sealed names cannot be sorted in SQL.
+func SortRoster(entries []RosterEntry) {
+	slices.SortFunc(entries, func(a, b RosterEntry) int {
+		return cmp.Or(strings.Compare(a.LastName, b.LastName), strings.Compare(a.FirstName, b.FirstName), cmp.Compare(a.PatientID, b.PatientID))
+	})
 }

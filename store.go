@@ -173,8 +173,22 @@ type Store interface {
 	FeeStore
 	ClinicTokenStore
 	WebhookStore
+	KeyStore
 	AuditStore
 	PrivacyStore
+}
+
+// KeyStore reseals the patient data a store keeps when a new data key is
+// added (package fieldcrypt): the newest key seals, the older ones still
+// open what they sealed until the rotation has resealed it.
+type KeyStore interface {
+	// RotateKeys reseals with the newest key every value sealed with an
+	// older one, or kept in clear, batch rows to a transaction, while the
+	// store serves; it is resumable, and returns the rows resealed.
+	// progress, when not nil, hears each batch's table and row count.
+	RotateKeys(ctx context.Context, batch int, progress func(table string, rows int)) (int, error)
+	// StaleSealed counts the rows RotateKeys has left to reseal.
+	StaleSealed(ctx context.Context) (int, error)
 }
 
 // BookingStore keeps the network, its slots and its appointments. It is

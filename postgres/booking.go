@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"rdv"
+	"rdv/fieldcrypt"
 )
 
 // ConfirmHold turns a live hold into a booked appointment. The hold and its
@@ -75,12 +76,15 @@ func book(ctx context.Context, tx pgx.Tx, sl rdv.Slot, r rdv.ConfirmRequest, now
 	// written by the statement that writes the appointment, whose ID they
 	// take: no round trip more.
 	ms := newMessageColumns(a.Confirmations(rdv.MessageConfirmed, r.RemindBefore, r.CancelToken, now))
+	k := keysOf(tx)
 	err = tx.QueryRow(ctx, `WITH a AS (
 			INSERT INTO appointments (slot_id, patient_id, guardian_id, status, booked_by, channel, fee_cents, created_at, cancel_token_hash,
 				first_name, last_name, birth_date, phone, email, language,
 				guardian_first_name, guardian_last_name, guardian_birth_date, guardian_phone, guardian_email, guardian_language,
-				guardian_relationship, card, notify_email, notify_sms, account_id)
-			VALUES ($1, $2, $3, 'booked', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
+				guardian_relationship, card, notify_email, notify_sms, account_id,
+				email_index, phone_index, guardian_email_index, guardian_phone_index)
+			VALUES ($1, $2, $3, 'booked', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25,
+				$38, $39, $40, $41)
 			RETURNING id),
 		m AS (
 			INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, secret, due_at, created_at, reminder_at)
@@ -96,11 +100,13 @@ func book(ctx context.Context, tx pgx.Tx, sl rdv.Slot, r rdv.ConfirmRequest, now
 				AND 'appointment.booked' = ANY(e.events)))
 		SELECT id FROM a`,
 		sl.ID, p.ID, nullID(p.GuardianID), string(r.BookedBy), string(r.Channel), r.FeeCents, now, r.CancelTokenHash,
-		p.FirstName, p.LastName, dateValue(p.BirthDate), p.Phone, p.Email, p.Language,
-		g.FirstName, g.LastName, nullDate(g.BirthDate), g.Phone, g.Email, g.Language,
+		k.Seal(p.FirstName), k.Seal(p.LastName), nullText(k.Seal(birthText(p.BirthDate))), k.Seal(p.Phone), k.Seal(p.Email), p.Language,
+		k.Seal(g.FirstName), k.Seal(g.LastName), nullText(k.Seal(birthText(g.BirthDate))), k.Seal(g.Phone), k.Seal(g.Email), g.Language,
 		string(a.Relationship), string(r.Card), r.Notify.Email, r.Notify.SMS, nullID(r.AccountID),
 		ms.kinds, ms.channels, ms.tos, ms.langs, ms.secrets, ms.due, ms.reminders,
-		sl.ClinicID, sl.PractitionerID, string(sl.Service), dbTime(sl.Start), dbTime(sl.End)).Scan(&a.ID)
+		sl.ClinicID, sl.PractitionerID, string(sl.Service), dbTime(sl.Start), dbTime(sl.End),
+		k.Index(fieldcrypt.KindEmail, p.Email), k.Index(fieldcrypt.KindPhone, p.Phone),
+		k.Index(fieldcrypt.KindEmail, g.Email), k.Index(fieldcrypt.KindPhone, g.Phone)).Scan(&a.ID)
 	if err != nil {
 		return rdv.Appointment{}, fmt.Errorf("write appointment: %w", err)
 	}
@@ -112,7 +118,7 @@ func book(ctx context.Context, tx pgx.Tx, sl rdv.Slot, r rdv.ConfirmRequest, now
 // found by the booking's health number must be on the roster, and named
 // and born as the booking says (rdv.RosterEntry.Registers).
 func checkRostered(ctx context.Context, tx pgx.Tx, sl rdv.Slot, p rdv.Patient) error {
-	e, err := scanRosterEntry(tx.QueryRow(ctx, `SELECT `+rosterColumns+` FROM roster r JOIN patients p ON p.id = r.patient_id
+	e, err := scanRosterEntry(keysOf(tx), tx.QueryRow(ctx, `SELECT `+rosterColumns+` FROM roster r JOIN patients p ON p.id = r.patient_id
 		WHERE r.clinic_id = $1 AND r.patient_id = $2`, sl.ClinicID, p.ID))
 	switch {
 	case errors.Is(err, pgx.ErrNoRows) || err == nil && !e.Registers(p):
@@ -185,7 +191,7 @@ func cancel(ctx context.Context, tx pgx.Tx, r rdv.CancelRequest, ch *rdv.SlotCha
 	}
 	switch {
 	case status == rdv.Cancelled:
-		return readAppointment(ctx, tx, r.AppointmentID, "", false)
+		return readAppointment(ctx, tx, keysOf(tx), r.AppointmentID, "", false)
 	case status != rdv.Booked:
 		return rdv.Appointment{}, rdv.Errorf(rdv.ECONFLICT, "appointment %d is %s", r.AppointmentID, status)
 	case !start.After(r.Now):
@@ -205,7 +211,7 @@ func cancel(ctx context.Context, tx pgx.Tx, r rdv.CancelRequest, ch *rdv.SlotCha
 			return rdv.Appointment{}, err
 		}
 	}
-	a, err := readAppointment(ctx, tx, r.AppointmentID, "", false)
+	a, err := readAppointment(ctx, tx, keysOf(tx), r.AppointmentID, "", false)
 	if err != nil {
 		return rdv.Appointment{}, err
 	}
@@ -295,7 +301,7 @@ func reschedule(ctx context.Context, tx pgx.Tx, r rdv.RescheduleRequest, ch *rdv
 	if ch.Freed, err = scanSlots(rows); err != nil {
 		return rdv.Appointment{}, err
 	}
-	a, err := readAppointment(ctx, tx, r.AppointmentID, "", false)
+	a, err := readAppointment(ctx, tx, keysOf(tx), r.AppointmentID, "", false)
 	if err != nil {
 		return rdv.Appointment{}, err
 	}

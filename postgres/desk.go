@@ -37,7 +37,7 @@ func (s *Store) Agenda(ctx context.Context, clinicID int64, from, to time.Time) 
 		var notifyEmail, notifySMS *bool
 		var people peopleScan
 		dest := append(append(sl.dest(), &id, &status, &bookedBy, &channel, &fee, &created,
-			&revision, &notifyEmail, &notifySMS, &accountID), people.dest()...)
+			&revision, &notifyEmail, &notifySMS, &accountID), people.dest(s.opts.Keys)...)
 		for rows.Next() {
 			if err := rows.Scan(dest...); err != nil {
 				return err
@@ -48,7 +48,9 @@ func (s *Store) Agenda(ctx context.Context, clinicID int64, from, to time.Time) 
 					BookedBy: rdv.BookedBy(deref(bookedBy)), Channel: rdv.Channel(deref(channel)), FeeCents: deref(fee),
 					CreatedAt: deref(created).UTC(), Revision: deref(revision),
 					Notify: rdv.Notify{Email: deref(notifyEmail), SMS: deref(notifySMS)}, AccountID: deref(accountID)}
-				people.fill(e.Appointment)
+				if err := people.fill(e.Appointment); err != nil {
+					return err
+				}
 			}
 			out = append(out, e)
 		}
@@ -307,7 +309,7 @@ func (s *Store) SetAppointmentStatus(ctx context.Context, r rdv.AppointmentStatu
 				return fmt.Errorf("write status: %w", err)
 			}
 		}
-		a, err = readAppointment(ctx, tx, r.AppointmentID, "", false)
+		a, err = readAppointment(ctx, tx, keysOf(tx), r.AppointmentID, "", false)
 		if err == nil && current.Status != r.Status && r.Status == rdv.NoShow {
 			err = insertEvent(ctx, tx, rdv.EventOf(rdv.EventNoShow, a, nil, r.Now))
 		}

@@ -75,8 +75,9 @@ func bookedIn(ctx context.Context, tx pgx.Tx, in rdv.Incident, clinics []int64) 
 		var a rdv.Appointment
 		var g rdv.Patient
 		var guardianID *int64
-		if err := rows.Scan(&a.ID, &a.Revision, &a.Notify.Email, &a.Notify.SMS, &a.Patient.Email, &a.Patient.Phone, &a.Patient.Language,
-			&guardianID, &g.Email, &g.Phone, &g.Language); err != nil {
+		k := keysOf(tx)
+		if err := rows.Scan(&a.ID, &a.Revision, &a.Notify.Email, &a.Notify.SMS, opened{k, &a.Patient.Email}, opened{k, &a.Patient.Phone}, &a.Patient.Language,
+			&guardianID, opened{k, &g.Email}, opened{k, &g.Phone}, &g.Language); err != nil {
 			return nil, fmt.Errorf("appointments of incident %d: %w", in.ID, err)
 		}
 		if guardianID != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"rdv"
+	"rdv/fieldcrypt"
 )
 
 // Empty reports whether no network has been loaded.
@@ -34,7 +35,7 @@ func (s *Store) LoadNetwork(ctx context.Context, n rdv.NetworkLoad, progress fun
 		return mapError(fmt.Errorf("load network: %w", err))
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	if err := loadNetwork(ctx, tx, n, progress); err != nil {
+	if err := loadNetwork(ctx, keyedTx{tx, s.opts.Keys}, n, progress); err != nil {
 		return mapError(fmt.Errorf("load network: %w", err))
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -85,10 +86,12 @@ func loadNetwork(ctx context.Context, tx pgx.Tx, n rdv.NetworkLoad, progress fun
 		}); err != nil {
 		return err
 	}
-	if err := copyRows(ctx, tx, "patients", []string{"id", "first_name", "last_name", "birth_date", "health_number", "phone", "email", "language", "guardian_id"},
+	k := keysOf(tx)
+	if err := copyRows(ctx, tx, "patients", []string{"id", "first_name", "last_name", "birth_date", "health_number", "health_index", "phone", "email", "language", "guardian_id"},
 		len(n.Patients), func(i int) ([]any, error) {
 			p := n.Patients[i]
-			return []any{p.ID, p.FirstName, p.LastName, dateValue(p.BirthDate), nullText(p.HealthNumber), p.Phone, p.Email, p.Language, nullID(p.GuardianID)}, nil
+			return []any{p.ID, k.Seal(p.FirstName), k.Seal(p.LastName), nullText(k.Seal(birthText(p.BirthDate))), nullText(k.Seal(p.HealthNumber)),
+				nullText(k.Index(fieldcrypt.KindHealthNumber, p.HealthNumber)), k.Seal(p.Phone), k.Seal(p.Email), p.Language, nullID(p.GuardianID)}, nil
 		}); err != nil {
 		return err
 	}
@@ -112,7 +115,7 @@ func loadNetwork(ctx context.Context, tx pgx.Tx, n rdv.NetworkLoad, progress fun
 		people[n.Patients[i].ID] = &n.Patients[i]
 	}
 	if err := copyRows(ctx, tx, "appointments", []string{"id", "slot_id", "patient_id", "status", "booked_by", "channel", "fee_cents", "created_at", "cancel_token_hash",
-		"first_name", "last_name", "birth_date", "phone", "email", "language"},
+		"first_name", "last_name", "birth_date", "phone", "email", "language", "email_index", "phone_index"},
 		len(booked), func(i int) ([]any, error) {
 			b := booked[i]
 			p, ok := people[b.patientID]
@@ -120,7 +123,8 @@ func loadNetwork(ctx context.Context, tx pgx.Tx, n rdv.NetworkLoad, progress fun
 				return nil, rdv.Errorf(rdv.EINVALID, "slot %d: unknown patient %d", b.slotID, b.patientID)
 			}
 			return []any{int64(i + 1), b.slotID, b.patientID, string(rdv.Booked), string(rdv.ByStaff), string(rdv.Phone), int64(0), b.createdAt, "",
-				p.FirstName, p.LastName, dateValue(p.BirthDate), p.Phone, p.Email, p.Language}, nil
+				k.Seal(p.FirstName), k.Seal(p.LastName), nullText(k.Seal(birthText(p.BirthDate))), k.Seal(p.Phone), k.Seal(p.Email), p.Language,
+				k.Index(fieldcrypt.KindEmail, p.Email), k.Index(fieldcrypt.KindPhone, p.Phone)}, nil
 		}); err != nil {
 		return err
 	}

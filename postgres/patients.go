@@ -9,13 +9,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"rdv"
+	"rdv/fieldcrypt"
 )
 
 const patientAccountColumns = `id, coalesce(email, ''), coalesce(phone, ''), language, notify_email, notify_sms, consent_at, created_at`
 
-func scanPatientAccount(r pgx.Row, extra ...any) (rdv.PatientAccount, error) {
+func scanPatientAccount(k *fieldcrypt.Keys, r pgx.Row, extra ...any) (rdv.PatientAccount, error) {
 	var a rdv.PatientAccount
-	err := r.Scan(append([]any{&a.ID, &a.Email, &a.Phone, &a.Language, &a.Notify.Email, &a.Notify.SMS, &a.ConsentAt, &a.CreatedAt}, extra...)...)
+	err := r.Scan(append([]any{&a.ID, opened{k, &a.Email}, opened{k, &a.Phone}, &a.Language, &a.Notify.Email, &a.Notify.SMS, &a.ConsentAt, &a.CreatedAt}, extra...)...)
 	a.ConsentAt, a.CreatedAt = a.ConsentAt.UTC(), a.CreatedAt.UTC()
 	return a, err
 }
@@ -27,7 +28,7 @@ func (s *Store) PatientSessionByTokenHash(ctx context.Context, hash string, now 
 	var a rdv.PatientAccount
 	err := s.withConn(ctx, "read patient session", func(c *pgx.Conn) error {
 		var err error
-		a, err = scanPatientAccount(c.QueryRow(ctx, `SELECT a.id, coalesce(a.email, ''), coalesce(a.phone, ''), a.language,
+		a, err = scanPatientAccount(s.opts.Keys, c.QueryRow(ctx, `SELECT a.id, coalesce(a.email, ''), coalesce(a.phone, ''), a.language,
 				a.notify_email, a.notify_sms, a.consent_at, a.created_at, s.token_hash, s.account_id, s.csrf_token, s.created_at, s.expires_at
 			FROM patient_sessions s JOIN patient_accounts a ON a.id = s.account_id
 			WHERE s.token_hash = $1 AND s.expires_at > $2`, hash, now),
@@ -58,7 +59,7 @@ func (s *Store) PatientAccount(ctx context.Context, id int64) (rdv.PatientAccoun
 	var a rdv.PatientAccount
 	err := s.withConn(ctx, fmt.Sprintf("read patient account %d", id), func(c *pgx.Conn) error {
 		var err error
-		a, err = scanPatientAccount(c.QueryRow(ctx, `SELECT `+patientAccountColumns+` FROM patient_accounts WHERE id = $1`, id))
+		a, err = scanPatientAccount(s.opts.Keys, c.QueryRow(ctx, `SELECT `+patientAccountColumns+` FROM patient_accounts WHERE id = $1`, id))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return rdv.Errorf(rdv.ENOTFOUND, "patient account %d", id)
 		}
@@ -108,13 +109,15 @@ func (s *Store) AccountAppointments(ctx context.Context, accountID int64) ([]rdv
 			var people peopleScan
 			dest := append([]any{&a.ID, &status, &bookedBy, &channel, &a.FeeCents, &a.CreatedAt, &a.Revision,
 				&a.Notify.Email, &a.Notify.SMS, &a.AccountID}, sl.dest()...)
-			if err := rows.Scan(append(dest, people.dest()...)...); err != nil {
+			if err := rows.Scan(append(dest, people.dest(s.opts.Keys)...)...); err != nil {
 				return err
 			}
 			a.Status, a.BookedBy, a.Channel = rdv.AppointmentStatus(status), rdv.BookedBy(bookedBy), rdv.Channel(channel)
 			a.CreatedAt = a.CreatedAt.UTC()
 			a.Slot = sl.slot()
-			people.fill(&a)
+			if err := people.fill(&a); err != nil {
+				return err
+			}
 			out = append(out, a)
 		}
 		return rows.Err()

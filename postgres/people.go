@@ -10,14 +10,16 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"rdv"
+	"rdv/fieldcrypt"
 )
 
 const personColumns = `id, account_id, first_name, last_name, birth_date, health_number, relationship, created_at`
 
-func scanPerson(r pgx.Row) (rdv.Person, error) {
+func scanPerson(k *fieldcrypt.Keys, r pgx.Row) (rdv.Person, error) {
 	var p rdv.Person
 	var birth, rel string
-	if err := r.Scan(&p.ID, &p.AccountID, &p.FirstName, &p.LastName, &birth, &p.HealthNumber, &rel, &p.CreatedAt); err != nil {
+	if err := r.Scan(&p.ID, &p.AccountID, opened{k, &p.FirstName}, opened{k, &p.LastName}, opened{k, &birth}, opened{k, &p.HealthNumber},
+		&rel, &p.CreatedAt); err != nil {
 		return rdv.Person{}, err
 	}
 	var err error
@@ -41,7 +43,7 @@ func (s *Store) People(ctx context.Context, accountID int64) ([]rdv.Person, erro
 		}
 		defer rows.Close()
 		for rows.Next() {
-			p, err := scanPerson(rows)
+			p, err := scanPerson(s.opts.Keys, rows)
 			if err != nil {
 				return err
 			}
@@ -68,17 +70,19 @@ func (s *Store) SavePerson(ctx context.Context, p rdv.Person) (rdv.Person, error
 	var saved rdv.Person
 	err := s.inTx(ctx, fmt.Sprintf("save person of account %d", p.AccountID), func(tx pgx.Tx) error {
 		var row pgx.Row
+		k := keysOf(tx)
+		first, last, birth, health := k.Seal(p.FirstName), k.Seal(p.LastName), k.Seal(p.BirthDate.String()), k.Seal(p.HealthNumber)
 		if p.ID == 0 {
 			row = tx.QueryRow(ctx, `INSERT INTO account_people (account_id, first_name, last_name, birth_date, health_number, relationship, created_at)
 				SELECT id, $2, $3, $4, $5, $6, $7 FROM patient_accounts WHERE id = $1 RETURNING `+personColumns,
-				p.AccountID, p.FirstName, p.LastName, p.BirthDate.String(), p.HealthNumber, string(p.Relationship), dbTime(p.CreatedAt))
+				p.AccountID, first, last, birth, health, string(p.Relationship), dbTime(p.CreatedAt))
 		} else {
 			row = tx.QueryRow(ctx, `UPDATE account_people SET first_name = $3, last_name = $4, birth_date = $5, health_number = $6, relationship = $7
 				WHERE id = $1 AND account_id = $2 RETURNING `+personColumns,
-				p.ID, p.AccountID, p.FirstName, p.LastName, p.BirthDate.String(), p.HealthNumber, string(p.Relationship))
+				p.ID, p.AccountID, first, last, birth, health, string(p.Relationship))
 		}
 		var err error
-		saved, err = scanPerson(row)
+		saved, err = scanPerson(k, row)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows) && p.ID == 0:
 			return rdv.Errorf(rdv.ENOTFOUND, "patient account %d", p.AccountID)

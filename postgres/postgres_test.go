@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"rdv"
+	"rdv/fieldcrypt"
 	"rdv/postgres/pgtest"
 	"rdv/storetest"
 )
@@ -48,12 +49,31 @@ func mustOpen(t testing.TB, dbURL string, opts Options) *Store {
 func TestConformance(t *testing.T) {
 	serverURL(t)
 	storetest.Run(t, func(t *testing.T) rdv.Store {
-		return rawStore{mustOpen(t, mustCreateDB(t), Options{})}
+		keys, text := storetest.NewKeys(t)
+		url := mustCreateDB(t)
+		return rawStore{Store: mustOpen(t, url, Options{Keys: keys}), url: url, keys: text}
 	})
 }
 
 // rawStore is a store that the conformance suite can also read at rest.
-type rawStore struct{ *Store }
+type rawStore struct {
+	*Store
+	url  string
+	keys string // the text of the keys it was opened with
+}
+
+func (s rawStore) KeysText() string { return s.keys }
+
+// Reopen opens the store's database again with keys, closed when the
+// test ends.
+func (s rawStore) Reopen(t *testing.T, keys *fieldcrypt.Keys) (rdv.Store, error) {
+	r, err := Open(t.Context(), s.url, Options{MaxConns: 8, Log: slog.New(slog.DiscardHandler), Keys: keys})
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() { r.Close() })
+	return r, nil
+}
 
 func (s rawStore) IdempotencyRows(t *testing.T) [][][]byte {
 	return rawRows(t, s.Store, "idempotency_keys")

@@ -101,7 +101,7 @@ func closeAccount(ctx context.Context, tx pgx.Tx, r rdv.CloseAccountRequest) (rd
 	var ch rdv.SlotChanges
 	var email, phone string
 	err := tx.QueryRow(ctx, `SELECT coalesce(email, ''), coalesce(phone, '') FROM patient_accounts WHERE id = $1 FOR UPDATE`,
-		r.AccountID).Scan(&email, &phone)
+		r.AccountID).Scan(opened{keysOf(tx), &email}, opened{keysOf(tx), &phone})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return out, ch, rdv.Errorf(rdv.ENOTFOUND, "patient account %d", r.AccountID)
 	}
@@ -214,14 +214,15 @@ func eraseAccount(ctx context.Context, tx pgx.Tx, accountID int64, email, phone 
 		{"sign-in codes", `DELETE FROM signin_codes WHERE destination <> '' AND destination IN ($1, $2)`, []any{email, phone}},
 		{"appointments", `UPDATE appointments SET first_name = '', last_name = '', birth_date = NULL, phone = '', email = '',
 			guardian_id = NULL, guardian_first_name = '', guardian_last_name = '', guardian_birth_date = NULL, guardian_phone = '',
-			guardian_email = '', guardian_relationship = '', cancel_token_hash = '', account_id = NULL
+			guardian_email = '', guardian_relationship = '', cancel_token_hash = '', account_id = NULL,
+			email_index = '', phone_index = '', guardian_email_index = '', guardian_phone_index = ''
 			WHERE account_id = $1`, []any{accountID}},
 		{"requests", `UPDATE requests SET first_name = '', last_name = '', birth_date = $2, health_number = '', phone = '', email = '',
 			token_hash = '', account_id = 0, person_id = 0 WHERE account_id = $1`, []any{accountID, erased}},
 		{"rosters", `DELETE FROM roster WHERE patient_id = ANY($1)`, []any{patients}},
 		{"guardian links", `UPDATE patients SET guardian_id = NULL WHERE guardian_id = ANY($1)`, []any{patients}},
-		{"patients", `UPDATE patients SET first_name = '', last_name = '', birth_date = $2, health_number = NULL, phone = '', email = ''
-			WHERE id = ANY($1)`, []any{patients, erased}},
+		{"patients", `UPDATE patients SET first_name = '', last_name = '', birth_date = NULL, health_number = NULL, health_index = NULL, phone = '', email = ''
+			WHERE id = ANY($1)`, []any{patients}},
 		{"sessions", `DELETE FROM patient_sessions WHERE account_id = $1`, []any{accountID}},
 		{"people", `DELETE FROM account_people WHERE account_id = $1`, []any{accountID}},
 		{"consents", `DELETE FROM notification_consents WHERE account_id = $1`, []any{accountID}},

@@ -29,7 +29,7 @@ func (s *Store) AcceptProposal(ctx context.Context, r rdv.AcceptProposalRequest)
 			(proposalID == "" || proposalEnded(ctx, tx, req.ID, proposalID, rdv.ProposalAccepted)) {
 			// Accepted before (a retry, or a second click): the same booking.
 			ch.Replayed = true
-			a, err = readAppointment(ctx, tx, req.AppointmentID, "", false)
+			a, err = readAppointment(ctx, tx, keysOf(tx), req.AppointmentID, "", false)
 			return err
 		}
 		p, err := answerable(ctx, tx, req, proposalID)

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"rdv"
+	"rdv/fieldcrypt"
 )
 
 var _ rdv.ProposalStore = (*Store)(nil)
@@ -278,7 +279,7 @@ func checkRequestRostered(ctx context.Context, tx pgx.Tx, sl rdv.Slot, r rdv.App
 	p := r.Patient()
 	hn, err := rdv.NormalizeHealthNumber(p.HealthNumber)
 	if err == nil {
-		err = tx.QueryRow(ctx, `SELECT id FROM patients WHERE health_number = $1`, hn).Scan(&p.ID)
+		err = tx.QueryRow(ctx, `SELECT id FROM patients WHERE health_index = $1`, keysOf(tx).Index(fieldcrypt.KindHealthNumber, hn)).Scan(&p.ID)
 	}
 	if err != nil {
 		if errors.Is(err, pgx.ErrNoRows) || rdv.ErrorCode(err) == rdv.EINVALID {

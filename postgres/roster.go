@@ -8,19 +8,25 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"rdv"
+	"rdv/fieldcrypt"
 )
 
 // rosterColumns are an entry of roster r with its patient p's identity,
 // as stored.
 const rosterColumns = `r.clinic_id, r.patient_id, p.first_name, p.last_name, p.birth_date, coalesce(p.health_number, ''), coalesce(r.added_by, 0), r.added_at`
 
-func scanRosterEntry(r pgx.Row) (rdv.RosterEntry, error) {
+func scanRosterEntry(k *fieldcrypt.Keys, r pgx.Row) (rdv.RosterEntry, error) {
 	var e rdv.RosterEntry
-	var birth *time.Time // a guardian's row may have none
-	if err := r.Scan(&e.ClinicID, &e.PatientID, &e.FirstName, &e.LastName, &birth, &e.HealthNumber, &e.AddedBy, &e.AddedAt); err != nil {
+	var birth string // a guardian's row may have none
+	if err := r.Scan(&e.ClinicID, &e.PatientID, opened{k, &e.FirstName}, opened{k, &e.LastName}, opened{k, &birth}, opened{k, &e.HealthNumber},
+		&e.AddedBy, &e.AddedAt); err != nil {
 		return rdv.RosterEntry{}, err
 	}
-	e.BirthDate, e.AddedAt = dateOf(birth), e.AddedAt.UTC()
+	var err error
+	if e.BirthDate, err = dateText(birth); err != nil {
+		return rdv.RosterEntry{}, fmt.Errorf("patient %d: %w", e.PatientID, err)
+	}
+	e.AddedAt = e.AddedAt.UTC()
 	return e, nil
 }
 
@@ -50,7 +56,7 @@ func (s *Store) AddToRoster(ctx context.Context, e rdv.RosterEntry) (rdv.RosterE
 			ON CONFLICT (clinic_id, patient_id) DO NOTHING`, e.ClinicID, id, nullID(e.AddedBy), dbTime(e.AddedAt)); err != nil {
 			return fmt.Errorf("insert entry: %w", err)
 		}
-		out, err = scanRosterEntry(tx.QueryRow(ctx, `SELECT `+rosterColumns+` FROM roster r JOIN patients p ON p.id = r.patient_id
+		out, err = scanRosterEntry(keysOf(tx), tx.QueryRow(ctx, `SELECT `+rosterColumns+` FROM roster r JOIN patients p ON p.id = r.patient_id
 			WHERE r.clinic_id = $1 AND r.patient_id = $2`, e.ClinicID, id))
 		return err
 	})
@@ -75,18 +81,23 @@ func (s *Store) RemoveFromRoster(ctx context.Context, clinicID, patientID int64)
 	})
 }
 
-// Roster lists a clinic's registered patients by name.
+// Roster lists a clinic's registered patients by name (rdv.SortRoster:
+// names are sealed, so they sort once opened, not in SQL).
 func (s *Store) Roster(ctx context.Context, clinicID int64) ([]rdv.RosterEntry, error) {
-	return s.rosterEntries(ctx, fmt.Sprintf("roster of clinic %d", clinicID),
-		`r.clinic_id = $1 ORDER BY p.last_name, p.first_name, r.patient_id`, clinicID)
+	out, err := s.rosterEntries(ctx, fmt.Sprintf("roster of clinic %d", clinicID), `r.clinic_id = $1`, clinicID)
+	rdv.SortRoster(out)
+	return out, err
 }
 
 // RosteredClinics returns, by ID, the clinics where one of these people
 // is registered: the entries of their health numbers, kept when the
 // patient registered is the person (rdv.RosteredAmong).
 func (s *Store) RosteredClinics(ctx context.Context, people []rdv.Person) ([]int64, error) {
-	entries, err := s.rosterEntries(ctx, "rostered clinics",
-		`p.health_number = ANY($1::text[]) ORDER BY r.clinic_id`, rdv.HealthNumbersOf(people))
+	indexes := []string{}
+	for _, hn := range rdv.HealthNumbersOf(people) {
+		indexes = append(indexes, s.opts.Keys.Index(fieldcrypt.KindHealthNumber, hn))
+	}
+	entries, err := s.rosterEntries(ctx, "rostered clinics", `p.health_index = ANY($1::text[]) ORDER BY r.clinic_id`, indexes)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +117,7 @@ func (s *Store) rosterEntries(ctx context.Context, what, where string, args ...a
 		}
 		defer rows.Close()
 		for rows.Next() {
-			e, err := scanRosterEntry(rows)
+			e, err := scanRosterEntry(s.opts.Keys, rows)
 			if err != nil {
 				return err
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"rdv"
+	"rdv/fieldcrypt"
 )
 
 // IssueSignInCode records a code for r.To and writes the message that
@@ -174,31 +175,34 @@ func verifySignInCode(ctx context.Context, tx pgx.Tx, r rdv.VerifyCodeRequest) (
 // the contact was proved on, chosen now. Two sign-ins that make the same
 // account at once meet on the unique index: the second finds the first's.
 func accountOfContact(ctx context.Context, tx pgx.Tx, r rdv.VerifyCodeRequest, now time.Time) (rdv.PatientAccount, error) {
-	column := "email"
+	k := keysOf(tx)
+	column, kind := "email_index", fieldcrypt.KindEmail
 	if r.Channel == rdv.BySMS {
-		column = "phone"
+		column, kind = "phone_index", fieldcrypt.KindPhone
 	}
+	index := k.Index(kind, r.To)
 	find := `SELECT ` + patientAccountColumns + ` FROM patient_accounts WHERE ` + column + ` = $1`
-	a, err := scanPatientAccount(tx.QueryRow(ctx, find, r.To))
+	a, err := scanPatientAccount(k, tx.QueryRow(ctx, find, index))
 	switch {
 	case err == nil:
 		return a, nil
 	case !errors.Is(err, pgx.ErrNoRows):
 		return rdv.PatientAccount{}, fmt.Errorf("find account: %w", err)
 	}
-	var email, phone *string
+	var email, phone, emailIndex, phoneIndex *string
+	sealed := k.Seal(r.To)
 	if r.Channel == rdv.ByEmail {
-		email = &r.To
+		email, emailIndex = &sealed, &index
 	} else {
-		phone = &r.To
+		phone, phoneIndex = &sealed, &index
 	}
-	a, err = scanPatientAccount(tx.QueryRow(ctx, `INSERT INTO patient_accounts (email, phone, language, notify_email, notify_sms, consent_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (`+column+`) WHERE `+column+` IS NOT NULL DO NOTHING RETURNING `+patientAccountColumns,
-		email, phone, r.Language, r.Channel == rdv.ByEmail, r.Channel == rdv.BySMS, now))
+	a, err = scanPatientAccount(k, tx.QueryRow(ctx, `INSERT INTO patient_accounts (email, phone, email_index, phone_index, language, notify_email, notify_sms, consent_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (`+column+`) WHERE `+column+` IS NOT NULL DO NOTHING RETURNING `+patientAccountColumns,
+		email, phone, emailIndex, phoneIndex, r.Language, r.Channel == rdv.ByEmail, r.Channel == rdv.BySMS, now))
 	if errors.Is(err, pgx.ErrNoRows) {
 		// Made by a sign-in that committed since the look-up: this
 		// statement's snapshot is newer and sees it.
-		a, err = scanPatientAccount(tx.QueryRow(ctx, find, r.To))
+		a, err = scanPatientAccount(k, tx.QueryRow(ctx, find, index))
 	}
 	if err != nil {
 		return rdv.PatientAccount{}, fmt.Errorf("add account: %w", err)
@@ -212,12 +216,17 @@ func accountOfContact(ctx context.Context, tx pgx.Tx, r rdv.VerifyCodeRequest, n
 // guests' contacts, so that the planner can read them.
 func joinGuestBookings(ctx context.Context, tx pgx.Tx, accountID int64, channel rdv.MessageChannel, to string) error {
 	q := `UPDATE appointments SET account_id = $1 WHERE account_id IS NULL
-		AND ((email <> '' AND lower(email) = $2) OR (guardian_email <> '' AND lower(guardian_email) = $2))`
+		AND ((email_index <> '' AND email_index = $2) OR (guardian_email_index <> '' AND guardian_email_index = $2))`
+	index := keysOf(tx).Index(fieldcrypt.KindEmail, to)
 	if channel == rdv.BySMS {
 		q = `UPDATE appointments SET account_id = $1 WHERE account_id IS NULL
-			AND ((phone <> '' AND phone = $2) OR (guardian_phone <> '' AND guardian_phone = $2))`
+			AND ((phone_index <> '' AND phone_index = $2) OR (guardian_phone_index <> '' AND guardian_phone_index = $2))`
+		index = keysOf(tx).Index(fieldcrypt.KindPhone, to)
 	}
-	if _, err := tx.Exec(ctx, q, accountID, to); err != nil {
+	if index == "" {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, q, accountID, index); err != nil {
 		return fmt.Errorf("join guests' bookings to account %d: %w", accountID, err)
 	}
 	return nil

@@ -23,6 +23,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	"rdv"
+	"rdv/fieldcrypt"
 )
 
 //go:embed migrations/*.sql
@@ -43,6 +44,10 @@ type Options struct {
 	// ChangeRetention is how long the slot change log is kept for watchers
 	// that reconnect (default 10 minutes).
 	ChangeRetention time.Duration
+	// Keys seal the patient data the store keeps (package fieldcrypt).
+	// Nil keeps it in clear: for tests and tools that hold no patient
+	// data; Open refuses nil keys on a database that holds sealed values.
+	Keys *fieldcrypt.Keys
 }
 
 // Store is the PostgreSQL store. It is safe for concurrent use.
@@ -101,6 +106,22 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		done:   make(chan struct{}),
 	}
 	go s.runNotifier(nctx)
+	first, err := s.checkKeys(ctx)
+	switch {
+	case rdv.ErrorCode(err) == rdv.EUNAVAILABLE:
+		// A server starts while the database is down, and serves what it
+		// can; the keys are checked by the next start that reaches it.
+		s.log.Warn("data keys not checked: the database is unreachable", "err", err)
+	case err != nil:
+		s.Close()
+		return nil, fmt.Errorf("open postgres: %w", err)
+	case first:
+		// The first start with keys seals the rows kept in clear before.
+		if _, err := s.RotateKeys(ctx, 0, nil); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("open postgres: seal the patient data kept in clear: %w", err)
+		}
+	}
 	return s, nil
 }
 
@@ -207,10 +228,11 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx pgx.Tx) error) (committing
 		return false, err
 	}
 	defer conn.Release()
-	tx, err := conn.Begin(ctx)
+	begun, err := conn.Begin(ctx)
 	if err != nil {
 		return false, err
 	}
+	tx := keyedTx{begun, s.opts.Keys}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback(context.WithoutCancel(ctx))
 		return false, err
@@ -268,4 +290,22 @@ func (s *Store) changed() {
 	case s.notify <- struct{}{}:
 	default:
 	}
+}
+
+// keyedTx is a transaction of the store with the keys that its writes
+// seal patient data with, so that a function handed the transaction
+// seals as the store does (keysOf).
+type keyedTx struct {
+	pgx.Tx
+	keys *fieldcrypt.Keys
+}
+
+// keysOf returns the keys of a transaction the store began. Any other
+// transaction is a mistake that would write patient data in clear.
+func keysOf(tx pgx.Tx) *fieldcrypt.Keys {
+	k, ok := tx.(keyedTx)
+	if !ok {
+		panic(fmt.Sprintf("postgres: a transaction %T without the store's keys", tx))
+	}
+	return k.keys
 }

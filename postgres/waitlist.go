@@ -51,7 +51,7 @@ func checkMoveOpen(ctx context.Context, tx pgx.Tx, r rdv.AppointmentRequest, now
 	} else if err != nil {
 		return fmt.Errorf("lock appointment %d: %w", r.MovesAppointment, err)
 	}
-	a, err := readAppointment(ctx, tx, r.MovesAppointment, "", false)
+	a, err := readAppointment(ctx, tx, keysOf(tx), r.MovesAppointment, "", false)
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func (s *Store) Agenda(ctx context.Context, clinicID int64, from, to time.Time) 
 		var created int64
 		var people peopleScan
 		sl, err := scanSlot(slotAndMore{rows, append([]any{&a.ID, &a.Status, &a.BookedBy, &a.Channel, &a.FeeCents, &created,
-			&a.Revision, &a.Notify.Email, &a.Notify.SMS, &a.AccountID}, people.dest()...)})
+			&a.Revision, &a.Notify.Email, &a.Notify.SMS, &a.AccountID}, people.dest(s.keys)...)})
 		if err != nil {
 			return nil, fmt.Errorf("agenda of clinic %d: %w", clinicID, mapError(err))
 		}

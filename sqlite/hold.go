@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/fieldcrypt"
 )
 
 // PlaceHold holds a free slot for a client until r.Now+r.TTL.
@@ -164,15 +165,19 @@ func confirmHold(tx *wtx, r rdv.ConfirmRequest) (rdv.Appointment, rdv.SlotChange
 	now := millis(r.Now)
 	p := a.Patient
 	a.Notify, a.AccountID = r.Notify, r.AccountID
+	k := tx.keys
 	if err := tx.row(`INSERT INTO appointments (slot_id, patient_id, guardian_id, status, booked_by, channel, fee_cents, cancel_token_hash, created_at, updated_at,
 			first_name, last_name, birth_date, phone, email, language,
 			guardian_first_name, guardian_last_name, guardian_birth_date, guardian_phone, guardian_email, guardian_language,
-			guardian_relationship, card, notify_email, notify_sms, account_id)
-		VALUES (?, ?, ?, 'booked', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			guardian_relationship, card, notify_email, notify_sms, account_id,
+			email_index, phone_index, guardian_email_index, guardian_phone_index)
+		VALUES (?, ?, ?, 'booked', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		slot.ID, p.ID, nullID(p.GuardianID), r.BookedBy, r.Channel, r.FeeCents, r.CancelTokenHash, now, now,
-		p.FirstName, p.LastName, p.BirthDate.String(), p.Phone, p.Email, p.Language,
-		g.FirstName, g.LastName, dateText(g.BirthDate), g.Phone, g.Email, g.Language,
-		string(a.Relationship), string(r.Card), a.Notify.Email, a.Notify.SMS, nullID(a.AccountID)).Scan(&a.ID); err != nil {
+		k.Seal(p.FirstName), k.Seal(p.LastName), k.Seal(p.BirthDate.String()), k.Seal(p.Phone), k.Seal(p.Email), p.Language,
+		k.Seal(g.FirstName), k.Seal(g.LastName), k.Seal(dateText(g.BirthDate)), k.Seal(g.Phone), k.Seal(g.Email), g.Language,
+		string(a.Relationship), string(r.Card), a.Notify.Email, a.Notify.SMS, nullID(a.AccountID),
+		k.Index(fieldcrypt.KindEmail, p.Email), k.Index(fieldcrypt.KindPhone, p.Phone),
+		k.Index(fieldcrypt.KindEmail, g.Email), k.Index(fieldcrypt.KindPhone, g.Phone)).Scan(&a.ID); err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, fmt.Errorf("insert appointment: %w", uniqueAs(err, rdv.ESLOTTAKEN, "slot %d already booked", slot.ID))
 	}
 	if err := bookSlot(tx, h.ID, slot.ID); err != nil {
@@ -193,7 +198,7 @@ func confirmHold(tx *wtx, r rdv.ConfirmRequest) (rdv.Appointment, rdv.SlotChange
 // found by the booking's health number must be on the roster, and named
 // and born as the booking says (rdv.RosterEntry.Registers).
 func checkRostered(tx *wtx, slot rdv.Slot, p rdv.Patient) error {
-	e, err := scanRosterEntry(tx.row(`SELECT `+rosterColumns+` FROM roster r JOIN patients p ON p.id = r.patient_id
+	e, err := scanRosterEntry(tx.keys, tx.row(`SELECT `+rosterColumns+` FROM roster r JOIN patients p ON p.id = r.patient_id
 		WHERE r.clinic_id = ? AND r.patient_id = ?`, slot.ClinicID, p.ID))
 	switch {
 	case isNoRows(err) || err == nil && !e.Registers(p):
@@ -226,8 +231,9 @@ func bookSlot(tx *wtx, holdID string, slotID int64) error {
 // finds: a name alone never files a booking under someone else.
 func findOrAddPatient(tx *wtx, p rdv.Patient) (int64, error) {
 	var id int64
+	k := tx.keys
 	if p.HealthNumber != "" {
-		err := tx.row(`SELECT id FROM patients WHERE health_number = ?`, p.HealthNumber).Scan(&id)
+		err := tx.row(`SELECT id FROM patients WHERE health_index = ?`, k.Index(fieldcrypt.KindHealthNumber, p.HealthNumber)).Scan(&id)
 		switch {
 		case err == nil:
 			return id, nil
@@ -235,9 +241,10 @@ func findOrAddPatient(tx *wtx, p rdv.Patient) (int64, error) {
 			return 0, fmt.Errorf("find patient: %w", mapError(err))
 		}
 	}
-	err := tx.row(`INSERT INTO patients (first_name, last_name, birth_date, health_number, phone, email, language, guardian_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		p.FirstName, p.LastName, dateText(p.BirthDate), nullString(p.HealthNumber), p.Phone, p.Email, p.Language, nullID(p.GuardianID)).Scan(&id)
+	err := tx.row(`INSERT INTO patients (first_name, last_name, birth_date, health_number, health_index, phone, email, language, guardian_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		k.Seal(p.FirstName), k.Seal(p.LastName), k.Seal(dateText(p.BirthDate)), nullString(k.Seal(p.HealthNumber)),
+		nullString(k.Index(fieldcrypt.KindHealthNumber, p.HealthNumber)), k.Seal(p.Phone), k.Seal(p.Email), p.Language, nullID(p.GuardianID)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("add patient: %w", mapError(err))
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/fieldcrypt"
 )
 
 // LoadNetwork writes a whole network into an empty store. It is built for
@@ -22,7 +23,7 @@ import (
 // into the database with synchronous=FULL.
 func (s *Store) LoadNetwork(ctx context.Context, n rdv.NetworkLoad, progress func(done, total int)) error {
 	err := s.writer.submit(ctx, &command{exclusive: func(ctx context.Context, conn *sql.Conn) error {
-		return loadNetwork(ctx, conn, n, progress)
+		return loadNetwork(ctx, conn, s.keys, n, progress)
 	}})
 	if err != nil {
 		return fmt.Errorf("load network: %w", err)
@@ -30,7 +31,7 @@ func (s *Store) LoadNetwork(ctx context.Context, n rdv.NetworkLoad, progress fun
 	return nil
 }
 
-func loadNetwork(ctx context.Context, conn *sql.Conn, n rdv.NetworkLoad, progress func(done, total int)) (err error) {
+func loadNetwork(ctx context.Context, conn *sql.Conn, k *fieldcrypt.Keys, n rdv.NetworkLoad, progress func(done, total int)) (err error) {
 	exec := func(q string, args ...any) error {
 		_, err := conn.ExecContext(ctx, q, args...)
 		return mapError(err)
@@ -64,7 +65,7 @@ func loadNetwork(ctx context.Context, conn *sql.Conn, n rdv.NetworkLoad, progres
 	if err := exec(`BEGIN IMMEDIATE`); err != nil {
 		return err
 	}
-	if err := loadInTx(ctx, conn, n, progress); err != nil {
+	if err := loadInTx(ctx, conn, k, n, progress); err != nil {
 		if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`); rerr != nil {
 			err = errors.Join(err, fmt.Errorf("rollback: %w", rerr))
 		}
@@ -76,7 +77,7 @@ func loadNetwork(ctx context.Context, conn *sql.Conn, n rdv.NetworkLoad, progres
 	return nil
 }
 
-func loadInTx(ctx context.Context, conn *sql.Conn, n rdv.NetworkLoad, progress func(done, total int)) error {
+func loadInTx(ctx context.Context, conn *sql.Conn, k *fieldcrypt.Keys, n rdv.NetworkLoad, progress func(done, total int)) error {
 	var loaded bool
 	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM clinics)`).Scan(&loaded); err != nil {
 		return mapError(err)
@@ -88,10 +89,10 @@ func loadInTx(ctx context.Context, conn *sql.Conn, n rdv.NetworkLoad, progress f
 	if err != nil {
 		return err
 	}
-	if err := loadPlaces(ctx, conn, n); err != nil {
+	if err := loadPlaces(ctx, conn, k, n); err != nil {
 		return err
 	}
-	if err := loadSlots(ctx, conn, n, progress); err != nil {
+	if err := loadSlots(ctx, conn, k, n, progress); err != nil {
 		return err
 	}
 	for _, ddl := range indexes {
@@ -131,7 +132,7 @@ func dropIndexes(ctx context.Context, conn *sql.Conn, tables ...string) ([]strin
 	return ddls, nil
 }
 
-func loadPlaces(ctx context.Context, conn *sql.Conn, n rdv.NetworkLoad) error {
+func loadPlaces(ctx context.Context, conn *sql.Conn, k *fieldcrypt.Keys, n rdv.NetworkLoad) error {
 	clinics := newBulk(ctx, conn, `INSERT INTO clinics (id, name, address, city, lat, lon, phone, services, languages, time_zone) VALUES `, "(?,?,?,?,?,?,?,?,?,?)", 10, 100)
 	for _, c := range n.Clinics {
 		tz := c.TimeZone
@@ -163,9 +164,11 @@ func loadPlaces(ctx context.Context, conn *sql.Conn, n rdv.NetworkLoad) error {
 	if err := plans.flush(); err != nil {
 		return fmt.Errorf("insert plans: %w", err)
 	}
-	patients := newBulk(ctx, conn, `INSERT INTO patients (id, first_name, last_name, birth_date, health_number, phone, email, language, guardian_id) VALUES `, "(?,?,?,?,?,?,?,?,?)", 9, 200)
+	patients := newBulk(ctx, conn, `INSERT INTO patients (id, first_name, last_name, birth_date, health_number, health_index, phone, email, language, guardian_id) VALUES `,
+		"(?,?,?,?,?,?,?,?,?,?)", 10, 200)
 	for _, p := range n.Patients {
-		if err := patients.add(nullID(p.ID), p.FirstName, p.LastName, p.BirthDate.String(), nullString(p.HealthNumber), p.Phone, p.Email, p.Language, nullID(p.GuardianID)); err != nil {
+		if err := patients.add(nullID(p.ID), k.Seal(p.FirstName), k.Seal(p.LastName), k.Seal(p.BirthDate.String()), nullString(k.Seal(p.HealthNumber)),
+			nullString(k.Index(fieldcrypt.KindHealthNumber, p.HealthNumber)), k.Seal(p.Phone), k.Seal(p.Email), p.Language, nullID(p.GuardianID)); err != nil {
 			return fmt.Errorf("insert patient %d: %w", p.ID, err)
 		}
 	}
@@ -192,7 +195,7 @@ type slotChunk struct {
 // are pulled and turned into statement arguments on a second goroutine
 // while this one inserts: generating a slot costs about as much as
 // inserting it, and the machine has more than one core.
-func loadSlots(ctx context.Context, conn *sql.Conn, n rdv.NetworkLoad, progress func(done, total int)) error {
+func loadSlots(ctx context.Context, conn *sql.Conn, k *fieldcrypt.Keys, n rdv.NetworkLoad, progress func(done, total int)) error {
 	chunks := make(chan *slotChunk, 8)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -245,11 +248,12 @@ func loadSlots(ctx context.Context, conn *sql.Conn, n rdv.NetworkLoad, progress 
 		people[n.Patients[i].ID] = &n.Patients[i]
 	}
 	appts := newBulk(ctx, conn, `INSERT INTO appointments (slot_id, patient_id, status, booked_by, channel, fee_cents, cancel_token_hash, created_at, updated_at,
-		first_name, last_name, birth_date, phone, email, language) VALUES `,
-		fmt.Sprintf("(?,?,'booked','self','web',0,'',%d,%d,?,?,?,?,?,?)", now, now), 8, 500)
+		first_name, last_name, birth_date, phone, email, language, email_index, phone_index) VALUES `,
+		fmt.Sprintf("(?,?,'booked','self','web',0,'',%d,%d,?,?,?,?,?,?,?,?)", now, now), 10, 400)
 	for _, b := range booked {
 		p := people[b[1]] // checked by produceSlots
-		if err := appts.add(b[0], b[1], p.FirstName, p.LastName, p.BirthDate.String(), p.Phone, p.Email, p.Language); err != nil {
+		if err := appts.add(b[0], b[1], k.Seal(p.FirstName), k.Seal(p.LastName), k.Seal(p.BirthDate.String()), k.Seal(p.Phone), k.Seal(p.Email), p.Language,
+			k.Index(fieldcrypt.KindEmail, p.Email), k.Index(fieldcrypt.KindPhone, p.Phone)); err != nil {
 			return fmt.Errorf("insert appointment of slot %d: %w", b[0], err)
 		}
 	}

@@ -6,14 +6,15 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/fieldcrypt"
 )
 
 const patientAccountColumns = `id, coalesce(email, ''), coalesce(phone, ''), language, notify_email, notify_sms, consent_at, created_at`
 
-func scanPatientAccount(sc scanner) (rdv.PatientAccount, error) {
+func scanPatientAccount(k *fieldcrypt.Keys, sc scanner) (rdv.PatientAccount, error) {
 	var a rdv.PatientAccount
 	var consent, created int64
-	if err := sc.Scan(&a.ID, &a.Email, &a.Phone, &a.Language, &a.Notify.Email, &a.Notify.SMS, &consent, &created); err != nil {
+	if err := sc.Scan(&a.ID, opened{k, &a.Email}, opened{k, &a.Phone}, &a.Language, &a.Notify.Email, &a.Notify.SMS, &consent, &created); err != nil {
 		return rdv.PatientAccount{}, err
 	}
 	a.ConsentAt, a.CreatedAt = fromMillis(consent), fromMillis(created)
@@ -25,7 +26,7 @@ func scanPatientAccount(sc scanner) (rdv.PatientAccount, error) {
 func (s *Store) PatientSessionByTokenHash(ctx context.Context, hash string, now time.Time) (rdv.PatientSession, rdv.PatientAccount, error) {
 	var se rdv.PatientSession
 	var created, expires int64
-	a, err := scanPatientAccount(scanPlus{s.r(ctx).row(`SELECT a.id, coalesce(a.email, ''), coalesce(a.phone, ''), a.language,
+	a, err := scanPatientAccount(s.keys, scanPlus{s.r(ctx).row(`SELECT a.id, coalesce(a.email, ''), coalesce(a.phone, ''), a.language,
 			a.notify_email, a.notify_sms, a.consent_at, a.created_at, s.token_hash, s.account_id, s.csrf_token, s.created_at, s.expires_at
 		FROM patient_sessions s JOIN patient_accounts a ON a.id = s.account_id
 		WHERE s.token_hash = ? AND s.expires_at > ?`, hash, millis(now)),
@@ -55,7 +56,7 @@ func (s *Store) DeletePatientSession(ctx context.Context, hash string) error {
 
 // PatientAccount returns a patient account by ID.
 func (s *Store) PatientAccount(ctx context.Context, id int64) (rdv.PatientAccount, error) {
-	a, err := scanPatientAccount(s.r(ctx).row(`SELECT `+patientAccountColumns+` FROM patient_accounts WHERE id = ?`, id))
+	a, err := scanPatientAccount(s.keys, s.r(ctx).row(`SELECT `+patientAccountColumns+` FROM patient_accounts WHERE id = ?`, id))
 	if isNoRows(err) {
 		return rdv.PatientAccount{}, rdv.Errorf(rdv.ENOTFOUND, "patient account %d", id)
 	}
@@ -106,7 +107,7 @@ func (s *Store) AccountAppointments(ctx context.Context, accountID int64) ([]rdv
 		var created int64
 		var people peopleScan
 		a.Slot, err = scanSlot(slotAndMore{rows, append([]any{&a.ID, &a.Status, &a.BookedBy, &a.Channel, &a.FeeCents, &created, &a.Revision,
-			&a.Notify.Email, &a.Notify.SMS, &a.AccountID}, people.dest()...)})
+			&a.Notify.Email, &a.Notify.SMS, &a.AccountID}, people.dest(s.keys)...)})
 		if err != nil {
 			return nil, fmt.Errorf("appointments of account %d: %w", accountID, mapError(err))
 		}

@@ -6,15 +6,17 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/fieldcrypt"
 )
 
 const personColumns = `id, account_id, first_name, last_name, birth_date, health_number, relationship, created_at`
 
-func scanPerson(sc scanner) (rdv.Person, error) {
+func scanPerson(k *fieldcrypt.Keys, sc scanner) (rdv.Person, error) {
 	var p rdv.Person
 	var birth string
 	var created int64
-	if err := sc.Scan(&p.ID, &p.AccountID, &p.FirstName, &p.LastName, &birth, &p.HealthNumber, &p.Relationship, &created); err != nil {
+	if err := sc.Scan(&p.ID, &p.AccountID, opened{k, &p.FirstName}, opened{k, &p.LastName}, opened{k, &birth}, opened{k, &p.HealthNumber},
+		&p.Relationship, &created); err != nil {
 		return rdv.Person{}, err
 	}
 	var err error
@@ -36,7 +38,7 @@ func (s *Store) People(ctx context.Context, accountID int64) ([]rdv.Person, erro
 	defer rows.Close()
 	var out []rdv.Person
 	for rows.Next() {
-		p, err := scanPerson(rows)
+		p, err := scanPerson(s.keys, rows)
 		if err != nil {
 			return nil, fmt.Errorf("people of account %d: %w", accountID, mapError(err))
 		}
@@ -73,16 +75,18 @@ func (s *Store) SavePerson(ctx context.Context, p rdv.Person) (rdv.Person, error
 
 func savePerson(tx *wtx, p rdv.Person) (rdv.Person, error) {
 	var row row
+	k := tx.keys
+	first, last, birth, health := k.Seal(p.FirstName), k.Seal(p.LastName), k.Seal(p.BirthDate.String()), k.Seal(p.HealthNumber)
 	if p.ID == 0 {
 		row = tx.row(`INSERT INTO account_people (account_id, first_name, last_name, birth_date, health_number, relationship, created_at)
 			SELECT id, ?, ?, ?, ?, ?, ? FROM patient_accounts WHERE id = ? RETURNING `+personColumns,
-			p.FirstName, p.LastName, p.BirthDate.String(), p.HealthNumber, p.Relationship, millis(p.CreatedAt), p.AccountID)
+			first, last, birth, health, p.Relationship, millis(p.CreatedAt), p.AccountID)
 	} else {
 		row = tx.row(`UPDATE account_people SET first_name = ?, last_name = ?, birth_date = ?, health_number = ?, relationship = ?
 			WHERE id = ? AND account_id = ? RETURNING `+personColumns,
-			p.FirstName, p.LastName, p.BirthDate.String(), p.HealthNumber, p.Relationship, p.ID, p.AccountID)
+			first, last, birth, health, p.Relationship, p.ID, p.AccountID)
 	}
-	saved, err := scanPerson(row)
+	saved, err := scanPerson(tx.keys, row)
 	switch {
 	case isNoRows(err) && p.ID == 0:
 		return rdv.Person{}, rdv.Errorf(rdv.ENOTFOUND, "patient account %d", p.AccountID)

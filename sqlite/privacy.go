@@ -96,7 +96,7 @@ func closeAccount(tx *wtx, r rdv.CloseAccountRequest) (rdv.ClosedAccount, rdv.Sl
 	var out rdv.ClosedAccount
 	var ch rdv.SlotChanges
 	var email, phone string
-	err := tx.row(`SELECT coalesce(email, ''), coalesce(phone, '') FROM patient_accounts WHERE id = ?`, r.AccountID).Scan(&email, &phone)
+	err := tx.row(`SELECT coalesce(email, ''), coalesce(phone, '') FROM patient_accounts WHERE id = ?`, r.AccountID).Scan(opened{tx.keys, &email}, opened{tx.keys, &phone})
 	if isNoRows(err) {
 		return out, ch, rdv.Errorf(rdv.ENOTFOUND, "patient account %d", r.AccountID)
 	}
@@ -207,13 +207,14 @@ func eraseAccount(tx *wtx, accountID int64, email, phone string) (int, error) {
 		{"sign-in codes", `DELETE FROM signin_codes WHERE destination <> '' AND destination IN (?, ?)`, []any{email, phone}},
 		{"appointments", `UPDATE appointments SET first_name = '', last_name = '', birth_date = '', phone = '', email = '',
 			guardian_id = NULL, guardian_first_name = '', guardian_last_name = '', guardian_birth_date = '', guardian_phone = '',
-			guardian_email = '', guardian_relationship = '', cancel_token_hash = '', account_id = NULL
+			guardian_email = '', guardian_relationship = '', cancel_token_hash = '', account_id = NULL,
+			email_index = '', phone_index = '', guardian_email_index = '', guardian_phone_index = ''
 			WHERE account_id = ?`, []any{accountID}},
 		{"requests", `UPDATE requests SET first_name = '', last_name = '', birth_date = ?, health_number = '', phone = '', email = '',
 			token_hash = '', account_id = 0, person_id = 0 WHERE account_id = ?`, []any{rdv.ErasedBirthDate.String(), accountID}},
 		{"rosters", `DELETE FROM roster WHERE patient_id IN (SELECT value FROM json_each(?))`, []any{jsonIDs(patients)}},
 		{"guardian links", `UPDATE patients SET guardian_id = NULL WHERE guardian_id IN (SELECT value FROM json_each(?))`, []any{jsonIDs(patients)}},
-		{"patients", `UPDATE patients SET first_name = '', last_name = '', birth_date = '', health_number = NULL, phone = '', email = ''
+		{"patients", `UPDATE patients SET first_name = '', last_name = '', birth_date = '', health_number = NULL, health_index = NULL, phone = '', email = ''
 			WHERE id IN (SELECT value FROM json_each(?))`, []any{jsonIDs(patients)}},
 		{"sessions", `DELETE FROM patient_sessions WHERE account_id = ?`, []any{accountID}},
 		{"people", `DELETE FROM account_people WHERE account_id = ?`, []any{accountID}},

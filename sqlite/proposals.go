@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/fieldcrypt"
 )
 
 var _ rdv.ProposalStore = (*Store)(nil)
@@ -354,7 +355,7 @@ func checkRequestRostered(tx *wtx, sl rdv.Slot, r rdv.AppointmentRequest) error 
 	p := r.Patient()
 	hn, err := rdv.NormalizeHealthNumber(p.HealthNumber)
 	if err == nil {
-		err = tx.row(`SELECT id FROM patients WHERE health_number = ?`, hn).Scan(&p.ID)
+		err = tx.row(`SELECT id FROM patients WHERE health_index = ?`, tx.keys.Index(fieldcrypt.KindHealthNumber, hn)).Scan(&p.ID)
 	}
 	if err != nil {
 		if isNoRows(err) || rdv.ErrorCode(err) == rdv.EINVALID {

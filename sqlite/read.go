@@ -10,9 +10,10 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/fieldcrypt"
 )
 
-func (s *Store) r(ctx context.Context) rtx { return rtx{ctx: ctx, stmts: s.reads} }
+func (s *Store) r(ctx context.Context) rtx { return rtx{ctx: ctx, stmts: s.reads, keys: s.keys} }
 
 // Empty reports whether no network has been loaded.
 func (s *Store) Empty(ctx context.Context) (bool, error) {
@@ -262,8 +263,10 @@ func (s *Store) Hold(ctx context.Context, id string) (rdv.Hold, error) {
 func (s *Store) Patient(ctx context.Context, id int64) (rdv.Patient, error) {
 	var p rdv.Patient
 	var birth string
+	k := s.keys
 	err := s.r(ctx).row(`SELECT id, first_name, last_name, birth_date, coalesce(health_number, ''), phone, email, language, coalesce(guardian_id, 0)
-		FROM patients WHERE id = ?`, id).Scan(&p.ID, &p.FirstName, &p.LastName, &birth, &p.HealthNumber, &p.Phone, &p.Email, &p.Language, &p.GuardianID)
+		FROM patients WHERE id = ?`, id).Scan(&p.ID, opened{k, &p.FirstName}, opened{k, &p.LastName}, opened{k, &birth},
+		opened{k, &p.HealthNumber}, opened{k, &p.Phone}, opened{k, &p.Email}, &p.Language, &p.GuardianID)
 	if isNoRows(err) {
 		return rdv.Patient{}, rdv.Errorf(rdv.ENOTFOUND, "patient %d", id)
 	}
@@ -299,10 +302,12 @@ type peopleScan struct {
 	relationship, card   string
 }
 
-func (x *peopleScan) dest() []any {
+func (x *peopleScan) dest(k *fieldcrypt.Keys) []any {
 	p, g := &x.patient, &x.guardian
-	return []any{&p.ID, &p.FirstName, &p.LastName, &x.birth, &p.HealthNumber, &p.Phone, &p.Email, &p.Language, &p.GuardianID,
-		&g.FirstName, &g.LastName, &x.guardianBirth, &g.HealthNumber, &g.Phone, &g.Email, &g.Language, &x.relationship, &x.card}
+	return []any{&p.ID, opened{k, &p.FirstName}, opened{k, &p.LastName}, opened{k, &x.birth}, opened{k, &p.HealthNumber},
+		opened{k, &p.Phone}, opened{k, &p.Email}, &p.Language, &p.GuardianID,
+		opened{k, &g.FirstName}, opened{k, &g.LastName}, opened{k, &x.guardianBirth}, opened{k, &g.HealthNumber},
+		opened{k, &g.Phone}, opened{k, &g.Email}, &g.Language, &x.relationship, &x.card}
 }
 
 // fill sets the appointment's patient and guardian from the scan.
@@ -341,7 +346,7 @@ func getAppointment(q querier, id int64) (rdv.Appointment, string, error) {
 			a.notify_email, a.notify_sms, coalesce(a.account_id, 0), `+peopleColumns+`
 		FROM appointments a`+peopleJoins+` WHERE a.id = ?`, id).
 		Scan(append([]any{&a.ID, &slotID, &a.Status, &a.BookedBy, &a.Channel, &a.FeeCents, &hash, &created, &a.Revision,
-			&a.Notify.Email, &a.Notify.SMS, &a.AccountID}, people.dest()...)...)
+			&a.Notify.Email, &a.Notify.SMS, &a.AccountID}, people.dest(q.crypt())...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return rdv.Appointment{}, "", rdv.Errorf(rdv.ENOTFOUND, "appointment %d", id)
 	}

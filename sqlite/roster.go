@@ -7,17 +7,19 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/fieldcrypt"
 )
 
 // rosterColumns are an entry of roster r with its patient p's identity,
 // as stored.
 const rosterColumns = `r.clinic_id, r.patient_id, p.first_name, p.last_name, p.birth_date, coalesce(p.health_number, ''), coalesce(r.added_by, 0), r.added_at`
 
-func scanRosterEntry(sc scanner) (rdv.RosterEntry, error) {
+func scanRosterEntry(k *fieldcrypt.Keys, sc scanner) (rdv.RosterEntry, error) {
 	var e rdv.RosterEntry
 	var birth string
 	var added int64
-	if err := sc.Scan(&e.ClinicID, &e.PatientID, &e.FirstName, &e.LastName, &birth, &e.HealthNumber, &e.AddedBy, &added); err != nil {
+	if err := sc.Scan(&e.ClinicID, &e.PatientID, opened{k, &e.FirstName}, opened{k, &e.LastName}, opened{k, &birth}, opened{k, &e.HealthNumber},
+		&e.AddedBy, &added); err != nil {
 		return rdv.RosterEntry{}, err
 	}
 	if birth != "" { // a guardian's row may have none
@@ -60,7 +62,7 @@ func (s *Store) AddToRoster(ctx context.Context, e rdv.RosterEntry) (rdv.RosterE
 			ON CONFLICT (clinic_id, patient_id) DO NOTHING`, e.ClinicID, id, nullID(e.AddedBy), millis(e.AddedAt)); err != nil {
 			return fmt.Errorf("insert entry: %w", mapError(err))
 		}
-		out, err = scanRosterEntry(tx.row(`SELECT `+rosterColumns+` FROM roster r JOIN patients p ON p.id = r.patient_id
+		out, err = scanRosterEntry(tx.keys, tx.row(`SELECT `+rosterColumns+` FROM roster r JOIN patients p ON p.id = r.patient_id
 			WHERE r.clinic_id = ? AND r.patient_id = ?`, e.ClinicID, id))
 		return mapError(err)
 	}})
@@ -89,17 +91,18 @@ func (s *Store) RemoveFromRoster(ctx context.Context, clinicID, patientID int64)
 	return nil
 }
 
-// Roster lists a clinic's registered patients by name.
+// Roster lists a clinic's registered patients by name (rdv.SortRoster:
+// names are sealed, so they sort once opened, not in SQL).
 func (s *Store) Roster(ctx context.Context, clinicID int64) ([]rdv.RosterEntry, error) {
 	rows, err := s.r(ctx).query(`SELECT `+rosterColumns+` FROM roster r JOIN patients p ON p.id = r.patient_id
-		WHERE r.clinic_id = ? ORDER BY p.last_name, p.first_name, r.patient_id`, clinicID)
+		WHERE r.clinic_id = ?`, clinicID)
 	if err != nil {
 		return nil, fmt.Errorf("roster of clinic %d: %w", clinicID, mapError(err))
 	}
 	defer rows.Close()
 	var out []rdv.RosterEntry
 	for rows.Next() {
-		e, err := scanRosterEntry(rows)
+		e, err := scanRosterEntry(s.keys, rows)
 		if err != nil {
 			return nil, fmt.Errorf("roster of clinic %d: %w", clinicID, mapError(err))
 		}
@@ -108,6 +111,7 @@ func (s *Store) Roster(ctx context.Context, clinicID int64) ([]rdv.RosterEntry, 
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("roster of clinic %d: %w", clinicID, mapError(err))
 	}
+	rdv.SortRoster(out)
 	return out, nil
 }
 
@@ -115,19 +119,23 @@ func (s *Store) Roster(ctx context.Context, clinicID int64) ([]rdv.RosterEntry, 
 // is registered: the entries of their health numbers, kept when the
 // patient registered is the person (rdv.RosteredAmong).
 func (s *Store) RosteredClinics(ctx context.Context, people []rdv.Person) ([]int64, error) {
-	list, err := json.Marshal(rdv.HealthNumbersOf(people))
+	indexes := []string{}
+	for _, hn := range rdv.HealthNumbersOf(people) {
+		indexes = append(indexes, s.keys.Index(fieldcrypt.KindHealthNumber, hn))
+	}
+	list, err := json.Marshal(indexes)
 	if err != nil {
 		return nil, fmt.Errorf("rostered clinics: %w", err)
 	}
 	rows, err := s.r(ctx).query(`SELECT `+rosterColumns+` FROM roster r JOIN patients p ON p.id = r.patient_id
-		WHERE p.health_number IN (SELECT value FROM json_each(?)) ORDER BY r.clinic_id`, string(list))
+		WHERE p.health_index IN (SELECT value FROM json_each(?)) ORDER BY r.clinic_id`, string(list))
 	if err != nil {
 		return nil, fmt.Errorf("rostered clinics: %w", mapError(err))
 	}
 	defer rows.Close()
 	var entries []rdv.RosterEntry
 	for rows.Next() {
-		e, err := scanRosterEntry(rows)
+		e, err := scanRosterEntry(s.keys, rows)
 		if err != nil {
 			return nil, fmt.Errorf("rostered clinics: %w", mapError(err))
 		}

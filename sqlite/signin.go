@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/fieldcrypt"
 )
 
 // IssueSignInCode records a code for r.To and writes the message that
@@ -152,11 +153,11 @@ func verifySignInCode(tx *wtx, r rdv.VerifyCodeRequest) (rdv.PatientAccount, str
 // it: its language is the request's, and its messages go to the channel
 // the contact was proved on, chosen now.
 func accountOfContact(tx *wtx, r rdv.VerifyCodeRequest) (rdv.PatientAccount, error) {
-	column := "email"
+	column, kind := "email_index", fieldcrypt.KindEmail
 	if r.Channel == rdv.BySMS {
-		column = "phone"
+		column, kind = "phone_index", fieldcrypt.KindPhone
 	}
-	a, err := scanPatientAccount(tx.row(`SELECT `+patientAccountColumns+` FROM patient_accounts WHERE `+column+` = ?`, r.To))
+	a, err := scanPatientAccount(tx.keys, tx.row(`SELECT `+patientAccountColumns+` FROM patient_accounts WHERE `+column+` = ?`, tx.keys.Index(kind, r.To)))
 	switch {
 	case err == nil:
 		return a, nil
@@ -170,9 +171,11 @@ func accountOfContact(tx *wtx, r rdv.VerifyCodeRequest) (rdv.PatientAccount, err
 	} else {
 		a.Phone = r.To
 	}
-	err = tx.row(`INSERT INTO patient_accounts (email, phone, language, notify_email, notify_sms, consent_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		nullString(a.Email), nullString(a.Phone), a.Language, boolInt(a.Notify.Email), boolInt(a.Notify.SMS), millis(a.ConsentAt), millis(a.CreatedAt)).Scan(&a.ID)
+	k := tx.keys
+	err = tx.row(`INSERT INTO patient_accounts (email, phone, email_index, phone_index, language, notify_email, notify_sms, consent_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		nullString(k.Seal(a.Email)), nullString(k.Seal(a.Phone)),
+		nullString(k.Index(fieldcrypt.KindEmail, a.Email)), nullString(k.Index(fieldcrypt.KindPhone, a.Phone)), a.Language, boolInt(a.Notify.Email), boolInt(a.Notify.SMS), millis(a.ConsentAt), millis(a.CreatedAt)).Scan(&a.ID)
 	if err != nil {
 		return rdv.PatientAccount{}, fmt.Errorf("add account: %w", mapError(err))
 	}
@@ -185,14 +188,19 @@ func accountOfContact(tx *wtx, r rdv.VerifyCodeRequest) (rdv.PatientAccount, err
 // contacts.
 func joinGuestBookings(tx *wtx, accountID int64, channel rdv.MessageChannel, to string) error {
 	q := `UPDATE appointments SET account_id = ? WHERE id IN (
-		SELECT id FROM appointments WHERE account_id IS NULL AND email <> '' AND lower(email) = ?
-		UNION SELECT id FROM appointments WHERE account_id IS NULL AND guardian_email <> '' AND lower(guardian_email) = ?)`
+		SELECT id FROM appointments WHERE account_id IS NULL AND email_index <> '' AND email_index = ?
+		UNION SELECT id FROM appointments WHERE account_id IS NULL AND guardian_email_index <> '' AND guardian_email_index = ?)`
+	index := tx.keys.Index(fieldcrypt.KindEmail, to)
 	if channel == rdv.BySMS {
 		q = `UPDATE appointments SET account_id = ? WHERE id IN (
-			SELECT id FROM appointments WHERE account_id IS NULL AND phone <> '' AND phone = ?
-			UNION SELECT id FROM appointments WHERE account_id IS NULL AND guardian_phone <> '' AND guardian_phone = ?)`
+			SELECT id FROM appointments WHERE account_id IS NULL AND phone_index <> '' AND phone_index = ?
+			UNION SELECT id FROM appointments WHERE account_id IS NULL AND guardian_phone_index <> '' AND guardian_phone_index = ?)`
+		index = tx.keys.Index(fieldcrypt.KindPhone, to)
 	}
-	if _, err := tx.exec(q, accountID, to, to); err != nil {
+	if index == "" {
+		return nil
+	}
+	if _, err := tx.exec(q, accountID, index, index); err != nil {
 		return fmt.Errorf("join guests' bookings to account %d: %w", accountID, mapError(err))
 	}
 	return nil

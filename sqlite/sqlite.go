@@ -22,6 +22,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"rdv"
+	"rdv/fieldcrypt"
 )
 
 //go:embed migrations/*.sql
@@ -31,6 +32,10 @@ var migrations embed.FS
 type Options struct {
 	ReadConns int // read-only connections (default 4)
 	MaxBatch  int // writes committed together at most (default 256)
+	// Keys seal the patient data the store keeps (package fieldcrypt).
+	// Nil keeps it in clear: for tests and tools that hold no patient
+	// data; Open refuses nil keys on a database that holds sealed values.
+	Keys *fieldcrypt.Keys
 }
 
 func (o *Options) defaults() {
@@ -50,6 +55,7 @@ type Store struct {
 	write     *sql.DB // one connection, owned by the writer goroutine
 	reads     *stmtCache
 	writer    *writer
+	keys      *fieldcrypt.Keys
 	close     sync.Once
 	err       error
 }
@@ -128,11 +134,25 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		read.Close()
 		return nil, fmt.Errorf("open %s for reading: %w", path, mapError(err))
 	}
-	s := &Store{path: path, readConns: opts.ReadConns, read: read, write: write, reads: newStmtCache(read)}
-	s.writer = startWriter(conn, opts.MaxBatch)
+	first, err := checkKeys(ctx, conn, opts.Keys)
+	if err != nil {
+		conn.Close()
+		write.Close()
+		read.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s := &Store{path: path, readConns: opts.ReadConns, read: read, write: write, reads: newStmtCache(read), keys: opts.Keys}
+	s.writer = startWriter(conn, opts.MaxBatch, opts.Keys)
 	if err := s.loadWebhooksFlag(ctx); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if first && opts.Keys != nil {
+		// The first start with keys seals the rows kept in clear before.
+		if _, err := s.RotateKeys(ctx, 0, nil); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("open %s: seal the patient data kept in clear: %w", path, err)
+		}
 	}
 	return s, nil
 }

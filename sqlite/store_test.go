@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"rdv"
+	"rdv/fieldcrypt"
 	"rdv/sqlite"
 	"rdv/storetest"
 )
@@ -37,7 +38,8 @@ func mustOpenAt(t testing.TB, path string, opts sqlite.Options) *sqlite.Store {
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) rdv.Store {
 		path := filepath.Join(t.TempDir(), "rdv.db")
-		return rawStore{mustOpenAt(t, path, sqlite.Options{}), path}
+		keys, text := storetest.NewKeys(t)
+		return rawStore{Store: mustOpenAt(t, path, sqlite.Options{Keys: keys}), path: path, keys: text}
 	})
 }
 
@@ -46,6 +48,20 @@ func TestConformance(t *testing.T) {
 type rawStore struct {
 	*sqlite.Store
 	path string
+	keys string // the text of the keys it was opened with
+}
+
+func (s rawStore) KeysText() string { return s.keys }
+
+// Reopen opens the store's database file again with keys, closed when
+// the test ends.
+func (s rawStore) Reopen(t *testing.T, keys *fieldcrypt.Keys) (rdv.Store, error) {
+	r, err := sqlite.Open(t.Context(), s.path, sqlite.Options{Keys: keys})
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() { r.Close() })
+	return r, nil
 }
 
 func (s rawStore) IdempotencyRows(t *testing.T) [][][]byte {

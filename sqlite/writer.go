@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/fieldcrypt"
 )
 
 // command is one write handed to the writer goroutine. Either run (a write
@@ -28,6 +29,7 @@ type command struct {
 // channel: a command is either taken by the writer, which will answer it,
 // or refused because the store is closing; none is ever stranded.
 type writer struct {
+	keys    *fieldcrypt.Keys
 	conn    *sql.Conn
 	stmts   *stmtCache
 	max     int
@@ -57,8 +59,9 @@ type writer struct {
 	webhooks atomic.Bool
 }
 
-func startWriter(conn *sql.Conn, maxBatch int) *writer {
+func startWriter(conn *sql.Conn, maxBatch int, keys *fieldcrypt.Keys) *writer {
 	w := &writer{
+		keys:    keys,
 		conn:    conn,
 		stmts:   newStmtCache(conn),
 		max:     maxBatch,
@@ -195,7 +198,7 @@ func (w *writer) runBatch(batch []*command) {
 		w.failAll(live, fmt.Errorf("begin: %w", err))
 		return
 	}
-	tx := &wtx{ctx: w.ctx, stmts: w.stmts, webhooks: &w.webhooks}
+	tx := &wtx{ctx: w.ctx, stmts: w.stmts, keys: w.keys, webhooks: &w.webhooks}
 	for i, c := range live {
 		if err := w.exec("SAVEPOINT cmd"); err != nil {
 			w.abort(live, fmt.Errorf("savepoint: %w", err))
@@ -281,6 +284,7 @@ func (w *writer) stop() error {
 type wtx struct {
 	ctx   context.Context
 	stmts *stmtCache
+	keys  *fieldcrypt.Keys // seal what the write keeps of patients
 	// outbox is the messages the batch's writes queued (queueMessages),
 	// written together just before the commit.
 	outbox []rdv.Message
@@ -313,7 +317,12 @@ func (t *wtx) query(q string, args ...any) (*sql.Rows, error) {
 type rtx struct {
 	ctx   context.Context
 	stmts *stmtCache
+	keys  *fieldcrypt.Keys
 }
+
+func (t rtx) crypt() *fieldcrypt.Keys { return t.keys }
+
+func (t *wtx) crypt() *fieldcrypt.Keys { return t.keys }
 
 func (t rtx) row(q string, args ...any) row { return t.stmts.row(t.ctx, q, args...) }
 
@@ -325,6 +334,7 @@ func (t rtx) query(q string, args ...any) (*sql.Rows, error) {
 type querier interface {
 	row(q string, args ...any) row
 	query(q string, args ...any) (*sql.Rows, error)
+	crypt() *fieldcrypt.Keys // opens the patient data read
 }
 
 // preparer is a *sql.DB or a *sql.Conn.

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"Waitroom", runWaitroom},
 		{"StaffCancel", runStaffCancel},
 		{"SealedReplays", runSealedReplays},
+		{"SealedPatients", runSealedPatients},
 		{"Revision", runRevision},
 		{"Watch", runWatch},
 		{"Patients", runPatients},

@@ -28,6 +28,9 @@ var accountFields = []labelled{{"language", "book.language"}, {"form", "account.
 type accountSettingsData struct {
 	Email, Phone string
 	ConsentAt    string // when the channels were chosen; "" never
+	// Consents is the history of the choices, the latest first
+	// (account_privacy.go).
+	Consents []consentRow
 }
 
 // accountSettings shows the account's choices.
@@ -52,6 +55,7 @@ func (s *Server) renderAccountSettings(w http.ResponseWriter, r *http.Request, s
 	if !acct.ConsentAt.IsZero() {
 		d.ConsentAt = FormatDateTime(acct.ConsentAt, langOf(r.Context()))
 	}
+	d.Consents = s.consentRows(r, acct.ID)
 	f.summarize(accountFields)
 	s.render(w, r, status, "account", &page{Title: "account.settings.title", NoticeKey: noticeKeyOf(r), Form: f, Data: d})
 }

@@ -70,6 +70,9 @@ func (s *site) everyPage(t *testing.T, lang string) map[string]answer {
 	for name, a := range s.requestPages(t, lang) {
 		add(name, a)
 	}
+	for name, a := range s.privacyPages(t, lang) {
+		add(name, a)
+	}
 
 	// Last: running the clock past the hold makes every hold expire.
 	form2 := s.holdFirst(lang)

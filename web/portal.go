@@ -199,7 +199,7 @@ func agendaRowOf(e rdv.AgendaEntry, now time.Time, lang string) agendaRow {
 	if a := e.Appointment; a != nil {
 		row.AppointmentID, row.Status = a.ID, a.Status
 		row.StatusText = translate(lang, "portal.status."+string(a.Status))
-		row.Patient = a.Patient.FirstName + " " + a.Patient.LastName
+		row.Patient = patientName(a.Patient, lang)
 		row.Phone = rdv.FormatPhone(a.Patient.Phone)
 		row.BookedBy = translate(lang, "portal.by."+string(a.BookedBy))
 		if a.Card != rdv.OwnCard {

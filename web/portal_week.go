@@ -127,7 +127,7 @@ func (s *Server) portalCSV(w http.ResponseWriter, r *http.Request) {
 			name = p.Name
 		}
 		birth := ""
-		if e.Appointment != nil {
+		if e.Appointment != nil && e.Appointment.Patient.BirthDate != (rdv.Date{}) {
 			birth = e.Appointment.Patient.BirthDate.String()
 		}
 		rec := []string{e.Slot.Start.In(rdv.Toronto).Format("2006-01-02 15:04"), e.Slot.End.In(rdv.Toronto).Format("15:04"),

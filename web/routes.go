@@ -121,6 +121,10 @@ var pageRoutes = []pageRoute{
 	at("POST /compte/deconnexion", browsing, through, allowed, refused, public, (*Server).patientSignout),
 	at("GET /compte", browsing, through, allowed, refused, patient, (*Server).accountSettings),
 	at("POST /compte", browsing, through, allowed, refused, patient, (*Server).saveAccountSettings),
+	// Closing the account (Law 25) cancels its bookings: critical, as a
+	// cancellation is (account_close.go).
+	at("GET /compte/fermer", browsing, through, allowed, refused, patient, (*Server).accountCloseForm),
+	at("POST /compte/fermer", critical, through, refused, refused, patient, (*Server).closeAccount),
 
 	// « Mes rendez-vous »: a signed-in patient's appointments, and their
 	// pages opened by the account instead of the link's token, in the
@@ -228,6 +232,12 @@ var pageRoutes = []pageRoute{
 	at("POST /operateur/comptes/{id}/revoquer", operator, through, allowed, refused, operators, (*Server).revokeAccountSessions),
 	// The finder fees' movements, and the totals that show they balance.
 	at("GET /operateur/frais", operator, through, allowed, refused, operators, (*Server).operatorFees),
+	// The register of confidentiality incidents (Law 25), not the
+	// outages below (operator_privacy.go).
+	at("GET /operateur/incidents-confidentialite", operator, through, allowed, refused, operators, (*Server).operatorPrivacy),
+	at("POST /operateur/incidents-confidentialite", operator, through, allowed, refused, operators, (*Server).savePrivacyIncident),
+	at("GET /operateur/incidents-confidentialite/{id}", operator, through, allowed, refused, operators, (*Server).operatorPrivacyEntry),
+	at("POST /operateur/incidents-confidentialite/{id}", operator, through, allowed, refused, operators, (*Server).savePrivacyIncident),
 	// What was written to patients, and the outages they are told of.
 	at("GET /operateur/courriels", operator, through, allowed, refused, operators, (*Server).operatorMessages),
 	at("GET /operateur/courriels/{id}", operator, through, allowed, refused, operators, (*Server).operatorMessage),

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"rdv/backup"
+	"rdv/fieldcrypt"
 	"rdv/flagenv"
 	"rdv/sqlite"
 )
@@ -105,6 +106,8 @@ func (m *Main) Restore(ctx context.Context, args []string) error {
 		"file of the age identity that opens the backup (env RDV_BACKUP_IDENTITY); outside the database's directory; a demo database needs none")
 	replace := fs.Bool("replace", false, "overwrite the database if it exists (stop every server using it first)")
 	quick := fs.Bool("quick", false, "check pages but not every index against its table (3 s instead of 26 on the demo network): rdv backup checked it all when it wrote the file")
+	var keys keyFlags
+	keys.register(fs, env)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -123,12 +126,18 @@ func (m *Main) Restore(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The restored database must open with the keys it will serve with:
+	// the demo's beside it, or those given.
+	dataKeys, err := keys.load(*db, false, m.Log)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
 	began := time.Now()
 	check := sqlite.Check
 	if *quick {
 		check = sqlite.QuickCheck
 	}
-	if err := restoreInto(ctx, *in, *db, ids, check); err != nil {
+	if err := restoreInto(ctx, *in, *db, ids, dataKeys, check); err != nil {
 		if errors.Is(err, backup.ErrWrongKey) {
 			return fmt.Errorf("restore %s: %w: %s", *in, err, from)
 		}
@@ -146,7 +155,7 @@ func (m *Main) Restore(ctx context.Context, args []string) error {
 // restoreInto decrypts in beside db, checks and migrates it there, and
 // only then renames it over db: a restore that fails at any step leaves
 // db as it was.
-func restoreInto(ctx context.Context, in, db string, ids backup.Identities, check func(context.Context, string) error) (err error) {
+func restoreInto(ctx context.Context, in, db string, ids backup.Identities, keys *fieldcrypt.Keys, check func(context.Context, string) error) (err error) {
 	src, err := os.Open(in)
 	if err != nil {
 		return err
@@ -179,7 +188,7 @@ func restoreInto(ctx context.Context, in, db string, ids backup.Identities, chec
 	if err := sqlite.Migrate(ctx, tmp.Name()); err != nil {
 		return err
 	}
-	s, err := sqlite.Open(ctx, tmp.Name(), sqlite.Options{ReadConns: 1})
+	s, err := sqlite.Open(ctx, tmp.Name(), sqlite.Options{ReadConns: 1, Keys: keys})
 	if err != nil {
 		return fmt.Errorf("the restored database does not open: %w", err)
 	}

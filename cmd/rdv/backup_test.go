@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -101,6 +102,14 @@ func TestBackupRestoreDemo(t *testing.T) {
 		t.Errorf("serve --demo did not say where its backup key is:\n%s", m.Stderr.(*lockedBuffer).String())
 	}
 	wantMode(t, key, 0o600)
+	// The demo seals patient data with keys of its own, made beside the
+	// database on its first run; the rows written before are sealed then.
+	dataKeys := filepath.Join(dir, demoDataKeysName)
+	if !strings.Contains(m.Stderr.(*lockedBuffer).String(), dataKeys) {
+		t.Errorf("serve --demo did not say where its data keys are:\n%s", m.Stderr.(*lockedBuffer).String())
+	}
+	wantMode(t, dataKeys, 0o600)
+	known := storetest.SmallNetwork(rdv.DateOf(time.Now())).Patients[0]
 
 	out := filepath.Join(t.TempDir(), "rdv.backup")
 	said := mustRunRDV(t, "backup", "--db", db, "--out", out)
@@ -112,6 +121,9 @@ func TestBackupRestoreDemo(t *testing.T) {
 	restored := filepath.Join(dir, "restored.db")
 	mustRunRDV(t, "restore", "--in", out, "--db", restored)
 	wantMode(t, restored, 0o600)
+	if b, err := os.ReadFile(restored); err != nil || bytes.Contains(b, []byte(known.HealthNumber)) || bytes.Contains(b, []byte(known.LastName)) {
+		t.Fatalf("the restored database holds a patient's health number or name in clear (%v)", err)
+	}
 	if got, want := countRows(t, restored, "appointments"), countRows(t, db, "appointments"); got != want || got == 0 {
 		t.Fatalf("restored %d appointments, want %d", got, want)
 	}

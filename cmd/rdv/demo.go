@@ -50,6 +50,7 @@ func (m *Main) Demo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	sf.createDemoKeys = true
 	store, err := sf.openMigrated(ctx, m.Log)
 	if err != nil {
 		return err

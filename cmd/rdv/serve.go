@@ -163,6 +163,7 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	open := f.open
 	if f.Demo {
 		open = f.openMigrated
+		f.createDemoKeys = true
 	}
 	store, err := open(ctx, m.Log)
 	if err != nil {

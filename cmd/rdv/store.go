@@ -19,6 +19,10 @@ type storeFlags struct {
 	ReadConns  int
 	PGMaxConns int
 	PGMinConns int
+	Keys       keyFlags
+	// createDemoKeys makes the demo's data keys beside an SQLite database
+	// that has none (rdv demo, rdv serve --demo).
+	createDemoKeys bool
 }
 
 func (f *storeFlags) register(fs *flag.FlagSet, env *flagenv.Reader) {
@@ -26,6 +30,7 @@ func (f *storeFlags) register(fs *flag.FlagSet, env *flagenv.Reader) {
 	fs.IntVar(&f.ReadConns, "sqlite-read-conns", env.Int("RDV_SQLITE_READ_CONNS", 4), "SQLite: connections for reads (env RDV_SQLITE_READ_CONNS)")
 	fs.IntVar(&f.PGMaxConns, "pg-max-conns", env.Int("RDV_PG_MAX_CONNS", 32), "PostgreSQL: most connections this instance opens, besides one for change notifications (env RDV_PG_MAX_CONNS)")
 	fs.IntVar(&f.PGMinConns, "pg-min-conns", env.Int("RDV_PG_MIN_CONNS", 4), "PostgreSQL: connections kept open when idle (env RDV_PG_MIN_CONNS)")
+	f.Keys.register(fs, env)
 }
 
 func (f *storeFlags) isPostgres() bool { return isPostgresURL(f.DB) }
@@ -38,11 +43,21 @@ func isPostgresURL(db string) bool {
 // open opens the store the flags name, migrating its schema. The store's
 // own warnings (reconnections, retries) go to log, with the server's.
 func (f *storeFlags) open(ctx context.Context, log *slog.Logger) (rdv.Store, error) {
+	keys, err := f.Keys.load(f.DB, f.createDemoKeys, log)
+	if err != nil {
+		return nil, err
+	}
+	if keys == nil {
+		log.Warn("no data keys: patient data is kept in clear; give --keys FILE or RDV_KEYS")
+	} else {
+		log.Info("patient data sealed", "key", keys.CurrentID(), "keys", len(keys.IDs()))
+	}
 	if f.isPostgres() {
 		if f.PGMaxConns < 1 || f.PGMinConns < 0 || f.PGMinConns > f.PGMaxConns {
 			return nil, fmt.Errorf("--pg-min-conns %d and --pg-max-conns %d: want 0 <= min <= max, max >= 1", f.PGMinConns, f.PGMaxConns)
 		}
-		s, err := postgres.Open(ctx, f.DB, postgres.Options{MaxConns: int32(f.PGMaxConns), MinConns: int32(f.PGMinConns), Log: log})
+		// #nosec G115 -- 0 <= min <= max <= maxPGConns, checked just above
+		s, err := postgres.Open(ctx, f.DB, postgres.Options{MaxConns: int32(f.PGMaxConns), MinConns: int32(f.PGMinConns), Log: log, Keys: keys})
 		if err != nil {
 			return nil, fmt.Errorf("open PostgreSQL: %w", err)
 		}
@@ -51,7 +66,7 @@ func (f *storeFlags) open(ctx context.Context, log *slog.Logger) (rdv.Store, err
 	if f.ReadConns < 1 {
 		return nil, fmt.Errorf("--sqlite-read-conns %d: want at least 1", f.ReadConns)
 	}
-	s, err := sqlite.Open(ctx, f.DB, sqlite.Options{ReadConns: f.ReadConns})
+	s, err := sqlite.Open(ctx, f.DB, sqlite.Options{ReadConns: f.ReadConns, Keys: keys})
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", f.DB, err)
 	}

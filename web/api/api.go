@@ -134,6 +134,9 @@ var routes = []apiRoute{
 	// Its endpoints and their delivery log, for a system that missed
 	// events: a read of the portal's page, in its class.
 	at("GET /api/v1/clinic/webhooks", browsing, through, allowed, refused, route.TokenScope(rdv.ScopeWebhooks), (*server).clinicWebhooks),
+	// A signed-in patient's own data (Law 25), with the session of the
+	// patients' pages: a read of their account, in its pages' class.
+	at("GET /api/v1/me/export", browsing, through, allowed, refused, route.SignedInPatient, (*server).exportAccountData),
 }
 
 // Routes returns the API's route table, for admission control, the
@@ -173,6 +176,8 @@ func New(d Deps) http.Handler {
 			serve = s.requireStaff(rt.Policy, serve)
 		case rt.Policy.Access == route.ClinicToken:
 			serve = s.requireToken(rt.Policy, serve)
+		case rt.Policy.Access == route.Patient:
+			serve = s.requirePatient(serve)
 		}
 		mux.HandleFunc(rt.Pattern, serve)
 	}

@@ -1,8 +1,10 @@
 package sqlite_test
 
 import (
+	"flag"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -62,7 +64,7 @@ func BenchmarkDurableBookings(b *testing.B) { benchDurableBookings(b, false, fal
 
 // BenchmarkDurableBookingsByEmail is BenchmarkDurableBookings for patients
 // who give an email, told by it (on: each booking also writes its
-// confirmation and its reminder to the outbox, in its own transaction) or
+// confirmation to the outbox, in its own transaction) or
 // not (off). The two compared are the outbox's cost on the booking path.
 func BenchmarkDurableBookingsByEmail(b *testing.B) {
 	b.Run("off", func(b *testing.B) { benchDurableBookings(b, true, false) })
@@ -70,20 +72,90 @@ func BenchmarkDurableBookingsByEmail(b *testing.B) {
 }
 
 func benchDurableBookings(b *testing.B, withEmail, notified bool) {
+	s := MustOpen(b, sqlite.Options{})
+	r := bookDurably(b, s, b.N, withEmail, notified)
+	b.ReportMetric(float64(b.N)/r.wall.Seconds(), "bookings/s")
+	b.ReportMetric(float64(b.N)/r.cpu.Seconds(), "bookings/cpu-s")
+	if st := s.Stats(); st.Commits > 0 {
+		b.ReportMetric(float64(st.Writes)/float64(st.Commits), "writes/commit")
+	}
+}
+
+// BenchmarkOutboxCost measures the outbox's cost on the booking path as
+// BenchmarkDurableBookingsByEmail does, but in pairs: each round books n
+// slots with notifications off and n with them on, in alternating order,
+// each on a fresh database, and the benchmark reports the median of the
+// rounds' on/off ratios. Runs of one kind after the other compare a
+// machine at two moments; pairs compare it at one. Run with
+// -benchtime 1x; -outbox.rounds and -outbox.bookings size it.
+func BenchmarkOutboxCost(b *testing.B) {
+	var wall, cpu []float64
+	for range b.N {
+		for round := range *outboxRounds {
+			var off, on durableRun
+			if round%2 == 0 {
+				off, on = bookFresh(b, false), bookFresh(b, true)
+			} else {
+				on, off = bookFresh(b, true), bookFresh(b, false)
+			}
+			wall = append(wall, off.wall.Seconds()/on.wall.Seconds())
+			cpu = append(cpu, off.cpu.Seconds()/on.cpu.Seconds())
+			b.Logf("round %d: on/off %.3f wall, %.3f cpu (off %.0f bookings/s, on %.0f)", round, wall[len(wall)-1], cpu[len(cpu)-1],
+				float64(*outboxBookings)/off.wall.Seconds(), float64(*outboxBookings)/on.wall.Seconds())
+		}
+	}
+	b.ReportMetric(median(wall), "on/off-wall")
+	b.ReportMetric(median(cpu), "on/off-cpu")
+}
+
+var (
+	outboxRounds   = flag.Int("outbox.rounds", 6, "rounds of BenchmarkOutboxCost")
+	outboxBookings = flag.Int("outbox.bookings", 10000, "bookings of each kind in a round of BenchmarkOutboxCost")
+)
+
+// bookFresh books -outbox.bookings slots for patients with an email, told
+// by it or not, on a fresh database it closes after.
+func bookFresh(b *testing.B, notified bool) durableRun {
+	b.StopTimer()
+	defer b.StartTimer()
+	s, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "rdv.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	b.StartTimer()
+	r := bookDurably(b, s, *outboxBookings, true, notified)
+	b.StopTimer()
+	return r
+}
+
+func median(xs []float64) float64 {
+	s := slices.Sorted(slices.Values(xs))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// durableRun is the time a run of bookings took, on the clock and in CPU.
+type durableRun struct{ wall, cpu time.Duration }
+
+// bookDurably loads a network of n free slots (and a few spare) into s and
+// has 64 clients book them, each a hold then its confirmation.
+func bookDurably(b *testing.B, s *sqlite.Store, n int, withEmail, notified bool) durableRun {
 	const clients = 64
 	now := time.Date(2031, 3, 3, 12, 0, 0, 0, time.UTC)
-	s := MustOpen(b, sqlite.Options{})
-	storetest.MustLoad(b, s, syntheticNetwork(now.Add(24*time.Hour), b.N+clients, 0))
+	b.StopTimer()
+	storetest.MustLoad(b, s, syntheticNetwork(now.Add(24*time.Hour), n+clients, 0))
 	var next atomic.Int64
-	var failed atomic.Int64
 	var wg sync.WaitGroup
-	b.ResetTimer()
+	b.StartTimer()
 	began, cpuBegan := time.Now(), cpuTime()
 	for c := range clients {
 		wg.Go(func() {
 			for {
 				id := next.Add(1)
-				if id > int64(b.N) {
+				if id > int64(n) {
 					return
 				}
 				h, _, err := s.PlaceHold(b.Context(), rdv.HoldRequest{HoldID: fmt.Sprintf("h%d", id), SlotID: id,
@@ -101,7 +173,6 @@ func benchDurableBookings(b *testing.B, withEmail, notified bool) {
 					_, _, err = s.ConfirmHold(b.Context(), r)
 				}
 				if err != nil {
-					failed.Add(1)
 					b.Errorf("book slot %d: %v", id, err)
 					return
 				}
@@ -109,13 +180,9 @@ func benchDurableBookings(b *testing.B, withEmail, notified bool) {
 		})
 	}
 	wg.Wait()
-	elapsed, cpu := time.Since(began), cpuTime()-cpuBegan
+	r := durableRun{wall: time.Since(began), cpu: cpuTime() - cpuBegan}
 	b.StopTimer()
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "bookings/s")
-	b.ReportMetric(float64(b.N)/cpu.Seconds(), "bookings/cpu-s")
-	if st := s.Stats(); st.Commits > 0 {
-		b.ReportMetric(float64(st.Writes)/float64(st.Commits), "writes/commit")
-	}
+	return r
 }
 
 // BenchmarkLoadNetwork loads 300,000 slots, one in three booked, into a

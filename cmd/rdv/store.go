@@ -40,6 +40,10 @@ func isPostgresURL(db string) bool {
 	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
 }
 
+// maxPGConns bounds --pg-max-conns: far more than one instance needs,
+// and within the pool's int32.
+const maxPGConns = 100_000
+
 // open opens the store the flags name, migrating its schema. The store's
 // own warnings (reconnections, retries) go to log, with the server's.
 func (f *storeFlags) open(ctx context.Context, log *slog.Logger) (rdv.Store, error) {
@@ -53,8 +57,10 @@ func (f *storeFlags) open(ctx context.Context, log *slog.Logger) (rdv.Store, err
 		log.Info("patient data sealed", "key", keys.CurrentID(), "keys", len(keys.IDs()))
 	}
 	if f.isPostgres() {
-		if f.PGMaxConns < 1 || f.PGMinConns < 0 || f.PGMinConns > f.PGMaxConns {
-			return nil, fmt.Errorf("--pg-min-conns %d and --pg-max-conns %d: want 0 <= min <= max, max >= 1", f.PGMinConns, f.PGMaxConns)
+		// The pool counts in int32: a larger number would wrap around to
+		// a negative or a small one instead of being refused.
+		if f.PGMaxConns < 1 || f.PGMaxConns > maxPGConns || f.PGMinConns < 0 || f.PGMinConns > f.PGMaxConns {
+			return nil, fmt.Errorf("--pg-min-conns %d and --pg-max-conns %d: want 0 <= min <= max, 1 <= max <= %d", f.PGMinConns, f.PGMaxConns, maxPGConns)
 		}
 		// #nosec G115 -- 0 <= min <= max <= maxPGConns, checked just above
 		s, err := postgres.Open(ctx, f.DB, postgres.Options{MaxConns: int32(f.PGMaxConns), MinConns: int32(f.PGMinConns), Log: log, Keys: keys})

@@ -53,6 +53,7 @@ Usage:
   rdv flood   --target URL [--duration 20s] [--overload 10] [--json] [--report DIR]
   rdv backup  --db rdv.db --out FILE [--backup-recipient age1…]   encrypted snapshot, servers running
   rdv restore --in FILE --db NEW [--backup-identity FILE] [--replace] [--quick]   bring a backup back
+  rdv audit verify [--db rdv.db]                      check the audit trail's hash chains
   rdv keys    generate | add --keys FILE | rotate --db DB [--keys FILE]   the data keys that seal patient data
 
 --db takes a file path (embedded SQLite) or a postgres:// URL; RDV_DB and
@@ -80,6 +81,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.Backup(ctx, args[1:])
 	case "restore":
 		return m.Restore(ctx, args[1:])
+	case "audit":
+		return m.Audit(ctx, args[1:])
 	case "keys":
 		return m.Keys(ctx, args[1:])
 	case "help", "-h", "--help":

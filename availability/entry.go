@@ -77,7 +77,7 @@ func (d *directory) encode(s rdv.Slot, clock *localClock) (int, int32, entry, bo
 		start: start,
 		id:    s.ID,
 		dur:   uint32(dur),
-		pract: uint32(pi),
+		pract: uint32(pi), // #nosec G115 -- a position in the directory, never negative
 		langs: d.practLang[pi],
 	}
 	e.minute, e.weekday = clock.local(s.Start.Unix())
@@ -149,7 +149,7 @@ func (c *localClock) local(unix int64) (minute uint16, weekday uint8) {
 	if wd < 0 {
 		wd += 7
 	}
-	return uint16(secs / 60), uint8(wd)
+	return uint16(secs / 60), uint8(wd) // #nosec G115 -- minutes of a day (< 1440) and a weekday (0-6)
 }
 
 func floorDiv(a, b int64) int64 {

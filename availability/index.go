@@ -208,7 +208,7 @@ func newIndex(clinics []rdv.Clinic, practitioners []rdv.Practitioner) (*Index, e
 // addClinic gives a clinic the next position. Only a directory not yet
 // published may change.
 func (d *directory) addClinic(c rdv.Clinic) int32 {
-	ci := int32(len(d.clinics))
+	ci := int32(len(d.clinics)) // #nosec G115 -- thousands of clinics, not 2^31
 	d.clinics = append(d.clinics, c)
 	d.clinicPos[c.ID] = ci
 	d.sites = append(d.sites, newSite(c.Lat, c.Lon, ci))
@@ -218,7 +218,7 @@ func (d *directory) addClinic(c rdv.Clinic) int32 {
 // addPractitioner gives a practitioner the next position, and its
 // languages bits. Only a directory not yet published may change.
 func (d *directory) addPractitioner(p rdv.Practitioner) {
-	pi := int32(len(d.practs))
+	pi := int32(len(d.practs)) // #nosec G115 -- thousands of practitioners, not 2^31
 	d.practs = append(d.practs, p)
 	d.practPos[p.ID] = pi
 	var bits uint32

@@ -101,7 +101,7 @@ func (d *directory) candidates(h cursorHeap, ss *serviceSlots, a *area, f *filte
 		}
 		h = append(h, cursor{
 			start: list[pos].start, chord2: d2, id: list[pos].id,
-			km: -1, pos: int32(pos), clinic: s.clinic,
+			km: -1, pos: int32(pos), clinic: s.clinic, // #nosec G115 -- a position in one clinic's list of slots
 		})
 	}
 	return h

@@ -136,7 +136,7 @@ func Open(dst io.Writer, src io.Reader, ids Identities) error {
 		return fmt.Errorf("%w (%v)", ErrDamaged, err)
 	}
 	zr.Multistream(false)
-	if _, err := io.Copy(writerOf{dst}, zr); err != nil {
+	if _, err := io.Copy(writerOf{dst}, zr); err != nil { // #nosec G110 -- a restore writes the whole snapshot the operator chose, whatever its size
 		if werr, ok := errors.AsType[*writeError](err); ok {
 			return werr.err
 		}

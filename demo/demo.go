@@ -87,7 +87,7 @@ func build(opts Options, all []places.Place) (*network, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo network: %w", err)
 	}
-	rng := rand.New(rand.NewPCG(uint64(opts.Seed), streamNetwork))
+	rng := rand.New(rand.NewPCG(uint64(opts.Seed), streamNetwork)) // #nosec G404 G115 -- the demo is made from a seed so that it is the same every run; the seed's bits taken as they are
 	n := &network{opts: opts, from: opts.Start, to: opts.Start.AddDays(7 * opts.Weeks)}
 	holidays := holidaysBetween(n.from, n.to)
 	namer := &clinicNamer{used: make(map[string]bool, ClinicCount)}
@@ -159,10 +159,10 @@ func (n *network) slots(yield func(rdv.Slot, int64) bool) {
 	span := float64(n.to.Start(rdv.Toronto).Sub(begin))
 	urgentEnd := n.from.AddDays(urgentDays).Start(rdv.Toronto)
 	src := rand.NewPCG(0, 0)
-	rng := rand.New(src)
+	rng := rand.New(src) // #nosec G404 -- the demo is made from a seed so that it is the same every run
 	id := int64(0)
 	for _, plan := range n.load.Plans {
-		src.Seed(uint64(n.opts.Seed), streamSlots^uint64(plan.ID)<<20)
+		src.Seed(uint64(n.opts.Seed), streamSlots^uint64(plan.ID)<<20) // #nosec G115 -- a seed's bits taken as they are
 		for _, s := range plan.Expand(n.from, n.to, rdv.Toronto) {
 			id++
 			s.ID = id

@@ -64,7 +64,7 @@ func NumberExceptions(ex []rdv.PlanException) []rdv.PlanException {
 // that scripts reading it from JSON keep it whole.
 func NewExceptionID(ex []rdv.PlanException) int64 {
 	for {
-		id := rand.Int64N(1<<53-1) + 1
+		id := rand.Int64N(1<<53-1) + 1 // #nosec G404 -- an ID, not a secret: a collision is checked below and the plan is the clinic's own
 		if ExceptionIndex(ex, id) < 0 {
 			return id
 		}

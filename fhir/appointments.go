@@ -80,7 +80,7 @@ func (s *Server) appointment(a rdv.Appointment, lang string) Appointment {
 
 // cancelTokenSystem names an appointment's token on the Appointment that
 // $book answers, and on the one a cancellation sends back.
-const cancelTokenSystem = "urn:rdv:appointment-token"
+const cancelTokenSystem = "urn:rdv:appointment-token" // #nosec G101 -- a naming system's URI, not a credential
 
 // readAppointment answers GET /fhir/Appointment/{id}: to the holder of
 // its token (?token=, as the JSON API reads it), or to its clinic's

@@ -186,5 +186,5 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, status int, v any
 		h.Set("Cache-Control", "no-store")
 	}
 	w.WriteHeader(status)
-	w.Write(b) //nolint:errcheck // the client went away
+	_, _ = w.Write(b) // the client went away
 }

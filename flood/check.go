@@ -102,7 +102,7 @@ func lookup(ctx context.Context, client *http.Client, base string, b booking) ve
 			return verdict{err: fmt.Errorf("look up appointment %d: %w", b.ID, err)}
 		}
 		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if err != nil {
 			return verdict{err: fmt.Errorf("read appointment %d: %w", b.ID, err)}
 		}

@@ -108,7 +108,7 @@ func newMix(base string, seed uint64) *mix {
 		browseURLs: browse,
 		getHeader:  http.Header{"Accept-Language": {"fr-CA,fr;q=0.9"}},
 		now:        time.Now,
-		rng:        rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		rng:        rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), // #nosec G404 -- a load generator's mix, replayable from its seed
 		cancelled:  map[int64]bool{},
 		tried:      map[int64]bool{},
 		salt:       runSalt(),

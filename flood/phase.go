@@ -195,7 +195,7 @@ func newClient(base string, timeout time.Duration) *http.Client {
 	if u, err := url.Parse(base); err == nil {
 		if ip := net.ParseIP(u.Hostname()); ip != nil && ip.To4() != nil && ip.IsLoopback() {
 			tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-				src := net.IPv4(127, byte(1+rand.IntN(200)), byte(rand.IntN(256)), byte(2+rand.IntN(250)))
+				src := net.IPv4(127, byte(1+rand.IntN(200)), byte(rand.IntN(256)), byte(2+rand.IntN(250))) // #nosec G404 G115 -- a loopback source address to spread clients, each byte below 256
 				dd := *d
 				dd.LocalAddr = &net.TCPAddr{IP: src}
 				c, err := dd.DialContext(ctx, network, addr)

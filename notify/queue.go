@@ -265,5 +265,5 @@ func (backoff) NextRetry(job *rivertype.JobRow) time.Time {
 // retryDelay is the wait after a job's attempt-th attempt failed.
 func retryDelay(attempt int) time.Duration {
 	d := backoffSteps[min(max(attempt, 1), len(backoffSteps))-1]
-	return d + time.Duration((rand.Float64()*0.2-0.1)*float64(d))
+	return d + time.Duration((rand.Float64()*0.2-0.1)*float64(d)) // #nosec G404 -- jitter of a retry, not a secret
 }

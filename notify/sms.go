@@ -141,7 +141,7 @@ func (t *TwilioSMS) Send(ctx context.Context, e Envelope) error {
 		return nil
 	}
 	var te twilioError
-	json.Unmarshal(body, &te) // a body that is no Twilio error leaves the code 0
+	_ = json.Unmarshal(body, &te) // a body that is no Twilio error leaves the code 0
 	why := fmt.Errorf("text message %d: provider answered %s (code %d: %s)", e.MessageID, resp.Status, te.Code, redact(te.Message, to))
 	if resp.StatusCode/100 == 4 && twilioRefusals[te.Code] {
 		return fmt.Errorf("%w: %w", why, ErrRejected)

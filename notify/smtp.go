@@ -134,7 +134,7 @@ func (s *SMTP) Send(ctx context.Context, e Envelope) error {
 		if err == nil {
 			// The server's answers are read under deadlines; a
 			// cancelled send (a shutdown) closes the connection at once.
-			cutOff = context.AfterFunc(ctx, func() { conn.Close() })
+			cutOff = context.AfterFunc(ctx, func() { _ = conn.Close() })
 		}
 		return conn, err
 	}
@@ -169,7 +169,7 @@ func (s *SMTP) Send(ctx context.Context, e Envelope) error {
 	}
 	err = client.SendWithSMTPClient(conn, msg)
 	// QUIT: what it answers changes nothing once the message is in.
-	client.CloseWithSMTPClient(conn)
+	_ = client.CloseWithSMTPClient(conn)
 	return classify(e, err)
 }
 

@@ -66,7 +66,7 @@ func newMessageColumns(ms []rdv.Message) messageColumnArrays {
 	for i, m := range ms {
 		c.kinds[i], c.channels[i], c.tos[i], c.langs[i], c.secrets[i] = string(m.Kind), string(m.Channel), m.To, m.Language, m.Secret
 		c.proposals[i] = m.ProposalID
-		c.appointments[i], c.incidents[i], c.revisions[i] = m.AppointmentID, m.IncidentID, int32(m.Revision)
+		c.appointments[i], c.incidents[i], c.revisions[i] = m.AppointmentID, m.IncidentID, int32(m.Revision) // #nosec G115 -- an appointment's revision counts its changes, far below 2^31
 		c.due[i], c.created[i] = dbTime(m.DueAt), dbTime(m.CreatedAt)
 		if !m.ReminderAt.IsZero() {
 			t := dbTime(m.ReminderAt)

@@ -194,7 +194,7 @@ func scanRequest(row pgx.Row) (rdv.AppointmentRequest, error) {
 	r.BirthDate = rdv.Date{Year: birth.Year(), Month: birth.Month(), Day: birth.Day()}
 	r.Service, r.Status, r.ReceivedAt = rdv.Service(service), rdv.RequestStatus(status), received.UTC()
 	r.CloseReason = rdv.CloseReason(reason)
-	r.Weekdays, r.Scope = uint8(weekdays), rdv.RequestScope(scope)
+	r.Weekdays, r.Scope = uint8(weekdays), rdv.RequestScope(scope) // #nosec G115 -- a mask of 7 weekdays that rdv wrote
 	if from != nil {
 		r.From = from.UTC()
 	}

@@ -113,12 +113,12 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		// can; the keys are checked by the next start that reaches it.
 		s.log.Warn("data keys not checked: the database is unreachable", "err", err)
 	case err != nil:
-		s.Close()
+		_ = s.Close()
 		return nil, fmt.Errorf("open postgres: %w", err)
 	case first:
 		// The first start with keys seals the rows kept in clear before.
 		if _, err := s.RotateKeys(ctx, 0, nil); err != nil {
-			s.Close()
+			_ = s.Close()
 			return nil, fmt.Errorf("open postgres: seal the patient data kept in clear: %w", err)
 		}
 	}
@@ -273,7 +273,7 @@ func lostConn(ctx context.Context, err error) bool {
 
 func backoff(ctx context.Context, attempt int) error {
 	base := time.Duration(1<<attempt) * time.Millisecond
-	d := base + rand.N(base*2)
+	d := base + rand.N(base*2) // #nosec G404 -- jitter of a retry, not a secret
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

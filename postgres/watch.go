@@ -90,7 +90,7 @@ func (s *Store) WatchSlots(ctx context.Context, apply func(rdv.SlotChanges)) err
 		attempt++
 		s.log.Warn("slot watcher disconnected, reconnecting", "err", err, "attempt", attempt)
 		d := min(time.Duration(1<<min(attempt, 8))*50*time.Millisecond, maxReconnectGap)
-		t := time.NewTimer(d/2 + rand.N(d/2+1))
+		t := time.NewTimer(d/2 + rand.N(d/2+1)) // #nosec G404 -- jitter of a reconnection, not a secret
 		select {
 		case <-ctx.Done():
 			t.Stop()

@@ -211,7 +211,7 @@ func expireHolds(tx *wtx, now time.Time) (rdv.SlotChanges, error) {
 	for rows.Next() {
 		var r ran
 		if err := rows.Scan(&r.hold, &r.slot); err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return rdv.SlotChanges{}, mapError(err)
 		}
 		out = append(out, r)

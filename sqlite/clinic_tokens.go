@@ -9,7 +9,7 @@ import (
 	"rdv"
 )
 
-const tokenColumns = `id, clinic_id, kind, name, prefix, scopes, coalesce(practitioner_id, 0), coalesce(created_by, 0), created_at, last_used_at, revoked_at`
+const tokenColumns = `id, clinic_id, kind, name, prefix, scopes, coalesce(practitioner_id, 0), coalesce(created_by, 0), created_at, last_used_at, revoked_at` // #nosec G101 -- column names, not a credential
 
 func scanToken(sc scanner) (rdv.ClinicToken, error) {
 	var t rdv.ClinicToken

@@ -50,12 +50,12 @@ func checkKeys(ctx context.Context, db *sql.Conn, k *fieldcrypt.Keys) (first boo
 	for rows.Next() {
 		var name, check string
 		if err := rows.Scan(&name, &check); err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return false, fmt.Errorf("read the data keys' checks: %w", mapError(err))
 		}
 		stored[name] = check
 	}
-	rows.Close()
+	_ = rows.Close()
 	if err := rows.Err(); err != nil {
 		return false, fmt.Errorf("read the data keys' checks: %w", mapError(err))
 	}
@@ -181,7 +181,7 @@ func rotateBatch(tx *wtx, t sealedTable, from int64, limit int) (n int, last int
 			dest = append(dest, opened{k, &plain[i]})
 		}
 		if err := rows.Scan(dest...); err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return 0, 0, fmt.Errorf("rotate %s: %w", t.table, mapError(err))
 		}
 		byColumn := map[string]string{}
@@ -195,7 +195,7 @@ func rotateBatch(tx *wtx, t sealedTable, from int64, limit int) (n int, last int
 		}
 		updates = append(updates, update{id, append(args, id)})
 	}
-	rows.Close()
+	_ = rows.Close()
 	if err := rows.Err(); err != nil {
 		return 0, 0, fmt.Errorf("rotate %s: %w", t.table, mapError(err))
 	}

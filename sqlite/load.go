@@ -116,7 +116,7 @@ func dropIndexes(ctx context.Context, conn *sql.Conn, tables ...string) ([]strin
 	for rows.Next() {
 		var name, ddl string
 		if err := rows.Scan(&name, &ddl); err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return nil, mapError(err)
 		}
 		names, ddls = append(names, name), append(ddls, ddl)

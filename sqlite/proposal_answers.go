@@ -237,7 +237,7 @@ func (s *Store) ExpireProposals(ctx context.Context, now time.Time) ([]int64, rd
 		for rows.Next() {
 			var r ran
 			if err := rows.Scan(&r.id, &r.request); err != nil {
-				rows.Close()
+				_ = rows.Close()
 				return mapError(err)
 			}
 			out = append(out, r)

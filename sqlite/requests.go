@@ -191,7 +191,7 @@ func scanRequest(sc interface{ Scan(...any) error }) (rdv.AppointmentRequest, er
 	}
 	r.Service, r.Status, r.ReceivedAt = rdv.Service(service), rdv.RequestStatus(status), fromMillis(received)
 	r.CloseReason = rdv.CloseReason(reason)
-	r.Weekdays, r.Scope = uint8(weekdays), rdv.RequestScope(scope)
+	r.Weekdays, r.Scope = uint8(weekdays), rdv.RequestScope(scope) // #nosec G115 -- a mask of 7 weekdays that rdv wrote
 	if from != 0 {
 		r.From = fromMillis(from)
 	}

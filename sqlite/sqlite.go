@@ -115,13 +115,13 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	write.SetConnMaxIdleTime(0)
 	conn, err := write.Conn(ctx)
 	if err != nil {
-		write.Close()
+		_ = write.Close()
 		return nil, fmt.Errorf("open %s for writing: %w", path, mapError(err))
 	}
 	read, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
-		conn.Close()
-		write.Close()
+		_ = conn.Close()
+		_ = write.Close()
 		return nil, fmt.Errorf("open %s for reading: %w", path, err)
 	}
 	read.SetMaxOpenConns(opts.ReadConns)
@@ -129,28 +129,28 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	read.SetConnMaxLifetime(0)
 	read.SetConnMaxIdleTime(0)
 	if err := read.PingContext(ctx); err != nil {
-		conn.Close()
-		write.Close()
-		read.Close()
+		_ = conn.Close()
+		_ = write.Close()
+		_ = read.Close()
 		return nil, fmt.Errorf("open %s for reading: %w", path, mapError(err))
 	}
 	first, err := checkKeys(ctx, conn, opts.Keys)
 	if err != nil {
-		conn.Close()
-		write.Close()
-		read.Close()
+		_ = conn.Close()
+		_ = write.Close()
+		_ = read.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s := &Store{path: path, readConns: opts.ReadConns, read: read, write: write, reads: newStmtCache(read), keys: opts.Keys}
 	s.writer = startWriter(conn, opts.MaxBatch, opts.Keys)
 	if err := s.loadWebhooksFlag(ctx); err != nil {
-		s.Close()
+		_ = s.Close()
 		return nil, err
 	}
 	if first && opts.Keys != nil {
 		// The first start with keys seals the rows kept in clear before.
 		if _, err := s.RotateKeys(ctx, 0, nil); err != nil {
-			s.Close()
+			_ = s.Close()
 			return nil, fmt.Errorf("open %s: seal the patient data kept in clear: %w", path, err)
 		}
 	}

@@ -194,7 +194,7 @@ func (s *Store) FanOutWebhookEvents(ctx context.Context, limit int) (int, error)
 		for rows.Next() {
 			var w waiting
 			if err := rows.Scan(&w.id, &w.at); err != nil {
-				rows.Close()
+				_ = rows.Close()
 				return mapError(err)
 			}
 			ws = append(ws, w)

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -81,13 +82,8 @@ func (f *fixture) wantMoves(requestID int64, want ...rdv.ChargeMove) {
 			got = append(got, entries[i].Move)
 		}
 	}
-	if len(got) != len(want) {
+	if !slices.Equal(got, want) {
 		f.t.Fatalf("ledger of request %d: %v, want %v", requestID, got, want)
-	}
-	for i := range got {
-		if got[i] != want[i] {
-			f.t.Fatalf("ledger of request %d: %v, want %v", requestID, got, want)
-		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -119,17 +120,7 @@ func appointmentIDs(list []rdv.Appointment) []int64 {
 	return out
 }
 
-func equalIDs(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
+func equalIDs(a, b []int64) bool { return slices.Equal(a, b) }
 
 // testPatientSessions: a session lives until it expires or is deleted.
 func testPatientSessions(t *testing.T, f *patientsFixture) {

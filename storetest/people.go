@@ -33,7 +33,7 @@ func (f *patientsFixture) wantPeople(accountID int64, want ...rdv.Person) {
 		f.t.Fatalf("account %d has people\n%+v\nwant\n%+v", accountID, got, want)
 	}
 	for i := range got {
-		if got[i] != want[i] {
+		if got[i] != want[i] { // #nosec G602 -- the lengths are equal: checked above
 			f.t.Fatalf("account %d's person %d\n%+v\nwant\n%+v", accountID, i, got[i], want[i])
 		}
 	}
@@ -159,7 +159,7 @@ func (f *patientsFixture) wantRoster(clinicID int64, want ...rdv.RosterEntry) {
 		f.t.Fatalf("roster of clinic %d\n%+v\nwant\n%+v", clinicID, got, want)
 	}
 	for i := range got {
-		if got[i] != want[i] {
+		if got[i] != want[i] { // #nosec G602 -- the lengths are equal: checked above
 			f.t.Fatalf("roster of clinic %d, entry %d\n%+v\nwant\n%+v", clinicID, i, got[i], want[i])
 		}
 	}

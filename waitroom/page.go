@@ -136,7 +136,7 @@ func (r *Room) writeWaiting(w http.ResponseWriter, req *http.Request, seq, ahead
 		h.Set("Content-Type", admission.FHIRContentType)
 		h.Set("Content-Language", lang)
 		w.WriteHeader(http.StatusServiceUnavailable)
-		w.Write(admission.OperationOutcome(lang, "transient", "waiting_room", tr(lang, "api"), placeInWords(lang, ahead, wait)))
+		_, _ = w.Write(admission.OperationOutcome(lang, "transient", "waiting_room", tr(lang, "api"), placeInWords(lang, ahead, wait))) // #nosec G705 -- a JSON OperationOutcome, served as application/fhir+json
 		return
 	case admission.JSON:
 		body := map[string]any{
@@ -185,7 +185,7 @@ func (r *Room) writeWaiting(w http.ResponseWriter, req *http.Request, seq, ahead
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(http.StatusServiceUnavailable)
-	w.Write(buf.Bytes())
+	_, _ = w.Write(buf.Bytes())
 }
 
 // placeInWords says a place in line as the page does; "" for no place

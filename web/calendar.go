@@ -39,7 +39,7 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="rendez-vous-%d.ics"`, a.ID))
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.Write([]byte(body))
+	_, _ = w.Write([]byte(body))
 }
 
 // calendarURL is the link of the .ics file of an appointment.

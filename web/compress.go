@@ -191,13 +191,13 @@ func (w *gzipResponse) Flush() {
 	switch w.state {
 	case gzipHolding:
 		w.startGzip()
-		w.gz.Write(w.held.Bytes())
+		_, _ = w.gz.Write(w.held.Bytes())
 		w.held.Reset()
 		fallthrough
 	case gzipOn:
-		w.gz.Flush()
+		_ = w.gz.Flush()
 	}
-	http.NewResponseController(w.ResponseWriter).Flush()
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
 }
 
 // Unwrap lets http.ResponseController reach the connection's writer.
@@ -211,9 +211,9 @@ func (w *gzipResponse) finish() {
 	case gzipHolding:
 		w.Header().Set("Content-Length", strconv.Itoa(w.held.Len()))
 		w.ResponseWriter.WriteHeader(w.status)
-		w.ResponseWriter.Write(w.held.Bytes())
+		_, _ = w.ResponseWriter.Write(w.held.Bytes())
 	case gzipOn:
-		w.gz.Close()
+		_ = w.gz.Close()
 		w.gz.Reset(io.Discard)
 		gzipWriters.Put(w.gz)
 	}

@@ -188,11 +188,11 @@ func (s *Server) holdNext(w http.ResponseWriter, r *http.Request) {
 			s.setHoldCookie(w, r, draftCookieName, h.ID, draft{Values: d.Values})
 		}
 		s.carrySearch(w, r, h.ID, back)
-		http.Redirect(w, r, holdPath(h.ID), http.StatusSeeOther)
+		http.Redirect(w, r, holdPath(h.ID), http.StatusSeeOther) // #nosec G710 -- a path on this site, the ID escaped
 	case rdv.ESLOTTAKEN, rdv.ENOTFOUND, rdv.ECONFLICT, rdv.EGONE, rdv.EFORBIDDEN:
 		s.sendExpiredBack(w, r, oh, d.Values, "next_taken")
 	case rdv.ETOOMANYHOLDS:
-		http.Redirect(w, r, searchURL(back, "too_many"), http.StatusSeeOther)
+		http.Redirect(w, r, searchURL(back, "too_many"), http.StatusSeeOther) // #nosec G710 -- /recherche or /, with a query of kept fields
 	default:
 		s.fail(w, r, err)
 	}

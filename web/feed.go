@@ -119,7 +119,7 @@ func (s *Server) calendarFeed(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		w.Write([]byte(body))
+		_, _ = w.Write([]byte(body))
 	}
 }
 

@@ -77,7 +77,7 @@ func (s *Server) setHoldCookie(w http.ResponseWriter, r *http.Request, name, hol
 	if len(sealed) > maxCookie {
 		return false
 	}
-	http.SetCookie(w, &http.Cookie{
+	http.SetCookie(w, &http.Cookie{ // #nosec G124 -- Secure whenever the request came over TLS; a Secure cookie over plain HTTP would be dropped
 		Name: holdCookieName(r, name), Value: sealed, Path: holdPath(holdID),
 		MaxAge: int(heldCookieTTL / time.Second), HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
 	})
@@ -89,7 +89,7 @@ func dropHoldCookie(w http.ResponseWriter, r *http.Request, name, holdID string)
 	if _, err := r.Cookie(holdCookieName(r, name)); err != nil {
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
+	http.SetCookie(w, &http.Cookie{ // #nosec G124 -- Secure whenever the request came over TLS; a Secure cookie over plain HTTP would be dropped
 		Name: holdCookieName(r, name), Value: "", Path: holdPath(holdID),
 		MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
 	})

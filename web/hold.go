@@ -35,14 +35,14 @@ func (s *Server) hold(w http.ResponseWriter, r *http.Request) {
 	switch rdv.ErrorCode(err) {
 	case "":
 		s.carrySearch(w, r, h.ID, back)
-		http.Redirect(w, r, holdPath(h.ID), http.StatusSeeOther)
+		http.Redirect(w, r, holdPath(h.ID), http.StatusSeeOther) // #nosec G710 -- a path on this site, the ID escaped
 	case rdv.ESLOTTAKEN, rdv.ENOTFOUND, rdv.ECONFLICT, rdv.EGONE, rdv.EFORBIDDEN:
 		// EFORBIDDEN: a slot kept for a clinic's own patients, which search
 		// offers only to the signed-in patients registered there; to
 		// anyone else it is simply not available.
-		http.Redirect(w, r, searchURL(back, "slot_taken"), http.StatusSeeOther)
+		http.Redirect(w, r, searchURL(back, "slot_taken"), http.StatusSeeOther) // #nosec G710 -- /recherche or /, with a query of kept fields
 	case rdv.ETOOMANYHOLDS:
-		http.Redirect(w, r, searchURL(back, "too_many"), http.StatusSeeOther)
+		http.Redirect(w, r, searchURL(back, "too_many"), http.StatusSeeOther) // #nosec G710 -- /recherche or /, with a query of kept fields
 	default:
 		s.fail(w, r, err)
 	}

@@ -31,7 +31,7 @@ func withLanguage(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		lang, chosen := i18n.Lang(r) // the site's one rule
 		if chosen {
-			http.SetCookie(w, &http.Cookie{
+			http.SetCookie(w, &http.Cookie{ // #nosec G124 -- Secure whenever the request came over TLS; a Secure cookie over plain HTTP would be dropped
 				Name:     langCookie,
 				Value:    lang,
 				Path:     "/",

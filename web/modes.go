@@ -86,7 +86,7 @@ func (s *Server) refuseAPIWritesWhenReadOnly(routes *route.Table, next http.Hand
 		w.WriteHeader(http.StatusServiceUnavailable)
 		b := []byte(`{"error":{"code":"read_only","message":`)
 		b = appendJSONString(b, translate(lang, "mode.read_only.refused"))
-		w.Write(append(b, "}}\n"...))
+		_, _ = w.Write(append(b, "}}\n"...))
 	})
 }
 

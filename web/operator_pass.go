@@ -76,7 +76,7 @@ func (s *Server) setOperatorPass(w http.ResponseWriter, r *http.Request, tokenHa
 	if maxAge >= 0 {
 		value = operatorPass(s.opKey, tokenHash, expires)
 	}
-	http.SetCookie(w, &http.Cookie{
+	http.SetCookie(w, &http.Cookie{ // #nosec G124 -- Secure whenever the request came over TLS; a Secure cookie over plain HTTP would be dropped
 		Name: cookieName(r, operatorCookieName), Value: value, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode,
 	})

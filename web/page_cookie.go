@@ -26,7 +26,7 @@ func (s *Server) setPageCookie(w http.ResponseWriter, r *http.Request, name, pat
 	if len(sealed) > maxCookie {
 		return false
 	}
-	http.SetCookie(w, &http.Cookie{
+	http.SetCookie(w, &http.Cookie{ // #nosec G124 -- Secure whenever the request came over TLS; a Secure cookie over plain HTTP would be dropped
 		Name: holdCookieName(r, name), Value: sealed, Path: path,
 		MaxAge: int(ttl / time.Second), HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
 	})
@@ -49,7 +49,7 @@ func dropPageCookie(w http.ResponseWriter, r *http.Request, name, path string) {
 	if _, err := r.Cookie(holdCookieName(r, name)); err != nil {
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
+	http.SetCookie(w, &http.Cookie{ // #nosec G124 -- Secure whenever the request came over TLS; a Secure cookie over plain HTTP would be dropped
 		Name: holdCookieName(r, name), Value: "", Path: path,
 		MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
 	})

@@ -23,7 +23,7 @@ import (
 // it again.
 
 const (
-	tokensPath = "/clinique/jetons"
+	tokensPath = "/clinique/jetons" // #nosec G101 -- a page's path, not a credential
 	hooksPath  = "/clinique/webhooks"
 	feedsPath  = "/clinique/calendriers"
 

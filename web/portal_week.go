@@ -118,7 +118,7 @@ func (s *Server) portalCSV(w http.ResponseWriter, r *http.Request) {
 	for i, k := range head {
 		head[i] = translate(lang, k)
 	}
-	cw.Write(head)
+	_ = cw.Write(head)
 	now := s.d.Engine.Now()
 	for _, e := range entries {
 		row := agendaRowOf(e, now, lang)
@@ -135,7 +135,7 @@ func (s *Server) portalCSV(w http.ResponseWriter, r *http.Request) {
 		for i := range rec {
 			rec[i] = csvSafe(rec[i])
 		}
-		cw.Write(rec)
+		_ = cw.Write(rec)
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -146,7 +146,7 @@ func (s *Server) portalCSV(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/csv; charset=utf-8")
 	h.Set("Content-Disposition", `attachment; filename="agenda-`+day.String()+`.csv"`)
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.Write(buf.Bytes())
+	_, _ = w.Write(buf.Bytes())
 }
 
 // csvSafe keeps a spreadsheet from reading a cell as a formula: a cell

@@ -67,7 +67,7 @@ func (s *Server) releaseHold(w http.ResponseWriter, r *http.Request) {
 	if len(back) == 0 {
 		back = s.holdSearch(r, id)
 	}
-	http.Redirect(w, r, searchURL(back, ""), http.StatusSeeOther)
+	http.Redirect(w, r, searchURL(back, ""), http.StatusSeeOther) // #nosec G710 -- /recherche or /, with a query of kept fields
 }
 
 // holdSearch is a search for a hold's service near its clinic, for a

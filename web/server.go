@@ -184,7 +184,7 @@ func New(d Deps) (*Server, error) {
 		}
 		options.WriteString(`<option value="` + template.HTMLEscapeString(p.Name) + `">`)
 	}
-	s.places = template.HTML(options.String())
+	s.places = template.HTML(options.String()) // #nosec G203 -- place names escaped just above
 	s.handler = compress(withLanguage(s.logRequests(s.recoverPanics(secureHeaders(s.withSession(s.withPatient(s.checkCSRF(s.routes()))))))))
 	return s, nil
 }

@@ -85,7 +85,7 @@ var backoffSteps = []time.Duration{10 * time.Second, time.Minute, 5 * time.Minut
 
 func defaultBackoff(attempt int) time.Duration {
 	d := backoffSteps[min(max(attempt, 1), len(backoffSteps))-1]
-	return d + time.Duration((rand.Float64()*0.2-0.1)*float64(d))
+	return d + time.Duration((rand.Float64()*0.2-0.1)*float64(d)) // #nosec G404 -- jitter of a retry, not a secret
 }
 
 // Hooks delivers the clinics' webhooks. It is a notify.Work: its jobs

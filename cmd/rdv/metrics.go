@@ -67,4 +67,4 @@ func (ms *metricsServer) serve(log *slog.Logger) {
 }
 
 // close stops serving metrics at once: a scrape cut short is retried.
-func (ms *metricsServer) close() { ms.srv.Close() }
+func (ms *metricsServer) close() { _ = ms.srv.Close() }

@@ -135,10 +135,10 @@ func (m *Main) openNotifier(ctx context.Context, f *serveFlags, store rdv.Store,
 		err = n.Migrate(ctx)
 	}
 	if err != nil {
-		db.Close()
+		_ = db.Close()
 		return nil, nil, err
 	}
-	return n, func() { db.Close() }, nil
+	return n, func() { _ = db.Close() }, nil
 }
 
 // openQueuePool opens the background jobs' connections to the PostgreSQL

@@ -128,7 +128,7 @@ func Start(ctx context.Context, dir string) (_ *Rig, err error) {
 	}()
 	// Both users walk through dir to their own parts of it; each part
 	// is its owner's alone.
-	if err := os.Chmod(dir, 0o711); err != nil {
+	if err := os.Chmod(dir, 0o711); err != nil { // #nosec G302 -- a directory both users must walk through; nothing can be listed or read in it
 		return nil, err
 	}
 	for _, d := range []struct {
@@ -288,7 +288,7 @@ func (r *Rig) configureCluster(data string, port int, archive bool) error {
 	if !archive {
 		b.WriteString("\narchive_mode = off\n")
 	}
-	f, err := os.OpenFile(filepath.Join(data, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	f, err := os.OpenFile(filepath.Join(data, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0) // #nosec G304 -- the rig's own cluster directory
 	if err != nil {
 		return err
 	}
@@ -300,7 +300,7 @@ func (r *Rig) configureCluster(data string, port int, archive bool) error {
 func (r *Rig) startCluster(ctx context.Context, data string) error {
 	if err := r.run(ctx, r.pg, filepath.Join(r.bin, "pg_ctl"), "--pgdata", data, "--log", data+".log",
 		"--wait", "--timeout", "60", "start"); err != nil {
-		log, _ := os.ReadFile(data + ".log")
+		log, _ := os.ReadFile(data + ".log") // #nosec G304 -- the rig's own cluster log
 		return fmt.Errorf("%w\n%s", err, log)
 	}
 	r.clusters = append(r.clusters, data)
@@ -319,7 +319,7 @@ func (r *Rig) startServer(u osUser, conf string, port int) error {
 	for range 100 {
 		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
 		if err == nil {
-			c.Close()
+			_ = c.Close()
 			return nil
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -331,16 +331,16 @@ func (r *Rig) startServer(u osUser, conf string, port int) error {
 // caller to remove.
 func (r *Rig) Close() {
 	for _, data := range r.clusters {
-		r.run(context.Background(), r.pg, filepath.Join(r.bin, "pg_ctl"), "--pgdata", data, "--mode", "immediate", "--wait", "stop")
+		_ = r.run(context.Background(), r.pg, filepath.Join(r.bin, "pg_ctl"), "--pgdata", data, "--mode", "immediate", "--wait", "stop")
 	}
 	for _, s := range r.servers {
-		s.Process.Signal(syscall.SIGTERM)
+		_ = s.Process.Signal(syscall.SIGTERM)
 		done := make(chan struct{})
-		go func() { s.Wait(); close(done) }()
+		go func() { _ = s.Wait(); close(done) }()
 		select {
 		case <-done:
 		case <-time.After(5 * time.Second):
-			s.Process.Kill()
+			_ = s.Process.Kill()
 			<-done
 		}
 	}
@@ -348,7 +348,7 @@ func (r *Rig) Close() {
 }
 
 func (r *Rig) command(ctx context.Context, u osUser, program string, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, program, args...)
+	cmd := exec.CommandContext(ctx, program, args...) // #nosec G204 -- the rig runs PostgreSQL's and pgBackRest's programs with arguments it builds itself
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: u.uid, Gid: u.gid}}
 	cmd.Dir = r.dir
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + r.dir, "LANG=C.UTF-8", "TZ=UTC"}
@@ -376,7 +376,7 @@ func freePorts(n int) ([]int, error) {
 	var ls []net.Listener
 	defer func() {
 		for _, l := range ls {
-			l.Close()
+			_ = l.Close()
 		}
 	}()
 	for range n {

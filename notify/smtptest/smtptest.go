@@ -148,14 +148,14 @@ func Start(t testing.TB, opts ...Option) *Server {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		srv.Serve(&countingListener{Listener: ln, s: s})
+		_ = srv.Serve(&countingListener{Listener: ln, s: s})
 	}()
 	t.Cleanup(func() {
 		close(s.stop)
-		srv.Close()
+		_ = srv.Close()
 		// A test that ends at once may close the server before Serve
 		// has registered the listener: close it here too.
-		ln.Close()
+		_ = ln.Close()
 		<-done
 	})
 	return s
@@ -368,7 +368,7 @@ func (ss *session) Data(r io.Reader) error {
 	ss.s.record(rec)
 	switch {
 	case ss.s.take(DropAfterData):
-		ss.conn.Conn().Close()
+		_ = ss.conn.Conn().Close()
 		return errDropped
 	case ss.s.take(HangAfterData):
 		<-ss.s.stop

@@ -178,6 +178,7 @@ func (ps *PrivateServer) run(t testing.TB, prog string, args ...string) {
 func (ps *PrivateServer) output(prog string, args ...string) error {
 	argv := append(slices.Clone(ps.runAs), prog)
 	argv = append(argv, args...)
+	// #nosec G204 -- a test server running PostgreSQL's own programs
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = ps.dir // the postgres user may not enter the caller's directory
 	out, err := cmd.CombinedOutput()

@@ -49,7 +49,7 @@ func writeCached(w http.ResponseWriter, b []byte) {
 	h["Content-Type"] = hdrJSON
 	h["Cache-Control"] = hdrBrowseCache
 	h.Set("Content-Length", strconv.Itoa(len(b)))
-	w.Write(b) //nolint:errcheck // the client went away; nothing to do
+	_, _ = w.Write(b) // the client went away; nothing to do
 }
 
 // listClinics answers GET /api/v1/clinics: every clinic of the network,

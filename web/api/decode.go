@@ -133,5 +133,5 @@ func (s *server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
-	w.Write(b) //nolint:errcheck // the client went away; nothing to do
+	_, _ = w.Write(b) // the client went away; nothing to do
 }

@@ -81,7 +81,8 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		h.Set("Retry-After", "1")
 	}
 	w.WriteHeader(status)
-	w.Write(b) //nolint:errcheck // the client went away; nothing to do
+	// #nosec G705 -- a JSON problem, served as application/problem+json
+	_, _ = w.Write(b) // the client went away; nothing to do
 }
 
 // appendFieldErrors adds "errors", every invalid field of the request with

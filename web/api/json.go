@@ -137,10 +137,10 @@ func civilDate(days int64) (year, month, day int) {
 	return int(y), int(m), int(d)
 }
 
-func append2(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
+func append2(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) } // #nosec G115 -- n is two digits: month, day, hour, minute or second
 
 func append4(b []byte, n int) []byte {
-	return append(b, byte('0'+n/1000), byte('0'+n/100%10), byte('0'+n/10%10), byte('0'+n%10))
+	return append(b, byte('0'+n/1000), byte('0'+n/100%10), byte('0'+n/10%10), byte('0'+n%10)) // #nosec G115 -- n is a four-digit year
 }
 
 // appendKm appends a distance rounded to 0.1 km, with one decimal.

@@ -1,0 +1,157 @@
+// Package replica copies an SQLite database continuously to a directory,
+// and brings it back as it was at a moment: the recovery point of the
+// embedded store is then the moment before an attack, not the newest
+// backup.
+//
+// It is Litestream (github.com/benbjohnson/litestream) used as a library,
+// in the server's own process. Litestream holds a read transaction on the
+// database so that SQLite cannot restart its write-ahead log before the
+// new frames are copied; every second it copies the frames committed
+// since into a file of pages stamped with the time it saw them (level 0),
+// ships it to the replica, and checkpoints the log itself. Level 0 files
+// are merged every minute and every hour (levels 1 and 2) and a whole
+// snapshot is taken each day, so that a restore reads a snapshot and a
+// few merged files, then the level 0 files of the last minute. A restore
+// to a moment lays the files stamped before it over the snapshot before
+// it: the database as the last copy before that moment saw it.
+//
+// The store's own pragmas stay as they are: Litestream opens connections
+// of its own (same driver, so the same process's locks are shared, never
+// lost); SQLite's automatic checkpoints of the store's writer are
+// passive, so they copy frames into the database but cannot restart the
+// log under Litestream's read transaction; the write-ahead log and full
+// fsync are what Litestream needs.
+package replica
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/benbjohnson/litestream"
+	"github.com/benbjohnson/litestream/file"
+)
+
+// The replica's rhythm. A copy every second bounds what a lost server
+// loses to a second, and the precision of a restore to a second; level 0
+// files are kept a day, so that an attack found within a day is undone
+// to the second; snapshots are kept a week, the farthest a restore can
+// reach back.
+const (
+	copyEvery         = time.Second
+	keepEveryCopy     = 24 * time.Hour
+	snapshotEvery     = 24 * time.Hour
+	keepSnapshots     = 7 * 24 * time.Hour
+	mergeEveryMinute  = time.Minute
+	mergeEveryHour    = time.Hour
+	shutdownSyncLimit = 30 * time.Second
+)
+
+// Replicator copies one database to its replica until Close.
+type Replicator struct {
+	store *litestream.Store
+	dir   string
+}
+
+// Start begins copying the database at path to the directory dir, which
+// it creates if needed. The first copy is a snapshot of the whole
+// database, taken in the background. The database's connections must
+// all be closed before Close: Litestream's own file handle, once closed,
+// would take the process's locks on the file with it.
+func Start(ctx context.Context, path, dir string, log *slog.Logger) (*Replicator, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("replica %s: %w", dir, err)
+	}
+	db := litestream.NewDB(path)
+	db.MonitorInterval = copyEvery
+	db.Logger = log.With("replica", dir)
+	client := file.NewReplicaClient(dir)
+	r := litestream.NewReplicaWithClient(db, client)
+	r.SyncInterval = copyEvery
+	db.Replica = r
+	client.Replica = r // files made with the database file's owner and mode
+	store := litestream.NewStore([]*litestream.DB{db}, litestream.CompactionLevels{
+		{Level: 0},
+		{Level: 1, Interval: mergeEveryMinute},
+		{Level: 2, Interval: mergeEveryHour},
+	})
+	store.Logger = db.Logger
+	store.L0Retention = keepEveryCopy
+	db.L0Retention = keepEveryCopy
+	store.SnapshotInterval = snapshotEvery
+	store.SnapshotRetention = keepSnapshots
+	store.ShutdownSyncTimeout = shutdownSyncLimit
+	db.ShutdownSyncTimeout = shutdownSyncLimit
+	if err := store.Open(ctx); err != nil {
+		return nil, fmt.Errorf("replica %s: %w", dir, err)
+	}
+	return &Replicator{store: store, dir: dir}, nil
+}
+
+// Close copies what is left of the log to the replica, then stops.
+func (r *Replicator) Close(ctx context.Context) error {
+	if err := r.store.Close(ctx); err != nil {
+		return fmt.Errorf("replica %s: %w", r.dir, err)
+	}
+	return nil
+}
+
+// Sync copies the frames committed so far to the replica now, and waits
+// until they are there.
+func (r *Replicator) Sync(ctx context.Context) error {
+	for _, db := range r.store.DBs() {
+		if err := db.SyncAndWait(ctx); err != nil {
+			return fmt.Errorf("replica %s: %w", r.dir, err)
+		}
+	}
+	return nil
+}
+
+// ErrNoCopy: the replica holds no copy of the database at or before the
+// moment asked.
+var ErrNoCopy = errors.New("the replica holds no copy from before that moment")
+
+// Restore writes into out, a file that must not exist, the database as
+// the replica in dir held it at the moment at: every copy stamped before
+// it, none after. A zero at restores the newest copy. out is created
+// readable by its owner only.
+func Restore(ctx context.Context, dir, out string, at time.Time) error {
+	if _, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("replica %s: %w", dir, err)
+	}
+	r := litestream.NewReplicaWithClient(nil, file.NewReplicaClient(dir))
+	first, last, err := r.TimeBounds(ctx)
+	if err != nil {
+		return fmt.Errorf("replica %s: %w", dir, err)
+	}
+	if !at.IsZero() && (first.IsZero() || !first.Before(at)) {
+		return fmt.Errorf("replica %s: %w (its first copy: %s)", dir, ErrNoCopy, stamp(first))
+	}
+	opt := litestream.NewRestoreOptions()
+	opt.OutputPath = out
+	// Litestream takes a moment past the newest copy for one it does not
+	// hold; the newest copy is the database at any moment after it.
+	if !at.IsZero() && at.Before(last) {
+		opt.Timestamp = at
+	}
+	if err := r.Restore(ctx, opt); err != nil {
+		if errors.Is(err, litestream.ErrNoSnapshots) || errors.Is(err, litestream.ErrTxNotAvailable) {
+			return fmt.Errorf("replica %s: %w: %v", dir, ErrNoCopy, err)
+		}
+		return fmt.Errorf("replica %s: restore: %w", dir, err)
+	}
+	if err := os.Chmod(out, 0o600); err != nil {
+		return fmt.Errorf("replica %s: %w", dir, err)
+	}
+	return nil
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "none"
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}

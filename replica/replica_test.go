@@ -1,0 +1,107 @@
+package replica_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"rdv/replica"
+)
+
+// openDB opens path with the store's pragmas (sqlite/sqlite.go): the log,
+// full fsync, and a wait on locks rather than a failure.
+func openDB(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+func count(t *testing.T, path string) int {
+	t.Helper()
+	db := openDB(t, path)
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM bookings`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestRestoreToMoment: rows written while the replica copies come back as
+// they were at a moment between two of them: those before, none after;
+// the newest copy holds them all, and a moment before the first copy has
+// none to give.
+func TestRestoreToMoment(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rdv.db")
+	vault := filepath.Join(t.TempDir(), "replica")
+	db := openDB(t, path)
+	if _, err := db.Exec(`CREATE TABLE bookings (id INTEGER PRIMARY KEY, token TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now()
+	r, err := replica.Start(ctx, path, vault, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(n int) {
+		for range n {
+			if _, err := db.Exec(`INSERT INTO bookings (token) VALUES (hex(randomblob(16)))`); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	write(50)
+	if err := r.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // the copies are stamped to the millisecond
+	moment := time.Now()
+	time.Sleep(1100 * time.Millisecond)
+	// The attack: every row deleted, then copied like any write.
+	if _, err := db.Exec(`DELETE FROM bookings`); err != nil {
+		t.Fatal(err)
+	}
+	write(7)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	at := filepath.Join(dir, "at.db")
+	if err := replica.Restore(ctx, vault, at, moment); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, at); n != 50 {
+		t.Errorf("restored at the moment before the attack: %d rows, want 50", n)
+	}
+	if st, err := os.Stat(at); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("restored file: %v, mode %v, want 0600", err, st.Mode().Perm())
+	}
+	newest := filepath.Join(dir, "newest.db")
+	if err := replica.Restore(ctx, vault, newest, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, newest); n != 7 {
+		t.Errorf("restored to the newest copy: %d rows, want 7", n)
+	}
+	err = replica.Restore(ctx, vault, filepath.Join(dir, "early.db"), before.Add(-time.Hour))
+	if !errors.Is(err, replica.ErrNoCopy) {
+		t.Errorf("restore before the first copy: %v, want ErrNoCopy", err)
+	}
+}

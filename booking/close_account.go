@@ -15,6 +15,11 @@ func (e *Engine) CloseAccount(ctx context.Context, store rdv.PrivacyStore, accou
 	if accountID <= 0 {
 		return rdv.ClosedAccount{}, rdv.Errorf(rdv.ENOTFOUND, "patient account %d", accountID)
 	}
+	if rdv.ActorFrom(ctx).Kind == rdv.ActorSystem {
+		// The trail names who closed it: the holder, unless the caller
+		// said who.
+		ctx = rdv.WithActor(ctx, rdv.Actor{Kind: rdv.ActorPatient, ID: accountID})
+	}
 	out, ch, err := store.CloseAccount(ctx, rdv.CloseAccountRequest{AccountID: accountID, Now: e.Now()})
 	if err != nil {
 		return rdv.ClosedAccount{}, fmt.Errorf("close account %d: %w", accountID, err)

@@ -128,10 +128,36 @@ func closeAccount(ctx context.Context, tx pgx.Tx, r rdv.CloseAccountRequest) (rd
 		return out, ch, err
 	}
 	out.Withdrawn, ch.Freed = withdrawn, append(ch.Freed, freed.Freed...)
+	records, err := accountRecords(ctx, tx, r.AccountID)
+	if err != nil {
+		return out, ch, err
+	}
 	if out.Pseudonymised, err = eraseAccount(ctx, tx, r.AccountID, email, phone); err != nil {
 		return out, ch, err
 	}
-	return out, ch, nil
+	// The trail names the records by ID only, so it keeps them: who
+	// closed the account, and the appointments (those it cancelled among
+	// them), patients and requests it erased. One event: each takes a
+	// chain's head, best taken once and last.
+	return out, ch, appendAudit(ctx, tx, rdv.NewAuditEvent(ctx, rdv.AuditAccountChange, records, r.Now))
+}
+
+// accountRecords names the records of an account: its appointments,
+// their patients and guardians, and its requests.
+func accountRecords(ctx context.Context, tx pgx.Tx, accountID int64) (rdv.AuditRecords, error) {
+	var r rdv.AuditRecords
+	var err error
+	if r.Appointments, err = int64s(ctx, tx, `SELECT id FROM appointments WHERE account_id = $1 ORDER BY id`, accountID); err != nil {
+		return r, fmt.Errorf("appointments of the account: %w", err)
+	}
+	if r.Patients, err = int64s(ctx, tx, `SELECT patient_id FROM appointments WHERE account_id = $1
+		UNION SELECT guardian_id FROM appointments WHERE account_id = $1 AND guardian_id IS NOT NULL`, accountID); err != nil {
+		return r, fmt.Errorf("patients of the account: %w", err)
+	}
+	if r.Requests, err = int64s(ctx, tx, `SELECT id FROM requests WHERE account_id = $1 ORDER BY id`, accountID); err != nil {
+		return r, fmt.Errorf("requests of the account: %w", err)
+	}
+	return r, nil
 }
 
 // cancelFutureAppointments cancels the account's booked appointments

@@ -83,7 +83,7 @@ func (s *Store) CloseAccount(ctx context.Context, r rdv.CloseAccountRequest) (rd
 	var out rdv.ClosedAccount
 	var ch rdv.SlotChanges
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) (err error) {
-		out, ch, err = closeAccount(tx, r)
+		out, ch, err = closeAccount(ctx, tx, r)
 		return err
 	}})
 	if err != nil {
@@ -92,7 +92,7 @@ func (s *Store) CloseAccount(ctx context.Context, r rdv.CloseAccountRequest) (rd
 	return out, ch, nil
 }
 
-func closeAccount(tx *wtx, r rdv.CloseAccountRequest) (rdv.ClosedAccount, rdv.SlotChanges, error) {
+func closeAccount(ctx context.Context, tx *wtx, r rdv.CloseAccountRequest) (rdv.ClosedAccount, rdv.SlotChanges, error) {
 	var out rdv.ClosedAccount
 	var ch rdv.SlotChanges
 	var email, phone string
@@ -123,10 +123,36 @@ func closeAccount(tx *wtx, r rdv.CloseAccountRequest) (rdv.ClosedAccount, rdv.Sl
 		return out, ch, err
 	}
 	out.Withdrawn, ch.Freed = withdrawn, append(ch.Freed, freed.Freed...)
+	records, err := accountRecords(tx, r.AccountID)
+	if err != nil {
+		return out, ch, err
+	}
 	if out.Pseudonymised, err = eraseAccount(tx, r.AccountID, email, phone); err != nil {
 		return out, ch, err
 	}
+	// The trail names the records by ID only, so it keeps them: who
+	// closed the account, and the appointments (those it cancelled among
+	// them), patients and requests it erased.
+	tx.auditChange(ctx, rdv.AuditAccountChange, records, r.Now)
 	return out, ch, nil
+}
+
+// accountRecords names the records of an account: its appointments,
+// their patients and guardians, and its requests.
+func accountRecords(tx *wtx, accountID int64) (rdv.AuditRecords, error) {
+	var r rdv.AuditRecords
+	var err error
+	if r.Appointments, err = int64s(tx, `SELECT id FROM appointments WHERE account_id = ? ORDER BY id`, accountID); err != nil {
+		return r, fmt.Errorf("appointments of the account: %w", err)
+	}
+	if r.Patients, err = int64s(tx, `SELECT patient_id FROM appointments WHERE account_id = ?1
+		UNION SELECT guardian_id FROM appointments WHERE account_id = ?1 AND guardian_id IS NOT NULL`, accountID); err != nil {
+		return r, fmt.Errorf("patients of the account: %w", err)
+	}
+	if r.Requests, err = int64s(tx, `SELECT id FROM requests WHERE account_id = ? ORDER BY id`, accountID); err != nil {
+		return r, fmt.Errorf("requests of the account: %w", err)
+	}
+	return r, nil
 }
 
 // cancelFutureAppointments cancels the account's booked appointments

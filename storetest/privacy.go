@@ -208,7 +208,8 @@ func testCloseAccount(t *testing.T, f *patientsFixture) {
 		rowsBefore = len(raw.TableRows(t, "appointments"))
 	}
 	f.now = past.Slot.Start.Add(time.Minute)
-	closed, ch, err := f.store.CloseAccount(f.ctx, rdv.CloseAccountRequest{AccountID: a.ID, Now: f.now})
+	holder := rdv.Actor{Kind: rdv.ActorPatient, ID: a.ID, Address: "192.0.2.7"}
+	closed, ch, err := f.store.CloseAccount(rdv.WithActor(f.ctx, holder), rdv.CloseAccountRequest{AccountID: a.ID, Now: f.now})
 	if err != nil {
 		t.Fatalf("close account: %v", err)
 	}
@@ -221,6 +222,18 @@ func testCloseAccount(t *testing.T, f *patientsFixture) {
 			t.Fatalf("slots freed %v, want %d among them", freed, s)
 		}
 		f.wantState(s, rdv.SlotFree)
+	}
+
+	// The trail keeps who closed the account and the records it erased,
+	// by their IDs.
+	events, err := f.store.AuditEvents(f.ctx, rdv.AuditQuery{ActorKind: rdv.ActorPatient, ActorID: a.ID, Action: rdv.AuditAccountChange})
+	if err != nil || len(events) != 1 {
+		t.Fatalf("audit events of the closing: %+v, %v; want one", events, err)
+	}
+	if got := events[0].Records; !equalIDs(got.Appointments, []int64{past.ID, future.ID, forChild.ID}) || !equalIDs(got.Requests, []int64{req.ID}) ||
+		!slices.Contains(got.Patients, past.Patient.ID) || !slices.Contains(got.Patients, forChild.Patient.ID) || events[0].Actor != holder {
+		t.Fatalf("audit event of the closing %+v, want appointments %d, %d, %d, request %d, their patients, by the holder",
+			events[0], past.ID, future.ID, forChild.ID, req.ID)
 	}
 
 	kept := f.appointment(past.ID)

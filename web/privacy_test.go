@@ -105,6 +105,10 @@ func TestCloseAccount(t *testing.T) {
 	if _, err := s.store.PatientAccount(t.Context(), id); rdv.ErrorCode(err) != rdv.ENOTFOUND {
 		t.Fatalf("account after closing: %v, want not found", err)
 	}
+	if es, err := s.store.AuditEvents(t.Context(), rdv.AuditQuery{ActorKind: rdv.ActorPatient, ActorID: id, Action: rdv.AuditAccountChange}); err != nil ||
+		len(es) != 1 || !slices.Contains(es[0].Records.Appointments, upcoming.ID) {
+		t.Errorf("audit events of the closing: %+v, %v; want one by the holder naming appointment %d", es, err, upcoming.ID)
+	}
 	if a, err := s.store.Appointment(t.Context(), upcoming.ID); err != nil || a.Status != rdv.Cancelled {
 		t.Fatalf("upcoming appointment after closing: %+v, %v", a, err)
 	}

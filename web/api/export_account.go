@@ -28,6 +28,10 @@ type accountExport struct {
 	Messages     []exportMessage     `json:"messages"`
 	Consents     []exportConsent     `json:"consents"`
 	Fees         []exportFee         `json:"fees"`
+
+	// The patient rows of the appointments and the requests' IDs, which
+	// the audit trail names (exportRecords); never shown.
+	patients, requestIDs []int64
 }
 
 type exportAccount struct {
@@ -142,6 +146,13 @@ func (s *server) exportAccountData(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now()
+	// The trail records the read before the data leaves (invariant 5),
+	// by the signed-in patient whom the route's policy admitted.
+	ctx := rdv.WithActor(r.Context(), rdv.Actor{Kind: rdv.ActorPatient, ID: acct.ID, Address: s.clientAddr(r)})
+	if err := s.Store.RecordAudit(ctx, rdv.NewAuditEvent(ctx, rdv.AuditAccountRead, exportRecords(out), now)); err != nil {
+		s.fail(w, r, fmt.Errorf("export account %d: %w", acct.ID, err))
+		return
+	}
 	out.ExportedAt = now.UTC().Truncate(time.Second)
 	w.Header().Set("Content-Disposition", `attachment; filename="rdv-mes-donnees-`+now.In(rdv.Toronto).Format("2006-01-02")+`.json"`)
 	s.writeJSON(w, r, http.StatusOK, out)
@@ -170,6 +181,10 @@ func (s *server) accountExport(r *http.Request, acct rdv.PatientAccount) (accoun
 	}
 	for _, a := range appts {
 		out.Appointments = append(out.Appointments, s.exportAppointment(a))
+		out.patients = append(out.patients, a.Patient.ID)
+		if a.Guardian != nil {
+			out.patients = append(out.patients, a.Guardian.ID)
+		}
 	}
 	reqs, err := st.AccountRequests(ctx, acct.ID)
 	if err != nil {
@@ -177,6 +192,7 @@ func (s *server) accountExport(r *http.Request, acct rdv.PatientAccount) (accoun
 	}
 	for _, q := range reqs {
 		out.Requests = append(out.Requests, exportRequestOf(q))
+		out.requestIDs = append(out.requestIDs, q.ID)
 		c, err := st.Charge(ctx, q.ID)
 		switch rdv.ErrorCode(err) {
 		case "":
@@ -250,4 +266,16 @@ func optionalTime(t time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
+}
+
+// exportRecords names what an export holds, for the audit trail: its
+// appointments and their people's patient rows, and its requests.
+func exportRecords(x accountExport) rdv.AuditRecords {
+	var r rdv.AuditRecords
+	for _, a := range x.Appointments {
+		r.Appointments = append(r.Appointments, a.ID)
+	}
+	r.Patients = x.patients
+	r.Requests = x.requestIDs
+	return r
 }

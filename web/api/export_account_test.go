@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -101,6 +102,11 @@ func TestExportMyData(t *testing.T) {
 	}
 	if strings.Contains(string(body), "someone.else") {
 		t.Error("export carries another account's data")
+	}
+
+	events, err := st.AuditEvents(ctx, rdv.AuditQuery{ActorKind: rdv.ActorPatient, ActorID: acct.ID, Action: rdv.AuditAccountRead})
+	if err != nil || len(events) != 1 || !slices.Contains(events[0].Records.Appointments, appt.ID) || !slices.Contains(events[0].Records.Patients, appt.Patient.ID) {
+		t.Errorf("audit events of the export: %+v, %v; want one naming appointment %d and its patient", events, err, appt.ID)
 	}
 
 	// Another account's export is its own, and holds none of these.

@@ -22,7 +22,7 @@ func (s *Store) AccountRequests(ctx context.Context, accountID int64) ([]rdv.App
 		}
 		defer rows.Close()
 		for rows.Next() {
-			r, err := scanRequest(rows)
+			r, err := scanRequest(s.opts.Keys, rows)
 			if err != nil {
 				return err
 			}

@@ -21,7 +21,7 @@ func (s *Store) AcceptProposal(ctx context.Context, r rdv.AcceptProposalRequest)
 	err := s.inTx(ctx, "accept proposal of request "+r.Reference, func(tx pgx.Tx) error {
 		ch = rdv.SlotChanges{}
 		now := dbTime(r.Now)
-		req, proposalID, err := requestForAnswer(ctx, tx, r.Reference, r.TokenHash, r.ProposalID, "FOR UPDATE")
+		req, proposalID, err := requestForAnswer(ctx, tx, keysOf(tx), r.Reference, r.TokenHash, r.ProposalID, "FOR UPDATE")
 		if err != nil {
 			return err
 		}
@@ -136,7 +136,7 @@ func (s *Store) DeclineProposal(ctx context.Context, r rdv.DeclineProposalReques
 	var ch rdv.SlotChanges
 	err := s.inTx(ctx, "decline proposal of request "+r.Reference, func(tx pgx.Tx) error {
 		ch = rdv.SlotChanges{}
-		req, proposalID, err := requestForAnswer(ctx, tx, r.Reference, r.TokenHash, r.ProposalID, "FOR UPDATE")
+		req, proposalID, err := requestForAnswer(ctx, tx, keysOf(tx), r.Reference, r.TokenHash, r.ProposalID, "FOR UPDATE")
 		if err != nil {
 			return err
 		}
@@ -151,7 +151,7 @@ func (s *Store) DeclineProposal(ctx context.Context, r rdv.DeclineProposalReques
 		if ch, err = endProposal(ctx, tx, p.ID, rdv.ProposalDeclined); err != nil {
 			return err
 		}
-		out, err = scanRequest(tx.QueryRow(ctx, `UPDATE requests SET status = 'open' WHERE id = $1 RETURNING `+requestColumns, req.ID))
+		out, err = scanRequest(keysOf(tx), tx.QueryRow(ctx, `UPDATE requests SET status = 'open' WHERE id = $1 RETURNING `+requestColumns, req.ID))
 		return err
 	})
 	if err != nil {
@@ -215,7 +215,7 @@ func (s *Store) WithdrawRequest(ctx context.Context, r rdv.WithdrawRequestInput)
 		} else if rdv.ErrorCode(err) != rdv.ENOTFOUND {
 			return err
 		}
-		out, err = scanRequest(tx.QueryRow(ctx, `UPDATE requests SET status = 'withdrawn', handled_at = $2 WHERE id = $1 RETURNING `+requestColumns,
+		out, err = scanRequest(keysOf(tx), tx.QueryRow(ctx, `UPDATE requests SET status = 'withdrawn', handled_at = $2 WHERE id = $1 RETURNING `+requestColumns,
 			req.ID, dbTime(r.Now)))
 		if err != nil {
 			return err

@@ -28,7 +28,7 @@ const proposalColumns = `p.id, p.request_id, p.status, p.created_at, p.expires_a
 // RequestByReference returns a request by its reference and the hash of
 // its token or of one of its proposals'.
 func (s *Store) RequestByReference(ctx context.Context, reference, tokenHash string) (rdv.AppointmentRequest, error) {
-	r, _, err := requestForAnswer(ctx, s.pool, reference, tokenHash, "", "")
+	r, _, err := requestForAnswer(ctx, s.pool, s.opts.Keys, reference, tokenHash, "", "")
 	if err != nil {
 		return rdv.AppointmentRequest{}, mapError(fmt.Errorf("read request %s: %w", reference, err))
 	}
@@ -53,8 +53,8 @@ func (s *Store) Proposal(ctx context.Context, id string) (rdv.Proposal, error) {
 // proposal proposalID names (any: ""), or the token of one of its
 // proposals, which answers that proposal only. It returns the proposal
 // answered ("" for any). Any other token reads as not found.
-func requestForAnswer(ctx context.Context, q querier, reference, tokenHash, proposalID, lock string) (rdv.AppointmentRequest, string, error) {
-	r, err := scanRequest(q.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = $1 `+lock, reference))
+func requestForAnswer(ctx context.Context, q querier, k *fieldcrypt.Keys, reference, tokenHash, proposalID, lock string) (rdv.AppointmentRequest, string, error) {
+	r, err := scanRequest(k, q.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = $1 `+lock, reference))
 	if err != nil {
 		return rdv.AppointmentRequest{}, "", err
 	}
@@ -77,8 +77,8 @@ func requestForAnswer(ctx context.Context, q querier, reference, tokenHash, prop
 // requestByToken reads (lock: and locks) a request whose token hash is
 // tokenHash; a request without a token, or another token, reads as not
 // found.
-func requestByToken(ctx context.Context, q querier, reference, tokenHash, lock string) (rdv.AppointmentRequest, error) {
-	r, err := scanRequest(q.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = $1 `+lock, reference))
+func requestByToken(ctx context.Context, q querier, k *fieldcrypt.Keys, reference, tokenHash, lock string) (rdv.AppointmentRequest, error) {
+	r, err := scanRequest(k, q.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = $1 `+lock, reference))
 	if err != nil {
 		return rdv.AppointmentRequest{}, err
 	}
@@ -101,7 +101,7 @@ func (s *Store) MatchableRequests(ctx context.Context, now time.Time) ([]rdv.App
 	defer rows.Close()
 	var out []rdv.AppointmentRequest
 	for rows.Next() {
-		r, err := scanRequest(rows)
+		r, err := scanRequest(s.opts.Keys, rows)
 		if err != nil {
 			return nil, mapError(fmt.Errorf("list matchable requests: %w", err))
 		}
@@ -173,7 +173,7 @@ func (s *Store) Propose(ctx context.Context, r rdv.ProposeRequest) (rdv.Proposal
 		if err := proposedAfter(ctx, tx, r.After); err != nil {
 			return err
 		}
-		req, err := scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = $1 FOR UPDATE`, r.RequestID))
+		req, err := scanRequest(keysOf(tx), tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = $1 FOR UPDATE`, r.RequestID))
 		if err != nil {
 			return err
 		}

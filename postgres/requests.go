@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"rdv"
+	"rdv/fieldcrypt"
 )
 
 const requestColumns = `id, reference, first_name, last_name, birth_date, health_number, phone, email, language,
@@ -30,13 +31,14 @@ func (s *Store) AddRequest(ctx context.Context, r rdv.AppointmentRequest) (rdv.A
 		if err := checkMoveAdded(ctx, tx, r); err != nil {
 			return err
 		}
+		k := keysOf(tx)
 		tag, err := tx.Exec(ctx, `INSERT INTO requests (reference, first_name, last_name, birth_date, health_number, phone, email, language,
 			service, place, lat, lon, radius_km, availability, child, urgent, status, received_at,
 			from_at, until_at, weekdays, times, practitioner_language, scope, account_id, person_id, token_hash,
 			moves_appointment_id, clinic_id, practitioner_id)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
 				$19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30) ON CONFLICT (reference) DO NOTHING`,
-			r.Reference, r.FirstName, r.LastName, dateValue(r.BirthDate), r.HealthNumber, r.Phone, r.Email, r.Language,
+			r.Reference, k.Seal(r.FirstName), k.Seal(r.LastName), k.Seal(r.BirthDate.String()), k.Seal(r.HealthNumber), k.Seal(r.Phone), k.Seal(r.Email), r.Language,
 			string(r.Service), r.Place, r.Lat, r.Lon, r.RadiusKm, r.Availability, r.Child, r.Urgent,
 			string(r.Status), r.ReceivedAt.UTC().Truncate(time.Microsecond),
 			optTime(r.From), optTime(r.To), int16(r.Weekdays), r.Times, r.PractitionerLanguage, string(r.Scope), r.AccountID, r.PersonID, r.TokenHash,
@@ -47,7 +49,7 @@ func (s *Store) AddRequest(ctx context.Context, r rdv.AppointmentRequest) (rdv.A
 			}
 			return err
 		}
-		if out, err = scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = $1`, r.Reference)); err != nil {
+		if out, err = scanRequest(keysOf(tx), tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = $1`, r.Reference)); err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 1 && r.Fee != nil {
@@ -78,7 +80,7 @@ func (s *Store) Requests(ctx context.Context, status rdv.RequestStatus, limit in
 	defer rows.Close()
 	var out []rdv.AppointmentRequest
 	for rows.Next() {
-		r, err := scanRequest(rows)
+		r, err := scanRequest(s.opts.Keys, rows)
 		if err != nil {
 			return nil, mapError(fmt.Errorf("list requests: %w", err))
 		}
@@ -92,7 +94,7 @@ func (s *Store) Requests(ctx context.Context, status rdv.RequestStatus, limit in
 
 // Request returns one request, or ENOTFOUND.
 func (s *Store) Request(ctx context.Context, id int64) (rdv.AppointmentRequest, error) {
-	r, err := scanRequest(s.pool.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = $1`, id))
+	r, err := scanRequest(s.opts.Keys, s.pool.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = $1`, id))
 	if err != nil {
 		return rdv.AppointmentRequest{}, mapError(fmt.Errorf("read request %d: %w", id, err))
 	}
@@ -117,7 +119,7 @@ func (s *Store) CloseRequest(ctx context.Context, in rdv.CloseRequestInput) (rdv
 		if err := releaseFee(ctx, tx, in.ID, in.Now); err != nil {
 			return err
 		}
-		if out, err = scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = $1`, in.ID)); err != nil {
+		if out, err = scanRequest(keysOf(tx), tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = $1`, in.ID)); err != nil {
 			return err
 		}
 		return appendAudit(ctx, tx, rdv.NewAuditEvent(ctx, rdv.AuditRequestClose, rdv.AuditRecords{Requests: []int64{in.ID}}, in.Now))
@@ -174,13 +176,15 @@ func optTime(t time.Time) *time.Time {
 	return &t
 }
 
-func scanRequest(row pgx.Row) (rdv.AppointmentRequest, error) {
+func scanRequest(k *fieldcrypt.Keys, row pgx.Row) (rdv.AppointmentRequest, error) {
 	var r rdv.AppointmentRequest
-	var birth, received time.Time
+	var received time.Time
+	var birth string
 	var handled, from, until *time.Time
 	var service, status, reason, scope string
 	var weekdays int16
-	err := row.Scan(&r.ID, &r.Reference, &r.FirstName, &r.LastName, &birth, &r.HealthNumber, &r.Phone, &r.Email, &r.Language,
+	err := row.Scan(&r.ID, &r.Reference, opened{k, &r.FirstName}, opened{k, &r.LastName}, opened{k, &birth}, opened{k, &r.HealthNumber},
+		opened{k, &r.Phone}, opened{k, &r.Email}, &r.Language,
 		&service, &r.Place, &r.Lat, &r.Lon, &r.RadiusKm, &r.Availability, &r.Child, &r.Urgent, &status, &received,
 		&r.AppointmentID, &reason, &r.CloseNote, &r.HandledBy, &handled,
 		&from, &until, &weekdays, &r.Times, &r.PractitionerLanguage, &scope, &r.AccountID, &r.PersonID, &r.TokenHash,
@@ -191,7 +195,9 @@ func scanRequest(row pgx.Row) (rdv.AppointmentRequest, error) {
 	if err != nil {
 		return r, err
 	}
-	r.BirthDate = rdv.Date{Year: birth.Year(), Month: birth.Month(), Day: birth.Day()}
+	if r.BirthDate, err = dateText(birth); err != nil {
+		return r, fmt.Errorf("request %s: %w", r.Reference, err)
+	}
 	r.Service, r.Status, r.ReceivedAt = rdv.Service(service), rdv.RequestStatus(status), received.UTC()
 	r.CloseReason = rdv.CloseReason(reason)
 	r.Weekdays, r.Scope = uint8(weekdays), rdv.RequestScope(scope) // #nosec G115 -- a mask of 7 weekdays that rdv wrote

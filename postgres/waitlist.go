@@ -134,7 +134,7 @@ func (s *Store) WaitlistRequests(ctx context.Context, accountID int64) ([]rdv.Ap
 	defer rows.Close()
 	var out []rdv.AppointmentRequest
 	for rows.Next() {
-		r, err := scanRequest(rows)
+		r, err := scanRequest(s.opts.Keys, rows)
 		if err != nil {
 			return nil, mapError(fmt.Errorf("list the waitlist of account %d: %w", accountID, err))
 		}
@@ -150,9 +150,9 @@ func (s *Store) WaitlistRequests(ctx context.Context, accountID int64) ([]rdv.Ap
 // its own token, or as the signed-in account it belongs to.
 func requestToWithdraw(ctx context.Context, tx pgx.Tx, r rdv.WithdrawRequestInput) (rdv.AppointmentRequest, error) {
 	if r.AccountID == 0 {
-		return requestByToken(ctx, tx, r.Reference, r.TokenHash, "FOR UPDATE")
+		return requestByToken(ctx, tx, keysOf(tx), r.Reference, r.TokenHash, "FOR UPDATE")
 	}
-	req, err := scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = $1 FOR UPDATE`, r.Reference))
+	req, err := scanRequest(keysOf(tx), tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = $1 FOR UPDATE`, r.Reference))
 	if err != nil {
 		return rdv.AppointmentRequest{}, err
 	}

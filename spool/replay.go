@@ -90,10 +90,15 @@ func (s *Spool) replayOnce(ctx context.Context) (int, error) {
 			replayErr = fmt.Errorf("read spool: %w", err)
 			break
 		}
-		r, err := decode(line)
+		rec, err := decode(line)
 		if err != nil {
 			// Appends are synced whole before they count in size: a bad
 			// record under size is damage, not a torn append.
+			replayErr = fmt.Errorf("spool at byte %d: %w", at, err)
+			break
+		}
+		r, err := openRequest(s.keys, rec)
+		if err != nil {
 			replayErr = fmt.Errorf("spool at byte %d: %w", at, err)
 			break
 		}

@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/fieldcrypt"
 )
 
 // Spool is a durable, append-only queue of appointment requests in front
@@ -42,6 +43,7 @@ import (
 type Spool struct {
 	path  string
 	store rdv.RequestStore
+	keys  *fieldcrypt.Keys
 	log   *slog.Logger
 	now   func() time.Time
 
@@ -59,6 +61,10 @@ type Spool struct {
 type Options struct {
 	Log *slog.Logger
 	Now func() time.Time // nil: time.Now
+	// Keys seal the patient's data in the spool's records as the store
+	// seals them in its tables (package fieldcrypt); nil keeps them in
+	// clear.
+	Keys *fieldcrypt.Keys
 }
 
 // Open opens (or creates) the spool at path, feeding store. Records that
@@ -72,7 +78,7 @@ func Open(path string, store rdv.RequestStore, opts Options) (*Spool, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Spool{path: path, store: store, log: opts.Log, now: opts.Now, wake: make(chan struct{}, 1)}
+	s := &Spool{path: path, store: store, keys: opts.Keys, log: opts.Log, now: opts.Now, wake: make(chan struct{}, 1)}
 	done, err := readCheckpoint(s.checkpointPath())
 	if err != nil {
 		return nil, err
@@ -118,7 +124,7 @@ func (s *Spool) Accept(ctx context.Context, r rdv.AppointmentRequest) (rdv.Appoi
 	}
 	r.Status = rdv.RequestOpen
 	r.ReceivedAt = s.now().UTC().Truncate(time.Millisecond)
-	rec, err := encode(r)
+	rec, err := encode(sealRequest(s.keys, r))
 	if err != nil {
 		return rdv.AppointmentRequest{}, err
 	}
@@ -198,7 +204,7 @@ func NewReference() string {
 // A record is one line: the CRC-32 of the JSON in hex, a space, the JSON
 // of the request, a newline. The checksum finds a torn append after a
 // crash.
-func encode(r rdv.AppointmentRequest) ([]byte, error) {
+func encode(r record) ([]byte, error) {
 	js, err := json.Marshal(r)
 	if err != nil {
 		return nil, fmt.Errorf("encode request: %w", err)
@@ -209,8 +215,8 @@ func encode(r rdv.AppointmentRequest) ([]byte, error) {
 	return append(rec, '\n'), nil
 }
 
-func decode(line []byte) (rdv.AppointmentRequest, error) {
-	var r rdv.AppointmentRequest
+func decode(line []byte) (record, error) {
+	var r record
 	sum, js, ok := bytes.Cut(bytes.TrimSuffix(line, []byte("\n")), []byte(" "))
 	if !ok || len(line) == 0 || line[len(line)-1] != '\n' {
 		return r, errors.New("torn spool record")
@@ -221,6 +227,50 @@ func decode(line []byte) (rdv.AppointmentRequest, error) {
 	}
 	if err := json.Unmarshal(js, &r); err != nil {
 		return r, fmt.Errorf("decode spool record: %w", err)
+	}
+	return r, nil
+}
+
+// record is what a spool line keeps of a request: the request with its
+// patient's data sealed (sealRequest), the birth date, a date in the
+// request, apart as text.
+type record struct {
+	rdv.AppointmentRequest
+	SealedBirthDate string `json:",omitempty"`
+}
+
+// sealRequest seals the patient's data of r for a record: a copy of the
+// spool shows no name, birth date, health number, phone or email.
+func sealRequest(k *fieldcrypt.Keys, r rdv.AppointmentRequest) record {
+	if k == nil {
+		return record{AppointmentRequest: r}
+	}
+	r.FirstName, r.LastName, r.HealthNumber = k.Seal(r.FirstName), k.Seal(r.LastName), k.Seal(r.HealthNumber)
+	r.Phone, r.Email = k.Seal(r.Phone), k.Seal(r.Email)
+	birth := k.Seal(r.BirthDate.String())
+	r.BirthDate = rdv.Date{}
+	return record{AppointmentRequest: r, SealedBirthDate: birth}
+}
+
+// openRequest opens what sealRequest sealed; a record written in clear
+// opens as it is. A record of a key no longer loaded fails, and the replay
+// stops there rather than skip it.
+func openRequest(k *fieldcrypt.Keys, rec record) (rdv.AppointmentRequest, error) {
+	r := rec.AppointmentRequest
+	var err error
+	for _, f := range []*string{&r.FirstName, &r.LastName, &r.HealthNumber, &r.Phone, &r.Email} {
+		if *f, err = k.Open(*f); err != nil {
+			return rdv.AppointmentRequest{}, fmt.Errorf("open spooled request %s: %w", r.Reference, err)
+		}
+	}
+	if rec.SealedBirthDate != "" {
+		birth, err := k.Open(rec.SealedBirthDate)
+		if err != nil {
+			return rdv.AppointmentRequest{}, fmt.Errorf("open spooled request %s: %w", r.Reference, err)
+		}
+		if r.BirthDate, err = rdv.ParseDate(birth); err != nil {
+			return rdv.AppointmentRequest{}, fmt.Errorf("open spooled request %s: %w", r.Reference, err)
+		}
 	}
 	return r, nil
 }

@@ -72,7 +72,9 @@ func BenchmarkDurableBookingsByEmail(b *testing.B) {
 }
 
 func benchDurableBookings(b *testing.B, withEmail, notified bool) {
-	s := MustOpen(b, sqlite.Options{})
+	// As rdv serve runs: patient data sealed.
+	keys, _ := storetest.NewKeys(b)
+	s := MustOpen(b, sqlite.Options{Keys: keys})
 	r := bookDurably(b, s, b.N, withEmail, notified)
 	b.ReportMetric(float64(b.N)/r.wall.Seconds(), "bookings/s")
 	b.ReportMetric(float64(b.N)/r.cpu.Seconds(), "bookings/cpu-s")

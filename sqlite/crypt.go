@@ -114,6 +114,10 @@ var sealedTables = []sealedTable{
 		indexes:  []blindIndex{{"email_index", "email", fieldcrypt.KindEmail}, {"phone_index", "phone", fieldcrypt.KindPhone}},
 	},
 	{
+		table:  "requests",
+		sealed: []string{"first_name", "last_name", "birth_date", "health_number", "phone", "email"},
+	},
+	{
 		table:  "account_people",
 		sealed: []string{"first_name", "last_name", "birth_date", "health_number"},
 	},

@@ -17,7 +17,7 @@ func (s *Store) AccountRequests(ctx context.Context, accountID int64) ([]rdv.App
 	defer rows.Close()
 	var out []rdv.AppointmentRequest
 	for rows.Next() {
-		r, err := scanRequest(rows)
+		r, err := scanRequest(s.keys, rows)
 		if err != nil {
 			return nil, fmt.Errorf("requests of account %d: %w", accountID, mapError(err))
 		}

@@ -143,7 +143,7 @@ func (s *Store) DeclineProposal(ctx context.Context, r rdv.DeclineProposalReques
 		if _, err := tx.exec(`UPDATE requests SET status = 'open' WHERE id = ?`, req.ID); err != nil {
 			return fmt.Errorf("open request %d again: %w", req.ID, mapError(err))
 		}
-		out, err = scanRequest(tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, req.ID))
+		out, err = scanRequest(tx.keys, tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, req.ID))
 		return err
 	}})
 	if err != nil {
@@ -210,7 +210,7 @@ func (s *Store) WithdrawRequest(ctx context.Context, r rdv.WithdrawRequestInput)
 		if err := releaseFee(tx, req.ID, r.Now); err != nil {
 			return err
 		}
-		out, err = scanRequest(tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, req.ID))
+		out, err = scanRequest(tx.keys, tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, req.ID))
 		return err
 	}})
 	if err != nil {

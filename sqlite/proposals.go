@@ -48,7 +48,7 @@ func (s *Store) Proposal(ctx context.Context, id string) (rdv.Proposal, error) {
 // that proposal only. It returns the proposal answered ("" for any). Any
 // other token reads as not found.
 func requestForAnswer(q querier, reference, tokenHash, proposalID string) (rdv.AppointmentRequest, string, error) {
-	r, err := scanRequest(q.row(`SELECT `+requestColumns+` FROM requests WHERE reference = ?`, reference))
+	r, err := scanRequest(q.crypt(), q.row(`SELECT `+requestColumns+` FROM requests WHERE reference = ?`, reference))
 	if err != nil {
 		return rdv.AppointmentRequest{}, "", err
 	}
@@ -71,7 +71,7 @@ func requestForAnswer(q querier, reference, tokenHash, proposalID string) (rdv.A
 // requestByToken reads a request whose token hash is tokenHash; a request
 // without a token, or another token, reads as not found.
 func requestByToken(q querier, reference, tokenHash string) (rdv.AppointmentRequest, error) {
-	r, err := scanRequest(q.row(`SELECT `+requestColumns+` FROM requests WHERE reference = ?`, reference))
+	r, err := scanRequest(q.crypt(), q.row(`SELECT `+requestColumns+` FROM requests WHERE reference = ?`, reference))
 	if err != nil {
 		return rdv.AppointmentRequest{}, err
 	}
@@ -94,7 +94,7 @@ func (s *Store) MatchableRequests(ctx context.Context, now time.Time) ([]rdv.App
 	defer rows.Close()
 	var out []rdv.AppointmentRequest
 	for rows.Next() {
-		r, err := scanRequest(rows)
+		r, err := scanRequest(s.keys, rows)
 		if err != nil {
 			return nil, fmt.Errorf("list matchable requests: %w", err)
 		}
@@ -273,9 +273,9 @@ func holdFreeSlot(tx *wtx, id int64, holdID string, expires int64) (s rdv.Slot, 
 // it was. A request not open is read as it is, for CheckProposal to say
 // why.
 func markProposed(tx *wtx, id int64) (rdv.AppointmentRequest, error) {
-	req, err := scanRequest(tx.row(`UPDATE requests SET status = 'proposed' WHERE id = ? AND status = 'open' RETURNING `+requestColumns, id))
+	req, err := scanRequest(tx.keys, tx.row(`UPDATE requests SET status = 'proposed' WHERE id = ? AND status = 'open' RETURNING `+requestColumns, id))
 	if rdv.ErrorCode(err) == rdv.ENOTFOUND {
-		return scanRequest(tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, id))
+		return scanRequest(tx.keys, tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, id))
 	}
 	if err != nil {
 		return rdv.AppointmentRequest{}, fmt.Errorf("mark request %d proposed: %w", id, mapError(err))
@@ -287,7 +287,7 @@ func markProposed(tx *wtx, id int64) (rdv.AppointmentRequest, error) {
 // readProposal reads the request and the slot of a proposal, and the
 // slot's place, as they are.
 func readProposal(tx *wtx, r rdv.ProposeRequest) (rdv.AppointmentRequest, rdv.Slot, rdv.Clinic, rdv.Practitioner, error) {
-	req, err := scanRequest(tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, r.RequestID))
+	req, err := scanRequest(tx.keys, tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, r.RequestID))
 	if err != nil {
 		return req, rdv.Slot{}, rdv.Clinic{}, rdv.Practitioner{}, err
 	}

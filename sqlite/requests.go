@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/fieldcrypt"
 )
 
 const requestColumns = `id, reference, first_name, last_name, birth_date, health_number, phone, email, language,
@@ -34,7 +35,8 @@ func (s *Store) AddRequest(ctx context.Context, r rdv.AppointmentRequest) (rdv.A
 			from_at, until_at, weekdays, times, practitioner_language, scope, account_id, person_id, token_hash,
 			moves_appointment_id, clinic_id, practitioner_id)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (reference) DO NOTHING`,
-			r.Reference, r.FirstName, r.LastName, r.BirthDate.String(), r.HealthNumber, r.Phone, r.Email, r.Language,
+			r.Reference, tx.keys.Seal(r.FirstName), tx.keys.Seal(r.LastName), tx.keys.Seal(r.BirthDate.String()), tx.keys.Seal(r.HealthNumber),
+			tx.keys.Seal(r.Phone), tx.keys.Seal(r.Email), r.Language,
 			string(r.Service), r.Place, r.Lat, r.Lon, r.RadiusKm, r.Availability, r.Child, r.Urgent,
 			string(r.Status), millis(r.ReceivedAt),
 			optMillis(r.From), optMillis(r.To), int(r.Weekdays), r.Times, r.PractitionerLanguage, string(r.Scope), r.AccountID, r.PersonID, r.TokenHash,
@@ -49,7 +51,7 @@ func (s *Store) AddRequest(ctx context.Context, r rdv.AppointmentRequest) (rdv.A
 		if err != nil {
 			return mapError(err)
 		}
-		if out, err = scanRequest(tx.row(`SELECT `+requestColumns+` FROM requests WHERE reference = ?`, r.Reference)); err != nil {
+		if out, err = scanRequest(tx.keys, tx.row(`SELECT `+requestColumns+` FROM requests WHERE reference = ?`, r.Reference)); err != nil {
 			return err
 		}
 		if added == 1 && r.Fee != nil {
@@ -78,7 +80,7 @@ func (s *Store) Requests(ctx context.Context, status rdv.RequestStatus, limit in
 	defer rows.Close()
 	var out []rdv.AppointmentRequest
 	for rows.Next() {
-		r, err := scanRequest(rows)
+		r, err := scanRequest(s.keys, rows)
 		if err != nil {
 			return nil, fmt.Errorf("list requests: %w", err)
 		}
@@ -92,7 +94,7 @@ func (s *Store) Requests(ctx context.Context, status rdv.RequestStatus, limit in
 
 // Request returns one request, or ENOTFOUND.
 func (s *Store) Request(ctx context.Context, id int64) (rdv.AppointmentRequest, error) {
-	r, err := scanRequest(s.r(ctx).row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, id))
+	r, err := scanRequest(s.keys, s.r(ctx).row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, id))
 	if err != nil {
 		return rdv.AppointmentRequest{}, fmt.Errorf("read request %d: %w", id, err)
 	}
@@ -117,7 +119,7 @@ func (s *Store) CloseRequest(ctx context.Context, in rdv.CloseRequestInput) (rdv
 		if err := releaseFee(tx, in.ID, in.Now); err != nil {
 			return err
 		}
-		out, err = scanRequest(tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, in.ID))
+		out, err = scanRequest(tx.keys, tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, in.ID))
 		tx.auditChange(ctx, rdv.AuditRequestClose, rdv.AuditRecords{Requests: []int64{in.ID}}, in.Now)
 		return err
 	}})
@@ -170,12 +172,13 @@ func optMillis(t time.Time) int64 {
 	return millis(t)
 }
 
-func scanRequest(sc interface{ Scan(...any) error }) (rdv.AppointmentRequest, error) {
+func scanRequest(k *fieldcrypt.Keys, sc interface{ Scan(...any) error }) (rdv.AppointmentRequest, error) {
 	var r rdv.AppointmentRequest
 	var birth, service, status, reason, scope string
 	var received, handled, from, until int64
 	var weekdays int
-	err := sc.Scan(&r.ID, &r.Reference, &r.FirstName, &r.LastName, &birth, &r.HealthNumber, &r.Phone, &r.Email, &r.Language,
+	err := sc.Scan(&r.ID, &r.Reference, opened{k, &r.FirstName}, opened{k, &r.LastName}, opened{k, &birth}, opened{k, &r.HealthNumber},
+		opened{k, &r.Phone}, opened{k, &r.Email}, &r.Language,
 		&service, &r.Place, &r.Lat, &r.Lon, &r.RadiusKm, &r.Availability, &r.Child, &r.Urgent, &status, &received,
 		&r.AppointmentID, &reason, &r.CloseNote, &r.HandledBy, &handled,
 		&from, &until, &weekdays, &r.Times, &r.PractitionerLanguage, &scope, &r.AccountID, &r.PersonID, &r.TokenHash,

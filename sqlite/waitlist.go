@@ -130,7 +130,7 @@ func (s *Store) WaitlistRequests(ctx context.Context, accountID int64) ([]rdv.Ap
 	defer rows.Close()
 	var out []rdv.AppointmentRequest
 	for rows.Next() {
-		r, err := scanRequest(rows)
+		r, err := scanRequest(s.keys, rows)
 		if err != nil {
 			return nil, fmt.Errorf("list the waitlist of account %d: %w", accountID, err)
 		}
@@ -148,7 +148,7 @@ func requestToWithdraw(tx *wtx, r rdv.WithdrawRequestInput) (rdv.AppointmentRequ
 	if r.AccountID == 0 {
 		return requestByToken(tx, r.Reference, r.TokenHash)
 	}
-	req, err := scanRequest(tx.row(`SELECT `+requestColumns+` FROM requests WHERE reference = ?`, r.Reference))
+	req, err := scanRequest(tx.keys, tx.row(`SELECT `+requestColumns+` FROM requests WHERE reference = ?`, r.Reference))
 	if err != nil {
 		return rdv.AppointmentRequest{}, err
 	}

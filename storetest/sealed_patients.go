@@ -42,7 +42,7 @@ func runSealedPatients(t *testing.T, open func(t *testing.T) rdv.Store) {
 }
 
 // sealedTables are the tables that keep patient data.
-var sealedTables = []string{"patients", "appointments", "patient_accounts", "account_people"}
+var sealedTables = []string{"patients", "appointments", "patient_accounts", "account_people", "requests"}
 
 // wantNothingInClear fails when a column of a table that keeps patient
 // data holds one of the secrets as the database stores it.
@@ -92,7 +92,13 @@ func testPatientDataSealed(t *testing.T, f *patientsFixture) {
 		t.Fatalf("save person: %v", err)
 	}
 
+	req := f.addMatchRequest("sealed-1", func(r *rdv.AppointmentRequest) {
+		r.FirstName, r.LastName, r.BirthDate, r.HealthNumber = registered.FirstName, registered.LastName, registered.BirthDate, registered.HealthNumber
+		r.Email, r.Phone = "requester.secret@example.org", "+14505550123"
+	})
+
 	wantNothingInClear(t, raw, map[string]string{
+		"request's email": req.Email, "request's phone": req.Phone,
 		"health number": child.HealthNumber, "first name": child.FirstName, "last name": child.LastName,
 		"birth date": child.BirthDate.String(), "email": child.Email, "phone": child.Phone,
 		"guardian's first name": guardian.FirstName, "guardian's last name": guardian.LastName,
@@ -117,6 +123,10 @@ func testPatientDataSealed(t *testing.T, f *patientsFixture) {
 	people, err := f.store.People(f.ctx, account.ID)
 	if err != nil || len(people) != 1 || people[0].ID != person.ID || people[0].HealthNumber != registered.HealthNumber || people[0].BirthDate != registered.BirthDate {
 		t.Fatalf("people read back %+v, %v", people, err)
+	}
+	if got, err := f.store.Request(f.ctx, req.ID); err != nil || got.HealthNumber != registered.HealthNumber || got.Email != req.Email ||
+		got.BirthDate != registered.BirthDate {
+		t.Fatalf("request read back %+v, %v", got, err)
 	}
 	if acct, err := f.store.PatientAccount(f.ctx, account.ID); err != nil || acct.Email != guardian.Email {
 		t.Fatalf("account read back %+v, %v", acct, err)

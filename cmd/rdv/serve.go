@@ -462,7 +462,7 @@ func (m *Main) openSpool(f *serveFlags, store rdv.RequestStore) (*spool.Spool, e
 			path = f.DB + ".requests.spool"
 		}
 	}
-	sp, err := spool.Open(path, store, spool.Options{Log: m.Log})
+	sp, err := spool.Open(path, store, spool.Options{Log: m.Log, Keys: f.keys})
 	if err != nil {
 		return nil, fmt.Errorf("appointment requests: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"rdv"
+	"rdv/fieldcrypt"
 	"rdv/flagenv"
 	"rdv/postgres"
 	"rdv/sqlite"
@@ -23,6 +24,9 @@ type storeFlags struct {
 	// createDemoKeys makes the demo's data keys beside an SQLite database
 	// that has none (rdv demo, rdv serve --demo).
 	createDemoKeys bool
+	// keys are the data keys open loaded, for what seals beside the
+	// store (the requests' spool).
+	keys *fieldcrypt.Keys
 }
 
 func (f *storeFlags) register(fs *flag.FlagSet, env *flagenv.Reader) {
@@ -51,6 +55,7 @@ func (f *storeFlags) open(ctx context.Context, log *slog.Logger) (rdv.Store, err
 	if err != nil {
 		return nil, err
 	}
+	f.keys = keys
 	if keys == nil {
 		log.Warn("no data keys: patient data is kept in clear; give --keys FILE or RDV_KEYS")
 	} else {

@@ -79,21 +79,6 @@ func birthText(d rdv.Date) string {
 	return d.String()
 }
 
-func dateOf(t *time.Time) rdv.Date {
-	if t == nil {
-		return rdv.Date{}
-	}
-	return rdv.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}
-}
-
-// nullDate is a date for a nullable date column: NULL for none.
-func nullDate(d rdv.Date) any {
-	if d == (rdv.Date{}) {
-		return nil
-	}
-	return dateValue(d)
-}
-
 func deref[T any](p *T) T {
 	var zero T
 	if p == nil {

@@ -25,7 +25,7 @@ func (a *testAPI) signedInPatient(to string) (rdv.PatientAccount, string) {
 	token := auth.RandomToken(24)
 	acct, err := a.store.VerifySignInCode(ctx, rdv.VerifyCodeRequest{Channel: rdv.ByEmail, To: to, CodeHash: auth.CodeHash(key, to, code),
 		Language: "fr", Now: testNow, Session: rdv.PatientSession{TokenHash: auth.HashToken(token), CSRFToken: "csrf",
-			CreatedAt: testNow, ExpiresAt: time.Now().Add(time.Hour).Add(testNow.Sub(time.Now()).Abs())}})
+			CreatedAt: testNow, ExpiresAt: time.Now().Add(time.Hour).Add(time.Until(testNow).Abs())}})
 	if err != nil {
 		a.t.Fatalf("sign in: %v", err)
 	}

@@ -67,7 +67,6 @@ func Start(ctx context.Context, path, dir string, log *slog.Logger) (*Replicator
 	}
 	db := litestream.NewDB(path)
 	db.MonitorInterval = copyEvery
-	db.Logger = log.With("replica", dir)
 	client := file.NewReplicaClient(dir)
 	r := litestream.NewReplicaWithClient(db, client)
 	r.SyncInterval = copyEvery
@@ -78,7 +77,12 @@ func Start(ctx context.Context, path, dir string, log *slog.Logger) (*Replicator
 		{Level: 1, Interval: mergeEveryMinute},
 		{Level: 2, Interval: mergeEveryHour},
 	})
-	store.Logger = db.Logger
+	// NewStore hands its default logger to the database: both are given
+	// the server's, quiet below warnings (a line per copy and merge
+	// otherwise).
+	logger := slog.New(warnings{log.Handler()}).With("replica", dir)
+	store.Logger = logger
+	db.SetLogger(logger)
 	store.L0Retention = keepEveryCopy
 	db.L0Retention = keepEveryCopy
 	store.SnapshotInterval = snapshotEvery
@@ -148,6 +152,19 @@ func Restore(ctx context.Context, dir, out string, at time.Time) error {
 	}
 	return nil
 }
+
+// warnings passes on warnings and errors only.
+type warnings struct{ slog.Handler }
+
+func (h warnings) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && h.Handler.Enabled(ctx, l)
+}
+
+func (h warnings) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return warnings{h.Handler.WithAttrs(attrs)}
+}
+
+func (h warnings) WithGroup(name string) slog.Handler { return warnings{h.Handler.WithGroup(name)} }
 
 func stamp(t time.Time) string {
 	if t.IsZero() {

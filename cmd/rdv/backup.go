@@ -100,7 +100,9 @@ func writeBackup(ctx context.Context, db, out string, r backup.Recipients) (int6
 func (m *Main) Restore(ctx context.Context, args []string) error {
 	fs := newFlagSet("restore", m.Stderr)
 	env := &flagenv.Reader{}
-	in := fs.String("in", "", "the backup file to restore (required)")
+	in := fs.String("in", "", "the backup file to restore (this or --replica)")
+	var from replicaSource
+	from.register(fs)
 	db := fs.String("db", env.String("RDV_DB", ""), "the SQLite database file to restore into (required; env RDV_DB)")
 	identity := fs.String("backup-identity", env.String("RDV_BACKUP_IDENTITY", ""),
 		"file of the age identity that opens the backup (env RDV_BACKUP_IDENTITY); outside the database's directory; a demo database needs none")
@@ -114,17 +116,13 @@ func (m *Main) Restore(ctx context.Context, args []string) error {
 	if isPostgresURL(*db) {
 		return errPostgresBackup
 	}
-	if *in == "" || *db == "" {
-		return errors.New("restore: --in FILE and --db FILE are required")
+	if err := from.check(*in, *db); err != nil {
+		return err
 	}
 	if exists, err := databaseExists(*db); err != nil {
 		return err
 	} else if exists && !*replace {
 		return fmt.Errorf("restore: %s exists: restore into a new file, or give --replace once every server using it is stopped", *db)
-	}
-	ids, from, err := backupIdentities(*db, *identity)
-	if err != nil {
-		return err
 	}
 	// The restored database must open with the keys it will serve with:
 	// the demo's beside it, or those given.
@@ -132,63 +130,77 @@ func (m *Main) Restore(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
-	began := time.Now()
 	check := sqlite.Check
+	checked := "integrity"
 	if *quick {
-		check = sqlite.QuickCheck
+		check, checked = sqlite.QuickCheck, "pages"
 	}
-	if err := restoreInto(ctx, *in, *db, ids, dataKeys, check); err != nil {
+	if from.Dir != "" {
+		return m.restoreReplica(ctx, from, *db, dataKeys, check, checked)
+	}
+	ids, by, err := backupIdentities(*db, *identity)
+	if err != nil {
+		return err
+	}
+	began := time.Now()
+	err = restoreInto(ctx, *db, dataKeys, check, func(tmp string) error { return decryptInto(*in, tmp, ids) })
+	if err != nil {
 		if errors.Is(err, backup.ErrWrongKey) {
-			return fmt.Errorf("restore %s: %w: %s", *in, err, from)
+			return fmt.Errorf("restore %s: %w: %s", *in, err, by)
 		}
 		return fmt.Errorf("restore %s: %w; %s was left as it was", *in, err, *db)
 	}
-	checked := "integrity"
-	if *quick {
-		checked = "pages"
-	}
 	fmt.Fprintf(m.Stdout, "restored %s into %s in %.1f s with %s: %s and foreign keys checked, schema up to date\n",
-		*in, *db, time.Since(began).Seconds(), from, checked)
+		*in, *db, time.Since(began).Seconds(), by, checked)
 	return nil
 }
 
-// restoreInto decrypts in beside db, checks and migrates it there, and
-// only then renames it over db: a restore that fails at any step leaves
-// db as it was.
-func restoreInto(ctx context.Context, in, db string, ids backup.Identities, keys *fieldcrypt.Keys, check func(context.Context, string) error) (err error) {
+// decryptInto decrypts the backup in into tmp, a new file readable by
+// its owner only.
+func decryptInto(in, tmp string, ids backup.Identities) error {
 	src, err := os.Open(in) // #nosec G304 -- the backup the operator named with --in
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(db), "."+filepath.Base(db)+".restore-*.tmp")
+	dst, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) // #nosec G304 -- a name restoreInto made in a directory of its own
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			removeDatabase(tmp.Name())
-		}
-	}()
-	if err := backup.Open(tmp, src, ids); err != nil {
+	defer dst.Close()
+	if err := backup.Open(dst, src, ids); err != nil {
 		return err
 	}
-	if err := tmp.Sync(); err != nil {
+	if err := dst.Sync(); err != nil {
 		return err
 	}
-	if err := tmp.Close(); err != nil {
+	return dst.Close()
+}
+
+// restoreInto has fill write the database into a new file beside db,
+// checks and migrates it there, and only then renames it over db: a
+// restore that fails at any step leaves db as it was. The new file lies
+// in a directory of its own readable by its owner only, whatever mode
+// fill creates it with.
+func restoreInto(ctx context.Context, db string, keys *fieldcrypt.Keys, check func(context.Context, string) error, fill func(tmp string) error) (err error) {
+	dir, err := os.MkdirTemp(filepath.Dir(db), "."+filepath.Base(db)+".restore-*")
+	if err != nil {
 		return err
 	}
-	if err := check(ctx, tmp.Name()); err != nil {
+	defer os.RemoveAll(dir)
+	tmp := filepath.Join(dir, filepath.Base(db))
+	if err := fill(tmp); err != nil {
+		return err
+	}
+	if err := check(ctx, tmp); err != nil {
 		return fmt.Errorf("the restored database fails its checks: %w", err)
 	}
 	// A backup of an older version is brought to this version's schema,
 	// and must then open as a store does.
-	if err := sqlite.Migrate(ctx, tmp.Name()); err != nil {
+	if err := sqlite.Migrate(ctx, tmp); err != nil {
 		return err
 	}
-	s, err := sqlite.Open(ctx, tmp.Name(), sqlite.Options{ReadConns: 1, Keys: keys})
+	s, err := sqlite.Open(ctx, tmp, sqlite.Options{ReadConns: 1, Keys: keys})
 	if err != nil {
 		return fmt.Errorf("the restored database does not open: %w", err)
 	}
@@ -197,8 +209,11 @@ func restoreInto(ctx context.Context, in, db string, ids backup.Identities, keys
 	}
 	// The last connection closed folded the write-ahead log into the
 	// file; a log left beside it would not follow the rename.
-	if _, err := os.Stat(tmp.Name() + "-wal"); err == nil {
-		return fmt.Errorf("the restored database kept a write-ahead log: %s-wal", tmp.Name())
+	if _, err := os.Stat(tmp + "-wal"); err == nil {
+		return fmt.Errorf("the restored database kept a write-ahead log: %s-wal", tmp)
+	}
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		return err
 	}
 	// The old database's log and shared memory must not meet the new
 	// file: SQLite would replay the old log over it.
@@ -207,7 +222,7 @@ func restoreInto(ctx context.Context, in, db string, ids backup.Identities, keys
 			return err
 		}
 	}
-	if err := os.Rename(tmp.Name(), db); err != nil {
+	if err := os.Rename(tmp, db); err != nil {
 		return err
 	}
 	return backup.SyncDir(filepath.Dir(db))
@@ -224,13 +239,6 @@ func databaseExists(path string) (bool, error) {
 		}
 	}
 	return false, nil
-}
-
-// removeDatabase removes a database file with its log and shared memory.
-func removeDatabase(path string) {
-	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
-		_ = os.Remove(path + suffix)
-	}
 }
 
 func megabytes(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }

@@ -53,6 +53,7 @@ Usage:
   rdv flood   --target URL [--duration 20s] [--overload 10] [--json] [--report DIR]
   rdv backup  --db rdv.db --out FILE [--backup-recipient age1…]   encrypted snapshot, servers running
   rdv restore --in FILE --db NEW [--backup-identity FILE] [--replace] [--quick]   bring a backup back
+  rdv restore --replica DIR [--at RFC3339] --db NEW [--replace] [--quick]   bring back the moment before an attack (serve --replica DIR)
   rdv audit verify [--db rdv.db]                      check the audit trail's hash chains
   rdv keys    generate | add --keys FILE | rotate --db DB [--keys FILE]   the data keys that seal patient data
 

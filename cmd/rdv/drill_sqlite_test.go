@@ -15,35 +15,25 @@ import (
 	"rdv/storetest"
 )
 
-// drillBackupEvery is how often the SQLite drill runs rdv backup while
-// patients book: production's timer, shortened so that the drill sees
-// several. The recovery point is the newest backup's start.
-func drillBackupEvery() time.Duration {
-	if *drillDemo {
-		return 20 * time.Second
-	}
-	return time.Second
-}
+// drillCopyWindow is how long a booking may wait for the replica's copy:
+// one copy a second, and the copy's own time. A booking acknowledged in
+// the window before the attack may share its copy with the attack's
+// first statements, and come back only if a copy fell in between.
+const drillCopyWindow = 2 * time.Second
 
-// sqliteBackup is one rdv backup the drill took, and when it began: the
-// backup holds every booking acknowledged before then.
-type sqliteBackup struct {
-	path  string
-	began time.Time
-}
-
-// TestRansomwareDrillSQLite: patients book through the API while rdv
-// backup runs periodically, as production's timer runs it; an attacker
-// who can write the database file deletes half the appointments and
-// scrambles the tokens of the rest; from detection, the server is
-// stopped, the newest backup restored into a new file beside the
-// attacked one (kept for the investigation) and served. Every booking
-// acknowledged before that backup began must answer its token again, and
-// a new booking must succeed. Bookings acknowledged after it are lost:
-// periodic snapshots recover to the newest one, not to the attack.
+// TestRansomwareDrillSQLite: patients book through the API while the
+// server copies its database continuously to a replica (rdv serve
+// --replica), kept where the database's owner cannot reach it; an
+// attacker who can write the database file deletes half the appointments
+// and scrambles the tokens of the rest; from detection, the server is
+// stopped, the replica restored as it was at the moment the attack began
+// into a new file beside the attacked one (kept for the investigation)
+// and served. Every booking acknowledged before the attack must answer
+// its token again, and a new booking must succeed; only those
+// acknowledged within drillCopyWindow of the attack may be missing, and
+// they are counted.
 func TestRansomwareDrillSQLite(t *testing.T) {
 	ctx := context.Background()
-	identity, recipient := productionKey(t)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "rdv.db")
 	if *drillDemo {
@@ -58,53 +48,29 @@ func TestRansomwareDrillSQLite(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	srv := startDrillServer(t, "--db", db)
+	vault := filepath.Join(t.TempDir(), "replica")
+	srv := startDrillServer(t, "--db", db, "--replica", vault)
 	patients := newDrillPatients(srv.URL())
 
-	// Patients book; a timer takes backups, kept where the database's
-	// owner cannot reach them (here: another directory).
-	vault := t.TempDir()
 	stop := make(chan struct{})
 	var (
 		wg         sync.WaitGroup
-		backups    []sqliteBackup
-		backupErr  error
 		acked      []ackedBooking
 		bookingErr error
 	)
 	wg.Go(func() { acked, bookingErr = patients.bookUntil(ctx, 4, stop) })
-	// The first backup once bookings flow, so that it holds some; the
-	// loop finishes the backup under way when patients stop.
-	if err := patients.waitAcks(5); err != nil {
-		close(stop)
-		wg.Wait()
-		t.Fatalf("%v (%v)", err, bookingErr)
-	}
-	wg.Go(func() {
-		for i := 1; ; i++ {
-			b := sqliteBackup{path: filepath.Join(vault, fmt.Sprintf("rdv-%03d.backup", i)), began: time.Now()}
-			if _, err := runRDV(t, "backup", "--db", db, "--out", b.path, "--backup-recipient", recipient); err != nil {
-				backupErr = err
-				return
-			}
-			backups = append(backups, b)
-			select {
-			case <-stop:
-				return
-			case <-time.After(drillBackupEvery()):
-			}
-		}
-	})
 	time.Sleep(drillBookFor())
 	close(stop)
 	wg.Wait()
-	if bookingErr != nil || backupErr != nil {
-		t.Fatalf("before the attack: bookings: %v; backups: %v", bookingErr, backupErr)
+	if bookingErr != nil {
+		t.Fatalf("before the attack: bookings: %v", bookingErr)
 	}
-	if len(acked) == 0 || len(backups) == 0 {
-		t.Fatalf("%d bookings and %d backups before the attack", len(acked), len(backups))
+	if len(acked) == 0 {
+		t.Fatal("no booking before the attack")
 	}
 
+	// The moment an operator reads from the logs: the attacker's first
+	// statement.
 	attackAt := time.Now()
 	attackSQLite(t, db)
 	gone, err := patients.missing(ctx, acked)
@@ -121,10 +87,9 @@ func TestRansomwareDrillSQLite(t *testing.T) {
 		t.Fatalf("stop the attacked server: %v", err)
 	}
 	clock.lap("stop the server")
-	newest := backups[len(backups)-1]
 	restored := filepath.Join(dir, "restored.db")
-	mustRunRDV(t, "restore", "--in", newest.path, "--db", restored, "--backup-identity", identity, "--quick")
-	clock.lap("rdv restore --quick")
+	mustRunRDV(t, "restore", "--replica", vault, "--at", attackAt.Format(time.RFC3339Nano), "--db", restored, "--quick")
+	clock.lap("rdv restore --replica --at --quick")
 	again := startDrillServer(t, "--db", restored)
 	patients.base = again.URL()
 	if _, err := patients.do(ctx, "GET", "/readyz", nil, nil, 200); err != nil {
@@ -132,18 +97,15 @@ func TestRansomwareDrillSQLite(t *testing.T) {
 	}
 	clock.lap("rdv serve ready")
 
-	inBackup, after := before(acked, newest.began)
-	if len(inBackup) == 0 {
-		t.Fatalf("no booking was acknowledged before the newest backup began (%d after it)", len(after))
-	}
-	lost, err := patients.missing(ctx, inBackup)
+	sure, window := before(acked, attackAt.Add(-drillCopyWindow))
+	lost, err := patients.missing(ctx, sure)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(lost) > 0 {
-		t.Fatalf("%d of %d bookings acknowledged before the newest backup began are not back: %v", len(lost), len(inBackup), bookingIDs(lost))
+		t.Fatalf("%d of %d bookings acknowledged more than %s before the attack are not back: %v", len(lost), len(sure), drillCopyWindow, bookingIDs(lost))
 	}
-	lostAfter, err := patients.missing(ctx, after)
+	lostLast, err := patients.missing(ctx, window)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,9 +114,8 @@ func TestRansomwareDrillSQLite(t *testing.T) {
 	}
 	auditVerify(t, restored)
 	st, _ := os.Stat(db)
-	report := fmt.Sprintf("drill sqlite: %d bookings acknowledged, %d backups every %s; the newest began %.1f s before the attack: %d bookings back, %d acknowledged after it lost (the recovery point); database %.0f MB; detection to serving %s",
-		len(acked), len(backups), drillBackupEvery(), attackAt.Sub(newest.began).Seconds(),
-		len(inBackup)+len(after)-len(lostAfter), len(lostAfter), float64(st.Size())/1e6, clock)
+	report := fmt.Sprintf("drill sqlite: %d bookings acknowledged before the attack, %d back (%d lost, all acknowledged in its last %s); restored from the replica to the attack's moment; database %.0f MB; detection to serving %s",
+		len(acked), len(acked)-len(lostLast), len(lostLast), drillCopyWindow, float64(st.Size())/1e6, clock)
 	t.Log(report)
 	fmt.Fprintln(os.Stdout, report)
 	if clock.total() > drillTarget {

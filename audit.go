@@ -63,21 +63,23 @@ const (
 	AuditRequestRead       AuditAction = "request.read"       // one request's page
 	AuditAccountRead       AuditAction = "account.read"       // a patient's own account pages
 	AuditTrailRead         AuditAction = "audit.read"         // the trail searched, by an operator or its patient
+	AuditRosterRead        AuditAction = "roster.read"        // a clinic's registered patients listed
 	AuditAppointmentBook   AuditAction = "appointment.book"   // a booking confirmed
 	AuditAppointmentCancel AuditAction = "appointment.cancel" // by the patient or the desk
 	AuditAppointmentMove   AuditAction = "appointment.reschedule"
 	AuditAppointmentStatus AuditAction = "appointment.status" // the desk marks arrived, fulfilled, no-show
 	AuditRequestClose      AuditAction = "request.close"      // an agent closes a request
 	AuditAccountChange     AuditAction = "account.change"     // a patient's settings
+	AuditRosterChange      AuditAction = "roster.change"      // the desk registers a patient, or ends it
 )
 
 // AuditActions lists every action, in the order the operators' page
 // offers them.
 var AuditActions = []AuditAction{
 	AuditAgendaRead, AuditAgendaExport, AuditAppointmentRead, AuditAppointmentsRead, AuditCalendarFeedRead,
-	AuditRequestsRead, AuditRequestRead, AuditAccountRead, AuditTrailRead,
+	AuditRequestsRead, AuditRequestRead, AuditAccountRead, AuditTrailRead, AuditRosterRead,
 	AuditAppointmentBook, AuditAppointmentCancel, AuditAppointmentMove, AuditAppointmentStatus,
-	AuditRequestClose, AuditAccountChange,
+	AuditRequestClose, AuditAccountChange, AuditRosterChange,
 }
 
 // AuditRecords names the records an event concerns, by ID only: the trail

@@ -58,7 +58,10 @@ func (s *Store) AddToRoster(ctx context.Context, e rdv.RosterEntry) (rdv.RosterE
 		}
 		out, err = scanRosterEntry(keysOf(tx), tx.QueryRow(ctx, `SELECT `+rosterColumns+` FROM roster r JOIN patients p ON p.id = r.patient_id
 			WHERE r.clinic_id = $1 AND r.patient_id = $2`, e.ClinicID, id))
-		return err
+		if err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, rdv.NewAuditEvent(ctx, rdv.AuditRosterChange, rdv.AuditRecords{Patients: []int64{id}}, e.AddedAt))
 	})
 	if err != nil {
 		return rdv.RosterEntry{}, err
@@ -77,7 +80,7 @@ func (s *Store) RemoveFromRoster(ctx context.Context, clinicID, patientID int64)
 		if tag.RowsAffected() == 0 {
 			return rdv.Errorf(rdv.ENOTFOUND, "patient %d on the roster", patientID)
 		}
-		return nil
+		return appendAudit(ctx, tx, rdv.NewAuditEvent(ctx, rdv.AuditRosterChange, rdv.AuditRecords{Patients: []int64{patientID}}, time.Now()))
 	})
 }
 

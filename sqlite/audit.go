@@ -26,36 +26,71 @@ func (t *wtx) auditChange(ctx context.Context, action rdv.AuditAction, records r
 	t.queueAudit(rdv.NewAuditEvent(ctx, action, records, now))
 }
 
-// insertAudit appends the batch's events to the chain and moves its head.
+// insertAudit appends the batch's events to the chain and moves its head:
+// a few statements per batch whatever its size, the rows written many at
+// once as the outbox's are. The writer holds the only write connection,
+// so the IDs after the largest are the events' own.
 func insertAudit(tx *wtx, es []rdv.AuditEvent) error {
 	if len(es) == 0 {
 		return nil
 	}
 	head := rdv.AuditHead{Chain: auditChain}
-	if err := tx.row(`SELECT seq, hash FROM audit_heads WHERE chain = ?`, auditChain).Scan(&head.Seq, &head.Hash); err != nil {
+	var last int64
+	if err := tx.row(`SELECT seq, hash, (SELECT coalesce(max(id), 0) FROM audit_events) FROM audit_heads WHERE chain = ?`, auditChain).
+		Scan(&head.Seq, &head.Hash, &last); err != nil {
 		return fmt.Errorf("read audit head: %w", mapError(err))
 	}
+	var patients []any
 	for i := range es {
 		e := &es[i]
-		e.Chain, e.At = auditChain, e.At.UTC().Truncate(time.Millisecond) // what the hash covers
+		e.ID, e.Chain, e.At = last+int64(i)+1, auditChain, e.At.UTC().Truncate(time.Millisecond) // what the hash covers
 		audit.Seal(e, &head)
-		if err := tx.row(`INSERT INTO audit_events (chain, seq, at, actor_kind, actor_id, address, action, records, prev_hash, hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			e.Chain, e.Seq, millis(e.At), string(e.Actor.Kind), e.Actor.ID, e.Actor.Address, string(e.Action), e.Records.String(),
-			e.PrevHash, e.Hash).Scan(&e.ID); err != nil {
-			return fmt.Errorf("write audit event: %w", mapError(err))
-		}
-		for _, p := range e.Records.Patients {
-			if _, err := tx.exec(`INSERT OR IGNORE INTO audit_patients (patient_id, event_id) VALUES (?, ?)`, p, e.ID); err != nil {
-				return fmt.Errorf("write audit event's patients: %w", mapError(err))
-			}
-		}
 		head = rdv.AuditHead{Chain: auditChain, Seq: e.Seq, Hash: e.Hash}
+		for _, p := range e.Records.Patients {
+			patients = append(patients, p, e.ID)
+		}
+	}
+	for rest := es; len(rest) > 0; {
+		n := min(len(rest), auditRowsPerInsert)
+		args := make([]any, 0, n*11)
+		for _, e := range rest[:n] {
+			args = append(args, e.ID, e.Chain, e.Seq, millis(e.At), string(e.Actor.Kind), e.Actor.ID, e.Actor.Address, string(e.Action),
+				e.Records.String(), e.PrevHash, e.Hash)
+		}
+		if _, err := tx.exec(rowsQuery(`INSERT INTO audit_events (id, chain, seq, at, actor_kind, actor_id, address, action, records, prev_hash, hash) VALUES `,
+			"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", n), args...); err != nil {
+			return fmt.Errorf("write %d audit events: %w", n, mapError(err))
+		}
+		rest = rest[n:]
+	}
+	for len(patients) > 0 {
+		n := min(len(patients)/2, auditRowsPerInsert)
+		if _, err := tx.exec(rowsQuery(`INSERT OR IGNORE INTO audit_patients (patient_id, event_id) VALUES `, "(?, ?)", n), patients[:2*n]...); err != nil {
+			return fmt.Errorf("write audit events' patients: %w", mapError(err))
+		}
+		patients = patients[2*n:]
 	}
 	if _, err := tx.exec(`UPDATE audit_heads SET seq = ?, hash = ? WHERE chain = ?`, head.Seq, head.Hash, auditChain); err != nil {
 		return fmt.Errorf("move audit head: %w", mapError(err))
 	}
 	return nil
+}
+
+// auditRowsPerInsert bounds the rows of one insert, and so the number of
+// statements prepared for them (one per row count).
+const auditRowsPerInsert = 64
+
+// rowsQuery is insert followed by n times row, comma separated.
+func rowsQuery(insert, row string, n int) string {
+	var b strings.Builder
+	b.WriteString(insert)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	return b.String()
 }
 
 // RecordAudit appends a read's event, in a write of its own that shares

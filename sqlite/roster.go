@@ -64,6 +64,7 @@ func (s *Store) AddToRoster(ctx context.Context, e rdv.RosterEntry) (rdv.RosterE
 		}
 		out, err = scanRosterEntry(tx.keys, tx.row(`SELECT `+rosterColumns+` FROM roster r JOIN patients p ON p.id = r.patient_id
 			WHERE r.clinic_id = ? AND r.patient_id = ?`, e.ClinicID, id))
+		tx.auditChange(ctx, rdv.AuditRosterChange, rdv.AuditRecords{Patients: []int64{id}}, e.AddedAt)
 		return mapError(err)
 	}})
 	if err != nil {
@@ -80,6 +81,7 @@ func (s *Store) RemoveFromRoster(ctx context.Context, clinicID, patientID int64)
 		if err != nil {
 			return mapError(err)
 		}
+		tx.auditChange(ctx, rdv.AuditRosterChange, rdv.AuditRecords{Patients: []int64{patientID}}, time.Now())
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return rdv.Errorf(rdv.ENOTFOUND, "patient %d on the roster", patientID)
 		}

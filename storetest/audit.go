@@ -32,6 +32,7 @@ func runAudit(t *testing.T, open func(t *testing.T) rdv.Store) {
 	}{
 		{"ChangesWriteEvents", testAuditChanges},
 		{"FailedChangeWritesNone", testAuditFailedChange},
+		{"RosterChangesWriteEvents", testAuditRoster},
 		{"ReadsRecordedAndSearched", testAuditSearch},
 		{"ConcurrentAppendsChain", testAuditConcurrent},
 		{"AppendOnly", testAuditAppendOnly},
@@ -128,6 +129,27 @@ func testAuditChanges(t *testing.T, f *fixture) {
 	if n := f.mustVerify(); n != 4 {
 		t.Errorf("trail holds %d entries, want 4", n)
 	}
+}
+
+// testAuditRoster: the desk registering a patient and ending it are on
+// the trail, naming the patient, by the desk's account.
+func testAuditRoster(t *testing.T, f *fixture) {
+	desk := rdv.Actor{Kind: rdv.ActorStaff, ID: 5, Address: "192.0.2.5"}
+	f.actAs(desk)
+	p := TestPatient(77)
+	e, err := f.store.AddToRoster(f.ctx, rdv.RosterEntry{ClinicID: 1, FirstName: p.FirstName, LastName: p.LastName, BirthDate: p.BirthDate,
+		HealthNumber: p.HealthNumber, AddedAt: f.now})
+	if err != nil {
+		t.Fatalf("add to roster: %v", err)
+	}
+	if err := f.store.RemoveFromRoster(f.ctx, 1, e.PatientID); err != nil {
+		t.Fatalf("remove from roster: %v", err)
+	}
+	es := f.events(rdv.AuditQuery{Patients: []int64{e.PatientID}})
+	if len(es) != 2 || es[0].Action != rdv.AuditRosterChange || es[1].Action != rdv.AuditRosterChange || es[0].Actor != desk {
+		t.Fatalf("events of the registered patient: %+v, want two roster changes by the desk", es)
+	}
+	f.mustVerify()
 }
 
 func testAuditFailedChange(t *testing.T, f *fixture) {

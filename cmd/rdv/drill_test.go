@@ -247,18 +247,6 @@ func (p *drillPatients) missing(ctx context.Context, acked []ackedBooking) ([]ac
 	return lost, nil
 }
 
-// waitAcks waits until n bookings are acknowledged, or a minute.
-func (p *drillPatients) waitAcks(n int64) error {
-	deadline := time.Now().Add(time.Minute)
-	for p.acks.Load() < n {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%d bookings acknowledged in a minute, want %d", p.acks.Load(), n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return nil
-}
-
 // bookOnce makes one new booking, retrying slots taken first: the
 // restored server serves.
 func (p *drillPatients) bookOnce(ctx context.Context) (ackedBooking, error) {

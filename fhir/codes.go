@@ -89,9 +89,10 @@ func languageConcept(l string) CodeableConcept {
 
 func idOf(n int64) string { return strconv.FormatInt(n, 10) }
 
-// parseID reads a numeric resource id; ok is false for anything else.
+// parseID reads a numeric resource id; ok is false for anything else,
+// a sign included: "+12" is not another name of resource 12.
 func parseID(s string) (int64, bool) {
-	if s == "" || len(s) > 18 || s[0] == '0' {
+	if s == "" || len(s) > 18 || s[0] == '0' || strings.Trim(s, "0123456789") != "" {
 		return 0, false
 	}
 	n, err := strconv.ParseInt(s, 10, 64)

@@ -428,7 +428,8 @@ func parseNear(v, param string) (nearPoint, error) {
 	lat, err1 := strconv.ParseFloat(parts[0], 64)
 	lon, err2 := strconv.ParseFloat(parts[1], 64)
 	pt := nearPoint{lat: lat, lon: lon, km: defaultNearKm}
-	if err1 != nil || err2 != nil || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
+	// Written so that NaN, which every comparison refuses, is refused too.
+	if err1 != nil || err2 != nil || !(lat >= -90 && lat <= 90) || !(lon >= -180 && lon <= 180) {
 		return nearPoint{}, badParam(param)
 	}
 	if len(parts) >= 3 && parts[2] != "" {

@@ -155,7 +155,8 @@ func parseLatLon(s string) (lat, lon float64, ok bool) {
 	}
 	lat, err1 := strconv.ParseFloat(strings.TrimSpace(a), 64)
 	lon, err2 := strconv.ParseFloat(strings.TrimSpace(b), 64)
-	if err1 != nil || err2 != nil || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
+	// Written so that NaN, which every comparison refuses, is refused too.
+	if err1 != nil || err2 != nil || !(lat >= -90 && lat <= 90) || !(lon >= -180 && lon <= 180) {
 		return 0, 0, false
 	}
 	return lat, lon, true

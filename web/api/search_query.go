@@ -48,6 +48,9 @@ func parseSearch(p *searchParams, rawQuery string, now time.Time) error {
 			continue
 		}
 		key, raw, _ := strings.Cut(kv, "=")
+		if key == "" {
+			continue // a value without a name is no parameter, and no error could name it
+		}
 		val, err := queryValue(raw)
 		if err != nil {
 			return rdv.FieldError(key, "bad escape in %s", key)

@@ -37,6 +37,9 @@ func FuzzSign(f *testing.F) {
 		if err != nil || got != want {
 			t.Fatalf("Sign = %q, reference %q (%v)", got, want, err)
 		}
+		if id == "" {
+			return // the reference verifies nothing without a message id; rdv always sends one
+		}
 		h := http.Header{"Webhook-Id": {id}, "Webhook-Timestamp": {strconv.FormatInt(unix, 10)}, "Webhook-Signature": {got}}
 		if err := ref.VerifyIgnoringTimestamp(body, h); err != nil {
 			t.Fatalf("the reference refuses its own signature: %v", err)

@@ -134,8 +134,10 @@ func parseAppointmentID(s string) (appointmentRef, bool) {
 		return appointmentRef{slot: n}, ok
 	}
 	if rest, ok := strings.CutPrefix(s, holdPrefix); ok {
+		// Lower-case hex only, as holdAppointmentID writes it: ids are
+		// case-sensitive, and "hold-0A" would be a second name of "hold-0a".
 		b, err := hex.DecodeString(rest)
-		if err != nil || len(b) == 0 || len(b) > 100 {
+		if err != nil || len(b) == 0 || len(b) > 100 || rest != strings.ToLower(rest) {
 			return appointmentRef{}, false
 		}
 		return appointmentRef{hold: string(b)}, true

@@ -38,9 +38,13 @@
 //     Desk/AgendaOfOneClinic and StaffCancel/OtherClinicIsNotFound;
 //     booking's TestDeskEntryConfined and TestAppointmentNeedsItsToken;
 //     web's TestPortalRoles, TestPortalItemConfined and
-//     TestPortalCancelNeedsClinicRole. The design also asks that every
-//     read or write of patient data leave an audit event: the audit trail
-//     is not built yet, so no test holds that part.
+//     TestPortalCancelNeedsClinicRole. Every read or write of patient
+//     data leaves an audit event, a change's in its own transaction, on
+//     hash chains that show tampering. Tests: storetest's
+//     Audit/ChangesWriteEvents, Audit/FailedChangeWritesNone and the
+//     tamper cases Audit/*EntryFound; web's TestAuditTrailPages; fhir's
+//     TestAppointmentReadsAudited; cmd/rdv's TestAuditVerifySQLite and
+//     TestAuditVerifyPostgres.
 //  6. A request is never matched twice, never matched to a slot outside
 //     its criteria, and never skipped by a later request of equal
 //     priority. No matcher runs yet: agents book for a request by hand,

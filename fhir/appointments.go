@@ -101,16 +101,28 @@ func (s *Server) readAppointment(w http.ResponseWriter, r *http.Request) {
 }
 
 // openAppointment reads an appointment for its token's holder or its
-// clinic's party.
+// clinic's party, and records the read.
 func (s *Server) openAppointment(r *http.Request, id int64, token string) (rdv.Appointment, error) {
+	var party *Party
+	var a rdv.Appointment
+	var err error
 	if token != "" {
-		return s.d.Engine.Appointment(r.Context(), id, token)
+		a, err = s.d.Engine.Appointment(r.Context(), id, token)
+	} else {
+		var p Party
+		if p, err = s.partyFor(r, rdv.ScopeAgendaRead); err != nil {
+			return rdv.Appointment{}, err
+		}
+		party = &p
+		a, err = s.desk.Appointment(r.Context(), p.ClinicID, id)
 	}
-	party, err := s.partyFor(r, rdv.ScopeAgendaRead)
 	if err != nil {
 		return rdv.Appointment{}, err
 	}
-	return s.desk.Appointment(r.Context(), party.ClinicID, id)
+	if err := s.recordRead(r, party, rdv.AuditAppointmentRead, rdv.AppointmentRecords(a)); err != nil {
+		return rdv.Appointment{}, err
+	}
+	return a, nil
 }
 
 // maxAgendaDays is the longest stretch one Appointment search reads.
@@ -166,6 +178,9 @@ func (s *Server) searchAppointments(w http.ResponseWriter, r *http.Request) {
 func (s *Server) agenda(r *http.Request, party Party, day, dayAfter rdv.Date, from, to time.Time, act actor, statuses []string, p searchParams) ([]Entry, error) {
 	list, err := s.desk.Agenda(r.Context(), party.ClinicID, day, dayAfter)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.recordRead(r, &party, rdv.AuditAppointmentsRead, rdv.AgendaRecords(list)); err != nil {
 		return nil, err
 	}
 	l := lang(r)

@@ -17,6 +17,8 @@ type Party struct {
 	// Token is the clinic's API token the party came with; nil for the
 	// staff's session, whose role opens the clinic's whole agenda.
 	Token *rdv.ClinicToken
+	// StaffID is the staff account of the session, for the audit trail.
+	StaffID int64
 }
 
 // may reports whether the party may do what scope names: staff always,
@@ -72,7 +74,7 @@ func StaffSessions(store rdv.AccountStore) Authorizer {
 		case a.Role.RequiresSecondFactor() && !se.SecondFactor:
 			return Party{}, false, errSecondFactor
 		}
-		return Party{ClinicID: a.ClinicID}, true, nil
+		return Party{ClinicID: a.ClinicID, StaffID: a.ID}, true, nil
 	}
 }
 

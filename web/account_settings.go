@@ -36,6 +36,9 @@ type accountSettingsData struct {
 // accountSettings shows the account's choices.
 func (s *Server) accountSettings(w http.ResponseWriter, r *http.Request) {
 	acct, _ := s.patient(r)
+	if !s.recordRead(w, r, rdv.AuditAccountRead, rdv.AuditRecords{}) {
+		return
+	}
 	f, status, ok := s.accountFormBack(w, r, accountDraftCookie, accountPath, patientBound(r, "account"))
 	if !ok {
 		v := url.Values{"language": {acct.Language}}

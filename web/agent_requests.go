@@ -86,6 +86,9 @@ func (s *Server) agentRequests(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if !s.recordRead(w, r, rdv.AuditRequestsRead, rdv.RequestRecords(list...)) {
+		return
+	}
 	lang := langOf(r.Context())
 	var data agentRequestsData
 	for _, req := range list {
@@ -129,6 +132,9 @@ func (s *Server) agentRequest(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderAgentRequest(w http.ResponseWriter, r *http.Request, status int, req rdv.AppointmentRequest, f *form, notice string) {
+	if !s.recordRead(w, r, rdv.AuditRequestRead, rdv.RequestRecords(req)) {
+		return
+	}
 	lang := langOf(r.Context())
 	data := agentRequestData{Request: req, BookURL: agentBookURL(req), NeedsPerson: req.NeedsPerson(time.Now()),
 		Criteria: criteriaLines(req, lang)[1:]}

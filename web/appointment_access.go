@@ -104,7 +104,7 @@ func (s *Server) openAppointment(w http.ResponseWriter, r *http.Request, k apptA
 	a, err := s.findAppointment(r.Context(), k, id)
 	switch rdv.ErrorCode(err) {
 	case "":
-		return a, true
+		return a, s.recordRead(w, r, rdv.AuditAppointmentRead, rdv.AppointmentRecords(a))
 	case rdv.ENOTFOUND:
 		s.renderMessage(w, r, http.StatusNotFound, "error.appt_notfound")
 	default:

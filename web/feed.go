@@ -78,6 +78,11 @@ func (s *Server) calendarFeed(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// The feed's secret opened it: the feed is who read.
+	r = r.WithContext(rdv.WithActor(ctx, rdv.Actor{Kind: rdv.ActorFeed, ID: feed.ID, Address: s.clientAddr(r)}))
+	if !s.recordRead(w, r, rdv.AuditCalendarFeedRead, rdv.AgendaRecords(entries)) {
+		return
+	}
 	lang := langOf(ctx)
 	cal := ical.Calendar{Refresh: feedRefresh}
 	var only string // the practitioner's name, for a practitioner's feed

@@ -50,6 +50,9 @@ func (s *Server) myAppointments(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if !s.recordRead(w, r, rdv.AuditAppointmentsRead, rdv.AppointmentRecords(as...)) {
+		return
+	}
 	lang := langOf(r.Context())
 	now := s.d.Engine.Now()
 	d := myAppointmentsData{Contact: acct.Email}

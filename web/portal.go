@@ -141,6 +141,9 @@ func (s *Server) renderDay(w http.ResponseWriter, r *http.Request, status int, d
 		s.fail(w, r, err)
 		return
 	}
+	if !s.recordRead(w, r, rdv.AuditAgendaRead, rdv.AgendaRecords(entries)) {
+		return
+	}
 	lang := langOf(r.Context())
 	view := dayViewOf(r.URL.Query())
 	data := portalDayData{

@@ -43,6 +43,9 @@ func (s *Server) portalSlot(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if !s.recordRead(w, r, rdv.AuditAppointmentRead, rdv.AgendaRecords([]rdv.AgendaEntry{e})) {
+		return
+	}
 	s.renderItem(w, r, e)
 }
 
@@ -57,6 +60,9 @@ func (s *Server) portalAppointment(w http.ResponseWriter, r *http.Request) {
 	appt, err := d.Appointment(r.Context(), a.ClinicID, id)
 	if err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if !s.recordRead(w, r, rdv.AuditAppointmentRead, rdv.AppointmentRecords(appt)) {
 		return
 	}
 	s.renderItem(w, r, rdv.AgendaEntry{Slot: appt.Slot, Appointment: &appt})

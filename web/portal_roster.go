@@ -82,6 +82,13 @@ func (s *Server) renderRoster(w http.ResponseWriter, r *http.Request, c rdv.Clin
 		s.fail(w, r, err)
 		return
 	}
+	var registered rdv.AuditRecords
+	for _, e := range entries {
+		registered.Patients = append(registered.Patients, e.PatientID)
+	}
+	if !s.recordRead(w, r, rdv.AuditRosterRead, registered) {
+		return
+	}
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	data := portalRosterData{Clinic: c, Total: len(entries), Query: q}
 	slices.SortFunc(entries, func(a, b rdv.RosterEntry) int {

@@ -47,6 +47,9 @@ func (s *Server) portalWeek(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if !s.recordRead(w, r, rdv.AuditAgendaRead, rdv.AgendaRecords(entries)) {
+		return
+	}
 	lang := langOf(r.Context())
 	data := portalWeekData{Clinic: c, Prev: "/clinique/semaine?date=" + monday.AddDays(-7).String(),
 		Next: "/clinique/semaine?date=" + monday.AddDays(7).String(), DayURL: "/clinique?date=" + day.String()}
@@ -106,6 +109,9 @@ func (s *Server) portalCSV(w http.ResponseWriter, r *http.Request) {
 	entries, err := d.Agenda(r.Context(), c.ID, day, day.AddDays(1))
 	if err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if !s.recordRead(w, r, rdv.AuditAgendaExport, rdv.AgendaRecords(entries)) {
 		return
 	}
 	lang := langOf(r.Context())

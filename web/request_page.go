@@ -75,7 +75,7 @@ type proposalView struct {
 func (s *Server) requestPage(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
 	req, ok := s.requestByToken(w, r, token)
-	if !ok {
+	if !ok || !s.recordRead(w, r, rdv.AuditRequestRead, rdv.RequestRecords(req)) {
 		return
 	}
 	lang := langOf(r.Context())

@@ -85,7 +85,7 @@ func (s *Server) linkedAppointment(w http.ResponseWriter, r *http.Request, token
 	a, err := s.d.Engine.Appointment(r.Context(), id, token)
 	switch rdv.ErrorCode(err) {
 	case "":
-		return a, true
+		return a, s.recordRead(w, r, rdv.AuditAppointmentRead, rdv.AppointmentRecords(a))
 	case rdv.ENOTFOUND:
 		s.renderMessage(w, r, http.StatusNotFound, "error.appt_notfound")
 	default:

@@ -120,6 +120,8 @@ var pageRoutes = []pageRoute{
 	at("POST /compte/code", browsing, through, allowed, refused, public, (*Server).patientCode),
 	at("POST /compte/deconnexion", browsing, through, allowed, refused, public, (*Server).patientSignout),
 	at("GET /compte", browsing, through, allowed, refused, patient, (*Server).accountSettings),
+	// « Qui a consulté mon dossier » (audit.go).
+	at("GET /compte/acces", browsing, through, allowed, refused, patient, (*Server).accountAccess),
 	at("POST /compte", browsing, through, allowed, refused, patient, (*Server).saveAccountSettings),
 	// Closing the account (Law 25) cancels its bookings: critical, as a
 	// cancellation is (account_close.go).
@@ -232,6 +234,8 @@ var pageRoutes = []pageRoute{
 	at("POST /operateur/comptes/{id}/revoquer", operator, through, allowed, refused, operators, (*Server).revokeAccountSessions),
 	// The finder fees' movements, and the totals that show they balance.
 	at("GET /operateur/frais", operator, through, allowed, refused, operators, (*Server).operatorFees),
+	// The audit trail, searched (audit.go).
+	at("GET /operateur/journal", operator, through, allowed, refused, operators, (*Server).operatorAudit),
 	// The register of confidentiality incidents (Law 25), not the
 	// outages below (operator_privacy.go).
 	at("GET /operateur/incidents-confidentialite", operator, through, allowed, refused, operators, (*Server).operatorPrivacy),
@@ -280,6 +284,9 @@ func (s *Server) routes() http.Handler {
 // page in its language.
 func (s *Server) enforce(rt route.Route, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The caller, for the audit events of what the handler reads
+		// and changes (audit.go).
+		r = r.WithContext(rdv.WithActor(r.Context(), s.actorOf(r, rt.Policy)))
 		if rt.ReadOnly == route.Refused && s.modes(r.Context()).ReadOnly {
 			s.refuseReadOnly(w, r)
 			return

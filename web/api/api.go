@@ -169,6 +169,7 @@ func New(d Deps) http.Handler {
 	for _, rt := range routes {
 		h := rt.handle
 		var serve http.HandlerFunc = func(w http.ResponseWriter, r *http.Request) { h(s, w, r) }
+		serve = s.withActor(rt.Policy, serve)
 		switch {
 		case rt.Policy.Access == route.Staff && rt.Policy.Scope != "":
 			serve = s.staffOrToken(rt.Policy, s.requireStaff(rt.Policy, serve), serve)

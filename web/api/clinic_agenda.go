@@ -77,6 +77,9 @@ func (s *server) clinicAgenda(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if !s.recordRead(w, r, rdv.AuditAgendaRead, rdv.AgendaRecords(entries)) {
+		return
+	}
 	out := agendaJSON{From: from.String(), Days: days, Appointments: []agendaAppointmentJS{}}
 	for _, e := range entries {
 		a := e.Appointment

@@ -1,6 +1,10 @@
 package api
 
-import "net/http"
+import (
+	"net/http"
+
+	"rdv"
+)
 
 // getAppointment answers GET /api/v1/appointments/{id}?token=...: the
 // appointment to whoever holds its cancel token, and 404 to anyone else.
@@ -13,6 +17,9 @@ func (s *server) getAppointment(w http.ResponseWriter, r *http.Request) {
 	a, err := s.Engine.Appointment(r.Context(), id, r.URL.Query().Get("token"))
 	if err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if !s.recordRead(w, r, rdv.AuditAppointmentRead, rdv.AppointmentRecords(a)) {
 		return
 	}
 	s.writeJSON(w, r, http.StatusOK, s.viewAppointment(a, false))

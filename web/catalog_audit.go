@@ -1,0 +1,66 @@
+package web
+
+// Strings of the audit trail: the operators' search and a patient's
+// « Qui a consulté mon dossier ».
+func init() {
+	addTexts(map[string]text{
+		"audit.title":      {"Journal d'accès", "Access log"},
+		"audit.link":       {"Journal d'accès : qui a consulté ou modifié quels dossiers, quand et d'où", "Access log: who read or changed which records, when and from where"},
+		"audit.intro":      {"Chaque lecture ou modification de données de patients laisse une entrée, chaînée aux précédentes : « rdv audit verify » détecte une entrée modifiée, retirée, insérée ou déplacée.", "Each read or change of patient data leaves an entry, chained to the ones before it: “rdv audit verify” detects an entry changed, removed, inserted or moved."},
+		"audit.search":     {"Chercher", "Search"},
+		"audit.patient":    {"Patient (numéro)", "Patient (number)"},
+		"audit.who":        {"Qui", "Who"},
+		"audit.account":    {"Compte (numéro)", "Account (number)"},
+		"audit.what":       {"Action", "Action"},
+		"audit.from":       {"Du", "From"},
+		"audit.to":         {"Au (inclus)", "To (included)"},
+		"audit.any":        {"Tous", "Any"},
+		"audit.bad_query":  {"Vérifiez la recherche : les numéros sont des entiers positifs, les dates s'écrivent AAAA-MM-JJ.", "Check the search: numbers are positive whole numbers, dates are written YYYY-MM-DD."},
+		"audit.none":       {"Aucune entrée ne correspond.", "No entry matches."},
+		"audit.newest":     {"Du plus récent au plus ancien ; entrées par page : au plus %d.", "Newest first; entries per page: at most %d."},
+		"audit.col.entry":  {"Entrée", "Entry"},
+		"audit.col.at":     {"Date", "Date"},
+		"audit.col.who":    {"Qui", "Who"},
+		"audit.col.from":   {"D'où", "From where"},
+		"audit.col.what":   {"Action", "Action"},
+		"audit.col.which":  {"Dossiers", "Records"},
+		"audit.records":    {"p : patients, a : rendez-vous, r : demandes.", "p: patients, a: appointments, r: requests."},
+		"audit.page.newer": {"Les plus récentes", "Newest"},
+		"audit.page.older": {"Plus anciennes", "Older"},
+
+		"audit.actor.staff":        {"Personnel", "Staff"},
+		"audit.actor.patient":      {"Patient connecté", "Signed-in patient"},
+		"audit.actor.link":         {"Détenteur du lien", "Holder of the link"},
+		"audit.actor.clinic_token": {"Jeton d'API de la clinique", "Clinic's API token"},
+		"audit.actor.feed":         {"Calendrier de la clinique", "Clinic's calendar feed"},
+		"audit.actor.visitor":      {"Visiteur", "Visitor"},
+		"audit.actor.system":       {"La plateforme", "The platform"},
+		"audit.actor.numbered":     {"%s (nº %d)", "%s (no. %d)"},
+		"audit.actor.you":          {"Vous", "You"},
+
+		"audit.action.agenda.read":            {"Agenda de la clinique consulté", "Clinic's agenda read"},
+		"audit.action.agenda.export":          {"Agenda exporté (CSV)", "Agenda exported (CSV)"},
+		"audit.action.appointment.read":       {"Rendez-vous consulté", "Appointment read"},
+		"audit.action.appointments.read":      {"Liste de rendez-vous consultée", "List of appointments read"},
+		"audit.action.calendar.read":          {"Calendrier de la clinique lu", "Clinic's calendar read"},
+		"audit.action.requests.read":          {"Demandes consultées", "Requests read"},
+		"audit.action.request.read":           {"Demande consultée", "Request read"},
+		"audit.action.account.read":           {"Compte consulté", "Account read"},
+		"audit.action.audit.read":             {"Journal d'accès consulté", "Access log read"},
+		"audit.action.appointment.book":       {"Rendez-vous pris", "Appointment booked"},
+		"audit.action.appointment.cancel":     {"Rendez-vous annulé", "Appointment cancelled"},
+		"audit.action.appointment.reschedule": {"Rendez-vous déplacé", "Appointment moved"},
+		"audit.action.appointment.status":     {"Présence notée par la clinique", "Attendance noted by the clinic"},
+		"audit.action.request.close":          {"Demande fermée", "Request closed"},
+		"audit.action.account.change":         {"Compte modifié", "Account changed"},
+
+		"audit.action.roster.read":   {"Patients inscrits de la clinique consultés", "Clinic's registered patients read"},
+		"audit.action.roster.change": {"Inscription à une clinique modifiée", "Registration with a clinic changed"},
+
+		"access.title": {"Qui a consulté mon dossier", "Who accessed my record"},
+		"access.link":  {"Qui a consulté mon dossier", "Who accessed my record"},
+		"access.intro": {"Chaque fois que le personnel d'une clinique, un détenteur du lien d'un rendez-vous ou le calendrier d'une clinique lit ou modifie le dossier des personnes pour qui vous avez pris rendez-vous, c'est noté ici. Vos propres consultations n'y figurent pas.", "Each time a clinic's staff, a holder of an appointment's link or a clinic's calendar reads or changes the record of the people you booked for, it is noted here. Your own visits are not listed."},
+		"access.back":  {"Retour à mon compte", "Back to my account"},
+		"access.none":  {"Personne d'autre que vous n'a consulté votre dossier.", "Nobody but you has accessed your record."},
+	})
+}

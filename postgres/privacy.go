@@ -227,7 +227,6 @@ func eraseAccount(ctx context.Context, tx pgx.Tx, accountID int64, email, phone 
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM appointments WHERE account_id = $1`, accountID).Scan(&kept); err != nil {
 		return 0, err
 	}
-	erased := dateValue(rdv.ErasedBirthDate)
 	steps := []struct {
 		what string
 		q    string
@@ -244,7 +243,7 @@ func eraseAccount(ctx context.Context, tx pgx.Tx, accountID int64, email, phone 
 			email_index = '', phone_index = '', guardian_email_index = '', guardian_phone_index = ''
 			WHERE account_id = $1`, []any{accountID}},
 		{"requests", `UPDATE requests SET first_name = '', last_name = '', birth_date = $2, health_number = '', phone = '', email = '',
-			token_hash = '', account_id = 0, person_id = 0 WHERE account_id = $1`, []any{accountID, erased}},
+			token_hash = '', account_id = 0, person_id = 0 WHERE account_id = $1`, []any{accountID, rdv.ErasedBirthDate.String()}},
 		{"rosters", `DELETE FROM roster WHERE patient_id = ANY($1)`, []any{patients}},
 		{"guardian links", `UPDATE patients SET guardian_id = NULL WHERE guardian_id = ANY($1)`, []any{patients}},
 		{"patients", `UPDATE patients SET first_name = '', last_name = '', birth_date = NULL, health_number = NULL, health_index = NULL, phone = '', email = ''

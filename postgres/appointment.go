@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -86,8 +85,6 @@ func deref[T any](p *T) T {
 	}
 	return *p
 }
-
-func dateValue(d rdv.Date) time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC) }
 
 // readAppointment reads an appointment with its slot, patient and guardian.
 // A non-empty tokenHash must match the appointment's.

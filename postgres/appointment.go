@@ -34,10 +34,10 @@ type peopleScan struct {
 
 func (x *peopleScan) dest(k *fieldcrypt.Keys) []any {
 	p, g := &x.patientScan, &x.guardianScan
-	return []any{&x.id, opened{k, &p.FirstName}, opened{k, &p.LastName}, opened{k, &x.birth}, opened{k, &p.HealthNumber},
-		opened{k, &p.Phone}, opened{k, &p.Email}, &x.language, &x.guardianID,
-		opened{k, &g.FirstName}, opened{k, &g.LastName}, opened{k, &x.guardianBirth}, opened{k, &g.HealthNumber},
-		opened{k, &g.Phone}, opened{k, &g.Email}, &x.gLang, &x.relationship, &x.card}
+	return []any{&x.id, opened(k, &p.FirstName), opened(k, &p.LastName), opened(k, &x.birth), opened(k, &p.HealthNumber),
+		opened(k, &p.Phone), opened(k, &p.Email), &x.language, &x.guardianID,
+		opened(k, &g.FirstName), opened(k, &g.LastName), opened(k, &x.guardianBirth), opened(k, &g.HealthNumber),
+		opened(k, &g.Phone), opened(k, &g.Email), &x.gLang, &x.relationship, &x.card}
 }
 
 // fill sets the appointment's people, the guardian's relationship and the
@@ -124,8 +124,8 @@ func (s *Store) Patient(ctx context.Context, id int64) (rdv.Patient, error) {
 		var birth string // none for a guardian who gave none
 		k := s.opts.Keys
 		err := c.QueryRow(ctx, `SELECT id, first_name, last_name, birth_date, health_number, phone, email, language, guardian_id
-			FROM patients WHERE id = $1`, id).Scan(&p.ID, opened{k, &p.FirstName}, opened{k, &p.LastName}, opened{k, &birth},
-			opened{k, &p.HealthNumber}, opened{k, &p.Phone}, opened{k, &p.Email}, &p.Language, &guardian)
+			FROM patients WHERE id = $1`, id).Scan(&p.ID, opened(k, &p.FirstName), opened(k, &p.LastName), opened(k, &birth),
+			opened(k, &p.HealthNumber), opened(k, &p.Phone), opened(k, &p.Email), &p.Language, &guardian)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return rdv.Errorf(rdv.ENOTFOUND, "patient %d", id)
 		}

@@ -11,31 +11,9 @@ import (
 	"rdv/fieldcrypt"
 )
 
-// opened is a scan destination that opens a sealed column into dst: the
-// store reads patient data through it, so that no caller sees a sealed
-// value. NULL opens as "".
-type opened struct {
-	k   *fieldcrypt.Keys
-	dst *string
-}
-
-func (o opened) Scan(src any) error {
-	var stored string
-	switch v := src.(type) {
-	case nil:
-	case string:
-		stored = v
-	case []byte:
-		stored = string(v)
-	default:
-		return fmt.Errorf("a sealed column holds %T", src)
-	}
-	plain, err := o.k.Open(stored)
-	if err != nil {
-		return err
-	}
-	*o.dst = plain
-	return nil
+// opened opens a sealed column into dst as it is scanned.
+func opened(k *fieldcrypt.Keys, dst *string) fieldcrypt.Opened {
+	return fieldcrypt.Opened{Keys: k, Dst: dst}
 }
 
 // checkKeys refuses keys that do not open what this database holds
@@ -181,7 +159,7 @@ func rotateBatch(ctx context.Context, tx pgx.Tx, k *fieldcrypt.Keys, t sealedTab
 		plain := make([]string, len(t.sealed))
 		dest := []any{&id}
 		for i := range plain {
-			dest = append(dest, opened{k, &plain[i]})
+			dest = append(dest, opened(k, &plain[i]))
 		}
 		if err := rows.Scan(dest...); err != nil {
 			rows.Close()

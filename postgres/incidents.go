@@ -76,8 +76,8 @@ func bookedIn(ctx context.Context, tx pgx.Tx, in rdv.Incident, clinics []int64) 
 		var g rdv.Patient
 		var guardianID *int64
 		k := keysOf(tx)
-		if err := rows.Scan(&a.ID, &a.Revision, &a.Notify.Email, &a.Notify.SMS, opened{k, &a.Patient.Email}, opened{k, &a.Patient.Phone}, &a.Patient.Language,
-			&guardianID, opened{k, &g.Email}, opened{k, &g.Phone}, &g.Language); err != nil {
+		if err := rows.Scan(&a.ID, &a.Revision, &a.Notify.Email, &a.Notify.SMS, opened(k, &a.Patient.Email), opened(k, &a.Patient.Phone), &a.Patient.Language,
+			&guardianID, opened(k, &g.Email), opened(k, &g.Phone), &g.Language); err != nil {
 			return nil, fmt.Errorf("appointments of incident %d: %w", in.ID, err)
 		}
 		if guardianID != nil {

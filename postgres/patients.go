@@ -16,7 +16,7 @@ const patientAccountColumns = `id, coalesce(email, ''), coalesce(phone, ''), lan
 
 func scanPatientAccount(k *fieldcrypt.Keys, r pgx.Row, extra ...any) (rdv.PatientAccount, error) {
 	var a rdv.PatientAccount
-	err := r.Scan(append([]any{&a.ID, opened{k, &a.Email}, opened{k, &a.Phone}, &a.Language, &a.Notify.Email, &a.Notify.SMS, &a.ConsentAt, &a.CreatedAt}, extra...)...)
+	err := r.Scan(append([]any{&a.ID, opened(k, &a.Email), opened(k, &a.Phone), &a.Language, &a.Notify.Email, &a.Notify.SMS, &a.ConsentAt, &a.CreatedAt}, extra...)...)
 	a.ConsentAt, a.CreatedAt = a.ConsentAt.UTC(), a.CreatedAt.UTC()
 	return a, err
 }

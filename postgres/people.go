@@ -18,7 +18,7 @@ const personColumns = `id, account_id, first_name, last_name, birth_date, health
 func scanPerson(k *fieldcrypt.Keys, r pgx.Row) (rdv.Person, error) {
 	var p rdv.Person
 	var birth, rel string
-	if err := r.Scan(&p.ID, &p.AccountID, opened{k, &p.FirstName}, opened{k, &p.LastName}, opened{k, &birth}, opened{k, &p.HealthNumber},
+	if err := r.Scan(&p.ID, &p.AccountID, opened(k, &p.FirstName), opened(k, &p.LastName), opened(k, &birth), opened(k, &p.HealthNumber),
 		&rel, &p.CreatedAt); err != nil {
 		return rdv.Person{}, err
 	}

@@ -101,7 +101,7 @@ func closeAccount(ctx context.Context, tx pgx.Tx, r rdv.CloseAccountRequest) (rd
 	var ch rdv.SlotChanges
 	var email, phone string
 	err := tx.QueryRow(ctx, `SELECT coalesce(email, ''), coalesce(phone, '') FROM patient_accounts WHERE id = $1 FOR UPDATE`,
-		r.AccountID).Scan(opened{keysOf(tx), &email}, opened{keysOf(tx), &phone})
+		r.AccountID).Scan(opened(keysOf(tx), &email), opened(keysOf(tx), &phone))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return out, ch, rdv.Errorf(rdv.ENOTFOUND, "patient account %d", r.AccountID)
 	}

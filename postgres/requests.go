@@ -183,8 +183,8 @@ func scanRequest(k *fieldcrypt.Keys, row pgx.Row) (rdv.AppointmentRequest, error
 	var handled, from, until *time.Time
 	var service, status, reason, scope string
 	var weekdays int16
-	err := row.Scan(&r.ID, &r.Reference, opened{k, &r.FirstName}, opened{k, &r.LastName}, opened{k, &birth}, opened{k, &r.HealthNumber},
-		opened{k, &r.Phone}, opened{k, &r.Email}, &r.Language,
+	err := row.Scan(&r.ID, &r.Reference, opened(k, &r.FirstName), opened(k, &r.LastName), opened(k, &birth), opened(k, &r.HealthNumber),
+		opened(k, &r.Phone), opened(k, &r.Email), &r.Language,
 		&service, &r.Place, &r.Lat, &r.Lon, &r.RadiusKm, &r.Availability, &r.Child, &r.Urgent, &status, &received,
 		&r.AppointmentID, &reason, &r.CloseNote, &r.HandledBy, &handled,
 		&from, &until, &weekdays, &r.Times, &r.PractitionerLanguage, &scope, &r.AccountID, &r.PersonID, &r.TokenHash,

@@ -18,7 +18,7 @@ const rosterColumns = `r.clinic_id, r.patient_id, p.first_name, p.last_name, p.b
 func scanRosterEntry(k *fieldcrypt.Keys, r pgx.Row) (rdv.RosterEntry, error) {
 	var e rdv.RosterEntry
 	var birth string // a guardian's row may have none
-	if err := r.Scan(&e.ClinicID, &e.PatientID, opened{k, &e.FirstName}, opened{k, &e.LastName}, opened{k, &birth}, opened{k, &e.HealthNumber},
+	if err := r.Scan(&e.ClinicID, &e.PatientID, opened(k, &e.FirstName), opened(k, &e.LastName), opened(k, &birth), opened(k, &e.HealthNumber),
 		&e.AddedBy, &e.AddedAt); err != nil {
 		return rdv.RosterEntry{}, err
 	}

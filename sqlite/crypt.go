@@ -10,31 +10,9 @@ import (
 	"rdv/fieldcrypt"
 )
 
-// opened is a scan destination that opens a sealed column into dst: the
-// stores read patient data through it, so that no caller sees a sealed
-// value.
-type opened struct {
-	k   *fieldcrypt.Keys
-	dst *string
-}
-
-func (o opened) Scan(src any) error {
-	var stored string
-	switch v := src.(type) {
-	case nil:
-	case string:
-		stored = v
-	case []byte:
-		stored = string(v)
-	default:
-		return fmt.Errorf("a sealed column holds %T", src)
-	}
-	plain, err := o.k.Open(stored)
-	if err != nil {
-		return err
-	}
-	*o.dst = plain
-	return nil
+// opened opens a sealed column into dst as it is scanned.
+func opened(k *fieldcrypt.Keys, dst *string) fieldcrypt.Opened {
+	return fieldcrypt.Opened{Keys: k, Dst: dst}
 }
 
 // checkKeys refuses keys that do not open what this database holds
@@ -182,7 +160,7 @@ func rotateBatch(tx *wtx, t sealedTable, from int64, limit int) (n int, last int
 		plain := make([]string, len(t.sealed))
 		dest := []any{&id}
 		for i := range plain {
-			dest = append(dest, opened{k, &plain[i]})
+			dest = append(dest, opened(k, &plain[i]))
 		}
 		if err := rows.Scan(dest...); err != nil {
 			_ = rows.Close()

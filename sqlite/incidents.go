@@ -94,8 +94,8 @@ func bookedIn(tx querier, in rdv.Incident) ([]rdv.Appointment, error) {
 		var a rdv.Appointment
 		var g rdv.Patient
 		k := tx.crypt()
-		if err := rows.Scan(&a.ID, &a.Revision, &a.Notify.Email, &a.Notify.SMS, opened{k, &a.Patient.Email}, opened{k, &a.Patient.Phone}, &a.Patient.Language,
-			&g.ID, opened{k, &g.Email}, opened{k, &g.Phone}, &g.Language); err != nil {
+		if err := rows.Scan(&a.ID, &a.Revision, &a.Notify.Email, &a.Notify.SMS, opened(k, &a.Patient.Email), opened(k, &a.Patient.Phone), &a.Patient.Language,
+			&g.ID, opened(k, &g.Email), opened(k, &g.Phone), &g.Language); err != nil {
 			return nil, fmt.Errorf("appointments of incident %d: %w", in.ID, mapError(err))
 		}
 		if g.ID != 0 {

@@ -14,7 +14,7 @@ const patientAccountColumns = `id, coalesce(email, ''), coalesce(phone, ''), lan
 func scanPatientAccount(k *fieldcrypt.Keys, sc scanner) (rdv.PatientAccount, error) {
 	var a rdv.PatientAccount
 	var consent, created int64
-	if err := sc.Scan(&a.ID, opened{k, &a.Email}, opened{k, &a.Phone}, &a.Language, &a.Notify.Email, &a.Notify.SMS, &consent, &created); err != nil {
+	if err := sc.Scan(&a.ID, opened(k, &a.Email), opened(k, &a.Phone), &a.Language, &a.Notify.Email, &a.Notify.SMS, &consent, &created); err != nil {
 		return rdv.PatientAccount{}, err
 	}
 	a.ConsentAt, a.CreatedAt = fromMillis(consent), fromMillis(created)

@@ -15,7 +15,7 @@ func scanPerson(k *fieldcrypt.Keys, sc scanner) (rdv.Person, error) {
 	var p rdv.Person
 	var birth string
 	var created int64
-	if err := sc.Scan(&p.ID, &p.AccountID, opened{k, &p.FirstName}, opened{k, &p.LastName}, opened{k, &birth}, opened{k, &p.HealthNumber},
+	if err := sc.Scan(&p.ID, &p.AccountID, opened(k, &p.FirstName), opened(k, &p.LastName), opened(k, &birth), opened(k, &p.HealthNumber),
 		&p.Relationship, &created); err != nil {
 		return rdv.Person{}, err
 	}

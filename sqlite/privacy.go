@@ -96,7 +96,7 @@ func closeAccount(ctx context.Context, tx *wtx, r rdv.CloseAccountRequest) (rdv.
 	var out rdv.ClosedAccount
 	var ch rdv.SlotChanges
 	var email, phone string
-	err := tx.row(`SELECT coalesce(email, ''), coalesce(phone, '') FROM patient_accounts WHERE id = ?`, r.AccountID).Scan(opened{tx.keys, &email}, opened{tx.keys, &phone})
+	err := tx.row(`SELECT coalesce(email, ''), coalesce(phone, '') FROM patient_accounts WHERE id = ?`, r.AccountID).Scan(opened(tx.keys, &email), opened(tx.keys, &phone))
 	if isNoRows(err) {
 		return out, ch, rdv.Errorf(rdv.ENOTFOUND, "patient account %d", r.AccountID)
 	}

@@ -265,8 +265,8 @@ func (s *Store) Patient(ctx context.Context, id int64) (rdv.Patient, error) {
 	var birth string
 	k := s.keys
 	err := s.r(ctx).row(`SELECT id, first_name, last_name, birth_date, coalesce(health_number, ''), phone, email, language, coalesce(guardian_id, 0)
-		FROM patients WHERE id = ?`, id).Scan(&p.ID, opened{k, &p.FirstName}, opened{k, &p.LastName}, opened{k, &birth},
-		opened{k, &p.HealthNumber}, opened{k, &p.Phone}, opened{k, &p.Email}, &p.Language, &p.GuardianID)
+		FROM patients WHERE id = ?`, id).Scan(&p.ID, opened(k, &p.FirstName), opened(k, &p.LastName), opened(k, &birth),
+		opened(k, &p.HealthNumber), opened(k, &p.Phone), opened(k, &p.Email), &p.Language, &p.GuardianID)
 	if isNoRows(err) {
 		return rdv.Patient{}, rdv.Errorf(rdv.ENOTFOUND, "patient %d", id)
 	}
@@ -304,10 +304,10 @@ type peopleScan struct {
 
 func (x *peopleScan) dest(k *fieldcrypt.Keys) []any {
 	p, g := &x.patient, &x.guardian
-	return []any{&p.ID, opened{k, &p.FirstName}, opened{k, &p.LastName}, opened{k, &x.birth}, opened{k, &p.HealthNumber},
-		opened{k, &p.Phone}, opened{k, &p.Email}, &p.Language, &p.GuardianID,
-		opened{k, &g.FirstName}, opened{k, &g.LastName}, opened{k, &x.guardianBirth}, opened{k, &g.HealthNumber},
-		opened{k, &g.Phone}, opened{k, &g.Email}, &g.Language, &x.relationship, &x.card}
+	return []any{&p.ID, opened(k, &p.FirstName), opened(k, &p.LastName), opened(k, &x.birth), opened(k, &p.HealthNumber),
+		opened(k, &p.Phone), opened(k, &p.Email), &p.Language, &p.GuardianID,
+		opened(k, &g.FirstName), opened(k, &g.LastName), opened(k, &x.guardianBirth), opened(k, &g.HealthNumber),
+		opened(k, &g.Phone), opened(k, &g.Email), &g.Language, &x.relationship, &x.card}
 }
 
 // fill sets the appointment's patient and guardian from the scan.

@@ -177,8 +177,8 @@ func scanRequest(k *fieldcrypt.Keys, sc interface{ Scan(...any) error }) (rdv.Ap
 	var birth, service, status, reason, scope string
 	var received, handled, from, until int64
 	var weekdays int
-	err := sc.Scan(&r.ID, &r.Reference, opened{k, &r.FirstName}, opened{k, &r.LastName}, opened{k, &birth}, opened{k, &r.HealthNumber},
-		opened{k, &r.Phone}, opened{k, &r.Email}, &r.Language,
+	err := sc.Scan(&r.ID, &r.Reference, opened(k, &r.FirstName), opened(k, &r.LastName), opened(k, &birth), opened(k, &r.HealthNumber),
+		opened(k, &r.Phone), opened(k, &r.Email), &r.Language,
 		&service, &r.Place, &r.Lat, &r.Lon, &r.RadiusKm, &r.Availability, &r.Child, &r.Urgent, &status, &received,
 		&r.AppointmentID, &reason, &r.CloseNote, &r.HandledBy, &handled,
 		&from, &until, &weekdays, &r.Times, &r.PractitionerLanguage, &scope, &r.AccountID, &r.PersonID, &r.TokenHash,

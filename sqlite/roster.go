@@ -18,7 +18,7 @@ func scanRosterEntry(k *fieldcrypt.Keys, sc scanner) (rdv.RosterEntry, error) {
 	var e rdv.RosterEntry
 	var birth string
 	var added int64
-	if err := sc.Scan(&e.ClinicID, &e.PatientID, opened{k, &e.FirstName}, opened{k, &e.LastName}, opened{k, &birth}, opened{k, &e.HealthNumber},
+	if err := sc.Scan(&e.ClinicID, &e.PatientID, opened(k, &e.FirstName), opened(k, &e.LastName), opened(k, &birth), opened(k, &e.HealthNumber),
 		&e.AddedBy, &added); err != nil {
 		return rdv.RosterEntry{}, err
 	}

@@ -17,6 +17,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"rdv"
+	"rdv/fieldcrypt"
 	"rdv/sqlite"
 )
 
@@ -209,7 +210,11 @@ func BenchmarkBulkPublishUnderFlood(b *testing.B) {
 // tomorrow or later, in the store's order.
 func bookableSlots(b *testing.B, db string) []int64 {
 	b.Helper()
-	store, err := sqlite.Open(b.Context(), db, sqlite.Options{})
+	keys, err := fieldcrypt.ReadFile(demoDataKeysPath(db))
+	if err != nil {
+		b.Fatal(err)
+	}
+	store, err := sqlite.Open(b.Context(), db, sqlite.Options{Keys: keys})
 	if err != nil {
 		b.Fatal(err)
 	}

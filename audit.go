@@ -49,6 +49,13 @@ func ActorFrom(ctx context.Context) Actor {
 	return Actor{Kind: ActorSystem}
 }
 
+// SignedInAs returns ctx acting as patient account accountID, from the
+// address of the actor in ctx: a sign-in's changes are the account's
+// once its holder has proved the contact.
+func SignedInAs(ctx context.Context, accountID int64) context.Context {
+	return WithActor(ctx, Actor{Kind: ActorPatient, ID: accountID, Address: ActorFrom(ctx).Address})
+}
+
 // AuditAction is what was done to patient data.
 type AuditAction string
 
@@ -69,8 +76,15 @@ const (
 	AuditAppointmentMove   AuditAction = "appointment.reschedule"
 	AuditAppointmentStatus AuditAction = "appointment.status" // the desk marks arrived, fulfilled, no-show
 	AuditRequestClose      AuditAction = "request.close"      // an agent closes a request
-	AuditAccountChange     AuditAction = "account.change"     // a patient's settings
+	AuditAccountChange     AuditAction = "account.change"     // a patient account's settings, its closing
 	AuditRosterChange      AuditAction = "roster.change"      // the desk registers a patient, or ends it
+	AuditRequestFile       AuditAction = "request.file"       // a request stored (form, API, the spool's replay, a place on the waitlist)
+	AuditRequestWithdraw   AuditAction = "request.withdraw"   // its person withdraws a request
+	AuditProposalAccept    AuditAction = "proposal.accept"    // a proposed slot accepted: the booking, or the waitlist's move, it makes
+	AuditProposalDecline   AuditAction = "proposal.decline"   // a proposed slot declined: the request waits again
+	AuditPersonChange      AuditAction = "person.change"      // one of an account's people added, changed or removed
+	AuditMessagesRead      AuditAction = "messages.read"      // the messages to patients, as operators read them
+	AuditAccountJoin       AuditAction = "account.join"       // a sign-in made the account, or joined to it the bookings made with its contact
 )
 
 // AuditActions lists every action, in the order the operators' page
@@ -80,6 +94,8 @@ var AuditActions = []AuditAction{
 	AuditRequestsRead, AuditRequestRead, AuditAccountRead, AuditTrailRead, AuditRosterRead,
 	AuditAppointmentBook, AuditAppointmentCancel, AuditAppointmentMove, AuditAppointmentStatus,
 	AuditRequestClose, AuditAccountChange, AuditRosterChange,
+	AuditRequestFile, AuditRequestWithdraw, AuditProposalAccept, AuditProposalDecline, AuditPersonChange, AuditMessagesRead,
+	AuditAccountJoin,
 }
 
 // AuditRecords names the records an event concerns, by ID only: the trail
@@ -88,11 +104,24 @@ type AuditRecords struct {
 	Patients     []int64
 	Appointments []int64
 	Requests     []int64
+	Accounts     []int64 // patient accounts (PatientAccount.ID)
+	People       []int64 // an account's people (Person.ID)
 }
 
 // Empty reports whether no record is named.
 func (r AuditRecords) Empty() bool {
-	return len(r.Patients) == 0 && len(r.Appointments) == 0 && len(r.Requests) == 0
+	return len(r.Patients) == 0 && len(r.Appointments) == 0 && len(r.Requests) == 0 && len(r.Accounts) == 0 && len(r.People) == 0
+}
+
+// With returns the records of r and o together.
+func (r AuditRecords) With(o AuditRecords) AuditRecords {
+	return AuditRecords{
+		Patients:     append(slices.Clone(r.Patients), o.Patients...),
+		Appointments: append(slices.Clone(r.Appointments), o.Appointments...),
+		Requests:     append(slices.Clone(r.Requests), o.Requests...),
+		Accounts:     append(slices.Clone(r.Accounts), o.Accounts...),
+		People:       append(slices.Clone(r.People), o.People...),
+	}.normal()
 }
 
 // AppointmentRecords names the appointments and their patients (and
@@ -107,6 +136,16 @@ func AppointmentRecords(as ...Appointment) AuditRecords {
 		}
 	}
 	return r.normal()
+}
+
+// BookingRecords names a booking's appointment and patients, and the
+// request it answers (0: none).
+func BookingRecords(a Appointment, requestID int64) AuditRecords {
+	r := AppointmentRecords(a)
+	if requestID > 0 {
+		r.Requests = []int64{requestID}
+	}
+	return r
 }
 
 // AgendaRecords names the appointments of an agenda's entries and their
@@ -130,6 +169,24 @@ func RequestRecords(rs ...AppointmentRequest) AuditRecords {
 	return r.normal()
 }
 
+// FiledAt is when the trail says r was filed: when it was received (a
+// request replayed from the spool is stored later), else now.
+func (r AppointmentRequest) FiledAt() time.Time {
+	if r.ReceivedAt.IsZero() {
+		return time.Now()
+	}
+	return r.ReceivedAt
+}
+
+// PeopleRecords names an account and some of its people.
+func PeopleRecords(accountID int64, ps ...Person) AuditRecords {
+	r := AuditRecords{Accounts: []int64{accountID}}
+	for _, p := range ps {
+		r.People = append(r.People, p.ID)
+	}
+	return r.normal()
+}
+
 // normal sorts the IDs and drops zeros and repeats, so that the same
 // records always read (and hash) the same.
 func (r AuditRecords) normal() AuditRecords {
@@ -138,18 +195,22 @@ func (r AuditRecords) normal() AuditRecords {
 		slices.Sort(ids)
 		return slices.Compact(ids)
 	}
-	return AuditRecords{Patients: clean(r.Patients), Appointments: clean(r.Appointments), Requests: clean(r.Requests)}
+	return AuditRecords{Patients: clean(r.Patients), Appointments: clean(r.Appointments), Requests: clean(r.Requests),
+		Accounts: clean(r.Accounts), People: clean(r.People)}
 }
 
-// String is the records' stored form: "p:1,2 a:7 r:3", the kinds in that
-// order, IDs ascending, a kind without IDs left out.
+// String is the records' stored form: "p:1,2 a:7 r:3 c:4 f:9", the kinds
+// in that order (patients, appointments, requests, patient accounts, an
+// account's people), IDs ascending, a kind without IDs left out. The
+// kinds added later come last, so that an entry written before them reads
+// (and hashes) as it was written.
 func (r AuditRecords) String() string {
 	r = r.normal()
 	var b strings.Builder
 	for _, k := range []struct {
 		tag string
 		ids []int64
-	}{{"p", r.Patients}, {"a", r.Appointments}, {"r", r.Requests}} {
+	}{{"p", r.Patients}, {"a", r.Appointments}, {"r", r.Requests}, {"c", r.Accounts}, {"f", r.People}} {
 		if len(k.ids) == 0 {
 			continue
 		}
@@ -181,6 +242,10 @@ func ParseAuditRecords(s string) (AuditRecords, error) {
 			dst = &r.Appointments
 		case "r":
 			dst = &r.Requests
+		case "c":
+			dst = &r.Accounts
+		case "f":
+			dst = &r.People
 		}
 		if !ok || dst == nil {
 			return AuditRecords{}, Errorf(EINVALID, "audit records %q: bad part %q", s, part)

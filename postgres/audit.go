@@ -43,15 +43,16 @@ func appendAudit(ctx context.Context, tx pgx.Tx, e rdv.AuditEvent) error {
 }
 
 // audited wraps a write run by idempotentTx so that, once it succeeds,
-// the same transaction records its audit event, naming what it returns.
-func audited(ctx context.Context, action rdv.AuditAction, now time.Time,
+// the same transaction records its audit event, naming what it returns
+// and the request it answers (0: none).
+func audited(ctx context.Context, action rdv.AuditAction, now time.Time, requestID int64,
 	write func(tx pgx.Tx, ch *rdv.SlotChanges) (rdv.Appointment, error)) func(tx pgx.Tx, ch *rdv.SlotChanges) (rdv.Appointment, error) {
 	return func(tx pgx.Tx, ch *rdv.SlotChanges) (rdv.Appointment, error) {
 		a, err := write(tx, ch)
 		if err != nil {
 			return a, err
 		}
-		return a, appendAudit(ctx, tx, rdv.NewAuditEvent(ctx, action, rdv.AppointmentRecords(a), now))
+		return a, appendAudit(ctx, tx, rdv.NewAuditEvent(ctx, action, rdv.BookingRecords(a, requestID), now))
 	}
 }
 

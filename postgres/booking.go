@@ -17,7 +17,7 @@ import (
 // used nor run out, slot still held by it); the partial unique index on
 // appointments backs the rule up.
 func (s *Store) ConfirmHold(ctx context.Context, r rdv.ConfirmRequest) (rdv.Appointment, rdv.SlotChanges, error) {
-	return idempotentTx(ctx, s, "confirm hold", r.Idem, r.Now, audited(ctx, rdv.AuditAppointmentBook, r.Now, func(tx pgx.Tx, _ *rdv.SlotChanges) (rdv.Appointment, error) {
+	return idempotentTx(ctx, s, "confirm hold", r.Idem, r.Now, audited(ctx, rdv.AuditAppointmentBook, r.Now, r.ForRequest, func(tx pgx.Tx, _ *rdv.SlotChanges) (rdv.Appointment, error) {
 		now := dbTime(r.Now)
 		var x slotScan
 		err := tx.QueryRow(ctx, `WITH used AS (
@@ -170,7 +170,7 @@ func lockAppointment(ctx context.Context, tx pgx.Tx, id int64, tokenHash string,
 // Cancel cancels an appointment and frees its slot. Cancelling a cancelled
 // appointment answers the same and changes nothing.
 func (s *Store) Cancel(ctx context.Context, r rdv.CancelRequest) (rdv.Appointment, rdv.SlotChanges, error) {
-	a, ch, err := idempotentTx(ctx, s, "cancel", r.Idem, r.Now, audited(ctx, rdv.AuditAppointmentCancel, r.Now, func(tx pgx.Tx, ch *rdv.SlotChanges) (rdv.Appointment, error) {
+	a, ch, err := idempotentTx(ctx, s, "cancel", r.Idem, r.Now, audited(ctx, rdv.AuditAppointmentCancel, r.Now, 0, func(tx pgx.Tx, ch *rdv.SlotChanges) (rdv.Appointment, error) {
 		return cancel(ctx, tx, r, ch)
 	}))
 	if err != nil {
@@ -246,7 +246,7 @@ func cancel(ctx context.Context, tx pgx.Tx, r rdv.CancelRequest, ch *rdv.SlotCha
 // Reschedule moves an appointment to the slot of a live hold: the new slot
 // is booked, the hold used and the old slot freed in one transaction.
 func (s *Store) Reschedule(ctx context.Context, r rdv.RescheduleRequest) (rdv.Appointment, rdv.SlotChanges, error) {
-	a, ch, err := idempotentTx(ctx, s, "reschedule", r.Idem, r.Now, audited(ctx, rdv.AuditAppointmentMove, r.Now, func(tx pgx.Tx, ch *rdv.SlotChanges) (rdv.Appointment, error) {
+	a, ch, err := idempotentTx(ctx, s, "reschedule", r.Idem, r.Now, audited(ctx, rdv.AuditAppointmentMove, r.Now, 0, func(tx pgx.Tx, ch *rdv.SlotChanges) (rdv.Appointment, error) {
 		return reschedule(ctx, tx, r, ch)
 	}))
 	if err != nil {

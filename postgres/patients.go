@@ -84,7 +84,7 @@ func (s *Store) UpdatePatientAccount(ctx context.Context, a rdv.PatientAccount) 
 		if tag.RowsAffected() == 0 {
 			return rdv.Errorf(rdv.ENOTFOUND, "patient account %d", a.ID)
 		}
-		return appendAudit(ctx, tx, rdv.NewAuditEvent(ctx, rdv.AuditAccountChange, rdv.AuditRecords{}, time.Now()))
+		return appendAudit(ctx, tx, rdv.NewAuditEvent(ctx, rdv.AuditAccountChange, rdv.AuditRecords{Accounts: []int64{a.ID}}, time.Now()))
 	})
 }
 

@@ -90,8 +90,10 @@ func (s *Store) SavePerson(ctx context.Context, p rdv.Person) (rdv.Person, error
 			return rdv.Errorf(rdv.ENOTFOUND, "person %d", p.ID)
 		case isUnique(err):
 			return &rdv.Error{Code: rdv.ECONFLICT, Detail: "the account already has its holder", Err: err}
+		case err != nil:
+			return err
 		}
-		return err
+		return appendAudit(ctx, tx, rdv.NewAuditEvent(ctx, rdv.AuditPersonChange, rdv.PeopleRecords(saved.AccountID, saved), p.CreatedAt))
 	})
 	if err != nil {
 		return rdv.Person{}, err
@@ -110,7 +112,7 @@ func (s *Store) RemovePerson(ctx context.Context, accountID, personID int64) err
 		if tag.RowsAffected() == 0 {
 			return rdv.Errorf(rdv.ENOTFOUND, "person %d", personID)
 		}
-		return nil
+		return appendAudit(ctx, tx, rdv.NewAuditEvent(ctx, rdv.AuditPersonChange, rdv.PeopleRecords(accountID, rdv.Person{ID: personID}), time.Now()))
 	})
 }
 

@@ -115,7 +115,8 @@ func closeAccount(ctx context.Context, tx pgx.Tx, r rdv.CloseAccountRequest) (rd
 		to      string
 	}{{rdv.ByEmail, email}, {rdv.BySMS, phone}} {
 		if c.to != "" {
-			if err := joinGuestBookings(ctx, tx, r.AccountID, c.channel, c.to); err != nil {
+			// The account's records below name what it joins.
+			if _, err := joinGuestBookings(ctx, tx, r.AccountID, c.channel, c.to); err != nil {
 				return out, ch, err
 			}
 		}

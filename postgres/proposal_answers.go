@@ -39,9 +39,16 @@ func (s *Store) AcceptProposal(ctx context.Context, r rdv.AcceptProposalRequest)
 		if !now.Before(p.ExpiresAt) {
 			return rdv.Errorf(rdv.EGONE, "proposal %s ran out at %v", p.ID, p.ExpiresAt)
 		}
+		// The booking or the move, with the request it answers, on the
+		// trail.
+		records := func(a rdv.Appointment) rdv.AuditRecords {
+			return rdv.AppointmentRecords(a).With(rdv.RequestRecords(req))
+		}
 		if req.IsMove() {
-			a, err = acceptMove(ctx, tx, req, p, r, &ch)
-			return err
+			if a, err = acceptMove(ctx, tx, req, p, r, &ch); err != nil {
+				return err
+			}
+			return appendAudit(ctx, tx, rdv.NewAuditEvent(ctx, rdv.AuditProposalAccept, records(a), r.Now))
 		}
 		// Booked as any booking is, through the proposal's hold: the same
 		// rules, the same confirmation and reminder.
@@ -71,7 +78,10 @@ func (s *Store) AcceptProposal(ctx context.Context, r rdv.AcceptProposalRequest)
 			a.ID, p.ID, now, req.ID); err != nil {
 			return fmt.Errorf("mark proposal %s accepted: %w", p.ID, err)
 		}
-		return takeFee(ctx, tx, req.ID, a, now)
+		if err := takeFee(ctx, tx, req.ID, a, now); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, rdv.NewAuditEvent(ctx, rdv.AuditProposalAccept, records(a), r.Now))
 	})
 	if err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, err
@@ -151,8 +161,10 @@ func (s *Store) DeclineProposal(ctx context.Context, r rdv.DeclineProposalReques
 		if ch, err = endProposal(ctx, tx, p.ID, rdv.ProposalDeclined); err != nil {
 			return err
 		}
-		out, err = scanRequest(keysOf(tx), tx.QueryRow(ctx, `UPDATE requests SET status = 'open' WHERE id = $1 RETURNING `+requestColumns, req.ID))
-		return err
+		if out, err = scanRequest(keysOf(tx), tx.QueryRow(ctx, `UPDATE requests SET status = 'open' WHERE id = $1 RETURNING `+requestColumns, req.ID)); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, rdv.NewAuditEvent(ctx, rdv.AuditProposalDecline, rdv.RequestRecords(req), r.Now))
 	})
 	if err != nil {
 		return rdv.AppointmentRequest{}, rdv.SlotChanges{}, err
@@ -220,7 +232,10 @@ func (s *Store) WithdrawRequest(ctx context.Context, r rdv.WithdrawRequestInput)
 		if err != nil {
 			return err
 		}
-		return releaseFee(ctx, tx, req.ID, r.Now)
+		if err := releaseFee(ctx, tx, req.ID, r.Now); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, rdv.NewAuditEvent(ctx, rdv.AuditRequestWithdraw, rdv.RequestRecords(req), r.Now))
 	})
 	if err != nil {
 		return rdv.AppointmentRequest{}, rdv.SlotChanges{}, err

@@ -189,7 +189,7 @@ func (s *Store) Propose(ctx context.Context, r rdv.ProposeRequest) (rdv.Proposal
 			return err
 		}
 		if req.IsMove() {
-			if err := checkMoveOpen(ctx, tx, req, now); err != nil {
+			if _, err := checkMoveOpen(ctx, tx, req, now); err != nil {
 				return err
 			}
 		}

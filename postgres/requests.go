@@ -28,7 +28,8 @@ func (s *Store) AddRequest(ctx context.Context, r rdv.AppointmentRequest) (rdv.A
 	}
 	var out rdv.AppointmentRequest
 	err = s.inTx(ctx, "add request "+r.Reference, func(tx pgx.Tx) error {
-		if err := checkMoveAdded(ctx, tx, r); err != nil {
+		moves, err := checkMoveAdded(ctx, tx, r)
+		if err != nil {
 			return err
 		}
 		k := keysOf(tx)
@@ -52,14 +53,19 @@ func (s *Store) AddRequest(ctx context.Context, r rdv.AppointmentRequest) (rdv.A
 		if out, err = scanRequest(keysOf(tx), tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = $1`, r.Reference)); err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 1 && r.Fee != nil {
+		if tag.RowsAffected() == 0 {
+			return nil // a replay: nothing changed
+		}
+		if r.Fee != nil {
 			// Stored with its fee or not at all: the matcher never sees
 			// a request that pays before its fee is recorded.
 			fee := r.Fee.Authorization(out.ID)
 			fee.Now = dbTime(fee.Now)
-			_, err = authorizeCharge(ctx, tx, fee)
+			if _, err := authorizeCharge(ctx, tx, fee); err != nil {
+				return err
+			}
 		}
-		return err
+		return appendAudit(ctx, tx, rdv.NewAuditEvent(ctx, rdv.AuditRequestFile, rdv.RequestRecords(out).With(moves), r.FiledAt()))
 	})
 	if err != nil {
 		return rdv.AppointmentRequest{}, err

@@ -108,8 +108,11 @@ func (s *Store) VerifySignInCode(ctx context.Context, r rdv.VerifyCodeRequest) (
 	var a rdv.PatientAccount
 	var refused string
 	err := s.inTx(ctx, "verify sign-in code", func(tx pgx.Tx) (err error) {
-		a, refused, err = verifySignInCode(ctx, tx, r)
-		return err
+		var changed rdv.AuditRecords
+		if a, changed, refused, err = verifySignInCode(ctx, tx, r); err != nil || changed.Empty() {
+			return err
+		}
+		return appendAudit(ctx, tx, rdv.NewAuditEvent(rdv.SignedInAs(ctx, a.ID), rdv.AuditAccountJoin, changed, r.Now))
 	})
 	if err == nil && refused != "" {
 		err = fmt.Errorf("verify sign-in code: %w", rdv.Errorf(rdv.ECODE, "%s", refused))
@@ -121,8 +124,10 @@ func (s *Store) VerifySignInCode(ctx context.Context, r rdv.VerifyCodeRequest) (
 }
 
 // verifySignInCode returns the account signed in, or why the code is
-// refused (the try it spent is written all the same).
-func verifySignInCode(ctx context.Context, tx pgx.Tx, r rdv.VerifyCodeRequest) (rdv.PatientAccount, string, error) {
+// refused (the try it spent is written all the same), and the records the
+// sign-in changed: the account when it made it, the bookings it joined.
+func verifySignInCode(ctx context.Context, tx pgx.Tx, r rdv.VerifyCodeRequest) (rdv.PatientAccount, rdv.AuditRecords, string, error) {
+	var changed rdv.AuditRecords
 	now := dbTime(r.Now)
 	var id int64
 	var hash string
@@ -130,51 +135,55 @@ func verifySignInCode(ctx context.Context, tx pgx.Tx, r rdv.VerifyCodeRequest) (
 		WHERE destination = $1 AND channel = $2 AND NOT used AND expires_at > $3
 		ORDER BY created_at DESC, id DESC LIMIT 1 FOR UPDATE`, r.To, string(r.Channel), now).Scan(&id, &hash)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return rdv.PatientAccount{}, "no live code", nil
+		return rdv.PatientAccount{}, changed, "no live code", nil
 	}
 	if err != nil {
-		return rdv.PatientAccount{}, "", fmt.Errorf("read code: %w", err)
+		return rdv.PatientAccount{}, changed, "", fmt.Errorf("read code: %w", err)
 	}
 	right := subtle.ConstantTimeCompare([]byte(hash), []byte(r.CodeHash)) == 1
 	var tries int
 	err = tx.QueryRow(ctx, `UPDATE signin_codes SET tries = tries + 1, used = $2 OR tries + 1 >= $3 WHERE id = $1 RETURNING tries`,
 		id, right, rdv.SignInCodeTries).Scan(&tries)
 	if err != nil {
-		return rdv.PatientAccount{}, "", fmt.Errorf("spend a try: %w", err)
+		return rdv.PatientAccount{}, changed, "", fmt.Errorf("spend a try: %w", err)
 	}
 	switch {
 	case tries > rdv.SignInCodeTries:
-		return rdv.PatientAccount{}, "out of tries", nil
+		return rdv.PatientAccount{}, changed, "out of tries", nil
 	case !right:
-		return rdv.PatientAccount{}, "wrong code", nil
+		return rdv.PatientAccount{}, changed, "wrong code", nil
 	}
-	a, err := accountOfContact(ctx, tx, r, now)
+	a, made, err := accountOfContact(ctx, tx, r, now)
 	if err != nil {
-		return rdv.PatientAccount{}, "", err
+		return rdv.PatientAccount{}, changed, "", err
 	}
-	if err := joinGuestBookings(ctx, tx, a.ID, r.Channel, r.To); err != nil {
-		return rdv.PatientAccount{}, "", err
+	joined, err := joinGuestBookings(ctx, tx, a.ID, r.Channel, r.To)
+	if err != nil {
+		return rdv.PatientAccount{}, changed, "", err
+	}
+	if made || !joined.Empty() {
+		changed = joined.With(rdv.AuditRecords{Accounts: []int64{a.ID}})
 	}
 	// The code reached its owner there: the destination receives again.
 	if err := clearRefusal(ctx, tx, r.Channel, r.To); err != nil {
-		return rdv.PatientAccount{}, "", err
+		return rdv.PatientAccount{}, changed, "", err
 	}
 	se := r.Session
 	if _, err := tx.Exec(ctx, `DELETE FROM patient_sessions WHERE expires_at <= $1`, now); err != nil {
-		return rdv.PatientAccount{}, "", fmt.Errorf("forget expired sessions: %w", err)
+		return rdv.PatientAccount{}, changed, "", fmt.Errorf("forget expired sessions: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO patient_sessions (token_hash, account_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
 		se.TokenHash, a.ID, se.CSRFToken, dbTime(se.CreatedAt), dbTime(se.ExpiresAt)); err != nil {
-		return rdv.PatientAccount{}, "", fmt.Errorf("insert session: %w", err)
+		return rdv.PatientAccount{}, changed, "", fmt.Errorf("insert session: %w", err)
 	}
-	return a, "", nil
+	return a, changed, "", nil
 }
 
 // accountOfContact finds the account of the contact just proved, or makes
 // it: its language is the request's, and its messages go to the channel
 // the contact was proved on, chosen now. Two sign-ins that make the same
 // account at once meet on the unique index: the second finds the first's.
-func accountOfContact(ctx context.Context, tx pgx.Tx, r rdv.VerifyCodeRequest, now time.Time) (rdv.PatientAccount, error) {
+func accountOfContact(ctx context.Context, tx pgx.Tx, r rdv.VerifyCodeRequest, now time.Time) (a rdv.PatientAccount, made bool, err error) {
 	k := keysOf(tx)
 	column, kind := "email_index", fieldcrypt.KindEmail
 	if r.Channel == rdv.BySMS {
@@ -182,12 +191,12 @@ func accountOfContact(ctx context.Context, tx pgx.Tx, r rdv.VerifyCodeRequest, n
 	}
 	index := k.Index(kind, r.To)
 	find := `SELECT ` + patientAccountColumns + ` FROM patient_accounts WHERE ` + column + ` = $1`
-	a, err := scanPatientAccount(k, tx.QueryRow(ctx, find, index))
+	a, err = scanPatientAccount(k, tx.QueryRow(ctx, find, index))
 	switch {
 	case err == nil:
-		return a, nil
+		return a, false, nil
 	case !errors.Is(err, pgx.ErrNoRows):
-		return rdv.PatientAccount{}, fmt.Errorf("find account: %w", err)
+		return rdv.PatientAccount{}, false, fmt.Errorf("find account: %w", err)
 	}
 	var email, phone, emailIndex, phoneIndex *string
 	sealed := k.Seal(r.To)
@@ -199,35 +208,50 @@ func accountOfContact(ctx context.Context, tx pgx.Tx, r rdv.VerifyCodeRequest, n
 	a, err = scanPatientAccount(k, tx.QueryRow(ctx, `INSERT INTO patient_accounts (email, phone, email_index, phone_index, language, notify_email, notify_sms, consent_at, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (`+column+`) WHERE `+column+` IS NOT NULL DO NOTHING RETURNING `+patientAccountColumns,
 		email, phone, emailIndex, phoneIndex, r.Language, r.Channel == rdv.ByEmail, r.Channel == rdv.BySMS, now))
+	made = err == nil
 	if errors.Is(err, pgx.ErrNoRows) {
 		// Made by a sign-in that committed since the look-up: this
 		// statement's snapshot is newer and sees it.
 		a, err = scanPatientAccount(k, tx.QueryRow(ctx, find, index))
 	}
 	if err != nil {
-		return rdv.PatientAccount{}, fmt.Errorf("add account: %w", err)
+		return rdv.PatientAccount{}, false, fmt.Errorf("add account: %w", err)
 	}
-	return a, nil
+	return a, made, nil
 }
 
 // joinGuestBookings files under the account the bookings made without one
-// that gave the contact just proved, as the patient's or the guardian's.
-// Each arm of the OR states the predicate of one of the partial indexes on
-// guests' contacts, so that the planner can read them.
-func joinGuestBookings(ctx context.Context, tx pgx.Tx, accountID int64, channel rdv.MessageChannel, to string) error {
+// that gave the contact just proved, as the patient's or the guardian's,
+// and names them with their patients. Each arm of the OR states the
+// predicate of one of the partial indexes on guests' contacts, so that
+// the planner can read them.
+func joinGuestBookings(ctx context.Context, tx pgx.Tx, accountID int64, channel rdv.MessageChannel, to string) (rdv.AuditRecords, error) {
 	q := `UPDATE appointments SET account_id = $1 WHERE account_id IS NULL
-		AND ((email_index <> '' AND email_index = $2) OR (guardian_email_index <> '' AND guardian_email_index = $2))`
+		AND ((email_index <> '' AND email_index = $2) OR (guardian_email_index <> '' AND guardian_email_index = $2))
+		RETURNING id, patient_id, coalesce(guardian_id, 0)`
 	index := keysOf(tx).Index(fieldcrypt.KindEmail, to)
 	if channel == rdv.BySMS {
 		q = `UPDATE appointments SET account_id = $1 WHERE account_id IS NULL
-			AND ((phone_index <> '' AND phone_index = $2) OR (guardian_phone_index <> '' AND guardian_phone_index = $2))`
+			AND ((phone_index <> '' AND phone_index = $2) OR (guardian_phone_index <> '' AND guardian_phone_index = $2))
+			RETURNING id, patient_id, coalesce(guardian_id, 0)`
 		index = keysOf(tx).Index(fieldcrypt.KindPhone, to)
 	}
+	var joined rdv.AuditRecords
 	if index == "" {
+		return joined, nil
+	}
+	rows, err := tx.Query(ctx, q, accountID, index)
+	if err != nil {
+		return joined, fmt.Errorf("join guests' bookings to account %d: %w", accountID, err)
+	}
+	var appt, patient, guardian int64
+	_, err = pgx.ForEachRow(rows, []any{&appt, &patient, &guardian}, func() error {
+		joined.Appointments = append(joined.Appointments, appt)
+		joined.Patients = append(joined.Patients, patient, guardian)
 		return nil
+	})
+	if err != nil {
+		return joined, fmt.Errorf("join guests' bookings to account %d: %w", accountID, err)
 	}
-	if _, err := tx.Exec(ctx, q, accountID, index); err != nil {
-		return fmt.Errorf("join guests' bookings to account %d: %w", accountID, err)
-	}
-	return nil
+	return joined.With(rdv.AuditRecords{}), nil
 }

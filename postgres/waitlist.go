@@ -23,39 +23,40 @@ const stillBooked = `EXISTS (SELECT 1 FROM appointments a JOIN slots s ON s.id =
 	WHERE a.id = requests.moves_appointment_id AND a.status = 'booked' AND s.start_at = requests.until_at)`
 
 // checkMoveAdded applies rdv's CheckMove to a place on the waitlist about
-// to be added; a reference stored already is a replay, which AddRequest
-// answers as stored.
-func checkMoveAdded(ctx context.Context, tx pgx.Tx, r rdv.AppointmentRequest) error {
+// to be added, and names its appointment for the trail; a reference
+// stored already is a replay, which AddRequest answers as stored.
+func checkMoveAdded(ctx context.Context, tx pgx.Tx, r rdv.AppointmentRequest) (rdv.AuditRecords, error) {
 	if !r.IsMove() {
-		return nil
+		return rdv.AuditRecords{}, nil
 	}
 	var one int
 	err := tx.QueryRow(ctx, `SELECT 1 FROM requests WHERE reference = $1`, r.Reference).Scan(&one)
 	switch {
 	case err == nil:
-		return nil
+		return rdv.AuditRecords{}, nil
 	case !errors.Is(err, pgx.ErrNoRows):
-		return err
+		return rdv.AuditRecords{}, err
 	}
-	return checkMoveOpen(ctx, tx, r, dbTime(r.ReceivedAt))
+	a, err := checkMoveOpen(ctx, tx, r, dbTime(r.ReceivedAt))
+	return rdv.AppointmentRecords(a), err
 }
 
 // checkMoveOpen applies rdv's CheckMove to the appointment of a place on
 // the waitlist, locked against a cancellation or a move until the write
-// that reads it commits.
-func checkMoveOpen(ctx context.Context, tx pgx.Tx, r rdv.AppointmentRequest, now time.Time) error {
+// that reads it commits, and returns the appointment.
+func checkMoveOpen(ctx context.Context, tx pgx.Tx, r rdv.AppointmentRequest, now time.Time) (rdv.Appointment, error) {
 	var one int
 	err := tx.QueryRow(ctx, `SELECT 1 FROM appointments WHERE id = $1 FOR SHARE`, r.MovesAppointment).Scan(&one)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return rdv.Errorf(rdv.ENOTFOUND, "appointment %d", r.MovesAppointment)
+		return rdv.Appointment{}, rdv.Errorf(rdv.ENOTFOUND, "appointment %d", r.MovesAppointment)
 	} else if err != nil {
-		return fmt.Errorf("lock appointment %d: %w", r.MovesAppointment, err)
+		return rdv.Appointment{}, fmt.Errorf("lock appointment %d: %w", r.MovesAppointment, err)
 	}
 	a, err := readAppointment(ctx, tx, keysOf(tx), r.MovesAppointment, "", false)
 	if err != nil {
-		return err
+		return rdv.Appointment{}, err
 	}
-	return r.CheckMove(a, now)
+	return a, r.CheckMove(a, now)
 }
 
 // acceptMove moves the appointment of a place on the waitlist to the slot
@@ -66,7 +67,7 @@ func checkMoveOpen(ctx context.Context, tx pgx.Tx, r rdv.AppointmentRequest, now
 // notice of the new time with its reminder. No fee: the waitlist is free.
 func acceptMove(ctx context.Context, tx pgx.Tx, req rdv.AppointmentRequest, p rdv.Proposal, r rdv.AcceptProposalRequest, ch *rdv.SlotChanges) (rdv.Appointment, error) {
 	now := dbTime(r.Now)
-	if err := checkMoveOpen(ctx, tx, req, now); err != nil {
+	if _, err := checkMoveOpen(ctx, tx, req, now); err != nil {
 		return rdv.Appointment{}, err
 	}
 	if _, err := tx.Exec(ctx, `WITH prop AS (UPDATE proposals SET status = 'accepted', appointment_id = $1 WHERE id = $2)

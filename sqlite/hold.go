@@ -118,7 +118,7 @@ func (s *Store) ConfirmHold(ctx context.Context, r rdv.ConfirmRequest) (rdv.Appo
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
 		replayed, err := idempotent(tx, r.Idem, r.Now, &a, func() (err error) {
 			if a, ch, err = confirmHold(tx, r); err == nil {
-				tx.auditChange(ctx, rdv.AuditAppointmentBook, rdv.AppointmentRecords(a), r.Now)
+				tx.auditChange(ctx, rdv.AuditAppointmentBook, rdv.BookingRecords(a, r.ForRequest), r.Now)
 			}
 			return err
 		})

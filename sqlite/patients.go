@@ -82,7 +82,7 @@ func (s *Store) UpdatePatientAccount(ctx context.Context, a rdv.PatientAccount) 
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return rdv.Errorf(rdv.ENOTFOUND, "patient account %d", a.ID)
 		}
-		tx.auditChange(ctx, rdv.AuditAccountChange, rdv.AuditRecords{}, time.Now())
+		tx.auditChange(ctx, rdv.AuditAccountChange, rdv.AuditRecords{Accounts: []int64{a.ID}}, time.Now())
 		return nil
 	}})
 	if err != nil {

@@ -63,9 +63,13 @@ func (s *Store) SavePerson(ctx context.Context, p rdv.Person) (rdv.Person, error
 		return rdv.Person{}, fmt.Errorf("save person: %w", err)
 	}
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
-		var err error
-		p, err = savePerson(tx, p)
-		return err
+		saved, err := savePerson(tx, p)
+		if err != nil {
+			return err
+		}
+		tx.auditChange(ctx, rdv.AuditPersonChange, rdv.PeopleRecords(saved.AccountID, saved), p.CreatedAt)
+		p = saved
+		return nil
 	}})
 	if err != nil {
 		return rdv.Person{}, fmt.Errorf("save person of account %d: %w", p.AccountID, err)
@@ -109,6 +113,7 @@ func (s *Store) RemovePerson(ctx context.Context, accountID, personID int64) err
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return rdv.Errorf(rdv.ENOTFOUND, "person %d", personID)
 		}
+		tx.auditChange(ctx, rdv.AuditPersonChange, rdv.PeopleRecords(accountID, rdv.Person{ID: personID}), time.Now())
 		return nil
 	}})
 	if err != nil {

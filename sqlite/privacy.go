@@ -110,7 +110,8 @@ func closeAccount(ctx context.Context, tx *wtx, r rdv.CloseAccountRequest) (rdv.
 		to      string
 	}{{rdv.ByEmail, email}, {rdv.BySMS, phone}} {
 		if c.to != "" {
-			if err := joinGuestBookings(tx, r.AccountID, c.channel, c.to); err != nil {
+			// The account's records below name what it joins.
+			if _, err := joinGuestBookings(tx, r.AccountID, c.channel, c.to); err != nil {
 				return out, ch, err
 			}
 		}

@@ -17,7 +17,11 @@ func (s *Store) AcceptProposal(ctx context.Context, r rdv.AcceptProposalRequest)
 	var a rdv.Appointment
 	var ch rdv.SlotChanges
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) (err error) {
-		a, ch, err = acceptProposal(tx, r)
+		var req rdv.AppointmentRequest
+		if a, ch, req, err = acceptProposal(tx, r); err == nil && !ch.Replayed {
+			// The booking or the move, with the request it answers.
+			tx.auditChange(ctx, rdv.AuditProposalAccept, rdv.AppointmentRecords(a).With(rdv.RequestRecords(req)), r.Now)
+		}
 		return err
 	}})
 	if err != nil {
@@ -26,17 +30,25 @@ func (s *Store) AcceptProposal(ctx context.Context, r rdv.AcceptProposalRequest)
 	return a, ch, nil
 }
 
-func acceptProposal(tx *wtx, r rdv.AcceptProposalRequest) (rdv.Appointment, rdv.SlotChanges, error) {
+// acceptProposal answers the request it accepted for, with the
+// appointment; ch.Replayed when it was accepted before.
+func acceptProposal(tx *wtx, r rdv.AcceptProposalRequest) (rdv.Appointment, rdv.SlotChanges, rdv.AppointmentRequest, error) {
 	req, proposalID, err := requestForAnswer(tx, r.Reference, r.TokenHash, r.ProposalID)
 	if err != nil {
-		return rdv.Appointment{}, rdv.SlotChanges{}, err
+		return rdv.Appointment{}, rdv.SlotChanges{}, req, err
 	}
 	if req.Status == rdv.RequestBooked && req.AppointmentID != 0 &&
 		(proposalID == "" || proposalEnded(tx, req.ID, proposalID, rdv.ProposalAccepted)) {
 		// Accepted before (a retry, or a second click): the same booking.
 		a, _, err := getAppointment(tx, req.AppointmentID)
-		return a, rdv.SlotChanges{Replayed: true}, err
+		return a, rdv.SlotChanges{Replayed: true}, req, err
 	}
+	a, ch, err := acceptLive(tx, req, proposalID, r)
+	return a, ch, req, err
+}
+
+// acceptLive accepts the request's live proposal (proposalID, unless "").
+func acceptLive(tx *wtx, req rdv.AppointmentRequest, proposalID string, r rdv.AcceptProposalRequest) (rdv.Appointment, rdv.SlotChanges, error) {
 	p, err := answerable(tx, req, proposalID)
 	if err != nil {
 		return rdv.Appointment{}, rdv.SlotChanges{}, err
@@ -143,6 +155,7 @@ func (s *Store) DeclineProposal(ctx context.Context, r rdv.DeclineProposalReques
 		if _, err := tx.exec(`UPDATE requests SET status = 'open' WHERE id = ?`, req.ID); err != nil {
 			return fmt.Errorf("open request %d again: %w", req.ID, mapError(err))
 		}
+		tx.auditChange(ctx, rdv.AuditProposalDecline, rdv.RequestRecords(req), r.Now)
 		out, err = scanRequest(tx.keys, tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, req.ID))
 		return err
 	}})
@@ -210,6 +223,7 @@ func (s *Store) WithdrawRequest(ctx context.Context, r rdv.WithdrawRequestInput)
 		if err := releaseFee(tx, req.ID, r.Now); err != nil {
 			return err
 		}
+		tx.auditChange(ctx, rdv.AuditRequestWithdraw, rdv.RequestRecords(req), r.Now)
 		out, err = scanRequest(tx.keys, tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, req.ID))
 		return err
 	}})

@@ -27,7 +27,8 @@ func (s *Store) AddRequest(ctx context.Context, r rdv.AppointmentRequest) (rdv.A
 	}
 	var out rdv.AppointmentRequest
 	err = s.writer.submit(ctx, &command{run: func(tx *wtx) error {
-		if err := checkMoveAdded(tx, r); err != nil {
+		moves, err := checkMoveAdded(tx, r)
+		if err != nil {
 			return err
 		}
 		res, err := tx.exec(`INSERT INTO requests (reference, first_name, last_name, birth_date, health_number, phone, email, language,
@@ -54,7 +55,11 @@ func (s *Store) AddRequest(ctx context.Context, r rdv.AppointmentRequest) (rdv.A
 		if out, err = scanRequest(tx.keys, tx.row(`SELECT `+requestColumns+` FROM requests WHERE reference = ?`, r.Reference)); err != nil {
 			return err
 		}
-		if added == 1 && r.Fee != nil {
+		if added == 0 {
+			return nil // a replay: nothing changed
+		}
+		tx.auditChange(ctx, rdv.AuditRequestFile, rdv.RequestRecords(out).With(moves), r.FiledAt())
+		if r.Fee != nil {
 			// Stored with its fee or not at all: the matcher never sees
 			// a request that pays before its fee is recorded.
 			_, err = authorizeCharge(tx, r.Fee.Authorization(out.ID))

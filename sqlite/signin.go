@@ -88,7 +88,11 @@ func (s *Store) VerifySignInCode(ctx context.Context, r rdv.VerifyCodeRequest) (
 	var a rdv.PatientAccount
 	var refused string
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) (err error) {
-		a, refused, err = verifySignInCode(tx, r)
+		var changed rdv.AuditRecords
+		a, changed, refused, err = verifySignInCode(tx, r)
+		if err == nil && !changed.Empty() {
+			tx.auditChange(rdv.SignedInAs(ctx, a.ID), rdv.AuditAccountJoin, changed, r.Now)
+		}
 		return err
 	}})
 	if err == nil && refused != "" {
@@ -101,8 +105,11 @@ func (s *Store) VerifySignInCode(ctx context.Context, r rdv.VerifyCodeRequest) (
 }
 
 // verifySignInCode returns the account signed in, or why the code is
-// refused (the tries it spent are written all the same).
-func verifySignInCode(tx *wtx, r rdv.VerifyCodeRequest) (rdv.PatientAccount, string, error) {
+// refused (the tries it spent are written all the same), and the records
+// the sign-in changed: the account when it made it, the bookings it
+// joined.
+func verifySignInCode(tx *wtx, r rdv.VerifyCodeRequest) (rdv.PatientAccount, rdv.AuditRecords, string, error) {
+	var changed rdv.AuditRecords
 	var id int64
 	var hash string
 	var tries int
@@ -110,59 +117,63 @@ func verifySignInCode(tx *wtx, r rdv.VerifyCodeRequest) (rdv.PatientAccount, str
 		WHERE destination = ? AND channel = ? AND used = 0 AND expires_at > ?
 		ORDER BY created_at DESC, id DESC LIMIT 1`, r.To, r.Channel, millis(r.Now)).Scan(&id, &hash, &tries)
 	if isNoRows(err) {
-		return rdv.PatientAccount{}, "no live code", nil
+		return rdv.PatientAccount{}, changed, "no live code", nil
 	}
 	if err != nil {
-		return rdv.PatientAccount{}, "", fmt.Errorf("read code: %w", mapError(err))
+		return rdv.PatientAccount{}, changed, "", fmt.Errorf("read code: %w", mapError(err))
 	}
 	tries++
 	right := subtle.ConstantTimeCompare([]byte(hash), []byte(r.CodeHash)) == 1
 	used := right || tries >= rdv.SignInCodeTries
 	if _, err := tx.exec(`UPDATE signin_codes SET tries = ?, used = ? WHERE id = ?`, tries, boolInt(used), id); err != nil {
-		return rdv.PatientAccount{}, "", fmt.Errorf("spend a try: %w", mapError(err))
+		return rdv.PatientAccount{}, changed, "", fmt.Errorf("spend a try: %w", mapError(err))
 	}
 	switch {
 	case tries > rdv.SignInCodeTries:
-		return rdv.PatientAccount{}, "out of tries", nil
+		return rdv.PatientAccount{}, changed, "out of tries", nil
 	case !right:
-		return rdv.PatientAccount{}, "wrong code", nil
+		return rdv.PatientAccount{}, changed, "wrong code", nil
 	}
-	a, err := accountOfContact(tx, r)
+	a, made, err := accountOfContact(tx, r)
 	if err != nil {
-		return rdv.PatientAccount{}, "", err
+		return rdv.PatientAccount{}, changed, "", err
 	}
-	if err := joinGuestBookings(tx, a.ID, r.Channel, r.To); err != nil {
-		return rdv.PatientAccount{}, "", err
+	joined, err := joinGuestBookings(tx, a.ID, r.Channel, r.To)
+	if err != nil {
+		return rdv.PatientAccount{}, changed, "", err
+	}
+	if made || !joined.Empty() {
+		changed = joined.With(rdv.AuditRecords{Accounts: []int64{a.ID}})
 	}
 	// The code reached its owner there: the destination receives again.
 	if err := clearRefusal(tx, r.Channel, r.To); err != nil {
-		return rdv.PatientAccount{}, "", err
+		return rdv.PatientAccount{}, changed, "", err
 	}
 	se := r.Session
 	if _, err := tx.exec(`DELETE FROM patient_sessions WHERE expires_at <= ?`, millis(r.Now)); err != nil {
-		return rdv.PatientAccount{}, "", fmt.Errorf("forget expired sessions: %w", mapError(err))
+		return rdv.PatientAccount{}, changed, "", fmt.Errorf("forget expired sessions: %w", mapError(err))
 	}
 	if _, err := tx.exec(`INSERT INTO patient_sessions (token_hash, account_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 		se.TokenHash, a.ID, se.CSRFToken, millis(se.CreatedAt), millis(se.ExpiresAt)); err != nil {
-		return rdv.PatientAccount{}, "", fmt.Errorf("insert session: %w", uniqueAs(err, rdv.ECONFLICT, "session token in use"))
+		return rdv.PatientAccount{}, changed, "", fmt.Errorf("insert session: %w", uniqueAs(err, rdv.ECONFLICT, "session token in use"))
 	}
-	return a, "", nil
+	return a, changed, "", nil
 }
 
 // accountOfContact finds the account of the contact just proved, or makes
 // it: its language is the request's, and its messages go to the channel
 // the contact was proved on, chosen now.
-func accountOfContact(tx *wtx, r rdv.VerifyCodeRequest) (rdv.PatientAccount, error) {
+func accountOfContact(tx *wtx, r rdv.VerifyCodeRequest) (a rdv.PatientAccount, made bool, err error) {
 	column, kind := "email_index", fieldcrypt.KindEmail
 	if r.Channel == rdv.BySMS {
 		column, kind = "phone_index", fieldcrypt.KindPhone
 	}
-	a, err := scanPatientAccount(tx.keys, tx.row(`SELECT `+patientAccountColumns+` FROM patient_accounts WHERE `+column+` = ?`, tx.keys.Index(kind, r.To)))
+	a, err = scanPatientAccount(tx.keys, tx.row(`SELECT `+patientAccountColumns+` FROM patient_accounts WHERE `+column+` = ?`, tx.keys.Index(kind, r.To)))
 	switch {
 	case err == nil:
-		return a, nil
+		return a, false, nil
 	case !isNoRows(err):
-		return rdv.PatientAccount{}, fmt.Errorf("find account: %w", mapError(err))
+		return rdv.PatientAccount{}, false, fmt.Errorf("find account: %w", mapError(err))
 	}
 	a = rdv.PatientAccount{Language: r.Language, Notify: rdv.Notify{Email: r.Channel == rdv.ByEmail, SMS: r.Channel == rdv.BySMS},
 		ConsentAt: fromMillis(millis(r.Now)), CreatedAt: fromMillis(millis(r.Now))}
@@ -177,31 +188,47 @@ func accountOfContact(tx *wtx, r rdv.VerifyCodeRequest) (rdv.PatientAccount, err
 		nullString(k.Seal(a.Email)), nullString(k.Seal(a.Phone)),
 		nullString(k.Index(fieldcrypt.KindEmail, a.Email)), nullString(k.Index(fieldcrypt.KindPhone, a.Phone)), a.Language, boolInt(a.Notify.Email), boolInt(a.Notify.SMS), millis(a.ConsentAt), millis(a.CreatedAt)).Scan(&a.ID)
 	if err != nil {
-		return rdv.PatientAccount{}, fmt.Errorf("add account: %w", mapError(err))
+		return rdv.PatientAccount{}, false, fmt.Errorf("add account: %w", mapError(err))
 	}
-	return a, nil
+	return a, true, nil
 }
 
 // joinGuestBookings files under the account the bookings made without one
-// that gave the contact just proved, as the patient's or the guardian's.
-// Each arm of the union reads one of the partial indexes on guests'
-// contacts.
-func joinGuestBookings(tx *wtx, accountID int64, channel rdv.MessageChannel, to string) error {
+// that gave the contact just proved, as the patient's or the guardian's,
+// and names them with their patients. Each arm of the union reads one of
+// the partial indexes on guests' contacts.
+func joinGuestBookings(tx *wtx, accountID int64, channel rdv.MessageChannel, to string) (rdv.AuditRecords, error) {
 	q := `UPDATE appointments SET account_id = ? WHERE id IN (
 		SELECT id FROM appointments WHERE account_id IS NULL AND email_index <> '' AND email_index = ?
-		UNION SELECT id FROM appointments WHERE account_id IS NULL AND guardian_email_index <> '' AND guardian_email_index = ?)`
+		UNION SELECT id FROM appointments WHERE account_id IS NULL AND guardian_email_index <> '' AND guardian_email_index = ?)
+		RETURNING id, patient_id, coalesce(guardian_id, 0)`
 	index := tx.keys.Index(fieldcrypt.KindEmail, to)
 	if channel == rdv.BySMS {
 		q = `UPDATE appointments SET account_id = ? WHERE id IN (
 			SELECT id FROM appointments WHERE account_id IS NULL AND phone_index <> '' AND phone_index = ?
-			UNION SELECT id FROM appointments WHERE account_id IS NULL AND guardian_phone_index <> '' AND guardian_phone_index = ?)`
+			UNION SELECT id FROM appointments WHERE account_id IS NULL AND guardian_phone_index <> '' AND guardian_phone_index = ?)
+			RETURNING id, patient_id, coalesce(guardian_id, 0)`
 		index = tx.keys.Index(fieldcrypt.KindPhone, to)
 	}
+	var joined rdv.AuditRecords
 	if index == "" {
-		return nil
+		return joined, nil
 	}
-	if _, err := tx.exec(q, accountID, index, index); err != nil {
-		return fmt.Errorf("join guests' bookings to account %d: %w", accountID, mapError(err))
+	rows, err := tx.query(q, accountID, index, index)
+	if err != nil {
+		return joined, fmt.Errorf("join guests' bookings to account %d: %w", accountID, mapError(err))
 	}
-	return nil
+	defer rows.Close()
+	for rows.Next() {
+		var appt, patient, guardian int64
+		if err := rows.Scan(&appt, &patient, &guardian); err != nil {
+			return joined, fmt.Errorf("join guests' bookings to account %d: %w", accountID, mapError(err))
+		}
+		joined.Appointments = append(joined.Appointments, appt)
+		joined.Patients = append(joined.Patients, patient, guardian)
+	}
+	if err := rows.Err(); err != nil {
+		return joined, fmt.Errorf("join guests' bookings to account %d: %w", accountID, mapError(err))
+	}
+	return joined.With(rdv.AuditRecords{}), nil
 }

@@ -21,25 +21,25 @@ const stillBooked = `EXISTS (SELECT 1 FROM appointments a JOIN slots s ON s.id =
 	WHERE a.id = requests.moves_appointment_id AND a.status = 'booked' AND s.start_utc * 1000 = requests.until_at)`
 
 // checkMoveAdded applies rdv's CheckMove to a place on the waitlist about
-// to be added; a reference stored already is a replay, which AddRequest
-// answers as stored.
-func checkMoveAdded(tx *wtx, r rdv.AppointmentRequest) error {
+// to be added, and names its appointment for the trail; a reference
+// stored already is a replay, which AddRequest answers as stored.
+func checkMoveAdded(tx *wtx, r rdv.AppointmentRequest) (rdv.AuditRecords, error) {
 	if !r.IsMove() {
-		return nil
+		return rdv.AuditRecords{}, nil
 	}
 	var one int
 	err := tx.row(`SELECT 1 FROM requests WHERE reference = ?`, r.Reference).Scan(&one)
 	switch {
 	case err == nil:
-		return nil
+		return rdv.AuditRecords{}, nil
 	case !isNoRows(err):
-		return mapError(err)
+		return rdv.AuditRecords{}, mapError(err)
 	}
 	a, _, err := getAppointment(tx, r.MovesAppointment)
 	if err != nil {
-		return err
+		return rdv.AuditRecords{}, err
 	}
-	return r.CheckMove(a, r.ReceivedAt)
+	return rdv.AppointmentRecords(a), r.CheckMove(a, r.ReceivedAt)
 }
 
 // checkMoveOpen applies rdv's CheckMove to the appointment of a place on

@@ -41,6 +41,9 @@ func runAudit(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"RemovedLastEntryFound", testAuditRemovedLast},
 		{"InsertedEntryFound", testAuditInserted},
 		{"ReorderedEntriesFound", testAuditReordered},
+		{"RequestsWriteEvents", testAuditRequests},
+		{"WaitlistWritesEvents", patients(testAuditWaitlist)},
+		{"AccountWritesEvents", patients(testAuditAccount)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

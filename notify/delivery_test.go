@@ -62,11 +62,8 @@ func openSQLiteDelivery(t testing.TB) *deliveryDB {
 
 func openPostgresDelivery(t testing.TB) *deliveryDB {
 	t.Helper()
-	url := pgtest.CreateDB(t)
+	url := pgtest.CreateMigratedDB(t, postgres.Migrate)
 	ctx := context.Background()
-	if err := postgres.Migrate(ctx, url); err != nil {
-		t.Fatal(err)
-	}
 	s, err := postgres.Open(ctx, url, postgres.Options{MaxConns: 8})
 	if err != nil {
 		t.Fatal(err)

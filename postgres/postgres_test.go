@@ -21,11 +21,7 @@ func serverURL(t testing.TB) string { t.Helper(); return pgtest.ServerURL(t) }
 // dropped when the test ends, and returns its URL.
 func mustCreateDB(t testing.TB) string {
 	t.Helper()
-	dbURL := pgtest.CreateDB(t)
-	if err := Migrate(context.Background(), dbURL); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	return dbURL
+	return pgtest.CreateMigratedDB(t, Migrate)
 }
 
 // mustOpen opens a store on the database at dbURL, closed when the test

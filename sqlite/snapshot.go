@@ -106,14 +106,15 @@ func check(ctx context.Context, path, pragma string) error {
 // createPrivate creates the database file at path, empty, readable and
 // writable by its owner only, unless it exists. SQLite would create it
 // readable by everyone (0644 less the umask); its -wal and -shm files
-// take the database file's mode, so they follow.
-func createPrivate(path string) error {
+// take the database file's mode, so they follow. It reports whether it
+// created the file.
+func createPrivate(path string) (bool, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) // #nosec G304 -- the database file the operator named
 	if errors.Is(err, fs.ErrExist) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("create %s: %w", path, err)
+		return false, fmt.Errorf("create %s: %w", path, err)
 	}
-	return f.Close()
+	return true, f.Close()
 }

@@ -114,11 +114,8 @@ func onBothStores(t *testing.T, fn func(t *testing.T, s rdv.Store, open func(not
 	})
 	t.Run("PostgreSQL", func(t *testing.T) {
 		t.Parallel()
-		url := pgtest.CreateDB(t)
+		url := pgtest.CreateMigratedDB(t, postgres.Migrate)
 		ctx := context.Background()
-		if err := postgres.Migrate(ctx, url); err != nil {
-			t.Fatal(err)
-		}
 		s, err := postgres.Open(ctx, url, postgres.Options{MaxConns: 8})
 		if err != nil {
 			t.Fatal(err)

@@ -263,17 +263,20 @@ func (s *Server) appointmentInput(in Parameters) (appointmentInput, error) {
 }
 
 // booker returns the party r books for: a clinic's record system with
-// its token (appointments:write); the zero Party for anyone else (the
-// public, and the staff's sessions, which book on the pages). A request
-// whose credentials open nothing, or whose token lacks the scope, is
-// refused rather than served as anyone's.
+// its token (appointments:write); for anyone else a Party with no clinic
+// (the public, and the staff's sessions, which book on the pages), that
+// names only the staff member for the audit trail. A request whose
+// credentials open nothing, or whose token lacks the scope, is refused
+// rather than served as anyone's.
 func (s *Server) booker(r *http.Request) (Party, error) {
 	p, ok, err := s.authorize(r)
 	switch {
 	case err != nil:
 		return Party{}, err
-	case !ok || p.Token == nil:
+	case !ok:
 		return Party{}, nil
+	case p.Token == nil:
+		return Party{StaffID: p.StaffID}, nil
 	case !p.books():
 		return Party{}, errScope(rdv.ScopeAppointmentsWrite)
 	}
@@ -322,6 +325,7 @@ func (s *Server) hold(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	r = s.acting(r, &booker)
 	who, err := s.holdInput(r, booker, ai.ref.slot)
 	if err != nil {
 		s.fail(w, r, err)
@@ -375,6 +379,7 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	r = s.acting(r, &booker)
 	// A booker's key is its own: replayed with another token, it opens
 	// nothing of the first's.
 	idem, err := idemKey(r, body, booker.client())
@@ -457,11 +462,11 @@ func (s *Server) cancel(r *http.Request, booker Party, ai appointmentInput, in P
 		token = p.text()
 	}
 	if token != "" {
-		return s.d.Engine.Cancel(r.Context(), ai.ref.appointment, token, idem)
+		return s.d.Engine.Cancel(s.acting(r, nil).Context(), ai.ref.appointment, token, idem)
 	}
 	party, err := s.partyFor(r, rdv.ScopeAppointmentsWrite)
 	if err != nil {
 		return rdv.Appointment{}, err
 	}
-	return s.d.Engine.CancelByStaff(r.Context(), party.ClinicID, ai.ref.appointment)
+	return s.d.Engine.CancelByStaff(s.acting(r, &party).Context(), party.ClinicID, ai.ref.appointment)
 }

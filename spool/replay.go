@@ -102,7 +102,12 @@ func (s *Spool) replayOnce(ctx context.Context) (int, error) {
 			replayErr = fmt.Errorf("spool at byte %d: %w", at, err)
 			break
 		}
-		stored, err := s.store.AddRequest(ctx, r)
+		by, err := filedBy(s.keys, rec)
+		if err != nil {
+			replayErr = fmt.Errorf("spool at byte %d: %w", at, err)
+			break
+		}
+		stored, err := s.store.AddRequest(rdv.WithActor(ctx, by), r)
 		if err != nil {
 			replayErr = fmt.Errorf("replay request %s: %w", r.Reference, err)
 			break

@@ -14,6 +14,11 @@
 // the store's AddRequest is idempotent on it, so a request replayed again
 // after a crash between the store's commit and the spool's checkpoint
 // changes nothing.
+//
+// Who filed a request travels with it: a record keeps the caller that
+// ctx names when it is spooled, and the replay stores it in that name,
+// so that the audit trail's entry of the request says who filed it, not
+// the replayer.
 package spool
 
 import (
@@ -124,7 +129,7 @@ func (s *Spool) Accept(ctx context.Context, r rdv.AppointmentRequest) (rdv.Appoi
 	}
 	r.Status = rdv.RequestOpen
 	r.ReceivedAt = s.now().UTC().Truncate(time.Millisecond)
-	rec, err := encode(sealRequest(s.keys, r))
+	rec, err := encode(sealRequest(s.keys, r, rdv.ActorFrom(ctx)))
 	if err != nil {
 		return rdv.AppointmentRequest{}, err
 	}
@@ -233,23 +238,41 @@ func decode(line []byte) (record, error) {
 
 // record is what a spool line keeps of a request: the request with its
 // patient's data sealed (sealRequest), the birth date, a date in the
-// request, apart as text.
+// request, apart as text; and who filed it, their address sealed too (a
+// record written before callers were kept has none: the platform).
 type record struct {
 	rdv.AppointmentRequest
-	SealedBirthDate string `json:",omitempty"`
+	SealedBirthDate string     `json:",omitempty"`
+	FiledBy         *rdv.Actor `json:",omitempty"`
 }
 
-// sealRequest seals the patient's data of r for a record: a copy of the
-// spool shows no name, birth date, health number, phone or email.
-func sealRequest(k *fieldcrypt.Keys, r rdv.AppointmentRequest) record {
+// sealRequest seals the patient's data of r, and the address of who
+// filed it, for a record: a copy of the spool shows no name, birth date,
+// health number, phone, email or address.
+func sealRequest(k *fieldcrypt.Keys, r rdv.AppointmentRequest, by rdv.Actor) record {
 	if k == nil {
-		return record{AppointmentRequest: r}
+		return record{AppointmentRequest: r, FiledBy: &by}
 	}
 	r.FirstName, r.LastName, r.HealthNumber = k.Seal(r.FirstName), k.Seal(r.LastName), k.Seal(r.HealthNumber)
 	r.Phone, r.Email = k.Seal(r.Phone), k.Seal(r.Email)
 	birth := k.Seal(r.BirthDate.String())
 	r.BirthDate = rdv.Date{}
-	return record{AppointmentRequest: r, SealedBirthDate: birth}
+	by.Address = k.Seal(by.Address)
+	return record{AppointmentRequest: r, SealedBirthDate: birth, FiledBy: &by}
+}
+
+// filedBy opens who filed the request of rec: the platform when the
+// record does not say.
+func filedBy(k *fieldcrypt.Keys, rec record) (rdv.Actor, error) {
+	if rec.FiledBy == nil {
+		return rdv.Actor{Kind: rdv.ActorSystem}, nil
+	}
+	by := *rec.FiledBy
+	var err error
+	if by.Address, err = k.Open(by.Address); err != nil {
+		return rdv.Actor{}, fmt.Errorf("open spooled request %s: %w", rec.Reference, err)
+	}
+	return by, nil
 }
 
 // openRequest opens what sealRequest sealed; a record written in clear

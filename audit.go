@@ -160,11 +160,13 @@ func AgendaRecords(es []AgendaEntry) AuditRecords {
 	return AppointmentRecords(as...)
 }
 
-// RequestRecords names requests.
+// RequestRecords names requests, and the appointments they booked or
+// move (a place on the waitlist).
 func RequestRecords(rs ...AppointmentRequest) AuditRecords {
 	var r AuditRecords
 	for _, x := range rs {
 		r.Requests = append(r.Requests, x.ID)
+		r.Appointments = append(r.Appointments, x.AppointmentID, x.MovesAppointment)
 	}
 	return r.normal()
 }

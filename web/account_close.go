@@ -48,6 +48,9 @@ func (s *Server) renderAccountClose(w http.ResponseWriter, r *http.Request, stat
 		s.fail(w, r, err)
 		return
 	}
+	if !s.recordRead(w, r, rdv.AuditAppointmentsRead, rdv.AppointmentRecords(appts...)) {
+		return
+	}
 	var d accountCloseData
 	now := s.d.Engine.Now()
 	for _, a := range appts {

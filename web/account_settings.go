@@ -36,7 +36,7 @@ type accountSettingsData struct {
 // accountSettings shows the account's choices.
 func (s *Server) accountSettings(w http.ResponseWriter, r *http.Request) {
 	acct, _ := s.patient(r)
-	if !s.recordRead(w, r, rdv.AuditAccountRead, rdv.AuditRecords{}) {
+	if !s.recordRead(w, r, rdv.AuditAccountRead, rdv.AuditRecords{Accounts: []int64{acct.ID}}) {
 		return
 	}
 	f, status, ok := s.accountFormBack(w, r, accountDraftCookie, accountPath, patientBound(r, "account"))

@@ -57,6 +57,20 @@ func (s *Server) recordRead(w http.ResponseWriter, r *http.Request, action rdv.A
 	return true
 }
 
+// accountPeople reads the people of a signed-in patient's account for a
+// page that shows them, and records the read: on an error of either, the
+// page goes without them.
+func (s *Server) accountPeople(r *http.Request, accountID int64) ([]rdv.Person, error) {
+	ps, err := s.d.Store.People(r.Context(), accountID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.d.Store.RecordAudit(r.Context(), rdv.NewAuditEvent(r.Context(), rdv.AuditAccountRead, rdv.PeopleRecords(accountID, ps...), s.now())); err != nil {
+		return nil, err
+	}
+	return ps, nil
+}
+
 // auditRow is one event as the pages show it.
 type auditRow struct {
 	ID      int64

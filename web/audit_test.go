@@ -107,3 +107,56 @@ func TestAccessPageEmpty(t *testing.T) {
 	b.signInPatient("nouveau@exemple.ca", "nouveau@exemple.ca")
 	b.do(http.MethodGet, "/compte/acces", nil).want(t, http.StatusOK).contains(t, translate("fr", "access.none"))
 }
+
+// TestAuditedReads: the pages that show patient data beyond the agendas
+// record the read before they show it, in the caller's name: a patient's
+// family page (the account and its people), the phone console opened for
+// a request (the request), the operators' messages (the appointments
+// they are about).
+func TestAuditedReads(t *testing.T) {
+	t.Parallel()
+	s := mustOpenSite(t)
+	accts := withStaff(t, s)
+	b := newBrowser(t, s)
+	b.signInPatient("julie@exemple.ca", "julie@exemple.ca")
+	b.addPerson(person("Léa", "Tremblay", "2019-03-02", "", rdv.Parent)).want(t, http.StatusSeeOther)
+	b.do(http.MethodGet, familyPath, nil).want(t, http.StatusOK)
+	acct := b.patientID()
+	ps, err := s.store.People(t.Context(), acct)
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("people: %+v, %v", ps, err)
+	}
+
+	withRequests(t, s)
+	req := addRequest(t, s, "D-AAAA-READ-0001")
+	agent := staffBrowser(t, s, accts, rdv.PhoneAgent)
+	agent.do(http.MethodGet, "/agent?demande="+strconv.FormatInt(req.ID, 10), nil).want(t, http.StatusOK).contains(t, req.LastName)
+	o := withOutbox(t, s, 3)
+	op := staffBrowser(t, s, accts, rdv.Operator)
+	op.do(http.MethodGet, messagesPath, nil).want(t, http.StatusOK)
+
+	want := []struct {
+		action  rdv.AuditAction
+		kind    rdv.ActorKind
+		id      int64
+		records string
+	}{
+		{rdv.AuditPersonChange, rdv.ActorPatient, acct, rdv.PeopleRecords(acct, ps[0]).String()},
+		{rdv.AuditAccountRead, rdv.ActorPatient, acct, rdv.PeopleRecords(acct, ps[0]).String()},
+		{rdv.AuditRequestRead, rdv.ActorStaff, accts[rdv.PhoneAgent].ID, rdv.RequestRecords(req).String()},
+		{rdv.AuditMessagesRead, rdv.ActorStaff, accts[rdv.Operator].ID, rdv.AuditRecords{Appointments: []int64{o.appt.ID}}.String()},
+	}
+	for _, w := range want {
+		es, err := s.store.AuditEvents(t.Context(), rdv.AuditQuery{ActorKind: w.kind, ActorID: w.id, Action: w.action})
+		if err != nil || len(es) == 0 {
+			t.Errorf("no %s by %s %d (%v)", w.action, w.kind, w.id, err)
+			continue
+		}
+		if got := es[0].Records.String(); got != w.records || es[0].Actor.Address == "" {
+			t.Errorf("%s by %s %d names %q from %q, want %q from an address", w.action, w.kind, w.id, got, es[0].Actor.Address, w.records)
+		}
+	}
+	if _, err := audit.Verify(t.Context(), s.store); err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+}

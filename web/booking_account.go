@@ -80,7 +80,7 @@ func (s *Server) bookingFor(r *http.Request, holdID string) (bookingAccountData,
 		return bookingAccountData{SignIn: patientSigninPath + "?" + url.Values{"retour": {holdPath(holdID)}}.Encode()}, nil
 	}
 	d := bookingAccountData{SignedIn: true, Other: holdPath(holdID) + "?pour=autre"}
-	people, err := s.d.Store.People(r.Context(), acct.ID)
+	people, err := s.accountPeople(r, acct.ID)
 	if err != nil {
 		s.log.WarnContext(r.Context(), "people of the account unread", "err", err)
 		return d, nil

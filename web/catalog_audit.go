@@ -24,7 +24,7 @@ func init() {
 		"audit.col.from":   {"D'où", "From where"},
 		"audit.col.what":   {"Action", "Action"},
 		"audit.col.which":  {"Dossiers", "Records"},
-		"audit.records":    {"p : patients, a : rendez-vous, r : demandes.", "p: patients, a: appointments, r: requests."},
+		"audit.records":    {"p : patients, a : rendez-vous, r : demandes, c : comptes de patients, f : proches d'un compte.", "p: patients, a: appointments, r: requests, c: patient accounts, f: an account's people."},
 		"audit.page.newer": {"Les plus récentes", "Newest"},
 		"audit.page.older": {"Plus anciennes", "Older"},
 
@@ -56,6 +56,14 @@ func init() {
 
 		"audit.action.roster.read":   {"Patients inscrits de la clinique consultés", "Clinic's registered patients read"},
 		"audit.action.roster.change": {"Inscription à une clinique modifiée", "Registration with a clinic changed"},
+
+		"audit.action.request.file":     {"Demande déposée", "Request filed"},
+		"audit.action.request.withdraw": {"Demande retirée", "Request withdrawn"},
+		"audit.action.proposal.accept":  {"Rendez-vous proposé accepté", "Proposed appointment accepted"},
+		"audit.action.proposal.decline": {"Rendez-vous proposé refusé", "Proposed appointment declined"},
+		"audit.action.person.change":    {"Proche ajouté, modifié ou retiré", "Family member added, changed or removed"},
+		"audit.action.messages.read":    {"Messages aux patients consultés", "Messages to patients read"},
+		"audit.action.account.join":     {"Compte ouvert ou rendez-vous rattachés au compte", "Account opened or appointments joined to it"},
 
 		"access.title": {"Qui a consulté mon dossier", "Who accessed my record"},
 		"access.link":  {"Qui a consulté mon dossier", "Who accessed my record"},

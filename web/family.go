@@ -75,10 +75,10 @@ func (p *page) PersonRelationships() []relationshipChoice {
 	return out
 }
 
-// people returns the signed-in account's people.
+// people returns the signed-in account's people, the read on the trail.
 func (s *Server) people(r *http.Request) ([]rdv.Person, error) {
 	a, _ := s.patient(r)
-	return s.d.Store.People(r.Context(), a.ID)
+	return s.accountPeople(r, a.ID)
 }
 
 // family shows the account's people and the form that adds one.

@@ -50,7 +50,12 @@ func (s *Server) myAppointments(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if !s.recordRead(w, r, rdv.AuditAppointmentsRead, rdv.AppointmentRecords(as...)) {
+	waiting, places, err := s.waitlistRows(r, acct.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !s.recordRead(w, r, rdv.AuditAppointmentsRead, rdv.AppointmentRecords(as...).With(places)) {
 		return
 	}
 	lang := langOf(r.Context())
@@ -60,11 +65,6 @@ func (s *Server) myAppointments(w http.ResponseWriter, r *http.Request) {
 		d.Contact = rdv.FormatPhone(acct.Phone)
 	}
 	k := apptAccess{account: acct.ID}
-	waiting, err := s.waitlistRows(r, acct.ID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	for _, a := range as {
 		v := s.viewSlot(a.Slot)
 		row := myAppointmentRow{

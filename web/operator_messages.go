@@ -59,6 +59,9 @@ func (s *Server) operatorMessages(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if !s.recordRead(w, r, rdv.AuditMessagesRead, messageRecords(ms...)) {
+		return
+	}
 	data.Rows = messageRowsOf(ms, lang)
 	s.render(w, r, http.StatusOK, "operator_messages", &page{Title: "msgs.title", Data: data})
 }
@@ -112,6 +115,9 @@ func (s *Server) operatorMessage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	if !s.recordRead(w, r, rdv.AuditMessagesRead, messageRecords(m)) {
+		return
+	}
 	notice := ""
 	switch avis := r.URL.Query().Get("avis"); avis {
 	case "resent", "not_resendable":
@@ -148,4 +154,14 @@ func (s *Server) resendMessage(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.fail(w, r, err)
 	}
+}
+
+// messageRecords names the appointments that messages are about: a
+// message's destination and text are its patient's data.
+func messageRecords(ms ...rdv.Message) rdv.AuditRecords {
+	var r rdv.AuditRecords
+	for _, m := range ms {
+		r.Appointments = append(r.Appointments, m.AppointmentID)
+	}
+	return r.With(rdv.AuditRecords{})
 }

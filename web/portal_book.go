@@ -122,6 +122,9 @@ func (s *Server) staffBookingForm(w http.ResponseWriter, r *http.Request) {
 	if req, ok := s.requestFor(r, r.URL.Query().Get("demande")); ok && m.clinic == 0 {
 		// Booking for a request: the caller's details as the request
 		// gave them, for the agent to check with the caller.
+		if !s.recordRead(w, r, rdv.AuditRequestRead, rdv.RequestRecords(req)) {
+			return
+		}
 		for k, v := range map[string]string{"demande": strconv.FormatInt(req.ID, 10), "first_name": req.FirstName, "last_name": req.LastName,
 			"birth_date": req.BirthDate.String(), "health_number": req.HealthNumber, "phone": req.Phone, "email": req.Email, "language": req.Language} {
 			f.Values.Set(k, v)
@@ -235,6 +238,9 @@ func (s *Server) staffBooked(w http.ResponseWriter, r *http.Request) {
 		s.renderMessage(w, r, http.StatusNotFound, "error.appt_notfound")
 		return
 	}
+	if !s.recordRead(w, r, rdv.AuditAppointmentRead, rdv.AppointmentRecords(a)) {
+		return
+	}
 	back := "/agent"
 	if m.clinic != 0 {
 		back = "/clinique?date=" + rdv.DateOf(a.Slot.Start).String()
@@ -273,6 +279,10 @@ func (s *Server) agentSearch(w http.ResponseWriter, r *http.Request) {
 	lang := langOf(r.Context())
 	data := agentData{searchData: s.searchData(r, f)}
 	if req, ok := s.requestFor(r, r.URL.Query().Get("demande")); ok {
+		// The caller's name shows: the agent read the request.
+		if !s.recordRead(w, r, rdv.AuditRequestRead, rdv.RequestRecords(req)) {
+			return
+		}
 		data.For = &req
 	}
 	rostered, _ := strconv.ParseInt(f.Values.Get("inscrit"), 10, 64)

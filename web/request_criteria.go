@@ -108,7 +108,7 @@ func (s *Server) requestChoicesFor(r *http.Request, f *form) requestChoices {
 		c.SignIn = patientSigninPath + "?" + url.Values{"retour": {requestPath}}.Encode()
 		return c
 	}
-	people, err := s.d.Store.People(r.Context(), acct.ID)
+	people, err := s.accountPeople(r, acct.ID)
 	if err != nil {
 		s.log.WarnContext(r.Context(), "people of the account unread", "err", err)
 		return c

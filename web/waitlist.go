@@ -40,18 +40,18 @@ func waitlistPath(id int64, suffix string) string {
 }
 
 // waitlistRows reads the account's places on the waitlist, by the
-// appointment each moves.
-func (s *Server) waitlistRows(r *http.Request, accountID int64) (map[int64]*waitlistRow, error) {
+// appointment each moves, and names them for the trail.
+func (s *Server) waitlistRows(r *http.Request, accountID int64) (map[int64]*waitlistRow, rdv.AuditRecords, error) {
 	rs, err := s.d.Store.WaitlistRequests(r.Context(), accountID)
 	if err != nil {
-		return nil, err
+		return nil, rdv.AuditRecords{}, err
 	}
 	out := make(map[int64]*waitlistRow, len(rs))
 	for _, req := range rs {
 		out[req.MovesAppointment] = &waitlistRow{Reference: req.Reference, Proposed: req.Status == rdv.RequestProposed,
 			Leave: waitlistPath(req.MovesAppointment, "/retirer")}
 	}
-	return out, nil
+	return out, rdv.RequestRecords(rs...), nil
 }
 
 // joinWaitlist puts one of the account's appointments on the waitlist of
@@ -104,7 +104,7 @@ func (s *Server) leaveWaitlist(w http.ResponseWriter, r *http.Request) {
 	}
 	acct, _ := s.patient(r)
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	rows, err := s.waitlistRows(r, acct.ID)
+	rows, _, err := s.waitlistRows(r, acct.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return

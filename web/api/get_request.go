@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"rdv"
 	"rdv/auth"
@@ -28,10 +29,14 @@ func (s *server) getRequest(w http.ResponseWriter, r *http.Request) {
 }
 
 // readRequest reads a request for the holder of token, with its live
-// proposal.
+// proposal, and records the read: a read that cannot be recorded is not
+// sent.
 func (s *server) readRequest(r *http.Request, ref, token string) (requestView, error) {
 	req, err := s.Store.RequestByReference(r.Context(), ref, auth.HashToken(token))
 	if err != nil {
+		return requestView{}, err
+	}
+	if err := s.Store.RecordAudit(r.Context(), rdv.NewAuditEvent(r.Context(), rdv.AuditRequestRead, rdv.RequestRecords(req), time.Now())); err != nil {
 		return requestView{}, err
 	}
 	v := viewRequest(req)

@@ -415,6 +415,7 @@ func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.
 	// The API's clinic routes take the pages' staff sessions and form
 	// tokens: the same store's accounts, the same secret.
 	deps.Secret = secret
+	deps.WaitingRoomOpen = func() bool { return room.Open(time.Now()) }
 	apiHandler := api.New(deps)
 	wd := web.Deps{Engine: engine, Index: index, Store: store, Ready: ready, Log: m.Log, TrustForwardedFor: trust, Browser: deps.Browser}
 	wd.PublicURL, wd.Secret = publicURL, secret

@@ -40,6 +40,10 @@ func TestWaitingRoomEndToEnd(t *testing.T) {
 	if res, _ := get(plain, "/healthz"); res.StatusCode != http.StatusOK {
 		t.Errorf("/healthz: status %d; probes bypass the room", res.StatusCode)
 	}
+	// The edge's health checks read the room's state here.
+	if res, _ := get(plain, "/readyz"); res.StatusCode != http.StatusOK || res.Header.Get("Waiting-Room") != "open" {
+		t.Errorf("/readyz: status %d, Waiting-Room %q; want 200 and open", res.StatusCode, res.Header.Get("Waiting-Room"))
+	}
 	if body := scrapeMetrics(t, m); !strings.Contains(body, "rdv_waitroom_waiting") {
 		t.Error("/metrics does not report the waiting room")
 	}

@@ -48,6 +48,11 @@ type Deps struct {
 	// staff writes carry the session's form token derived from it. nil
 	// or too short: every staff write is refused (403).
 	Secret []byte
+	// WaitingRoomOpen reports whether the waiting room is open; /readyz
+	// says so in its Waiting-Room header, so that a load balancer in
+	// front can sort visitors without a pass before they reach an
+	// instance (deploy/haproxy). Nil: always closed.
+	WaitingRoomOpen func() bool
 }
 
 // server holds the dependencies every handler shares.

@@ -21,6 +21,24 @@ func TestProbes(t *testing.T) {
 	})
 }
 
+// TestReadySaysWhetherTheRoomIsOpen: /readyz names the waiting room's
+// state in its Waiting-Room header, which the edge's health checks read
+// (deploy/haproxy); without a room it is closed.
+func TestReadySaysWhetherTheRoomIsOpen(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t)
+	for _, tt := range []struct {
+		deps func() bool
+		want string
+	}{{nil, "closed"}, {func() bool { return false }, "closed"}, {func() bool { return true }, "open"}} {
+		a.handler = New(Deps{Engine: a.engine, Index: a.index, Store: a.store, Log: a.log, WaitingRoomOpen: tt.deps})
+		res, body := a.do(request{method: "GET", url: "/readyz"})
+		if res.StatusCode != 200 || res.Header.Get("Waiting-Room") != tt.want {
+			t.Errorf("status %d, Waiting-Room %q, want 200 and %q; body %s", res.StatusCode, res.Header.Get("Waiting-Room"), tt.want, body)
+		}
+	}
+}
+
 func TestNotReady(t *testing.T) {
 	t.Parallel()
 	a := newTestAPI(t)

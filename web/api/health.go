@@ -18,8 +18,16 @@ func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // readyz answers GET /readyz: 200 when the platform can serve (database
-// reachable, index loaded), 503 otherwise.
+// reachable, index loaded), 503 otherwise. Its Waiting-Room header says
+// whether the waiting room is open (open or closed): the edge's health
+// checks read it to send visitors without a pass to the waiting page,
+// and the room behind it still checks every pass.
 func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	room := "closed"
+	if s.WaitingRoomOpen != nil && s.WaitingRoomOpen() {
+		room = "open"
+	}
+	w.Header().Set("Waiting-Room", room)
 	if s.Ready != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 		defer cancel()

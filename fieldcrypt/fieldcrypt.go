@@ -22,6 +22,11 @@
 // The empty string stays empty, so that "no phone" keeps meaning the same
 // in queries and indexes. A value without a key ID is one written before
 // encryption: Open returns it as it is, and a rotation seals it.
+//
+// Tables lists, once for both stores, every column they seal and every
+// index they compute: what a rotation rewrites. A column kept only to be
+// looked up by (a sign-in code's destination) keeps its index alone
+// under keys (Keys.Keep).
 package fieldcrypt
 
 import (
@@ -276,6 +281,29 @@ const (
 	KindEmail        = "email"
 	KindPhone        = "phone"
 )
+
+// DestinationKind is the kind of a message's destination on a channel,
+// as package rdv names channels: a phone for "sms", an email otherwise. A
+// destination's index is then the index its owner's contact has in the
+// accounts' and appointments' tables.
+func DestinationKind(channel string) string {
+	if channel == "sms" {
+		return KindPhone
+	}
+	return KindEmail
+}
+
+// Keep is what a column that serves only to compute a blind index keeps
+// of plain: nothing under keys, where the index alone finds the row; the
+// value itself without keys, like any value written before encryption,
+// so that the first start with keys computes its keyed index and then
+// empties the column.
+func (k *Keys) Keep(plain string) string {
+	if k != nil {
+		return ""
+	}
+	return plain
+}
 
 // Index returns the blind index of value as a kind: the base64 of an
 // HMAC-SHA-256 of the normalised value (spaces trimmed, lower case, and

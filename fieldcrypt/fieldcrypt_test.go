@@ -108,6 +108,24 @@ func TestIndex(t *testing.T) {
 	}
 }
 
+// TestDestinations: a message's destination is indexed as its channel's
+// kind, as the account's contact is; a column kept only for its index
+// keeps nothing under keys, and the value without them.
+func TestDestinations(t *testing.T) {
+	k := mustParse(t, Generate())
+	if k.Index(DestinationKind("email"), "a@x.ca") != k.Index(KindEmail, "a@x.ca") ||
+		k.Index(DestinationKind("sms"), "+15145550101") != k.Index(KindPhone, "+15145550101") {
+		t.Fatal("a destination is not indexed as its channel's kind")
+	}
+	if k.Keep("a@x.ca") != "" {
+		t.Fatal("a column kept for its index holds the value under keys")
+	}
+	var none *Keys
+	if none.Keep("a@x.ca") != "a@x.ca" {
+		t.Fatal("a column kept for its index loses the value without keys")
+	}
+}
+
 func TestParseRefuses(t *testing.T) {
 	for _, text := range []string{
 		"",

@@ -75,8 +75,8 @@ func book(ctx context.Context, tx pgx.Tx, sl rdv.Slot, r rdv.ConfirmRequest, now
 	// The confirmation, and the time of the reminder it brings, are
 	// written by the statement that writes the appointment, whose ID they
 	// take: no round trip more.
-	ms := newMessageColumns(a.Confirmations(rdv.MessageConfirmed, r.RemindBefore, r.CancelToken, now))
 	k := keysOf(tx)
+	ms := newMessageColumns(k, a.Confirmations(rdv.MessageConfirmed, r.RemindBefore, r.CancelToken, now))
 	err = tx.QueryRow(ctx, `WITH a AS (
 			INSERT INTO appointments (slot_id, patient_id, guardian_id, status, booked_by, channel, fee_cents, created_at, cancel_token_hash,
 				first_name, last_name, birth_date, phone, email, language,
@@ -87,10 +87,11 @@ func book(ctx context.Context, tx pgx.Tx, sl rdv.Slot, r rdv.ConfirmRequest, now
 				$38, $39, $40, $41)
 			RETURNING id),
 		m AS (
-			INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, secret, due_at, created_at, reminder_at)
-			SELECT k, c, d, l, a.id, 0, s, due, $7, rem
-			FROM a, unnest($26::text[], $27::text[], $28::text[], $29::text[], $30::text[], $31::timestamptz[], $32::timestamptz[])
-				AS u(k, c, d, l, s, due, rem)),
+			INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, secret, due_at, created_at, reminder_at,
+				destination_index)
+			SELECT k, c, d, l, a.id, 0, s, due, $7, rem, di
+			FROM a, unnest($26::text[], $27::text[], $28::text[], $29::text[], $30::text[], $31::timestamptz[], $32::timestamptz[], $42::text[])
+				AS u(k, c, d, l, s, due, rem, di)),
 		-- The webhook event, only when the clinic has a live endpoint
 		-- that wants it (insertEventSQL's rule).
 		w AS (
@@ -106,7 +107,7 @@ func book(ctx context.Context, tx pgx.Tx, sl rdv.Slot, r rdv.ConfirmRequest, now
 		ms.kinds, ms.channels, ms.tos, ms.langs, ms.secrets, ms.due, ms.reminders,
 		sl.ClinicID, sl.PractitionerID, string(sl.Service), dbTime(sl.Start), dbTime(sl.End),
 		k.Index(fieldcrypt.KindEmail, p.Email), k.Index(fieldcrypt.KindPhone, p.Phone),
-		k.Index(fieldcrypt.KindEmail, g.Email), k.Index(fieldcrypt.KindPhone, g.Phone)).Scan(&a.ID)
+		k.Index(fieldcrypt.KindEmail, g.Email), k.Index(fieldcrypt.KindPhone, g.Phone), ms.indexes).Scan(&a.ID)
 	if err != nil {
 		return rdv.Appointment{}, fmt.Errorf("write appointment: %w", err)
 	}

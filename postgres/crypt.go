@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -60,80 +61,12 @@ func (s *Store) checkKeys(ctx context.Context) (first bool, err error) {
 	return first, err
 }
 
-// sealedTable names a table's sealed columns and the blind indexes
-// computed from them: what a rotation rewrites.
-type sealedTable struct {
-	table    string
-	sealed   []string
-	nullable map[string]bool // columns that keep NULL, not '', for no value
-	indexes  []blindIndex
-}
-
-// blindIndex is a column that holds the index of another, as a kind.
-type blindIndex struct {
-	column, of, kind string
-}
-
-// sealedTables is every column of patient data the store seals.
-var sealedTables = []sealedTable{
-	{
-		table:    "patients",
-		sealed:   []string{"first_name", "last_name", "birth_date", "health_number", "phone", "email"},
-		nullable: map[string]bool{"birth_date": true, "health_number": true, "health_index": true},
-		indexes:  []blindIndex{{"health_index", "health_number", fieldcrypt.KindHealthNumber}},
-	},
-	{
-		table: "appointments",
-		sealed: []string{"first_name", "last_name", "birth_date", "phone", "email",
-			"guardian_first_name", "guardian_last_name", "guardian_birth_date", "guardian_phone", "guardian_email"},
-		nullable: map[string]bool{"birth_date": true, "guardian_birth_date": true},
-		indexes: []blindIndex{
-			{"email_index", "email", fieldcrypt.KindEmail}, {"phone_index", "phone", fieldcrypt.KindPhone},
-			{"guardian_email_index", "guardian_email", fieldcrypt.KindEmail}, {"guardian_phone_index", "guardian_phone", fieldcrypt.KindPhone},
-		},
-	},
-	{
-		table:    "patient_accounts",
-		sealed:   []string{"email", "phone"},
-		nullable: map[string]bool{"email": true, "phone": true, "email_index": true, "phone_index": true},
-		indexes:  []blindIndex{{"email_index", "email", fieldcrypt.KindEmail}, {"phone_index", "phone", fieldcrypt.KindPhone}},
-	},
-	{
-		table:  "requests",
-		sealed: []string{"first_name", "last_name", "birth_date", "health_number", "phone", "email"},
-	},
-	{
-		table:  "account_people",
-		sealed: []string{"first_name", "last_name", "birth_date", "health_number"},
-	},
-}
-
-// stale is the condition of a row that a rotation rewrites: a value not
-// sealed with the newest key (current; "" for no keys, which keep values
-// in clear), or an index not yet computed.
-func (t sealedTable) stale(current string) string {
-	var or []string
-	for _, c := range t.sealed {
-		if current == "" {
-			break
-		}
-		or = append(or, fmt.Sprintf("(coalesce(%s, '') <> '' AND substr(%s, 1, %d) <> '%s:')", c, c, len(current)+1, current))
-	}
-	for _, ix := range t.indexes {
-		or = append(or, fmt.Sprintf("(coalesce(%s, '') <> '' AND coalesce(%s, '') = '')", ix.of, ix.column))
-	}
-	if len(or) == 0 {
-		return "false"
-	}
-	return "(" + strings.Join(or, " OR ") + ")"
-}
-
-// value is what a column keeps for v: NULL for no value in a nullable one.
-func (t sealedTable) value(column, v string) any {
-	if v == "" && t.nullable[column] {
-		return nil
-	}
-	return v
+// nullable names, by table, the columns of fieldcrypt.Tables that keep
+// NULL for no value, not an empty string.
+var nullable = map[string]map[string]bool{
+	"patients":         {"birth_date": true, "health_number": true, "health_index": true},
+	"appointments":     {"birth_date": true, "guardian_birth_date": true},
+	"patient_accounts": {"email": true, "phone": true, "email_index": true, "phone_index": true},
 }
 
 // rotateBatch reseals up to limit rows of t after ID from that are not
@@ -143,55 +76,35 @@ func (t sealedTable) value(column, v string) any {
 // it, sealed with the newest key too; rows another transaction holds are
 // left to the next pass. It returns the rows rewritten and the last ID
 // seen.
-func rotateBatch(ctx context.Context, tx pgx.Tx, k *fieldcrypt.Keys, t sealedTable, from int64, limit int) (n int, last int64, err error) {
-	cols := "id"
-	for _, c := range t.sealed {
-		cols += ", " + c
-	}
-	rows, err := tx.Query(ctx, `SELECT `+cols+` FROM `+t.table+` WHERE id > $1 AND `+t.stale(k.CurrentID())+
+func rotateBatch(ctx context.Context, tx pgx.Tx, k *fieldcrypt.Keys, t fieldcrypt.Table, from int64, limit int) (n int, last int64, err error) {
+	rows, err := tx.Query(ctx, `SELECT id, `+strings.Join(t.Read(), ", ")+` FROM `+t.Name+` WHERE id > $1 AND `+t.Stale(k.CurrentID())+
 		` ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`, from, limit)
 	if err != nil {
-		return 0, 0, fmt.Errorf("rotate %s: %w", t.table, err)
+		return 0, 0, fmt.Errorf("rotate %s: %w", t.Name, err)
 	}
 	var updates [][]any
 	for rows.Next() {
 		var id int64
-		plain := make([]string, len(t.sealed))
-		dest := []any{&id}
-		for i := range plain {
-			dest = append(dest, opened(k, &plain[i]))
-		}
-		if err := rows.Scan(dest...); err != nil {
+		row := t.NewRow()
+		if err := rows.Scan(append([]any{&id}, row.Dest(k)...)...); err != nil {
 			rows.Close()
-			return 0, 0, fmt.Errorf("rotate %s: %w", t.table, err)
+			return 0, 0, fmt.Errorf("rotate %s: %w", t.Name, err)
 		}
-		byColumn := map[string]string{}
-		args := []any{id}
-		for i, c := range t.sealed {
-			byColumn[c] = plain[i]
-			args = append(args, t.value(c, k.Seal(plain[i])))
-		}
-		for _, ix := range t.indexes {
-			args = append(args, t.value(ix.column, k.Index(ix.kind, byColumn[ix.of])))
-		}
-		updates = append(updates, args)
+		updates = append(updates, append([]any{id}, row.Rewritten(k, nullable[t.Name])...))
 		last = id
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, 0, fmt.Errorf("rotate %s: %w", t.table, err)
+		return 0, 0, fmt.Errorf("rotate %s: %w", t.Name, err)
 	}
-	var set []string
-	for _, c := range t.sealed {
-		set = append(set, fmt.Sprintf("%s = $%d", c, len(set)+2))
+	set := t.Write()
+	for i := range set {
+		set[i] = fmt.Sprintf("%s = $%d", set[i], i+2)
 	}
-	for _, ix := range t.indexes {
-		set = append(set, fmt.Sprintf("%s = $%d", ix.column, len(set)+2))
-	}
-	q := `UPDATE ` + t.table + ` SET ` + strings.Join(set, ", ") + ` WHERE id = $1`
+	q := `UPDATE ` + t.Name + ` SET ` + strings.Join(set, ", ") + ` WHERE id = $1`
 	for _, args := range updates {
 		if _, err := tx.Exec(ctx, q, args...); err != nil {
-			return 0, 0, fmt.Errorf("rotate %s row %v: %w", t.table, args[0], err)
+			return 0, 0, fmt.Errorf("rotate %s row %v: %w", t.Name, args[0], err)
 		}
 	}
 	return len(updates), last, nil
@@ -203,11 +116,16 @@ func rotateBatch(ctx context.Context, tx pgx.Tx, k *fieldcrypt.Keys, t sealedTab
 // stopped half-way and run again finds only the rows left. progress,
 // when not nil, hears each batch's table and count.
 func (s *Store) RotateKeys(ctx context.Context, batch int, progress func(table string, rows int)) (int, error) {
+	return s.rotate(ctx, fieldcrypt.Tables, batch, progress)
+}
+
+// rotate is RotateKeys through tables only.
+func (s *Store) rotate(ctx context.Context, tables []fieldcrypt.Table, batch int, progress func(table string, rows int)) (int, error) {
 	if batch <= 0 {
 		batch = 500
 	}
 	total := 0
-	for _, t := range sealedTables {
+	for _, t := range tables {
 		from := int64(0)
 		for {
 			var n int
@@ -222,7 +140,7 @@ func (s *Store) RotateKeys(ctx context.Context, batch int, progress func(table s
 			}
 			total += n
 			if n > 0 && progress != nil {
-				progress(t.table, n)
+				progress(t.Name, n)
 			}
 			if n < batch {
 				break
@@ -233,15 +151,54 @@ func (s *Store) RotateKeys(ctx context.Context, batch int, progress func(table s
 	return total, nil
 }
 
+// sealPending seals the rows a migration left in clear, or without their
+// indexes, in the tables it named in seal_pending, or in every table when
+// all is true (the first start with keys); the tables done are then
+// forgotten. Without keys it computes the indexes only. Instances that
+// start together share the work: each skips the rows another holds.
+func (s *Store) sealPending(ctx context.Context, all bool) error {
+	var pending []string
+	err := s.withConn(ctx, "read the tables to seal", func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, `SELECT table_name FROM seal_pending`)
+		if err != nil {
+			return err
+		}
+		pending, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	var tables []fieldcrypt.Table
+	for _, t := range fieldcrypt.Tables {
+		if all || slices.Contains(pending, t.Name) {
+			tables = append(tables, t)
+		}
+	}
+	if len(tables) == 0 {
+		return nil
+	}
+	if _, err := s.rotate(ctx, tables, 0, nil); err != nil {
+		return err
+	}
+	if len(pending) == 0 {
+		return nil
+	}
+	return s.inTx(ctx, "forget the tables sealed", func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `DELETE FROM seal_pending WHERE table_name = ANY($1)`, pending)
+		return err
+	})
+}
+
 // StaleSealed counts the rows that hold a value not sealed with the
 // newest key, or an index not computed: what RotateKeys has left to do.
 func (s *Store) StaleSealed(ctx context.Context) (int, error) {
 	total := 0
 	err := s.withConn(ctx, "count rows to rotate", func(c *pgx.Conn) error {
-		for _, t := range sealedTables {
+		for _, t := range fieldcrypt.Tables {
 			var n int
-			if err := c.QueryRow(ctx, `SELECT count(*) FROM `+t.table+` WHERE `+t.stale(s.opts.Keys.CurrentID())).Scan(&n); err != nil {
-				return fmt.Errorf("%s: %w", t.table, err)
+			if err := c.QueryRow(ctx, `SELECT count(*) FROM `+t.Name+` WHERE `+t.Stale(s.opts.Keys.CurrentID())).Scan(&n); err != nil {
+				return fmt.Errorf("%s: %w", t.Name, err)
 			}
 			total += n
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"rdv"
+	"rdv/fieldcrypt"
 )
 
 // messageColumns are a message's columns in the order messageScan reads.
@@ -18,8 +19,10 @@ const messageColumns = `m.id, m.kind, m.channel, m.destination, m.language, coal
 	coalesce(m.incident_id, 0), m.secret, m.due_at, m.status, m.attempts, m.last_error, m.subject, m.body, m.created_at, m.sent_at, m.reminder_at,
 	coalesce(m.proposal_id, '')`
 
-// messageScan holds the destinations of messageColumns.
+// messageScan holds the destinations of messageColumns; keys open the
+// sealed ones.
 type messageScan struct {
+	keys     *fieldcrypt.Keys
 	m        rdv.Message
 	kind     string
 	ch       string
@@ -30,8 +33,10 @@ type messageScan struct {
 
 func (x *messageScan) dest() []any {
 	m := &x.m
-	return []any{&m.ID, &x.kind, &x.ch, &m.To, &m.Language, &m.AppointmentID, &m.Revision, &m.IncidentID, &m.Secret,
-		&m.DueAt, &x.status, &m.Attempts, &m.LastError, &m.Subject, &m.Body, &m.CreatedAt, &x.sentAt, &x.remindAt, &m.ProposalID}
+	k := x.keys
+	return []any{&m.ID, &x.kind, &x.ch, opened(k, &m.To), &m.Language, &m.AppointmentID, &m.Revision, &m.IncidentID, opened(k, &m.Secret),
+		&m.DueAt, &x.status, &m.Attempts, opened(k, &m.LastError), opened(k, &m.Subject), opened(k, &m.Body), &m.CreatedAt, &x.sentAt, &x.remindAt,
+		&m.ProposalID}
 }
 
 func (x *messageScan) message() rdv.Message {
@@ -48,23 +53,25 @@ func (x *messageScan) message() rdv.Message {
 }
 
 // messageColumnArrays are messages as the columns of an insert from unnest:
-// one statement writes any number of them.
+// one statement writes any number of them. The destinations and secrets
+// are sealed, and the destinations' indexes computed.
 type messageColumnArrays struct {
-	kinds, channels, tos, langs, secrets []string
-	proposals                            []string // "": none
-	appointments, incidents              []int64
-	revisions                            []int32
-	due, created                         []time.Time
-	reminders                            []*time.Time // nil: none
+	kinds, channels, tos, indexes, langs, secrets []string
+	proposals                                     []string // "": none
+	appointments, incidents                       []int64
+	revisions                                     []int32
+	due, created                                  []time.Time
+	reminders                                     []*time.Time // nil: none
 }
 
-func newMessageColumns(ms []rdv.Message) messageColumnArrays {
+func newMessageColumns(k *fieldcrypt.Keys, ms []rdv.Message) messageColumnArrays {
 	n := len(ms)
-	c := messageColumnArrays{kinds: make([]string, n), channels: make([]string, n), tos: make([]string, n), langs: make([]string, n),
-		secrets: make([]string, n), proposals: make([]string, n), appointments: make([]int64, n), incidents: make([]int64, n), revisions: make([]int32, n),
-		due: make([]time.Time, n), created: make([]time.Time, n), reminders: make([]*time.Time, n)}
+	c := messageColumnArrays{kinds: make([]string, n), channels: make([]string, n), tos: make([]string, n), indexes: make([]string, n),
+		langs: make([]string, n), secrets: make([]string, n), proposals: make([]string, n), appointments: make([]int64, n), incidents: make([]int64, n),
+		revisions: make([]int32, n), due: make([]time.Time, n), created: make([]time.Time, n), reminders: make([]*time.Time, n)}
 	for i, m := range ms {
-		c.kinds[i], c.channels[i], c.tos[i], c.langs[i], c.secrets[i] = string(m.Kind), string(m.Channel), m.To, m.Language, m.Secret
+		c.kinds[i], c.channels[i], c.langs[i] = string(m.Kind), string(m.Channel), m.Language
+		c.tos[i], c.indexes[i], c.secrets[i] = k.Seal(m.To), destinationIndex(k, m.Channel, m.To), k.Seal(m.Secret)
 		c.proposals[i] = m.ProposalID
 		c.appointments[i], c.incidents[i], c.revisions[i] = m.AppointmentID, m.IncidentID, int32(m.Revision) // #nosec G115 -- an appointment's revision counts its changes, far below 2^31
 		c.due[i], c.created[i] = dbTime(m.DueAt), dbTime(m.CreatedAt)
@@ -82,22 +89,24 @@ func insertMessages(ctx context.Context, tx pgx.Tx, ms []rdv.Message) error {
 	if len(ms) == 0 {
 		return nil
 	}
-	c := newMessageColumns(ms)
-	_, err := tx.Exec(ctx, `INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, incident_id, secret, due_at, created_at, reminder_at, proposal_id)
-		SELECT k, ch, d, l, nullif(a, 0), r, nullif(i, 0), s, due, created, rem, nullif(p, '')
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::integer[], $7::bigint[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::text[])
-			AS u(k, ch, d, l, a, r, i, s, due, created, rem, p)`,
-		c.kinds, c.channels, c.tos, c.langs, c.appointments, c.revisions, c.incidents, c.secrets, c.due, c.created, c.reminders, c.proposals)
+	c := newMessageColumns(keysOf(tx), ms)
+	_, err := tx.Exec(ctx, `INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, incident_id, secret, due_at, created_at, reminder_at, proposal_id,
+			destination_index)
+		SELECT k, ch, d, l, nullif(a, 0), r, nullif(i, 0), s, due, created, rem, nullif(p, ''), di
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::integer[], $7::bigint[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::text[],
+				$13::text[])
+			AS u(k, ch, d, l, a, r, i, s, due, created, rem, p, di)`,
+		c.kinds, c.channels, c.tos, c.langs, c.appointments, c.revisions, c.incidents, c.secrets, c.due, c.created, c.reminders, c.proposals, c.indexes)
 	if err != nil {
 		return fmt.Errorf("write %d %s messages: %w", len(ms), ms[0].Kind, err)
 	}
 	return nil
 }
 
-// readMessage reads one message, its Secret included; lock is "" or a
-// locking clause.
-func readMessage(ctx context.Context, q querier, id int64, lock string) (rdv.Message, error) {
-	var x messageScan
+// readMessage reads one message, its Secret included, opened with k; lock
+// is "" or a locking clause.
+func readMessage(ctx context.Context, q querier, k *fieldcrypt.Keys, id int64, lock string) (rdv.Message, error) {
+	x := messageScan{keys: k}
 	err := q.QueryRow(ctx, `SELECT `+messageColumns+` FROM messages m WHERE m.id = $1 `+lock, id).Scan(x.dest()...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return rdv.Message{}, rdv.Errorf(rdv.ENOTFOUND, "message %d", id)
@@ -119,7 +128,7 @@ func (s *Store) listMessages(ctx context.Context, what, query string, args ...an
 			return err
 		}
 		defer rows.Close()
-		var x messageScan
+		x := messageScan{keys: s.opts.Keys}
 		dest := x.dest()
 		for rows.Next() {
 			x.sentAt = nil
@@ -173,7 +182,7 @@ func (s *Store) MarkDispatched(ctx context.Context, ids []int64) error {
 func (s *Store) Message(ctx context.Context, id int64) (rdv.Message, error) {
 	var m rdv.Message
 	err := s.withConn(ctx, "message", func(c *pgx.Conn) (err error) {
-		m, err = readMessage(ctx, c, id, "")
+		m, err = readMessage(ctx, c, s.opts.Keys, id, "")
 		return err
 	})
 	return m, err
@@ -188,7 +197,7 @@ const uncertainError = "cut off while sending: it may have been delivered"
 func (s *Store) BeginSend(ctx context.Context, id int64, now time.Time) (rdv.Message, error) {
 	var m rdv.Message
 	err := s.inTx(ctx, "begin sending message "+strconv.FormatInt(id, 10), func(tx pgx.Tx) (err error) {
-		if m, err = readMessage(ctx, tx, id, "FOR UPDATE"); err != nil {
+		if m, err = readMessage(ctx, tx, keysOf(tx), id, "FOR UPDATE"); err != nil {
 			return err
 		}
 		switch m.Status {
@@ -198,7 +207,7 @@ func (s *Store) BeginSend(ctx context.Context, id int64, now time.Time) (rdv.Mes
 			// A crash cut the last attempt off after the message may have
 			// left: never again by itself, and its secret is given up.
 			if _, err = tx.Exec(ctx, `UPDATE messages SET status = 'uncertain', secret = '', last_error = $2, reminder_at = NULL WHERE id = $1`,
-				id, uncertainError); err != nil {
+				id, keysOf(tx).Seal(uncertainError)); err != nil {
 				return err
 			}
 			return writeFollowUp(ctx, tx, m, rdv.MessageUncertain, now)
@@ -213,13 +222,16 @@ func (s *Store) BeginSend(ctx context.Context, id int64, now time.Time) (rdv.Mes
 
 // FinishSend records how an attempt ended (see rdv.MessageStore). Only an
 // attempt under way (sending) ends: a message marked uncertain meanwhile
-// keeps that mark, ECONFLICT. A bounce marks the destination refused.
+// keeps that mark, ECONFLICT. A bounce marks the destination refused. The
+// text sent and the server's answer are sealed: they name the patient,
+// the appointment, the address.
 func (s *Store) FinishSend(ctx context.Context, id int64, o rdv.SendOutcome) error {
 	if err := o.Validate(); err != nil {
 		return fmt.Errorf("finish sending message %d: %w", id, err)
 	}
 	return s.inTx(ctx, "finish sending message "+strconv.FormatInt(id, 10), func(tx pgx.Tx) error {
-		m, err := readMessage(ctx, tx, id, "FOR UPDATE")
+		k := keysOf(tx)
+		m, err := readMessage(ctx, tx, k, id, "FOR UPDATE")
 		if err != nil {
 			return err
 		}
@@ -233,12 +245,12 @@ func (s *Store) FinishSend(ctx context.Context, id int64, o rdv.SendOutcome) err
 				secret = CASE WHEN $2 = 'queued' THEN secret ELSE '' END,
 				reminder_at = CASE WHEN $2 = 'queued' THEN reminder_at END
 			WHERE id = $1`,
-			id, string(o.Status), o.Error, o.Status == rdv.MessageSent || o.Status == rdv.MessageKept, o.Subject, o.Body, dbTime(o.Now))
+			id, string(o.Status), k.Seal(o.Error), o.Status == rdv.MessageSent || o.Status == rdv.MessageKept, k.Seal(o.Subject), k.Seal(o.Body), dbTime(o.Now))
 		if err != nil {
 			return err
 		}
 		if o.Status == rdv.MessageBounced {
-			return refuseDestination(ctx, tx, id, o)
+			return refuseDestination(ctx, tx, m, o)
 		}
 		return writeFollowUp(ctx, tx, m, o.Status, o.Now)
 	})
@@ -298,7 +310,7 @@ func (s *Store) Resend(ctx context.Context, id int64, now time.Time) error {
 		var channel rdv.MessageChannel
 		var to string
 		err := tx.QueryRow(ctx, `UPDATE messages SET status = 'queued', dispatched = false, due_at = $2
-			WHERE id = $1 AND status IN ('failed', 'bounced', 'uncertain') RETURNING channel, destination`, id, dbTime(now)).Scan(&channel, &to)
+			WHERE id = $1 AND status IN ('failed', 'bounced', 'uncertain') RETURNING channel, destination`, id, dbTime(now)).Scan(&channel, opened(keysOf(tx), &to))
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 			return rdv.Errorf(rdv.ENOTFOUND, "message %d to send again", id)

@@ -34,11 +34,12 @@ func (s *Store) AccountRequests(ctx context.Context, accountID int64) ([]rdv.App
 }
 
 // accountMessagesWhere selects the messages of an account ($1) whose
-// verified email and phone are $2 and $3 ("" for none): about its
-// appointments, about its requests' proposals, or sent to its contacts.
+// verified email and phone have the blind indexes $2 and $3 ("" for
+// none): about its appointments, about its requests' proposals, or sent
+// to its contacts.
 const accountMessagesWhere = `(m.appointment_id IN (SELECT id FROM appointments WHERE account_id = $1)
 	OR m.proposal_id IN (SELECT p.id FROM proposals p JOIN requests q ON q.id = p.request_id WHERE q.account_id = $1)
-	OR (m.destination <> '' AND m.destination IN ($2, $3)))`
+	OR (m.destination_index <> '' AND m.destination_index IN ($2, $3)))`
 
 // AccountMessages lists the messages written to an account's holder,
 // newest first, without their Secret.
@@ -47,8 +48,9 @@ func (s *Store) AccountMessages(ctx context.Context, accountID int64) ([]rdv.Mes
 	if err != nil {
 		return nil, err
 	}
+	email, phone := contactIndexes(s.opts.Keys, a.Email, a.Phone)
 	return s.listMessages(ctx, fmt.Sprintf("messages of account %d", accountID),
-		`SELECT `+messageColumns+` FROM messages m WHERE `+accountMessagesWhere+` ORDER BY m.id DESC`, accountID, a.Email, a.Phone)
+		`SELECT `+messageColumns+` FROM messages m WHERE `+accountMessagesWhere+` ORDER BY m.id DESC`, accountID, email, phone)
 }
 
 // ConsentRecords lists an account's choices of channels, oldest first.
@@ -228,16 +230,17 @@ func eraseAccount(ctx context.Context, tx pgx.Tx, accountID int64, email, phone 
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM appointments WHERE account_id = $1`, accountID).Scan(&kept); err != nil {
 		return 0, err
 	}
+	emailIndex, phoneIndex := contactIndexes(keysOf(tx), email, phone)
 	steps := []struct {
 		what string
 		q    string
 		args []any
 	}{
-		{"messages", `UPDATE messages m SET destination = '', secret = '', subject = '', body = '', last_error = '',
+		{"messages", `UPDATE messages m SET destination = '', destination_index = '', secret = '', subject = '', body = '', last_error = '',
 			status = CASE WHEN m.status IN ('queued', 'sending') THEN 'skipped' ELSE m.status END
-			WHERE ` + accountMessagesWhere, []any{accountID, email, phone}},
-		{"refused destinations", `DELETE FROM refused_destinations WHERE destination <> '' AND destination IN ($1, $2)`, []any{email, phone}},
-		{"sign-in codes", `DELETE FROM signin_codes WHERE destination <> '' AND destination IN ($1, $2)`, []any{email, phone}},
+			WHERE ` + accountMessagesWhere, []any{accountID, emailIndex, phoneIndex}},
+		{"refused destinations", `DELETE FROM refused_destinations WHERE destination_index <> '' AND destination_index IN ($1, $2)`, []any{emailIndex, phoneIndex}},
+		{"sign-in codes", `DELETE FROM signin_codes WHERE destination_index <> '' AND destination_index IN ($1, $2)`, []any{emailIndex, phoneIndex}},
 		{"appointments", `UPDATE appointments SET first_name = '', last_name = '', birth_date = NULL, phone = '', email = '',
 			guardian_id = NULL, guardian_first_name = '', guardian_last_name = '', guardian_birth_date = NULL, guardian_phone = '',
 			guardian_email = '', guardian_relationship = '', cancel_token_hash = '', account_id = NULL,

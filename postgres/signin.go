@@ -17,16 +17,19 @@ import (
 // carries it, in one transaction. Advisory locks on the destination, the
 // address and, for a text message under the platform's cap, on every text
 // message make concurrent requests count one after the other, so the caps
-// hold under concurrency, on every instance. Errors name no destination:
-// an address is patient data, kept out of logs.
+// hold under concurrency, on every instance. A code keeps its
+// destination's blind index only: it is found by it and never read back.
+// Errors name no destination: an address is patient data, kept out of
+// logs.
 func (s *Store) IssueSignInCode(ctx context.Context, r rdv.SignInCodeRequest) error {
 	if err := r.Validate(); err != nil {
 		return fmt.Errorf("issue sign-in code: %w", err)
 	}
 	now := dbTime(r.Now)
+	index := destinationIndex(s.opts.Keys, r.Channel, r.To)
 	return s.inTx(ctx, "issue sign-in code", func(tx pgx.Tx) error {
 		byAddr := r.AddressKey != "" && r.MaxPerAddress > 0
-		keys := []string{"sign-in codes to " + r.To}
+		keys := []string{"sign-in codes to " + index}
 		if byAddr {
 			keys = append(keys, "sign-in codes from "+r.AddressKey)
 		}
@@ -38,9 +41,9 @@ func (s *Store) IssueSignInCode(ctx context.Context, r rdv.SignInCodeRequest) er
 			return err
 		}
 		var toDest, fromAddr int
-		err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM signin_codes WHERE destination = $1 AND created_at > $3),
+		err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM signin_codes WHERE destination_index = $1 AND created_at > $3),
 				(SELECT count(*) FROM signin_codes WHERE $4 AND address_key = $2 AND created_at > $3)`,
-			r.To, r.AddressKey, now.Add(-time.Hour), byAddr).Scan(&toDest, &fromAddr)
+			index, r.AddressKey, now.Add(-time.Hour), byAddr).Scan(&toDest, &fromAddr)
 		if err != nil {
 			return fmt.Errorf("count codes: %w", err)
 		}
@@ -64,12 +67,12 @@ func (s *Store) IssueSignInCode(ctx context.Context, r rdv.SignInCodeRequest) er
 		// The destination's codes older than the hour count for nothing
 		// any more and are forgotten.
 		_, err = tx.Exec(ctx, `WITH retired AS (
-				UPDATE signin_codes SET used = true WHERE channel = $1 AND destination = $2 AND NOT used),
+				UPDATE signin_codes SET used = true WHERE channel = $1 AND destination_index = $2 AND NOT used),
 			forgotten AS (
-				DELETE FROM signin_codes WHERE destination = $2 AND created_at <= $7)
-			INSERT INTO signin_codes (channel, destination, code_hash, address_key, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6)`,
-			string(r.Channel), r.To, r.CodeHash, r.AddressKey, now, now.Add(rdv.SignInCodeTTL), now.Add(-time.Hour))
+				DELETE FROM signin_codes WHERE destination_index = $2 AND created_at <= $7)
+			INSERT INTO signin_codes (channel, destination_index, destination, code_hash, address_key, created_at, expires_at)
+			VALUES ($1, $2, $8, $3, $4, $5, $6)`,
+			string(r.Channel), index, r.CodeHash, r.AddressKey, now, now.Add(rdv.SignInCodeTTL), now.Add(-time.Hour), s.opts.Keys.Keep(r.To))
 		if err != nil {
 			return fmt.Errorf("write code: %w", err)
 		}
@@ -132,8 +135,8 @@ func verifySignInCode(ctx context.Context, tx pgx.Tx, r rdv.VerifyCodeRequest) (
 	var id int64
 	var hash string
 	err := tx.QueryRow(ctx, `SELECT id, code_hash FROM signin_codes
-		WHERE destination = $1 AND channel = $2 AND NOT used AND expires_at > $3
-		ORDER BY created_at DESC, id DESC LIMIT 1 FOR UPDATE`, r.To, string(r.Channel), now).Scan(&id, &hash)
+		WHERE destination_index = $1 AND channel = $2 AND NOT used AND expires_at > $3
+		ORDER BY created_at DESC, id DESC LIMIT 1 FOR UPDATE`, destinationIndex(keysOf(tx), r.Channel, r.To), string(r.Channel), now).Scan(&id, &hash)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return rdv.PatientAccount{}, changed, "no live code", nil
 	}

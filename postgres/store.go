@@ -115,9 +115,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	case err != nil:
 		_ = s.Close()
 		return nil, fmt.Errorf("open postgres: %w", err)
-	case first:
-		// The first start with keys seals the rows kept in clear before.
-		if _, err := s.RotateKeys(ctx, 0, nil); err != nil {
+	default:
+		// The first start with keys seals the rows kept in clear before; a
+		// later one, those a migration left in clear.
+		if err := s.sealPending(ctx, first); err != nil {
 			_ = s.Close()
 			return nil, fmt.Errorf("open postgres: seal the patient data kept in clear: %w", err)
 		}

@@ -54,101 +54,31 @@ func checkKeys(ctx context.Context, db *sql.Conn, k *fieldcrypt.Keys) (first boo
 	return len(stored) == 0, nil
 }
 
-// sealedTable names a table's sealed columns and the blind indexes
-// computed from them: what a rotation rewrites.
-type sealedTable struct {
-	table    string
-	sealed   []string
-	nullable map[string]bool // columns that keep NULL, not '', for no value
-	indexes  []blindIndex
-}
-
-// blindIndex is a column that holds the index of another, as a kind.
-type blindIndex struct {
-	column, of, kind string
-}
-
-// sealedTables is every column of patient data the store seals.
-var sealedTables = []sealedTable{
-	{
-		table:    "patients",
-		sealed:   []string{"first_name", "last_name", "birth_date", "health_number", "phone", "email"},
-		nullable: map[string]bool{"health_number": true, "health_index": true},
-		indexes:  []blindIndex{{"health_index", "health_number", fieldcrypt.KindHealthNumber}},
-	},
-	{
-		table: "appointments",
-		sealed: []string{"first_name", "last_name", "birth_date", "phone", "email",
-			"guardian_first_name", "guardian_last_name", "guardian_birth_date", "guardian_phone", "guardian_email"},
-		indexes: []blindIndex{
-			{"email_index", "email", fieldcrypt.KindEmail}, {"phone_index", "phone", fieldcrypt.KindPhone},
-			{"guardian_email_index", "guardian_email", fieldcrypt.KindEmail}, {"guardian_phone_index", "guardian_phone", fieldcrypt.KindPhone},
-		},
-	},
-	{
-		table:    "patient_accounts",
-		sealed:   []string{"email", "phone"},
-		nullable: map[string]bool{"email": true, "phone": true, "email_index": true, "phone_index": true},
-		indexes:  []blindIndex{{"email_index", "email", fieldcrypt.KindEmail}, {"phone_index", "phone", fieldcrypt.KindPhone}},
-	},
-	{
-		table:  "requests",
-		sealed: []string{"first_name", "last_name", "birth_date", "health_number", "phone", "email"},
-	},
-	{
-		table:  "account_people",
-		sealed: []string{"first_name", "last_name", "birth_date", "health_number"},
-	},
-}
-
-// stale is the condition of a row that a rotation rewrites: a value not
-// sealed with the newest key, or an index not yet computed.
-func (t sealedTable) stale(current string) string {
-	var or []string
-	for _, c := range t.sealed {
-		if current == "" {
-			break // no keys: values stay in clear, only indexes are computed
-		}
-		or = append(or, fmt.Sprintf("(coalesce(%s, '') <> '' AND substr(%s, 1, %d) <> '%s:')", c, c, len(current)+1, current))
-	}
-	for _, ix := range t.indexes {
-		or = append(or, fmt.Sprintf("(coalesce(%s, '') <> '' AND coalesce(%s, '') = '')", ix.of, ix.column))
-	}
-	if len(or) == 0 {
-		return "(0 = 1)"
-	}
-	return "(" + strings.Join(or, " OR ") + ")"
-}
-
-// value is what a column keeps for v: NULL for no value in a nullable one.
-func (t sealedTable) value(column, v string) any {
-	if v == "" && t.nullable[column] {
-		return nil
-	}
-	return v
+// nullable names, by table, the columns of fieldcrypt.Tables that keep
+// NULL for no value, not an empty string.
+var nullable = map[string]map[string]bool{
+	"patients":         {"health_number": true, "health_index": true},
+	"patient_accounts": {"email": true, "phone": true, "email_index": true, "phone_index": true},
 }
 
 // rotateBatch reseals, in the writer's transaction, up to limit rows of t
 // after ID from that are not sealed with the newest key, and computes
 // their indexes. It returns the rows rewritten and the last ID seen (0
 // when none is left).
-func rotateBatch(tx *wtx, t sealedTable, from int64, limit int) (n int, last int64, err error) {
+func rotateBatch(tx *wtx, t fieldcrypt.Table, from int64, limit int) (n int, last int64, err error) {
 	k := tx.keys
 	// The clear or older values overwritten are zeroed where they lay in
 	// their pages, not left in free space for a copy of the file to show.
 	// The setting is the connection's, and the writer's other writes run
 	// without it.
 	if _, err := tx.exec(`PRAGMA secure_delete = ON`); err != nil {
-		return 0, 0, fmt.Errorf("rotate %s: %w", t.table, mapError(err))
+		return 0, 0, fmt.Errorf("rotate %s: %w", t.Name, mapError(err))
 	}
 	defer tx.exec(`PRAGMA secure_delete = OFF`)
-	cols := "id"
-	for _, c := range t.sealed {
-		cols += ", coalesce(" + c + ", '')"
-	}
-	rows, err := tx.query(`SELECT `+cols+` FROM `+t.table+` WHERE id > ? AND `+t.stale(k.CurrentID())+` ORDER BY id LIMIT ?`, from, limit)
+	rows, err := tx.query(`SELECT id, `+strings.Join(t.Read(), ", ")+` FROM `+t.Name+` WHERE id > ? AND `+t.Stale(k.CurrentID())+
+		` ORDER BY id LIMIT ?`, from, limit)
 	if err != nil {
-		return 0, 0, fmt.Errorf("rotate %s: %w", t.table, mapError(err))
+		return 0, 0, fmt.Errorf("rotate %s: %w", t.Name, mapError(err))
 	}
 	type update struct {
 		id   int64
@@ -157,41 +87,25 @@ func rotateBatch(tx *wtx, t sealedTable, from int64, limit int) (n int, last int
 	var updates []update
 	for rows.Next() {
 		var id int64
-		plain := make([]string, len(t.sealed))
-		dest := []any{&id}
-		for i := range plain {
-			dest = append(dest, opened(k, &plain[i]))
-		}
-		if err := rows.Scan(dest...); err != nil {
+		row := t.NewRow()
+		if err := rows.Scan(append([]any{&id}, row.Dest(k)...)...); err != nil {
 			_ = rows.Close()
-			return 0, 0, fmt.Errorf("rotate %s: %w", t.table, mapError(err))
+			return 0, 0, fmt.Errorf("rotate %s: %w", t.Name, mapError(err))
 		}
-		byColumn := map[string]string{}
-		var args []any
-		for i, c := range t.sealed {
-			byColumn[c] = plain[i]
-			args = append(args, t.value(c, k.Seal(plain[i])))
-		}
-		for _, ix := range t.indexes {
-			args = append(args, t.value(ix.column, k.Index(ix.kind, byColumn[ix.of])))
-		}
-		updates = append(updates, update{id, append(args, id)})
+		updates = append(updates, update{id, append(row.Rewritten(k, nullable[t.Name]), id)})
 	}
 	_ = rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, 0, fmt.Errorf("rotate %s: %w", t.table, mapError(err))
+		return 0, 0, fmt.Errorf("rotate %s: %w", t.Name, mapError(err))
 	}
-	var set []string
-	for _, c := range t.sealed {
-		set = append(set, c+" = ?")
+	set := t.Write()
+	for i := range set {
+		set[i] += " = ?"
 	}
-	for _, ix := range t.indexes {
-		set = append(set, ix.column+" = ?")
-	}
-	q := `UPDATE ` + t.table + ` SET ` + strings.Join(set, ", ") + ` WHERE id = ?`
+	q := `UPDATE ` + t.Name + ` SET ` + strings.Join(set, ", ") + ` WHERE id = ?`
 	for _, u := range updates {
 		if _, err := tx.exec(q, u.args...); err != nil {
-			return 0, 0, fmt.Errorf("rotate %s row %d: %w", t.table, u.id, uniqueAs(err, rdv.ECONFLICT, "two rows of %s hold the same value where it must be unique", t.table))
+			return 0, 0, fmt.Errorf("rotate %s row %d: %w", t.Name, u.id, uniqueAs(err, rdv.ECONFLICT, "two rows of %s hold the same value where it must be unique", t.Name))
 		}
 		last = u.id
 	}
@@ -205,11 +119,16 @@ func rotateBatch(tx *wtx, t sealedTable, from int64, limit int) (n int, last int
 // half-way and run again finds only the rows left. progress, when not
 // nil, hears each batch's table and count.
 func (s *Store) RotateKeys(ctx context.Context, batch int, progress func(table string, rows int)) (int, error) {
+	return s.rotate(ctx, fieldcrypt.Tables, batch, progress)
+}
+
+// rotate is RotateKeys through tables only.
+func (s *Store) rotate(ctx context.Context, tables []fieldcrypt.Table, batch int, progress func(table string, rows int)) (int, error) {
 	if batch <= 0 {
 		batch = 500
 	}
 	total := 0
-	for _, t := range sealedTables {
+	for _, t := range tables {
 		from := int64(0)
 		for {
 			var n int
@@ -224,7 +143,7 @@ func (s *Store) RotateKeys(ctx context.Context, batch int, progress func(table s
 			}
 			total += n
 			if n > 0 && progress != nil {
-				progress(t.table, n)
+				progress(t.Name, n)
 			}
 			if n < batch {
 				break
@@ -235,15 +154,71 @@ func (s *Store) RotateKeys(ctx context.Context, batch int, progress func(table s
 	return total, nil
 }
 
+// sealPending seals the rows a migration left in clear, or without their
+// indexes, in the tables it named in seal_pending, or in every table when
+// all is true (the first start with keys); the tables done are then
+// forgotten. Without keys it computes the indexes only.
+func (s *Store) sealPending(ctx context.Context, all bool) error {
+	rows, err := s.r(ctx).query(`SELECT table_name FROM seal_pending`)
+	if err != nil {
+		return fmt.Errorf("read the tables to seal: %w", mapError(err))
+	}
+	pending := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			_ = rows.Close()
+			return fmt.Errorf("read the tables to seal: %w", mapError(err))
+		}
+		pending[name] = true
+	}
+	_ = rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read the tables to seal: %w", mapError(err))
+	}
+	var tables []fieldcrypt.Table
+	for _, t := range fieldcrypt.Tables {
+		if all || pending[t.Name] {
+			tables = append(tables, t)
+		}
+	}
+	if len(tables) == 0 {
+		return nil
+	}
+	n, err := s.rotate(ctx, tables, 0, nil)
+	if err != nil {
+		return err
+	}
+	if len(pending) > 0 {
+		err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+			_, err := tx.exec(`DELETE FROM seal_pending`)
+			return mapError(err)
+		}})
+		if err != nil {
+			return fmt.Errorf("forget the tables sealed: %w", err)
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	// The write-ahead log's frames still hold the pages as they were
+	// before, values in clear: it is emptied into the file, whose pages
+	// the rotation overwrote.
+	return s.writer.submit(ctx, &command{exclusive: func(ctx context.Context, conn *sql.Conn) error {
+		_, err := conn.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+		return mapError(err)
+	}})
+}
+
 // StaleSealed counts the rows that hold a value not sealed with the
 // newest key, or an index not computed: what RotateKeys has left to do.
 func (s *Store) StaleSealed(ctx context.Context) (int, error) {
 	current := s.keys.CurrentID()
 	total := 0
-	for _, t := range sealedTables {
+	for _, t := range fieldcrypt.Tables {
 		var n int
-		if err := s.r(ctx).row(`SELECT count(*) FROM ` + t.table + ` WHERE ` + t.stale(current)).Scan(&n); err != nil {
-			return 0, fmt.Errorf("count rows to rotate in %s: %w", t.table, mapError(err))
+		if err := s.r(ctx).row(`SELECT count(*) FROM ` + t.Name + ` WHERE ` + t.Stale(current)).Scan(&n); err != nil {
+			return 0, fmt.Errorf("count rows to rotate in %s: %w", t.Name, mapError(err))
 		}
 		total += n
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"rdv"
+	"rdv/fieldcrypt"
 )
 
 // messageColumns are a message's columns in the order scanMessage reads.
@@ -15,11 +16,12 @@ const messageColumns = `m.id, m.kind, m.channel, m.destination, m.language, coal
 	coalesce(m.incident_id, 0), m.secret, m.due_at, m.status, m.attempts, m.last_error, m.subject, m.body, m.created_at, m.sent_at, m.reminder_at,
 	coalesce(m.proposal_id, '')`
 
-func scanMessage(sc scanner) (rdv.Message, error) {
+// scanMessage reads a message, its sealed columns opened with k.
+func scanMessage(k *fieldcrypt.Keys, sc scanner) (rdv.Message, error) {
 	var m rdv.Message
 	var due, created, sent, remind int64
-	if err := sc.Scan(&m.ID, &m.Kind, &m.Channel, &m.To, &m.Language, &m.AppointmentID, &m.Revision, &m.IncidentID, &m.Secret,
-		&due, &m.Status, &m.Attempts, &m.LastError, &m.Subject, &m.Body, &created, &sent, &remind, &m.ProposalID); err != nil {
+	if err := sc.Scan(&m.ID, &m.Kind, &m.Channel, opened(k, &m.To), &m.Language, &m.AppointmentID, &m.Revision, &m.IncidentID, opened(k, &m.Secret),
+		&due, &m.Status, &m.Attempts, opened(k, &m.LastError), opened(k, &m.Subject), opened(k, &m.Body), &created, &sent, &remind, &m.ProposalID); err != nil {
 		return rdv.Message{}, err
 	}
 	m.DueAt, m.CreatedAt = fromMillis(due), fromMillis(created)
@@ -35,13 +37,17 @@ func scanMessage(sc scanner) (rdv.Message, error) {
 // insertMessages writes messages into the outbox, in the transaction of
 // the change they tell. A booking's few messages go in one statement:
 // statements, not rows, are what the booking path spends its time on.
+// The destination and the secret are sealed, and the destination's index
+// computed, as they are written: the text comes when the message leaves.
 func insertMessages(tx *wtx, ms []rdv.Message) error {
+	k := tx.keys
 	for len(ms) > 0 {
 		n := min(len(ms), messagesPerInsert)
-		args := make([]any, 0, n*12)
+		args := make([]any, 0, n*13)
 		for _, m := range ms[:n] {
-			args = append(args, string(m.Kind), string(m.Channel), m.To, m.Language, nullID(m.AppointmentID), m.Revision,
-				nullID(m.IncidentID), m.Secret, millis(m.DueAt), millis(m.CreatedAt), optionalMillis(m.ReminderAt), nullString(m.ProposalID))
+			args = append(args, string(m.Kind), string(m.Channel), k.Seal(m.To), k.Index(fieldcrypt.DestinationKind(string(m.Channel)), m.To),
+				m.Language, nullID(m.AppointmentID), m.Revision, nullID(m.IncidentID), k.Seal(m.Secret), millis(m.DueAt), millis(m.CreatedAt),
+				optionalMillis(m.ReminderAt), nullString(m.ProposalID))
 		}
 		if _, err := tx.exec(insertMessagesQuery(n), args...); err != nil {
 			return fmt.Errorf("write %d %s messages: %w", n, ms[0].Kind, mapError(err))
@@ -58,19 +64,20 @@ const messagesPerInsert = 64
 // insertMessagesQuery is the insert of n messages.
 func insertMessagesQuery(n int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, incident_id, secret, due_at, created_at, reminder_at, proposal_id) VALUES `)
+	b.WriteString(`INSERT INTO messages (kind, channel, destination, destination_index, language, appointment_id, revision, incident_id, secret,
+		due_at, created_at, reminder_at, proposal_id) VALUES `)
 	for i := range n {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 	}
 	return b.String()
 }
 
 // getMessage reads one message, its Secret included.
 func getMessage(q querier, id int64) (rdv.Message, error) {
-	m, err := scanMessage(q.row(`SELECT `+messageColumns+` FROM messages m WHERE m.id = ?`, id))
+	m, err := scanMessage(q.crypt(), q.row(`SELECT `+messageColumns+` FROM messages m WHERE m.id = ?`, id))
 	if isNoRows(err) {
 		return rdv.Message{}, rdv.Errorf(rdv.ENOTFOUND, "message %d", id)
 	}
@@ -90,7 +97,7 @@ func readMessages(q querier, query string, args ...any) ([]rdv.Message, error) {
 	defer rows.Close()
 	var out []rdv.Message
 	for rows.Next() {
-		m, err := scanMessage(rows)
+		m, err := scanMessage(q.crypt(), rows)
 		if err != nil {
 			return nil, mapError(err)
 		}
@@ -187,7 +194,7 @@ func (s *Store) BeginSend(ctx context.Context, id int64, now time.Time) (rdv.Mes
 			// A crash cut the last attempt off after the message may have
 			// left: never again by itself, and its secret is given up.
 			if _, err = tx.exec(`UPDATE messages SET status = 'uncertain', secret = '', last_error = ?, reminder_at = 0 WHERE id = ?`,
-				uncertainError, id); err != nil {
+				tx.keys.Seal(uncertainError), id); err != nil {
 				return mapError(err)
 			}
 			return writeFollowUp(tx, m, rdv.MessageUncertain, now)
@@ -202,7 +209,9 @@ func (s *Store) BeginSend(ctx context.Context, id int64, now time.Time) (rdv.Mes
 
 // FinishSend records how an attempt ended (see rdv.MessageStore). Only an
 // attempt under way (sending) ends: a message marked uncertain meanwhile
-// keeps that mark, ECONFLICT. A bounce marks the destination refused.
+// keeps that mark, ECONFLICT. A bounce marks the destination refused. The
+// text sent and the server's answer are sealed: they name the patient,
+// the appointment, the address.
 func (s *Store) FinishSend(ctx context.Context, id int64, o rdv.SendOutcome) error {
 	if err := o.Validate(); err != nil {
 		return fmt.Errorf("finish sending message %d: %w", id, err)
@@ -210,6 +219,7 @@ func (s *Store) FinishSend(ctx context.Context, id int64, o rdv.SendOutcome) err
 	// A message kept is recorded as one sent: its text, and when.
 	sent := o.Status == rdv.MessageSent || o.Status == rdv.MessageKept
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+		k := tx.keys
 		m, err := getMessage(tx, id)
 		if err != nil {
 			return err
@@ -224,12 +234,12 @@ func (s *Store) FinishSend(ctx context.Context, id int64, o rdv.SendOutcome) err
 				secret = CASE WHEN ?1 = 'queued' THEN secret ELSE '' END,
 				reminder_at = CASE WHEN ?1 = 'queued' THEN reminder_at ELSE 0 END
 			WHERE id = ?7`,
-			string(o.Status), o.Error, sent, o.Subject, o.Body, millis(o.Now), id)
+			string(o.Status), k.Seal(o.Error), sent, k.Seal(o.Subject), k.Seal(o.Body), millis(o.Now), id)
 		if err != nil {
 			return mapError(err)
 		}
 		if o.Status == rdv.MessageBounced {
-			return refuseDestination(tx, id, o)
+			return refuseDestination(tx, m, o)
 		}
 		return writeFollowUp(tx, m, o.Status, o.Now)
 	}})

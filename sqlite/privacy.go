@@ -30,11 +30,12 @@ func (s *Store) AccountRequests(ctx context.Context, accountID int64) ([]rdv.App
 }
 
 // accountMessagesWhere selects the messages of an account (?1) whose
-// verified email and phone are ?2 and ?3 ("" for none): about its
-// appointments, about its requests' proposals, or sent to its contacts.
+// verified email and phone have the blind indexes ?2 and ?3 ("" for
+// none): about its appointments, about its requests' proposals, or sent
+// to its contacts.
 const accountMessagesWhere = `(m.appointment_id IN (SELECT id FROM appointments WHERE account_id = ?1)
 	OR m.proposal_id IN (SELECT p.id FROM proposals p JOIN requests q ON q.id = p.request_id WHERE q.account_id = ?1)
-	OR (m.destination <> '' AND m.destination IN (?2, ?3)))`
+	OR (m.destination_index <> '' AND m.destination_index IN (?2, ?3)))`
 
 // AccountMessages lists the messages written to an account's holder,
 // newest first, without their Secret.
@@ -43,8 +44,9 @@ func (s *Store) AccountMessages(ctx context.Context, accountID int64) ([]rdv.Mes
 	if err != nil {
 		return nil, err
 	}
+	email, phone := contactIndexes(s.keys, a.Email, a.Phone)
 	out, err := readMessages(s.r(ctx), `SELECT `+messageColumns+` FROM messages m WHERE `+accountMessagesWhere+` ORDER BY m.id DESC`,
-		accountID, a.Email, a.Phone)
+		accountID, email, phone)
 	if err != nil {
 		return nil, fmt.Errorf("messages of account %d: %w", accountID, err)
 	}
@@ -222,16 +224,17 @@ func eraseAccount(tx *wtx, accountID int64, email, phone string) (int, error) {
 	if err := tx.row(`SELECT count(*) FROM appointments WHERE account_id = ?`, accountID).Scan(&kept); err != nil {
 		return 0, mapError(err)
 	}
+	emailIndex, phoneIndex := contactIndexes(tx.keys, email, phone)
 	steps := []struct {
 		what string
 		q    string
 		args []any
 	}{
-		{"messages", `UPDATE messages AS m SET destination = '', secret = '', subject = '', body = '', last_error = '',
+		{"messages", `UPDATE messages AS m SET destination = '', destination_index = '', secret = '', subject = '', body = '', last_error = '',
 			status = CASE WHEN m.status IN ('queued', 'sending') THEN 'skipped' ELSE m.status END
-			WHERE ` + accountMessagesWhere, []any{accountID, email, phone}},
-		{"refused destinations", `DELETE FROM refused_destinations WHERE destination <> '' AND destination IN (?, ?)`, []any{email, phone}},
-		{"sign-in codes", `DELETE FROM signin_codes WHERE destination <> '' AND destination IN (?, ?)`, []any{email, phone}},
+			WHERE ` + accountMessagesWhere, []any{accountID, emailIndex, phoneIndex}},
+		{"refused destinations", `DELETE FROM refused_destinations WHERE destination_index <> '' AND destination_index IN (?, ?)`, []any{emailIndex, phoneIndex}},
+		{"sign-in codes", `DELETE FROM signin_codes WHERE destination_index <> '' AND destination_index IN (?, ?)`, []any{emailIndex, phoneIndex}},
 		{"appointments", `UPDATE appointments SET first_name = '', last_name = '', birth_date = '', phone = '', email = '',
 			guardian_id = NULL, guardian_first_name = '', guardian_last_name = '', guardian_birth_date = '', guardian_phone = '',
 			guardian_email = '', guardian_relationship = '', cancel_token_hash = '', account_id = NULL,

@@ -12,9 +12,10 @@ import (
 
 // IssueSignInCode records a code for r.To and writes the message that
 // carries it, in one transaction. The caps count the codes of the last
-// hour; the single writer makes the counts exact under concurrency.
-// Errors name no destination: an address is patient data, kept out of
-// logs.
+// hour; the single writer makes the counts exact under concurrency. A
+// code keeps its destination's blind index only: it is found by it and
+// never read back. Errors name no destination: an address is patient
+// data, kept out of logs.
 func (s *Store) IssueSignInCode(ctx context.Context, r rdv.SignInCodeRequest) error {
 	if err := r.Validate(); err != nil {
 		return fmt.Errorf("issue sign-in code: %w", err)
@@ -28,10 +29,11 @@ func (s *Store) IssueSignInCode(ctx context.Context, r rdv.SignInCodeRequest) er
 
 func issueSignInCode(tx *wtx, r rdv.SignInCodeRequest) error {
 	now, hourAgo := millis(r.Now), millis(r.Now.Add(-time.Hour))
+	index := destinationIndex(tx.keys, r.Channel, r.To)
 	var toDest, fromAddr int
-	err := tx.row(`SELECT (SELECT count(*) FROM signin_codes WHERE destination = ? AND created_at > ?),
+	err := tx.row(`SELECT (SELECT count(*) FROM signin_codes WHERE destination_index = ? AND created_at > ?),
 			(SELECT count(*) FROM signin_codes WHERE address_key = ? AND address_key <> '' AND created_at > ?)`,
-		r.To, hourAgo, r.AddressKey, hourAgo).Scan(&toDest, &fromAddr)
+		index, hourAgo, r.AddressKey, hourAgo).Scan(&toDest, &fromAddr)
 	if err != nil {
 		return fmt.Errorf("count codes: %w", mapError(err))
 	}
@@ -54,14 +56,15 @@ func issueSignInCode(tx *wtx, r rdv.SignInCodeRequest) error {
 	// before, so that two live codes never double a guesser's tries. The
 	// destination's codes older than the hour count for nothing any more
 	// and are forgotten.
-	if _, err := tx.exec(`UPDATE signin_codes SET used = 1 WHERE channel = ? AND destination = ? AND used = 0`, r.Channel, r.To); err != nil {
+	if _, err := tx.exec(`UPDATE signin_codes SET used = 1 WHERE channel = ? AND destination_index = ? AND used = 0`, r.Channel, index); err != nil {
 		return fmt.Errorf("retire older codes: %w", mapError(err))
 	}
-	if _, err := tx.exec(`DELETE FROM signin_codes WHERE destination = ? AND created_at <= ?`, r.To, hourAgo); err != nil {
+	if _, err := tx.exec(`DELETE FROM signin_codes WHERE destination_index = ? AND created_at <= ?`, index, hourAgo); err != nil {
 		return fmt.Errorf("forget old codes: %w", mapError(err))
 	}
-	if _, err := tx.exec(`INSERT INTO signin_codes (channel, destination, code_hash, address_key, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		r.Channel, r.To, r.CodeHash, r.AddressKey, now, millis(r.Now.Add(rdv.SignInCodeTTL))); err != nil {
+	if _, err := tx.exec(`INSERT INTO signin_codes (channel, destination_index, destination, code_hash, address_key, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		r.Channel, index, tx.keys.Keep(r.To), r.CodeHash, r.AddressKey, now, millis(r.Now.Add(rdv.SignInCodeTTL))); err != nil {
 		return fmt.Errorf("insert code: %w", mapError(err))
 	}
 	return insertMessages(tx, []rdv.Message{codeMessage(r)})
@@ -114,8 +117,8 @@ func verifySignInCode(tx *wtx, r rdv.VerifyCodeRequest) (rdv.PatientAccount, rdv
 	var hash string
 	var tries int
 	err := tx.row(`SELECT id, code_hash, tries FROM signin_codes
-		WHERE destination = ? AND channel = ? AND used = 0 AND expires_at > ?
-		ORDER BY created_at DESC, id DESC LIMIT 1`, r.To, r.Channel, millis(r.Now)).Scan(&id, &hash, &tries)
+		WHERE destination_index = ? AND channel = ? AND used = 0 AND expires_at > ?
+		ORDER BY created_at DESC, id DESC LIMIT 1`, destinationIndex(tx.keys, r.Channel, r.To), r.Channel, millis(r.Now)).Scan(&id, &hash, &tries)
 	if isNoRows(err) {
 		return rdv.PatientAccount{}, changed, "no live code", nil
 	}

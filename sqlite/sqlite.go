@@ -149,12 +149,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		_ = s.Close()
 		return nil, err
 	}
-	if first && opts.Keys != nil {
-		// The first start with keys seals the rows kept in clear before.
-		if _, err := s.RotateKeys(ctx, 0, nil); err != nil {
-			_ = s.Close()
-			return nil, fmt.Errorf("open %s: seal the patient data kept in clear: %w", path, err)
-		}
+	// The first start with keys seals the rows kept in clear before; a
+	// later one, those a migration left in clear.
+	if err := s.sealPending(ctx, first); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("open %s: seal the patient data kept in clear: %w", path, err)
 	}
 	return s, nil
 }

@@ -30,6 +30,7 @@ func runSealedPatients(t *testing.T, open func(t *testing.T) rdv.Store) {
 		fn   func(t *testing.T, f *patientsFixture)
 	}{
 		{"NothingInClear", testPatientDataSealed},
+		{"MessagesNothingInClear", testMessagesSealed},
 		{"SamePatientByBlindIndex", testSamePatientByBlindIndex},
 		{"RotateWhileBooking", testRotateWhileBooking},
 		{"WrongOrMissingKeysRefused", testWrongKeysRefused},
@@ -41,14 +42,13 @@ func runSealedPatients(t *testing.T, open func(t *testing.T) rdv.Store) {
 	}
 }
 
-// sealedTables are the tables that keep patient data.
-var sealedTables = []string{"patients", "appointments", "patient_accounts", "account_people", "requests"}
-
 // wantNothingInClear fails when a column of a table that keeps patient
-// data holds one of the secrets as the database stores it.
+// data (fieldcrypt.Tables) holds one of the secrets as the database
+// stores it.
 func wantNothingInClear(t *testing.T, raw TableReader, secrets map[string]string) {
 	t.Helper()
-	for _, table := range sealedTables {
+	for _, sealed := range fieldcrypt.Tables {
+		table := sealed.Name
 		for i, row := range raw.TableRows(t, table) {
 			for j, col := range row {
 				for what, s := range secrets {

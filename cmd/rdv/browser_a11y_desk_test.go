@@ -16,6 +16,7 @@ import (
 // asked, and of a free time, and the phone agents'
 // queue of requests with one request.
 func TestBrowserDeskPagesAccessible(t *testing.T) {
+	t.Parallel()
 	script := axeScript(t)
 	path := smallNetworkDB(t, func(s *sqlite.Store) error {
 		r := storetest.SampleRequest("D-DESK-AXE0-0001", time.Now().Add(-time.Hour))

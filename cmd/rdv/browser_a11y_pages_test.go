@@ -82,6 +82,7 @@ func submitOK(t *testing.T, ctx context.Context, sel string, want int64) {
 // confirms the move, the request form (empty, with its messages) and its
 // answer.
 func TestBrowserMorePatientPagesAccessible(t *testing.T) {
+	t.Parallel()
 	script := axeScript(t)
 	for _, l := range a11yLangs {
 		t.Run(l.lang, func(t *testing.T) {
@@ -131,6 +132,7 @@ func TestBrowserMorePatientPagesAccessible(t *testing.T) {
 // the second step of a sign-in, and the security pages where a
 // receptionist adds an authenticator app and sees the sessions.
 func TestBrowserStaffPagesAccessible(t *testing.T) {
+	t.Parallel()
 	script := axeScript(t)
 	for _, l := range a11yLangs {
 		t.Run(l.lang, func(t *testing.T) {

@@ -86,6 +86,7 @@ func audit(t *testing.T, ctx context.Context, script, name string) {
 // its messages), the appointment page, a cancelled one, a clinic's more
 // times and an error page.
 func TestBrowserPatientPagesAccessible(t *testing.T) {
+	t.Parallel()
 	script := axeScript(t)
 	for _, lang := range []string{"fr", "en"} {
 		t.Run(lang, func(t *testing.T) {
@@ -125,6 +126,7 @@ func TestBrowserPatientPagesAccessible(t *testing.T) {
 // Neither reloads itself (axe-core's meta-refresh rule); both update in
 // place, and their pause button stops the updates.
 func TestBrowserLivePagesAccessible(t *testing.T) {
+	t.Parallel()
 	script := axeScript(t)
 	for _, lang := range []string{"fr", "en"} {
 		t.Run(lang, func(t *testing.T) {
@@ -160,6 +162,7 @@ func TestBrowserLivePagesAccessible(t *testing.T) {
 // TestBrowserWaitingRoomAccessible audits the waiting page in both
 // languages, with its landmarks and live region.
 func TestBrowserWaitingRoomAccessible(t *testing.T) {
+	t.Parallel()
 	script := axeScript(t)
 	path := smallNetworkDB(t, func(s *sqlite.Store) error {
 		return s.SetModes(context.Background(), rdv.Modes{WaitingRoom: true})

@@ -34,6 +34,7 @@ func ticked(t *testing.T, ctx context.Context, name string) bool {
 // under « Mes rendez-vous », add a child under « Ma famille », and book
 // for the child with the form filled in.
 func TestBrowserPatientAccount(t *testing.T) {
+	t.Parallel()
 	mail := smtptest.Start(t)
 	_, base := startServer(t, "--smtp", mail.URL(), "--mail-from", "Clinique rdv <rdv@example.org>")
 	ctx := newBrowser(t, withoutJavaScript(), withTimeout(3*time.Minute))
@@ -132,6 +133,7 @@ func TestBrowserPatientAccount(t *testing.T) {
 // and a person's page, « Mon compte », and the booking form of a
 // signed-in patient, filled in for a child.
 func TestBrowserAccountPagesAccessible(t *testing.T) {
+	t.Parallel()
 	script := axeScript(t)
 	for _, l := range a11yLangs {
 		t.Run(l.lang, func(t *testing.T) {

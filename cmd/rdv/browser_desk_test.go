@@ -76,6 +76,7 @@ func bookByAPI(t *testing.T, base string, slotID int64, first, last, birth, hn s
 // patient's appointment of tomorrow from its page; the agenda shows both.
 // Visits are recorded from their day on, so the no-show is today's.
 func TestBrowserReceptionistNoShow(t *testing.T) {
+	t.Parallel()
 	_, base := startServer(t)
 	mustCreateStaff(t, "accueil@plateau.example", rdv.Receptionist, 1)
 	// The network's slots start today. Practitioner 1 of clinic 1 has 11
@@ -177,6 +178,7 @@ func TestBrowserReceptionistNoShow(t *testing.T) {
 // a caller, and reads the link the caller will use to cancel; the booking
 // is recorded as made by an agent, by phone.
 func TestBrowserAgentBooksByPhone(t *testing.T) {
+	t.Parallel()
 	_, base := startServer(t)
 	mustCreateStaff(t, "agent@reseau.example", rdv.PhoneAgent, 0)
 	tomorrow := rdv.DateOf(time.Now()).AddDays(1).String()

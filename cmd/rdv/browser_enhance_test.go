@@ -46,6 +46,7 @@ func placeBrowserAt(t *testing.T, ctx context.Context, lat, lon float64) {
 // booked appointment's time from its page. With RDV_AXE_PATH set, every
 // page the script changes is audited.
 func TestBrowserEnhancements(t *testing.T) {
+	t.Parallel()
 	_, base := startServer(t)
 	ctx := newBrowser(t)
 	script := ""

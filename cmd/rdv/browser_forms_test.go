@@ -29,6 +29,7 @@ func attr(t *testing.T, ctx context.Context, sel, name string) string {
 // a birth date, the child is booked. Each step is audited with axe-core
 // when RDV_AXE_PATH is set, and photographed.
 func TestBrowserBookingErrorsAndGuardian(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"fr", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			_, base := startServer(t)

@@ -53,6 +53,7 @@ func fieldValue(t *testing.T, ctx context.Context, name string) string {
 // the same search (place, dates, times of day), so the parent is never
 // told they have too many times on hold (the cap is 3).
 func TestBrowserChooseAnotherTime(t *testing.T) {
+	t.Parallel()
 	_, base := startServer(t)
 	ctx := newBrowser(t, withWindow(390, 844), withoutJavaScript())
 	search := holdFlowSearch(base)
@@ -88,6 +89,7 @@ func TestBrowserChooseAnotherTime(t *testing.T) {
 // Back: Chromium neither asks to send the form again nor says the page is
 // not found; the page leads to the appointment.
 func TestBrowserBackAfterBooking(t *testing.T) {
+	t.Parallel()
 	axe := axeScriptOrEmpty(t)
 	_, base := startServer(t)
 	ctx := newBrowser(t, withWindow(390, 844))
@@ -138,6 +140,7 @@ func TestBrowserBackAfterBooking(t *testing.T) {
 // offers the next free time at the same clinic, and holding it opens the
 // form filled in.
 func TestBrowserExpiredHoldKeepsTyped(t *testing.T) {
+	t.Parallel()
 	axe := axeScriptOrEmpty(t)
 	_, base := startServer(t, "--hold-ttl", "10s")
 	ctx := newBrowser(t, withWindow(390, 844))

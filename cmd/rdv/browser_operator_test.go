@@ -15,6 +15,7 @@ import (
 // banner, and a patient's home page shows it in French and in English;
 // once cleared it is gone.
 func TestBrowserOperatorBanner(t *testing.T) {
+	t.Parallel()
 	_, url := startServer(t)
 	mustCreateOperator(t, url)
 

@@ -23,6 +23,7 @@ import (
 // site is reached at http://localhost (browsers take passkeys for a
 // domain name only, never an IP address), which --public-url names.
 func TestBrowserPasskey(t *testing.T) {
+	t.Parallel()
 	port := freePort(t)
 	base := "http://localhost:" + port
 	startServer(t, "--addr", "127.0.0.1:"+port, "--public-url", base)

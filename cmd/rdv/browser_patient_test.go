@@ -75,6 +75,7 @@ func confirmBooking(t *testing.T, ctx context.Context, lang, patient string) str
 // appointment page, in French with JavaScript off (the flow works with
 // plain forms) and in English with it on.
 func TestBrowserPatientBooking(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		lang string
 		opts []browserOption
@@ -97,6 +98,7 @@ func TestBrowserPatientBooking(t *testing.T) {
 // TestBrowserPatientBookingForChild books for a child: the parent gives
 // their own details and contact, the appointment page names both.
 func TestBrowserPatientBookingForChild(t *testing.T) {
+	t.Parallel()
 	_, base := startServer(t)
 	ctx := newBrowser(t)
 	searchAndChoose(t, ctx, base, "fr")
@@ -126,6 +128,7 @@ var cancelTexts = map[string]struct{ title, yes, no, notice string }{
 // annuler » cancels and shows the appointment cancelled. Screenshots of
 // each step are saved under testoutput/.
 func TestBrowserPatientCancel(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		lang string
 		opts []browserOption

@@ -66,6 +66,7 @@ func (d *documentLoads) postCount() int {
 // the history came from a GET, so Chromium never asks to send a form
 // again; Back leads to the appointment.
 func TestBrowserBackAfterCorrectedForm(t *testing.T) {
+	t.Parallel()
 	// No axe-core audit here: it needs scripts; the same pages are
 	// audited with scripts on in TestBrowserBookingErrorsAndGuardian and
 	// TestBrowserBackAfterBooking.

@@ -90,6 +90,7 @@ func waitMail(t *testing.T, mail *smtptest.Server, to, subject string) smtptest.
 // the operators' ledger, which balances and was told to the provider) and
 // the receipt is on the request's page and in a second email.
 func TestBrowserRequestMatched(t *testing.T) {
+	t.Parallel()
 	db, slot := matchNetworkDB(t)
 	mail := smtptest.Start(t)
 	_, base := startMain(t, "--db", db, "--smtp", mail.URL())

@@ -14,6 +14,7 @@ import (
 // is a page of its own reached by a GET: no step sends the request again
 // or shows the browser's resubmit page, and the reference stays readable.
 func TestBrowserRequestSentReloadAndBack(t *testing.T) {
+	t.Parallel()
 	// No axe-core audit here: it needs scripts; the confirmation is
 	// audited with scripts on in TestBrowserMorePatientPagesAccessible.
 	_, base := startServer(t)

@@ -16,6 +16,7 @@ import (
 // workspace, whose header says who is signed in, links back to that
 // workspace and signs out; the header fits the phone's width.
 func TestBrowserStaffLandOnTheirHome(t *testing.T) {
+	t.Parallel()
 	_, base := startServer(t)
 	script := ""
 	if os.Getenv(axeEnv) != "" {

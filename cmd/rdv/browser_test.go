@@ -332,6 +332,7 @@ func repoRoot(t *testing.T) string {
 // TestBrowserHomePage checks that the browser helpers work: the home page
 // loads in French, a screenshot is saved.
 func TestBrowserHomePage(t *testing.T) {
+	t.Parallel()
 	_, base := startServer(t)
 	ctx := newBrowser(t)
 	if status := visit(t, ctx, base+"/"); status != 200 {

@@ -13,7 +13,6 @@ import (
 
 	"rdv"
 	"rdv/auth"
-	"rdv/sqlite"
 )
 
 // Staff of the end-to-end tests sign in as staff do: a password, then,
@@ -69,7 +68,7 @@ func factorOf(t testing.TB, email string) *staffFactor {
 // by a code of the step before the present one (so that the present
 // step's code signs in), and the email's recovery codes. Confirming
 // rotates a session: the one made here is held by no browser.
-func enrolTOTP(t testing.TB, s *sqlite.Store, a rdv.Account) {
+func enrolTOTP(t testing.TB, s rdv.StaffFactorStore, a rdv.Account) {
 	t.Helper()
 	ctx := context.Background()
 	f := factorOf(t, a.Email)

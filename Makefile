@@ -9,6 +9,16 @@ run:
 build:
 	$(GO) build -o bin/rdv ./cmd/rdv
 
+# A production-shaped platform on this machine, all on loopback: PostgreSQL,
+# the demo network, three rdv serve instances and HAProxy in front of them
+# (deploy/README.md). It prints the address; make cluster-stop stops it all.
+.PHONY: cluster cluster-stop
+cluster:
+	deploy/cluster/start.sh
+
+cluster-stop:
+	deploy/cluster/stop.sh
+
 test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 14m ./...

@@ -53,9 +53,9 @@ var b64 = base64.RawStdEncoding
 
 // Keys is a loaded key set: the data keys by ID and the blind index's
 // key. A nil *Keys seals nothing: values are kept as given and indexes
-// are the normalised values themselves. Only tests and tools that never
-// hold patient data open a store that way; rdv serve refuses to start
-// without keys.
+// are the normalised values themselves. Tests open stores that way; rdv
+// serve without keys warns that patient data is kept in clear, and refuses
+// to start on a database that holds sealed values (Verify).
 type Keys struct {
 	newest  int
 	aead    map[int]cipher.AEAD

@@ -124,6 +124,8 @@ func init() {
 		"error.503.text":      {"Le service est très sollicité en ce moment. Réessayez dans quelques minutes.", "The service is very busy right now. Please try again in a few minutes."},
 		"error.hold_missing":  {"Cette réservation n'existe pas ou a déjà été confirmée.", "This hold does not exist or has already been confirmed."},
 		"error.appt_notfound": {"Rendez-vous introuvable. Vérifiez que l'adresse est complète, telle que reçue à la confirmation.", "Appointment not found. Check that the address is complete, as given at confirmation."},
+		"error.form_key_reused": {"Ce formulaire a déjà été envoyé avec d'autres valeurs. Revenez à la page précédente, rechargez-la et recommencez.",
+			"This form was already sent with other values. Go back, reload the page and start again."},
 	})
 }
 

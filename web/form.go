@@ -96,6 +96,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.renderError(w, r, http.StatusServiceUnavailable)
 	case rdv.EBADREQUEST, rdv.EINVALID, rdv.ETOOLARGE:
 		s.renderError(w, r, http.StatusBadRequest)
+	case rdv.EIDEMPOTENCY:
+		// The form's key came back with other values: not the page the
+		// form was sent from (a post made by hand, or replayed with its
+		// fields changed). The person's request, not a fault of ours.
+		s.renderMessage(w, r, http.StatusUnprocessableEntity, "error.form_key_reused")
 	default:
 		s.log.ErrorContext(r.Context(), "page failed", "route", r.Pattern, "err", err)
 		s.renderError(w, r, http.StatusInternalServerError)

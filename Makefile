@@ -57,3 +57,12 @@ bench:
 
 bench-postgres:
 	scripts/pgbench-compare.sh 10
+
+# sqlmap over every parameter of every route of a demo network of one week,
+# signed in as every kind of caller (docs/security.md, « sqlmap »). Not part
+# of make test: it needs sqlmap (Debian's package) and 7 to 15 minutes with
+# the machine's load. SQLMAP_LEVEL, SQLMAP_RISK and SQLMAP_JOBS change
+# sqlmap's depth and how many runs go at once.
+.PHONY: sqlmap
+sqlmap:
+	scripts/sqlmap.sh

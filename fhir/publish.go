@@ -46,8 +46,9 @@ import (
 
 // publisher keeps the current snapshot of the files.
 type publisher struct {
-	s    *Server
-	snap atomic.Pointer[snapshot]
+	s         *Server
+	snap      atomic.Pointer[snapshot]
+	unchanged atomic.Int64 // polls Server.Unchanged answered 304
 
 	mu    sync.Mutex              // one build at a time
 	slots map[int64]*builtSlots   // per clinic, the last build, for reuse
@@ -302,8 +303,7 @@ func (s *Server) manifest(w http.ResponseWriter, r *http.Request) {
 		body, etag = s.pub.manifestOf(snap, since)
 	}
 	h := w.Header()
-	h.Set("ETag", etag)
-	h.Set("Cache-Control", s.publishCacheControl())
+	s.manifestHeaders(h, etag)
 	if etagMatch(r, etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
@@ -325,10 +325,7 @@ func (s *Server) publishedFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h := w.Header()
-	h.Set("ETag", f.etag)
-	h.Set("Last-Modified", f.modified.Format(http.TimeFormat))
-	h.Set("Cache-Control", s.publishCacheControl())
-	h.Set("Vary", "Accept-Encoding")
+	s.fileHeaders(h, f)
 	if etagMatch(r, f.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
@@ -349,6 +346,71 @@ func (s *Server) publishedFile(w http.ResponseWriter, r *http.Request) {
 	// #nosec G110 -- rdv's own file, compressed by newFile, not outside input
 	_, _ = io.Copy(w, zr) // the client went away
 }
+
+// manifestHeaders are the headers of the manifest, 304s included.
+func (s *Server) manifestHeaders(h http.Header, etag string) {
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", s.publishCacheControl())
+}
+
+// fileHeaders are the headers of a published file, 304s included.
+func (s *Server) fileHeaders(h http.Header, f *publishFile) {
+	h.Set("ETag", f.etag)
+	h.Set("Last-Modified", f.modified.Format(http.TimeFormat))
+	h.Set("Cache-Control", s.publishCacheControl())
+	h.Set("Vary", "Accept-Encoding")
+}
+
+// publishPath is where the manifest is served, and the files below it.
+const publishPath = "/fhir/$bulk-publish"
+
+// Unchanged answers an aggregator's poll whose copy is current (a GET of
+// the manifest without _since, or of a file, with If-None-Match naming
+// its ETag) with a 304 before next runs: polls are most of the files'
+// traffic, and the site's middleware (the waiting room, admission, the
+// language, the request log, compression) would cost several times the
+// map read and the headers that answer them. They are counted
+// (UnchangedAnswered), not logged. Every other request, and a poll while
+// the first build is not done, goes to next, which answers it as the
+// routes do.
+func (s *Server) Unchanged(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.unchanged(w, r) {
+			s.pub.unchanged.Add(1)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// unchanged answers r with a 304 if it is a poll whose copy is current,
+// and reports whether it did.
+func (s *Server) unchanged(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead || r.URL.RawQuery != "" || r.Header.Get("If-None-Match") == "" {
+		return false
+	}
+	rest, ok := strings.CutPrefix(r.URL.Path, publishPath)
+	if !ok {
+		return false
+	}
+	snap := s.pub.snap.Load()
+	if snap == nil {
+		return false
+	}
+	switch name, file := strings.CutPrefix(rest, "/"); {
+	case rest == "" && etagMatch(r, snap.etag):
+		s.manifestHeaders(w.Header(), snap.etag)
+	case file && snap.files[name] != nil && etagMatch(r, snap.files[name].etag):
+		s.fileHeaders(w.Header(), snap.files[name])
+	default:
+		return false
+	}
+	w.WriteHeader(http.StatusNotModified)
+	return true
+}
+
+// UnchangedAnswered is how many polls Unchanged has answered 304.
+func (s *Server) UnchangedAnswered() int64 { return s.pub.unchanged.Load() }
 
 // etagMatch reports whether If-None-Match names etag (or is "*").
 func etagMatch(r *http.Request, etag string) bool {

@@ -153,3 +153,75 @@ func BenchmarkBulkPublishNotModified(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "polls/s")
 }
+
+// Unchanged answers the polls whose copy is current exactly as the
+// routes would, headers included, without next; every other request
+// reaches next.
+func TestUnchangedAnswersPollsBeforeTheSite(t *testing.T) {
+	f := newTestFHIR(t)
+	var reached atomic.Int64
+	front := f.srv.Unchanged(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached.Add(1)
+		f.srv.ServeHTTP(w, r)
+	}))
+	poll := func(method, target, etag string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(method, target, nil)
+		if etag != "" {
+			r.Header.Set("If-None-Match", etag)
+		}
+		w := httptest.NewRecorder()
+		front.ServeHTTP(w, r)
+		return w
+	}
+	if w := poll("GET", "/fhir/$bulk-publish", `"x"`); w.Code != 503 || reached.Load() != 1 {
+		t.Fatalf("before the first build: %d, reached %d", w.Code, reached.Load())
+	}
+	snap := f.srv.pub.build(f.engine.Now())
+	file := snap.files["Slot-1.ndjson"]
+	tests := []struct {
+		name, method, target, etag string
+		early                      bool // answered by Unchanged
+	}{
+		{"manifest, current", "GET", "/fhir/$bulk-publish", snap.etag, true},
+		{"manifest, current among others", "GET", "/fhir/$bulk-publish", `"old", ` + snap.etag, true},
+		{"manifest, HEAD", "HEAD", "/fhir/$bulk-publish", snap.etag, true},
+		{"file, current", "GET", "/fhir/$bulk-publish/Slot-1.ndjson", file.etag, true},
+		{"file, weak", "GET", "/fhir/$bulk-publish/Slot-1.ndjson", "W/" + file.etag, true},
+		{"manifest, stale", "GET", "/fhir/$bulk-publish", `"old"`, false},
+		{"manifest, no If-None-Match", "GET", "/fhir/$bulk-publish", "", false},
+		{"manifest with _since", "GET", "/fhir/$bulk-publish?_since=" + snap.at.Format(time.RFC3339Nano), snap.etag, false},
+		{"file, another's tag", "GET", "/fhir/$bulk-publish/Slot-2.ndjson", file.etag, false},
+		{"unknown file", "GET", "/fhir/$bulk-publish/Slot-99.ndjson", file.etag, false},
+		{"a path that only starts alike", "GET", "/fhir/$bulk-publisher", snap.etag, false},
+		{"POST", "POST", "/fhir/$bulk-publish", snap.etag, false},
+		{"another resource", "GET", "/fhir/metadata", snap.etag, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before, answered := reached.Load(), f.srv.UnchangedAnswered()
+			got := poll(tt.method, tt.target, tt.etag)
+			if early := reached.Load() == before; early != tt.early {
+				t.Fatalf("answered before the site: %v, want %v (status %d)", early, tt.early, got.Code)
+			}
+			if !tt.early {
+				return
+			}
+			if n := f.srv.UnchangedAnswered() - answered; n != 1 {
+				t.Errorf("counted %d", n)
+			}
+			// The route's own answer to the same request.
+			r := httptest.NewRequest(tt.method, tt.target, nil)
+			r.Header.Set("If-None-Match", tt.etag)
+			want := httptest.NewRecorder()
+			f.srv.ServeHTTP(want, r)
+			if got.Code != http.StatusNotModified || want.Code != got.Code || got.Body.Len() != 0 {
+				t.Errorf("status %d (route %d), %d bytes", got.Code, want.Code, got.Body.Len())
+			}
+			for k := range want.Header() {
+				if got.Header().Get(k) != want.Header().Get(k) {
+					t.Errorf("%s: %q, the route says %q", k, got.Header().Get(k), want.Header().Get(k))
+				}
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,10 +17,11 @@ import (
 // server: it reads the CapabilityStatement, finds a slot with $find,
 // holds it with $hold, books it with $book, and the appointment is in
 // the store, booked through the API channel; the SMART manifest lists
-// the files.
+// the files, and a poll of it with its ETag is answered 304 in front of
+// the site and counted.
 func TestFHIRRecordSystem(t *testing.T) {
 	db := smallNetworkDB(t, nil)
-	_, base := startMain(t, "--db", db)
+	m, base := startMain(t, "--db", db)
 	cs := call(t, "GET", base+"/fhir/metadata", nil, 200)
 	if cs["resourceType"] != "CapabilityStatement" || cs["fhirVersion"] != "4.0.1" || !strings.Contains(mustJSON(t, cs), `"name":"book"`) {
 		t.Fatalf("metadata: %v", cs)
@@ -59,6 +61,20 @@ func TestFHIRRecordSystem(t *testing.T) {
 	manifest := call(t, "GET", base+"/fhir/$bulk-publish", nil, 200)
 	if out, _ := manifest["output"].([]any); len(out) < 4 {
 		t.Errorf("manifest: %v", manifest)
+	}
+	res, err := http.Get(base + "/fhir/$bulk-publish")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	poll, _ := http.NewRequest("GET", base+"/fhir/$bulk-publish", nil)
+	poll.Header.Set("If-None-Match", res.Header.Get("ETag"))
+	if res, err = http.DefaultClient.Do(poll); err != nil || res.StatusCode != http.StatusNotModified {
+		t.Fatalf("a poll with the manifest's ETag: %v %v", res, err)
+	}
+	res.Body.Close()
+	if page := scrapeMetrics(t, m); !strings.Contains(page, "\nrdv_fhir_publish_not_modified_total 1\n") {
+		t.Errorf("the poll is not counted:\n%s", page)
 	}
 
 	// The record system's booking is the store's: another connection to

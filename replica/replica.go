@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/benbjohnson/litestream"
@@ -48,12 +49,25 @@ const (
 	mergeEveryMinute  = time.Minute
 	mergeEveryHour    = time.Hour
 	shutdownSyncLimit = 30 * time.Second
+	// copyLimit bounds a copy that writes wait for (Copied): past it they
+	// fail rather than hang on a replica that stopped answering.
+	copyLimit = 10 * time.Second
+	// copyGap is the least time between two copies that writes wait
+	// for: what a write may wait more, for a copy to carry more writes.
+	copyGap = 50 * time.Millisecond
 )
 
 // Replicator copies one database to its replica until Close.
 type Replicator struct {
 	store *litestream.Store
 	dir   string
+
+	// The writes waiting in Copied for the next copy, and whether a copy
+	// for them is under way.
+	mu       sync.Mutex
+	waiting  []chan error
+	copying  bool
+	lastCopy time.Time // when the last copy for waiting writes began
 }
 
 // Start begins copying the database at path to the directory dir, which
@@ -112,6 +126,63 @@ func (r *Replicator) Sync(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// Copied waits until the replica holds every transaction committed
+// before the call. A server that acknowledges a write only after it (rdv
+// serve --replica-wait) has a recovery point of its last acknowledged
+// write, where the copy every second alone loses the writes of the last
+// second: a restore to the moment before an attack then brings back
+// every booking acknowledged before it, since each was in a copy
+// stamped before its acknowledgement (copies are stamped after the
+// frames they hold are read), and the attack's first statement, which
+// came later, is in none of those copies.
+//
+// Writes that arrive while a copy is under way wait for the next one,
+// which then serves them all: under load a copy carries many writes, and
+// a write waits at most two copies' time. A failed copy fails every
+// write that waited for it.
+func (r *Replicator) Copied(ctx context.Context) error {
+	done := make(chan error, 1)
+	r.mu.Lock()
+	r.waiting = append(r.waiting, done)
+	if !r.copying {
+		r.copying = true
+		go r.copyForWaiting()
+	}
+	r.mu.Unlock()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// copyForWaiting copies for the writes waiting, round after round, until
+// none is left.
+func (r *Replicator) copyForWaiting() {
+	for {
+		// Let the writes of a burst gather: a copy costs milliseconds of
+		// CPU (files opened, written, synced) whatever it carries.
+		time.Sleep(time.Until(r.lastCopy.Add(copyGap)))
+		r.lastCopy = time.Now()
+		r.mu.Lock()
+		batch := r.waiting
+		r.waiting = nil
+		if len(batch) == 0 {
+			r.copying = false
+			r.mu.Unlock()
+			return
+		}
+		r.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), copyLimit)
+		err := r.Sync(ctx)
+		cancel()
+		for _, done := range batch {
+			done <- err
+		}
+	}
 }
 
 // ErrNoCopy: the replica holds no copy of the database at or before the

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -103,5 +104,65 @@ func TestRestoreToMoment(t *testing.T) {
 	err = replica.Restore(ctx, vault, filepath.Join(dir, "early.db"), before.Add(-time.Hour))
 	if !errors.Is(err, replica.ErrNoCopy) {
 		t.Errorf("restore before the first copy: %v, want ErrNoCopy", err)
+	}
+}
+
+// TestCopiedBeforeAcknowledging: writers that wait for Copied after their
+// insert, many at once, are all in a restore to the moment after the last
+// of them returned, though an attack follows at once, before the next
+// copy of the second's rhythm; the attack is not.
+func TestCopiedBeforeAcknowledging(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rdv.db")
+	vault := filepath.Join(t.TempDir(), "replica")
+	db := openDB(t, path)
+	db.SetMaxOpenConns(8)
+	if _, err := db.Exec(`CREATE TABLE bookings (id INTEGER PRIMARY KEY, token TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	r, err := replica.Start(ctx, path, vault, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 16, 20
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for range writers {
+		wg.Go(func() {
+			for range each {
+				if _, err := db.Exec(`INSERT INTO bookings (token) VALUES (hex(randomblob(16)))`); err != nil {
+					errs <- err
+					return
+				}
+				if err := r.Copied(ctx); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Millisecond) // the copies are stamped to the millisecond
+	moment := time.Now()
+	if _, err := db.Exec(`DELETE FROM bookings`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	at := filepath.Join(dir, "at.db")
+	if err := replica.Restore(ctx, vault, at, moment); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, at); n != writers*each {
+		t.Errorf("restored to the moment after the last acknowledgement: %d rows, want %d", n, writers*each)
 	}
 }

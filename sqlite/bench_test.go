@@ -3,6 +3,8 @@ package sqlite_test
 import (
 	"flag"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -13,6 +15,7 @@ import (
 
 	"rdv"
 	"rdv/auth"
+	"rdv/replica"
 	"rdv/sqlite"
 	"rdv/storetest"
 )
@@ -143,12 +146,31 @@ func median(xs []float64) float64 {
 type durableRun struct{ wall, cpu time.Duration }
 
 // bookDurably loads a network of n free slots (and a few spare) into s and
-// has 64 clients book them, each a hold then its confirmation.
+// has bookingClients clients book them, each a hold then its
+// confirmation.
 func bookDurably(b *testing.B, s *sqlite.Store, n int, withEmail, notified bool) durableRun {
-	const clients = 64
-	now := time.Date(2031, 3, 3, 12, 0, 0, 0, time.UTC)
+	loadForBooking(b, s, n, bookingClients)
+	return bookLoaded(b, s, n, bookingClients, withEmail, notified)
+}
+
+// bookingClients is how many clients book at once in bookDurably.
+const bookingClients = 64
+
+// bookingNow is the clock of the bookings of bookLoaded.
+var bookingNow = time.Date(2031, 3, 3, 12, 0, 0, 0, time.UTC)
+
+// loadForBooking loads the network that bookLoaded's clients book n
+// slots of.
+func loadForBooking(b *testing.B, s *sqlite.Store, n, clients int) {
 	b.StopTimer()
-	storetest.MustLoad(b, s, syntheticNetwork(now.Add(24*time.Hour), n+clients, 0))
+	storetest.MustLoad(b, s, syntheticNetwork(bookingNow.Add(24*time.Hour), n+clients, 0))
+}
+
+// bookLoaded has clients clients book the first n slots that
+// loadForBooking loaded, each a hold then its confirmation.
+func bookLoaded(b *testing.B, s *sqlite.Store, n, clients int, withEmail, notified bool) durableRun {
+	now := bookingNow
+	b.StopTimer()
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	b.StartTimer()
@@ -246,4 +268,101 @@ func BenchmarkScanBookable(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "slots/s")
 	b.ReportMetric(float64(rows)/(cpuTime()-cpuBegan).Seconds(), "slots/cpu-s")
+}
+
+// BenchmarkReplicaWait measures what rdv serve --replica costs durable
+// bookings, and what --replica-wait adds to it: each round books
+// -replica.bookings slots three ways, in rotating order, each on a fresh
+// database: with no replica; copied every second (Litestream, as
+// replica.Start runs it); and copied before each write is acknowledged
+// (Store.AfterCommit with replica.Replicator.Copied), by 512 clients, so
+// that a write's wait for the copy does not bound the rate. It reports the
+// medians of the rounds' ratios, in bookings per second and per
+// CPU-second, and the replica's files made per second of waiting
+// bookings. Run with -benchtime 1x.
+//
+//	go test -run '^$' -bench ReplicaWait -benchtime 1x -v ./sqlite
+func BenchmarkReplicaWait(b *testing.B) {
+	const none, copied, waited = 0, 1, 2
+	names := []string{"none", "copied every second", "waited for"}
+	var runs [3][]durableRun
+	var files []float64
+	for range b.N {
+		for round := range *replicaRounds {
+			for k := range 3 {
+				mode := (round + k) % 3
+				b.StopTimer()
+				dir := b.TempDir()
+				s, err := sqlite.Open(b.Context(), filepath.Join(dir, "rdv.db"), sqlite.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				loadForBooking(b, s, *replicaBookings, replicaClients)
+				vault := filepath.Join(b.TempDir(), "replica")
+				var r *replica.Replicator
+				if mode != none {
+					if r, err = replica.Start(b.Context(), filepath.Join(dir, "rdv.db"), vault, slog.New(slog.DiscardHandler)); err != nil {
+						b.Fatal(err)
+					}
+					if mode == waited {
+						s.AfterCommit(r.Copied)
+					}
+				}
+				run := bookLoaded(b, s, *replicaBookings, replicaClients, false, false)
+				runs[mode] = append(runs[mode], run)
+				if mode == waited {
+					files = append(files, float64(countFiles(b, vault))/run.wall.Seconds())
+				}
+				b.Logf("round %d, %s: %.0f bookings/s, %.0f per CPU-second", round, names[mode],
+					float64(*replicaBookings)/run.wall.Seconds(), float64(*replicaBookings)/run.cpu.Seconds())
+				if err := s.Close(); err != nil {
+					b.Fatal(err)
+				}
+				if r != nil {
+					if err := r.Close(b.Context()); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		}
+	}
+	ratio := func(num, den int, cpu bool) float64 {
+		var rs []float64
+		for i := range runs[num] {
+			a, d := runs[num][i].wall, runs[den][i].wall
+			if cpu {
+				a, d = runs[num][i].cpu, runs[den][i].cpu
+			}
+			rs = append(rs, d.Seconds()/a.Seconds())
+		}
+		return median(rs)
+	}
+	b.ReportMetric(ratio(copied, none, false), "copied/none-wall")
+	b.ReportMetric(ratio(copied, none, true), "copied/none-cpu")
+	b.ReportMetric(ratio(waited, copied, false), "waited/copied-wall")
+	b.ReportMetric(ratio(waited, copied, true), "waited/copied-cpu")
+	b.ReportMetric(median(files), "files/s-waited")
+}
+
+// replicaClients book at once in BenchmarkReplicaWait.
+const replicaClients = 512
+
+var (
+	replicaRounds   = flag.Int("replica.rounds", 4, "rounds of BenchmarkReplicaWait")
+	replicaBookings = flag.Int("replica.bookings", 10000, "bookings of each kind in a round of BenchmarkReplicaWait")
+)
+
+// countFiles counts the files under dir.
+func countFiles(b *testing.B, dir string) int {
+	n := 0
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
 }

@@ -22,7 +22,7 @@ func (s *Store) PlaceHold(ctx context.Context, r rdv.HoldRequest) (rdv.Hold, rdv
 			ch = rdv.SlotChanges{Replayed: true}
 		}
 		return err
-	}})
+	}, transient: true})
 	if err != nil {
 		return rdv.Hold{}, rdv.SlotChanges{}, fmt.Errorf("hold slot %d: %w", r.SlotID, err)
 	}

@@ -269,6 +269,22 @@ func (s *Store) Close() error {
 	return s.err
 }
 
+// AfterCommit makes every write that commits wait for wait before its
+// caller hears of it; nil stops that. rdv serve --replica-wait sets it to
+// the replica's copy (replica.Replicator.Copied), so that a write is
+// acknowledged only once the replica holds it. A write whose wait fails
+// is committed but answered EUNAVAILABLE: retried with its idempotency
+// key, it is answered as it was made. Reads, failed writes and holds
+// wait for nothing: a hold lives minutes, and a restore that loses one
+// loses no booking (its confirmation, which waits, carries it).
+func (s *Store) AfterCommit(wait func(context.Context) error) {
+	if wait == nil {
+		s.writer.afterCommit.Store(nil)
+		return
+	}
+	s.writer.afterCommit.Store(&wait)
+}
+
 // Stats counts the writer's work since Open: how well group commit
 // batches (Writes/Commits writes share each fsync).
 type Stats struct {

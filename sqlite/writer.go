@@ -23,6 +23,9 @@ type command struct {
 	run       func(tx *wtx) error
 	exclusive func(ctx context.Context, conn *sql.Conn) error
 	done      chan error
+	// transient marks a write whose loss in a restore loses no booking
+	// (a hold, which lives minutes): it does not wait for afterCommit.
+	transient bool
 }
 
 // writer owns the write connection. Commands arrive on an unbuffered
@@ -52,6 +55,10 @@ type writer struct {
 	busy     atomic.Int64 // nanoseconds spent running batches
 
 	lastBatch int // size of the previous batch, a hint of concurrency
+
+	// afterCommit, when set, is what a write waits for once committed
+	// and before its caller hears of it (Store.AfterCommit).
+	afterCommit atomic.Pointer[func(context.Context) error]
 
 	// webhooks is set while some clinic has a live webhook endpoint: only
 	// then do the booking writes queue their events (queueEvent), so that
@@ -94,7 +101,14 @@ func (w *writer) submit(ctx context.Context, c *command) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	return <-c.done
+	err := <-c.done
+	if wait := w.afterCommit.Load(); err == nil && wait != nil && !c.transient {
+		// Outside the writer: the next batch commits meanwhile.
+		if err = (*wait)(ctx); err != nil {
+			err = rdv.Errorf(rdv.EUNAVAILABLE, "written, but not yet copied to the replica: %v", err)
+		}
+	}
+	return err
 }
 
 func (w *writer) loop() {

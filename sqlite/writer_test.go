@@ -239,3 +239,51 @@ func TestReopen(t *testing.T) {
 		t.Fatalf("reopened store Empty() = %v, %v; want false", empty, err)
 	}
 }
+
+// TestAfterCommit: a write that commits waits for AfterCommit's wait
+// before its caller hears of it; a hold and a failed write do not wait;
+// a write whose wait fails is committed, answered EUNAVAILABLE, and
+// answered as it was made when retried with its idempotency key.
+func TestAfterCommit(t *testing.T) {
+	s, _ := openLoaded(t)
+	now := storetest.Start.At(8*60, rdv.Toronto)
+	var waits int
+	var broken error
+	s.AfterCommit(func(context.Context) error { waits++; return broken })
+	confirm := func(hold, key string) (rdv.Appointment, error) {
+		a, _, err := s.ConfirmHold(t.Context(), rdv.ConfirmRequest{HoldID: hold, Patient: storetest.TestPatient(1), BookedBy: rdv.BySelf,
+			Channel: rdv.API, CancelTokenHash: auth.HashToken("x" + hold), Now: now, Idem: &rdv.IdemKey{Scope: "POST /api/v1/appointments", Key: key, BodyHash: auth.HashToken(hold)}})
+		return a, err
+	}
+	for i, slot := range []int64{1, 3} {
+		id := string(rune('a' + i))
+		if _, _, err := s.PlaceHold(t.Context(), rdv.HoldRequest{HoldID: id, SlotID: slot, ClientKey: "c", MaxLiveHolds: 3, TTL: time.Minute, Now: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if waits != 0 {
+		t.Fatalf("holds waited %d times", waits)
+	}
+	if _, err := confirm("a", "k1"); err != nil || waits != 1 {
+		t.Fatalf("a booking: %v, waited %d times, want once", err, waits)
+	}
+	if _, err := confirm("nope", "k2"); rdv.ErrorCode(err) != rdv.ENOTFOUND || waits != 1 {
+		t.Errorf("a failed booking: %v, waited %d times, want none more", err, waits)
+	}
+	broken = errors.New("replica unreachable")
+	if _, err := confirm("b", "k3"); rdv.ErrorCode(err) != rdv.EUNAVAILABLE {
+		t.Fatalf("a booking whose wait failed: %v, want EUNAVAILABLE", err)
+	}
+	if sl, err := s.Slot(t.Context(), 3); err != nil || sl.State != rdv.SlotBooked {
+		t.Errorf("slot 3 after the failed wait: %+v, %v; want booked, the write committed", sl, err)
+	}
+	broken = nil
+	if a, err := confirm("b", "k3"); err != nil || a.Slot.ID != 3 {
+		t.Errorf("the same booking retried with its key: %+v, %v; want the booking made", a, err)
+	}
+	s.AfterCommit(nil)
+	before := waits
+	if _, _, err := s.PlaceHold(t.Context(), rdv.HoldRequest{HoldID: "z", SlotID: 4, ClientKey: "z", TTL: time.Minute, Now: now}); err != nil || waits != before {
+		t.Errorf("after AfterCommit(nil): %v, waited %d more", err, waits-before)
+	}
+}

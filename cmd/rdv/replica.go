@@ -18,10 +18,18 @@ import (
 // replicaStopLimit bounds the last copy of the log when the server stops.
 const replicaStopLimit = 30 * time.Second
 
-// registerReplica adds rdv serve's --replica flag.
-func registerReplica(fs *flag.FlagSet, env *flagenv.Reader, dir *string) {
+// registerReplica adds rdv serve's --replica and --replica-wait flags.
+func registerReplica(fs *flag.FlagSet, env *flagenv.Reader, dir *string, wait *bool) {
 	fs.StringVar(dir, "replica", env.String("RDV_REPLICA", ""),
 		"SQLite: directory the database is copied to continuously, every second, for a restore to a moment (rdv restore --replica DIR --at TIME); outside the database's directory, on storage the server's user cannot delete from (env RDV_REPLICA)")
+	fs.BoolVar(wait, "replica-wait", env.Bool("RDV_REPLICA_WAIT", true),
+		"with --replica: acknowledge a write only once the replica holds it, so that a restore to the moment before an attack brings back every write acknowledged before it; false acknowledges at commit, and a restore may lose the last second's (env RDV_REPLICA_WAIT)")
+}
+
+// afterCommitter is a store whose writes can wait after their commit
+// (sqlite.Store.AfterCommit).
+type afterCommitter interface {
+	AfterCommit(wait func(context.Context) error)
 }
 
 // checkReplicaDir refuses --replica on PostgreSQL, whose WAL pgBackRest
@@ -52,7 +60,7 @@ func checkReplicaDir(dir, db string) error {
 // which closes the store first: Litestream's file handle, closed while
 // the store's connections are open, would take their locks with it.
 // Without --replica, stop does nothing more than the deferred Close.
-func (m *Main) startReplica(ctx context.Context, dir, db string, store rdv.Store) (stop func(), err error) {
+func (m *Main) startReplica(ctx context.Context, dir string, wait bool, db string, store rdv.Store) (stop func(), err error) {
 	if dir == "" {
 		return func() {}, nil
 	}
@@ -60,7 +68,15 @@ func (m *Main) startReplica(ctx context.Context, dir, db string, store rdv.Store
 	if err != nil {
 		return nil, err
 	}
-	m.Log.Info("database copied continuously", "replica", dir)
+	if wait {
+		s, ok := store.(afterCommitter)
+		if !ok {
+			_ = r.Close(ctx)
+			return nil, fmt.Errorf("--replica-wait: the store %T cannot wait for the replica", store)
+		}
+		s.AfterCommit(r.Copied)
+	}
+	m.Log.Info("database copied continuously", "replica", dir, "writes_wait_for_the_copy", wait)
 	return func() {
 		if err := store.Close(); err != nil {
 			m.Log.Error("close the store before the replica's last copy", "err", err)

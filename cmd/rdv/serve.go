@@ -86,6 +86,7 @@ type serveFlags struct {
 	MetricsAddr   string
 	Spool         string
 	Replica       string // SQLite: directory of the continuous copy
+	ReplicaWait   bool   // acknowledge a write once the replica holds it
 	Waitroom      waitroomFlags
 	Notify        notifyFlags
 	Fees          feeFlags
@@ -111,7 +112,7 @@ func (m *Main) parseServe(args []string) (*serveFlags, error) {
 	fs.DurationVar(&f.ProposalTTL, "proposal-ttl", env.Duration("RDV_PROPOSAL_TTL", rdv.DefaultProposalTTL), "how long a slot proposed to an appointment request stays held while its person answers (env RDV_PROPOSAL_TTL)")
 	fs.IntVar(&f.MaxLiveHolds, "max-live-holds", env.Int("RDV_MAX_LIVE_HOLDS", 3), "live holds one browser (or account) may have at once (env RDV_MAX_LIVE_HOLDS)")
 	fs.IntVar(&f.AddressHolds, "max-live-holds-per-address", env.Int("RDV_MAX_LIVE_HOLDS_PER_ADDRESS", 50), "live holds all browsers behind one address may have at once, for a NAT or a proxy; clients that keep no cookies have only this; none with --client-limits=off (env RDV_MAX_LIVE_HOLDS_PER_ADDRESS)")
-	registerReplica(fs, env, &f.Replica)
+	registerReplica(fs, env, &f.Replica, &f.ReplicaWait)
 	fs.StringVar(&f.Spool, "spool", env.String("RDV_SPOOL", ""), "appointment requests' durable spool file (default: the database file + .requests.spool, or rdv-requests.spool for PostgreSQL) (env RDV_SPOOL)")
 	fs.BoolVar(&f.HTTPSProxy, "https-proxy", env.Bool("RDV_HTTPS_PROXY", false), "a proxy in front serves the platform over HTTPS: mark cookies Secure and send HSTS (env RDV_HTTPS_PROXY=true|false)")
 	fs.StringVar(&f.PublicURL, "public-url", env.String("RDV_PUBLIC_URL", ""), "the site's address as people reach it, such as https://rdv.example.org: links shown whole (the appointment link staff read to a caller) start with it, never with the request's Host header (default: the listen address) (env RDV_PUBLIC_URL)")
@@ -179,7 +180,7 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 		return err
 	}
 	// After the demo's load, which turns fsync off and truncates the log.
-	stopReplica, err := m.startReplica(ctx, f.Replica, f.DB, store)
+	stopReplica, err := m.startReplica(ctx, f.Replica, f.ReplicaWait, f.DB, store)
 	if err != nil {
 		return err
 	}

@@ -104,9 +104,11 @@ func Check(ctx context.Context, entries []Entry, db Database, span Span) (Report
 	}
 	c := &checker{st: st, db: db, report: Report{Entries: len(entries), Acked: map[Op]int{}}}
 	ws := group(entries)
-	cancelled := map[int64]bool{} // appointments whose cancellation was acknowledged
+	// Appointments a cancellation may have ended: acknowledged (checked
+	// on its own), or unanswered, which may have been done.
+	cancelled := map[int64]bool{}
 	for _, w := range ws {
-		if w.op == OpCancel && w.acked() {
+		if w.op == OpCancel && !w.refused() {
 			cancelled[w.first.Request.Appointment] = true
 		}
 	}
@@ -280,7 +282,7 @@ func (c *checker) booking(ctx context.Context, w *write, cancelled map[int64]boo
 	var id int64
 	_, _ = fmt.Sscan(ack, &id)
 	if cancelled[id] {
-		return nil // its cancellation is checked on its own
+		return nil // cancelled, or maybe: an acknowledged cancellation is checked on its own
 	}
 	a, ok := c.st.activeByID[id]
 	switch {

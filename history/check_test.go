@@ -96,7 +96,7 @@ func TestCheck(t *testing.T) {
 					if !maps.Equal(counts, tt.want) && !(len(counts) == 0 && len(tt.want) == 0) {
 						t.Fatalf("anomalies %v, want %v\n%s", counts, tt.want, got)
 					}
-					wantAcked := map[history.Op]int{history.OpHold: 3, history.OpBook: 2, history.OpCancel: 1, history.OpRequest: 1}
+					wantAcked := map[history.Op]int{history.OpHold: 4, history.OpBook: 3, history.OpCancel: 1, history.OpRequest: 1}
 					if tt.name == "RequestNeverStored" {
 						wantAcked[history.OpRequest]++
 					}
@@ -202,9 +202,10 @@ func openPostgres(t *testing.T) *database {
 // fixture is a clean run on the small network, written as the fault
 // runs' clients write theirs, straight on the store: a hold and its
 // booking whose first answer was lost and whose retry replayed it; a
-// hold refused, the slot being taken; a booking cancelled; a booking
-// refused, its hold run out; a request acknowledged, and a proposal the
-// matcher made it.
+// hold refused, the slot being taken; a booking cancelled; another
+// cancelled whose cancellation's answer was lost; a booking refused, its
+// hold run out; a request acknowledged, and a proposal the matcher made
+// it.
 type fixture struct {
 	t       *testing.T
 	ctx     context.Context
@@ -233,7 +234,10 @@ func newFixture(t *testing.T, db *database) *fixture {
 	f.hold(2, "k-h2", 3) // taken
 	hold = f.hold(1, "k-h3", 4)
 	f.cancelled, f.cancelledSlot = f.confirm(1, "k-b3", 4, hold, 2, false), 4
-	f.cancel(1, "k-c3", f.cancelled)
+	f.cancel(1, "k-c3", f.cancelled, "token-k-b3", false)
+	// A cancellation done, whose answer was lost.
+	hold = f.hold(1, "k-h5", 8)
+	f.cancel(1, "k-c5", f.confirm(1, "k-b5", 8, hold, 4, false), "token-k-b5", true)
 	hold = f.hold(2, "k-h4", 5)
 	f.now = f.now.Add(10 * time.Minute) // the hold runs out
 	f.refusedSlot = 5
@@ -286,12 +290,17 @@ func (f *fixture) confirm(client int, key string, slot int64, hold string, patie
 	return a.ID
 }
 
-func (f *fixture) cancel(client int, key string, appt int64) {
+func (f *fixture) cancel(client int, key string, appt int64, token string, lostAnswer bool) {
 	f.t.Helper()
-	_, _, err := f.db.store.Cancel(f.ctx, rdv.CancelRequest{AppointmentID: appt, TokenHash: auth.HashToken("token-k-b3"), Now: f.now,
+	_, _, err := f.db.store.Cancel(f.ctx, rdv.CancelRequest{AppointmentID: appt, TokenHash: auth.HashToken(token), Now: f.now,
 		Idem: idem("POST /api/v1/appointments/{id}/cancel", key, appt)})
 	if err != nil {
 		f.t.Fatalf("cancel: %v", err)
+	}
+	if lostAnswer {
+		f.entries = append(f.entries, history.Entry{Client: client, Op: history.OpCancel, Key: key, Request: history.Request{Appointment: appt},
+			Outcome: history.Outcome{Error: "EOF"}})
+		return
 	}
 	f.log(client, history.OpCancel, key, 0, history.Request{Appointment: appt}, nil, history.IDs{Appointment: appt})
 }

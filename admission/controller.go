@@ -6,8 +6,10 @@
 package admission
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -84,6 +86,16 @@ func (c *Controller) Middleware(next http.Handler) http.Handler {
 			c.metrics.refusal.Observe(c.cfg.Now().Sub(start).Seconds())
 			return
 		}
+		if err := readAhead(r); err != nil {
+			// The body never came whole (the server's read timeout, or
+			// the client left): there is no work to admit.
+			c.count(class, TimedOut)
+			http.Error(w, http.StatusText(http.StatusBadRequest), http.StatusBadRequest)
+			return
+		}
+		// The class deadline runs from when the request has arrived
+		// whole: a slow upload is the client's time, not the server's.
+		start = c.cfg.Now()
 		if !c.cfg.Adaptive {
 			c.count(class, Admitted)
 			c.serve(w, r, class, start, next)
@@ -116,6 +128,37 @@ func (c *Controller) Middleware(next http.Handler) http.Handler {
 		}()
 		dropped = c.serve(w, r, class, start, next)
 	})
+}
+
+// maxReadAhead is how much of a body is read before its request is
+// admitted: more than any route accepts (the API's and the forms' 64
+// KiB), so that a body a route takes has arrived whole; a longer one is
+// refused by its route after the part read.
+const maxReadAhead = 64<<10 + 1
+
+// readAhead reads r's body (up to maxReadAhead) before the request takes
+// a place of the concurrency limit. A body that trickles in, from a slow
+// link or from someone who means harm, would otherwise hold its place
+// while the server waits for it: a hundred such requests took every
+// place of holds, and nobody else could book (the fault suite's slow
+// clients). Waiting costs a goroutine and the bytes read; the server's
+// read timeout bounds it.
+func readAhead(r *http.Request) error {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		return nil
+	}
+	head, err := io.ReadAll(io.LimitReader(r.Body, maxReadAhead))
+	if err != nil {
+		return err
+	}
+	r.Body = readBody{Reader: io.MultiReader(bytes.NewReader(head), r.Body), Closer: r.Body}
+	return nil
+}
+
+// readBody is a body whose head was read ahead: the head, then the rest.
+type readBody struct {
+	io.Reader
+	io.Closer
 }
 
 // serve runs admitted work under its class deadline, counted from the

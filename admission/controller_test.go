@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -401,5 +402,47 @@ func TestOperatorPathsNeedAVerifiedOperator(t *testing.T) {
 	}
 	if checked.Load() != 81 || verified.Load() != 1 {
 		t.Errorf("operator check ran %d times (%d verified), want 81 (1)", checked.Load(), verified.Load())
+	}
+}
+
+// TestSlowBodyTakesNoPlace: a request whose body trickles in takes no
+// place of the concurrency limit while it arrives. With one place, and
+// a booking's body half sent, another client is served meanwhile; the
+// booking is admitted, and its handler reads the body whole, once the
+// rest has come.
+func TestSlowBodyTakesNoPlace(t *testing.T) {
+	c := newController(t, func(cfg *Config) {
+		cfg.InitialLimit, cfg.MinLimit, cfg.MaxLimit = 1, 1, 1
+		cfg.MaxQueue = 0
+	})
+	h := c.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		_, _ = w.Write(b)
+	}))
+	body, send := io.Pipe()
+	slow := httptest.NewRequest("POST", "/api/v1/appointments", body)
+	answered := make(chan *httptest.ResponseRecorder)
+	go func() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, slow)
+		answered <- w
+	}()
+	// Once the first half is read, the request waits for the rest.
+	if _, err := send.Write([]byte(`{"hold_id":`)); err != nil {
+		t.Fatal(err)
+	}
+	if w := do(t, h, "GET", "/api/v1/slots", nil); w.Code != http.StatusOK {
+		t.Fatalf("a search while a body trickles in: %d, want 200", w.Code)
+	}
+	if _, err := send.Write([]byte(`"h1"}`)); err != nil {
+		t.Fatal(err)
+	}
+	send.Close()
+	if w := <-answered; w.Code != http.StatusOK || w.Body.String() != `{"hold_id":"h1"}` {
+		t.Fatalf("the slow booking: %d %q, want 200 and its whole body", w.Code, w.Body)
 	}
 }

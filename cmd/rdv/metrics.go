@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof" // #nosec G108 -- mounted on the private metrics listener only, never the site's
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,8 +30,9 @@ func checkMetricsAddr(addr string) (string, error) {
 	return addr, nil
 }
 
-// metricsServer serves /metrics on a listener of its own, apart from the
-// site: the public address answers 404 there.
+// metricsServer serves /metrics, and Go's profiles under /debug/pprof/,
+// on a listener of its own, apart from the site: the public address
+// answers 404 there.
 type metricsServer struct {
 	srv *http.Server
 	ln  net.Listener
@@ -48,6 +50,11 @@ func listenMetrics(addr string, reg *prometheus.Registry, log *slog.Logger) (*me
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	// Go's profiles, on the same private listener: where a loaded
+	// server's CPU goes (go tool pprof ADDR/debug/pprof/profile).
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	return &metricsServer{ln: ln, srv: &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 5 * time.Second,

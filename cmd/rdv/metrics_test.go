@@ -27,7 +27,8 @@ func scrapeMetrics(t *testing.T, m *Main) string {
 }
 
 // The metrics tell the load, the limits and the waiting room's state:
-// they are served on their own address, and the public one answers 404.
+// they are served on their own address, and the public one answers 404;
+// so are Go's profiles.
 func TestMetricsApartFromTheSite(t *testing.T) {
 	m, base := startServer(t)
 	res, err := http.Get(base + "/metrics")
@@ -51,7 +52,20 @@ func TestMetricsApartFromTheSite(t *testing.T) {
 	}
 	res.Body.Close()
 	if res.StatusCode != http.StatusNotFound {
-		t.Errorf("the metrics address serves / with status %d, want 404: it serves metrics only", res.StatusCode)
+		t.Errorf("the metrics address serves / with status %d, want 404: it serves metrics and profiles only", res.StatusCode)
+	}
+	// Go's profiles: on the private address, never on the site's.
+	for _, u := range []string{strings.TrimSuffix(m.MetricsURL(), "/metrics") + "/debug/pprof/", base + "/debug/pprof/"} {
+		res, err = http.Get(u + "goroutine?debug=1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		private := !strings.HasPrefix(u, base)
+		if served := res.StatusCode == http.StatusOK && strings.Contains(string(body), "goroutine profile"); served != private {
+			t.Errorf("%s: status %d, profile served %v, want %v", u, res.StatusCode, served, private)
+		}
 	}
 }
 

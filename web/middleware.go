@@ -42,8 +42,8 @@ func (w *recorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection's writer.
 func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// logRequests logs every request with its route pattern rather than its
-// path: paths and queries carry hold IDs and appointment tokens, which
+// logRequests logs every request but the probes that succeed, with its
+// route pattern rather than its path: paths and queries carry hold IDs and appointment tokens, which
 // logs must not keep.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -54,7 +54,13 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			if status == 0 {
 				status = http.StatusOK
 			}
-			s.log.LogAttrs(r.Context(), levelFor(status), "request",
+			if status < 400 && probes[r.Pattern] {
+				// The load balancer's health checks, every few seconds
+				// from each balancer: admission counts them (class
+				// exempt); a line each would bury the requests.
+				return
+			}
+			s.access.LogAttrs(r.Context(), levelFor(status), "request",
 				slog.String("method", r.Method),
 				slog.String("route", r.Pattern),
 				slog.Int("status", status),
@@ -66,6 +72,10 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		next.ServeHTTP(rec, r)
 	})
 }
+
+// probes are the health checks' routes, whose answers are not logged
+// unless they fail.
+var probes = map[string]bool{"GET /healthz": true, "GET /readyz": true}
 
 // recoverPanics turns a panic into the friendly 500 page: people never see
 // a stack trace, operators find it in the log.

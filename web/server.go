@@ -39,6 +39,9 @@ type Deps struct {
 	// notice shows while it fails (the API answers the probes).
 	Ready func(ctx context.Context) error
 	Log   *slog.Logger
+	// AccessLog takes the line each request leaves (nil: Log). rdv serve
+	// gives one that writes in the background, off the request path.
+	AccessLog *slog.Logger
 	// Secret is the server's secret, from which the keys of form tokens
 	// and operator passes derive: at least 32 bytes, the same on every
 	// instance behind one load balancer; nil: made at start, for this
@@ -101,6 +104,7 @@ type Server struct {
 	clinicDesk *booking.Desk
 	d          Deps
 	log        *slog.Logger
+	access     *slog.Logger // each request's line (Deps.AccessLog)
 	handler    http.Handler
 	pages      map[string]pageTemplate
 	assets     map[string]asset
@@ -170,6 +174,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.access = d.AccessLog; s.access == nil {
+		s.access = s.log
 	}
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err

@@ -257,7 +257,15 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	// A request to the whole network is filed only once its fee is
 	// authorised, before the spool (rdv/fees).
 	payFirst := feeTaker.Acceptor(requests, spool.NewReference, nil)
-	site, fh, err := m.site(store, index, engine, matcher, payFirst, admit, room, publicURL, secret, &f.Fees, f.FHIRPublishEvery)
+	// Each request's line is written in the background, off the request
+	// path; Close, deferred before the server starts, runs after it has
+	// stopped, and writes what is left.
+	access := newBackgroundHandler(m.Log.Handler())
+	defer access.Close()
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rdv_access_log_dropped_total",
+		Help: "Request log lines dropped because the log's writer had fallen too far behind."},
+		func() float64 { return float64(access.Dropped()) }))
+	site, fh, err := m.site(store, index, engine, matcher, payFirst, admit, room, publicURL, secret, &f.Fees, f.FHIRPublishEvery, slog.New(access))
 	if err != nil {
 		return err
 	}
@@ -412,7 +420,7 @@ func buildIndex(ctx context.Context, store rdv.Store, now time.Time) (*availabil
 // by side, and returns the FHIR API's server too: it keeps the SMART
 // files current (Run) and answers the polls of unchanged ones
 // (Unchanged).
-func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.Engine, matcher *match.Engine, requests rdv.RequestAcceptor, admit *admission.Controller, room *waitroom.Room, publicURL string, secret []byte, fee *feeFlags, publishEvery time.Duration) (http.Handler, *fhir.Server, error) {
+func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.Engine, matcher *match.Engine, requests rdv.RequestAcceptor, admit *admission.Controller, room *waitroom.Room, publicURL string, secret []byte, fee *feeFlags, publishEvery time.Duration, access *slog.Logger) (http.Handler, *fhir.Server, error) {
 	ready := func(ctx context.Context) error {
 		_, err := store.Empty(ctx)
 		return err
@@ -426,7 +434,7 @@ func (m *Main) site(store rdv.Store, index *availability.Index, engine *booking.
 	deps.Secret = secret
 	deps.WaitingRoomOpen = func() bool { return room.Open(time.Now()) }
 	apiHandler := api.New(deps)
-	wd := web.Deps{Engine: engine, Index: index, Store: store, Ready: ready, Log: m.Log, TrustForwardedFor: trust, Browser: deps.Browser}
+	wd := web.Deps{Engine: engine, Index: index, Store: store, Ready: ready, Log: m.Log, AccessLog: access, TrustForwardedFor: trust, Browser: deps.Browser}
 	wd.PublicURL, wd.Secret = publicURL, secret
 	wd.Requests, wd.Matcher = requests, matcher
 	// The request form shows the fee charged, and in development which

@@ -40,6 +40,27 @@ func count(t *testing.T, path string) int {
 	return n
 }
 
+// stop closes the database, then the replica, which makes its last copy.
+func stop(t *testing.T, db *sql.DB, r *replica.Replicator) {
+	t.Helper()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// restoredRows restores the replica in vault as it was at the moment at
+// into out, and counts its rows.
+func restoredRows(t *testing.T, vault, out string, at time.Time) int {
+	t.Helper()
+	if err := replica.Restore(context.Background(), vault, out, at); err != nil {
+		t.Fatal(err)
+	}
+	return count(t, out)
+}
+
 // TestRestoreToMoment: rows written while the replica copies come back as
 // they were at a moment between two of them: those before, none after;
 // the newest copy holds them all, and a moment before the first copy has
@@ -77,18 +98,10 @@ func TestRestoreToMoment(t *testing.T) {
 		t.Fatal(err)
 	}
 	write(7)
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
+	stop(t, db, r)
 
 	at := filepath.Join(dir, "at.db")
-	if err := replica.Restore(ctx, vault, at, moment); err != nil {
-		t.Fatal(err)
-	}
-	if n := count(t, at); n != 50 {
+	if n := restoredRows(t, vault, at, moment); n != 50 {
 		t.Errorf("restored at the moment before the attack: %d rows, want 50", n)
 	}
 	if st, err := os.Stat(at); err != nil || st.Mode().Perm() != 0o600 {
@@ -152,17 +165,8 @@ func TestCopiedBeforeAcknowledging(t *testing.T) {
 	if _, err := db.Exec(`DELETE FROM bookings`); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	at := filepath.Join(dir, "at.db")
-	if err := replica.Restore(ctx, vault, at, moment); err != nil {
-		t.Fatal(err)
-	}
-	if n := count(t, at); n != writers*each {
+	stop(t, db, r)
+	if n := restoredRows(t, vault, filepath.Join(dir, "at.db"), moment); n != writers*each {
 		t.Errorf("restored to the moment after the last acknowledgement: %d rows, want %d", n, writers*each)
 	}
 }

@@ -35,6 +35,18 @@ sim:
 drill:
 	$(GO) test -count=1 -timeout 30m -run '^TestRansomwareDrill' -v ./cmd/rdv -drill.demo
 
+# The fault suite's long run (faults/, docs/reliability.md): each fault
+# strikes until its clients have 10,000 bookings acknowledged and a minute
+# has passed, then one table: fault, operations, bookings acknowledged,
+# anomalies, time to recover. RDV_FAULTS_BOOKINGS and RDV_FAULTS_DURATION
+# change both. PostgreSQL's faults need RDV_TEST_POSTGRES_URL (and its
+# server programs for a private server and the cluster, with haproxy),
+# the full disk root. Without the race detector: it measures; go test
+# runs a short version of each fault.
+.PHONY: faults
+faults:
+	cd faults && $(GO) test -count=1 -timeout 3h -faults.long
+
 vet:
 	$(GO) vet ./...
 	gofmt -l . | (! grep .)

@@ -261,22 +261,43 @@ func (c *checker) sameAnswer(w *write, id func(IDs) string) string {
 	return seen[0]
 }
 
-// booking checks one booking: its acknowledged appointment is active
-// where it was booked, for whom it was booked (unless its cancellation
-// was acknowledged since), and its patient has one active appointment at
-// most.
+// booking checks one booking (one key): the patients it named (one
+// mark per body sent: a key sent again with another body names another)
+// have one active appointment between them at most; a patient whose
+// every attempt was refused has none; and the acknowledged appointment
+// is active where it was booked, for whom it was booked, unless a
+// cancellation of it may have been done.
 func (c *checker) booking(ctx context.Context, w *write, cancelled map[int64]bool) error {
 	ack := c.sameAnswer(w, func(ids IDs) string { return fmt.Sprint(ids.Appointment) })
-	mark := w.first.Request.Mark
-	found := c.st.activeByMark[mark]
-	if mark != "" && len(found) > 1 {
-		c.add(TwoEffects, "booking %s (patient %q): %d active appointments %v", w.id, mark, len(found), appointmentIDs(found))
+	var marks []string
+	refused := map[string]bool{} // every attempt with the mark was refused
+	acked := w.first
+	for _, e := range w.entries {
+		m := e.Request.Mark
+		if e.Outcome.Acked() && !acked.Outcome.Acked() {
+			acked = e
+		}
+		if m == "" {
+			continue
+		}
+		if !slices.Contains(marks, m) {
+			marks = append(marks, m)
+			refused[m] = true
+		}
+		refused[m] = refused[m] && e.Outcome.Refused()
+	}
+	var found []rdv.Appointment
+	for _, m := range marks {
+		as := c.st.activeByMark[m]
+		found = append(found, as...)
+		if refused[m] && len(as) > 0 {
+			c.add(RefusedDone, "booking %s (patient %q) was refused but appointment %d is booked for it", w.id, m, as[0].ID)
+		}
+	}
+	if len(found) > 1 {
+		c.add(TwoEffects, "booking %s (patients %q): %d active appointments %v", w.id, marks, len(found), appointmentIDs(found))
 	}
 	if ack == "" {
-		if w.refused() && mark != "" && len(found) > 0 {
-			c.add(RefusedDone, "booking %s (patient %q) was refused (%d) but appointment %d is booked for it",
-				w.id, mark, w.entries[len(w.entries)-1].Outcome.Status, found[0].ID)
-		}
 		return nil
 	}
 	var id int64
@@ -284,6 +305,7 @@ func (c *checker) booking(ctx context.Context, w *write, cancelled map[int64]boo
 	if cancelled[id] {
 		return nil // cancelled, or maybe: an acknowledged cancellation is checked on its own
 	}
+	mark, slot := acked.Request.Mark, acked.Slot
 	a, ok := c.st.activeByID[id]
 	switch {
 	case !ok:
@@ -295,10 +317,10 @@ func (c *checker) booking(ctx context.Context, w *write, cancelled map[int64]boo
 		case rdv.ErrorCode(err) != rdv.ENOTFOUND:
 			return fmt.Errorf("check: %w", err)
 		}
-		c.add(LostBooking, "appointment %d on slot %d, acknowledged to booking %s, is %s", id, w.first.Slot, w.id, status)
-	case a.Slot.ID != w.first.Slot || mark != "" && a.Patient.LastName != mark:
+		c.add(LostBooking, "appointment %d on slot %d, acknowledged to booking %s, is %s", id, slot, w.id, status)
+	case a.Slot.ID != slot || mark != "" && a.Patient.LastName != mark:
 		c.add(LostBooking, "appointment %d, acknowledged to booking %s on slot %d for %q, is on slot %d for %q",
-			id, w.id, w.first.Slot, mark, a.Slot.ID, a.Patient.LastName)
+			id, w.id, slot, mark, a.Slot.ID, a.Patient.LastName)
 	}
 	return nil
 }

@@ -51,6 +51,14 @@ func TestCheck(t *testing.T) {
 			e.IDs.Appointment = f.booked + 1000
 			f.entries = append(f.entries, e)
 		}, map[history.Kind]int{history.TwoEffects: 1}},
+		{"KeySentAgainWithAnotherBodyDone", func(f *fixture) {
+			// The key of the acknowledged booking, sent again for another
+			// patient and refused; yet that patient is booked too.
+			e := f.last(history.OpBook, "k-b1")
+			e.Request.Mark, e.Outcome, e.IDs = storetest.TestPatient(5).LastName, history.Outcome{Status: 422, Code: rdv.EIDEMPOTENCY}, history.IDs{}
+			f.entries = append(f.entries, e)
+			f.book(7, 5)
+		}, map[history.Kind]int{history.TwoEffects: 1, history.RefusedDone: 1}},
 		{"CancellationUndone", func(f *fixture) {
 			f.db.exec(f.t, fmt.Sprintf("UPDATE appointments SET status = 'booked' WHERE id = %d", f.cancelled))
 			f.db.exec(f.t, fmt.Sprintf("UPDATE slots SET state = 'booked' WHERE id = %d", f.cancelledSlot))

@@ -10,7 +10,10 @@ import (
 // (Tables) and rotate them with the same rules; each runs the statements
 // in its own dialect.
 type Table struct {
-	Name   string
+	Name string
+	// ID is the integer column that names a row, which a rotation walks
+	// in order: "id" when empty.
+	ID     string
 	Sealed []string
 	// Cleared are columns kept only to compute an index from: a value
 	// written without keys, or before the table was sealed, is indexed
@@ -39,7 +42,17 @@ func (ix BlindIndex) kindOf(channel string) string {
 // code's and of a refusal's.
 var destinationIndex = BlindIndex{Column: "destination_index", Of: "destination", ByChannel: true}
 
-// Tables is every column of patient data the stores seal.
+// IDColumn is the column that names t's rows.
+func (t Table) IDColumn() string {
+	if t.ID == "" {
+		return "id"
+	}
+	return t.ID
+}
+
+// Tables is every column of patient data the stores seal, and the staff's
+// authenticator secrets, from which anyone who reads them computes the
+// codes of the second factor.
 var Tables = []Table{
 	{
 		Name:    "patients",
@@ -89,6 +102,11 @@ var Tables = []Table{
 		Sealed:  []string{"error"},
 		Cleared: []string{"destination"},
 		Indexes: []BlindIndex{destinationIndex},
+	},
+	{
+		Name:   "staff_totp",
+		ID:     "account_id",
+		Sealed: []string{"secret"},
 	},
 }
 

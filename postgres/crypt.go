@@ -77,8 +77,9 @@ var nullable = map[string]map[string]bool{
 // left to the next pass. It returns the rows rewritten and the last ID
 // seen.
 func rotateBatch(ctx context.Context, tx pgx.Tx, k *fieldcrypt.Keys, t fieldcrypt.Table, from int64, limit int) (n int, last int64, err error) {
-	rows, err := tx.Query(ctx, `SELECT id, `+strings.Join(t.Read(), ", ")+` FROM `+t.Name+` WHERE id > $1 AND `+t.Stale(k.CurrentID())+
-		` ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`, from, limit)
+	idCol := t.IDColumn()
+	rows, err := tx.Query(ctx, `SELECT `+idCol+`, `+strings.Join(t.Read(), ", ")+` FROM `+t.Name+` WHERE `+idCol+` > $1 AND `+t.Stale(k.CurrentID())+
+		` ORDER BY `+idCol+` LIMIT $2 FOR UPDATE SKIP LOCKED`, from, limit)
 	if err != nil {
 		return 0, 0, fmt.Errorf("rotate %s: %w", t.Name, err)
 	}
@@ -101,7 +102,7 @@ func rotateBatch(ctx context.Context, tx pgx.Tx, k *fieldcrypt.Keys, t fieldcryp
 	for i := range set {
 		set[i] = fmt.Sprintf("%s = $%d", set[i], i+2)
 	}
-	q := `UPDATE ` + t.Name + ` SET ` + strings.Join(set, ", ") + ` WHERE id = $1`
+	q := `UPDATE ` + t.Name + ` SET ` + strings.Join(set, ", ") + ` WHERE ` + idCol + ` = $1`
 	for _, args := range updates {
 		if _, err := tx.Exec(ctx, q, args...); err != nil {
 			return 0, 0, fmt.Errorf("rotate %s row %v: %w", t.Name, args[0], err)

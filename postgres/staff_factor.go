@@ -54,7 +54,7 @@ func (s *Store) StartTOTP(ctx context.Context, accountID int64, secret string, n
 		tag, err := tx.Exec(ctx, `INSERT INTO staff_totp (account_id, secret, confirmed, last_step, created_at)
 			VALUES ($1, $2, false, 0, $3)
 			ON CONFLICT (account_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at
-			WHERE NOT staff_totp.confirmed`, accountID, secret, now)
+			WHERE NOT staff_totp.confirmed`, accountID, s.opts.Keys.Seal(secret), now)
 		if err != nil {
 			return err
 		}
@@ -70,7 +70,7 @@ func (s *Store) TOTP(ctx context.Context, accountID int64) (rdv.TOTP, error) {
 	t := rdv.TOTP{AccountID: accountID}
 	err := s.withConn(ctx, fmt.Sprintf("read TOTP of account %d", accountID), func(c *pgx.Conn) error {
 		err := c.QueryRow(ctx, `SELECT secret, confirmed, last_step, created_at FROM staff_totp WHERE account_id = $1`, accountID).
-			Scan(&t.Secret, &t.Confirmed, &t.LastStep, &t.CreatedAt)
+			Scan(opened(s.opts.Keys, &t.Secret), &t.Confirmed, &t.LastStep, &t.CreatedAt)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return rdv.Errorf(rdv.ENOTFOUND, "TOTP of account %d", accountID)
 		}

@@ -75,8 +75,9 @@ func rotateBatch(tx *wtx, t fieldcrypt.Table, from int64, limit int) (n int, las
 		return 0, 0, fmt.Errorf("rotate %s: %w", t.Name, mapError(err))
 	}
 	defer tx.exec(`PRAGMA secure_delete = OFF`)
-	rows, err := tx.query(`SELECT id, `+strings.Join(t.Read(), ", ")+` FROM `+t.Name+` WHERE id > ? AND `+t.Stale(k.CurrentID())+
-		` ORDER BY id LIMIT ?`, from, limit)
+	idCol := t.IDColumn()
+	rows, err := tx.query(`SELECT `+idCol+`, `+strings.Join(t.Read(), ", ")+` FROM `+t.Name+` WHERE `+idCol+` > ? AND `+t.Stale(k.CurrentID())+
+		` ORDER BY `+idCol+` LIMIT ?`, from, limit)
 	if err != nil {
 		return 0, 0, fmt.Errorf("rotate %s: %w", t.Name, mapError(err))
 	}
@@ -102,7 +103,7 @@ func rotateBatch(tx *wtx, t fieldcrypt.Table, from int64, limit int) (n int, las
 	for i := range set {
 		set[i] += " = ?"
 	}
-	q := `UPDATE ` + t.Name + ` SET ` + strings.Join(set, ", ") + ` WHERE id = ?`
+	q := `UPDATE ` + t.Name + ` SET ` + strings.Join(set, ", ") + ` WHERE ` + idCol + ` = ?`
 	for _, u := range updates {
 		if _, err := tx.exec(q, u.args...); err != nil {
 			return 0, 0, fmt.Errorf("rotate %s row %d: %w", t.Name, u.id, uniqueAs(err, rdv.ECONFLICT, "two rows of %s hold the same value where it must be unique", t.Name))

@@ -210,3 +210,44 @@ func fileHoldsText(t *testing.T, path, s string) bool {
 	}
 	return false
 }
+
+// TestTOTPSecretsSealedAtFirstKeys: an authenticator secret stored while
+// the database had no keys is sealed when the store first opens with
+// them, and read back as it was.
+func TestTOTPSecretsSealedAtFirstKeys(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rdv.db")
+	s, err := Open(t.Context(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, err := auth.HashPassword("correct horse battery", auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.CreateAccount(t.Context(), rdv.Account{Email: "ops@x.example", Name: "Ops", Role: rdv.Operator, PasswordHash: hash, Language: "fr", CreatedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const secret = "CLEARSECRETWWWWW"
+	if err := s.StartTOTP(t.Context(), a.ID, secret, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := storetest.NewKeys(t)
+	if s, err = Open(t.Context(), path, Options{Keys: keys}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var stored string
+	if err := s.read.QueryRowContext(t.Context(), `SELECT secret FROM staff_totp WHERE account_id = ?`, a.ID).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if stored == secret || !bytes.HasPrefix([]byte(stored), []byte(keys.CurrentID()+":")) {
+		t.Errorf("stored secret %.20q…, want it sealed with %s", stored, keys.CurrentID())
+	}
+	if got, err := s.TOTP(t.Context(), a.ID); err != nil || got.Secret != secret {
+		t.Errorf("TOTP read back %+v, %v; want the secret stored", got, err)
+	}
+}

@@ -50,7 +50,7 @@ func (s *Store) StartTOTP(ctx context.Context, accountID int64, secret string, n
 		res, err := tx.exec(`INSERT INTO staff_totp (account_id, secret, confirmed, last_step, created_at)
 			SELECT id, ?, 0, 0, ? FROM accounts WHERE id = ?
 			ON CONFLICT (account_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at`,
-			secret, millis(now), accountID)
+			tx.keys.Seal(secret), millis(now), accountID)
 		if err != nil {
 			return mapError(err)
 		}
@@ -70,7 +70,7 @@ func (s *Store) TOTP(ctx context.Context, accountID int64) (rdv.TOTP, error) {
 	t := rdv.TOTP{AccountID: accountID}
 	var created int64
 	err := s.r(ctx).row(`SELECT secret, confirmed, last_step, created_at FROM staff_totp WHERE account_id = ?`, accountID).
-		Scan(&t.Secret, &t.Confirmed, &t.LastStep, &created)
+		Scan(opened(s.keys, &t.Secret), &t.Confirmed, &t.LastStep, &created)
 	if isNoRows(err) {
 		return rdv.TOTP{}, rdv.Errorf(rdv.ENOTFOUND, "TOTP of account %d", accountID)
 	}

@@ -31,6 +31,7 @@ func runSealedPatients(t *testing.T, open func(t *testing.T) rdv.Store) {
 	}{
 		{"NothingInClear", testPatientDataSealed},
 		{"MessagesNothingInClear", testMessagesSealed},
+		{"TOTPSecretSealed", testTOTPSecretSealed},
 		{"SamePatientByBlindIndex", testSamePatientByBlindIndex},
 		{"RotateWhileBooking", testRotateWhileBooking},
 		{"WrongOrMissingKeysRefused", testWrongKeysRefused},
@@ -130,6 +131,24 @@ func testPatientDataSealed(t *testing.T, f *patientsFixture) {
 	}
 	if acct, err := f.store.PatientAccount(f.ctx, account.ID); err != nil || acct.Email != guardian.Email {
 		t.Fatalf("account read back %+v, %v", acct, err)
+	}
+}
+
+// testTOTPSecretSealed: a staff member's authenticator secret, from which
+// anyone computes their codes, is sealed at rest and read back as given.
+func testTOTPSecretSealed(t *testing.T, f *patientsFixture) {
+	raw, ok := f.store.(TableReader)
+	if !ok {
+		t.Fatalf("%T does not implement storetest.TableReader", f.store)
+	}
+	a := mustCreateAccount(t, f.fixture, f.store, account("totp@x.example", rdv.Operator, 0))
+	const secret = "SEALEDSECRETQQQQ"
+	if err := f.store.StartTOTP(f.ctx, a.ID, secret, ms()); err != nil {
+		t.Fatalf("start TOTP: %v", err)
+	}
+	wantNothingInClear(t, raw, map[string]string{"authenticator secret": secret})
+	if got, err := f.store.TOTP(f.ctx, a.ID); err != nil || got.Secret != secret {
+		t.Fatalf("TOTP read back %+v, %v; want the secret given", got, err)
 	}
 }
 

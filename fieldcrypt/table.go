@@ -50,9 +50,10 @@ func (t Table) IDColumn() string {
 	return t.ID
 }
 
-// Tables is every column of patient data the stores seal, and the staff's
-// authenticator secrets, from which anyone who reads them computes the
-// codes of the second factor.
+// Tables is every column of patient data the stores seal, and the secrets
+// the server must read back: the staff's authenticator secrets, from
+// which anyone computes their codes, and the clinics' webhook signing
+// secrets, with which anyone signs a forged event.
 var Tables = []Table{
 	{
 		Name:    "patients",
@@ -106,6 +107,10 @@ var Tables = []Table{
 	{
 		Name:   "staff_totp",
 		ID:     "account_id",
+		Sealed: []string{"secret"},
+	},
+	{
+		Name:   "webhook_endpoints",
 		Sealed: []string{"secret"},
 	},
 }

@@ -60,7 +60,7 @@ func (s *Store) AddWebhookEndpoint(ctx context.Context, e rdv.WebhookEndpoint) (
 			return err
 		}
 		return tx.QueryRow(ctx, `INSERT INTO webhook_endpoints (clinic_id, url, events, secret, created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, e.ClinicID, e.URL, eventNames(e.Events), e.Secret, nullID(e.CreatedBy), e.CreatedAt).Scan(&e.ID)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, e.ClinicID, e.URL, eventNames(e.Events), s.opts.Keys.Seal(e.Secret), nullID(e.CreatedBy), e.CreatedAt).Scan(&e.ID)
 	})
 	if err != nil {
 		return rdv.WebhookEndpoint{}, err
@@ -238,7 +238,13 @@ func (s *Store) WebhookDelivery(ctx context.Context, id int64) (rdv.WebhookDeliv
 		}
 		return err
 	})
-	return d, err
+	if err != nil {
+		return d, err
+	}
+	if d.Endpoint.Secret, err = s.opts.Keys.Open(d.Endpoint.Secret); err != nil {
+		return rdv.WebhookDelivery{}, fmt.Errorf("webhook delivery %d: the endpoint's secret: %w", id, err)
+	}
+	return d, nil
 }
 
 // RecordWebhookAttempt counts an attempt of a delivery still under way.

@@ -94,7 +94,7 @@ func (s *Store) AddWebhookEndpoint(ctx context.Context, e rdv.WebhookEndpoint) (
 		// already writes its event.
 		s.writer.webhooks.Store(true)
 		return mapError(tx.row(`INSERT INTO webhook_endpoints (clinic_id, url, events, secret, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, e.ClinicID, e.URL, eventList(e.Events), e.Secret, nullID(e.CreatedBy), millis(e.CreatedAt)).Scan(&e.ID))
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, e.ClinicID, e.URL, eventList(e.Events), tx.keys.Seal(e.Secret), nullID(e.CreatedBy), millis(e.CreatedAt)).Scan(&e.ID))
 	}})
 	if err != nil {
 		return rdv.WebhookEndpoint{}, fmt.Errorf("add webhook endpoint of clinic %d: %w", e.ClinicID, err)
@@ -310,6 +310,9 @@ func (s *Store) WebhookDelivery(ctx context.Context, id int64) (rdv.WebhookDeliv
 	}
 	if err != nil {
 		return rdv.WebhookDelivery{}, fmt.Errorf("read webhook delivery %d: %w", id, mapError(err))
+	}
+	if d.Endpoint.Secret, err = s.keys.Open(d.Endpoint.Secret); err != nil {
+		return rdv.WebhookDelivery{}, fmt.Errorf("webhook delivery %d: the endpoint's secret: %w", id, err)
 	}
 	return d, nil
 }

@@ -31,7 +31,7 @@ func runSealedPatients(t *testing.T, open func(t *testing.T) rdv.Store) {
 	}{
 		{"NothingInClear", testPatientDataSealed},
 		{"MessagesNothingInClear", testMessagesSealed},
-		{"TOTPSecretSealed", testTOTPSecretSealed},
+		{"StaffAndWebhookSecretsSealed", testSecretsSealed},
 		{"SamePatientByBlindIndex", testSamePatientByBlindIndex},
 		{"RotateWhileBooking", testRotateWhileBooking},
 		{"WrongOrMissingKeysRefused", testWrongKeysRefused},
@@ -134,19 +134,25 @@ func testPatientDataSealed(t *testing.T, f *patientsFixture) {
 	}
 }
 
-// testTOTPSecretSealed: a staff member's authenticator secret, from which
-// anyone computes their codes, is sealed at rest and read back as given.
-func testTOTPSecretSealed(t *testing.T, f *patientsFixture) {
+// testSecretsSealed: a staff member's authenticator secret, from which
+// anyone computes their codes, and a clinic's webhook signing secret,
+// with which anyone signs a forged event, are sealed at rest and read
+// back as given.
+func testSecretsSealed(t *testing.T, f *patientsFixture) {
 	raw, ok := f.store.(TableReader)
 	if !ok {
 		t.Fatalf("%T does not implement storetest.TableReader", f.store)
 	}
 	a := mustCreateAccount(t, f.fixture, f.store, account("totp@x.example", rdv.Operator, 0))
-	const secret = "SEALEDSECRETQQQQ"
+	const secret, signing = "SEALEDSECRETQQQQ", "whsec_c2NlbGzDqS1kZS10ZXN0" // #nosec G101 -- a test's secrets
 	if err := f.store.StartTOTP(f.ctx, a.ID, secret, ms()); err != nil {
 		t.Fatalf("start TOTP: %v", err)
 	}
-	wantNothingInClear(t, raw, map[string]string{"authenticator secret": secret})
+	if _, err := f.store.AddWebhookEndpoint(f.ctx, rdv.WebhookEndpoint{ClinicID: 1, URL: "https://dossiers.example.org/rdv",
+		Events: []rdv.EventType{rdv.EventBooked}, Secret: signing, CreatedAt: f.now}); err != nil {
+		t.Fatalf("add webhook endpoint: %v", err)
+	}
+	wantNothingInClear(t, raw, map[string]string{"authenticator secret": secret, "webhook signing secret": signing})
 	if got, err := f.store.TOTP(f.ctx, a.ID); err != nil || got.Secret != secret {
 		t.Fatalf("TOTP read back %+v, %v; want the secret given", got, err)
 	}

@@ -177,10 +177,20 @@ func abuse(t *testing.T, ctx context.Context, slots []int64, next func() int, ab
 
 	// The patient's request, with a forged token and with the abuser's
 	// own request's.
-	ref, token := patient.request(ctx)
-	_, ownRequestToken := abuser.request(ctx)
+	ref, token := patient.filed(ctx)
+	_, ownRequestToken := abuser.filed(ctx)
 	if ref == "" || token == "" || ownRequestToken == "" {
 		t.Fatalf("requests refused: %+v %+v", patient.last.Outcome, abuser.last.Outcome)
+	}
+	// A request reaches the database a moment after its answer (the
+	// spool): the patient reads it first, then the abuser tries.
+	readable := func() bool {
+		return patient.get(ctx, "/api/v1/requests/"+ref+"?token="+url.QueryEscape(token)) == http.StatusOK
+	}
+	for end := time.Now().Add(10 * time.Second); !readable(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("the patient's request %s cannot be read 10 s after it was accepted", ref)
+		}
 	}
 	for _, forged := range []string{"forged-" + token[:4], ownRequestToken} {
 		refused("a request read with another's token", abuser.get(ctx, "/api/v1/requests/"+ref+"?token="+url.QueryEscape(forged)),
@@ -188,40 +198,56 @@ func abuse(t *testing.T, ctx context.Context, slots []int64, next func() int, ab
 		refused("a request withdrawn with another's token", abuser.sendKeyed(ctx, "", "/api/v1/requests/"+ref+"/withdraw",
 			fmt.Sprintf(`{"token":%q}`, forged)), http.StatusNotFound, http.StatusForbidden)
 	}
-	if status := patient.get(ctx, "/api/v1/requests/"+ref+"?token="+url.QueryEscape(token)); status != http.StatusOK {
-		t.Errorf("the patient's request after the abuse: status %d, want 200", status)
+	if !readable() {
+		t.Error("the patient cannot read the request after the abuse")
 	}
 }
 
 // sendKeyed posts body with an idempotency key ("": none), logging
-// nothing, and returns the status (0: no answer).
+// nothing, and returns the status (0: no answer). A refusal for load
+// (503) is sent again, as a client does, for ten seconds.
 func (c *client) sendKeyed(ctx context.Context, key, path, body string) int {
-	req, err := http.NewRequestWithContext(ctx, "POST", c.w.targets[c.target]+path, strings.NewReader(body))
-	if err != nil {
-		return 0
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if key != "" {
-		req.Header.Set("Idempotency-Key", key)
-	}
-	res, err := c.http.Do(req)
-	if err != nil {
-		return 0
-	}
-	res.Body.Close()
-	return res.StatusCode
+	return untilServed(func() int {
+		req, err := http.NewRequestWithContext(ctx, "POST", c.w.targets[c.target]+path, strings.NewReader(body))
+		if err != nil {
+			return 0
+		}
+		req.Header.Set("Content-Type", "application/json")
+		if key != "" {
+			req.Header.Set("Idempotency-Key", key)
+		}
+		res, err := c.http.Do(req)
+		if err != nil {
+			return 0
+		}
+		res.Body.Close()
+		return res.StatusCode
+	})
 }
 
-// get returns the status of a GET (0: no answer).
+// get returns the status of a GET (0: no answer), sent again while it
+// is refused for load, as sendKeyed.
 func (c *client) get(ctx context.Context, path string) int {
-	req, err := http.NewRequestWithContext(ctx, "GET", c.w.targets[c.target]+path, nil)
-	if err != nil {
-		return 0
+	return untilServed(func() int {
+		req, err := http.NewRequestWithContext(ctx, "GET", c.w.targets[c.target]+path, nil)
+		if err != nil {
+			return 0
+		}
+		res, err := c.http.Do(req)
+		if err != nil {
+			return 0
+		}
+		res.Body.Close()
+		return res.StatusCode
+	})
+}
+
+// untilServed sends a request again while it is refused for load (503),
+// ten seconds at most, and returns the last status.
+func untilServed(send func() int) int {
+	status := send()
+	for end := time.Now().Add(10 * time.Second); status == http.StatusServiceUnavailable && time.Now().Before(end); status = send() {
+		time.Sleep(100 * time.Millisecond)
 	}
-	res, err := c.http.Do(req)
-	if err != nil {
-		return 0
-	}
-	res.Body.Close()
-	return res.StatusCode
+	return status
 }

@@ -118,7 +118,7 @@ func TestClockJumps(t *testing.T) {
 // token, and the proposal ("" if none came).
 func (c *client) proposed(ctx context.Context, t *testing.T) (ref, token, proposal string) {
 	t.Helper()
-	ref, token = c.request(ctx)
+	ref, token = c.filed(ctx)
 	if ref == "" {
 		t.Fatalf("request refused: %+v", c.last.Outcome)
 	}

@@ -62,7 +62,6 @@ func TestKillClusterInstances(t *testing.T) {
 type cluster struct {
 	dir  string
 	edge string // the platform's URL
-	db   string
 }
 
 // startCluster starts the platform with deploy/cluster/start.sh, as make
@@ -100,7 +99,7 @@ func startCluster(t *testing.T) *cluster {
 		fmt.Sprintf("RDV_CLUSTER_EDGE_PORT=%d", edge), fmt.Sprintf("RDV_CLUSTER_PORT=%d", first),
 		fmt.Sprintf("RDV_CLUSTER_METRICS_PORT=%d", metrics), fmt.Sprintf("RDV_CLUSTER_STATS_PORT=%d", stats),
 		fmt.Sprintf("RDV_CLUSTER_PG_PORT=%d", pg), "RDV_EDGE_CLIENT_RATE=1000", "RDV_EDGE_ADDRESS_RATE=5000")
-	c := &cluster{dir: dir, edge: fmt.Sprintf("http://127.0.0.1:%d", edge), db: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/rdv?sslmode=disable", pg)}
+	c := &cluster{dir: dir, edge: fmt.Sprintf("http://127.0.0.1:%d", edge)}
 	t.Cleanup(func() {
 		stop := exec.Command("../deploy/cluster/stop.sh")
 		stop.Env = env
@@ -144,7 +143,13 @@ func (c *cluster) platform(t *testing.T) *platform {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &platform{db: c.db, keys: keys}
+	// The database as the instances reach it (a failover's URL names
+	// several hosts): the first instance's --db.
+	argv, err := procStrings(c.pid(t, "rdv1"), "cmdline")
+	if i := slices.Index(argv, "--db"); err != nil || i < 0 || i+1 == len(argv) {
+		t.Fatalf("rdv1's --db: %v %q", err, argv)
+	}
+	p := &platform{db: argv[slices.Index(argv, "--db")+1], keys: keys}
 	p.open = func(ctx context.Context) (rdv.Store, error) {
 		return postgres.Open(ctx, p.db, postgres.Options{MaxConns: 4, Keys: p.keys})
 	}
@@ -177,15 +182,7 @@ func (c *cluster) platform(t *testing.T) *platform {
 func (c *cluster) restart(t *testing.T, i int) {
 	t.Helper()
 	name := fmt.Sprintf("rdv%d", i)
-	pidFile := filepath.Join(c.dir, "run", name+".pid")
-	b, err := os.ReadFile(pidFile) // #nosec G304 -- the cluster's own pid file
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pid := c.pid(t, name)
 	argv, err1 := procStrings(pid, "cmdline")
 	env, err2 := procStrings(pid, "environ")
 	if err1 != nil || err2 != nil || len(argv) < 2 {
@@ -209,7 +206,7 @@ func (c *cluster) restart(t *testing.T, i int) {
 		t.Fatalf("start %s again: %v", name, err)
 	}
 	go func() { _ = cmd.Wait() }() // stop.sh stops it; this process reaps it
-	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(c.dir, "run", name+".pid"), []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	addr := argv[slices.Index(argv, "--addr")+1]
@@ -225,6 +222,20 @@ func (c *cluster) restart(t *testing.T, i int) {
 			t.Fatalf("%s not ready a minute after its restart", name)
 		}
 	}
+}
+
+// pid returns the process id start.sh recorded for name.
+func (c *cluster) pid(t *testing.T, name string) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(c.dir, "run", name+".pid")) // #nosec G304 -- the cluster's own pid file
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pid
 }
 
 // procStrings reads a NUL-separated file of /proc/pid.

@@ -262,6 +262,18 @@ func (c *client) request(ctx context.Context) (string, string) {
 	return v.Reference, v.Token
 }
 
+// filed files a request, sent again while it is refused for load (503:
+// not spooled), ten seconds at most, and returns its reference and token
+// ("" when it was not accepted).
+func (c *client) filed(ctx context.Context) (string, string) {
+	ref, token := c.request(ctx)
+	for end := time.Now().Add(10 * time.Second); ref == "" && c.last.Outcome.Status == http.StatusServiceUnavailable && time.Now().Before(end); {
+		time.Sleep(100 * time.Millisecond)
+		ref, token = c.request(ctx)
+	}
+	return ref, token
+}
+
 // write sends a keyed write until an answer settles it: acknowledged
 // (true, v decoded, ids filled by fill) or refused (false). A write left
 // unsettled when ctx ends, or after a minute of retries, is false too.

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The CPU one request costs rdv serve, against a bare net/http handler, by
+# the method of docs/flood: the server alone on one core (GOMAXPROCS=1,
+# pinned with taskset), wrk on the other (one thread, 64 connections), the
+# server's CPU time read from /proc/PID/stat before and after each run.
+# Cases: the bare handler; a probe (/healthz); a refusal (429: the
+# per-address limit lowered to one request a second, so that nearly every
+# request is refused); a search in the index (/api/v1/slots). Prints, per
+# case, requests/s, CPU µs per request and the ratio to the bare handler,
+# the median of ROUNDS runs of SECONDS each, cases interleaved.
+#
+# Usage: scripts/request-cost.sh            (ROUNDS=3 SECONDS=5 by default)
+# Needs: go, wrk, taskset, curl, two cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${ROUNDS:-3}
+secs=${SECONDS_EACH:-5}
+port=${PORT:-18181}
+for tool in wrk taskset curl; do
+  command -v "$tool" >/dev/null || { echo "request-cost: $tool is not installed" >&2; exit 1; }
+done
+[ "$(nproc)" -ge 2 ] || { echo "request-cost: needs two cores" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+export GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.3}
+go build -o "$tmp/rdv" ./cmd/rdv
+mkdir "$tmp/src"
+cat >"$tmp/src/main.go" <<'GO'
+package main
+
+import (
+	"net/http"
+	"os"
+)
+
+func main() {
+	body := []byte(`{"status":"ok"}` + "\n")
+	http.ListenAndServe(os.Args[1], http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	}))
+}
+GO
+(cd "$tmp/src" && go mod init bare >/dev/null 2>&1 && go build -o "$tmp/bare-server" .)
+"$tmp/rdv" demo --db "$tmp/rdv.db" --weeks 1 >/dev/null 2>&1
+
+# start NAME ARGS...: runs a server on core 0, one P, and waits for it.
+start() {
+  local name=$1; shift
+  GOMAXPROCS=1 taskset -c 0 "$@" >"$tmp/$name.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 300); do
+    # Ready: the index built, which takes CPU no request should pay.
+    curl -fso /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null && return
+    sleep 0.1
+  done
+  echo "request-cost: $name did not start" >&2; cat "$tmp/$name.log" >&2; exit 1
+}
+stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; }
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
+# measure NAME PATH: one wrk run; appends "reqs/s µs/req" to $tmp/NAME.
+measure() {
+  local before after out reqs
+  before=$(cpu "$pid")
+  out=$(taskset -c 1 wrk -t1 -c64 -d"${secs}s" "http://127.0.0.1:$port$2")
+  after=$(cpu "$pid")
+  reqs=$(echo "$out" | awk '/requests in/ {print $1}')
+  awk -v r="$reqs" -v t=$((after - before)) -v hz="$hz" -v s="$secs" \
+    'BEGIN { printf "%.0f %.1f\n", r / s, t / hz / r * 1e6 }' >>"$tmp/$1"
+}
+
+search='/api/v1/slots?near=45.5017,-73.5673&service=general&radius_km=25&limit=20'
+for _ in $(seq 1 "$rounds"); do
+  start bare "$tmp/bare-server" "127.0.0.1:$port"; measure bare /; stop
+  start rdv "$tmp/rdv" serve --db "$tmp/rdv.db" --addr "127.0.0.1:$port" --metrics-addr off
+  measure probe /healthz
+  measure search "$search"
+  stop
+  start refusal "$tmp/rdv" serve --db "$tmp/rdv.db" --addr "127.0.0.1:$port" --metrics-addr off \
+    --rate-per-address 1 --burst-per-address 1
+  [ "$(curl -so /dev/null -w '%{http_code}' "http://127.0.0.1:$port$search"; curl -so /dev/null -w '%{http_code}' "http://127.0.0.1:$port$search")" = 200429 ] \
+    || { echo "request-cost: the second request was not refused 429" >&2; exit 1; }
+  measure refusal "$search"
+  stop
+done
+
+median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+bare=$(cut -d' ' -f2 "$tmp/bare" | median)
+printf '%-8s %10s %12s %8s\n' case 'req/s' 'CPU µs/req' '× bare'
+for c in bare probe refusal search; do
+  rps=$(cut -d' ' -f1 "$tmp/$c" | median)
+  us=$(cut -d' ' -f2 "$tmp/$c" | median)
+  printf '%-8s %10s %12s %8s\n' "$c" "$rps" "$us" "$(awk -v a="$us" -v b="$bare" 'BEGIN { printf "%.2f", a / b }')"
+done
+echo "($rounds rounds of ${secs} s; the median of each; load $(cut -d' ' -f1-3 /proc/loadavg))"

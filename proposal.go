@@ -62,6 +62,14 @@ type ProposeRequest struct {
 	After []string
 }
 
+// ProposeResult is what came of one proposal of ProposalStore.ProposeAll:
+// the proposal and the slot it took, or its refusal.
+type ProposeResult struct {
+	Proposal Proposal
+	Changes  SlotChanges
+	Err      error
+}
+
 // ErrProposalAfter is the refusal of a proposal that comes after another
 // that was not made (ProposeRequest.After): its field is "after".
 func ErrProposalAfter(id string) error {
@@ -162,6 +170,14 @@ type ProposalStore interface {
 	// is refused too when its appointment changed (CheckMove), and needs
 	// the roster for kept slots only (NeedsRoster).
 	Propose(ctx context.Context, r ProposeRequest) (Proposal, SlotChanges, error)
+	// ProposeAll makes proposals as Propose makes each, and answers each
+	// as if they were made one after the other in the order given: a
+	// refusal is that proposal's alone, and one that comes after an
+	// earlier one of the call (After) finds it made or refused. The
+	// matcher asks for a round's proposals so: SQLite's one writer makes
+	// them in one command, PostgreSQL in a transaction each, side by side
+	// when they share nothing.
+	ProposeAll(ctx context.Context, rs []ProposeRequest) []ProposeResult
 	// AcceptProposal books the live proposal's slot for the request's
 	// patient (BookedBy matcher, Channel request) and marks the proposal
 	// accepted and the request booked. Accepting again answers the same

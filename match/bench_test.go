@@ -25,7 +25,9 @@ import (
 // second of the process's CPU, the figure that holds on a shared, loaded
 // machine. Every request has an email and one in three a phone, so a
 // proposal queues one message or two. The database is a file with
-// synchronous=FULL, as in BenchmarkDurableBookings.
+// synchronous=FULL, as in BenchmarkDurableBookings. A round of proposals
+// is one write (rdv.ProposalStore.ProposeAll): proposed/commit tells how
+// many share a commit, writes/commit how many writes.
 func BenchmarkProposals(b *testing.B) {
 	now := time.Date(2031, time.March, 2, 17, 0, 0, 0, time.UTC)
 	start := rdv.DateOf(now).AddDays(1)
@@ -89,6 +91,7 @@ func BenchmarkProposals(b *testing.B) {
 	b.ReportMetric(float64(after.Refused-before.Refused)/float64(b.N), "refused/freed")
 	if c := written.Commits - writes.Commits; c > 0 {
 		b.ReportMetric(float64(written.Writes-writes.Writes)/float64(c), "writes/commit")
+		b.ReportMetric(proposed/float64(c), "proposed/commit")
 	}
 }
 

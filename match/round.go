@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"rdv"
@@ -17,7 +16,8 @@ import (
 // once (on SQLite one writer commits a group of writes with one sync;
 // one proposal at a time would wait for a sync each). A round decides
 // with mu held which request each slot goes to, in serving order; asks
-// the store for every proposal at once; then applies the answers in the
+// the store for every proposal at once (rdv.ProposalStore.ProposeAll: on
+// SQLite one command of its writer); then applies the answers in the
 // order decided. The slots the store refused to one request go on to the
 // next round.
 //
@@ -255,29 +255,18 @@ func (rd *round) seek(ctx context.Context, w *waiting) (bool, error) {
 	return passed, nil
 }
 
-// propose asks the store for the round's proposals at once, each from
-// its own goroutine. They start in the order decided, each once the one
-// before has set off, so that the writer mostly takes them in that order
-// and one that comes after another finds it made.
+// propose asks the store for the round's proposals at once, in the
+// order decided, so that one that comes after another finds it made or
+// refused.
 func (rd *round) propose(ctx context.Context) {
-	if len(rd.attempts) == 1 {
-		a := rd.attempts[0]
-		a.p, a.ch, a.err = rd.e.store.Propose(ctx, a.req)
-		return
+	rs := make([]rdv.ProposeRequest, len(rd.attempts))
+	for i, a := range rd.attempts {
+		rs[i] = a.req
 	}
-	var wg sync.WaitGroup
-	turn := make(chan struct{})
-	close(turn)
-	for _, a := range rd.attempts {
-		mine, next := turn, make(chan struct{})
-		wg.Go(func() {
-			<-mine
-			close(next)
-			a.p, a.ch, a.err = rd.e.store.Propose(ctx, a.req)
-		})
-		turn = next
+	for i, res := range rd.e.store.ProposeAll(ctx, rs) {
+		a := rd.attempts[i]
+		a.p, a.ch, a.err = res.Proposal, res.Changes, res.Err
 	}
-	wg.Wait()
 }
 
 // apply brings the queue and the index in line with the store's answers,

@@ -11,8 +11,8 @@ import (
 	"rdv/sqlite"
 )
 
-// refusing is a store whose Propose refuses one slot as taken (someone
-// held it between the matcher's choice and its proposal) and records the
+// refusing is a store that refuses one slot as taken (someone held it
+// between the matcher's choice and its proposal) and records the
 // proposals under way per request.
 type refusing struct {
 	*sqlite.Store
@@ -25,17 +25,42 @@ type refusing struct {
 }
 
 func (s *refusing) Propose(ctx context.Context, r rdv.ProposeRequest) (rdv.Proposal, rdv.SlotChanges, error) {
+	res := s.ProposeAll(ctx, []rdv.ProposeRequest{r})[0]
+	return res.Proposal, res.Changes, res.Err
+}
+
+// ProposeAll refuses the taken slot and asks the store for the others,
+// which find its proposal not made.
+func (s *refusing) ProposeAll(ctx context.Context, rs []rdv.ProposeRequest) []rdv.ProposeResult {
 	s.mu.Lock()
-	s.asked = append(s.asked, r)
-	if s.pending[r.RequestID]++; s.pending[r.RequestID] > 1 {
-		s.twice = append(s.twice, r.RequestID)
+	for _, r := range rs {
+		s.asked = append(s.asked, r)
+		if s.pending[r.RequestID]++; s.pending[r.RequestID] > 1 {
+			s.twice = append(s.twice, r.RequestID)
+		}
 	}
 	s.mu.Unlock()
-	defer func() { s.mu.Lock(); s.pending[r.RequestID]--; s.mu.Unlock() }()
-	if r.SlotID == s.taken {
-		return rdv.Proposal{}, rdv.SlotChanges{}, rdv.Errorf(rdv.ESLOTTAKEN, "slot %d is held", r.SlotID)
+	defer func() {
+		s.mu.Lock()
+		for _, r := range rs {
+			s.pending[r.RequestID]--
+		}
+		s.mu.Unlock()
+	}()
+	out := make([]rdv.ProposeResult, len(rs))
+	var ask []rdv.ProposeRequest
+	var at []int
+	for i, r := range rs {
+		if r.SlotID == s.taken {
+			out[i].Err = rdv.Errorf(rdv.ESLOTTAKEN, "slot %d is held", r.SlotID)
+			continue
+		}
+		ask, at = append(ask, r), append(at, i)
 	}
-	return s.Store.Propose(ctx, r)
+	for k, res := range s.Store.ProposeAll(ctx, ask) {
+		out[at[k]] = res
+	}
+	return out
 }
 
 // TestRefusedKeepsItsPlace: two slots freed together, both fitting two

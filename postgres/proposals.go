@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -226,6 +227,47 @@ func (s *Store) Propose(ctx context.Context, r rdv.ProposeRequest) (rdv.Proposal
 	}
 	s.changed()
 	return p, ch, nil
+}
+
+// ProposeAll makes proposals as Propose makes each, in a transaction
+// each and side by side, on as many connections as the pool gives. One
+// that comes after an earlier one of the call (After), or shares its
+// slot, its request or its ID, starts once that one is done, so that the
+// answers are those of the order given: begun together, it would read
+// one still being written as not made, or take what the earlier was to
+// have.
+func (s *Store) ProposeAll(ctx context.Context, rs []rdv.ProposeRequest) []rdv.ProposeResult {
+	out := make([]rdv.ProposeResult, len(rs))
+	done := make([]chan struct{}, len(rs))
+	waits := make([][]int, len(rs))
+	last := map[string]int{} // the last proposal of a slot, a request, an ID
+	for i, r := range rs {
+		done[i] = make(chan struct{})
+		for _, id := range r.After {
+			if j, ok := last["p"+id]; ok {
+				waits[i] = append(waits[i], j)
+			}
+		}
+		for _, k := range []string{"s" + strconv.FormatInt(r.SlotID, 10), "r" + strconv.FormatInt(r.RequestID, 10), "p" + r.ProposalID} {
+			if j, ok := last[k]; ok {
+				waits[i] = append(waits[i], j)
+			}
+			last[k] = i
+		}
+	}
+	var wg sync.WaitGroup
+	for i, r := range rs {
+		wg.Go(func() {
+			defer close(done[i])
+			for _, j := range waits[i] {
+				<-done[j]
+			}
+			p, ch, err := s.Propose(ctx, r)
+			out[i] = rdv.ProposeResult{Proposal: p, Changes: ch, Err: err}
+		})
+	}
+	wg.Wait()
+	return out
 }
 
 // proposedAfter refuses a proposal that comes after one not made (see

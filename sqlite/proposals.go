@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -164,76 +166,99 @@ func (s *Store) Propose(ctx context.Context, r rdv.ProposeRequest) (rdv.Proposal
 	var p rdv.Proposal
 	var ch rdv.SlotChanges
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) (err error) {
-		p, ch, err = propose(tx, r)
+		p, ch, err = propose(tx, r, nil)
 		return err
 	}})
 	if err != nil {
-		return rdv.Proposal{}, rdv.SlotChanges{}, fmt.Errorf("propose slot %d to request %d: %w", r.SlotID, r.RequestID, err)
+		return rdv.Proposal{}, rdv.SlotChanges{}, proposeError(r, err)
 	}
 	return p, ch, nil
 }
 
-// propose writes a proposal in as few statements as the common case
-// allows, since SQLite's one writer runs every statement of every
-// proposal: a free slot is marked held and read with its place in one
-// UPDATE … RETURNING, an open request marked proposed and read in
-// another. Any other case (a slot held or gone, a request not open) reads
-// them as they are, and CheckProposal says why it is refused; a refusal
-// after the fast path's updates is rolled back with the write's
-// savepoint.
-func propose(tx *wtx, r rdv.ProposeRequest) (rdv.Proposal, rdv.SlotChanges, error) {
+// ProposeAll makes proposals as Propose makes each, in one command of
+// the writer: the matcher's round costs one command, and no savepoint per
+// proposal, since propose writes nothing it would have to undo (a
+// savepoint costs a proposal a copy of every page it changes). A
+// proposal after another of the call finds it in made, without reading.
+func (s *Store) ProposeAll(ctx context.Context, rs []rdv.ProposeRequest) []rdv.ProposeResult {
+	out := make([]rdv.ProposeResult, len(rs))
+	err := s.writer.submit(ctx, &command{checked: true, run: func(tx *wtx) error {
+		made := make(map[string]bool, len(rs))
+		tx.outbox = slices.Grow(tx.outbox, 2*len(rs)) // an email and a text message at most each
+		for i, r := range rs {
+			p, ch, err := propose(tx, r, made)
+			if w := (*writtenError)(nil); errors.As(err, &w) {
+				return w // the batch is rolled back: every write fails
+			}
+			made[r.ProposalID] = err == nil
+			out[i] = rdv.ProposeResult{Proposal: p, Changes: ch}
+			if err != nil {
+				out[i].Err = proposeError(r, mapError(err))
+			}
+		}
+		return nil
+	}})
+	if err != nil {
+		for i, r := range rs {
+			out[i] = rdv.ProposeResult{Err: proposeError(r, err)}
+		}
+	}
+	return out
+}
+
+func proposeError(r rdv.ProposeRequest, err error) error {
+	return fmt.Errorf("propose slot %d to request %d: %w", r.SlotID, r.RequestID, err)
+}
+
+// writtenError is an error of a proposal's write after its first one
+// (the disk, say: nothing checked could foresee it). The proposal is half
+// written: it cannot be refused alone, the transaction is to be rolled
+// back.
+type writtenError struct{ err error }
+
+func (e *writtenError) Error() string { return e.err.Error() }
+func (e *writtenError) Unwrap() error { return e.err }
+
+// propose makes a proposal in the write's transaction, in as few
+// statements as the common case allows, since SQLite's one writer runs
+// every statement of every proposal: the request, the slot and its place
+// read in one SELECT, then the proposal, its hold, the slot and the
+// request written. Everything is read and checked (CheckProposal) before
+// the first write, and the first write, the proposal's row, is refused
+// whole by its unique indexes (a slot offered to the request before, an
+// ID in use): a refusal writes nothing, so ProposeAll needs no savepoint
+// per proposal. made, when not nil, tells the proposals of the same
+// command (After) made or refused.
+func propose(tx *wtx, r rdv.ProposeRequest, made map[string]bool) (rdv.Proposal, rdv.SlotChanges, error) {
 	switch {
 	case r.ProposalID == "":
 		return rdv.Proposal{}, rdv.SlotChanges{}, rdv.FieldError("proposal_id", "proposal ID missing")
 	case r.TTL <= 0:
 		return rdv.Proposal{}, rdv.SlotChanges{}, rdv.FieldError("ttl", "proposal time %v not positive", r.TTL)
 	}
-	if err := proposedAfter(tx, r.After); err != nil {
+	if err := proposedAfter(tx, r.After, made); err != nil {
 		return rdv.Proposal{}, rdv.SlotChanges{}, err
 	}
-	now, expires := millis(r.Now), millis(r.Now.Add(r.TTL))
-	slot, c, pr, held, err := holdFreeSlot(tx, r.SlotID, r.ProposalID, expires)
-	if err != nil {
-		return rdv.Proposal{}, rdv.SlotChanges{}, err
-	}
-	var req rdv.AppointmentRequest
-	if held {
-		req, err = markProposed(tx, r.RequestID)
-	} else {
-		req, slot, c, pr, err = readProposal(tx, r)
-	}
+	req, slot, c, pr, err := readProposal(tx, r)
 	if err != nil {
 		return rdv.Proposal{}, rdv.SlotChanges{}, err
 	}
 	if err := rdv.CheckProposal(req, slot, c, pr, r.Now); err != nil {
 		return rdv.Proposal{}, rdv.SlotChanges{}, err
 	}
-	if req.IsMove() {
-		if err := checkMoveOpen(tx, req, r.Now); err != nil {
+	if req.IsMove() || req.NeedsRoster(slot) {
+		if err := checkProposalWhole(tx, req, slot, r.Now); err != nil {
 			return rdv.Proposal{}, rdv.SlotChanges{}, err
 		}
 	}
-	if req.NeedsRoster(slot) {
-		if err := checkRequestRostered(tx, slot, req); err != nil {
-			return rdv.Proposal{}, rdv.SlotChanges{}, err
-		}
-	}
-	if !held {
-		if err := holdSlot(tx, slot, r.ProposalID, expires); err != nil {
-			return rdv.Proposal{}, rdv.SlotChanges{}, err
-		}
-		if _, err := tx.exec(`UPDATE requests SET status = 'proposed' WHERE id = ?`, req.ID); err != nil {
-			return rdv.Proposal{}, rdv.SlotChanges{}, fmt.Errorf("mark request proposed: %w", mapError(err))
-		}
-	}
+	now, expires := millis(r.Now), millis(r.Now.Add(r.TTL))
 	if _, err := tx.exec(`INSERT INTO proposals (id, request_id, slot_id, status, created_at, expires_at, token_hash) VALUES (?, ?, ?, 'live', ?, ?, ?)`,
 		r.ProposalID, req.ID, slot.ID, now, expires, r.TokenHash); err != nil {
 		return rdv.Proposal{}, rdv.SlotChanges{}, fmt.Errorf("insert proposal: %w",
 			uniqueAs(err, rdv.ECONFLICT, "request %d was offered slot %d before, or proposal ID %s is in use", req.ID, slot.ID, r.ProposalID))
 	}
-	if _, err := tx.exec(`INSERT INTO holds (id, slot_id, client_key, address_key, expires_at, status, created_at) VALUES (?, ?, ?, '', ?, 'active', ?)`,
-		r.ProposalID, slot.ID, "request:"+strconv.FormatInt(req.ID, 10), expires, now); err != nil {
-		return rdv.Proposal{}, rdv.SlotChanges{}, fmt.Errorf("insert proposal's hold: %w", uniqueAs(err, rdv.ECONFLICT, "hold ID %s in use", r.ProposalID))
+	if err := holdProposed(tx, req, slot, r.ProposalID, now, expires); err != nil {
+		return rdv.Proposal{}, rdv.SlotChanges{}, err
 	}
 	slot.State, slot.HoldID, slot.HoldExpires = rdv.SlotHeld, r.ProposalID, fromMillis(expires)
 	p := rdv.Proposal{ID: r.ProposalID, RequestID: req.ID, Slot: slot, Status: rdv.ProposalLive, CreatedAt: fromMillis(now), ExpiresAt: fromMillis(expires)}
@@ -244,49 +269,94 @@ func propose(tx *wtx, r rdv.ProposeRequest) (rdv.Proposal, rdv.SlotChanges, erro
 	return p, rdv.SlotChanges{Taken: []rdv.Slot{slot}}, nil
 }
 
-// holdFreeSlot marks slot id held by hold holdID until expires if it is
-// free, and returns it as it was, with as much of its clinic and
-// practitioner as a request's criteria look at. A slot not free, or not
-// there, is left as it is: held is false.
-func holdFreeSlot(tx *wtx, id int64, holdID string, expires int64) (s rdv.Slot, c rdv.Clinic, p rdv.Practitioner, held bool, err error) {
-	var langs string
-	s, err = scanSlot(scanPlus{tx.row(`UPDATE slots SET state = 'held', hold_id = ?, hold_expires = ? WHERE id = ? AND state = 'free'
-		RETURNING `+slotColumns+`, (SELECT lat FROM clinics WHERE clinics.id = slots.clinic_id),
-		(SELECT lon FROM clinics WHERE clinics.id = slots.clinic_id),
-		(SELECT languages FROM practitioners WHERE practitioners.id = slots.practitioner_id)`, holdID, expires, id),
-		[]any{&c.Lat, &c.Lon, &langs}})
-	switch {
-	case isNoRows(err):
-		return rdv.Slot{}, c, p, false, nil
-	case err != nil:
-		return rdv.Slot{}, c, p, false, fmt.Errorf("hold slot %d: %w", id, mapError(err))
+// holdProposed writes the rest of a proposal whose row is written: its
+// hold, the slot held and the request proposed. A hold ID in use (never
+// a proposal's: their IDs are the proposals') takes the proposal's row
+// back and refuses it; any other failure is a writtenError.
+func holdProposed(tx *wtx, req rdv.AppointmentRequest, slot rdv.Slot, id string, now, expires int64) error {
+	if _, err := tx.exec(`INSERT INTO holds (id, slot_id, client_key, address_key, expires_at, status, created_at) VALUES (?, ?, ?, '', ?, 'active', ?)`,
+		id, slot.ID, "request:"+strconv.FormatInt(req.ID, 10), expires, now); err != nil {
+		if !isUnique(err) {
+			return &writtenError{fmt.Errorf("insert proposal's hold: %w", mapError(err))}
+		}
+		if _, derr := tx.exec(`DELETE FROM proposals WHERE id = ?`, id); derr != nil {
+			return &writtenError{fmt.Errorf("take back proposal %s: %w", id, mapError(derr))}
+		}
+		return fmt.Errorf("insert proposal's hold: %w", uniqueAs(err, rdv.ECONFLICT, "hold ID %s in use", id))
 	}
-	s.State, s.HoldID, s.HoldExpires = rdv.SlotFree, "", time.Time{}
-	c.ID, p.ID = s.ClinicID, s.PractitionerID
-	if err := json.Unmarshal([]byte(langs), &p.Languages); err != nil {
-		return rdv.Slot{}, c, p, false, fmt.Errorf("read languages of practitioner %d: %w", p.ID, err)
+	if slot.State == rdv.SlotHeld {
+		// The hold ran out though no sweep has passed (CheckProposal saw
+		// the slot free): it ends now, as in placeHold.
+		if _, err := tx.exec(`UPDATE holds SET status = 'expired' WHERE id = ? AND status = 'active'`, slot.HoldID); err != nil {
+			return &writtenError{fmt.Errorf("expire hold %s: %w", slot.HoldID, mapError(err))}
+		}
 	}
-	return s, c, p, true, nil
+	if _, err := tx.exec(`UPDATE slots SET state = 'held', hold_id = ?, hold_expires = ? WHERE id = ?`, id, expires, slot.ID); err != nil {
+		return &writtenError{fmt.Errorf("mark slot held: %w", mapError(err))}
+	}
+	if _, err := tx.exec(`UPDATE requests SET status = 'proposed' WHERE id = ?`, req.ID); err != nil {
+		return &writtenError{fmt.Errorf("mark request proposed: %w", mapError(err))}
+	}
+	return nil
 }
 
-// markProposed marks request id proposed if it is open, and returns it as
-// it was. A request not open is read as it is, for CheckProposal to say
-// why.
-func markProposed(tx *wtx, id int64) (rdv.AppointmentRequest, error) {
-	req, err := scanRequest(tx.keys, tx.row(`UPDATE requests SET status = 'proposed' WHERE id = ? AND status = 'open' RETURNING `+requestColumns, id))
-	if rdv.ErrorCode(err) == rdv.ENOTFOUND {
-		return scanRequest(tx.keys, tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, id))
-	}
-	if err != nil {
-		return rdv.AppointmentRequest{}, fmt.Errorf("mark request %d proposed: %w", id, mapError(err))
-	}
-	req.Status = rdv.RequestOpen
-	return req, nil
-}
+// proposedColumns are the columns of a request that a proposal reads:
+// what CheckProposal tests, what tells a place on the waitlist or a
+// request that needs the roster (checkProposalWhole reads those whole),
+// and what ProposalMessages writes to. The others would cost every
+// proposal their reading for nothing.
+const proposedColumns = `r.id, r.status, r.birth_date, r.phone, r.email, r.language, r.service, r.lat, r.lon, r.radius_km,
+	r.from_at, r.until_at, r.weekdays, r.times, r.practitioner_language, r.scope, coalesce(r.moves_appointment_id, 0), r.clinic_id, r.practitioner_id`
+
+// readProposalQuery reads a slot, its place and a request.
+var readProposalQuery = `SELECT ` + slotColumnsOf("s") + `, c.lat, c.lon, p.languages, ` + proposedColumns + `
+	FROM slots s JOIN clinics c ON c.id = s.clinic_id JOIN practitioners p ON p.id = s.practitioner_id, requests r
+	WHERE s.id = ? AND r.id = ?`
 
 // readProposal reads the request and the slot of a proposal, and the
-// slot's place, as they are.
-func readProposal(tx *wtx, r rdv.ProposeRequest) (rdv.AppointmentRequest, rdv.Slot, rdv.Clinic, rdv.Practitioner, error) {
+// slot's place, in one statement. Either missing, it reads each alone to
+// say which.
+func readProposal(tx *wtx, r rdv.ProposeRequest) (req rdv.AppointmentRequest, s rdv.Slot, c rdv.Clinic, p rdv.Practitioner, err error) {
+	var birth, status, service, scope, langs string
+	var start, end, holdExpires, from, until int64
+	var weekdays int
+	k := tx.keys
+	err = tx.row(readProposalQuery, r.SlotID, r.RequestID).Scan(
+		&s.ID, &s.ClinicID, &s.PractitionerID, &s.Service, &start, &end, &s.Audience, &s.State, &s.HoldID, &holdExpires,
+		&c.Lat, &c.Lon, &langs,
+		&req.ID, &status, opened(k, &birth), opened(k, &req.Phone), opened(k, &req.Email), &req.Language, &service, &req.Lat, &req.Lon, &req.RadiusKm,
+		&from, &until, &weekdays, &req.Times, &req.PractitionerLanguage, &scope, &req.MovesAppointment, &req.ClinicID, &req.PractitionerID)
+	if isNoRows(err) {
+		return readProposalApart(tx, r)
+	}
+	if err != nil {
+		return req, s, c, p, fmt.Errorf("read slot %d and request %d: %w", r.SlotID, r.RequestID, mapError(err))
+	}
+	s.Start, s.End = time.Unix(start, 0).UTC(), time.Unix(end, 0).UTC()
+	if s.State == rdv.SlotHeld {
+		s.HoldExpires = fromMillis(holdExpires)
+	}
+	c.ID, p.ID = s.ClinicID, s.PractitionerID
+	if err := json.Unmarshal([]byte(langs), &p.Languages); err != nil {
+		return req, s, c, p, fmt.Errorf("read languages of practitioner %d: %w", p.ID, err)
+	}
+	if req.BirthDate, err = rdv.ParseDate(birth); err != nil {
+		return req, s, c, p, fmt.Errorf("request %d: %w", req.ID, err)
+	}
+	req.Status, req.Service, req.Scope = rdv.RequestStatus(status), rdv.Service(service), rdv.RequestScope(scope)
+	req.Weekdays = uint8(weekdays) // #nosec G115 -- a mask of 7 weekdays that rdv wrote
+	if from != 0 {
+		req.From = fromMillis(from)
+	}
+	if until != 0 {
+		req.To = fromMillis(until)
+	}
+	return req, s, c, p, nil
+}
+
+// readProposalApart reads the request, then the slot, then its place,
+// and fails on the first missing.
+func readProposalApart(tx *wtx, r rdv.ProposeRequest) (rdv.AppointmentRequest, rdv.Slot, rdv.Clinic, rdv.Practitioner, error) {
 	req, err := scanRequest(tx.keys, tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, r.RequestID))
 	if err != nil {
 		return req, rdv.Slot{}, rdv.Clinic{}, rdv.Practitioner{}, err
@@ -299,33 +369,41 @@ func readProposal(tx *wtx, r rdv.ProposeRequest) (rdv.AppointmentRequest, rdv.Sl
 	return req, slot, c, pr, err
 }
 
-// holdSlot marks a slot that CheckProposal saw free held by the proposal.
-func holdSlot(tx *wtx, slot rdv.Slot, holdID string, expires int64) error {
-	if slot.State == rdv.SlotHeld {
-		// The hold ran out though no sweep has passed (CheckProposal saw
-		// the slot free): it ends now, as in placeHold.
-		if _, err := tx.exec(`UPDATE holds SET status = 'expired' WHERE id = ? AND status = 'active'`, slot.HoldID); err != nil {
-			return fmt.Errorf("expire hold %s: %w", slot.HoldID, mapError(err))
+// checkProposalWhole applies the rules of a place on the waitlist and of
+// a request that needs the roster, with the request read whole.
+func checkProposalWhole(tx *wtx, req rdv.AppointmentRequest, slot rdv.Slot, now time.Time) error {
+	whole, err := scanRequest(tx.keys, tx.row(`SELECT `+requestColumns+` FROM requests WHERE id = ?`, req.ID))
+	if err != nil {
+		return err
+	}
+	if whole.IsMove() {
+		if err := checkMoveOpen(tx, whole, now); err != nil {
+			return err
 		}
 	}
-	if _, err := tx.exec(`UPDATE slots SET state = 'held', hold_id = ?, hold_expires = ? WHERE id = ?`, holdID, expires, slot.ID); err != nil {
-		return fmt.Errorf("mark slot held: %w", mapError(err))
+	if whole.NeedsRoster(slot) {
+		return checkRequestRostered(tx, slot, whole)
 	}
 	return nil
 }
 
 // proposedAfter refuses a proposal that comes after one not made (see
-// rdv.ProposeRequest.After). The matcher's batches write them in order,
-// so the ones it comes after are usually in the same transaction.
-func proposedAfter(tx *wtx, ids []string) error {
+// rdv.ProposeRequest.After). The matcher's rounds write them in order,
+// so the ones it comes after are usually of the same command: made tells
+// those without a read.
+func proposedAfter(tx *wtx, ids []string, made map[string]bool) error {
 	for _, id := range ids {
-		var status string
-		err := tx.row(`SELECT status FROM proposals WHERE id = ?`, id).Scan(&status)
-		switch {
-		case isNoRows(err) || err == nil && !rdv.ProposalMade(rdv.ProposalStatus(status)):
+		ok, seen := made[id]
+		if !seen {
+			var status string
+			err := tx.row(`SELECT status FROM proposals WHERE id = ?`, id).Scan(&status)
+			if err != nil && !isNoRows(err) {
+				return fmt.Errorf("read proposal %s: %w", id, mapError(err))
+			}
+			ok = err == nil && rdv.ProposalMade(rdv.ProposalStatus(status))
+		}
+		if !ok {
 			return rdv.ErrProposalAfter(id)
-		case err != nil:
-			return fmt.Errorf("read proposal %s: %w", id, mapError(err))
 		}
 	}
 	return nil

@@ -26,6 +26,11 @@ type command struct {
 	// transient marks a write whose loss in a restore loses no booking
 	// (a hold, which lives minutes): it does not wait for afterCommit.
 	transient bool
+	// checked marks a run that writes nothing it would have to undo:
+	// it checks every refusal before its first write and answers it
+	// itself. It runs without a savepoint, and an error it returns rolls
+	// the whole batch back.
+	checked bool
 }
 
 // writer owns the write connection. Commands arrive on an unbuffered
@@ -214,6 +219,13 @@ func (w *writer) runBatch(batch []*command) {
 	}
 	tx := &wtx{ctx: w.ctx, stmts: w.stmts, keys: w.keys, webhooks: &w.webhooks}
 	for i, c := range live {
+		if c.checked {
+			if err := mapError(c.run(tx)); err != nil {
+				w.abort(live, err)
+				return
+			}
+			continue
+		}
 		if err := w.exec("SAVEPOINT cmd"); err != nil {
 			w.abort(live, fmt.Errorf("savepoint: %w", err))
 			return

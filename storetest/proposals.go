@@ -27,6 +27,7 @@ func runProposals(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"MessagesCarryTheProposalsToken", testProposalMessages},
 		{"RaceOneProposalPerSlotAndRequest", testRaceProposals},
 		{"ProposeAfterOthers", testProposeAfter},
+		{"ProposeAll", testProposeAll},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newFixture(t, open)) })

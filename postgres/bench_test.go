@@ -10,19 +10,24 @@ import (
 
 	"rdv"
 	"rdv/demo"
+	"rdv/fieldcrypt"
 	"rdv/storetest"
 )
 
-// benchSlots is how many slots the benchmark database holds. The
-// benchmark books from the bottom; scripts/pgbench-compare.sh books from
-// benchPgbenchFrom up with pgbench, on the same database.
+// The benchmark database holds benchSlots slots in three ranges, one per
+// booker of scripts/pgbench-compare.sh, so that they can run one after the
+// other on the same database: BenchmarkDurableBookings books from slot 1
+// up to benchPgbenchFrom; pgbench running the store's statements books
+// from benchPgbenchFrom, and pgbench running a minimal booking from
+// benchMinimalFrom, each client of theirs in a range of its own.
 const (
-	benchSlots       = 300_000
-	benchPgbenchFrom = 150_000
+	benchSlots       = 600_000
+	benchPgbenchFrom = 200_000
+	benchMinimalFrom = 400_000
 )
 
-// benchNetwork is one clinic whose practitioner has benchSlots public
-// slots of a minute each, from tomorrow on.
+// benchNetwork is one clinic whose practitioner has count public slots
+// of a minute each, from tomorrow on.
 func benchNetwork(count int) rdv.NetworkLoad {
 	n := storetest.SmallNetwork(rdv.DateOf(time.Now()).AddDays(1))
 	first := rdv.DateOf(time.Now()).AddDays(1).Start(rdv.Toronto).UTC()
@@ -41,6 +46,23 @@ func benchNetwork(count int) rdv.NetworkLoad {
 	return n
 }
 
+// benchKeys are the data keys of the benchmark database: those of
+// RDV_BENCH_KEYS (the text of a key set), which every run on one
+// database must share, or new ones.
+func benchKeys(b *testing.B) *fieldcrypt.Keys {
+	b.Helper()
+	text := os.Getenv("RDV_BENCH_KEYS")
+	if text == "" {
+		k, _ := storetest.NewKeys(b)
+		return k
+	}
+	k, err := fieldcrypt.Parse(text)
+	if err != nil {
+		b.Fatalf("RDV_BENCH_KEYS: %v", err)
+	}
+	return k
+}
+
 // benchStore opens the benchmark database: the one named by
 // RDV_BENCH_POSTGRES_DB (migrated and loaded if empty), or a fresh one.
 func benchStore(b *testing.B) *Store {
@@ -51,8 +73,10 @@ func benchStore(b *testing.B) *Store {
 	} else if err := Migrate(context.Background(), dbURL); err != nil {
 		b.Fatalf("migrate: %v", err)
 	}
-	s := mustOpen(b, dbURL, Options{MaxConns: 64, MinConns: 64})
-	empty, err := s.Empty(context.Background())
+	opts := Options{MaxConns: 64, MinConns: 64, Keys: benchKeys(b)}
+	s := mustOpen(b, dbURL, opts)
+	ctx := context.Background()
+	empty, err := s.Empty(ctx)
 	if err != nil {
 		b.Fatalf("empty: %v", err)
 	}
@@ -61,40 +85,58 @@ func benchStore(b *testing.B) *Store {
 		storetest.MustLoad(b, s, benchNetwork(benchSlots))
 		b.Logf("loaded %d slots in %v", benchSlots, time.Since(start))
 	}
+	// Another process may have booked here before: go on after its last.
+	var last int64
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(max(slot_id), 0) FROM holds WHERE slot_id < $1`, benchPgbenchFrom).Scan(&last); err != nil {
+		b.Fatalf("last slot booked: %v", err)
+	}
+	for {
+		n := benchNext.Load()
+		if n >= last || benchNext.CompareAndSwap(n, last) {
+			break
+		}
+	}
 	return s
 }
 
 var benchNext atomic.Int64 // last slot booked by the benchmark, across its runs
 
 // BenchmarkDurableBookings books distinct slots with 64 concurrent
-// clients, each booking a hold then a confirmation, every one committed
-// durably (synchronous_commit as the server is configured).
+// clients, each booking as the pages of rdv do for a person: a hold then its
+// confirmation, each with an idempotency key, for a patient whose data
+// is sealed and who is sent the confirmation by email (the outbox), with
+// the audit trail's event. Every one is committed durably
+// (synchronous_commit as the server is configured).
 func BenchmarkDurableBookings(b *testing.B) {
 	serverURL(b)
 	s := benchStore(b)
 	ctx := context.Background()
-	var client atomic.Int64
 	b.SetParallelism((64 + 1) / 2) // 64 goroutines on two cores; RunParallel multiplies by GOMAXPROCS
 	b.ResetTimer()
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
-		key := fmt.Sprintf("bench-%d", client.Add(1))
 		for pb.Next() {
 			slot := benchNext.Add(1)
-			if slot > benchPgbenchFrom {
+			if slot >= benchPgbenchFrom {
 				b.Error("out of benchmark slots")
 				return
 			}
 			now := time.Now()
+			// Each booking is a person's, under a client key of its own: a
+			// key per goroutine would have each count of live holds walk
+			// the hundreds of holds its goroutine ended in the last minutes,
+			// which no person makes.
 			holdID := fmt.Sprintf("b-%d", slot)
-			if _, _, err := s.PlaceHold(ctx, rdv.HoldRequest{HoldID: holdID, SlotID: slot, ClientKey: key, MaxLiveHolds: 3, TTL: 5 * time.Minute, Now: now}); err != nil {
+			if _, _, err := s.PlaceHold(ctx, rdv.HoldRequest{HoldID: holdID, SlotID: slot, ClientKey: "client-" + holdID, MaxLiveHolds: 3, TTL: 5 * time.Minute, Now: now,
+				Idem: &rdv.IdemKey{Scope: "POST /holds", Key: "hold-" + holdID, BodyHash: holdID}}); err != nil {
 				b.Errorf("hold slot %d: %v", slot, err)
 				return
 			}
 			p := rdv.Patient{FirstName: "Banc", LastName: "Essai", BirthDate: rdv.Date{Year: 1980, Month: 1, Day: 1},
-				HealthNumber: fmt.Sprintf("BENC%08d", slot), Phone: "514-555-0199", Language: "fr"}
-			if _, _, err := s.ConfirmHold(ctx, rdv.ConfirmRequest{HoldID: holdID, Patient: p, BookedBy: rdv.BySelf, Channel: rdv.API,
-				CancelTokenHash: holdID, Now: now}); err != nil {
+				HealthNumber: fmt.Sprintf("BENC%08d", slot), Phone: "514-555-0199", Email: fmt.Sprintf("banc.%d@example.org", slot), Language: "fr"}
+			if _, _, err := s.ConfirmHold(ctx, rdv.ConfirmRequest{HoldID: holdID, Patient: p, BookedBy: rdv.BySelf, Channel: rdv.Web,
+				CancelToken: holdID, CancelTokenHash: holdID, Now: now, Notify: rdv.Notify{Email: true}, RemindBefore: 24 * time.Hour,
+				Idem: &rdv.IdemKey{Scope: "POST /holds/{id}/confirm", Key: "confirm-" + holdID, BodyHash: holdID}}); err != nil {
 				b.Errorf("confirm slot %d: %v", slot, err)
 				return
 			}

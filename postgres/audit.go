@@ -21,25 +21,73 @@ const auditChains = 16
 // statement: it moves the chain's head (locking its row until tx ends)
 // and links the entry there, so it is best run last in tx.
 func appendAudit(ctx context.Context, tx pgx.Tx, e rdv.AuditEvent) error {
+	chain := rand.IntN(auditChains) // #nosec G404 -- the pick only spreads the writers over the chains' head rows
+	if _, err := tx.Exec(ctx, appendAuditSQL, auditArgs(chain, e)...); err != nil {
+		return fmt.Errorf("write audit event %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// appendAuditSQL appends an event to a chain (auditArgs): it moves the
+// chain's head and links the entry there.
+const appendAuditSQL = `WITH h AS (
+		UPDATE audit_heads SET seq = seq + 1, prev_hash = hash, hash = sha256(hash || $2::bytea)
+		WHERE chain = $1 RETURNING seq, prev_hash, hash),
+	e AS (
+		INSERT INTO audit_events (chain, seq, at, actor_kind, actor_id, address, action, records, prev_hash, hash)
+		SELECT $1, seq, $3, $4, $5, $6, $7, $8, prev_hash, hash FROM h RETURNING id)
+	INSERT INTO audit_patients (patient_id, event_id) SELECT p, e.id FROM e, unnest($9::bigint[]) AS p`
+
+// auditArgs are the arguments of appendAuditSQL that append e to chain.
+func auditArgs(chain int, e rdv.AuditEvent) []any {
 	e.At = e.At.UTC().Truncate(time.Millisecond) // what the hash covers
 	patients := e.Records.Patients
 	if patients == nil {
 		patients = []int64{}
 	}
-	chain := rand.IntN(auditChains) // #nosec G404 -- the pick only spreads the writers over the chains' head rows
-	_, err := tx.Exec(ctx, `WITH h AS (
-			UPDATE audit_heads SET seq = seq + 1, prev_hash = hash, hash = sha256(hash || $2::bytea)
-			WHERE chain = $1 RETURNING seq, prev_hash, hash),
-		e AS (
-			INSERT INTO audit_events (chain, seq, at, actor_kind, actor_id, address, action, records, prev_hash, hash)
-			SELECT $1, seq, $3, $4, $5, $6, $7, $8, prev_hash, hash FROM h RETURNING id)
-		INSERT INTO audit_patients (patient_id, event_id) SELECT p, e.id FROM e, unnest($9::bigint[]) AS p`,
-		chain, audit.ContentHash(e), e.At, string(e.Actor.Kind), e.Actor.ID, e.Actor.Address,
-		string(e.Action), e.Records.String(), patients)
-	if err != nil {
-		return fmt.Errorf("write audit event %s: %w", e.Action, err)
+	return []any{chain, audit.ContentHash(e), e.At, string(e.Actor.Kind), e.Actor.ID, e.Actor.Address,
+		string(e.Action), e.Records.String(), patients}
+}
+
+// appendAuditsSQL appends events to a chain in their order, in one
+// statement (auditsArgs): each links to the one before as appendAuditSQL
+// links one, and the chain's head moves once, to the last.
+const appendAuditsSQL = `WITH RECURSIVE e AS (
+		SELECT * FROM unnest($2::bytea[], $3::timestamptz[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[])
+			WITH ORDINALITY AS e(content, at, actor_kind, actor_id, address, action, records, n)),
+	head AS (SELECT seq, hash FROM audit_heads WHERE chain = $1 FOR UPDATE),
+	links (n, seq, prev_hash, hash) AS (
+		SELECT 0::bigint, seq, NULL::bytea, hash FROM head
+		UNION ALL
+		SELECT l.n + 1, l.seq + 1, l.hash, sha256(l.hash || e.content) FROM links l JOIN e ON e.n = l.n + 1),
+	moved AS (
+		UPDATE audit_heads SET seq = l.seq, prev_hash = l.prev_hash, hash = l.hash
+		FROM (SELECT * FROM links ORDER BY n DESC LIMIT 1) l WHERE chain = $1 AND l.n > 0),
+	added AS (
+		INSERT INTO audit_events (chain, seq, at, actor_kind, actor_id, address, action, records, prev_hash, hash)
+		SELECT $1, l.seq, e.at, e.actor_kind, e.actor_id, e.address, e.action, e.records, l.prev_hash, l.hash
+		FROM links l JOIN e ON e.n = l.n ORDER BY l.n
+		RETURNING id, seq)
+	INSERT INTO audit_patients (patient_id, event_id)
+	SELECT p.patient, a.id FROM added a JOIN unnest($9::bigint[], $10::bigint[]) AS p(n, patient) ON a.seq = (SELECT seq FROM head) + p.n`
+
+// auditsArgs are the arguments of appendAuditsSQL that append events to
+// chain.
+func auditsArgs(chain int, events []rdv.AuditEvent) []any {
+	n := len(events)
+	contents, ats := make([][]byte, n), make([]time.Time, n)
+	kinds, actors, addresses, actions, records := make([]string, n), make([]int64, n), make([]string, n), make([]string, n), make([]string, n)
+	var ofEvent, patients []int64
+	for i, e := range events {
+		e.At = e.At.UTC().Truncate(time.Millisecond) // what the hash covers
+		contents[i], ats[i] = audit.ContentHash(e), e.At
+		kinds[i], actors[i], addresses[i] = string(e.Actor.Kind), e.Actor.ID, e.Actor.Address
+		actions[i], records[i] = string(e.Action), e.Records.String()
+		for _, p := range e.Records.Patients {
+			ofEvent, patients = append(ofEvent, int64(i+1)), append(patients, p)
+		}
 	}
-	return nil
+	return []any{chain, contents, ats, kinds, actors, addresses, actions, records, ofEvent, patients}
 }
 
 // audited wraps a write run by idempotentTx so that, once it succeeds,

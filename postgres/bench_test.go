@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -74,6 +75,8 @@ func benchStore(b *testing.B) *Store {
 		b.Fatalf("migrate: %v", err)
 	}
 	opts := Options{MaxConns: 64, MinConns: 64, Keys: benchKeys(b)}
+	opts.Writers, _ = strconv.Atoi(os.Getenv("RDV_BENCH_WRITERS"))
+	opts.MaxGroup, _ = strconv.Atoi(os.Getenv("RDV_BENCH_MAX_GROUP"))
 	s := mustOpen(b, dbURL, opts)
 	ctx := context.Background()
 	empty, err := s.Empty(ctx)
@@ -143,6 +146,10 @@ func BenchmarkDurableBookings(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "bookings/s")
+	if w := s.writer; w != nil && w.groups.Load() > 0 {
+		b.ReportMetric(float64(w.members.Load())/float64(w.groups.Load()), "writes/group")
+		b.ReportMetric(100*float64(w.alone.Load())/float64(w.members.Load()), "%alone")
+	}
 }
 
 // BenchmarkLoadNetwork writes a network of slots with COPY.

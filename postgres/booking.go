@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,7 +17,17 @@ import (
 // slot change in one statement whose conditions are the rule (hold neither
 // used nor run out, slot still held by it); the partial unique index on
 // appointments backs the rule up.
+//
+// Confirmations of concurrent callers are booked together, a group in
+// one transaction (writer.go), but for one that books for a request; one
+// the group does not book is run again here, alone.
 func (s *Store) ConfirmHold(ctx context.Context, r rdv.ConfirmRequest) (rdv.Appointment, rdv.SlotChanges, error) {
+	if s.writer != nil && r.ForRequest == 0 {
+		res, alone, err := s.submitGroup(ctx, "confirm hold", &groupCmd{confirm: &r}, r.Idem)
+		if !alone {
+			return res.a, res.ch, err
+		}
+	}
 	return idempotentTx(ctx, s, "confirm hold", r.Idem, r.Now, audited(ctx, rdv.AuditAppointmentBook, r.Now, r.ForRequest, func(tx pgx.Tx, _ *rdv.SlotChanges) (rdv.Appointment, error) {
 		now := dbTime(r.Now)
 		var x slotScan
@@ -46,23 +57,15 @@ func (s *Store) ConfirmHold(ctx context.Context, r rdv.ConfirmRequest) (rdv.Appo
 // answer is what the request gave, with the IDs of the patient rows it
 // was filed under: nothing of a stored patient.
 func book(ctx context.Context, tx pgx.Tx, sl rdv.Slot, r rdv.ConfirmRequest, now time.Time) (rdv.Appointment, error) {
-	a := rdv.Appointment{Slot: sl, Status: rdv.Booked, BookedBy: r.BookedBy, Channel: r.Channel,
-		FeeCents: r.FeeCents, CreatedAt: now, CancelToken: r.CancelToken, Patient: r.Patient, Card: r.Card}
-	a.Patient.GuardianID = 0
-	var g rdv.Patient
-	if r.Guardian != nil {
-		g = *r.Guardian
-		g.GuardianID = 0
-		var err error
-		if g.ID, err = findOrAddPatient(ctx, tx, g); err != nil {
+	a := newBooking(sl, r, now)
+	var err error
+	if g := a.Guardian; g != nil {
+		if g.ID, err = findOrAddPatient(ctx, tx, *g); err != nil {
 			return rdv.Appointment{}, err
 		}
-		a.Guardian = &g
 		a.Patient.GuardianID = g.ID
-		a.Relationship = r.Relationship
 	}
 	p := &a.Patient
-	var err error
 	if p.ID, err = findOrAddPatient(ctx, tx, *p); err != nil {
 		return rdv.Appointment{}, err
 	}
@@ -71,47 +74,86 @@ func book(ctx context.Context, tx pgx.Tx, sl rdv.Slot, r rdv.ConfirmRequest, now
 			return rdv.Appointment{}, err
 		}
 	}
-	a.Notify, a.AccountID = r.Notify, r.AccountID
 	// The confirmation, and the time of the reminder it brings, are
 	// written by the statement that writes the appointment, whose ID they
 	// take: no round trip more.
 	k := keysOf(tx)
 	ms := newMessageColumns(k, a.Confirmations(rdv.MessageConfirmed, r.RemindBefore, r.CancelToken, now))
+	args := append([]any{sl.ID, p.ID, nullID(p.GuardianID), string(r.BookedBy), string(r.Channel), r.FeeCents, now, r.CancelTokenHash,
+		ms.kinds, ms.channels, ms.tos, ms.langs, ms.secrets, ms.due, ms.reminders, ms.indexes,
+		sl.ClinicID, sl.PractitionerID, string(sl.Service), dbTime(sl.Start), dbTime(sl.End)},
+		contactArgs(k, a)...)
 	err = tx.QueryRow(ctx, `WITH a AS (
 			INSERT INTO appointments (slot_id, patient_id, guardian_id, status, booked_by, channel, fee_cents, created_at, cancel_token_hash,
-				first_name, last_name, birth_date, phone, email, language,
-				guardian_first_name, guardian_last_name, guardian_birth_date, guardian_phone, guardian_email, guardian_language,
-				guardian_relationship, card, notify_email, notify_sms, account_id,
-				email_index, phone_index, guardian_email_index, guardian_phone_index)
-			VALUES ($1, $2, $3, 'booked', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25,
-				$38, $39, $40, $41)
+				`+appointmentContactColumns+`)
+			VALUES ($1, $2, $3, 'booked', $4, $5, $6, $7, $8, `+contactValues(22)+`)
 			RETURNING id),
 		m AS (
 			INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, secret, due_at, created_at, reminder_at,
 				destination_index)
 			SELECT k, c, d, l, a.id, 0, s, due, $7, rem, di
-			FROM a, unnest($26::text[], $27::text[], $28::text[], $29::text[], $30::text[], $31::timestamptz[], $32::timestamptz[], $42::text[])
+			FROM a, unnest($9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::timestamptz[], $16::text[])
 				AS u(k, c, d, l, s, due, rem, di)),
 		-- The webhook event, only when the clinic has a live endpoint
 		-- that wants it (insertEventSQL's rule).
 		w AS (
 			INSERT INTO webhook_events (type, clinic_id, appointment_id, practitioner_id, service, start_at, end_at, status, occurred_at)
-			SELECT 'appointment.booked', $33, a.id, $34, $35, $36, $37, 'booked', $7 FROM a
-			WHERE EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.clinic_id = $33 AND e.removed_at IS NULL
+			SELECT 'appointment.booked', $17, a.id, $18, $19, $20, $21, 'booked', $7 FROM a
+			WHERE EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.clinic_id = $17 AND e.removed_at IS NULL
 				AND 'appointment.booked' = ANY(e.events)))
-		SELECT id FROM a`,
-		sl.ID, p.ID, nullID(p.GuardianID), string(r.BookedBy), string(r.Channel), r.FeeCents, now, r.CancelTokenHash,
-		k.Seal(p.FirstName), k.Seal(p.LastName), nullText(k.Seal(birthText(p.BirthDate))), k.Seal(p.Phone), k.Seal(p.Email), p.Language,
-		k.Seal(g.FirstName), k.Seal(g.LastName), nullText(k.Seal(birthText(g.BirthDate))), k.Seal(g.Phone), k.Seal(g.Email), g.Language,
-		string(a.Relationship), string(r.Card), r.Notify.Email, r.Notify.SMS, nullID(r.AccountID),
-		ms.kinds, ms.channels, ms.tos, ms.langs, ms.secrets, ms.due, ms.reminders,
-		sl.ClinicID, sl.PractitionerID, string(sl.Service), dbTime(sl.Start), dbTime(sl.End),
-		k.Index(fieldcrypt.KindEmail, p.Email), k.Index(fieldcrypt.KindPhone, p.Phone),
-		k.Index(fieldcrypt.KindEmail, g.Email), k.Index(fieldcrypt.KindPhone, g.Phone), ms.indexes).Scan(&a.ID)
+		SELECT id FROM a`, args...).Scan(&a.ID)
 	if err != nil {
 		return rdv.Appointment{}, fmt.Errorf("write appointment: %w", err)
 	}
 	return a, nil
+}
+
+// newBooking is the appointment a confirmation books on slot sl, as the
+// request gave it, before its rows have IDs.
+func newBooking(sl rdv.Slot, r rdv.ConfirmRequest, now time.Time) rdv.Appointment {
+	a := rdv.Appointment{Slot: sl, Status: rdv.Booked, BookedBy: r.BookedBy, Channel: r.Channel,
+		FeeCents: r.FeeCents, CreatedAt: now, CancelToken: r.CancelToken, Patient: r.Patient, Card: r.Card,
+		Notify: r.Notify, AccountID: r.AccountID}
+	a.Patient.GuardianID = 0
+	if r.Guardian != nil {
+		g := *r.Guardian
+		g.GuardianID = 0
+		a.Guardian = &g
+		a.Relationship = r.Relationship
+	}
+	return a
+}
+
+// appointmentContactColumns are the columns of an appointment that keep
+// its people as the booking gave them (contactArgs).
+const appointmentContactColumns = `first_name, last_name, birth_date, phone, email, language,
+	guardian_first_name, guardian_last_name, guardian_birth_date, guardian_phone, guardian_email, guardian_language,
+	guardian_relationship, card, notify_email, notify_sms, account_id,
+	email_index, phone_index, guardian_email_index, guardian_phone_index`
+
+// contactArgs are the values of appointmentContactColumns for a, sealed
+// with k.
+func contactArgs(k *fieldcrypt.Keys, a rdv.Appointment) []any {
+	p, g := a.Patient, deref(a.Guardian)
+	return []any{k.Seal(p.FirstName), k.Seal(p.LastName), nullText(k.Seal(birthText(p.BirthDate))), k.Seal(p.Phone), k.Seal(p.Email), p.Language,
+		k.Seal(g.FirstName), k.Seal(g.LastName), nullText(k.Seal(birthText(g.BirthDate))), k.Seal(g.Phone), k.Seal(g.Email), g.Language,
+		string(a.Relationship), string(a.Card), a.Notify.Email, a.Notify.SMS, nullID(a.AccountID),
+		k.Index(fieldcrypt.KindEmail, p.Email), k.Index(fieldcrypt.KindPhone, p.Phone),
+		k.Index(fieldcrypt.KindEmail, g.Email), k.Index(fieldcrypt.KindPhone, g.Phone)}
+}
+
+// contactValues are the placeholders of contactArgs from $first, typed
+// for a SELECT as for VALUES.
+func contactValues(first int) string {
+	types := []string{"text", "text", "text", "text", "text", "text",
+		"text", "text", "text", "text", "text", "text",
+		"text", "text", "boolean", "boolean", "bigint",
+		"text", "text", "text", "text"}
+	out := make([]string, len(types))
+	for i, t := range types {
+		out[i] = fmt.Sprintf("$%d::%s", first+i, t)
+	}
+	return strings.Join(out, ", ")
 }
 
 // checkRostered refuses a booking on a slot kept for the clinic's

@@ -20,7 +20,17 @@ func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 // out; not started; audience allowed), so two racing holds cannot both win:
 // the second waits for the first's row lock and re-checks the rule against
 // the committed row.
+//
+// Holds of concurrent callers are taken together, a group in one
+// transaction (writer.go); a hold the group does not take is run again
+// here, alone, to be taken or refused with its reason.
 func (s *Store) PlaceHold(ctx context.Context, r rdv.HoldRequest) (rdv.Hold, rdv.SlotChanges, error) {
+	if s.writer != nil {
+		res, alone, err := s.submitGroup(ctx, "place hold", &groupCmd{hold: &r}, r.Idem)
+		if !alone {
+			return res.h, res.ch, err
+		}
+	}
 	h, ch, err := idempotentTx(ctx, s, "place hold", r.Idem, r.Now, func(tx pgx.Tx, ch *rdv.SlotChanges) (rdv.Hold, error) {
 		now := dbTime(r.Now)
 		if err := checkLiveHolds(ctx, tx, r, now); err != nil {
@@ -62,18 +72,12 @@ func (s *Store) PlaceHold(ctx context.Context, r rdv.HoldRequest) (rdv.Hold, rdv
 // their lock numbers, so that two holds sharing an address cannot each
 // wait for the other's lock.
 func checkLiveHolds(ctx context.Context, tx pgx.Tx, r rdv.HoldRequest, now time.Time) error {
-	var keys []string
-	if r.MaxLiveHolds > 0 {
-		keys = append(keys, r.ClientKey)
-	}
-	byAddr := r.MaxAddressHolds > 0 && r.AddressKey != ""
-	if byAddr {
-		keys = append(keys, "address "+r.AddressKey)
-	}
+	keys := capKeys(r)
+	byAddr := byAddress(r)
 	if len(keys) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(unnest($1::text[]), 0) AS k) l ORDER BY k`, keys); err != nil {
+	if _, err := tx.Exec(ctx, lockKeysSQL, keys); err != nil {
 		return fmt.Errorf("lock client holds: %w", err)
 	}
 	var live, fromAddr int

@@ -89,18 +89,24 @@ func insertMessages(ctx context.Context, tx pgx.Tx, ms []rdv.Message) error {
 	if len(ms) == 0 {
 		return nil
 	}
-	c := newMessageColumns(keysOf(tx), ms)
-	_, err := tx.Exec(ctx, `INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, incident_id, secret, due_at, created_at, reminder_at, proposal_id,
+	sql, args := insertMessagesSQL(keysOf(tx), ms)
+	if _, err := tx.Exec(ctx, sql, args...); err != nil {
+		return fmt.Errorf("write %d %s messages: %w", len(ms), ms[0].Kind, err)
+	}
+	return nil
+}
+
+// insertMessagesSQL is the statement that writes messages, sealed with k,
+// and its arguments.
+func insertMessagesSQL(k *fieldcrypt.Keys, ms []rdv.Message) (string, []any) {
+	c := newMessageColumns(k, ms)
+	return `INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, incident_id, secret, due_at, created_at, reminder_at, proposal_id,
 			destination_index)
 		SELECT k, ch, d, l, nullif(a, 0), r, nullif(i, 0), s, due, created, rem, nullif(p, ''), di
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::integer[], $7::bigint[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::text[],
 				$13::text[])
 			AS u(k, ch, d, l, a, r, i, s, due, created, rem, p, di)`,
-		c.kinds, c.channels, c.tos, c.langs, c.appointments, c.revisions, c.incidents, c.secrets, c.due, c.created, c.reminders, c.proposals, c.indexes)
-	if err != nil {
-		return fmt.Errorf("write %d %s messages: %w", len(ms), ms[0].Kind, err)
-	}
-	return nil
+		[]any{c.kinds, c.channels, c.tos, c.langs, c.appointments, c.revisions, c.incidents, c.secrets, c.due, c.created, c.reminders, c.proposals, c.indexes}
 }
 
 // readMessage reads one message, its Secret included, opened with k; lock

@@ -7,6 +7,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
@@ -48,6 +49,13 @@ type Options struct {
 	// Nil keeps it in clear: for tests and tools that hold no patient
 	// data; Open refuses nil keys on a database that holds sealed values.
 	Keys *fieldcrypt.Keys
+	// Writers is how many connections take the holds and confirmations
+	// of concurrent callers together, a group in one transaction each
+	// (writer.go): 0 picks 4; a negative number runs each in a
+	// transaction of its own.
+	Writers int
+	// MaxGroup bounds the writes of one group (default 32).
+	MaxGroup int
 }
 
 // Store is the PostgreSQL store. It is safe for concurrent use.
@@ -55,6 +63,7 @@ type Store struct {
 	pool   *pgxpool.Pool
 	log    *slog.Logger
 	opts   Options
+	writer *writer       // nil: every write in a transaction of its own
 	notify chan struct{} // a change was committed: wake the notifier
 	stop   context.CancelFunc
 	done   chan struct{} // the notifier has returned
@@ -106,6 +115,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		done:   make(chan struct{}),
 	}
 	go s.runNotifier(nctx)
+	if opts.Writers >= 0 {
+		s.writer = startWriter(s, cmp.Or(opts.Writers, 4), cmp.Or(opts.MaxGroup, 32))
+	}
 	first, err := s.checkKeys(ctx)
 	switch {
 	case rdv.ErrorCode(err) == rdv.EUNAVAILABLE:
@@ -128,6 +140,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 
 // Close stops the store's background work and closes its connections.
 func (s *Store) Close() error {
+	if s.writer != nil {
+		s.writer.close()
+	}
 	s.stop()
 	<-s.done
 	s.pool.Close()

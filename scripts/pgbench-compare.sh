@@ -5,9 +5,11 @@
 #   rdv      BenchmarkDurableBookings: a hold then its confirmation through
 #            the postgres store, as the pages book (idempotency keys, data
 #            sealed with keys, the outbox's confirmation, the audit trail);
-#   same     pgbench sending the statements the store sends for that
-#            booking, one after the other as the store does (the sealed
-#            values, hashes and answers are constants of the same sizes);
+#   same     pgbench sending the statements the store sends for such a
+#            booking when it runs alone, a group of one, pipelined as the
+#            store sends them (the sealed values, hashes and answers are
+#            constants of the same sizes): what the store's grouping of
+#            concurrent bookings and its client cost or save;
 #   minimal  pgbench running a minimal booking: one transaction that
 #            updates the slot where free and inserts the appointment under
 #            the unique index of active bookings.
@@ -67,70 +69,125 @@ export RDV_BENCH_POSTGRES_DB=$dburl RDV_TEST_POSTGRES_URL=$base
 patient=$(psql -Atq "$dburl" -c "INSERT INTO patients (first_name, last_name, birth_date, phone, email, language)
 	VALUES ('Banc', 'Minimal', NULL, '', '', 'fr') RETURNING id")
 
-# The statements of PlaceHold then ConfirmHold (postgres/hold.go,
-# booking.go, idempotency.go, audit.go), in their order: each pgbench
-# client walks its own range of slots. \gset keeps the IDs that the next
-# statements name, as the store does.
+# The statements that PlaceHold then ConfirmHold send for a booking that
+# runs alone, a group of one (postgres/writer.go, booking_group.go,
+# audit.go), pipelined as the store sends them: each transaction's first
+# round trip carries BEGIN and its writes, the second what follows from
+# them and COMMIT. Each pgbench client walks its own range of slots;
+# currval names the rows that the first round trip added.
 cat >"$work/same.sql" <<'SQL'
 \set n :n + 1
 \set slot :from + :stride * :client_id + :n
 \set chain random(0, 15)
+\startpipeline
 BEGIN;
-INSERT INTO idempotency_keys (id, body_check, created_at) VALUES (sha256(('hold ' || :slot)::bytea), sha256(('body ' || :slot)::bytea), now()) ON CONFLICT DO NOTHING;
-SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(unnest(ARRAY['pgbench-' || :slot]), 0) AS k) l ORDER BY k;
-SELECT count(*) FILTER (WHERE client_key = 'pgbench-' || :slot), count(*) FILTER (WHERE address_key = '' AND false)
-	FROM holds WHERE (client_key = 'pgbench-' || :slot OR (address_key = '' AND false)) AND NOT ended AND expires_at > now();
-WITH held AS (
-	UPDATE slots s SET state = 'held', hold_id = 'p-' || :slot, hold_expires = now() + interval '5 minutes'
-	WHERE s.id = :slot AND s.start_at > now() AND (s.audience = 'public' OR false)
-	  AND (s.state = 'free' OR (s.state = 'held' AND s.hold_expires <= now()))
+SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(unnest(ARRAY['client ' || :slot]), 0) AS k) l ORDER BY k;
+WITH r AS (
+	SELECT * FROM unnest(ARRAY[:slot]::bigint[], ARRAY['p-' || :slot], ARRAY[now() + interval '5 minutes'], ARRAY[now()], ARRAY[false],
+		ARRAY['client ' || :slot], ARRAY[''], ARRAY[3]::bigint[], ARRAY[false], ARRAY[0]::bigint[], ARRAY[sha256(('hold ' || :slot)::bytea)])
+		AS r(slot, hold, expires, now, rostered, client, address, max_client, by_address, max_address, key)),
+allowed AS (
+	SELECT r.* FROM r
+	WHERE (r.max_client <= 0 OR (SELECT count(*) FROM holds h
+			WHERE h.client_key = r.client AND NOT h.ended AND h.expires_at > r.now) < r.max_client)
+	  AND (NOT r.by_address OR (SELECT count(*) FROM holds h
+			WHERE h.address_key = r.address AND NOT h.ended AND h.expires_at > r.now) < r.max_address)
+	  AND NOT EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.id = r.key)),
+held AS (
+	UPDATE slots s SET state = 'held', hold_id = a.hold, hold_expires = a.expires
+	FROM allowed a
+	WHERE s.id = a.slot AND s.start_at > a.now AND (s.audience = 'public' OR a.rostered)
+	  AND (s.state = 'free' OR (s.state = 'held' AND s.hold_expires <= a.now))
 	RETURNING s.id, s.clinic_id, s.practitioner_id, s.service, s.start_at, s.end_at, s.audience, s.state, s.hold_id, s.hold_expires),
-hold AS (INSERT INTO holds (id, slot_id, client_key, address_key, expires_at) SELECT 'p-' || :slot, id, 'pgbench-' || :slot, '', now() + interval '5 minutes' FROM held),
+hold AS (
+	INSERT INTO holds (id, slot_id, client_key, address_key, expires_at)
+	SELECT a.hold, h.id, a.client, a.address, a.expires FROM held h JOIN allowed a ON a.hold = h.hold_id),
 change AS (INSERT INTO slot_changes (slot_id) SELECT id FROM held)
 SELECT * FROM held;
-UPDATE idempotency_keys SET answer = convert_to(repeat('h', 120), 'UTF8') WHERE id = sha256(('hold ' || :slot)::bytea);
+\endpipeline
+\startpipeline
+INSERT INTO idempotency_keys (id, body_check, answer, created_at)
+SELECT * FROM unnest(ARRAY[sha256(('hold ' || :slot)::bytea)], ARRAY[sha256(('body ' || :slot)::bytea)], ARRAY[convert_to(repeat('h', 120), 'UTF8')], ARRAY[now()]);
 COMMIT;
+\endpipeline
+\startpipeline
 BEGIN;
-INSERT INTO idempotency_keys (id, body_check, created_at) VALUES (sha256(('confirm ' || :slot)::bytea), sha256(('body ' || :slot)::bytea), now()) ON CONFLICT DO NOTHING;
 WITH used AS (
-	UPDATE holds SET ended = true WHERE id = 'p-' || :slot AND NOT ended AND expires_at > now() RETURNING slot_id)
-UPDATE slots s SET state = 'booked', hold_id = NULL, hold_expires = NULL
-FROM used WHERE s.id = used.slot_id AND s.state = 'held' AND s.hold_id = 'p-' || :slot
-RETURNING s.id, s.clinic_id, s.practitioner_id, s.service, s.start_at, s.end_at, s.audience, s.state, s.hold_id, s.hold_expires;
-SELECT id FROM patients WHERE health_index = encode(sha256(('health ' || :slot)::bytea), 'base64');
-INSERT INTO patients (first_name, last_name, birth_date, health_number, health_index, phone, email, language, guardian_id)
-VALUES ('k1:' || repeat('f', 43), 'k1:' || repeat('l', 44), 'k1:' || repeat('b', 51), 'k1:' || repeat('h', 54),
-	encode(sha256(('health ' || :slot)::bytea), 'base64'), 'k1:' || repeat('p', 54), 'k1:' || repeat('e', 64), 'fr', NULL)
-ON CONFLICT (health_index) DO NOTHING RETURNING id AS patient_id \gset
-WITH a AS (
+	UPDATE holds h SET ended = true
+	WHERE h.id = 'p-' || :slot AND NOT h.ended AND h.expires_at > now()
+	  AND NOT EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.id = sha256(('confirm ' || :slot)::bytea))
+	  AND NOT (true AND EXISTS (SELECT 1 FROM slots s WHERE s.id = h.slot_id AND s.audience = 'rostered'))
+	RETURNING h.slot_id),
+booked AS (
+	UPDATE slots s SET state = 'booked', hold_id = NULL, hold_expires = NULL
+	FROM used WHERE s.id = used.slot_id AND s.state = 'held' AND s.hold_id = 'p-' || :slot
+	RETURNING s.id, s.clinic_id, s.practitioner_id, s.service, s.start_at, s.end_at, s.audience, s.state, s.hold_id, s.hold_expires),
+gf AS (SELECT id FROM patients WHERE health_index = NULL),
+gi AS (
+	INSERT INTO patients (first_name, last_name, birth_date, health_number, health_index, phone, email, language)
+	SELECT '', '', NULL, NULL, NULL, '', '', '' FROM used WHERE false AND NOT EXISTS (SELECT 1 FROM gf)
+	ON CONFLICT (health_index) DO UPDATE SET health_index = EXCLUDED.health_index
+	RETURNING id),
+g AS (SELECT id FROM gf UNION ALL SELECT id FROM gi),
+pf AS (SELECT id FROM patients WHERE health_index = encode(sha256(('health ' || :slot)::bytea), 'base64')),
+pi AS (
+	INSERT INTO patients (first_name, last_name, birth_date, health_number, health_index, phone, email, language, guardian_id)
+	SELECT 'k1:' || repeat('f', 43), 'k1:' || repeat('l', 44), 'k1:' || repeat('b', 51), 'k1:' || repeat('h', 54),
+		encode(sha256(('health ' || :slot)::bytea), 'base64'), 'k1:' || repeat('p', 54), 'k1:' || repeat('e', 64), 'fr', (SELECT id FROM g)
+	FROM used WHERE NOT EXISTS (SELECT 1 FROM pf)
+	ON CONFLICT (health_index) DO UPDATE SET health_index = EXCLUDED.health_index
+	RETURNING id),
+p AS (SELECT id FROM pf UNION ALL SELECT id FROM pi),
+a AS (
 	INSERT INTO appointments (slot_id, patient_id, guardian_id, status, booked_by, channel, fee_cents, created_at, cancel_token_hash,
 		first_name, last_name, birth_date, phone, email, language,
 		guardian_first_name, guardian_last_name, guardian_birth_date, guardian_phone, guardian_email, guardian_language,
 		guardian_relationship, card, notify_email, notify_sms, account_id,
 		email_index, phone_index, guardian_email_index, guardian_phone_index)
-	VALUES (:slot, :patient_id, NULL, 'booked', 'self', 'web', 0, now(), 'p-' || :slot,
+	SELECT b.id, (SELECT id FROM p), (SELECT id FROM g), 'booked', 'self', 'web', 0, now(), 'p-' || :slot,
 		'k1:' || repeat('f', 43), 'k1:' || repeat('l', 44), 'k1:' || repeat('b', 51), 'k1:' || repeat('p', 54), 'k1:' || repeat('e', 64), 'fr',
 		'', '', NULL, '', '', '', '', '', true, false, NULL,
-		encode(sha256(('email ' || :slot)::bytea), 'base64'), encode(sha256(('phone ' || :slot)::bytea), 'base64'), '', '')
-	RETURNING id),
-m AS (
-	INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, secret, due_at, created_at, reminder_at, destination_index)
-	SELECT 'confirmed', 'email', 'k1:' || repeat('e', 64), 'fr', a.id, 0, 'k1:' || repeat('s', 44), now(), now(), now() + interval '1 day',
-		encode(sha256(('email ' || :slot)::bytea), 'base64') FROM a),
+		encode(sha256(('email ' || :slot)::bytea), 'base64'), encode(sha256(('phone ' || :slot)::bytea), 'base64'), '', ''
+	FROM used LEFT JOIN booked b ON true
+	RETURNING id, patient_id, guardian_id),
 w AS (
 	INSERT INTO webhook_events (type, clinic_id, appointment_id, practitioner_id, service, start_at, end_at, status, occurred_at)
-	SELECT 'appointment.booked', 1, a.id, 1, 'general', now(), now(), 'booked', now() FROM a
-	WHERE EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.clinic_id = 1 AND e.removed_at IS NULL AND 'appointment.booked' = ANY(e.events)))
-SELECT id AS appointment_id FROM a \gset
-WITH h AS (
-	UPDATE audit_heads SET seq = seq + 1, prev_hash = hash, hash = sha256(hash || sha256(('event ' || :slot)::bytea))
-	WHERE chain = :chain RETURNING seq, prev_hash, hash),
-e AS (
+	SELECT 'appointment.booked', b.clinic_id, a.id, b.practitioner_id, b.service, b.start_at, b.end_at, 'booked', now()
+	FROM a, booked b
+	WHERE EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.clinic_id = b.clinic_id AND e.removed_at IS NULL
+		AND 'appointment.booked' = ANY(e.events)))
+SELECT a.id, a.patient_id, coalesce(a.guardian_id, 0), b.* FROM a, booked b;
+\endpipeline
+\startpipeline
+INSERT INTO idempotency_keys (id, body_check, answer, created_at)
+SELECT * FROM unnest(ARRAY[sha256(('confirm ' || :slot)::bytea)], ARRAY[sha256(('body ' || :slot)::bytea)], ARRAY[convert_to(repeat('c', 708), 'UTF8')], ARRAY[now()]);
+INSERT INTO messages (kind, channel, destination, language, appointment_id, revision, incident_id, secret, due_at, created_at, reminder_at, proposal_id,
+	destination_index)
+SELECT k, ch, d, l, nullif(a, 0), r, nullif(i, 0), s, due, created, rem, nullif(p, ''), di
+FROM unnest(ARRAY['confirmed'], ARRAY['email'], ARRAY['k1:' || repeat('e', 64)], ARRAY['fr'], ARRAY[currval('appointments_id_seq')], ARRAY[0], ARRAY[0]::bigint[],
+	ARRAY['k1:' || repeat('s', 44)], ARRAY[now()], ARRAY[now()], ARRAY[now() + interval '1 day'], ARRAY[''], ARRAY[encode(sha256(('email ' || :slot)::bytea), 'base64')])
+	AS u(k, ch, d, l, a, r, i, s, due, created, rem, p, di);
+WITH RECURSIVE e AS (
+	SELECT * FROM unnest(ARRAY[sha256(('event ' || :slot)::bytea)], ARRAY[now()], ARRAY['system'], ARRAY[0]::bigint[], ARRAY[''], ARRAY['appointment.book'],
+		ARRAY['p:' || currval('patients_id_seq') || ' a:' || currval('appointments_id_seq')])
+		WITH ORDINALITY AS e(content, at, actor_kind, actor_id, address, action, records, n)),
+head AS (SELECT seq, hash FROM audit_heads WHERE chain = :chain FOR UPDATE),
+links (n, seq, prev_hash, hash) AS (
+	SELECT 0::bigint, seq, NULL::bytea, hash FROM head
+	UNION ALL
+	SELECT l.n + 1, l.seq + 1, l.hash, sha256(l.hash || e.content) FROM links l JOIN e ON e.n = l.n + 1),
+moved AS (
+	UPDATE audit_heads SET seq = l.seq, prev_hash = l.prev_hash, hash = l.hash
+	FROM (SELECT * FROM links ORDER BY n DESC LIMIT 1) l WHERE chain = :chain AND l.n > 0),
+added AS (
 	INSERT INTO audit_events (chain, seq, at, actor_kind, actor_id, address, action, records, prev_hash, hash)
-	SELECT :chain, seq, now(), 'system', 0, '', 'appointment.book', 'p:' || :patient_id || ' a:' || :appointment_id, prev_hash, hash FROM h RETURNING id)
-INSERT INTO audit_patients (patient_id, event_id) SELECT p, e.id FROM e, unnest(ARRAY[:patient_id]::bigint[]) AS p;
-UPDATE idempotency_keys SET answer = convert_to(repeat('c', 708), 'UTF8') WHERE id = sha256(('confirm ' || :slot)::bytea);
+	SELECT :chain, l.seq, e.at, e.actor_kind, e.actor_id, e.address, e.action, e.records, l.prev_hash, l.hash
+	FROM links l JOIN e ON e.n = l.n ORDER BY l.n
+	RETURNING id, seq)
+INSERT INTO audit_patients (patient_id, event_id)
+SELECT p.patient, a.id FROM added a JOIN unnest(ARRAY[1]::bigint[], ARRAY[currval('patients_id_seq')]) AS p(n, patient) ON a.seq = (SELECT seq FROM head) + p.n;
 COMMIT;
+\endpipeline
 SQL
 
 cat >"$work/minimal.sql" <<'SQL'

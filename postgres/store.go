@@ -149,12 +149,14 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// parseConfig reads a database URL, with pgxpool's pool_* parameters.
+// parseConfig reads a database URL, with pgxpool's pool_* parameters;
+// its connect_timeout bounds the dial (boundDialOnly).
 func parseConfig(url string) (*pgxpool.Config, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, rdv.Errorf(rdv.EINVALID, "parse database url: %v", err)
 	}
+	boundDialOnly(&cfg.ConnConfig.Config)
 	return cfg, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"rdv"
 	"rdv/flagenv"
 	"rdv/notify"
+	"rdv/postgres"
 	"rdv/sqlite"
 	"rdv/webhook"
 )
@@ -142,9 +143,10 @@ func (m *Main) openNotifier(ctx context.Context, f *serveFlags, store rdv.Store,
 }
 
 // openQueuePool opens the background jobs' connections to the PostgreSQL
-// database at url.
+// database at url, read as the store reads it (connect_timeout bounds
+// the dial).
 func openQueuePool(ctx context.Context, url string) (*pgxpool.Pool, error) {
-	cfg, err := pgxpool.ParseConfig(url)
+	cfg, err := postgres.PoolConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("background jobs' database: %w", err)
 	}

@@ -147,10 +147,14 @@ func TestPlatformBehindTheEdge(t *testing.T) {
 
 	// The edge's own 503 (no instance to send to, or its queue full or
 	// timed out) is rdv's busy page: the last instance up is put in
-	// maintenance, as an operator would on the admin socket.
+	// maintenance, as an operator would on the admin socket (both its
+	// servers: the one checked ready, and the one checked alive that
+	// takes over when no instance is ready).
 	t.Run("no instance up", func(t *testing.T) {
 		c.admin(t, "set server instances/rdv1 state maint")
+		c.admin(t, "set server alive/rdv1 state maint")
 		a := do(t, client("127.0.0.8", nil), "GET", c.edge+search, "")
+		c.admin(t, "set server alive/rdv1 state ready")
 		c.admin(t, "set server instances/rdv1 state ready")
 		if a.status != http.StatusServiceUnavailable || a.header.Get("Retry-After") != "2" ||
 			!strings.Contains(a.body, "Service très sollicité") || !strings.Contains(a.body, "Service busy") {

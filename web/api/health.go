@@ -9,8 +9,12 @@ import (
 )
 
 // readyTimeout bounds the readiness check so that a stuck database makes
-// the probe fail fast instead of hang.
-const readyTimeout = 2 * time.Second
+// the probe fail fast instead of hang: well within the edge's check
+// timeout (2 s, deploy/haproxy), whose checks must get the answer and its
+// Waiting-Room header. A check timed out reads as the instance gone, and
+// every instance gone while PostgreSQL fails over as the waiting room
+// open.
+const readyTimeout = time.Second
 
 // healthz answers GET /healthz: the process is alive.
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) {

@@ -23,18 +23,20 @@ import (
 // cluster is a platform started by start.sh in a temporary state
 // directory, on free loopback ports.
 type cluster struct {
-	dir     string
-	edge    string // the platform's URL
-	db      string // its database
-	metrics []string
+	dir       string
+	edge      string // the platform's URL
+	db        string // its database
+	metrics   []string
+	instances []string // the instances' URLs, behind the edge
+	env       []string // start.sh's environment
 }
 
 // startCluster builds rdv, starts the platform with start.sh as make
-// cluster does (one week of slots, to be quick), and stops it with
-// stop.sh when the test ends. It skips the test when this machine lacks
-// a program the platform needs, except in CI, where .ci/run installs
-// them.
-func startCluster(t *testing.T) *cluster {
+// cluster does (one week of slots, to be quick), with more of its
+// environment in extra, and stops it with stop.sh when the test ends.
+// It skips the test when this machine lacks a program the platform
+// needs, except in CI, where .ci/run installs them.
+func startCluster(t *testing.T, extra ...string) *cluster {
 	t.Helper()
 	if err := available(); err != nil {
 		if os.Getenv("CI") != "" {
@@ -62,10 +64,12 @@ func startCluster(t *testing.T) *cluster {
 		// Few live holds per address, so that a test can show which
 		// address rdv sees.
 		"RDV_CLUSTER_SERVE_ARGS=--max-live-holds-per-address 3")
+	env = append(env, extra...)
 	c := &cluster{dir: dir, edge: fmt.Sprintf("http://127.0.0.1:%d", edge),
-		db: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/rdv?sslmode=disable", pg)}
+		db: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/rdv?sslmode=disable", pg), env: env}
 	for i := range 3 {
 		c.metrics = append(c.metrics, fmt.Sprintf("http://127.0.0.1:%d/metrics", metrics+i))
+		c.instances = append(c.instances, fmt.Sprintf("http://127.0.0.1:%d", first+i))
 	}
 	t.Cleanup(func() {
 		stop := exec.Command("./stop.sh")

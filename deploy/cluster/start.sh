@@ -15,6 +15,11 @@
 #   RDV_CLUSTER_METRICS_PORT the first instance's metrics port; the others follow [9091]
 #   RDV_CLUSTER_STATS_PORT   HAProxy's statistics page and metrics [8404]
 #   RDV_CLUSTER_PG_PORT      PostgreSQL's port [55432]
+#   RDV_CLUSTER_FAILOVER     1: PostgreSQL under pg_auto_failover instead, a
+#                            primary and a synchronous standby that takes over
+#                            when the primary is lost (deploy/cluster/failover.sh,
+#                            its ports RDV_CLUSTER_MONITOR_PORT [55440] and
+#                            RDV_CLUSTER_NODE_PORT [55441, 55442]) [0]
 #   RDV_CLUSTER_WEEKS        weeks of slots in the demo network [8]
 #   RDV_CLUSTER_SERVE_ARGS   more flags for every rdv serve
 #   RDV_CONCURRENCY_MAX and RDV_EDGE_* (deploy/haproxy/haproxy.cfg) tune the limits.
@@ -65,27 +70,40 @@ if [ "$(id -u)" = 0 ]; then
   as_pg=(runuser -u postgres --)
 fi
 pgdata=$state/pg/data
-if [ ! -d "$pgdata" ]; then
-  echo "cluster: creating a PostgreSQL cluster in $state/pg"
-  mkdir -p "$state/pg"
-  [ ${#as_pg[@]} -eq 0 ] || chown postgres: "$state/pg"
-  chmod 700 "$state/pg"
-  "${as_pg[@]}" "$pg_bin/initdb" -D "$pgdata" -U postgres -A trust -E UTF8 --locale=C >"$state/log/initdb.log" 2>&1 \
-    || die "initdb failed: see $state/log/initdb.log"
-  # 3 instances x 32 connections, plus the load and a few sessions.
-  "${as_pg[@]}" tee -a "$pgdata/postgresql.conf" >/dev/null <<EOF
+# start_postgres starts the cluster's own PostgreSQL, creating it the
+# first time, and sets db to its URL.
+start_postgres() {
+  if [ ! -d "$pgdata" ]; then
+    echo "cluster: creating a PostgreSQL cluster in $state/pg"
+    mkdir -p "$state/pg"
+    [ ${#as_pg[@]} -eq 0 ] || chown postgres: "$state/pg"
+    chmod 700 "$state/pg"
+    "${as_pg[@]}" "$pg_bin/initdb" -D "$pgdata" -U postgres -A trust -E UTF8 --locale=C >"$state/log/initdb.log" 2>&1 \
+      || die "initdb failed: see $state/log/initdb.log"
+    # 3 instances x 32 connections, plus the load and a few sessions.
+    "${as_pg[@]}" tee -a "$pgdata/postgresql.conf" >/dev/null <<EOF
 # deploy/cluster
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$state/pg'
 max_connections = 120
 shared_buffers = 128MB
 EOF
+  fi
+  "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pgdata" -l "$state/pg/server.log" -o "-p $pg_port" -w -t 60 start >/dev/null \
+    || die "PostgreSQL did not start: see $state/pg/server.log"
+  db="postgres://postgres@127.0.0.1:$pg_port/rdv?sslmode=disable"
+  "${as_pg[@]}" "$pg_bin/psql" -h "$state/pg" -p "$pg_port" -U postgres -qtAc "SELECT 1 FROM pg_database WHERE datname = 'rdv'" | grep -q 1 \
+    || "${as_pg[@]}" "$pg_bin/createdb" -h "$state/pg" -p "$pg_port" -U postgres rdv
+}
+if [ "${RDV_CLUSTER_FAILOVER:-0}" = 1 ]; then
+  # A primary and its synchronous standby under pg_auto_failover: the
+  # instances get both in one URL and find the primary by themselves.
+  db=$(RDV_CLUSTER_DIR=$state "$root/deploy/cluster/failover.sh" start) || die "PostgreSQL under pg_auto_failover did not start"
+elif [ -d "$state/pgaf" ]; then
+  die "$state holds PostgreSQL under pg_auto_failover: start it with RDV_CLUSTER_FAILOVER=1"
+else
+  start_postgres
 fi
-"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pgdata" -l "$state/pg/server.log" -o "-p $pg_port" -w -t 60 start >/dev/null \
-  || die "PostgreSQL did not start: see $state/pg/server.log"
-db="postgres://postgres@127.0.0.1:$pg_port/rdv?sslmode=disable"
-"${as_pg[@]}" "$pg_bin/psql" -h "$state/pg" -p "$pg_port" -U postgres -qtAc "SELECT 1 FROM pg_database WHERE datname = 'rdv'" | grep -q 1 \
-  || "${as_pg[@]}" "$pg_bin/createdb" -h "$state/pg" -p "$pg_port" -U postgres rdv
 
 rdv=${RDV_BIN:-}
 if [ -z "$rdv" ]; then

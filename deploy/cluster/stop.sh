@@ -2,7 +2,8 @@
 # Stops what deploy/cluster/start.sh started, front to back, each
 # draining: HAProxy on SIGUSR1 (its listener closes, requests in flight
 # finish, hard-stop-after bounds the wait), the instances on SIGTERM
-# (the same, within --shutdown-grace), then PostgreSQL. The state
+# (the same, within --shutdown-grace), then PostgreSQL (the standby
+# first under pg_auto_failover, RDV_CLUSTER_FAILOVER=1). The state
 # directory stays: start.sh starts the same platform again, without
 # loading the demo network anew.
 #
@@ -45,6 +46,11 @@ for f in "$state"/run/rdv*.pid; do
   stop "$(basename "$f" .pid)" TERM 15 & # --shutdown-grace (10 s), all at once
 done
 wait
+# PostgreSQL under pg_auto_failover (RDV_CLUSTER_FAILOVER=1): its
+# standby, its primary, then its monitor.
+if [ -d "$state/pgaf" ]; then
+  RDV_CLUSTER_DIR=$state "$root/deploy/cluster/failover.sh" stop
+fi
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 if [ -f "$state/pg/data/postmaster.pid" ]; then
   as_pg=()

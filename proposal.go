@@ -260,20 +260,23 @@ const DefaultRequestRadiusKm = 25
 // pediatrics. Who may have the slot (its audience, the request's
 // scope, the roster) is the store's and the matcher's rule, not this one.
 // The matcher and the stores call it, so that no slot outside a request's
-// criteria is proposed by one and accepted by the other.
+// criteria is proposed by one and accepted by the other. A store proposing
+// may read only the request's fields that CheckProposal and this read
+// (SQLite's proposedColumns): a field read here is to be read there too.
 func (r AppointmentRequest) Fits(s Slot, c Clinic, p Practitioner) bool {
-	return r.fitsTime(s, r.Windows()) && r.fitsPlace(s, c, p)
+	minute, wd := LocalMinute(s.Start)
+	return r.FitsTime(s, r.Windows(), minute, wd) && r.FitsPractitioner(s, c, p) &&
+		DistanceKm(r.Lat, r.Lon, c.Lat, c.Lon) <= r.RadiusOrDefault()
 }
 
-// FitsTime is Fits' part about the slot's time and service, with the
-// request's windows read once by the caller.
-func (r AppointmentRequest) FitsTime(s Slot, ws []Window) bool { return r.fitsTime(s, ws) }
-
-func (r AppointmentRequest) fitsTime(s Slot, ws []Window) bool {
+// FitsTime is Fits' part about the slot's time and service, for a caller
+// that read the request's windows and the slot's local minute and weekday
+// (LocalMinute) once: the matcher, for every request of a line it walks
+// (hence the pointer, which spares it copying each).
+func (r *AppointmentRequest) FitsTime(s Slot, ws []Window, minute int, wd time.Weekday) bool {
 	if s.Service != r.Service || r.To.IsZero() || s.Start.Before(r.From) || !s.Start.Before(r.To) {
 		return false
 	}
-	minute, wd := LocalMinute(s.Start)
 	if r.Weekdays != 0 && r.Weekdays&(1<<wd) == 0 {
 		return false
 	}
@@ -286,22 +289,17 @@ func (r AppointmentRequest) fitsTime(s Slot, ws []Window) bool {
 	return true
 }
 
-// FitsPlace is Fits' part about the clinic and the practitioner.
-func (r AppointmentRequest) FitsPlace(s Slot, c Clinic, p Practitioner) bool {
-	return r.fitsPlace(s, c, p)
-}
-
-func (r AppointmentRequest) fitsPlace(s Slot, c Clinic, p Practitioner) bool {
+// FitsPractitioner is Fits' part about the clinic and the practitioner
+// but the distance, for a caller that knows the clinic within the
+// request's radius.
+func (r *AppointmentRequest) FitsPractitioner(s Slot, c Clinic, p Practitioner) bool {
 	if c.ID != s.ClinicID || p.ID != s.PractitionerID {
 		return false
 	}
 	if r.ClinicID != 0 && s.ClinicID != r.ClinicID || r.PractitionerID != 0 && s.PractitionerID != r.PractitionerID {
 		return false
 	}
-	if r.PractitionerLanguage != "" && !p.Speaks(r.PractitionerLanguage) {
-		return false
-	}
-	return DistanceKm(r.Lat, r.Lon, c.Lat, c.Lon) <= r.RadiusOrDefault()
+	return r.PractitionerLanguage == "" || p.Speaks(r.PractitionerLanguage)
 }
 
 // Patient returns the request's person as a booking's patient.

@@ -183,14 +183,17 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 	}
 	sweep()
+	// The events of each serving, in buffers kept from one to the next.
+	var slots []rdv.Slot
+	var rs []rdv.AppointmentRequest
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case s := <-e.freed:
-			e.serveEvents(ctx, []rdv.Slot{s}, nil)
+			slots, rs = e.serveEvents(ctx, append(slots[:0], s), rs[:0])
 		case r := <-e.arrived:
-			e.serveEvents(ctx, nil, []rdv.AppointmentRequest{r})
+			slots, rs = e.serveEvents(ctx, slots[:0], append(rs[:0], r))
 		case <-e.behind:
 			sweep()
 		case <-t.C:
@@ -205,8 +208,8 @@ const maxEvents = 1024
 
 // serveEvents serves a freed slot or an arrived request together with
 // the events that wait behind it, so that their proposals are made
-// together (see round.go).
-func (e *Engine) serveEvents(ctx context.Context, slots []rdv.Slot, rs []rdv.AppointmentRequest) {
+// together (see round.go). It returns its buffers, for the next.
+func (e *Engine) serveEvents(ctx context.Context, slots []rdv.Slot, rs []rdv.AppointmentRequest) ([]rdv.Slot, []rdv.AppointmentRequest) {
 more:
 	for len(slots)+len(rs) < maxEvents {
 		select {
@@ -221,6 +224,7 @@ more:
 	if _, err := e.Serve(ctx, slots, rs); err != nil && ctx.Err() == nil {
 		e.log.Warn("match: serve freed slots and arrived requests", "slots", len(slots), "requests", len(rs), "err", err)
 	}
+	return slots, rs
 }
 
 // Serve gives freed slots (in the order given) and seeks slots for
@@ -412,7 +416,9 @@ func (e *Engine) fits(w *waiting, v *slotView) bool {
 	case v.s.Audience != rdv.Public && (r.Scope != rdv.ScopeOwnClinic || !contains(w.own, v.s.ClinicID)):
 		return false
 	}
-	return r.FitsTime(v.s, w.windows) && r.FitsPlace(v.s, v.c, v.p)
+	// The distance is the line's: a request is listed at the clinics
+	// within its radius (reachOf).
+	return r.FitsTime(v.s, w.windows, v.minute, v.weekday) && r.FitsPractitioner(v.s, v.c, v.p)
 }
 
 func contains(ids []int64, id int64) bool {

@@ -57,6 +57,7 @@ type round struct {
 	attempts []*attempt
 	inFlight map[*waiting]int // the attempt of each request in the round
 	claimed  map[int64]bool   // the slots the round gives
+	ahead    []int            // give's, kept from one slot to the next
 }
 
 func (e *Engine) newRound() *round {
@@ -87,8 +88,8 @@ func (e *Engine) match(ctx context.Context, slots []rdv.Slot, seekers []*waiting
 			break // nothing claimed, so nobody passed over
 		}
 		rd.propose(ctx)
-		out := rd.apply()
-		made = append(made, out.made...)
+		out := rd.apply(made)
+		made = out.made
 		if out.err != nil {
 			return made, out.err
 		}
@@ -130,7 +131,7 @@ func (rd *round) give(s rdv.Slot, bound, seeker *waiting) *waiting {
 	if !ok {
 		return nil
 	}
-	var ahead []int
+	ahead := rd.ahead[:0]
 	var chosen *waiting
 	e.q.eachOpen(s.Service, s.ClinicID, func(w *waiting) bool {
 		if e.fits(w, &v) {
@@ -147,6 +148,7 @@ func (rd *round) give(s rdv.Slot, bound, seeker *waiting) *waiting {
 	if chosen != nil {
 		rd.add(s, chosen, ahead, seeker)
 	}
+	rd.ahead = ahead
 	return chosen
 }
 
@@ -270,10 +272,11 @@ func (rd *round) propose(ctx context.Context) {
 }
 
 // apply brings the queue and the index in line with the store's answers,
-// in the order the round decided, and tells of each proposal made.
-func (rd *round) apply() settled {
+// in the order the round decided, and tells of each proposal made: they
+// follow made in out.made.
+func (rd *round) apply(made []rdv.Proposal) settled {
 	e := rd.e
-	var out settled
+	out := settled{made: made}
 	for _, a := range rd.attempts {
 		w, s := a.w, a.slot
 		if a.err != nil {

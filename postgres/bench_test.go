@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,14 +18,15 @@ import (
 
 // The benchmark database holds benchSlots slots in three ranges, one per
 // booker of scripts/pgbench-compare.sh, so that they can run one after the
-// other on the same database: BenchmarkDurableBookings books from slot 1
-// up to benchPgbenchFrom; pgbench running the store's statements books
-// from benchPgbenchFrom, and pgbench running a minimal booking from
-// benchMinimalFrom, each client of theirs in a range of its own.
+// other on the same database, rounds of them: BenchmarkDurableBookings
+// books from slot 1 up to benchPgbenchFrom; pgbench running the store's
+// statements books from benchPgbenchFrom, and pgbench running a minimal
+// booking from benchMinimalFrom, each client of theirs in a range of its
+// own (the script's strides).
 const (
-	benchSlots       = 600_000
-	benchPgbenchFrom = 200_000
-	benchMinimalFrom = 400_000
+	benchSlots       = 1_200_000
+	benchPgbenchFrom = 600_000
+	benchMinimalFrom = 800_000
 )
 
 // benchNetwork is one clinic whose practitioner has count public slots
@@ -114,6 +116,7 @@ func BenchmarkDurableBookings(b *testing.B) {
 	serverURL(b)
 	s := benchStore(b)
 	ctx := context.Background()
+	var used sync.Once
 	b.SetParallelism((64 + 1) / 2) // 64 goroutines on two cores; RunParallel multiplies by GOMAXPROCS
 	b.ResetTimer()
 	start := time.Now()
@@ -121,7 +124,7 @@ func BenchmarkDurableBookings(b *testing.B) {
 		for pb.Next() {
 			slot := benchNext.Add(1)
 			if slot >= benchPgbenchFrom {
-				b.Error("out of benchmark slots")
+				used.Do(func() { b.Error("out of benchmark slots: book on a new database") })
 				return
 			}
 			now := time.Now()

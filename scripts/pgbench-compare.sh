@@ -37,11 +37,11 @@ if [ -z "$pgbench" ]; then
 	exit 1
 fi
 
-# The slot ranges of postgres/bench_test.go: the store books below 200000,
-# pgbench's clients from 200000 (same) and 400000 (minimal), 3000 each.
-same_from=200000
-minimal_from=400000
-stride=3000
+# The slot ranges of postgres/bench_test.go: the store books below 600000,
+# pgbench's clients from 600000 (same, 3000 slots each) and 800000
+# (minimal, 6000 each).
+same_from=600000 same_stride=3000
+minimal_from=800000 minimal_stride=6000
 
 db=rdv_bench_$$
 dburl=$(printf '%s' "$base" | sed -E "s#^(postgres(ql)?://[^/]*)/[^?]*#\1/$db#")
@@ -201,11 +201,11 @@ COMMIT;
 SQL
 
 # next_n prints the offset in their ranges at which pgbench's clients go
-# on: past the last slot any of them took in a range of width stride
-# from $1.
+# on: past the last slot any of them took in the ranges of width $2 from
+# $1.
 next_n() {
-	psql -Atq "$dburl" -c "SELECT coalesce(max((id - $1) % $stride), 0) FROM slots
-		WHERE id >= $1 AND id < $1 + 64 * $stride AND state <> 'free'"
+	psql -Atq "$dburl" -c "SELECT coalesce(max((id - $1) % $2), 0) FROM slots
+		WHERE id >= $1 AND id < $1 + 64 * $2 AND state <> 'free'"
 }
 
 # The server of these runs keeps no autovacuum (a CI setting): each run
@@ -218,14 +218,14 @@ run_rdv() { # test binary
 	awk '/bookings\/s/ { for (i = 1; i < NF; i++) if ($(i+1) == "bookings/s") v = $i } END { print v }' "$work/rdv.txt"
 }
 
-run_pgbench() { # script, first slot of its range
+run_pgbench() { # script, first slot of its ranges, their width
 	local n
-	n=$(next_n "$2")
-	if [ $((n + seconds * 100)) -ge $stride ]; then
+	n=$(next_n "$2" "$3")
+	if [ $((n + seconds * 100)) -ge "$3" ]; then
 		echo "pgbench $1: its slot ranges are used up; fewer seconds or rounds" >&2
 		exit 1
 	fi
-	"$pgbench" -n -M prepared -c 64 -j 2 -T "$seconds" -D n="$n" -D from="$2" -D stride=$stride -D patient="$patient" \
+	"$pgbench" -n -M prepared -c 64 -j 2 -T "$seconds" -D n="$n" -D from="$2" -D stride="$3" -D patient="$patient" \
 		-f "$work/$1.sql" "$dburl" >"$work/$1.txt" 2>&1 || { cat "$work/$1.txt" >&2; exit 1; }
 	if grep -q 'aborted\|error' "$work/$1.txt"; then
 		cat "$work/$1.txt" >&2
@@ -249,8 +249,8 @@ for ((r = 1; r <= rounds; r++)); do
 		case $kind in
 		rdv) rate[rdv]=$(run_rdv "$test_bin") ;;
 		base) rate[base]=$(run_rdv "$base_bin") ;;
-		same) rate[same]=$(run_pgbench same $same_from) ;;
-		minimal) rate[minimal]=$(run_pgbench minimal $minimal_from) ;;
+		same) rate[same]=$(run_pgbench same $same_from $same_stride) ;;
+		minimal) rate[minimal]=$(run_pgbench minimal $minimal_from $minimal_stride) ;;
 		esac
 	done
 	ratio() { awk -v r="$1" -v m="${rate[minimal]}" 'BEGIN { printf "%.2f", m ? r / m : 0 }'; }

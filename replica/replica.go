@@ -148,7 +148,9 @@ func (r *Replicator) Copied(ctx context.Context) error {
 	r.waiting = append(r.waiting, done)
 	if !r.copying {
 		r.copying = true
-		go r.copyForWaiting()
+		// The copy serves every write waiting, not this one alone: a
+		// caller that gives up must not cancel it for the others.
+		go r.copyForWaiting(context.WithoutCancel(ctx))
 	}
 	r.mu.Unlock()
 	select {
@@ -161,7 +163,7 @@ func (r *Replicator) Copied(ctx context.Context) error {
 
 // copyForWaiting copies for the writes waiting, round after round, until
 // none is left.
-func (r *Replicator) copyForWaiting() {
+func (r *Replicator) copyForWaiting(base context.Context) {
 	for {
 		// Let the writes of a burst gather: a copy costs milliseconds of
 		// CPU (files opened, written, synced) whatever it carries.
@@ -176,7 +178,7 @@ func (r *Replicator) copyForWaiting() {
 			return
 		}
 		r.mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), copyLimit)
+		ctx, cancel := context.WithTimeout(base, copyLimit)
 		err := r.Sync(ctx)
 		cancel()
 		for _, done := range batch {

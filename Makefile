@@ -20,13 +20,14 @@ cluster-stop:
 	deploy/cluster/stop.sh
 
 # The same platform on PostgreSQL under pg_auto_failover (RDV_CLUSTER_FAILOVER=1
-# make cluster), its primary killed 5 times while patients book: the time
-# until bookings are acknowledged again, each time, then the median and the
-# worst (docs/failover.md). It needs Debian's postgresql-15-auto-failover and
+# make cluster), its primary killed 5 times, and more until 10,000 bookings
+# were acknowledged, while 8 patients book: the time until bookings are
+# acknowledged again, each time, then the median and the worst
+# (docs/failover.md). It needs Debian's postgresql-15-auto-failover and
 # root, as .ci/run sets up; without the race detector, since it measures.
 .PHONY: failover
 failover:
-	$(GO) test -count=1 -timeout 30m -run '^TestFailover$$' -v ./deploy/cluster -failover.runs 5
+	$(GO) test -count=1 -timeout 30m -run '^TestFailover$$' -v ./deploy/cluster -failover.runs 5 -failover.clients 8 -failover.bookings 10000
 
 test:
 	$(GO) vet ./...

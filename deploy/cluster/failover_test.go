@@ -26,7 +26,11 @@ import (
 	"rdv/postgres"
 )
 
-var failoverRuns = flag.Int("failover.runs", 1, "how many times TestFailover kills the primary (make failover: 5)")
+var (
+	failoverRuns     = flag.Int("failover.runs", 1, "how many times TestFailover kills the primary at least (make failover: 5)")
+	failoverClients  = flag.Int("failover.clients", 4, "how many patients book at once through TestFailover")
+	failoverBookings = flag.Int("failover.bookings", 0, "TestFailover kills the primary again until at least this many bookings were acknowledged (make failover: 10000)")
+)
 
 // TestFailover runs the platform on PostgreSQL under pg_auto_failover (a
 // primary and a synchronous standby, start.sh with
@@ -40,7 +44,9 @@ var failoverRuns = flag.Int("failover.runs", 1, "how many times TestFailover kil
 // still follows the bookings made on another (the slot watcher found
 // the new primary), and the checker finds every acknowledged booking and
 // request in the database, none twice. -failover.runs sets how many
-// failovers (make failover: 5, with their median and worst).
+// failovers (make failover: 5, with their median and worst), and
+// -failover.bookings how many bookings the runs must acknowledge at
+// least: more failovers follow until they have.
 func TestFailover(t *testing.T) {
 	began := time.Now()
 	c := startFailoverCluster(t)
@@ -51,7 +57,7 @@ func TestFailover(t *testing.T) {
 	}
 	ctx, stop := context.WithCancel(t.Context())
 	defer stop()
-	p := newPatients(c.edge, t.TempDir(), 4, slots)
+	p := newPatients(c.edge, t.TempDir(), *failoverClients, slots)
 	var wg sync.WaitGroup
 	var runErr error
 	wg.Go(func() { runErr = p.run(ctx, 250*time.Millisecond) })
@@ -59,7 +65,13 @@ func TestFailover(t *testing.T) {
 	wg.Go(func() { searched <- c.searchUntil(ctx) })
 
 	var took []time.Duration
-	for run := range *failoverRuns {
+	// Enough runs that the bookings they acknowledge reach the floor
+	// asked, within a bound: a platform too slow for it fails the test
+	// rather than run for ever.
+	for run := 0; run < *failoverRuns || p.acknowledged() < *failoverBookings; run++ {
+		if run >= 4*max(*failoverRuns, 1) {
+			t.Fatalf("%d bookings acknowledged in %d runs, want %d", p.acknowledged(), run, *failoverBookings)
+		}
 		// Bookings go through before the blow.
 		calm := time.Now()
 		waitFor(t, time.Minute, "no booking acknowledged before the kill", func() bool {
@@ -123,8 +135,8 @@ func TestFailover(t *testing.T) {
 		t.Errorf("the checker found %d anomalies", len(report.Anomalies))
 	}
 	slices.Sort(took)
-	t.Logf("failover (primary killed → bookings acknowledged again) over %d runs: median %.1f s, worst %.1f s",
-		len(took), took[len(took)/2].Seconds(), took[len(took)-1].Seconds())
+	t.Logf("failover (primary killed → bookings acknowledged again) over %d runs: median %.1f s, worst %.1f s; %d bookings acknowledged",
+		len(took), took[len(took)/2].Seconds(), took[len(took)-1].Seconds(), p.acknowledged())
 }
 
 // failoverCluster is the platform on PostgreSQL under pg_auto_failover.

@@ -84,6 +84,13 @@ func (p *patients) fail(err error) {
 	}
 }
 
+// acknowledged returns how many bookings were acknowledged so far.
+func (p *patients) acknowledged() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.booked)
+}
+
 // firstBookedAfter returns when the first booking sent at t or later was
 // acknowledged, and whether one was.
 func (p *patients) firstBookedAfter(t time.Time) (time.Time, bool) {

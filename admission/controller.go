@@ -194,6 +194,11 @@ func (c *Controller) allowClient(r *http.Request) (bool, time.Duration) {
 	return true, 0
 }
 
+// CountExempt counts a request answered in front of the controller
+// (a liveness check: api.Alive) as the exempt class it would have been,
+// admitted.
+func (c *Controller) CountExempt() { c.count(Exempt, Admitted) }
+
 func (c *Controller) count(class Class, o Outcome) {
 	c.counts[class][o].Add(1)
 	if m := c.metrics.counters[class][o]; m != nil {

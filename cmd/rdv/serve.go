@@ -42,6 +42,11 @@ type Main struct {
 	// that reaches their own HTTPS server.
 	WebhookClient *http.Client
 
+	// logBatch is the writer under Log, when the request log may gather
+	// its lines into one write (NewMain's standard error); nil: a line
+	// each.
+	logBatch *batchWriter
+
 	ready      chan struct{}
 	url        string
 	metricsURL string
@@ -51,11 +56,13 @@ type Main struct {
 
 // NewMain returns a Main writing to the process's standard streams.
 func NewMain() *Main {
+	stderr := &batchWriter{w: os.Stderr}
 	return &Main{
-		Stdout: os.Stdout,
-		Stderr: os.Stderr,
-		Log:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
-		ready:  make(chan struct{}),
+		Stdout:   os.Stdout,
+		Stderr:   os.Stderr,
+		Log:      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		logBatch: stderr,
+		ready:    make(chan struct{}),
 	}
 }
 
@@ -260,7 +267,7 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	// Each request's line is written in the background, off the request
 	// path; Close, deferred before the server starts, runs after it has
 	// stopped, and writes what is left.
-	access := newBackgroundHandler(m.Log.Handler())
+	access := newBackgroundHandler(m.Log.Handler(), m.logBatch)
 	defer access.Close()
 	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rdv_access_log_dropped_total",
 		Help: "Request log lines dropped because the log's writer had fallen too far behind."},
@@ -285,6 +292,8 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	// In front of everything: an aggregator's poll of files it already
 	// holds costs a map read, whatever the site's load (fhir.Unchanged).
 	handler = fh.Unchanged(handler)
+	// And the liveness checks, which ask only that the process answer.
+	handler = api.Alive(handler, admit.CountExempt)
 	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rdv_fhir_publish_not_modified_total",
 		Help: "Polls of the SMART Scheduling Links files answered 304 before the site's middleware (not in the request log)."},
 		func() float64 { return float64(fh.UnchangedAnswered()) }))

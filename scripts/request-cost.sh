@@ -5,8 +5,10 @@
 # server's CPU time read from /proc/PID/stat before and after each run.
 # Cases: the bare handler; a probe (/healthz); a refusal (429: the
 # per-address limit lowered to one request a second, so that nearly every
-# request is refused); a search in the index (/api/v1/slots). Prints, per
-# case, requests/s, CPU µs per request and the ratio to the bare handler,
+# request is refused); a search in the index (/api/v1/slots, the
+# per-address limits off: wrk is one address); the bare handler answering
+# the search's bytes (bare-bytes). Prints, per
+# case, requests/s, CPU µs per request and their ratios to the bare handler's,
 # the median of ROUNDS runs of SECONDS each, cases interleaved.
 #
 # Usage: scripts/request-cost.sh            (ROUNDS=3 SECONDS=5 by default)
@@ -36,6 +38,13 @@ import (
 
 func main() {
 	body := []byte(`{"status":"ok"}` + "\n")
+	if len(os.Args) > 2 { // the body to answer, read from a file
+		b, err := os.ReadFile(os.Args[2])
+		if err != nil {
+			panic(err)
+		}
+		body = b
+	}
 	http.ListenAndServe(os.Args[1], http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(body)
@@ -68,6 +77,11 @@ measure() {
   out=$(taskset -c 1 wrk -t1 -c64 -d"${secs}s" "http://127.0.0.1:$port$2")
   after=$(cpu "$pid")
   reqs=$(echo "$out" | awk '/requests in/ {print $1}')
+  # Every answer but the refusals' must be a success: a search refused
+  # by a limit would measure the refusal twice.
+  if [ "$1" != refusal ] && echo "$out" | grep -q 'Non-2xx'; then
+    echo "request-cost: $1: $(echo "$out" | grep 'Non-2xx')" >&2; exit 1
+  fi
   awk -v r="$reqs" -v t=$((after - before)) -v hz="$hz" -v s="$secs" \
     'BEGIN { printf "%.0f %.1f\n", r / s, t / hz / r * 1e6 }' >>"$tmp/$1"
 }
@@ -75,10 +89,16 @@ measure() {
 search='/api/v1/slots?near=45.5017,-73.5673&service=general&radius_km=25&limit=20'
 for _ in $(seq 1 "$rounds"); do
   start bare "$tmp/bare-server" "127.0.0.1:$port"; measure bare /; stop
-  start rdv "$tmp/rdv" serve --db "$tmp/rdv.db" --addr "127.0.0.1:$port" --metrics-addr off
+  # One address sends everything here: the per-address limits off, the
+  # rest of admission control on.
+  start rdv "$tmp/rdv" serve --db "$tmp/rdv.db" --addr "127.0.0.1:$port" --metrics-addr off --client-limits=off
   measure probe /healthz
   measure search "$search"
+  [ -s "$tmp/search.json" ] || curl -fso "$tmp/search.json" "http://127.0.0.1:$port$search"
   stop
+  # The bare handler answering the search's bytes: what the size of the
+  # answer costs any server, apart from rdv's work.
+  start bare "$tmp/bare-server" "127.0.0.1:$port" "$tmp/search.json"; measure bare-bytes /; stop
   start refusal "$tmp/rdv" serve --db "$tmp/rdv.db" --addr "127.0.0.1:$port" --metrics-addr off \
     --rate-per-address 1 --burst-per-address 1
   [ "$(curl -so /dev/null -w '%{http_code}' "http://127.0.0.1:$port$search"; curl -so /dev/null -w '%{http_code}' "http://127.0.0.1:$port$search")" = 200429 ] \
@@ -89,10 +109,14 @@ done
 
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 bare=$(cut -d' ' -f2 "$tmp/bare" | median)
-printf '%-8s %10s %12s %8s\n' case 'req/s' 'CPU µs/req' '× bare'
-for c in bare probe refusal search; do
+bare_rps=$(cut -d' ' -f1 "$tmp/bare" | median)
+printf '%-10s %10s %12s %12s %12s\n' case 'req/s' 'CPU µs/req' 'CPU × bare' 'req/s × bare'
+for c in bare probe refusal search bare-bytes; do
   rps=$(cut -d' ' -f1 "$tmp/$c" | median)
   us=$(cut -d' ' -f2 "$tmp/$c" | median)
-  printf '%-8s %10s %12s %8s\n' "$c" "$rps" "$us" "$(awk -v a="$us" -v b="$bare" 'BEGIN { printf "%.2f", a / b }')"
+  printf '%-10s %10s %12s %12s %12s\n' "$c" "$rps" "$us" \
+    "$(awk -v a="$us" -v b="$bare" 'BEGIN { printf "%.2f", a / b }')" \
+    "$(awk -v a="$rps" -v b="$bare_rps" 'BEGIN { printf "%.2f", a / b }')"
 done
+echo "search against bare-bytes (the same answer from the bare handler): $(awk -v a="$(cut -d' ' -f1 "$tmp/search" | median)" -v b="$(cut -d' ' -f1 "$tmp/bare-bytes" | median)" 'BEGIN { printf "%.2f", a / b }')× its req/s"
 echo "($rounds rounds of ${secs} s; the median of each; load $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,19 +19,30 @@ import (
 // default, which the abuse run keeps.
 const addressHolds = 50
 
-// TestAbuse lets three clients misbehave beside the patients, each from
-// an address of its own, on a server with its limits on (the holds per
+// TestAbuse lets clients misbehave beside the patients, each from an
+// address of its own, on a server with its limits on (the holds per
 // address at their default; the rates raised, so that the hold cap, not
-// the rate, is what stops the hoarder): one holds every slot it can;
-// another replays idempotency keys, its own and a patient's, with other
-// bodies, and cancels and reads a patient's appointment and request with
-// forged tokens and with its own. Everything they should not get is
-// refused, and the patients keep booking, with nothing lost.
+// the rate, is what stops the hoarder) and its waiting room open: the
+// patients' clients are browsers that got a pass before it opened, and
+// the line moves only when the test moves it. One client holds every
+// slot it can; another replays idempotency keys, its own and a
+// patient's, with other bodies, and cancels and reads a patient's
+// appointment and request with forged tokens and with its own; another
+// forges waiting-room tickets and passes and borrows another browser's;
+// another guesses a patient's sign-in code, and asks codes for many
+// destinations from one address. Everything they should not get is
+// refused, and the patients keep booking, with nothing lost and never
+// held by the room.
 func TestAbuse(t *testing.T) {
 	dir := t.TempDir()
 	p := sqlitePlatform(t, dir)
-	in := newInstance(t, dir, "rdv", append(p.serveArgs(), "--client-limits", "on", "--max-live-holds", "3",
-		"--max-live-holds-per-address", fmt.Sprint(addressHolds), "--rate-per-address", "1000", "--burst-per-address", "2000")...)
+	secret := roomSecret()
+	// The hoarder's browsers may hold more between them than its address
+	// may: the address's cap is the one that stops it. The room lets in
+	// one number in 1,000 s: nobody is let in but by the test.
+	in := newInstance(t, dir, "rdv", append(p.serveArgs(), "--client-limits", "on", "--max-live-holds", fmt.Sprint(browserHolds),
+		"--max-live-holds-per-address", fmt.Sprint(addressHolds), "--rate-per-address", "1000", "--burst-per-address", "2000",
+		"--waitroom-secret", secret, "--waitroom-rate", "0.001", "--waitroom-session", "2h")...)
 	in.Start()
 	reserved := p.net.probes
 	take := func(n int) []int64 {
@@ -40,11 +53,15 @@ func TestAbuse(t *testing.T) {
 	var hoarder, abuser, patient *client
 	var hoarded []time.Time // when each of the hoarder's holds was granted
 	capped := 0
-	fault{
+	var inside <-chan struct{}
+	forgeries, rounds := 0, 0
+	var signin signinAbuse
+	out := fault{
 		name:     "abuse: hoarding holds, keys replayed with other bodies, forged and reused tokens",
 		platform: p,
 		targets:  []string{in.URL()},
 		tune: func(w *workload) {
+			w.browsing, inside = true, w.inside
 			var errs [3]error
 			hoarder, errs[0] = w.addClient()
 			abuser, errs[1] = w.addClient()
@@ -54,11 +71,25 @@ func TestAbuse(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			if err := hoarder.browseAs(hoarderBrowsers); err != nil {
+				t.Fatal(err)
+			}
 		},
 		strike: func(ctx context.Context, blow func()) {
 			seq := 0
 			next := func() int { seq++; return seq }
 			op := context.WithoutCancel(ctx) // a blow goes to its end
+			select {
+			case <-inside: // every patient has a pass
+			case <-ctx.Done():
+				return
+			}
+			store, err := p.open(op)
+			if err != nil {
+				t.Fatalf("open the database beside the server: %v", err)
+			}
+			defer store.Close()
+			openRoom(t, op, store, in.URL())
 			every(ctx, killEvery(), func() {
 				// The hoarder holds what it can: more than the cap at first,
 				// then a few more each time.
@@ -80,6 +111,9 @@ func TestAbuse(t *testing.T) {
 					}
 				}
 				abuse(t, op, take(3), next, abuser, patient)
+				forgeries += forgeRoom(t, op, store, in.URL(), secret, 60)
+				bruteForceSignIn(t, op, store, in.URL(), fmt.Sprintf("victime-%d@exemple.ca", rounds), 70, rounds == 0, &signin)
+				rounds++
 			})
 		},
 		settle: func() {
@@ -87,6 +121,13 @@ func TestAbuse(t *testing.T) {
 			in.Stop()
 		},
 	}.run(t)
+	if n := waitingRoomAnswers(out); n > 0 {
+		t.Errorf("the waiting room held %d of the clients' attempts: a client with a pass is let in", n)
+	}
+	if signin.guessed == 0 || signin.tries != signin.guessed*(rdv.SignInCodeTries+1) || signin.capped == 0 {
+		t.Errorf("sign-in abuse: %d codes guessed at, %d guesses refused, %d codes refused to an address; want each code's %d tries and the right code refused, and an address capped",
+			signin.guessed, signin.tries, signin.capped, rdv.SignInCodeTries)
+	}
 	// A hold lasts five minutes: those granted in the five minutes up to
 	// any grant are all live then.
 	most := 0
@@ -105,7 +146,53 @@ func TestAbuse(t *testing.T) {
 	if capped == 0 {
 		t.Error("the hoarder was never refused: the cap was not reached")
 	}
-	t.Logf("the hoarder got %d holds (%d at most at once), and %d refusals", len(hoarded), most, capped)
+	t.Logf("the hoarder got %d holds (%d at most at once), and %d refusals; %d waiting-room forgeries held over %d rounds; "+
+		"%d sign-in codes guessed at (%d guesses refused), %d codes refused to an address", len(hoarded), most, capped, forgeries, rounds,
+		signin.guessed, signin.tries, signin.capped)
+}
+
+// browserHolds is the live holds one browser may have: the hoarder's
+// hoarderBrowsers may hold more between them than its address may.
+const (
+	browserHolds    = 30
+	hoarderBrowsers = 2
+)
+
+// browseAs makes the client n browsers, each with its waiting-room pass,
+// and sends each request with the next one's cookies: a hoarder that
+// spreads its holds over browsers to get past the cap of one.
+func (c *client) browseAs(n int) error {
+	b := &browsers{}
+	for range n {
+		jar, _ := cookiejar.New(nil) // never fails without options
+		hc := *c.http
+		hc.Jar = jar
+		target := c.w.targets[c.target]
+		if err := enterRoom(context.Background(), &hc, target); err != nil {
+			return fmt.Errorf("the hoarder's browsers: %w", err)
+		}
+		u, _ := url.Parse(target)
+		b.sets = append(b.sets, jar.Cookies(u))
+	}
+	c.http.Jar = b
+	return nil
+}
+
+// browsers is a cookie jar that sends each request with the next
+// browser's cookies and keeps none it is given.
+type browsers struct {
+	mu   sync.Mutex
+	sets [][]*http.Cookie
+	next int
+}
+
+func (b *browsers) SetCookies(*url.URL, []*http.Cookie) {}
+
+func (b *browsers) Cookies(*url.URL) []*http.Cookie {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.next++
+	return b.sets[b.next%len(b.sets)]
 }
 
 // abuse books one slot for patient and one for abuser, who then tries
@@ -151,6 +238,13 @@ func abuse(t *testing.T, ctx context.Context, slots []int64, next func() int, ab
 		t.Error("a booking's key sent again with another body booked")
 	}
 	refused("a booking's key sent again with another body", abuser.last.Outcome.Status, http.StatusUnprocessableEntity)
+	// The hold is booked after all, with a key of its own, so that the
+	// abuser's live holds (a browser's are capped) do not pile up.
+	defer func() {
+		if _, _, ok := abuser.book(ctx, next(), slots[2], otherHold); !ok {
+			t.Errorf("the abuser's second hold, booked with a key of its own: %+v", abuser.last.Outcome)
+		}
+	}()
 	// The patient's keys, with the abuser's bodies, from its address.
 	// A hold's key is bound to who sent it: the patient's key with the
 	// same body is another body, never a replay of the patient's hold.

@@ -18,7 +18,9 @@ import (
 // time, others that send a booking's body a byte at a time, and others
 // that ask for the API's document again and again and never read the
 // answers, while patients book: the patients keep being served, every
-// booking gets its answer, and the server is still up.
+// booking gets its answer, and the server is still up. An attack that
+// outlasts the server's ReadHeaderTimeout (the long run's) sees every
+// silent connection closed by the server on time.
 func TestSlowClients(t *testing.T) {
 	dir := t.TempDir()
 	p := sqlitePlatform(t, dir)
@@ -29,6 +31,7 @@ func TestSlowClients(t *testing.T) {
 		lasts = 20 * time.Second
 	}
 	var windows []window
+	var reaped []time.Duration
 	out := fault{
 		name:     fmt.Sprintf("slow and silent connections (%s at a time)", lasts),
 		platform: p,
@@ -36,12 +39,13 @@ func TestSlowClients(t *testing.T) {
 		strike: func(ctx context.Context, blow func()) {
 			every(ctx, killEvery()/2, func() {
 				blow()
-				a := slowAttack(t, in.addr, attackSize{silent: 400, header: 100, body: 100, reader: 50})
+				a := slowAttack(t, in.addr, attackSize{silent: attackSilent, header: 100, body: 100, reader: 50})
 				w := window{from: time.Now()}
 				time.Sleep(lasts)
 				w.to = time.Now()
 				windows = append(windows, w)
 				a.stop()
+				reaped = append(reaped, a.reaped...)
 				if !in.Alive() {
 					t.Fatal("the server died of slow clients")
 				}
@@ -72,11 +76,46 @@ func TestSlowClients(t *testing.T) {
 	if booked == 0 {
 		t.Fatal("no booking acknowledged while the slow connections were open")
 	}
+	checkReaped(t, reaped, len(windows)*attackSilent, lasts)
+
 	slices.Sort(took)
 	p99 := took[len(took)*99/100]
 	t.Logf("%d bookings acknowledged during the attacks; booking answered in %s at the 99th percentile, %s at worst", booked, p99, took[len(took)-1])
 	if p99 > 2*time.Second {
 		t.Errorf("bookings answered in %s at the 99th percentile during the attack, want 2 s at most", p99)
+	}
+}
+
+// attackSilent is how many connections an attack opens that send
+// nothing.
+const attackSilent = 400
+
+// readHeaderTimeout is rdv serve's http.Server.ReadHeaderTimeout: how
+// long a connection may take to send a request's header, the first
+// included, before the server hangs up on it.
+const readHeaderTimeout = 5 * time.Second
+
+// checkReaped checks that the server hung up on the attacks' silent
+// connections (silent of them) once their header was late, neither before
+// nor long after: when an attack lasts longer than readHeaderTimeout,
+// every one was closed between it and 3 s after it.
+func checkReaped(t *testing.T, reaped []time.Duration, silent int, lasts time.Duration) {
+	t.Helper()
+	if len(reaped) == 0 && lasts < readHeaderTimeout {
+		return // the short run's attacks end first
+	}
+	slices.Sort(reaped)
+	if lasts > readHeaderTimeout+3*time.Second && len(reaped) != silent {
+		t.Errorf("the server hung up on %d of the %d silent connections, want all of them after %s", len(reaped), silent, readHeaderTimeout)
+	}
+	if len(reaped) == 0 {
+		return
+	}
+	first, last := reaped[0], reaped[len(reaped)-1]
+	t.Logf("silent connections closed by the server after %s at first, %s median, %s at worst", first.Round(time.Millisecond),
+		reaped[len(reaped)/2].Round(time.Millisecond), last.Round(time.Millisecond))
+	if first < readHeaderTimeout-100*time.Millisecond || last > readHeaderTimeout+3*time.Second {
+		t.Errorf("silent connections closed after %s to %s, want %s to %s", first, last, readHeaderTimeout, readHeaderTimeout+3*time.Second)
 	}
 }
 
@@ -92,6 +131,9 @@ type attack struct {
 	conns []net.Conn
 	done  chan struct{}
 	wg    sync.WaitGroup
+
+	mu     sync.Mutex
+	reaped []time.Duration // how long each silent connection lived before the server closed it
 }
 
 // slowAttack opens the attack's connections to addr.
@@ -124,7 +166,21 @@ func slowAttack(t *testing.T, addr string, size attackSize) *attack {
 		})
 	}
 	for range size.silent {
-		dial()
+		c, opened := dial(), time.Now()
+		a.wg.Go(func() {
+			// The server hangs up on a connection that sent no header in
+			// its ReadHeaderTimeout: Read returns then, or when stop
+			// closes it.
+			_, _ = c.Read(make([]byte, 1))
+			lived := time.Since(opened)
+			select {
+			case <-a.done:
+			default:
+				a.mu.Lock()
+				a.reaped = append(a.reaped, lived)
+				a.mu.Unlock()
+			}
+		})
 	}
 	for i := range size.header {
 		trickle(dial(), "GET /api/v1/clinics HTTP/1.1\r\nHost: rdv\r\n", fmt.Sprintf("X-Slow-%d: 1\r\n", i))
@@ -145,8 +201,8 @@ func slowAttack(t *testing.T, addr string, size attackSize) *attack {
 
 func (a *attack) stop() {
 	close(a.done)
-	a.wg.Wait()
 	for _, c := range a.conns {
 		_ = c.Close()
 	}
+	a.wg.Wait()
 }

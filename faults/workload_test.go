@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -42,12 +44,18 @@ type workload struct {
 	logs       []string
 	extra      []*history.Recorder // the logs of clients a fault drives itself (addClient)
 	errs       chan error
+	// browsing makes every client a browser: it keeps its cookies and
+	// views a page before it books, which gives it the waiting room's
+	// pass for a session (the room is closed then). inside is closed
+	// once every client of run has its pass: a fault may open the room.
+	browsing bool
+	inside   chan struct{}
 }
 
 // newWorkload prepares clients over a network's slots, logging into dir.
 func newWorkload(dir string, slots []int64, clients int, targets ...string) *workload {
 	w := &workload{targets: targets, clients: clients, cancelOneIn: 10, requestOneIn: 40,
-		feed: &slotFeed{slots: slots}, errs: make(chan error, clients)}
+		feed: &slotFeed{slots: slots}, errs: make(chan error, clients), inside: make(chan struct{})}
 	for i := range clients {
 		w.logs = append(w.logs, filepath.Join(dir, fmt.Sprintf("client-%02d.jsonl", i)))
 	}
@@ -56,19 +64,26 @@ func newWorkload(dir string, slots []int64, clients int, targets ...string) *wor
 
 // run runs the clients until ctx is done or the slots run out, and
 // returns the first failure of the harness itself (a log it could not
-// write), not the platform's.
+// write, a pass it was not given), not the platform's.
 func (w *workload) run(ctx context.Context) error {
 	var wg sync.WaitGroup
+	inside := sync.OnceFunc(func() { close(w.inside) })
+	defer inside() // a fault waiting for the passes learns of a failure too
+	clients := make([]*client, w.clients)
 	for i := range w.clients {
 		rec, err := history.Create(w.logs[i])
 		if err != nil {
 			return err
 		}
-		c := w.newClient(i, rec)
-		wg.Go(func() {
-			defer rec.Close()
-			c.loop(ctx)
-		})
+		clients[i] = w.newClient(i, rec)
+		defer rec.Close()
+		if err := clients[i].enter(ctx); err != nil {
+			return err
+		}
+	}
+	inside()
+	for _, c := range clients {
+		wg.Go(func() { c.loop(ctx) })
 	}
 	wg.Wait()
 	for _, rec := range w.extra {
@@ -91,7 +106,8 @@ func (w *workload) addClient() (*client, error) {
 		return nil, err
 	}
 	w.logs, w.extra = append(w.logs, path), append(w.extra, rec)
-	return w.newClient(id, rec), nil
+	c := w.newClient(id, rec)
+	return c, c.enter(context.Background())
 }
 
 // booked notes a booking acknowledged, sent at sent.
@@ -162,9 +178,53 @@ func (w *workload) newClient(id int, rec *history.Recorder) *client {
 	// machine.
 	d := &net.Dialer{Timeout: 2 * time.Second, LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 1, byte(10+id))}}
 	tr := &http.Transport{DialContext: d.DialContext, MaxIdleConnsPerHost: 2, IdleConnTimeout: 30 * time.Second}
-	return &client{w: w, id: id, rec: rec, target: id % len(w.targets),
+	c := &client{w: w, id: id, rec: rec, target: id % len(w.targets),
 		http: &http.Client{Transport: tr, Timeout: 10 * time.Second},
 		rng:  rand.New(rand.NewPCG(uint64(id), uint64(time.Now().UnixNano())))} // #nosec G404 -- a client's whims, not a secret
+	if w.browsing {
+		c.http.Jar, _ = cookiejar.New(nil) // never fails without options
+	}
+	return c
+}
+
+// enter views the home page as a browser does, when the clients are
+// browsers, and fails unless the waiting room gave a pass.
+func (c *client) enter(ctx context.Context) error {
+	if !c.w.browsing {
+		return nil
+	}
+	for _, target := range c.w.targets {
+		if err := enterRoom(ctx, c.http, target); err != nil {
+			return fmt.Errorf("client %d: %w", c.id, err)
+		}
+	}
+	return nil
+}
+
+// enterRoom views target's home page with hc, which keeps cookies, and
+// fails unless the waiting room gave a pass for a session: it does
+// while the room is closed.
+func enterRoom(ctx context.Context, hc *http.Client, target string) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", target+"/", nil)
+	if err != nil {
+		return err
+	}
+	res, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("view the home page: %w", err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	u, err := url.Parse(target)
+	if err != nil {
+		return err
+	}
+	for _, ck := range hc.Jar.Cookies(u) {
+		if ck.Name == passCookie && ck.Value != "" {
+			return nil
+		}
+	}
+	return fmt.Errorf("the home page (status %d) gave no waiting-room pass", res.StatusCode)
 }
 
 // loop books until ctx is done or the feed is empty.

@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -39,6 +40,8 @@ type options struct {
 	maxWorkers            uint64
 	seed                  uint64
 	wait                  time.Duration
+	recovery              time.Duration
+	names                 string
 
 	// metrics and compareMetrics are the targets' metrics pages ("":
 	// none): servers serve them apart from the site.
@@ -51,7 +54,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.target, "target", "http://127.0.0.1:8080", "base URL of the server under test (loopback only)")
 	fs.StringVar(&o.compareTarget, "compare-target", "", "a second server (run with --admission=off) offered the same load, for comparison")
-	fs.StringVar(&o.metrics, "metrics", "http://127.0.0.1:9090/metrics", "the target's metrics page (its --metrics-addr), read for the server's own counts; off: none")
+	fs.StringVar(&o.metrics, "metrics", "http://127.0.0.1:9090/metrics", "the target's metrics page (its --metrics-addr), read for the server's own counts; several, comma-separated, for instances behind an edge (their counts are summed); off: none")
 	fs.StringVar(&o.compareMetrics, "compare-metrics", "off", "the metrics page of the --compare-target server; off: none")
 	fs.DurationVar(&o.duration, "duration", 20*time.Second, "how long the overload lasts")
 	fs.Float64Var(&o.overload, "overload", 10, "offered load as a multiple of capacity")
@@ -69,6 +72,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Uint64Var(&o.maxWorkers, "max-workers", 2000, "requests in flight at most (open loop until this bound)")
 	fs.DurationVar(&o.wait, "wait", time.Minute, "how long to wait for the targets to answer /healthz before starting")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the request mix")
+	fs.DurationVar(&o.recovery, "recovery", 10*time.Second, "after the overload, offer the capacity for this long and time the return to full goodput; 0: no probe")
+	fs.StringVar(&o.names, "names", "admission on,admission off", "names of the target and of the --compare-target in the report, comma-separated")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -79,12 +84,16 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("flood: --overload must be in (0, 1000]")
 	case o.capacity < 0 || o.rampStart <= 0 || o.maxRate <= 0 || o.rampSteps < 1 || o.rampStep <= 0:
 		return o, errors.New("flood: capacity, ramp and max rate must be positive")
+	case o.recovery != 0 && (o.recovery < time.Second || o.recovery > 10*time.Minute):
+		return o, errors.New("flood: --recovery must be 0 or in [1s, 10m]")
+	case len(strings.Split(o.names, ",")) != 2:
+		return o, errors.New("flood: --names takes two names, comma-separated")
 	}
 	if err := checkLoopback(o.target); err != nil {
 		return o, err
 	}
 	for _, m := range []*string{&o.metrics, &o.compareMetrics} {
-		u, err := metricsURL(*m)
+		u, err := metricsURLs(*m)
 		if err != nil {
 			return o, err
 		}
@@ -160,6 +169,8 @@ type Run struct {
 	Waitroom WaitroomTimes `json:"waiting_room"`
 	Ramp     []Point       `json:"ramp,omitempty"`   // capacity measurement
 	Levels   []Point       `json:"levels,omitempty"` // offered load against goodput, for the chart
+	// Recovery is the probe after the overload (nil: --recovery 0).
+	Recovery *Recovery `json:"recovery,omitempty"`
 }
 
 // Summary is what rdv flood prints with --json: the main run at the top
@@ -169,6 +180,8 @@ type Summary struct {
 	Duration string  `json:"duration"`
 	Overload float64 `json:"overload"`
 	Compare  *Run    `json:"compare,omitempty"`
+	// Names are what the report calls the target and the comparison.
+	Names []string `json:"names"`
 }
 
 // Main runs rdv flood with its arguments (without the program and
@@ -183,7 +196,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	s := Summary{Run: main, Duration: o.duration.String(), Overload: o.overload}
+	s := Summary{Run: main, Duration: o.duration.String(), Overload: o.overload, Names: strings.Split(o.names, ",")}
 	if o.compareTarget != "" {
 		// The same offered load, measured against the capacity of the
 		// server with admission on, so that both runs face the same flood.
@@ -240,7 +253,33 @@ func flood(ctx context.Context, o options, target, metrics string, capacity floa
 	}
 	rate := min(o.maxRate, o.overload*capacity)
 	progress("%s: offering %.0f requests/s (%.1f× capacity %.0f/s) for %s", base, rate, o.overload, capacity, o.duration)
-	p, pt := measure(ctx, m, rate, o.duration, ao)
+	// The recovery probe begins when the overload stops sending, while
+	// its last requests are still in flight: that is when a crowd gives
+	// up, and what follows it is the platform's recovery.
+	var recovered chan Recovery
+	oo := ao
+	if o.recovery > 0 {
+		recovered = make(chan Recovery, 1)
+		atStop := make(chan *serverStats, 1)
+		probe := min(o.maxRate, capacity)
+		oo.started = func(began time.Time) {
+			go func() {
+				stop := began.Add(o.duration)
+				sleepUntil(ctx, stop)
+				// The server's counts for the overload end here: the
+				// probe's requests are not the flood's.
+				atStop <- scrape(ctx, m.metrics)
+				recovered <- probeRecovery(ctx, m, probe, stop, o.recovery, ao)
+			}()
+		}
+		oo.after = func() *serverStats { return <-atStop }
+	}
+	p, pt := measure(ctx, m, rate, o.duration, oo)
+	if recovered != nil {
+		rec := <-recovered
+		r.Recovery = &rec
+		progress("%s: recovery at %.0f/s: goodput ≥ %.0f %% of capacity after %.1f s (by second: %v)", base, rec.ProbeRPS, 100*recoveryShare, rec.Seconds, rec.GoodputRPS)
+	}
 	r.ServerRefusalP99MS, r.ServerAdmittedP99MS = pt.ServerRefusalP99MS, pt.ServerAdmittedP99MS
 	r.Levels = append(r.Levels, pt)
 	r.RequestedRPS, r.OfferedRPS, r.SentRPS, r.GoodputRPS = pt.RequestedRPS, pt.OfferedRPS, pt.SentRPS, pt.GoodputRPS
@@ -268,16 +307,23 @@ func flood(ctx context.Context, o options, target, metrics string, capacity floa
 }
 
 // ramp raises the offered rate until goodput reaches a plateau, and
-// returns the plateau as the capacity. Goodput and latency are the
-// server's own (its count of admitted requests and its admitted-latency
-// histogram) when it exports them: the generator's p99 includes its own
-// queueing once its core is busy, and would stop the ramp on the
-// generator's limit rather than the server's. The ramp also stops, and
-// says so, when the generator cannot send the rate asked of it.
+// returns the plateau as the capacity: the median goodput of the steps
+// from the first that could not keep up. One step lasts seconds, and one
+// can run ahead of what the target sustains (a lull on a shared machine,
+// work that bookings leave behind them for later, like notifications), so
+// the best step overstates it; the plateau's median is what it sustains.
+// Goodput and latency are the server's own (its count of admitted
+// requests and its admitted-latency histogram) when it exports them: the
+// generator's p99 includes its own queueing once its core is busy, and
+// would stop the ramp on the generator's limit rather than the server's.
+// The ramp also stops, and says so, when the generator cannot send the
+// rate asked of it.
 func ramp(ctx context.Context, m *mix, o options, ao attackOptions, progress func(string, ...any)) (float64, []Point, bool) {
 	var (
-		best   float64
-		points []Point
+		best      float64
+		points    []Point
+		goods     []float64 // each step's goodput
+		saturated = -1      // the first step that could not keep up
 	)
 	rate := o.rampStart
 	strikes := 0
@@ -291,6 +337,7 @@ func ramp(ctx context.Context, m *mix, o options, ao attackOptions, progress fun
 		if pt.ServerAdmittedP99MS >= 0 {
 			p99 = pt.ServerAdmittedP99MS
 		}
+		goods = append(goods, good)
 		progress("  ramp %.0f/s (sent %.0f/s): goodput %.0f/s, admitted p99 %.1f ms, refused %.1f%%", rate, pt.OfferedRPS, good, p99, 100*pt.RefusedRatio)
 		if p99 <= o.sloMS {
 			best = max(best, good)
@@ -305,13 +352,19 @@ func ramp(ctx context.Context, m *mix, o options, ao attackOptions, progress fun
 		// or a growing backlog), latency passes the objective, or
 		// requests fail. One such step can be a pause on a shared
 		// machine; two in a row are the server's limit.
-		saturated := good < 0.9*pt.OfferedRPS || p99 > o.sloMS || pt.FailedRatio > 0.01
-		if saturated {
+		full := good < 0.9*pt.OfferedRPS || p99 > o.sloMS || pt.FailedRatio > 0.01
+		if full {
 			strikes++
+			if saturated < 0 {
+				saturated = step
+			}
 		} else {
 			strikes = 0
 		}
-		if strikes >= 2 || rate >= o.maxRate {
+		if strikes >= 2 {
+			return plateau(goods, saturated, best), points, false
+		}
+		if rate >= o.maxRate {
 			break
 		}
 		if strikes == 0 {
@@ -322,6 +375,21 @@ func ramp(ctx context.Context, m *mix, o options, ao attackOptions, progress fun
 		best = points[0].GoodputRPS
 	}
 	return best, points, false
+}
+
+// plateau returns the median goodput of the steps from the first
+// saturated one, the plateau a ramp ended on; best (the best step within
+// the latency objective) when fewer than three steps make it.
+func plateau(goods []float64, saturated int, best float64) float64 {
+	if saturated < 0 || len(goods)-saturated < 3 {
+		return best
+	}
+	p := slices.Clone(goods[saturated:])
+	slices.Sort(p)
+	if n := len(p); n%2 == 0 {
+		return (p[n/2-1] + p[n/2]) / 2
+	}
+	return p[len(p)/2]
 }
 
 func parseLevels(s string) []float64 {
@@ -361,6 +429,9 @@ func printSummary(w io.Writer, s Summary) {
 		wr := r.Waitroom
 		fmt.Fprintf(w, "  waiting room  %d visitors, %d held (%d given a number), %d let in after a wait (p50 %.1f s, p99 %.1f s), %d still waiting (longest %.1f s, announced p50 %.0f s)\n",
 			wr.Visitors, wr.Held, wr.Ticketed, wr.WaitedAndLetIn, wr.WaitP50S, wr.WaitP99S, wr.StillWaiting, wr.LongestWaitS, wr.EstimateP50S)
+		if rec := r.Recovery; rec != nil {
+			fmt.Fprintf(w, "  recovery      probe at %.0f req/s: goodput ≥ %.0f%% of capacity after %.1f s (-1: not within the probe); by second %v\n", rec.ProbeRPS, 100*recoveryShare, rec.Seconds, rec.GoodputRPS)
+		}
 		fmt.Fprintf(w, "  bookings      %d acknowledged, %d checked, %d double, %d lost, %d unverified\n",
 			r.Acknowledged, r.Checked, r.DoubleBookings, r.LostBookings, r.Unverified)
 	}

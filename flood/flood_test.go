@@ -216,6 +216,9 @@ func runMain(t *testing.T, args ...string) (Summary, string) {
 		// machine may, at the default address.
 		args = append(args, "--metrics", "off")
 	}
+	if !slices.Contains(args, "--recovery") {
+		args = append(args, "--recovery", "0")
+	}
 	var out, errs bytes.Buffer
 	if err := Main(context.Background(), args, &out, &errs); err != nil {
 		t.Fatalf("flood %v: %v\n%s", args, err, errs.String())

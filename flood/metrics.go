@@ -29,7 +29,29 @@ type serverStats struct {
 	admittedCount     float64
 }
 
-// metricsURL checks the --metrics flag: "" for off, else an http(s) URL,
+// metricsURLs checks the --metrics flag: "" for off, else one or more
+// http(s) URLs separated by commas, each with the /metrics path when it
+// names none. A platform of several instances behind an edge has one page
+// per instance, and its counts are their sums.
+func metricsURLs(raw string) (string, error) {
+	if raw == "" || raw == "off" {
+		return "", nil
+	}
+	var pages []string
+	for one := range strings.SplitSeq(raw, ",") {
+		u, err := metricsURL(strings.TrimSpace(one))
+		if err != nil {
+			return "", err
+		}
+		if u == "" {
+			return "", fmt.Errorf("flood: metrics %q: an empty page in the list", raw)
+		}
+		pages = append(pages, u)
+	}
+	return strings.Join(pages, ","), nil
+}
+
+// metricsURL checks one metrics page: "" for off, else an http(s) URL,
 // with the /metrics path when it names none.
 func metricsURL(raw string) (string, error) {
 	if raw == "" || raw == "off" {
@@ -45,12 +67,34 @@ func metricsURL(raw string) (string, error) {
 	return u.String(), nil
 }
 
-// scrape reads the server's admission metrics from its metrics page;
-// nil when there is none ("") or it does not expose them.
-func scrape(ctx context.Context, page string) *serverStats {
-	if page == "" {
+// scrape reads the servers' admission metrics from their metrics pages
+// (comma-separated) and sums them; nil when there is none ("") or one of
+// them cannot be read: a sum missing an instance would be taken for a
+// drop in goodput.
+func scrape(ctx context.Context, pages string) *serverStats {
+	if pages == "" {
 		return nil
 	}
+	sum := &serverStats{refusal: map[float64]float64{}, admitted: map[float64]float64{}}
+	for page := range strings.SplitSeq(pages, ",") {
+		st := scrapeOne(ctx, page)
+		if st == nil {
+			return nil
+		}
+		sum.admittedCount += st.admittedCount
+		for b, n := range st.refusal {
+			sum.refusal[b] += n
+		}
+		for b, n := range st.admitted {
+			sum.admitted[b] += n
+		}
+	}
+	return sum
+}
+
+// scrapeOne reads one server's admission metrics; nil when its page
+// cannot be read or does not expose them.
+func scrapeOne(ctx context.Context, page string) *serverStats {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, page, nil)

@@ -1,7 +1,9 @@
 package flood
 
 import (
+	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -49,5 +51,37 @@ func TestMetricsURL(t *testing.T) {
 		if _, err := metricsURL(in); err == nil {
 			t.Errorf("metricsURL(%q) took it", in)
 		}
+	}
+}
+
+// Instances behind an edge each have their own metrics page: the counts
+// are their sums, and a page that cannot be read voids the scrape rather
+// than looking like a drop in goodput.
+func TestScrapeSumsSeveralPages(t *testing.T) {
+	page := func(admitted int, refusalLE01 int) *httptest.Server {
+		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, "rdv_admission_requests_total{class=\"search\",outcome=\"admitted\"} %d\n", admitted)
+			fmt.Fprintf(w, "rdv_admission_requests_total{class=\"exempt\",outcome=\"admitted\"} 1000\n")
+			fmt.Fprintf(w, "rdv_admission_refusal_seconds_bucket{le=\"0.0001\"} %d\n", refusalLE01)
+			fmt.Fprintf(w, "rdv_admission_refusal_seconds_bucket{le=\"+Inf\"} %d\n", refusalLE01)
+		}))
+	}
+	a, b := page(10, 3), page(32, 4)
+	defer a.Close()
+	defer b.Close()
+	pages, err := metricsURLs(a.URL + "," + b.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := scrape(context.Background(), pages)
+	if st == nil || st.admittedCount != 42 || st.refusal[0.0001] != 7 || st.refusal[math.Inf(1)] != 7 {
+		t.Fatalf("scrape of two pages = %+v, want admitted 42 and 7 refusals", st)
+	}
+	b.Close()
+	if st := scrape(context.Background(), pages); st != nil {
+		t.Errorf("one page down, scrape = %+v, want none", st)
+	}
+	if _, err := metricsURLs("http://127.0.0.1:9091,,http://127.0.0.1:9092"); err == nil {
+		t.Error("an empty page in the list was taken")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -56,6 +57,7 @@ type phase struct {
 	ByKind   map[string]*counts
 	admitted []time.Duration // latencies of good answers
 	refused  []time.Duration // latencies of refusals
+	goodAt   []time.Time     // when each good answer came
 }
 
 // Point summarises a phase. OfferedRPS is what was actually sent:
@@ -117,6 +119,13 @@ func percentileMS(ds []time.Duration, q float64) float64 {
 type attackOptions struct {
 	timeout    time.Duration // per request
 	maxWorkers uint64        // concurrent requests at most
+	// started, when set, is told when the attack begins sending: the
+	// recovery probe starts when the flood stops, before its last
+	// answers have come.
+	started func(time.Time)
+	// after, when set, gives the server's counts at the end of the
+	// attack in measure's stead (read when the flood stopped sending).
+	after func() *serverStats
 }
 
 // attack offers rate requests per second of the mix for d, open loop,
@@ -126,8 +135,10 @@ func attack(ctx context.Context, m *mix, rate float64, d time.Duration, o attack
 	for _, k := range kinds {
 		p.ByKind[k] = &counts{}
 	}
+	client := newClient(m.base, o.timeout)
+	defer client.CloseIdleConnections()
 	a := vegeta.NewAttacker(
-		vegeta.Client(newClient(m.base, o.timeout)),
+		vegeta.Client(client),
 		vegeta.Workers(64),
 		vegeta.MaxWorkers(o.maxWorkers),
 		vegeta.MaxBody(1<<20),
@@ -138,6 +149,9 @@ func attack(ctx context.Context, m *mix, rate float64, d time.Duration, o attack
 	// Whole seconds make a constant pacer exact; the rate is rounded.
 	pacer := vegeta.ConstantPacer{Freq: max(1, int(rate+0.5)), Per: time.Second}
 	began := time.Now()
+	if o.started != nil {
+		o.started(began)
+	}
 	for r := range a.Attack(m.targeter(), pacer, d, "flood") {
 		kind := kindOf(r.Method, r.URL)
 		c := p.ByKind[kind]
@@ -149,6 +163,7 @@ func attack(ctx context.Context, m *mix, rate float64, d time.Duration, o attack
 			c.Good++
 			p.Total.Good++
 			p.admitted = append(p.admitted, r.Latency)
+			p.goodAt = append(p.goodAt, r.Timestamp.Add(r.Latency))
 			m.learn(kind, r)
 		case refused:
 			c.Refused++
@@ -170,7 +185,12 @@ func attack(ctx context.Context, m *mix, rate float64, d time.Duration, o attack
 func measure(ctx context.Context, m *mix, rate float64, d time.Duration, o attackOptions) (*phase, Point) {
 	before := scrape(ctx, m.metrics)
 	p := attack(ctx, m, rate, d, o)
-	after := scrape(ctx, m.metrics)
+	var after *serverStats
+	if o.after != nil {
+		after = o.after()
+	} else {
+		after = scrape(ctx, m.metrics)
+	}
 	pt := p.point()
 	pt.ServerGoodputRPS, pt.ServerAdmittedP99MS, pt.ServerRefusalP99MS = -1, -1, -1
 	if before != nil && after != nil {
@@ -181,30 +201,88 @@ func measure(ctx context.Context, m *mix, rate float64, d time.Duration, o attac
 	return p, pt
 }
 
+// sourceAddresses is how many loopback addresses a client spreads its
+// requests over. An edge limits each address (and each address and
+// cookie) to a rate of requests let through, 20 a second by default; a
+// flood from a handful of keep-alive connections would meet that limit
+// long before the instances' capacity, and the capacity ramp would take
+// the edge's rate refusals for the platform's limit. Over 256 addresses,
+// 5,000 requests/s let through are 20 a second from each. More addresses
+// would reuse their connections less: each new one costs the edge and the
+// generator a handshake.
+const sourceAddresses = 256
+
 // newClient returns an HTTP client for the target. On an IPv4 loopback
-// target each connection comes from its own address in 127.0.0.0/8, so the
-// server sees many clients (per-address limits, the cap on live holds)
-// rather than one.
+// target its requests take turns among sourceAddresses addresses of
+// 127.0.0.0/8, each with its own keep-alive connections, so the server (or
+// the edge in front of it) sees a crowd of clients (per-address limits,
+// the cap on live holds) rather than one.
 func newClient(base string, timeout time.Duration) *http.Client {
+	var rt http.RoundTripper = newTransport(timeout, nil)
+	if u, err := url.Parse(base); err == nil {
+		if ip := net.ParseIP(u.Hostname()); ip != nil && ip.To4() != nil && ip.IsLoopback() {
+			rt = newSpread(timeout, sourceAddresses)
+		}
+	}
+	return &http.Client{Timeout: timeout, Transport: rt, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// newTransport returns a transport whose connections come from src (nil:
+// the system's choice), falling back to the system's choice where src
+// cannot be bound.
+func newTransport(timeout time.Duration, src net.IP) *http.Transport {
 	d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
 		DialContext:         d.DialContext,
 		MaxIdleConnsPerHost: 10000,
 		IdleConnTimeout:     30 * time.Second,
 	}
-	if u, err := url.Parse(base); err == nil {
-		if ip := net.ParseIP(u.Hostname()); ip != nil && ip.To4() != nil && ip.IsLoopback() {
-			tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-				src := net.IPv4(127, byte(1+rand.IntN(200)), byte(rand.IntN(256)), byte(2+rand.IntN(250))) // #nosec G404 G115 -- a loopback source address to spread clients, each byte below 256
-				dd := *d
-				dd.LocalAddr = &net.TCPAddr{IP: src}
-				c, err := dd.DialContext(ctx, network, addr)
-				if err != nil {
-					return d.DialContext(ctx, network, addr) // no such source address here
-				}
-				return c, nil
+	if src != nil {
+		bound := *d
+		bound.LocalAddr = &net.TCPAddr{IP: src}
+		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := bound.DialContext(ctx, network, addr)
+			if err != nil {
+				return d.DialContext(ctx, network, addr) // no such source address here
 			}
+			return c, nil
 		}
 	}
-	return &http.Client{Timeout: timeout, Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return tr
+}
+
+// spread sends each request through the next of its transports, each
+// bound to its own source address: consecutive requests come from
+// different addresses whatever the connections' reuse, which on a single
+// transport would favour the few most recently used.
+type spread struct {
+	transports []*http.Transport
+	next       atomic.Uint64
+}
+
+func newSpread(timeout time.Duration, n int) *spread {
+	s := &spread{}
+	seen := map[[4]byte]bool{}
+	for len(s.transports) < n {
+		a := [4]byte{127, byte(1 + rand.IntN(200)), byte(rand.IntN(256)), byte(2 + rand.IntN(250))} // #nosec G404 G115 -- a loopback source address to spread clients, each byte below 256
+		if seen[a] {
+			continue
+		}
+		seen[a] = true
+		s.transports = append(s.transports, newTransport(timeout, net.IPv4(a[0], a[1], a[2], a[3])))
+	}
+	return s
+}
+
+func (s *spread) RoundTrip(r *http.Request) (*http.Response, error) {
+	i := s.next.Add(1) % uint64(len(s.transports))
+	return s.transports[i].RoundTrip(r)
+}
+
+// CloseIdleConnections closes every transport's idle connections
+// (http.Client.CloseIdleConnections calls it).
+func (s *spread) CloseIdleConnections() {
+	for _, t := range s.transports {
+		t.CloseIdleConnections()
+	}
 }

@@ -31,11 +31,11 @@ func markdown(s Summary, now time.Time) string {
 		now.UTC().Format("2006-01-02 15:04 MST"), s.Duration, s.Overload)
 	fmt.Fprintf(&b, "![Offered load against goodput and admitted p99 latency](flood.svg)\n\n")
 	runs := []*Run{&s.Run}
-	names := []string{"admission on"}
+	names := runNames(s)
 	if s.Compare != nil {
 		runs = append(runs, s.Compare)
-		names = append(names, "admission off")
 	}
+	names = names[:len(runs)]
 	fmt.Fprintf(&b, "| | %s |\n|---|%s\n", strings.Join(names, " | "), strings.Repeat("---|", len(runs)))
 	row := func(label string, f func(r *Run) string) {
 		cells := make([]string, len(runs))
@@ -79,6 +79,25 @@ func markdown(s Summary, now time.Time) string {
 	row("waiting room: still waiting at the end (longest, announced p50)", func(r *Run) string {
 		return fmt.Sprintf("%d (%.1f s, %.0f s)", r.Waitroom.StillWaiting, r.Waitroom.LongestWaitS, r.Waitroom.EstimateP50S)
 	})
+	row("recovery: goodput ≥ 90 % of capacity again after", func(r *Run) string {
+		switch {
+		case r.Recovery == nil:
+			return "not measured"
+		case r.Recovery.Seconds < 0:
+			return fmt.Sprintf("not within %d s", len(r.Recovery.GoodputRPS))
+		}
+		return fmt.Sprintf("%.1f s", r.Recovery.Seconds)
+	})
+	row("recovery: goodput by second after the flood (req/s)", func(r *Run) string {
+		if r.Recovery == nil {
+			return "n/a"
+		}
+		cells := make([]string, len(r.Recovery.GoodputRPS))
+		for i, g := range r.Recovery.GoodputRPS {
+			cells[i] = fmt.Sprintf("%.0f", g)
+		}
+		return strings.Join(cells, ", ")
+	})
 	row("bookings acknowledged", func(r *Run) string { return fmt.Sprint(r.Acknowledged) })
 	row("bookings checked", func(r *Run) string { return fmt.Sprint(r.Checked) })
 	row("double bookings", func(r *Run) string { return fmt.Sprint(r.DoubleBookings) })
@@ -92,6 +111,15 @@ func markdown(s Summary, now time.Time) string {
 		}
 	}
 	return b.String()
+}
+
+// runNames are the names of the target and of the comparison, from
+// --names (or the admission on/off of reports written before it).
+func runNames(s Summary) []string {
+	if len(s.Names) == 2 {
+		return s.Names
+	}
+	return []string{"admission on", "admission off"}
 }
 
 // bound prints a quantile read off the server's histogram: the bound of
@@ -125,9 +153,10 @@ func chart(s Summary) string {
 		name, color string
 		pts         []Point
 	}
-	all := []series{{"admission on", "#1f6feb", points(&s.Run)}}
+	names := runNames(s)
+	all := []series{{names[0], "#1f6feb", points(&s.Run)}}
 	if s.Compare != nil {
-		all = append(all, series{"admission off", "#d1242f", points(s.Compare)})
+		all = append(all, series{names[1], "#d1242f", points(s.Compare)})
 	}
 	var maxX, maxGood, maxLat float64 = 1, 1, 10
 	for _, se := range all {
@@ -190,7 +219,7 @@ func chart(s Summary) string {
 				fmt.Fprintf(&b, `<circle cx="%s" cy="%s" r="3" fill="%s"/>`+"\n", x, y, se.color)
 			}
 		}
-		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d">%s</text>`+"\n", left1+10+i*140, h-22, se.color, left1+28+i*140, h-12, se.name)
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d">%s</text>`+"\n", left1+10+i*200, h-22, se.color, left1+28+i*200, h-12, se.name)
 	}
 	b.WriteString("</svg>\n")
 	return b.String()

@@ -166,7 +166,7 @@ func (s *Store) Propose(ctx context.Context, r rdv.ProposeRequest) (rdv.Proposal
 	var p rdv.Proposal
 	var ch rdv.SlotChanges
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) (err error) {
-		p, ch, err = propose(tx, r, nil)
+		p, ch, err = propose(tx, r, nil, nil)
 		return err
 	}})
 	if err != nil {
@@ -185,8 +185,12 @@ func (s *Store) ProposeAll(ctx context.Context, rs []rdv.ProposeRequest) []rdv.P
 	err := s.writer.submit(ctx, &command{checked: true, run: func(tx *wtx) error {
 		made := make(map[string]bool, len(rs))
 		tx.outbox = slices.Grow(tx.outbox, 2*len(rs)) // an email and a text message at most each
+		read, err := readProposals(tx, rs)
+		if err != nil {
+			return err
+		}
 		for i, r := range rs {
-			p, ch, err := propose(tx, r, made)
+			p, ch, err := propose(tx, r, made, &read)
 			if w := (*writtenError)(nil); errors.As(err, &w) {
 				return w // the batch is rolled back: every write fails
 			}
@@ -228,8 +232,9 @@ func (e *writtenError) Unwrap() error { return e.err }
 // whole by its unique indexes (a slot offered to the request before, an
 // ID in use): a refusal writes nothing, so ProposeAll needs no savepoint
 // per proposal. made, when not nil, tells the proposals of the same
-// command (After) made or refused.
-func propose(tx *wtx, r rdv.ProposeRequest, made map[string]bool) (rdv.Proposal, rdv.SlotChanges, error) {
+// command (After) made or refused; read, when not nil, holds the slot and
+// the request as the command read them before its first proposal.
+func propose(tx *wtx, r rdv.ProposeRequest, made map[string]bool, read *proposalReads) (rdv.Proposal, rdv.SlotChanges, error) {
 	switch {
 	case r.ProposalID == "":
 		return rdv.Proposal{}, rdv.SlotChanges{}, rdv.FieldError("proposal_id", "proposal ID missing")
@@ -239,9 +244,17 @@ func propose(tx *wtx, r rdv.ProposeRequest, made map[string]bool) (rdv.Proposal,
 	if err := proposedAfter(tx, r.After, made); err != nil {
 		return rdv.Proposal{}, rdv.SlotChanges{}, err
 	}
-	req, slot, c, pr, err := readProposal(tx, r)
-	if err != nil {
-		return rdv.Proposal{}, rdv.SlotChanges{}, err
+	var req rdv.AppointmentRequest
+	var slot rdv.Slot
+	var c rdv.Clinic
+	var pr rdv.Practitioner
+	if ps, rq, ok := read.take(r); ok {
+		req, slot, c, pr = rq.req, ps.s, ps.c, ps.p
+	} else {
+		var err error
+		if req, slot, c, pr, err = readProposal(tx, r); err != nil {
+			return rdv.Proposal{}, rdv.SlotChanges{}, err
+		}
 	}
 	if err := rdv.CheckProposal(req, slot, c, pr, r.Now); err != nil {
 		return rdv.Proposal{}, rdv.SlotChanges{}, err
@@ -316,42 +329,83 @@ var readProposalQuery = `SELECT ` + slotColumnsOf("s") + `, c.lat, c.lon, p.lang
 // readProposal reads the request and the slot of a proposal, and the
 // slot's place, in one statement. Either missing, it reads each alone to
 // say which.
-func readProposal(tx *wtx, r rdv.ProposeRequest) (req rdv.AppointmentRequest, s rdv.Slot, c rdv.Clinic, p rdv.Practitioner, err error) {
-	var birth, status, service, scope, langs string
-	var start, end, holdExpires, from, until int64
-	var weekdays int
-	k := tx.keys
-	err = tx.row(readProposalQuery, r.SlotID, r.RequestID).Scan(
-		&s.ID, &s.ClinicID, &s.PractitionerID, &s.Service, &start, &end, &s.Audience, &s.State, &s.HoldID, &holdExpires,
-		&c.Lat, &c.Lon, &langs,
-		&req.ID, &status, opened(k, &birth), opened(k, &req.Phone), opened(k, &req.Email), &req.Language, &service, &req.Lat, &req.Lon, &req.RadiusKm,
-		&from, &until, &weekdays, &req.Times, &req.PractitionerLanguage, &scope, &req.MovesAppointment, &req.ClinicID, &req.PractitionerID)
+func readProposal(tx *wtx, r rdv.ProposeRequest) (rdv.AppointmentRequest, rdv.Slot, rdv.Clinic, rdv.Practitioner, error) {
+	var ps proposedSlot
+	var pr proposedRequest
+	err := tx.row(readProposalQuery, r.SlotID, r.RequestID).Scan(append(ps.dest(), pr.dest(tx.keys)...)...)
 	if isNoRows(err) {
 		return readProposalApart(tx, r)
 	}
 	if err != nil {
-		return req, s, c, p, fmt.Errorf("read slot %d and request %d: %w", r.SlotID, r.RequestID, mapError(err))
+		return rdv.AppointmentRequest{}, rdv.Slot{}, rdv.Clinic{}, rdv.Practitioner{}, fmt.Errorf("read slot %d and request %d: %w", r.SlotID, r.RequestID, mapError(err))
 	}
-	s.Start, s.End = time.Unix(start, 0).UTC(), time.Unix(end, 0).UTC()
+	if err := ps.finish(); err != nil {
+		return rdv.AppointmentRequest{}, rdv.Slot{}, rdv.Clinic{}, rdv.Practitioner{}, err
+	}
+	if err := pr.finish(); err != nil {
+		return rdv.AppointmentRequest{}, rdv.Slot{}, rdv.Clinic{}, rdv.Practitioner{}, err
+	}
+	return pr.req, ps.s, ps.c, ps.p, nil
+}
+
+// proposedSlot is a slot and its place as a proposal reads them
+// (slotColumnsOf, then c.lat, c.lon, p.languages).
+type proposedSlot struct {
+	s                       rdv.Slot
+	c                       rdv.Clinic
+	p                       rdv.Practitioner
+	start, end, holdExpires int64
+	langs                   string
+}
+
+func (x *proposedSlot) dest() []any {
+	s := &x.s
+	return []any{&s.ID, &s.ClinicID, &s.PractitionerID, &s.Service, &x.start, &x.end, &s.Audience, &s.State, &s.HoldID, &x.holdExpires,
+		&x.c.Lat, &x.c.Lon, &x.langs}
+}
+
+func (x *proposedSlot) finish() error {
+	s := &x.s
+	s.Start, s.End = time.Unix(x.start, 0).UTC(), time.Unix(x.end, 0).UTC()
 	if s.State == rdv.SlotHeld {
-		s.HoldExpires = fromMillis(holdExpires)
+		s.HoldExpires = fromMillis(x.holdExpires)
 	}
-	c.ID, p.ID = s.ClinicID, s.PractitionerID
-	if err := json.Unmarshal([]byte(langs), &p.Languages); err != nil {
-		return req, s, c, p, fmt.Errorf("read languages of practitioner %d: %w", p.ID, err)
+	x.c.ID, x.p.ID = s.ClinicID, s.PractitionerID
+	if err := json.Unmarshal([]byte(x.langs), &x.p.Languages); err != nil {
+		return fmt.Errorf("read languages of practitioner %d: %w", x.p.ID, err)
 	}
-	if req.BirthDate, err = rdv.ParseDate(birth); err != nil {
-		return req, s, c, p, fmt.Errorf("request %d: %w", req.ID, err)
+	return nil
+}
+
+// proposedRequest is a request as a proposal reads it (proposedColumns).
+type proposedRequest struct {
+	req                           rdv.AppointmentRequest
+	birth, status, service, scope string
+	from, until                   int64
+	weekdays                      int
+}
+
+func (x *proposedRequest) dest(k *fieldcrypt.Keys) []any {
+	req := &x.req
+	return []any{&req.ID, &x.status, opened(k, &x.birth), opened(k, &req.Phone), opened(k, &req.Email), &req.Language, &x.service, &req.Lat, &req.Lon, &req.RadiusKm,
+		&x.from, &x.until, &x.weekdays, &req.Times, &req.PractitionerLanguage, &x.scope, &req.MovesAppointment, &req.ClinicID, &req.PractitionerID}
+}
+
+func (x *proposedRequest) finish() error {
+	req := &x.req
+	var err error
+	if req.BirthDate, err = rdv.ParseDate(x.birth); err != nil {
+		return fmt.Errorf("request %d: %w", req.ID, err)
 	}
-	req.Status, req.Service, req.Scope = rdv.RequestStatus(status), rdv.Service(service), rdv.RequestScope(scope)
-	req.Weekdays = uint8(weekdays) // #nosec G115 -- a mask of 7 weekdays that rdv wrote
-	if from != 0 {
-		req.From = fromMillis(from)
+	req.Status, req.Service, req.Scope = rdv.RequestStatus(x.status), rdv.Service(x.service), rdv.RequestScope(x.scope)
+	req.Weekdays = uint8(x.weekdays) // #nosec G115 -- a mask of 7 weekdays that rdv wrote
+	if x.from != 0 {
+		req.From = fromMillis(x.from)
 	}
-	if until != 0 {
-		req.To = fromMillis(until)
+	if x.until != 0 {
+		req.To = fromMillis(x.until)
 	}
-	return req, s, c, p, nil
+	return nil
 }
 
 // readProposalApart reads the request, then the slot, then its place,

@@ -21,7 +21,7 @@
 #
 # Needs root (the cgroup, PostgreSQL run as postgres), haproxy, PostgreSQL,
 # and the cpu controller of cgroup v2 (cpu.max) or v1 (cpu.cfs_quota_us).
-# Hold the measurement lock around it: flock /tmp/rdv-measure.lock ...
+# Run it alone on the machine: other work on either core skews every figure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 rdv=$(realpath "$1"); work=$(realpath -m "$2"); n=$3; pct=${4:-20}

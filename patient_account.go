@@ -8,10 +8,26 @@ import (
 // Sign-in codes: what a person types to prove they hold an email or a
 // phone. Six digits are few, so a code lives ten minutes and takes five
 // tries; codes sent to one destination are capped per hour.
+//
+// A code belongs to the sign-in step that asked it (a browser's page, by
+// SignInCodeRequest.StepHash): a guess spends a try of that step's code
+// only, so a stranger who asks a code for someone's address and guesses
+// wrong spends their own code, never the code its owner asked from their
+// own browser. The caps are two. SignInCodesPerAsker per destination
+// from one network address: one address, a script's, cannot take the
+// destination's whole hour (the step cannot be the key: a script makes
+// a new one at every request). SignInCodesPerHour per destination from
+// all addresses together: it bounds the mail one inbox or phone receives
+// and, with SignInCodeTries, the guesses at one destination, 50 an hour
+// (odds of 1 in 20,000 an hour to find a code; one address alone gets
+// 15, fewer than the 25 that one address got when the cap was five per
+// destination). Leaving the owner without a code for an hour now takes
+// four addresses instead of one.
 const (
-	SignInCodeTTL      = 10 * time.Minute
-	SignInCodeTries    = 5
-	SignInCodesPerHour = 5
+	SignInCodeTTL       = 10 * time.Minute
+	SignInCodeTries     = 5
+	SignInCodesPerHour  = 10
+	SignInCodesPerAsker = 3
 )
 
 // Error codes of patient sign-in, each mapped to its HTTP status where the
@@ -83,9 +99,17 @@ type SignInCodeRequest struct {
 	CodeHash string
 	Language string
 	Now      time.Time
-	// AddressKey is the network address asking, for a cap shared by every
-	// destination asked from it (""; none), and MaxPerAddress that cap
-	// per hour.
+	// StepHash is the hash of the sign-in step's token that the asking
+	// browser holds: only a guess sent with the same step spends the
+	// code's tries, and a code asked again with the same step replaces
+	// the one before. The pages always give one; "" is a step of its own,
+	// for callers without a browser.
+	StepHash string
+	// AddressKey is the network address asking: the destination's codes
+	// are capped per address (SignInCodesPerAsker), and MaxPerAddress
+	// caps per hour the codes asked from it, every destination together.
+	// "" (callers without a network, as tools and tests) is capped by
+	// neither, only by SignInCodesPerHour.
 	AddressKey    string
 	MaxPerAddress int
 	// MaxSMSPerHour caps the codes sent by text message in an hour, to
@@ -103,6 +127,7 @@ type VerifyCodeRequest struct {
 	Channel  MessageChannel
 	To       string
 	CodeHash string
+	StepHash string // the step that asked the code (SignInCodeRequest.StepHash)
 	Language string // for an account made now
 	Session  PatientSession
 	Now      time.Time
@@ -125,13 +150,17 @@ type RosterEntry struct {
 // sessions, and the clinics' rosters.
 type PatientStore interface {
 	// IssueSignInCode records a code for r.To and writes its message in
-	// the same transaction. More than SignInCodesPerHour codes for one
-	// destination, MaxPerAddress from one address, or, for a text
-	// message, MaxSMSPerHour by text message in all, in the last hour:
-	// ETOOMANY. Whether an account exists changes nothing.
+	// the same transaction, and retires the live code the same step
+	// asked for r.To before (other steps' codes stay live). More than
+	// SignInCodesPerHour codes for one destination, SignInCodesPerAsker
+	// for one destination from r.AddressKey, MaxPerAddress from one
+	// address, or, for a text message, MaxSMSPerHour by text message in
+	// all, in the last hour: ETOOMANY. Whether an account exists changes
+	// nothing.
 	IssueSignInCode(ctx context.Context, r SignInCodeRequest) error
-	// VerifySignInCode checks the newest live code for r.To. A wrong code
-	// spends a try; the code expired, used or out of tries is ECODE, as
+	// VerifySignInCode checks the newest live code that r.StepHash asked
+	// for r.To. A wrong code spends a try of that code only; the code
+	// expired, used, out of tries or asked by another step is ECODE, as
 	// is a wrong one.
 	VerifySignInCode(ctx context.Context, r VerifyCodeRequest) (PatientAccount, error)
 	PatientSessionByTokenHash(ctx context.Context, hash string, now time.Time) (PatientSession, PatientAccount, error)

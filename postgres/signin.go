@@ -40,15 +40,19 @@ func (s *Store) IssueSignInCode(ctx context.Context, r rdv.SignInCodeRequest) er
 		if err := lockKeys(ctx, tx, keys); err != nil {
 			return err
 		}
-		var toDest, fromAddr int
+		var toDest, toDestFromAddr, fromAddr int
 		err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM signin_codes WHERE destination_index = $1 AND created_at > $3),
+				(SELECT count(*) FROM signin_codes WHERE destination_index = $1 AND created_at > $3 AND address_key = $2),
 				(SELECT count(*) FROM signin_codes WHERE $4 AND address_key = $2 AND created_at > $3)`,
-			index, r.AddressKey, now.Add(-time.Hour), byAddr).Scan(&toDest, &fromAddr)
+			index, r.AddressKey, now.Add(-time.Hour), byAddr).Scan(&toDest, &toDestFromAddr, &fromAddr)
 		if err != nil {
 			return fmt.Errorf("count codes: %w", err)
 		}
 		if toDest >= rdv.SignInCodesPerHour {
 			return rdv.Errorf(rdv.ETOOMANY, "%d codes for the destination in the last hour", toDest)
+		}
+		if r.AddressKey != "" && toDestFromAddr >= rdv.SignInCodesPerAsker {
+			return rdv.Errorf(rdv.ETOOMANY, "%d codes for the destination from the address in the last hour", toDestFromAddr)
 		}
 		if byAddr && fromAddr >= r.MaxPerAddress {
 			return rdv.Errorf(rdv.ETOOMANY, "%d codes from the address in the last hour", fromAddr)
@@ -62,17 +66,19 @@ func (s *Store) IssueSignInCode(ctx context.Context, r rdv.SignInCodeRequest) er
 				return rdv.Errorf(rdv.ETOOMANY, "%d codes by text message in the last hour, the platform's cap", sent)
 			}
 		}
-		// Only the newest code works: a code asked again replaces the one
-		// before, so that two live codes never double a guesser's tries.
-		// The destination's codes older than the hour count for nothing
-		// any more and are forgotten.
+		// Only a step's newest code works: a code asked again from the
+		// same step replaces the one before, so that two live codes never
+		// double the step's tries. Other steps' codes stay live: retiring
+		// them would let a stranger's request spoil the code its owner is
+		// typing. The destination's codes older than the hour count for
+		// nothing any more and are forgotten.
 		_, err = tx.Exec(ctx, `WITH retired AS (
-				UPDATE signin_codes SET used = true WHERE channel = $1 AND destination_index = $2 AND NOT used),
+				UPDATE signin_codes SET used = true WHERE channel = $1 AND destination_index = $2 AND step_hash = $9 AND NOT used),
 			forgotten AS (
 				DELETE FROM signin_codes WHERE destination_index = $2 AND created_at <= $7)
-			INSERT INTO signin_codes (channel, destination_index, destination, code_hash, address_key, created_at, expires_at)
-			VALUES ($1, $2, $8, $3, $4, $5, $6)`,
-			string(r.Channel), index, r.CodeHash, r.AddressKey, now, now.Add(rdv.SignInCodeTTL), now.Add(-time.Hour), s.opts.Keys.Keep(r.To))
+			INSERT INTO signin_codes (channel, destination_index, destination, code_hash, step_hash, address_key, created_at, expires_at)
+			VALUES ($1, $2, $8, $3, $9, $4, $5, $6)`,
+			string(r.Channel), index, r.CodeHash, r.AddressKey, now, now.Add(rdv.SignInCodeTTL), now.Add(-time.Hour), s.opts.Keys.Keep(r.To), r.StepHash)
 		if err != nil {
 			return fmt.Errorf("write code: %w", err)
 		}
@@ -97,7 +103,8 @@ func lockKeys(ctx context.Context, tx pgx.Tx, keys []string) error {
 	return nil
 }
 
-// VerifySignInCode checks the newest live code for r.To and, when it is
+// VerifySignInCode checks the newest live code that r.StepHash asked for
+// r.To and, when it is
 // right, signs in: the account is found or made, the guests' bookings
 // with this contact join it, and the session is recorded, in one
 // transaction. The code's row is locked, so concurrent guesses spend
@@ -134,9 +141,11 @@ func verifySignInCode(ctx context.Context, tx pgx.Tx, r rdv.VerifyCodeRequest) (
 	now := dbTime(r.Now)
 	var id int64
 	var hash string
+	// Only the step's own code is read: a guess never spends the tries
+	// of a code another step asked.
 	err := tx.QueryRow(ctx, `SELECT id, code_hash FROM signin_codes
-		WHERE destination_index = $1 AND channel = $2 AND NOT used AND expires_at > $3
-		ORDER BY created_at DESC, id DESC LIMIT 1 FOR UPDATE`, destinationIndex(keysOf(tx), r.Channel, r.To), string(r.Channel), now).Scan(&id, &hash)
+		WHERE destination_index = $1 AND channel = $2 AND step_hash = $4 AND NOT used AND expires_at > $3
+		ORDER BY created_at DESC, id DESC LIMIT 1 FOR UPDATE`, destinationIndex(keysOf(tx), r.Channel, r.To), string(r.Channel), now, r.StepHash).Scan(&id, &hash)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return rdv.PatientAccount{}, changed, "no live code", nil
 	}

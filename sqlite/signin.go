@@ -30,15 +30,19 @@ func (s *Store) IssueSignInCode(ctx context.Context, r rdv.SignInCodeRequest) er
 func issueSignInCode(tx *wtx, r rdv.SignInCodeRequest) error {
 	now, hourAgo := millis(r.Now), millis(r.Now.Add(-time.Hour))
 	index := destinationIndex(tx.keys, r.Channel, r.To)
-	var toDest, fromAddr int
+	var toDest, toDestFromAddr, fromAddr int
 	err := tx.row(`SELECT (SELECT count(*) FROM signin_codes WHERE destination_index = ? AND created_at > ?),
+			(SELECT count(*) FROM signin_codes WHERE destination_index = ? AND created_at > ? AND address_key = ?),
 			(SELECT count(*) FROM signin_codes WHERE address_key = ? AND address_key <> '' AND created_at > ?)`,
-		index, hourAgo, r.AddressKey, hourAgo).Scan(&toDest, &fromAddr)
+		index, hourAgo, index, hourAgo, r.AddressKey, r.AddressKey, hourAgo).Scan(&toDest, &toDestFromAddr, &fromAddr)
 	if err != nil {
 		return fmt.Errorf("count codes: %w", mapError(err))
 	}
 	if toDest >= rdv.SignInCodesPerHour {
 		return rdv.Errorf(rdv.ETOOMANY, "%d codes for the destination in the last hour", toDest)
+	}
+	if r.AddressKey != "" && toDestFromAddr >= rdv.SignInCodesPerAsker {
+		return rdv.Errorf(rdv.ETOOMANY, "%d codes for the destination from the address in the last hour", toDestFromAddr)
 	}
 	if r.AddressKey != "" && r.MaxPerAddress > 0 && fromAddr >= r.MaxPerAddress {
 		return rdv.Errorf(rdv.ETOOMANY, "%d codes from the address in the last hour", fromAddr)
@@ -52,19 +56,22 @@ func issueSignInCode(tx *wtx, r rdv.SignInCodeRequest) error {
 			return rdv.Errorf(rdv.ETOOMANY, "%d codes by text message in the last hour, the platform's cap", bySMS)
 		}
 	}
-	// Only the newest code works: a code asked again replaces the one
-	// before, so that two live codes never double a guesser's tries. The
+	// Only a step's newest code works: a code asked again from the same
+	// step replaces the one before, so that two live codes never double
+	// the step's tries. Other steps' codes stay live: retiring them would
+	// let a stranger's request spoil the code its owner is typing. The
 	// destination's codes older than the hour count for nothing any more
 	// and are forgotten.
-	if _, err := tx.exec(`UPDATE signin_codes SET used = 1 WHERE channel = ? AND destination_index = ? AND used = 0`, r.Channel, index); err != nil {
+	if _, err := tx.exec(`UPDATE signin_codes SET used = 1 WHERE channel = ? AND destination_index = ? AND step_hash = ? AND used = 0`,
+		r.Channel, index, r.StepHash); err != nil {
 		return fmt.Errorf("retire older codes: %w", mapError(err))
 	}
 	if _, err := tx.exec(`DELETE FROM signin_codes WHERE destination_index = ? AND created_at <= ?`, index, hourAgo); err != nil {
 		return fmt.Errorf("forget old codes: %w", mapError(err))
 	}
-	if _, err := tx.exec(`INSERT INTO signin_codes (channel, destination_index, destination, code_hash, address_key, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		r.Channel, index, tx.keys.Keep(r.To), r.CodeHash, r.AddressKey, now, millis(r.Now.Add(rdv.SignInCodeTTL))); err != nil {
+	if _, err := tx.exec(`INSERT INTO signin_codes (channel, destination_index, destination, code_hash, step_hash, address_key, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.Channel, index, tx.keys.Keep(r.To), r.CodeHash, r.StepHash, r.AddressKey, now, millis(r.Now.Add(rdv.SignInCodeTTL))); err != nil {
 		return fmt.Errorf("insert code: %w", mapError(err))
 	}
 	return insertMessages(tx, []rdv.Message{codeMessage(r)})
@@ -77,7 +84,8 @@ func codeMessage(r rdv.SignInCodeRequest) rdv.Message {
 		DueAt: r.Now, CreatedAt: r.Now}
 }
 
-// VerifySignInCode checks the newest live code for r.To and, when it is
+// VerifySignInCode checks the newest live code that r.StepHash asked for
+// r.To and, when it is
 // right, signs in: the account is found or made, the guests' bookings
 // with this contact join it, and the session is recorded, in one
 // transaction. A wrong code's spent try must be committed, but a command
@@ -116,9 +124,11 @@ func verifySignInCode(tx *wtx, r rdv.VerifyCodeRequest) (rdv.PatientAccount, rdv
 	var id int64
 	var hash string
 	var tries int
+	// Only the step's own code is read: a guess never spends the tries
+	// of a code another step asked.
 	err := tx.row(`SELECT id, code_hash, tries FROM signin_codes
-		WHERE destination_index = ? AND channel = ? AND used = 0 AND expires_at > ?
-		ORDER BY created_at DESC, id DESC LIMIT 1`, destinationIndex(tx.keys, r.Channel, r.To), r.Channel, millis(r.Now)).Scan(&id, &hash, &tries)
+		WHERE destination_index = ? AND channel = ? AND step_hash = ? AND used = 0 AND expires_at > ?
+		ORDER BY created_at DESC, id DESC LIMIT 1`, destinationIndex(tx.keys, r.Channel, r.To), r.Channel, r.StepHash, millis(r.Now)).Scan(&id, &hash, &tries)
 	if isNoRows(err) {
 		return rdv.PatientAccount{}, changed, "no live code", nil
 	}

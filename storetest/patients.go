@@ -26,12 +26,14 @@ func runPatients(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"CodeReused", testCodeReused},
 		{"CodeOutOfTries", testCodeOutOfTries},
 		{"CodeNewestOnly", testCodeNewestOnly},
+		{"CodeOfAnotherStep", testCodeOfAnotherStep},
 		{"CodeOfAnotherDestination", testCodeOfAnotherDestination},
 		{"CodeTriesRaced", testCodeTriesRaced},
 		{"CodeRefusedBeforeATry", testCodeRefusedBeforeATry},
 		{"RateLimitPerDestination", testRateLimitPerDestination},
 		{"RateLimitPerDestinationRaced", testRateLimitPerDestinationRaced},
 		{"RateLimitPerAddress", testRateLimitPerAddress},
+		{"RateLimitPerAsker", testRateLimitPerAsker},
 		{"RateLimitSMS", testRateLimitSMS},
 		{"RateLimitSMSRaced", testRateLimitSMSRaced},
 		{"SameWhetherAccountExists", testSameWhetherAccountExists},
@@ -61,10 +63,18 @@ type patientsFixture struct {
 	key []byte
 }
 
-// codeReq asks for code to be sent to to, from address.
+// patientStep is the sign-in step of the patient's browser, which the
+// requests carry unless a test says otherwise.
+var patientStep = stepHash("the patient's browser")
+
+// stepHash is the hash of a sign-in step's token, as the pages give it.
+func stepHash(token string) string { return auth.HashToken(token) }
+
+// codeReq asks for code to be sent to to, from address, with the
+// patient's step.
 func (f *patientsFixture) codeReq(ch rdv.MessageChannel, to, code, address string) rdv.SignInCodeRequest {
 	return rdv.SignInCodeRequest{Channel: ch, To: to, Code: code, CodeHash: auth.CodeHash(f.key, to, code), Language: "fr",
-		Now: f.now, AddressKey: address, MaxPerAddress: 20}
+		Now: f.now, StepHash: patientStep, AddressKey: address, MaxPerAddress: 20}
 }
 
 // mustSendCode issues a new code for to and returns it.
@@ -80,7 +90,7 @@ func (f *patientsFixture) mustSendCode(ch rdv.MessageChannel, to string) string 
 // verifyReq types code for to, opening a new session when it is right.
 func (f *patientsFixture) verifyReq(ch rdv.MessageChannel, to, code string) rdv.VerifyCodeRequest {
 	token := f.nextID("session")
-	return rdv.VerifyCodeRequest{Channel: ch, To: to, CodeHash: auth.CodeHash(f.key, to, code), Language: "en", Now: f.now,
+	return rdv.VerifyCodeRequest{Channel: ch, To: to, CodeHash: auth.CodeHash(f.key, to, code), StepHash: patientStep, Language: "en", Now: f.now,
 		Session: rdv.PatientSession{TokenHash: auth.HashToken(token), CSRFToken: "csrf-" + token, CreatedAt: f.now, ExpiresAt: f.now.Add(12 * time.Hour)}}
 }
 
@@ -254,6 +264,63 @@ func testCodeNewestOnly(t *testing.T, f *patientsFixture) {
 	}
 }
 
+// testCodeOfAnotherStep: a code is typed from the step (the browser) that
+// asked it. A stranger who asked a code for the patient's address before
+// the patient did, and sends wrong guesses with their own step, spends
+// their own code's tries only: the patient's code, asked from another
+// step, still signs in, and it was not retired by the stranger's code
+// nor the stranger's by it. The stranger's step cannot type the
+// patient's code either.
+func testCodeOfAnotherStep(t *testing.T, f *patientsFixture) {
+	to := "lea@example.org"
+	stranger := stepHash("the stranger's browser")
+	theirs := f.codeReq(rdv.ByEmail, to, auth.NewCode(), "10.0.0.66")
+	theirs.StepHash = stranger
+	if err := f.store.IssueSignInCode(f.ctx, theirs); err != nil {
+		t.Fatalf("the stranger's code: %v", err)
+	}
+	f.now = f.now.Add(time.Minute)
+	mine := auth.NewCode()
+	for mine == theirs.Code {
+		mine = auth.NewCode()
+	}
+	if err := f.store.IssueSignInCode(f.ctx, f.codeReq(rdv.ByEmail, to, mine, "10.0.0.1")); err != nil {
+		t.Fatalf("the patient's code: %v", err)
+	}
+	guess := func(code string) rdv.VerifyCodeRequest {
+		r := f.verifyReq(rdv.ByEmail, to, code)
+		r.StepHash = stranger
+		return r
+	}
+	for i := range rdv.SignInCodeTries {
+		wrong := otherCode(mine)
+		for wrong == theirs.Code {
+			wrong = otherCode(wrong)
+		}
+		f.wantRefused(guess(wrong), fmt.Sprintf("the stranger's wrong guess %d", i+1))
+	}
+	f.wantRefused(guess(theirs.Code), "the stranger's own code after its tries")
+	f.wantRefused(guess(mine), "the patient's code typed from the stranger's step")
+	a := f.mustVerify(f.verifyReq(rdv.ByEmail, to, mine))
+	if a.Email != to {
+		t.Fatalf("the patient signed in to %+v, want the account of %s", a, to)
+	}
+
+	// Each step's newest code is live at once: a code asked from one
+	// step retires none of another's.
+	other := "marc@example.org"
+	first := f.codeReq(rdv.ByEmail, other, auth.NewCode(), "10.0.0.66")
+	first.StepHash = stranger
+	if err := f.store.IssueSignInCode(f.ctx, first); err != nil {
+		t.Fatalf("a code from one step: %v", err)
+	}
+	second := f.mustSendCode(rdv.ByEmail, other)
+	r := f.verifyReq(rdv.ByEmail, other, first.Code)
+	r.StepHash = stranger
+	f.mustVerify(r)
+	f.mustVerify(f.verifyReq(rdv.ByEmail, other, second))
+}
+
 // testCodeOfAnotherDestination: a code is good only for where it was sent,
 // and for the channel it was sent on.
 func testCodeOfAnotherDestination(t *testing.T, f *patientsFixture) {
@@ -312,7 +379,7 @@ func testCodeRefusedBeforeATry(t *testing.T, f *patientsFixture) {
 }
 
 // testRateLimitPerDestination: SignInCodesPerHour codes an hour for one
-// destination, whoever asks.
+// destination, all addresses together.
 func testRateLimitPerDestination(t *testing.T, f *patientsFixture) {
 	to := "lea@example.org"
 	start := f.now
@@ -340,10 +407,13 @@ func testRateLimitPerDestination(t *testing.T, f *patientsFixture) {
 // more than one after the other.
 func testRateLimitPerDestinationRaced(t *testing.T, f *patientsFixture) {
 	to := "+15145550123"
-	n := 3 * rdv.SignInCodesPerHour
+	// As many addresses as the destination's cap, each asking as many
+	// as its own cap: the destination's cap is the one met.
+	n := rdv.SignInCodesPerHour * rdv.SignInCodesPerAsker
 	reqs := make([]rdv.SignInCodeRequest, n)
 	for i := range reqs {
-		reqs[i] = f.codeReq(rdv.BySMS, to, auth.NewCode(), "10.0.0.1")
+		reqs[i] = f.codeReq(rdv.BySMS, to, auth.NewCode(), fmt.Sprintf("10.0.0.%d", i%rdv.SignInCodesPerHour))
+		reqs[i].StepHash = stepHash(fmt.Sprintf("browser %d", i))
 	}
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -403,6 +473,47 @@ func testRateLimitPerAddress(t *testing.T, f *patientsFixture) {
 	r.MaxPerAddress = max
 	if err := f.store.IssueSignInCode(f.ctx, r); err != nil {
 		t.Fatalf("code from the address an hour later: %v", err)
+	}
+}
+
+// testRateLimitPerAsker: one address asks SignInCodesPerAsker codes an
+// hour for a destination, and no more: a stranger who asks codes for the
+// patient's address from theirs, as many as they are given, leaves the
+// patient codes to ask from another address, and the patient signs in
+// with one.
+func testRateLimitPerAsker(t *testing.T, f *patientsFixture) {
+	to := "lea@example.org"
+	stranger := stepHash("the stranger's browser")
+	asked := 0
+	for ; asked <= rdv.SignInCodesPerHour; asked++ {
+		r := f.codeReq(rdv.ByEmail, to, auth.NewCode(), "10.0.0.66")
+		r.StepHash = stepHash(fmt.Sprintf("the stranger's browser %d", asked)) // a new step each time, as a script makes
+		err := f.store.IssueSignInCode(f.ctx, r)
+		if rdv.ErrorCode(err) == rdv.ETOOMANY {
+			break
+		}
+		if err != nil {
+			t.Fatalf("the stranger's code %d: %v", asked+1, err)
+		}
+		f.now = f.now.Add(time.Second)
+	}
+	if asked != rdv.SignInCodesPerAsker {
+		t.Fatalf("the stranger's address got %d codes for the destination in the hour, want %d", asked, rdv.SignInCodesPerAsker)
+	}
+	// Another step from the stranger's address changes nothing.
+	r := f.codeReq(rdv.ByEmail, to, auth.NewCode(), "10.0.0.66")
+	r.StepHash = stranger
+	wantCode(t, "one code too many from the stranger's address", f.store.IssueSignInCode(f.ctx, r), rdv.ETOOMANY)
+
+	code := auth.NewCode()
+	if err := f.store.IssueSignInCode(f.ctx, f.codeReq(rdv.ByEmail, to, code, "10.0.0.1")); err != nil {
+		t.Fatalf("the patient's code after the stranger's: %v", err)
+	}
+	f.mustVerify(f.verifyReq(rdv.ByEmail, to, code))
+	// The cap is the destination's: the stranger's address still asks
+	// for others.
+	if err := f.store.IssueSignInCode(f.ctx, f.codeReq(rdv.ByEmail, "marc@example.org", auth.NewCode(), "10.0.0.66")); err != nil {
+		t.Fatalf("the stranger's address asking for another destination: %v", err)
 	}
 }
 

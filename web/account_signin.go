@@ -17,11 +17,13 @@ import (
 // sign in (an account is made at the first sign-in, and the bookings made
 // with that contact join it), so the page that follows is the same
 // whether an account exists or not: a code is always sent. A code lives
-// rdv.SignInCodeTTL and takes rdv.SignInCodeTries; the store caps the
-// codes per destination, per network address (an IPv6 /64) and, for text
-// messages, in all. Every step answers with a redirect (post/redirect/get):
-// what the next page needs (the destination, the page to come back to)
-// and a form's messages travel in cookies sealed with the server's key.
+// rdv.SignInCodeTTL and takes rdv.SignInCodeTries, typed from the browser
+// that asked it (the step's token in its cookie); the store caps the
+// codes per destination, per destination and network address (an IPv6
+// /64), per network address and, for text messages, in all. Every step
+// answers with a redirect (post/redirect/get): what the next page needs
+// (the destination, the page to come back to) and a form's messages
+// travel in cookies sealed with the server's key.
 
 // Paths of the patients' sign-in.
 const (
@@ -76,10 +78,26 @@ const (
 )
 
 // codeStep is what the code's page needs from the page that sent it.
+// Token is the step's own secret: the store binds the code to its hash,
+// so that guesses from this browser spend this code's tries only, and
+// a stranger's guesses, sent with the step of a code they asked for the
+// same address, never spend the tries of the code this browser asked.
 type codeStep struct {
 	Channel rdv.MessageChannel `json:"c"`
 	To      string             `json:"t"`
 	Return  string             `json:"r,omitempty"`
+	Token   string             `json:"k"`
+}
+
+// stepToken returns the token of the browser's sign-in step when it asks
+// a code again for the same destination (the store then retires the
+// step's code before, and the step keeps one live code), else a new one.
+func (s *Server) stepToken(r *http.Request, channel rdv.MessageChannel, to string) string {
+	var step codeStep
+	if s.pageCookie(r, signinStepCookie, "signin", &step) && step.Token != "" && step.Channel == channel && step.To == to {
+		return step.Token
+	}
+	return auth.NewToken()
 }
 
 // accountDraft is a patient's form sent back with its messages, and the
@@ -207,12 +225,13 @@ func (s *Server) patientSignin(w http.ResponseWriter, r *http.Request) {
 		back(http.StatusUnprocessableEntity)
 		return
 	}
-	code := auth.NewCode()
+	code, stepToken := auth.NewCode(), s.stepToken(r, channel, to)
 	err := s.d.Store.IssueSignInCode(r.Context(), rdv.SignInCodeRequest{
 		Channel:       channel,
 		To:            to,
 		Code:          code,
 		CodeHash:      auth.CodeHash(s.codeKey, to, code),
+		StepHash:      auth.HashToken(stepToken),
 		Language:      langOf(r.Context()),
 		Now:           s.d.Engine.Now(),
 		AddressKey:    codeAddressKey(s.clientAddr(r)),
@@ -235,7 +254,7 @@ func (s *Server) patientSignin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	dropPageCookie(w, r, signinDraftCookie, patientSigninPath)
-	if !s.setPageCookie(w, r, signinStepCookie, "/compte", "signin", codeStep{Channel: channel, To: to, Return: ret}, rdv.SignInCodeTTL) {
+	if !s.setPageCookie(w, r, signinStepCookie, "/compte", "signin", codeStep{Channel: channel, To: to, Return: ret, Token: stepToken}, rdv.SignInCodeTTL) {
 		s.fail(w, r, rdv.Errorf(rdv.EINTERNAL, "sign-in step too big for its cookie"))
 		return
 	}
@@ -282,8 +301,10 @@ func (s *Server) patientCode(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
+	// A step sealed before steps had tokens asked a code no guess can
+	// reach: its owner asks again.
 	var step codeStep
-	if !s.pageCookie(r, signinStepCookie, "signin", &step) {
+	if !s.pageCookie(r, signinStepCookie, "signin", &step) || step.Token == "" {
 		http.Redirect(w, r, patientSigninPath+"?avis=code_again", http.StatusSeeOther)
 		return
 	}
@@ -314,6 +335,7 @@ func (s *Server) patientCode(w http.ResponseWriter, r *http.Request) {
 		Channel:  step.Channel,
 		To:       step.To,
 		CodeHash: auth.CodeHash(s.codeKey, step.To, code),
+		StepHash: auth.HashToken(step.Token),
 		Language: langOf(r.Context()),
 		Session: rdv.PatientSession{
 			TokenHash: hash, CSRFToken: auth.NewCSRFToken(), CreatedAt: wall, ExpiresAt: wall.Add(patientSessionTTL),

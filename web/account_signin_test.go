@@ -115,7 +115,7 @@ func TestPatientSignInByPhone(t *testing.T) {
 	}
 }
 
-// TestPatientSignInLimits: codes are capped per destination (429 with
+// TestPatientSignInLimits: codes are capped per destination and address (429 with
 // Retry-After, on the page the refusal leads to), the page is the same
 // whether an account exists or not, and a code page reached without a
 // code under way leads back to the first step.
@@ -131,7 +131,7 @@ func TestPatientSignInLimits(t *testing.T) {
 			t.Errorf("%s: leads to %s", to, loc)
 		}
 	}
-	for i := 2; i < rdv.SignInCodesPerHour; i++ {
+	for i := 2; i < rdv.SignInCodesPerAsker; i++ {
 		b.askCode("connu@exemple.ca").want(t, http.StatusSeeOther)
 	}
 	refused := b.askCode("connu@exemple.ca").want(t, http.StatusSeeOther)
@@ -196,4 +196,57 @@ func TestPatientCodeRefusedAlike(t *testing.T) {
 	s.clock.Set(time.Now().Add(rdv.SignInCodeTTL + time.Minute))
 	defer s.clock.Set(time.Time{})
 	refused(late, code)
+}
+
+// TestPatientSignInAgainstAStranger: a stranger who knows the patient's
+// address asks a code for it from their own browser and address, guesses
+// it until it is out of tries, and asks codes again until refused; the
+// patient, from their browser, still gets a code and signs in with it.
+// The patient's code asked again from the same page replaces the one
+// before.
+func TestPatientSignInAgainstAStranger(t *testing.T) {
+	t.Parallel()
+	s := mustOpenSite(t)
+	const to = "lea.cote@exemple.ca"
+	stranger := newBrowser(t, s)
+	stranger.addr = "198.51.100.7:40000"
+	patient := newBrowser(t, s)
+
+	stranger.askCode(to).want(t, http.StatusSeeOther)
+	theirs := sentCode(t, s, to)
+	patient.askCode(to).want(t, http.StatusSeeOther)
+	first := sentCode(t, s, to)
+	patient.askCode(to).want(t, http.StatusSeeOther)
+	mine := sentCode(t, s, to)
+	for _, code := range []string{first, theirs, mine} {
+		if code == "000000" {
+			t.Skip("a code drew the stranger's guess")
+		}
+	}
+	refused := func(b *browser, code string) {
+		t.Helper()
+		b.typeCode(code).want(t, http.StatusSeeOther)
+		b.do(http.MethodGet, patientCodePath, nil).want(t, http.StatusUnprocessableEntity).contains(t, translate("fr", "account.err.code"))
+	}
+	for range rdv.SignInCodeTries {
+		refused(stranger, "000000")
+	}
+	refused(stranger, mine)
+	if _, ok := stranger.cookies[auth.PatientSessionCookie]; ok {
+		t.Fatal("the patient's code signed in from the stranger's browser")
+	}
+	for range rdv.SignInCodesPerAsker { // one code asked already: the last is refused
+		stranger.askCode(to).want(t, http.StatusSeeOther)
+	}
+	stranger.do(http.MethodGet, patientSigninPath, nil).want(t, http.StatusTooManyRequests)
+
+	if first != mine {
+		refused(patient, first)
+	}
+	if loc := patient.typeCode(mine).want(t, http.StatusSeeOther).location(t); loc != patientHomePath {
+		t.Fatalf("the patient's own code after the stranger's guesses leads to %s", loc)
+	}
+	if _, ok := patient.cookies[auth.PatientSessionCookie]; !ok {
+		t.Fatal("the patient's own code opened no session")
+	}
 }

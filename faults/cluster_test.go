@@ -20,6 +20,7 @@ import (
 	"rdv/fieldcrypt"
 	"rdv/history"
 	"rdv/postgres"
+	"rdv/spool"
 )
 
 // TestKillClusterInstances is TestKillPostgresInstances on the
@@ -262,7 +263,7 @@ func gone(pid int) bool {
 func waitReplayed(t testing.TB, path string) {
 	t.Helper()
 	for end := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		n, err := spooledNotReplayed(path)
+		n, err := spool.Unreplayed(path)
 		if err != nil {
 			t.Fatal(err)
 		}

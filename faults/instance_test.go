@@ -1,16 +1,12 @@
 package faults
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -167,29 +163,6 @@ func (in *instance) Alive() bool {
 func (in *instance) waitSpoolReplayed() {
 	in.t.Helper()
 	waitReplayed(in.t, in.spool)
-}
-
-// spooledNotReplayed counts the records of a spool past its checkpoint.
-func spooledNotReplayed(path string) (int, error) {
-	data, err := os.ReadFile(path) // #nosec G304 -- the test's own spool
-	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	done := 0
-	if b, err := os.ReadFile(path + ".done"); err == nil { // #nosec G304 -- the test's own spool
-		if done, err = strconv.Atoi(strings.TrimSpace(string(b))); err != nil {
-			return 0, fmt.Errorf("spool checkpoint %q: %w", b, err)
-		}
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return 0, err
-	}
-	if done > len(data) {
-		return 0, nil // compacted between the two reads
-	}
-	return bytes.Count(data[done:], []byte("\n")), nil
 }
 
 func (in *instance) showLog() {

@@ -1,9 +1,7 @@
 package faults
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -365,53 +363,10 @@ func (c *client) write(ctx context.Context, e history.Entry, path string, body, 
 	}
 }
 
-// attempt sends one request and returns e with what it was told; v gets
-// the answer's body when it is a 2xx.
+// attempt sends one write to the client's target and returns e with
+// what it was told; v gets the answer's body when it is a 2xx.
 func (c *client) attempt(ctx context.Context, e history.Entry, path string, body, v any) history.Entry {
-	b, err := json.Marshal(body)
-	if err != nil {
-		panic(err) // the harness's own maps
-	}
-	e.Sent = time.Now()
-	req, err := http.NewRequestWithContext(ctx, "POST", c.w.targets[c.target]+path, bytes.NewReader(b))
-	if err != nil {
-		e.Outcome.Error, e.Answered = err.Error(), time.Now()
-		return e
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if e.Key != "" {
-		req.Header.Set("Idempotency-Key", e.Key)
-	}
-	res, err := c.http.Do(req)
-	if err != nil {
-		e.Outcome.Error = err.Error()
-		e.Answered = time.Now()
-		return e
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	e.Answered = time.Now()
-	if err != nil {
-		// The status came, the body did not: the write's fate is unknown.
-		e.Outcome.Error = err.Error()
-		return e
-	}
-	e.Outcome.Status = res.StatusCode
-	if e.Outcome.Acked() {
-		if err := json.Unmarshal(raw, v); err != nil {
-			e.Outcome = history.Outcome{Error: fmt.Sprintf("status %d with an unreadable body: %v", res.StatusCode, err)}
-		}
-		return e
-	}
-	var problem struct {
-		Error struct {
-			Code string `json:"code"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(raw, &problem) == nil {
-		e.Outcome.Code = problem.Error.Code
-	}
-	return e
+	return history.Post(ctx, c.http, c.w.targets[c.target]+path, e, body, v)
 }
 
 func (c *client) log(e history.Entry) {

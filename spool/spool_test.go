@@ -249,3 +249,41 @@ func TestReferences(t *testing.T) {
 		seen[ref] = true
 	}
 }
+
+// Unreplayed counts the lines past the checkpoint, as a reader outside
+// the server sees them.
+func TestUnreplayed(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "requests.spool")
+	for _, tc := range []struct {
+		name, data, done string
+		want             int
+		wantErr          bool
+	}{
+		{name: "no spool yet", want: 0},
+		{name: "none replayed", data: "a\nb\nc\n", want: 3},
+		{name: "one replayed", data: "a\nb\nc\n", done: "2", want: 2},
+		{name: "all replayed", data: "a\nb\nc\n", done: "6", want: 0},
+		{name: "compacted since", data: "a\n", done: "6", want: 0},
+		{name: "corrupt checkpoint", data: "a\n", done: "x", wantErr: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_ = os.Remove(path)
+			_ = os.Remove(path + ".done")
+			if tc.data != "" {
+				if err := os.WriteFile(path, []byte(tc.data), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.done != "" {
+				if err := os.WriteFile(path+".done", []byte(tc.done+"\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := spool.Unreplayed(path)
+			if (err != nil) != tc.wantErr || got != tc.want {
+				t.Errorf("Unreplayed = %d, %v; want %d, error %t", got, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+}

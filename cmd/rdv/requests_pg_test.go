@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +19,7 @@ import (
 	"rdv"
 	"rdv/postgres"
 	"rdv/postgres/pgtest"
+	"rdv/spool"
 	"rdv/storetest"
 )
 
@@ -271,23 +270,11 @@ func requestBody(tag string, valid bool) []byte {
 // those accepted and not yet in the database.
 func spooledNotReplayed(t *testing.T, path string) int {
 	t.Helper()
-	data, err := os.ReadFile(path)
+	n, err := spool.Unreplayed(path)
 	if err != nil {
-		t.Fatalf("read the spool: %v", err)
+		t.Fatal(err)
 	}
-	done := 0
-	if b, err := os.ReadFile(path + ".done"); err == nil {
-		done, err = strconv.Atoi(strings.TrimSpace(string(b)))
-		if err != nil {
-			t.Fatalf("spool checkpoint %q: %v", b, err)
-		}
-	} else if !os.IsNotExist(err) {
-		t.Fatalf("read the spool checkpoint: %v", err)
-	}
-	if done > len(data) {
-		return 0 // compacted between the two reads
-	}
-	return bytes.Count(data[done:], []byte("\n"))
+	return n
 }
 
 // checkStoredOnceInOrder reads the requests table: every accepted request

@@ -1,9 +1,7 @@
 package cluster_test
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"net/http"
@@ -11,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,6 +21,7 @@ import (
 	"rdv/fieldcrypt"
 	"rdv/history"
 	"rdv/postgres"
+	"rdv/spool"
 )
 
 var (
@@ -312,34 +310,10 @@ func (c *failoverCluster) followsBookings(t *testing.T) {
 func (c *failoverCluster) waitReplayed(t *testing.T, path string) {
 	t.Helper()
 	waitFor(t, time.Minute, path+": requests not replayed into the database", func() bool {
-		n, err := spooled(path)
+		n, err := spool.Unreplayed(path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return n == 0
 	})
-}
-
-// spooled counts the requests of a spool file past its checkpoint (the
-// bytes replayed, in path.done).
-func spooled(path string) (int, error) {
-	data, err := os.ReadFile(path) // #nosec G304 -- the cluster's own spool
-	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	done := 0
-	if b, err := os.ReadFile(path + ".done"); err == nil { // #nosec G304 -- the cluster's own spool
-		if done, err = strconv.Atoi(strings.TrimSpace(string(b))); err != nil {
-			return 0, fmt.Errorf("spool checkpoint %q: %w", b, err)
-		}
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return 0, err
-	}
-	if done > len(data) {
-		return 0, nil // compacted between the two reads
-	}
-	return bytes.Count(data[done:], []byte("\n")), nil
 }

@@ -1,11 +1,8 @@
 package cluster_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"path/filepath"
 	"sync"
@@ -229,51 +226,10 @@ func (c *booker) write(ctx context.Context, e history.Entry, path string, body, 
 	}
 }
 
-// attempt sends one request and returns e with what it was told; v gets
-// a 2xx answer's body.
+// attempt sends one write through the edge and returns e with what it
+// was told; v gets a 2xx answer's body.
 func (c *booker) attempt(ctx context.Context, e history.Entry, path string, body, v any) history.Entry {
-	b, err := json.Marshal(body)
-	if err != nil {
-		panic(err) // the harness's own maps
-	}
-	e.Sent = time.Now()
-	req, err := http.NewRequestWithContext(ctx, "POST", c.p.edge+path, bytes.NewReader(b))
-	if err != nil {
-		e.Outcome.Error, e.Answered = err.Error(), time.Now()
-		return e
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if e.Key != "" {
-		req.Header.Set("Idempotency-Key", e.Key)
-	}
-	res, err := c.http.Do(req)
-	if err != nil {
-		e.Outcome.Error, e.Answered = err.Error(), time.Now()
-		return e
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	e.Answered = time.Now()
-	if err != nil {
-		e.Outcome.Error = err.Error() // the status came, the body did not: unknown
-		return e
-	}
-	e.Outcome.Status = res.StatusCode
-	if e.Outcome.Acked() {
-		if err := json.Unmarshal(raw, v); err != nil {
-			e.Outcome = history.Outcome{Error: fmt.Sprintf("status %d with an unreadable body: %v", res.StatusCode, err)}
-		}
-		return e
-	}
-	var problem struct {
-		Error struct {
-			Code string `json:"code"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(raw, &problem) == nil {
-		e.Outcome.Code = problem.Error.Code
-	}
-	return e
+	return history.Post(ctx, c.http, c.p.edge+path, e, body, v)
 }
 
 func (c *booker) log(e history.Entry) { c.p.fail(c.rec.Record(e)) }

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -15,8 +14,6 @@ import (
 	"time"
 
 	"rdv"
-	"rdv/fieldcrypt"
-	"rdv/postgres"
 )
 
 // TestPlatformBehindTheEdge starts the platform as make cluster does
@@ -188,16 +185,7 @@ func field(body, name string) string {
 // database the instances share, as the operators' page does.
 func setRoom(t *testing.T, c *cluster, open bool) {
 	t.Helper()
-	keys, err := fieldcrypt.ReadFile(filepath.Join(c.dir, "keys", "data.keys"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := postgres.Open(t.Context(), c.db, postgres.Options{MaxConns: 2, Keys: keys})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.SetModes(t.Context(), rdv.Modes{WaitingRoom: open, SetAt: time.Now()}); err != nil {
+	if err := c.store(t).SetModes(t.Context(), rdv.Modes{WaitingRoom: open, SetAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 }

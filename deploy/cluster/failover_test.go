@@ -230,9 +230,10 @@ func (c *failoverCluster) bookable(t *testing.T) ([]int64, history.Span) {
 	return ids, history.Span{From: rdv.DateOf(now).Start(rdv.Toronto), To: last.Add(time.Hour)}
 }
 
-// store opens the cluster's database as the instances do: both nodes in
-// one URL, with the data keys.
-func (c *failoverCluster) store(t *testing.T) *postgres.Store {
+// store opens the cluster's database as the instances do (under
+// pg_auto_failover, both nodes in one URL), with the data keys; it is
+// closed when the test ends.
+func (c *cluster) store(t *testing.T) *postgres.Store {
 	t.Helper()
 	keys, err := fieldcrypt.ReadFile(filepath.Join(c.dir, "keys", "data.keys"))
 	if err != nil {

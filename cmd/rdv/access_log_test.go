@@ -134,3 +134,16 @@ func TestBackgroundHandlerDropsWhenBehind(t *testing.T) {
 		t.Errorf("wrote %d, want %d", inner.n, accessLogQueue+1)
 	}
 }
+
+// The request log batches only the writes of the logger NewMain made:
+// under another logger, the batch writer is not the one its lines go to.
+func TestAccessBatchFollowsTheLog(t *testing.T) {
+	m := NewMain()
+	if m.accessBatch() == nil {
+		t.Fatal("NewMain's own log: no batch")
+	}
+	m.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if m.accessBatch() != nil {
+		t.Error("a log of another writer: batched all the same")
+	}
+}

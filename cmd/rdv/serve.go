@@ -42,10 +42,12 @@ type Main struct {
 	// that reaches their own HTTPS server.
 	WebhookClient *http.Client
 
-	// logBatch is the writer under Log, when the request log may gather
-	// its lines into one write (NewMain's standard error); nil: a line
-	// each.
-	logBatch *batchWriter
+	// logBatch is the writer under batchedLog, NewMain's Log: the
+	// request log gathers its lines into one write of it while Log is
+	// still that logger (accessBatch), and writes a line each under any
+	// other.
+	logBatch   *batchWriter
+	batchedLog *slog.Logger
 
 	ready      chan struct{}
 	url        string
@@ -54,15 +56,27 @@ type Main struct {
 	index      *availability.Index
 }
 
+// accessBatch returns the writer under Log that the request log may
+// hold while it writes a batch of lines, or nil when Log is not the one
+// NewMain made (a test's or an embedder's, whose writer is unknown).
+func (m *Main) accessBatch() *batchWriter {
+	if m.Log != m.batchedLog {
+		return nil
+	}
+	return m.logBatch
+}
+
 // NewMain returns a Main writing to the process's standard streams.
 func NewMain() *Main {
 	stderr := &batchWriter{w: os.Stderr}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	return &Main{
-		Stdout:   os.Stdout,
-		Stderr:   os.Stderr,
-		Log:      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
-		logBatch: stderr,
-		ready:    make(chan struct{}),
+		Stdout:     os.Stdout,
+		Stderr:     os.Stderr,
+		Log:        log,
+		logBatch:   stderr,
+		batchedLog: log,
+		ready:      make(chan struct{}),
 	}
 }
 
@@ -267,7 +281,7 @@ func (m *Main) Serve(ctx context.Context, args []string) error {
 	// Each request's line is written in the background, off the request
 	// path; Close, deferred before the server starts, runs after it has
 	// stopped, and writes what is left.
-	access := newBackgroundHandler(m.Log.Handler(), m.logBatch)
+	access := newBackgroundHandler(m.Log.Handler(), m.accessBatch())
 	defer access.Close()
 	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rdv_access_log_dropped_total",
 		Help: "Request log lines dropped because the log's writer had fallen too far behind."},

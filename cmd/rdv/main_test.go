@@ -106,6 +106,14 @@ func startMainWith(t testing.TB, edit func(*Main), args ...string) (*Main, strin
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v\n%s", err, out)
 		}
+		if t.Failed() {
+			// A 500 the test saw has its cause in the server's log.
+			for line := range strings.Lines(out.String()) {
+				if strings.Contains(line, "level=ERROR") {
+					t.Logf("server: %s", strings.TrimSpace(line))
+				}
+			}
+		}
 	})
 	if !strings.Contains(out.String(), "rdv listening on "+m.URL()) {
 		t.Errorf("serve did not print its URL:\n%s", out)

@@ -61,3 +61,50 @@ func FuzzTOTPStep(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRecoveryHash: a recovery code is the same code however staff type
+// it (any case, dashes kept, dropped or typed as spaces, spaces around),
+// and a code typed for one account opens no other.
+func FuzzRecoveryHash(f *testing.F) {
+	f.Add(NewRecoveryCodes(1)[0], uint64(0), int64(1))
+	f.Add("ABCD-EFGH-JKMN-PQRS", uint64(1<<63|0x5555), int64(7))
+	f.Add(" abcd efgh jkmn pqrs ", uint64(0xffff), int64(-1))
+	f.Add("abcd--efgh", uint64(0xaaaa), int64(0))
+	f.Add("ǅ-ß-İ-ſ", uint64(3), int64(1<<62))
+	f.Add("", uint64(0), int64(1))
+	f.Fuzz(func(t *testing.T, code string, typing uint64, account int64) {
+		want := RecoveryHash(account, code)
+		if len(want) != 64 || strings.Trim(want, "0123456789abcdef") != "" {
+			t.Fatalf("%q hashed as %q", code, want)
+		}
+		if RecoveryHash(account+1, code) == want {
+			t.Fatalf("%q hashes alike for accounts %d and %d", code, account, account+1)
+		}
+		// Case and separators only fold for the codes' own letters:
+		// ASCII, as the alphabet is.
+		for i := 0; i < len(code); i++ {
+			if code[i] >= 0x80 {
+				return
+			}
+		}
+		var sb strings.Builder
+		sb.WriteString(" ")
+		for i := 0; i < len(code); i++ {
+			c, bit := code[i], typing>>(i%64)&1 == 1
+			switch {
+			case c == '-' && bit:
+				sb.WriteByte(' ')
+			case c == '-' && i%3 == 0:
+				// dropped
+			case bit:
+				sb.WriteString(strings.ToUpper(string(c)))
+			default:
+				sb.WriteByte(c)
+			}
+		}
+		sb.WriteString(" ")
+		if got := RecoveryHash(account, sb.String()); got != want {
+			t.Fatalf("%q typed as %q reads as another code", code, sb.String())
+		}
+	})
+}

@@ -420,6 +420,7 @@ func (s *Server) confirm(r *http.Request, booker Party, ai appointmentInput, in 
 	if err != nil {
 		return rdv.Appointment{}, err
 	}
+	var own *booking.HoldInput // who holds the hold taken here, if one was
 	switch {
 	case ai.ref.hold != "":
 		ci.HoldID = ai.ref.hold
@@ -432,7 +433,7 @@ func (s *Server) confirm(r *http.Request, booker Party, ai appointmentInput, in 
 		if err != nil {
 			return rdv.Appointment{}, err
 		}
-		ci.HoldID = h.ID
+		ci.HoldID, own = h.ID, &who
 	default:
 		// A booked appointment: changing one is not offered here.
 		return rdv.Appointment{}, &fhirError{status: http.StatusUnprocessableEntity, code: "business-rule", key: "fhir.book.status", expr: "Appointment.status"}
@@ -440,7 +441,16 @@ func (s *Server) confirm(r *http.Request, booker Party, ai appointmentInput, in 
 	if booker.books() {
 		ci.BookedBy = rdv.ByStaff // the clinic's desk, by its record system
 	}
-	return s.d.Engine.Confirm(r.Context(), ci, idem)
+	a, err := s.d.Engine.Confirm(r.Context(), ci, idem)
+	if err != nil && own != nil {
+		// The client never saw the hold taken for it: kept, it would keep
+		// the slot from everyone, the client's corrected retry included,
+		// until it ran out. A hold already gone has nothing to give back.
+		if rerr := s.d.Engine.Release(r.Context(), ci.HoldID, *own); rerr != nil && rdv.ErrorCode(rerr) != rdv.ENOTFOUND {
+			s.log.WarnContext(r.Context(), "fhir release refused booking's hold", "err", rerr)
+		}
+	}
+	return a, err
 }
 
 func (s *Server) cancel(r *http.Request, booker Party, ai appointmentInput, in Parameters, idem *rdv.IdemKey) (rdv.Appointment, error) {

@@ -1,10 +1,25 @@
 package fhir
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
+
+	"rdv"
+	"rdv/availability"
+	"rdv/booking"
+	"rdv/sqlite"
+	"rdv/storetest"
 )
 
 // FuzzSearchParams: a FHIR search's query string is refused, or read
@@ -84,4 +99,127 @@ func FuzzNear(f *testing.F) {
 			t.Fatalf("%q read as %+v", s, pt)
 		}
 	})
+}
+
+// A Patient that $book takes, in a Parameters's patient-resource.
+const fuzzPatient = `{"resourceType":"Patient","identifier":[{"system":"https://fhir.infoway-inforoute.ca/NamingSystem/ca-qc-patient-healthcare-id","value":"TREE80011212"}],` +
+	`"name":[{"family":"Tremblay","given":["Émile"]}],"birthDate":"1980-01-12","telecom":[{"system":"phone","value":"514-555-0123"},{"system":"email","value":"e@example.org"}],` +
+	`"communication":[{"language":{"coding":[{"code":"fr-CA"}]}}]}`
+
+// operationBodies are the operations that read a Parameters body from
+// anyone, each with a body it accepts (on a fresh network) to start the
+// fuzzer from.
+var operationBodies = []struct{ path, seed string }{
+	{"/fhir/Appointment/$find", `{"resourceType":"Parameters","parameter":[{"name":"start","valueDate":"2030-03-04"},{"name":"end","valueDate":"2030-03-06"},{"name":"service-type","valueCode":"general"},{"name":"_count","valueInteger":3}]}`},
+	{"/fhir/Appointment/$hold", `{"resourceType":"Parameters","parameter":[{"name":"appointment-reference","valueReference":{"reference":"Appointment/slot-1"}}]}`},
+	{"/fhir/Appointment/$book", `{"resourceType":"Parameters","parameter":[{"name":"appointment-reference","valueReference":{"reference":"Appointment/slot-3"}},{"name":"patient-resource","resource":` + fuzzPatient + `}]}`},
+	// The cancellation: $book of a cancelled Appointment, with its token.
+	{"/fhir/Appointment/$book", `{"resourceType":"Parameters","parameter":[{"name":"appointment-resource","resource":{"resourceType":"Appointment","id":"1","status":"cancelled",` +
+		`"identifier":[{"system":"urn:rdv:appointment-token","value":"not-the-token"}]}}]}`},
+}
+
+// FuzzOperations: whatever Parameters a client posts to $find, $hold or
+// $book, the real server over a real store answers it: done, or refused
+// with a 4xx OperationOutcome that left the free slots as they were;
+// never a 5xx, never a panic.
+func FuzzOperations(f *testing.F) {
+	srv, index := newFuzzFHIR(f)
+	for i, b := range operationBodies {
+		f.Add(uint8(i), b.seed)
+		f.Add(uint8(i), "")
+		f.Add(uint8(i), "{")
+		f.Add(uint8(i), `{"resourceType":"Patient"}`)
+		f.Add(uint8(i), `{"resourceType":"Parameters","parameter":null}`)
+		f.Add(uint8(i), `{"resourceType":"Parameters","parameter":[{"name":"appointment-resource","resource":[]},{"name":"patient-resource","resource":"x"}]}`)
+		f.Add(uint8(i), `{"resourceType":"Parameters","parameter":[{"name":"appointment-resource","resource":{"resourceType":"Appointment","slot":[{"reference":"Slot/1"},{"reference":"Slot/2"}]}}]}`)
+		f.Add(uint8(i), `{"resourceType":"Parameters","parameter":[{"name":"appointment-reference","valueReference":{"reference":"Appointment/hold-"}},{"name":"patient-resource","resource":{"resourceType":"Patient","birthDate":"1980-02-30"}}]}`)
+		f.Add(uint8(i), `{"resourceType":"Parameters","parameter":[{"name":"start","valueDate":"2030-03-06"},{"name":"end","valueDate":"2030-03-04"},{"name":"near","valueString":"NaN|0"},{"name":"_page","valueString":"1.-1"},{"name":"_count","valueInteger":-1}]}`)
+		// A proposed slot booked for a patient the engine refuses: the
+		// hold $book took for it was kept, unseen, until it ran out. Each
+		// operation has its own free slot (5 to 8), so that $hold's seed
+		// does not take $book's.
+		f.Add(uint8(i), `{"resourceType":"Parameters","parameter":[{"name":"appointment-reference","valueReference":{"reference":"Appointment/slot-`+strconv.Itoa(5+i)+`"}},`+
+			`{"name":"patient-resource","resource":{"resourceType":"Patient","name":[{"family":"T","given":["É"]}],"identifier":[{"system":"https://fhir.infoway-inforoute.ca/NamingSystem/ca-qc-patient-healthcare-id","value":"X"}]}}]}`)
+		f.Add(uint8(i), strings.Replace(b.seed, `"Parameters"`, `"Parameters","resourceType":"Bundle"`, 1))
+	}
+	f.Fuzz(func(t *testing.T, op uint8, body string) {
+		path := operationBodies[int(op)%len(operationBodies)].path
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+		req.RemoteAddr = "192.0.2.9:40000"
+		req.Header.Set("Content-Type", "application/fhir+json")
+		before := index.Len()
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("POST %s %q: status %d: %s", path, body, rec.Code, rec.Body)
+		}
+		if rec.Code < 400 {
+			return
+		}
+		var oo OperationOutcome
+		if err := json.Unmarshal(rec.Body.Bytes(), &oo); err != nil || oo.ResourceType != "OperationOutcome" || len(oo.Issue) == 0 {
+			t.Fatalf("POST %s %q: status %d and no OperationOutcome: %s", path, body, rec.Code, rec.Body)
+		}
+		if after := index.Len(); after != before {
+			t.Fatalf("POST %s %q: refused (%d), and %d free slots are now %d", path, body, rec.Code, before, after)
+		}
+	})
+}
+
+// FuzzPatientResource: a Patient read for $book maps its elements to the
+// booking's people or is refused as the parameter it came in; a child's
+// contact always comes with a relationship.
+func FuzzPatientResource(f *testing.F) {
+	for _, s := range []string{fuzzPatient, `{"resourceType":"Patient"}`, `{"resourceType":"Patient","birthDate":"1980-02-30"}`,
+		`{"resourceType":"Patient","birthDate":"1980-1-2"}`, `{"resourceType":"Patient","name":[{"given":null}],"telecom":[{"system":"sms"}]}`,
+		`{"resourceType":"Patient","communication":[{"language":{"coding":[{"code":"-"},{"code":"en-"}]}}],"contact":[{"relationship":[{"coding":[{"code":"GUARD"}]}]}]}`,
+		`{"resourceType":"Patient","contact":[{"name":null,"telecom":[{"system":"email","value":"p@example.org"}]}]}`,
+		`{"resourceType":"Appointment"}`, `[]`, `null`, ``} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		ci, err := confirmInput(json.RawMessage(raw))
+		if err != nil {
+			var fe *fhirError
+			if !(errors.As(err, &fe) && fe.expr == "patient-resource") && rdv.ErrorField(err) != "patient.birth_date" {
+				t.Fatalf("%q refused: %v", raw, err)
+			}
+			return
+		}
+		p := ci.Patient
+		if p.Language != "" && p.Language != "fr" && p.Language != "en" {
+			t.Fatalf("%q read with language %q", raw, p.Language)
+		}
+		if p.BirthDate != (rdv.Date{}) {
+			if d, err := rdv.ParseDate(p.BirthDate.String()); err != nil || d != p.BirthDate {
+				t.Fatalf("%q read with birth date %v, which reads back as %v, %v", raw, p.BirthDate, d, err)
+			}
+		}
+		if ci.Guardian != nil && ci.Relationship == "" || ci.Guardian == nil && ci.Relationship != "" {
+			t.Fatalf("%q read with guardian %v, relationship %q", raw, ci.Guardian, ci.Relationship)
+		}
+	})
+}
+
+// newFuzzFHIR is newTestFHIR's server, made once for a whole fuzz run
+// (newTestFHIR wants a *testing.T), with its index, whose count of free
+// slots tells whether a request took or gave back one.
+func newFuzzFHIR(f *testing.F) (*Server, *availability.Index) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(f.TempDir(), "rdv.db"), sqlite.Options{})
+	if err != nil {
+		f.Fatalf("open store: %v", err)
+	}
+	f.Cleanup(func() { _ = store.Close() })
+	storetest.MustLoad(f, store, storetest.SmallNetwork(testStart))
+	index := storetest.MustBuildIndex(f, store, testNow)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	clock := storetest.NewClock(testNow)
+	engine := booking.New(store, index, booking.Config{MaxLiveHolds: 3, MaxAddressHolds: 5, Now: clock.Now}, log)
+	authorize := AnyOf(ClinicTokens(apiTokens(store, clock.Now)), StaffSessions(store))
+	srv, err := New(Deps{Engine: engine, Index: index, Store: store, Log: log, PublicURL: publicURL, Authorize: authorize})
+	if err != nil {
+		f.Fatalf("new: %v", err)
+	}
+	return srv, index
 }

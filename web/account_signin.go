@@ -308,12 +308,7 @@ func (s *Server) patientCode(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, patientSigninPath+"?avis=code_again", http.StatusSeeOther)
 		return
 	}
-	code := strings.Map(func(c rune) rune {
-		if c == ' ' || c == '-' {
-			return -1
-		}
-		return c
-	}, r.PostFormValue("code"))
+	code, ok := typedCode(r.PostFormValue("code"))
 	f := newForm(url.Values{})
 	back := func(key string, status int) {
 		f.Fail("code", key)
@@ -321,7 +316,7 @@ func (s *Server) patientCode(w http.ResponseWriter, r *http.Request) {
 			s.renderCode(w, r, status, step, f)
 		})
 	}
-	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
+	if !ok {
 		key := "account.err.code_format"
 		if code == "" {
 			key = "err.required"
@@ -357,6 +352,19 @@ func (s *Server) patientCode(w http.ResponseWriter, r *http.Request) {
 	dropPageCookie(w, r, codeDraftCookie, patientCodePath)
 	s.log.InfoContext(r.Context(), "patient signed in", "patient_account", strconv.FormatInt(acct.ID, 10))
 	http.Redirect(w, r, patientLanding(step.Return), http.StatusSeeOther)
+}
+
+// typedCode reads a sign-in code as patients type it: six digits, the
+// spaces and dashes some put between them ("123 456") dropped. It
+// returns what was typed without them, and whether that is a code.
+func typedCode(s string) (string, bool) {
+	code := strings.Map(func(c rune) rune {
+		if c == ' ' || c == '-' {
+			return -1
+		}
+		return c
+	}, s)
+	return code, len(code) == 6 && strings.Trim(code, "0123456789") == ""
 }
 
 // patientSignout ends the patient's session and forgets its cookie.

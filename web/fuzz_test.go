@@ -1,6 +1,8 @@
 package web
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -64,6 +66,78 @@ func FuzzReadContact(f *testing.F) {
 			}
 		default:
 			t.Fatalf("%q read as %q, %q with no message", s, ch, to)
+		}
+	})
+}
+
+// FuzzTypedCode: what a patient types as a sign-in code is six ASCII
+// digits once the spaces and dashes are dropped, and nothing else is; a
+// code however spaced reads as itself.
+func FuzzTypedCode(f *testing.F) {
+	for _, s := range []string{"123456", "123 456", " 123-456 ", "12 34 56", "1234567", "12345", "１２３４５６", "123\u00a0456", "123\t456", "٣٢١٤٥٦", "-", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, typed string) {
+		code, ok := typedCode(typed)
+		if strings.ContainsAny(code, " -") || strings.Count(typed, "") != strings.Count(code, "")+strings.Count(typed, " ")+strings.Count(typed, "-") {
+			t.Fatalf("%q read as %q: not only spaces and dashes dropped", typed, code)
+		}
+		if !ok {
+			return
+		}
+		if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
+			t.Fatalf("%q accepted as %q", typed, code)
+		}
+		if again, ok := typedCode(code); !ok || again != code {
+			t.Fatalf("%q read as %q, which reads as %q, %v", typed, code, again, ok)
+		}
+		if spaced, ok := typedCode(code[:3] + " " + code[3:]); !ok || spaced != code {
+			t.Fatalf("%q spaced reads as %q, %v", code, spaced, ok)
+		}
+	})
+}
+
+// linkTargets are the pages a token in a link opens (an appointment's,
+// its calendar file, its change of time, a request's, and the API's
+// reading of both) and the calendar feeds a secret in the path opens.
+var linkTargets = []string{
+	"/rendez-vous/{id}?token={token}",
+	"/rendez-vous/{id}/calendrier.ics?token={token}",
+	"/rendez-vous/{id}/changer?token={token}",
+	"/demande/{id}?token={token}",
+	"/calendrier/{token}.ics",
+	"/api/v1/appointments/{id}?token={token}",
+	"/api/v1/requests/{id}?token={token}",
+}
+
+// FuzzLinkTokens: an id and a token that no link carried, from the path
+// or the query, open nothing and say so with a 4xx (or are sent to the
+// clean path); never a 5xx, never a panic. (No fuzzer guesses a token of 256 random bits.)
+func FuzzLinkTokens(f *testing.F) {
+	s := mustOpenSite(f)
+	h := s.mounted()
+	for i := range linkTargets {
+		for _, v := range [][2]string{{"1", "not-a-token"}, {"1", ""}, {"0", "x"}, {"-1", "x"}, {"9223372036854775808", "x"},
+			{"R-1", strings.Repeat("a", 201)}, {"1", "rdvf_\x00\xff"}, {"../1", "%zz"}, {"１", "é"}, {"", ""}} {
+			f.Add(uint8(i), v[0], v[1])
+		}
+	}
+	f.Fuzz(func(t *testing.T, which uint8, id, token string) {
+		target := linkTargets[int(which)%len(linkTargets)]
+		escaped := url.QueryEscape(token)
+		if !strings.Contains(target, "?") {
+			escaped = url.PathEscape(token)
+		}
+		target = strings.NewReplacer("{id}", url.PathEscape(id), "{token}", escaped).Replace(target)
+		r := httptest.NewRequest(http.MethodGet, target, nil)
+		r.RemoteAddr = "192.0.2.10:40000"
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		// The mux sends an unclean path (a "//", a "..") to its clean
+		// form, which is asked again with the same token.
+		cleaned := w.Code == http.StatusMovedPermanently || w.Code == http.StatusTemporaryRedirect || w.Code == http.StatusPermanentRedirect
+		if w.Code < 400 && !cleaned || w.Code >= 500 {
+			t.Fatalf("GET %s: status %d: %.300s", target, w.Code, w.Body)
 		}
 	})
 }

@@ -82,6 +82,11 @@ const (
 	AuditRequestWithdraw   AuditAction = "request.withdraw"   // its person withdraws a request
 	AuditProposalAccept    AuditAction = "proposal.accept"    // a proposed slot accepted: the booking, or the waitlist's move, it makes
 	AuditProposalDecline   AuditAction = "proposal.decline"   // a proposed slot declined: the request waits again
+	AuditProposalMake      AuditAction = "proposal.make"      // the platform holds a slot for a request and tells its person
+	AuditProposalExpire    AuditAction = "proposal.expire"    // a proposal unanswered in time: the slot freed, the request waits again
+	AuditRequestExpire     AuditAction = "request.expire"     // a request ends unmatched, its dates run out or the appointment it would move changed
+	AuditIncidentNotify    AuditAction = "incident.notify"    // an outage declared: the booked appointments' contacts read and told
+	AuditMessageResend     AuditAction = "message.resend"     // an operator sends a failed message to a patient again
 	AuditPersonChange      AuditAction = "person.change"      // one of an account's people added, changed or removed
 	AuditMessagesRead      AuditAction = "messages.read"      // the messages to patients, as operators read them
 	AuditAccountJoin       AuditAction = "account.join"       // a sign-in made the account, or joined to it the bookings made with its contact
@@ -94,7 +99,8 @@ var AuditActions = []AuditAction{
 	AuditRequestsRead, AuditRequestRead, AuditAccountRead, AuditTrailRead, AuditRosterRead,
 	AuditAppointmentBook, AuditAppointmentCancel, AuditAppointmentMove, AuditAppointmentStatus,
 	AuditRequestClose, AuditAccountChange, AuditRosterChange,
-	AuditRequestFile, AuditRequestWithdraw, AuditProposalAccept, AuditProposalDecline, AuditPersonChange, AuditMessagesRead,
+	AuditRequestFile, AuditRequestWithdraw, AuditProposalMake, AuditProposalAccept, AuditProposalDecline, AuditProposalExpire,
+	AuditRequestExpire, AuditPersonChange, AuditMessagesRead, AuditIncidentNotify, AuditMessageResend,
 	AuditAccountJoin,
 }
 
@@ -178,6 +184,11 @@ func (r AppointmentRequest) FiledAt() time.Time {
 		return time.Now()
 	}
 	return r.ReceivedAt
+}
+
+// RequestIDRecords names requests by their IDs alone.
+func RequestIDRecords(ids ...int64) AuditRecords {
+	return AuditRecords{Requests: ids}.normal()
 }
 
 // PeopleRecords names an account and some of its people.

@@ -49,6 +49,11 @@ func (s *Store) DeclareIncident(ctx context.Context, in rdv.Incident) (rdv.Incid
 		if _, err := tx.Exec(ctx, `UPDATE incidents SET notified = $2 WHERE id = $1`, out.ID, out.Notified); err != nil {
 			return rdv.Incident{}, fmt.Errorf("count notices of incident %d: %w", out.ID, err)
 		}
+		if len(touched) > 0 {
+			if err := appendAudit(ctx, tx, rdv.NewAuditEvent(ctx, rdv.AuditIncidentNotify, rdv.AppointmentRecords(touched...), in.DeclaredAt)); err != nil {
+				return rdv.Incident{}, err
+			}
+		}
 		return out, nil
 	})
 	if err != nil {
@@ -61,7 +66,7 @@ func (s *Store) DeclareIncident(ctx context.Context, in rdv.Incident) (rdv.Incid
 // appointment whose slot starts in its window at its clinics: who to tell
 // and how they chose to hear.
 func bookedIn(ctx context.Context, tx pgx.Tx, in rdv.Incident, clinics []int64) ([]rdv.Appointment, error) {
-	rows, err := tx.Query(ctx, `SELECT a.id, a.revision, a.notify_email, a.notify_sms, a.email, a.phone, a.language,
+	rows, err := tx.Query(ctx, `SELECT a.id, a.patient_id, a.revision, a.notify_email, a.notify_sms, a.email, a.phone, a.language,
 			a.guardian_id, a.guardian_email, a.guardian_phone, a.guardian_language
 		FROM slots s JOIN appointments a ON a.slot_id = s.id AND a.status = 'booked'
 		WHERE s.start_at >= $1 AND s.start_at < $2 AND (cardinality($3::bigint[]) = 0 OR s.clinic_id = ANY($3))
@@ -76,7 +81,7 @@ func bookedIn(ctx context.Context, tx pgx.Tx, in rdv.Incident, clinics []int64) 
 		var g rdv.Patient
 		var guardianID *int64
 		k := keysOf(tx)
-		if err := rows.Scan(&a.ID, &a.Revision, &a.Notify.Email, &a.Notify.SMS, opened(k, &a.Patient.Email), opened(k, &a.Patient.Phone), &a.Patient.Language,
+		if err := rows.Scan(&a.ID, &a.Patient.ID, &a.Revision, &a.Notify.Email, &a.Notify.SMS, opened(k, &a.Patient.Email), opened(k, &a.Patient.Phone), &a.Patient.Language,
 			&guardianID, opened(k, &g.Email), opened(k, &g.Phone), &g.Language); err != nil {
 			return nil, fmt.Errorf("appointments of incident %d: %w", in.ID, err)
 		}

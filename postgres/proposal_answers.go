@@ -287,7 +287,10 @@ func (s *Store) ExpireProposals(ctx context.Context, now time.Time) ([]int64, rd
 			}
 			opened = append(opened, r.request)
 		}
-		return nil
+		if len(opened) == 0 {
+			return nil
+		}
+		return appendAudit(ctx, tx, rdv.NewAuditEvent(ctx, rdv.AuditProposalExpire, rdv.RequestIDRecords(opened...), now))
 	})
 	if err != nil {
 		return nil, rdv.SlotChanges{}, err
@@ -319,8 +322,14 @@ func (s *Store) ExpireRequests(ctx context.Context, now time.Time) (int, error) 
 			}
 		}
 		closed, err := expireWaitlist(ctx, tx, now)
-		n = len(ids) + closed
-		return err
+		if err != nil {
+			return err
+		}
+		n = len(ids) + len(closed)
+		if n == 0 {
+			return nil
+		}
+		return appendAudit(ctx, tx, rdv.NewAuditEvent(ctx, rdv.AuditRequestExpire, rdv.RequestIDRecords(append(ids, closed...)...), now))
 	})
 	if err != nil {
 		return 0, err

@@ -218,9 +218,11 @@ func (s *Store) Propose(ctx context.Context, r rdv.ProposeRequest) (rdv.Proposal
 		ch.Taken = []rdv.Slot{p.Slot}
 		// The person hears of it in the same transaction: the outbox.
 		if r.Token != "" {
-			return insertMessages(ctx, tx, req.ProposalMessages(p, r.Token))
+			if err := insertMessages(ctx, tx, req.ProposalMessages(p, r.Token)); err != nil {
+				return err
+			}
 		}
-		return nil
+		return appendAudit(ctx, tx, rdv.NewAuditEvent(ctx, rdv.AuditProposalMake, rdv.RequestRecords(req), r.Now))
 	})
 	if err != nil {
 		return rdv.Proposal{}, rdv.SlotChanges{}, err

@@ -113,14 +113,18 @@ func endWaitlist(ctx context.Context, tx pgx.Tx, apptID int64, now time.Time) (r
 // expireWaitlist closes the open places on the waitlist whose appointment
 // is no longer booked at their time: the sweep's catch for a change that
 // ended none (an appointment marked arrived early, say).
-func expireWaitlist(ctx context.Context, tx pgx.Tx, now time.Time) (int, error) {
-	tag, err := tx.Exec(ctx, `UPDATE requests SET status = 'closed', close_reason = $2, handled_at = $1
-		WHERE status = 'open' AND moves_appointment_id IS NOT NULL AND NOT `+stillBooked,
+func expireWaitlist(ctx context.Context, tx pgx.Tx, now time.Time) ([]int64, error) {
+	rows, err := tx.Query(ctx, `UPDATE requests SET status = 'closed', close_reason = $2, handled_at = $1
+		WHERE status = 'open' AND moves_appointment_id IS NOT NULL AND NOT `+stillBooked+` RETURNING id`,
 		dbTime(now), string(rdv.CloseAppointmentChanged))
 	if err != nil {
-		return 0, fmt.Errorf("end the waitlist of changed appointments: %w", err)
+		return nil, fmt.Errorf("end the waitlist of changed appointments: %w", err)
 	}
-	return int(tag.RowsAffected()), nil
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("end the waitlist of changed appointments: %w", err)
+	}
+	return ids, nil
 }
 
 // WaitlistRequests returns the waiting places on the waitlist of an

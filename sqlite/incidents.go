@@ -24,7 +24,7 @@ func (s *Store) DeclareIncident(ctx context.Context, in rdv.Incident) (rdv.Incid
 	var out rdv.Incident
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
 		_, err := idempotent(tx, key, in.DeclaredAt, &out, func() (err error) {
-			out, err = declareIncident(tx, in)
+			out, err = declareIncident(ctx, tx, in)
 			return err
 		})
 		return err
@@ -35,7 +35,7 @@ func (s *Store) DeclareIncident(ctx context.Context, in rdv.Incident) (rdv.Incid
 	return out, nil
 }
 
-func declareIncident(tx *wtx, in rdv.Incident) (rdv.Incident, error) {
+func declareIncident(ctx context.Context, tx *wtx, in rdv.Incident) (rdv.Incident, error) {
 	clinics := make([]string, len(in.ClinicIDs))
 	for i, id := range in.ClinicIDs {
 		clinics[i] = strconv.FormatInt(id, 10)
@@ -63,6 +63,9 @@ func declareIncident(tx *wtx, in rdv.Incident) (rdv.Incident, error) {
 	if _, err := tx.exec(`UPDATE incidents SET notified = ? WHERE id = ?`, in.Notified, in.ID); err != nil {
 		return rdv.Incident{}, fmt.Errorf("count notices of incident %d: %w", in.ID, mapError(err))
 	}
+	if len(touched) > 0 {
+		tx.auditChange(ctx, rdv.AuditIncidentNotify, rdv.AppointmentRecords(touched...), in.DeclaredAt)
+	}
 	return in, nil
 }
 
@@ -79,7 +82,7 @@ func bookedIn(tx querier, in rdv.Incident) ([]rdv.Appointment, error) {
 		}
 	}
 	// Slot instants are whole seconds: [From, To) is [ceil From, ceil To).
-	rows, err := tx.query(`SELECT a.id, a.revision, a.notify_email, a.notify_sms, a.email, a.phone, a.language,
+	rows, err := tx.query(`SELECT a.id, a.patient_id, a.revision, a.notify_email, a.notify_sms, a.email, a.phone, a.language,
 			coalesce(a.guardian_id, 0), a.guardian_email, a.guardian_phone, a.guardian_language
 		FROM slots s JOIN appointments a ON a.slot_id = s.id AND a.status = 'booked'
 		WHERE s.start_utc >= ?1 AND s.start_utc < ?2
@@ -94,7 +97,7 @@ func bookedIn(tx querier, in rdv.Incident) ([]rdv.Appointment, error) {
 		var a rdv.Appointment
 		var g rdv.Patient
 		k := tx.crypt()
-		if err := rows.Scan(&a.ID, &a.Revision, &a.Notify.Email, &a.Notify.SMS, opened(k, &a.Patient.Email), opened(k, &a.Patient.Phone), &a.Patient.Language,
+		if err := rows.Scan(&a.ID, &a.Patient.ID, &a.Revision, &a.Notify.Email, &a.Notify.SMS, opened(k, &a.Patient.Email), opened(k, &a.Patient.Phone), &a.Patient.Language,
 			&g.ID, opened(k, &g.Email), opened(k, &g.Phone), &g.Language); err != nil {
 			return nil, fmt.Errorf("appointments of incident %d: %w", in.ID, mapError(err))
 		}

@@ -331,6 +331,7 @@ func (s *Store) Resend(ctx context.Context, id int64, now time.Time) error {
 			if err != nil {
 				return err
 			}
+			tx.auditChange(ctx, rdv.AuditMessageResend, rdv.AuditRecords{Appointments: []int64{m.AppointmentID}}, now)
 			return clearRefusal(tx, m.Channel, m.To)
 		}
 		return rdv.Errorf(rdv.ENOTFOUND, "message %d to send again", id)

@@ -270,6 +270,9 @@ func (s *Store) ExpireProposals(ctx context.Context, now time.Time) ([]int64, rd
 			}
 			opened = append(opened, r.request)
 		}
+		if len(opened) > 0 {
+			tx.auditChange(ctx, rdv.AuditProposalExpire, rdv.RequestIDRecords(opened...), now)
+		}
 		return nil
 	}})
 	if err != nil {
@@ -299,8 +302,14 @@ func (s *Store) ExpireRequests(ctx context.Context, now time.Time) (int, error) 
 			}
 		}
 		closed, err := expireWaitlist(tx, now)
-		n = len(ids) + closed
-		return err
+		if err != nil {
+			return err
+		}
+		if ids = append(ids, closed...); len(ids) > 0 {
+			tx.auditChange(ctx, rdv.AuditRequestExpire, rdv.RequestIDRecords(ids...), now)
+		}
+		n = len(ids)
+		return nil
 	}})
 	if err != nil {
 		return 0, fmt.Errorf("expire requests: %w", err)

@@ -166,7 +166,7 @@ func (s *Store) Propose(ctx context.Context, r rdv.ProposeRequest) (rdv.Proposal
 	var p rdv.Proposal
 	var ch rdv.SlotChanges
 	err := s.writer.submit(ctx, &command{run: func(tx *wtx) (err error) {
-		p, ch, err = propose(tx, r, nil, nil)
+		p, ch, err = propose(ctx, tx, r, nil, nil)
 		return err
 	}})
 	if err != nil {
@@ -190,7 +190,7 @@ func (s *Store) ProposeAll(ctx context.Context, rs []rdv.ProposeRequest) []rdv.P
 			return err
 		}
 		for i, r := range rs {
-			p, ch, err := propose(tx, r, made, &read)
+			p, ch, err := propose(ctx, tx, r, made, &read)
 			if w := (*writtenError)(nil); errors.As(err, &w) {
 				return w // the batch is rolled back: every write fails
 			}
@@ -234,7 +234,7 @@ func (e *writtenError) Unwrap() error { return e.err }
 // per proposal. made, when not nil, tells the proposals of the same
 // command (After) made or refused; read, when not nil, holds the slot and
 // the request as the command read them before its first proposal.
-func propose(tx *wtx, r rdv.ProposeRequest, made map[string]bool, read *proposalReads) (rdv.Proposal, rdv.SlotChanges, error) {
+func propose(ctx context.Context, tx *wtx, r rdv.ProposeRequest, made map[string]bool, read *proposalReads) (rdv.Proposal, rdv.SlotChanges, error) {
 	switch {
 	case r.ProposalID == "":
 		return rdv.Proposal{}, rdv.SlotChanges{}, rdv.FieldError("proposal_id", "proposal ID missing")
@@ -279,6 +279,7 @@ func propose(tx *wtx, r rdv.ProposeRequest, made map[string]bool, read *proposal
 	if r.Token != "" {
 		tx.queueMessages(req.ProposalMessages(p, r.Token))
 	}
+	tx.auditChange(ctx, rdv.AuditProposalMake, rdv.RequestRecords(req), r.Now)
 	return p, rdv.SlotChanges{Taken: []rdv.Slot{slot}}, nil
 }
 

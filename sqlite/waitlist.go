@@ -107,15 +107,18 @@ func endWaitlist(tx *wtx, apptID int64, now time.Time) (rdv.SlotChanges, error) 
 // expireWaitlist closes the open places on the waitlist whose appointment
 // is no longer booked at their time: the sweep's catch for a change that
 // ended none (an appointment marked arrived early, say).
-func expireWaitlist(tx *wtx, now time.Time) (int, error) {
-	res, err := tx.exec(`UPDATE requests SET status = 'closed', close_reason = ?, handled_at = ?
-		WHERE status = 'open' AND moves_appointment_id IS NOT NULL AND NOT `+stillBooked,
+func expireWaitlist(tx *wtx, now time.Time) ([]int64, error) {
+	rows, err := tx.query(`UPDATE requests SET status = 'closed', close_reason = ?, handled_at = ?
+		WHERE status = 'open' AND moves_appointment_id IS NOT NULL AND NOT `+stillBooked+` RETURNING id`,
 		string(rdv.CloseAppointmentChanged), millis(now))
 	if err != nil {
-		return 0, fmt.Errorf("end the waitlist of changed appointments: %w", mapError(err))
+		return nil, fmt.Errorf("end the waitlist of changed appointments: %w", mapError(err))
 	}
-	n, err := res.RowsAffected()
-	return int(n), mapError(err)
+	ids, err := scanIDs(rows)
+	if err != nil {
+		return nil, fmt.Errorf("end the waitlist of changed appointments: %w", err)
+	}
+	return ids, nil
 }
 
 // WaitlistRequests returns the waiting places on the waitlist of an

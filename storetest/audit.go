@@ -42,6 +42,7 @@ func runAudit(t *testing.T, open func(t *testing.T) rdv.Store) {
 		{"InsertedEntryFound", testAuditInserted},
 		{"ReorderedEntriesFound", testAuditReordered},
 		{"RequestsWriteEvents", testAuditRequests},
+		{"PlatformWritesEvents", testAuditPlatform},
 		{"WaitlistWritesEvents", patients(testAuditWaitlist)},
 		{"AccountWritesEvents", patients(testAuditAccount)},
 	}

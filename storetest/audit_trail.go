@@ -1,9 +1,11 @@
 package storetest
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"rdv"
 	"rdv/auth"
@@ -74,10 +76,12 @@ func testAuditRequests(t *testing.T, f *fixture) {
 		t.Fatalf("request filed: event by %+v at %v, want by %+v at its reception %v", e.Actor, e.At, visitor, r.ReceivedAt)
 	}
 
-	// The matcher proposes (the platform's own work, not on the trail);
-	// the person declines through the link, then accepts the next.
+	// The matcher proposes, in the platform's name; the person declines
+	// through the link, then accepts the next.
+	system := rdv.Actor{Kind: rdv.ActorSystem}
 	f.actAs(rdv.Actor{})
 	p := f.mustPropose(r.ID, slots[0].ID)
+	n = f.wantTrail("proposal made", n, trailLine(rdv.AuditProposalMake, system, rdv.RequestRecords(r)))
 	f.actAs(link)
 	answer := rdv.DeclineProposalRequest{Reference: r.Reference, TokenHash: r.TokenHash, ProposalID: p.ID, Now: f.now}
 	if _, _, err := f.store.DeclineProposal(f.ctx, answer); err != nil {
@@ -95,6 +99,7 @@ func testAuditRequests(t *testing.T, f *fixture) {
 
 	f.actAs(rdv.Actor{})
 	p = f.mustPropose(r.ID, slots[1].ID)
+	n = f.wantTrail("second proposal made", n, trailLine(rdv.AuditProposalMake, system, rdv.RequestRecords(r)))
 	f.actAs(link)
 	a, err := f.accept(r, p.ID)
 	if err != nil {
@@ -144,7 +149,8 @@ func testAuditRequests(t *testing.T, f *fixture) {
 }
 
 // testAuditWaitlist: a place on the waitlist filed names its appointment
-// and patient; accepting its proposal names the move's appointment,
+// and patient; its proposal, made by the platform, the request and the
+// appointment it would move; accepting it names the move's appointment,
 // patient and request.
 func testAuditWaitlist(t *testing.T, f *patientsFixture) {
 	acc := f.mustSignIn(rdv.ByEmail, "lea@example.org")
@@ -167,6 +173,7 @@ func testAuditWaitlist(t *testing.T, f *patientsFixture) {
 	of := rdv.AppointmentRecords(a)
 	n = f.wantTrail("waitlist", n,
 		trailLine(rdv.AuditRequestFile, holder, rdv.RequestRecords(r).With(of)),
+		trailLine(rdv.AuditProposalMake, rdv.Actor{Kind: rdv.ActorSystem}, rdv.RequestRecords(r)),
 		trailLine(rdv.AuditProposalAccept, holder, rdv.RequestRecords(r).With(of)))
 	if got := f.fixture.mustVerify(); got != n {
 		t.Fatalf("the chain verifies %d entries, want %d", got, n)
@@ -218,4 +225,73 @@ func testAuditAccount(t *testing.T, f *patientsFixture) {
 	if got := f.fixture.mustVerify(); got != n {
 		t.Fatalf("the chain verifies %d entries, want %d", got, n)
 	}
+}
+
+// testAuditPlatform: what the platform does to patient data on its own
+// is on the trail in its name, each change its event: proposals made (in
+// a matcher's round too, a refused one none), proposals unanswered in
+// time, requests ended unmatched, the notices of an outage; and an
+// operator's sending of a message again, in the operator's name.
+func testAuditPlatform(t *testing.T, f *fixture) {
+	system := rdv.Actor{Kind: rdv.ActorSystem}
+	operator := rdv.Actor{Kind: rdv.ActorStaff, ID: 9, Address: "198.51.100.9"}
+	slots := f.clinicSlots()
+	a := f.addMatchRequest("D-PLATFORM-A", nil)
+	b := f.addMatchRequest("D-PLATFORM-B", nil)
+	n := len(f.trailFrom(0))
+
+	f.actAs(rdv.Actor{})
+	round := []rdv.ProposeRequest{
+		{RequestID: a.ID, SlotID: slots[0].ID},
+		{RequestID: b.ID, SlotID: slots[0].ID}, // the same slot: refused
+		{RequestID: b.ID, SlotID: slots[1].ID},
+	}
+	for i := range round {
+		round[i].ProposalID, round[i].TTL, round[i].Now = f.nextID("p"), rdv.DefaultProposalTTL, f.now
+	}
+	res := f.store.ProposeAll(f.ctx, round)
+	if res[0].Err != nil || res[1].Err == nil || res[2].Err != nil {
+		t.Fatalf("round: %v, %v, %v; want the second alone refused", res[0].Err, res[1].Err, res[2].Err)
+	}
+	n = f.wantTrail("a round's proposals", n,
+		trailLine(rdv.AuditProposalMake, system, rdv.RequestRecords(a)),
+		trailLine(rdv.AuditProposalMake, system, rdv.RequestRecords(b)))
+
+	later := f.now.Add(rdv.DefaultProposalTTL + time.Minute)
+	opened, _, err := f.store.ExpireProposals(f.ctx, later)
+	if err != nil || len(opened) != 2 {
+		t.Fatalf("expire proposals: %v, %v; want both requests open again", opened, err)
+	}
+	if _, _, err := f.store.ExpireProposals(f.ctx, later); err != nil {
+		t.Fatalf("expire proposals again: %v", err)
+	}
+	n = f.wantTrail("proposals ran out", n, trailLine(rdv.AuditProposalExpire, system, rdv.RequestIDRecords(a.ID, b.ID)))
+
+	if ended, err := f.store.ExpireRequests(f.ctx, a.To.Add(time.Minute)); err != nil || ended < 2 {
+		t.Fatalf("expire requests: %d, %v; want both ended", ended, err)
+	}
+	es := f.events(rdv.AuditQuery{})
+	if len(es) != n+1 || es[n].Action != rdv.AuditRequestExpire || es[n].Actor != system ||
+		!slices.Contains(es[n].Records.Requests, a.ID) || !slices.Contains(es[n].Records.Requests, b.ID) {
+		t.Fatalf("requests ended: the trail's new events %v, want one %s naming %d and %d", f.trailFrom(n), rdv.AuditRequestExpire, a.ID, b.ID)
+	}
+	n++
+
+	told := f.mustBookNotified(f.freeSlot(2, 1, rdv.Public, 0).ID, func(r *rdv.ConfirmRequest) { r.Notify = rdv.Notify{Email: true} })
+	n = len(f.trailFrom(0))
+	f.actAs(operator)
+	in := rdv.Incident{ClinicIDs: []int64{told.Slot.ClinicID}, From: told.Slot.Start, To: told.Slot.End, TextFR: "Panne.", TextEN: "Outage.",
+		DeclaredAt: f.now}
+	if out, err := f.store.DeclareIncident(f.ctx, in); err != nil || out.Notified != 1 {
+		t.Fatalf("declare incident: %+v, %v; want one notice", out, err)
+	}
+	n = f.wantTrail("an outage's notices", n, trailLine(rdv.AuditIncidentNotify, operator, rdv.AppointmentRecords(told)))
+
+	confirmation := f.messages(told.ID)[0]
+	f.deliver(confirmation.ID, rdv.MessageBounced)
+	n = len(f.trailFrom(0))
+	if err := f.store.Resend(f.ctx, confirmation.ID, f.now); err != nil {
+		t.Fatalf("resend: %v", err)
+	}
+	f.wantTrail("a message sent again", n, trailLine(rdv.AuditMessageResend, operator, rdv.AuditRecords{Appointments: []int64{told.ID}}))
 }

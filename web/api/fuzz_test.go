@@ -133,3 +133,33 @@ func newFuzzAPI(f *testing.F) http.Handler {
 	return New(Deps{Engine: engine, Index: index, Store: store, Log: log, Requests: sp, Matcher: m,
 		Ready: func(ctx context.Context) error { _, err := store.Empty(ctx); return err }})
 }
+
+// FuzzBearer: whatever a client puts in its Authorization header, the
+// token read is the header's after a "Bearer " in any case, trimmed, or
+// none; a token no admin made opens no token route (401 with a problem
+// document), never a 5xx.
+func FuzzBearer(f *testing.F) {
+	handler := newFuzzAPI(f)
+	for _, h := range []string{"Bearer rdvk_Zm9ybS10b2tlbg", "bearer  rdvk_x ", "BEARER\trdvk_x", "Bearer ", "Bearer", "Basic dXNlcjpwYXNz",
+		"Bearer " + strings.Repeat("a", 201), "Bearer é\x00\xff", "Bearer ééééééé", ""} {
+		f.Add(h)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/clinic/agenda", nil)
+		req.RemoteAddr = "192.0.2.9:40000"
+		req.Header.Set("Authorization", header)
+		b := bearer(req)
+		if b != "" && (len(header) < 7 || !strings.EqualFold(header[:7], "Bearer ") || b != strings.TrimSpace(header[7:])) {
+			t.Fatalf("%q read as token %q", header, b)
+		}
+		if c := TokenClient(req); (b == "") != (c == "") || len(c) > len("token:")+rdv.TokenPrefixLen {
+			t.Fatalf("%q counted as %q", header, c)
+		}
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, req)
+		var problem map[string]any
+		if rec.Code != http.StatusUnauthorized || json.Unmarshal(rec.Body.Bytes(), &problem) != nil {
+			t.Fatalf("%q: status %d: %s", header, rec.Code, rec.Body)
+		}
+	})
+}

@@ -72,9 +72,23 @@ func OperationOutcome(lang, issue, code, text, diagnostics string) []byte {
 	return []byte(b.String())
 }
 
-// refusal is a pre-rendered answer.
+// refusal is a pre-rendered answer, in each format, with its header
+// values: a refusal sets its headers from values made once (a header
+// Set allocates its value and checks its name, and five of them were
+// most of what a refusal allocated).
 type refusal struct {
-	json, html, fhir []byte
+	json, html, fhir answer
+	lang             []string
+}
+
+// answer is a body and its Content-Type and Content-Length values.
+type answer struct {
+	body           []byte
+	ctype, clength []string
+}
+
+func newAnswer(ctype string, body []byte) answer {
+	return answer{body: body, ctype: []string{ctype}, clength: []string{strconv.Itoa(len(body))}}
 }
 
 type refusals map[int]map[string]refusal
@@ -91,16 +105,34 @@ func renderRefusals() refusals {
 				panic(err) // a fixed template over fixed data
 			}
 			js := `{"error":{"code":"` + code + `","message":` + strconv.Quote(message) + `}}` + "\n"
-			out[status][lang] = refusal{json: []byte(js), html: []byte(page.String()),
-				fhir: OperationOutcome(lang, refusalIssues[status], code, message, "")}
+			out[status][lang] = refusal{
+				json: newAnswer("application/json; charset=utf-8", []byte(js)),
+				html: newAnswer("text/html; charset=utf-8", []byte(page.String())),
+				fhir: newAnswer(FHIRContentType, OperationOutcome(lang, refusalIssues[status], code, message, "")),
+				lang: []string{lang},
+			}
 		}
 	}
 	return out
 }
 
+// retryAfters are the Retry-After values of the first minutes, made once.
+var retryAfters = func() [][]string {
+	out := make([][]string, 301)
+	for i := range out {
+		out[i] = []string{strconv.Itoa(i)}
+	}
+	return out
+}()
+
+var hdrNoStore = []string{"no-store"}
+
 // write answers with a refusal in the person's language, chosen as the
 // pages choose it (i18n.Lang), in format f: the same status and
-// Retry-After whatever the format.
+// Retry-After whatever the format. The header values are shared by every
+// refusal: the server copies them when it writes the header, and a
+// handler after this one would replace them, never append in place (each
+// has no room to grow).
 func (rs refusals) write(w http.ResponseWriter, r *http.Request, f Format, status int, retryAfter time.Duration) {
 	lang, _ := i18n.Lang(r)
 	ref := rs[status][lang]
@@ -109,22 +141,21 @@ func (rs refusals) write(w http.ResponseWriter, r *http.Request, f Format, statu
 	if secs < 1 {
 		secs = 1
 	}
-	h.Set("Retry-After", strconv.Itoa(secs))
-	h.Set("Cache-Control", "no-store")
-	var body []byte
+	if secs < len(retryAfters) {
+		h["Retry-After"] = retryAfters[secs]
+	} else {
+		h["Retry-After"] = []string{strconv.Itoa(secs)}
+	}
+	h["Cache-Control"] = hdrNoStore
+	a := ref.html
 	switch f {
 	case JSON:
-		h.Set("Content-Type", "application/json; charset=utf-8")
-		body = ref.json
+		a = ref.json
 	case FHIR:
-		h.Set("Content-Type", FHIRContentType)
-		h.Set("Content-Language", lang)
-		body = ref.fhir
-	default:
-		h.Set("Content-Type", "text/html; charset=utf-8")
-		body = ref.html
+		a = ref.fhir
+		h["Content-Language"] = ref.lang
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Type"], h["Content-Length"] = a.ctype, a.clength
 	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	_, _ = w.Write(a.body)
 }

@@ -250,7 +250,7 @@ func (k *Keys) Open(stored string) (string, error) {
 	}
 	aead, ok := k.aead[id]
 	if !ok {
-		return "", fmt.Errorf("fieldcrypt: a value sealed with key k%d, which is not loaded (loaded: %s)", id, strings.Join(k.IDs(), ", "))
+		return "", k.notLoaded(id)
 	}
 	raw, err := b64.DecodeString(body)
 	if err != nil || len(raw) < aead.NonceSize()+aead.Overhead() {
@@ -261,6 +261,23 @@ func (k *Keys) Open(stored string) (string, error) {
 		return "", fmt.Errorf("fieldcrypt: a value does not open under key k%d: a wrong key, or a changed value", id)
 	}
 	return string(plain), nil
+}
+
+// notLoaded says why a value sealed with key id does not open here, and
+// what the operator does about it. A newer key than this process's
+// newest was added to the key file after it started, and another
+// instance, restarted with the file, sealed with it: a server keeps the
+// keys it started with, so this one must be restarted too. An older key
+// was taken out of the file before a rotation had resealed everything
+// it sealed.
+func (k *Keys) notLoaded(id int) error {
+	loaded := strings.Join(k.IDs(), ", ")
+	if id > k.newest {
+		return fmt.Errorf("fieldcrypt: a value sealed with key k%d, newer than the keys this process started with (%s): "+
+			"another instance runs with a key added since; restart this one with the key file (--keys or RDV_KEYS) that holds k%d", id, loaded, id)
+	}
+	return fmt.Errorf("fieldcrypt: a value sealed with key k%d, which is not loaded (loaded: %s): "+
+		"put k%d back in the key file until rdv keys rotate says 0 left", id, loaded, id)
 }
 
 // Current reports whether stored needs no rotation: empty, or sealed with

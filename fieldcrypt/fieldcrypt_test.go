@@ -59,14 +59,20 @@ func TestNewestSealsAnyOpens(t *testing.T) {
 }
 
 func TestWrongOrMissingKey(t *testing.T) {
-	a, b := mustParse(t, Generate()), mustParse(t, Generate())
+	aText := Generate()
+	a, b := mustParse(t, aText), mustParse(t, Generate())
 	sealed := a.Seal("ABCD12345678")
 	if _, err := b.Open(sealed); err == nil || !strings.Contains(err.Error(), "wrong key") {
 		t.Fatalf("another key opens, or says nothing clear: %v", err)
 	}
 	c := mustParse(t, "index="+newKey()+" k7="+newKey())
-	if _, err := c.Open(sealed); err == nil || !strings.Contains(err.Error(), "not loaded") {
+	if _, err := c.Open(sealed); err == nil || !strings.Contains(err.Error(), "not loaded") || !strings.Contains(err.Error(), "put k1 back") {
 		t.Fatalf("a missing key: %v", err)
+	}
+	// A server not restarted after a key was added meets what another,
+	// restarted, sealed with it: the error says to restart it.
+	if _, err := a.Open(mustParse(t, aText+a.NextKey()).Seal("x")); err == nil || !strings.Contains(err.Error(), "k2") || !strings.Contains(err.Error(), "restart this one") {
+		t.Fatalf("a key newer than those loaded: %v", err)
 	}
 	var none *Keys
 	if _, err := none.Open(sealed); err == nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"rdv"
 	"rdv/fieldcrypt"
@@ -113,18 +114,32 @@ func rotateBatch(tx *wtx, t fieldcrypt.Table, from int64, limit int) (n int, las
 	return len(updates), last, nil
 }
 
+// rotatePause is the least time RotateKeys leaves the file to other
+// writers between two batches: enough for the first retries of SQLite's
+// busy handler, which sleeps 1, 2, 5, then 10 ms.
+const rotatePause = 10 * time.Millisecond
+
 // RotateKeys reseals with the newest key every value sealed with an
 // older one (or kept in clear, from before encryption), batch rows to a
 // transaction, while the store serves: each batch is one write of the
 // single writer, between bookings. It is resumable: a rotation stopped
 // half-way and run again finds only the rows left. progress, when not
 // nil, hears each batch's table and count.
+//
+// Between two batches it leaves the file free as long as the last one
+// held it, and 10 ms at least. rdv keys rotate runs in a process of its
+// own, beside the servers: a server's writer that found the file locked
+// sleeps in SQLite's busy handler before it tries again, and a batch
+// that followed the last at once mostly took the lock first, so that the
+// server's bookings waited behind the rotation.
 func (s *Store) RotateKeys(ctx context.Context, batch int, progress func(table string, rows int)) (int, error) {
-	return s.rotate(ctx, fieldcrypt.Tables, batch, progress)
+	return s.rotate(ctx, fieldcrypt.Tables, batch, true, progress)
 }
 
-// rotate is RotateKeys through tables only.
-func (s *Store) rotate(ctx context.Context, tables []fieldcrypt.Table, batch int, progress func(table string, rows int)) (int, error) {
+// rotate is RotateKeys through tables only; yield leaves the file to
+// other processes' writers between batches, which a store opening alone
+// does not need.
+func (s *Store) rotate(ctx context.Context, tables []fieldcrypt.Table, batch int, yield bool, progress func(table string, rows int)) (int, error) {
 	if batch <= 0 {
 		batch = 500
 	}
@@ -134,7 +149,10 @@ func (s *Store) rotate(ctx context.Context, tables []fieldcrypt.Table, batch int
 		for {
 			var n int
 			var last int64
+			var held time.Duration
 			err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
+				began := time.Now()
+				defer func() { held = time.Since(began) }()
 				var err error
 				n, last, err = rotateBatch(tx, t, from, batch)
 				return err
@@ -150,6 +168,15 @@ func (s *Store) rotate(ctx context.Context, tables []fieldcrypt.Table, batch int
 				break
 			}
 			from = last
+			if yield {
+				pause := time.NewTimer(max(held, rotatePause))
+				select {
+				case <-ctx.Done():
+					pause.Stop()
+					return total, fmt.Errorf("rotate keys: %w", ctx.Err())
+				case <-pause.C:
+				}
+			}
 		}
 	}
 	return total, nil
@@ -186,7 +213,7 @@ func (s *Store) sealPending(ctx context.Context, all bool) error {
 	if len(tables) == 0 {
 		return nil
 	}
-	n, err := s.rotate(ctx, tables, 0, nil)
+	n, err := s.rotate(ctx, tables, 0, false, nil)
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ import (
 // its staff's calendar, subscribed to the clinic's feed, which reads the
 // appointment, then not. The patient's own .ics and the feed are read by
 // both iCalendar parsers, with the appointment's one UID and its
-// SEQUENCE.
+// SEQUENCE, and then all by ical.js in one run.
 func TestClinicHearsOfWebBooking(t *testing.T) {
 	type hook struct {
 		header http.Header
@@ -149,12 +149,14 @@ func TestClinicHearsOfWebBooking(t *testing.T) {
 	heard(rdv.EventBooked)
 
 	// The patient's calendar file, and the staff's feed.
+	var bodies []string // every calendar read, for ical.js at the end
 	ics := func() *icaltest.Component {
 		t.Helper()
 		res, body := send(http.MethodGet, "/rendez-vous/"+strconv.FormatInt(id, 10)+"/calendrier.ics?"+page.RawQuery, nil)
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("the appointment's .ics: %d", res.StatusCode)
 		}
+		bodies = append(bodies, body)
 		ev := icaltest.MustParse(t, body).Event(t)
 		if ev.Prop("UID") != ical.UID(id) || !strings.HasPrefix(ev.Prop("URL"), base+"/rendez-vous/"+strconv.FormatInt(id, 10)+"?token=") {
 			t.Errorf("the appointment's .ics: %v", ev.Props)
@@ -190,6 +192,7 @@ func TestClinicHearsOfWebBooking(t *testing.T) {
 			t.Fatalf("feed: %v\n%s", err, body)
 		}
 		icaltest.MustParse(t, string(body))
+		bodies = append(bodies, string(body))
 		for _, e := range checked {
 			out.events[e.UID] = e.Sequence
 		}
@@ -223,4 +226,6 @@ func TestClinicHearsOfWebBooking(t *testing.T) {
 	if _, ok := after.events[ical.UID(id)]; after.status != http.StatusOK || ok || after.etag == booked.etag {
 		t.Errorf("the feed after the cancellation: %+v", after)
 	}
+	// A subtest, so that a machine without ical.js skips only this.
+	t.Run("ical.js", func(t *testing.T) { icaltest.MustICALJS(t, bodies) })
 }

@@ -54,6 +54,9 @@ GO
 (cd "$tmp/src" && go mod init bare >/dev/null 2>&1 && go build -o "$tmp/bare-server" .)
 "$tmp/rdv" demo --db "$tmp/rdv.db" --weeks 1 >/dev/null 2>&1
 
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
 # start NAME ARGS...: runs a server on core 0, one P, and waits for it.
 start() {
   local name=$1; shift
@@ -61,14 +64,27 @@ start() {
   pid=$!
   for _ in $(seq 1 300); do
     # Ready: the index built, which takes CPU no request should pay.
-    curl -fso /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null && return
+    if curl -fso /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null; then
+      settle
+      return
+    fi
     sleep 0.1
   done
   echo "request-cost: $name did not start" >&2; cat "$tmp/$name.log" >&2; exit 1
 }
+# settle waits, 30 s at most, until the server uses under 3 % of its core
+# over half a second: the work a start leaves behind once ready (the
+# first SMART Scheduling Links files, built from the whole index) is no
+# request's either, and was a tenth of a probe run's CPU.
+settle() {
+  local a b
+  for _ in $(seq 1 60); do
+    a=$(cpu "$pid"); sleep 0.5; b=$(cpu "$pid")
+    [ $(( (b - a) * 100 )) -lt $(( hz * 3 / 2 )) ] && return
+  done
+  echo "request-cost: $name still busy after 30 s; measuring anyway" >&2
+}
 stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; }
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-hz=$(getconf CLK_TCK)
 
 # measure NAME PATH: one wrk run; appends "reqs/s µs/req" to $tmp/NAME.
 measure() {

@@ -4,29 +4,35 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"rdv"
-	"rdv/auth"
-	"rdv/sqlite"
-	"rdv/webhook"
+	"rdv/web"
 )
 
 // TestFHIRRecordSystemWithToken plays, on the real server, the clinic's
-// record system the issue describes: with the clinic's API token it
-// reads the CapabilityStatement, finds its clinic's slots, holds one and
-// books it through FHIR; the booking is in the clinic's agenda (the API
-// the portal's systems read, with the same token) and in FHIR's; and the
-// clinic's endpoint, an HTTPS server registered through the store,
-// receives the webhook, whose signature the Standard Webhooks reference
-// library checks.
+// record system the issue describes. The clinic's admin, signed in with
+// the second factor, makes its API token and adds its webhook endpoint on
+// the portal's integration pages, each secret read from the page that
+// shows it once. With the token the system reads the CapabilityStatement,
+// finds its clinic's slots, holds one and books it through FHIR; the
+// booking is in the clinic's agenda (the API, with the same token), in
+// FHIR's, and on the desk's day agenda, the page the receptionist reads;
+// the endpoint receives the webhook, whose signature the Standard
+// Webhooks reference library checks, and the admin sees its delivery in
+// the portal's log.
 func TestFHIRRecordSystemWithToken(t *testing.T) {
 	type hook struct {
 		header http.Header
@@ -39,22 +45,25 @@ func TestFHIRRecordSystemWithToken(t *testing.T) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	defer endpoint.Close()
+	// The portal refuses a private address and the platform's sender
+	// reaches public ones only: the endpoint has a public name, which
+	// its certificate covers, and the sender the test gives the server
+	// dials the test's server on loopback whatever the name.
+	const hookURL = "https://dossier.example.com/rdv"
+	client := endpoint.Client()
+	transport := client.Transport.(*http.Transport).Clone()
+	transport.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, endpoint.Listener.Addr().String())
+	}
+	client.Transport = transport
 
-	secret := webhook.NewSecret()
-	token := "rdvk_" + auth.NewToken()
-	db := smallNetworkDB(t, func(s *sqlite.Store) error {
-		ctx, now := context.Background(), time.Now()
-		if _, err := s.AddClinicToken(ctx, rdv.ClinicToken{ClinicID: 1, Kind: rdv.APIToken, Name: "Dossier médical", Prefix: rdv.TokenPrefix(token),
-			Scopes: []rdv.TokenScope{rdv.ScopeAgendaRead, rdv.ScopeAppointmentsWrite}, CreatedAt: now}, auth.HashToken(token)); err != nil {
-			return err
-		}
-		_, err := s.AddWebhookEndpoint(ctx, rdv.WebhookEndpoint{ClinicID: 1, URL: endpoint.URL + "/rdv", Events: []rdv.EventType{rdv.EventBooked},
-			Secret: secret, CreatedAt: now})
-		return err
-	})
-	// The platform's sender reaches public addresses only: this one is
-	// the test's, on loopback, with its own certificate.
-	_, base := startMainWith(t, func(m *Main) { m.WebhookClient = endpoint.Client() }, "--db", db)
+	db := smallNetworkDB(t, nil)
+	mustCreateStaff(t, "admin@plateau.example", rdv.ClinicAdmin, 1)
+	mustCreateStaff(t, "accueil@plateau.example", rdv.Receptionist, 1)
+	_, base := startMainWith(t, func(m *Main) { m.WebhookClient = client }, "--db", db)
+
+	admin := staffVisitor(t, base, "admin@plateau.example")
+	token, secret := portalIntegrations(t, admin, hookURL)
 
 	system := func(method, path string, body any, want int) map[string]any {
 		t.Helper()
@@ -113,6 +122,10 @@ func TestFHIRRecordSystemWithToken(t *testing.T) {
 	if appt["status"] != "booked" || err != nil {
 		t.Fatalf("$book: %v", booked)
 	}
+	start, err := time.Parse(time.RFC3339, appt["start"].(string))
+	if err != nil {
+		t.Fatalf("$book: start %v: %v", appt["start"], err)
+	}
 
 	// In the clinic's agenda, as its systems read it, and in FHIR's.
 	agenda := system("GET", "/api/v1/clinic/agenda?from="+tomorrow+"&days=1", nil, 200)
@@ -128,6 +141,17 @@ func TestFHIRRecordSystemWithToken(t *testing.T) {
 	}
 	if got := system("GET", "/fhir/Appointment?date="+tomorrow, nil, 200); !bytes.Contains([]byte(mustJSON(t, got)), []byte(`"id":"`+appt["id"].(string)+`"`)) {
 		t.Errorf("not in FHIR's agenda: %v", got)
+	}
+
+	// On the desk's day agenda: the patient as the system booked them,
+	// at the time FHIR gave.
+	desk := staffVisitor(t, base, "accueil@plateau.example")
+	day := desk.get("/clinique?date="+tomorrow, 200)
+	row := rowWith(day.body, `href="/clinique/rendez-vous/`+appt["id"].(string))
+	for _, want := range []string{">" + web.FormatClock(start, "fr") + "</a>", "<strong>Camille Bouchard</strong>", `class="state s-booked"`} {
+		if !strings.Contains(row, want) {
+			t.Errorf("the desk's agenda of %s: the appointment's row lacks %q:\n%s", tomorrow, want, row)
+		}
 	}
 
 	// The webhook, signed: the reference library checks it with the
@@ -157,4 +181,81 @@ func TestFHIRRecordSystemWithToken(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("no webhook in 30 s")
 	}
+
+	// The delivery in the portal's log, accepted: the sender records the
+	// answer once the endpoint has given it, so the admin may have to
+	// look again.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		logged := admin.get("/clinique/webhooks", 200)
+		row := rowWith(logged.body, `<a href="/clinique/rendez-vous/`+appt["id"].(string)+`">`)
+		if strings.Contains(row, `class="state d-delivered"`) {
+			for _, want := range []string{"<code>" + hookURL + "</code>", "<td>204</td>"} {
+				if !strings.Contains(row, want) {
+					t.Errorf("the delivery log's row lacks %q:\n%s", want, row)
+				}
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the delivery log shows no accepted delivery of appointment %d in 30 s:\n%s", id, logged.body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// staffVisitor signs in a staff account of the desk tests (with the
+// second step when its role must have one) and returns its browser.
+func staffVisitor(t *testing.T, base, email string) *visitor {
+	t.Helper()
+	v := newVisitor(t, base, &seen{})
+	if st, page := signInHTTP(t, v.c, base, email, staffPassword); st != 200 {
+		t.Fatalf("sign in as %s: status %d\n%s", email, st, page)
+	}
+	return v
+}
+
+// shownSecretRe finds the secret an integration page shows once.
+var shownSecretRe = regexp.MustCompile(`<input id="f-secret" type="text" readonly value="([^"]+)"`)
+
+// portalIntegrations makes, as the clinic's admin on the portal's pages,
+// an API token for the record system (reading the agenda, booking) and a
+// webhook endpoint at hookURL that hears of bookings; it returns the
+// token and the endpoint's signing secret, each read from the page that
+// shows it once.
+func portalIntegrations(t *testing.T, admin *visitor, hookURL string) (token, secret string) {
+	t.Helper()
+	shown := func(a answer, path string) string {
+		t.Helper()
+		m := shownSecretRe.FindStringSubmatch(a.body)
+		if a.url.Path != path || m == nil {
+			t.Fatalf("the form led to %s, which shows no secret:\n%s", a.url, a.body)
+		}
+		return html.UnescapeString(m[1])
+	}
+	tokens := admin.get("/clinique/jetons", 200)
+	made := admin.submit(tokens, `action="/clinique/jetons"`, url.Values{"name": {"Dossier médical"},
+		"scopes": {string(rdv.ScopeAgendaRead), string(rdv.ScopeAppointmentsWrite)}}, 200)
+	token = shown(made, "/clinique/jetons")
+	endpoints := admin.get("/clinique/webhooks", 200)
+	added := admin.submit(endpoints, `action="/clinique/webhooks"`, url.Values{"url": {hookURL}, "events": {string(rdv.EventBooked)}}, 200)
+	secret = shown(added, "/clinique/webhooks")
+	if !strings.HasPrefix(token, "rdvk_") || !strings.HasPrefix(secret, "whsec_") {
+		t.Fatalf("token %q, webhook secret %q", token, secret)
+	}
+	return token, secret
+}
+
+// rowsRe finds a page's table rows.
+var rowsRe = regexp.MustCompile(`(?s)<tr\b[^>]*>.*?</tr>`)
+
+// rowWith returns the first table row of page that holds marker, "" if
+// none does.
+func rowWith(page, marker string) string {
+	for _, row := range rowsRe.FindAllString(page, -1) {
+		if strings.Contains(row, marker) {
+			return row
+		}
+	}
+	return ""
 }

@@ -1,25 +1,18 @@
 package fhir
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"rdv"
 	"rdv/availability"
-	"rdv/booking"
-	"rdv/sqlite"
-	"rdv/storetest"
 )
 
 // FuzzSearchParams: a FHIR search's query string is refused, or read
@@ -201,25 +194,10 @@ func FuzzPatientResource(f *testing.F) {
 	})
 }
 
-// newFuzzFHIR is newTestFHIR's server, made once for a whole fuzz run
-// (newTestFHIR wants a *testing.T), with its index, whose count of free
-// slots tells whether a request took or gave back one.
+// newFuzzFHIR is newTestFHIR's server, made once for a whole fuzz run,
+// with its index, whose count of free slots tells whether a request took
+// or gave back one.
 func newFuzzFHIR(f *testing.F) (*Server, *availability.Index) {
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(f.TempDir(), "rdv.db"), sqlite.Options{})
-	if err != nil {
-		f.Fatalf("open store: %v", err)
-	}
-	f.Cleanup(func() { _ = store.Close() })
-	storetest.MustLoad(f, store, storetest.SmallNetwork(testStart))
-	index := storetest.MustBuildIndex(f, store, testNow)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	clock := storetest.NewClock(testNow)
-	engine := booking.New(store, index, booking.Config{MaxLiveHolds: 3, MaxAddressHolds: 5, Now: clock.Now}, log)
-	authorize := AnyOf(ClinicTokens(apiTokens(store, clock.Now)), StaffSessions(store))
-	srv, err := New(Deps{Engine: engine, Index: index, Store: store, Log: log, PublicURL: publicURL, Authorize: authorize})
-	if err != nil {
-		f.Fatalf("new: %v", err)
-	}
-	return srv, index
+	h := newFHIR(f)
+	return h.srv, h.index
 }

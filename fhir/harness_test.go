@@ -56,14 +56,23 @@ type testFHIR struct {
 
 func newTestFHIR(t *testing.T) *testFHIR {
 	t.Helper()
+	f := newFHIR(t)
+	f.t = t
+	return f
+}
+
+// newFHIR makes the server on a store of the small network, as rdv serve
+// wires it, for a test or for a whole fuzz run.
+func newFHIR(tb testing.TB) *testFHIR {
+	tb.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "rdv.db"), sqlite.Options{})
+	store, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "rdv.db"), sqlite.Options{})
 	if err != nil {
-		t.Fatalf("open store: %v", err)
+		tb.Fatalf("open store: %v", err)
 	}
-	t.Cleanup(func() { store.Close() })
-	storetest.MustLoad(t, store, storetest.SmallNetwork(testStart))
-	index := storetest.MustBuildIndex(t, store, testNow)
+	tb.Cleanup(func() { store.Close() })
+	storetest.MustLoad(tb, store, storetest.SmallNetwork(testStart))
+	index := storetest.MustBuildIndex(tb, store, testNow)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	clock := storetest.NewClock(testNow)
 	engine := booking.New(store, index, booking.Config{MaxLiveHolds: 3, MaxAddressHolds: 5, Now: clock.Now}, log)
@@ -71,9 +80,9 @@ func newTestFHIR(t *testing.T) *testFHIR {
 	authorize := AnyOf(ClinicTokens(apiTokens(store, clock.Now)), StaffSessions(store))
 	srv, err := New(Deps{Engine: engine, Index: index, Store: store, Log: log, PublicURL: publicURL, Authorize: authorize})
 	if err != nil {
-		t.Fatalf("new: %v", err)
+		tb.Fatalf("new: %v", err)
 	}
-	return &testFHIR{t: t, srv: srv, store: store, index: index, engine: engine}
+	return &testFHIR{srv: srv, store: store, index: index, engine: engine}
 }
 
 // response is an answer, its body inflated.

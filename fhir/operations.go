@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"rdv"
 	"rdv/admission"
@@ -446,7 +448,11 @@ func (s *Server) confirm(r *http.Request, booker Party, ai appointmentInput, in 
 		// The client never saw the hold taken for it: kept, it would keep
 		// the slot from everyone, the client's corrected retry included,
 		// until it ran out. A hold already gone has nothing to give back.
-		if rerr := s.d.Engine.Release(r.Context(), ci.HoldID, *own); rerr != nil && rdv.ErrorCode(rerr) != rdv.ENOTFOUND {
+		// Not under the request's context: a booking that failed because
+		// the client went away or ran out of time must still give it back.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+		defer cancel()
+		if rerr := s.d.Engine.Release(ctx, ci.HoldID, *own); rerr != nil && rdv.ErrorCode(rerr) != rdv.ENOTFOUND {
 			s.log.WarnContext(r.Context(), "fhir release refused booking's hold", "err", rerr)
 		}
 	}

@@ -315,17 +315,21 @@ func (s *Store) Resend(ctx context.Context, id int64, now time.Time) error {
 	return s.inTx(ctx, "resend message "+strconv.FormatInt(id, 10), func(tx pgx.Tx) error {
 		var channel rdv.MessageChannel
 		var to string
-		var appointment int64
-		err := tx.QueryRow(ctx, `UPDATE messages SET status = 'queued', dispatched = false, due_at = $2
-			WHERE id = $1 AND status IN ('failed', 'bounced', 'uncertain') RETURNING channel, destination, coalesce(appointment_id, 0)`, id, dbTime(now)).
-			Scan(&channel, opened(keysOf(tx), &to), &appointment)
+		// The records it is about: its appointment, or the request a
+		// proposal's message offers a slot to.
+		var appointment, request int64
+		err := tx.QueryRow(ctx, `UPDATE messages m SET status = 'queued', dispatched = false, due_at = $2
+			WHERE m.id = $1 AND m.status IN ('failed', 'bounced', 'uncertain')
+			RETURNING m.channel, m.destination, coalesce(m.appointment_id, 0),
+				coalesce((SELECT p.request_id FROM proposals p WHERE p.id = m.proposal_id), 0)`, id, dbTime(now)).
+			Scan(&channel, opened(keysOf(tx), &to), &appointment, &request)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 			return rdv.Errorf(rdv.ENOTFOUND, "message %d to send again", id)
 		case err != nil:
 			return err
 		}
-		if err := appendAudit(ctx, tx, rdv.NewAuditEvent(ctx, rdv.AuditMessageResend, rdv.AuditRecords{Appointments: []int64{appointment}}, now)); err != nil {
+		if err := appendAudit(ctx, tx, rdv.NewAuditEvent(ctx, rdv.AuditMessageResend, rdv.AuditRecords{Appointments: []int64{appointment}, Requests: []int64{request}}, now)); err != nil {
 			return err
 		}
 		return clearRefusal(ctx, tx, channel, to)

@@ -331,7 +331,15 @@ func (s *Store) Resend(ctx context.Context, id int64, now time.Time) error {
 			if err != nil {
 				return err
 			}
-			tx.auditChange(ctx, rdv.AuditMessageResend, rdv.AuditRecords{Appointments: []int64{m.AppointmentID}}, now)
+			// The records it is about: its appointment, or the request a
+			// proposal's message offers a slot to.
+			var request int64
+			if m.ProposalID != "" {
+				if err := tx.row(`SELECT request_id FROM proposals WHERE id = ?`, m.ProposalID).Scan(&request); err != nil {
+					return fmt.Errorf("read proposal %s: %w", m.ProposalID, mapError(err))
+				}
+			}
+			tx.auditChange(ctx, rdv.AuditMessageResend, rdv.AuditRecords{Appointments: []int64{m.AppointmentID}, Requests: []int64{request}}, now)
 			return clearRefusal(tx, m.Channel, m.To)
 		}
 		return rdv.Errorf(rdv.ENOTFOUND, "message %d to send again", id)

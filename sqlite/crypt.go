@@ -116,8 +116,8 @@ func rotateBatch(tx *wtx, t fieldcrypt.Table, from int64, limit int) (n int, las
 
 // rotatePause is the least time RotateKeys leaves the file to other
 // writers between two batches: enough for the first retries of SQLite's
-// busy handler, which sleeps 1, 2, 5, then 10 ms.
-const rotatePause = 10 * time.Millisecond
+// busy handler, which sleeps 1, 2, 5, 10, 15 then 20 ms and more.
+const rotatePause = 25 * time.Millisecond
 
 // RotateKeys reseals with the newest key every value sealed with an
 // older one (or kept in clear, from before encryption), batch rows to a
@@ -149,14 +149,12 @@ func (s *Store) rotate(ctx context.Context, tables []fieldcrypt.Table, batch int
 		for {
 			var n int
 			var last int64
-			var held time.Duration
-			err := s.writer.submit(ctx, &command{run: func(tx *wtx) error {
-				began := time.Now()
-				defer func() { held = time.Since(began) }()
-				var err error
+			began := time.Now()
+			err := s.writer.submit(ctx, &command{run: func(tx *wtx) (err error) {
 				n, last, err = rotateBatch(tx, t, from, batch)
 				return err
 			}})
+			held := time.Since(began) // the batch and its commit
 			if err != nil {
 				return total, fmt.Errorf("rotate keys: %w", err)
 			}

@@ -96,6 +96,7 @@ func ICALJS(bodies []string) ([]error, error) {
 		return nil, fmt.Errorf("ical.js: %v\n%s", err, stderr.String())
 	}
 	errs := make([]error, len(bodies))
+	seen := make([]bool, len(bodies))
 	read := 0
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
@@ -103,9 +104,10 @@ func ICALJS(bodies []string) ([]error, error) {
 			Line     int      `json:"line"`
 			Problems []string `json:"problems"`
 		}
-		if err := json.Unmarshal(sc.Bytes(), &res); err != nil || res.Line < 0 || res.Line >= len(bodies) {
+		if err := json.Unmarshal(sc.Bytes(), &res); err != nil || res.Line < 0 || res.Line >= len(bodies) || seen[res.Line] {
 			return nil, fmt.Errorf("ical.js said %s", sc.Bytes())
 		}
+		seen[res.Line] = true
 		read++
 		if len(res.Problems) > 0 {
 			errs[res.Line] = fmt.Errorf("ical.js: %s", strings.Join(res.Problems, "; "))

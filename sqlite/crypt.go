@@ -127,7 +127,8 @@ const rotatePause = 25 * time.Millisecond
 // nil, hears each batch's table and count.
 //
 // Between two batches it leaves the file free as long as the last one
-// held it, and 10 ms at least. rdv keys rotate runs in a process of its
+// held it, with its commit, and rotatePause at least: half of a
+// rotation's time is that pause. rdv keys rotate runs in a process of its
 // own, beside the servers: a server's writer that found the file locked
 // sleeps in SQLite's busy handler before it tries again, and a batch
 // that followed the last at once mostly took the lock first, so that the
